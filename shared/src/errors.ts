@@ -1,0 +1,87 @@
+/**
+ * The one error base of skolnet. Every error that crosses a module boundary
+ * carries a stable `code` (`SKOLNET_<AREA>_<WHAT>`); callers branch on the
+ * code, never on the message text, which is for people.
+ */
+export class SkolnetError extends Error {
+  /** Stable machine-readable code, e.g. `SKOLNET_INGEST_UNAUTHORIZED`. */
+  readonly code: ErrorCode;
+  /** Whether repeating the same operation later may succeed. */
+  readonly retryable: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SkolnetError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Every error code skolnet emits, grouped by area. */
+export const ErrorCodes = {
+  /** A command-line argument or option is invalid. */
+  CLI_BAD_ARGUMENT: 'SKOLNET_CLI_BAD_ARGUMENT',
+  /** A configuration file or value is invalid. */
+  CONFIG_INVALID: 'SKOLNET_CONFIG_INVALID',
+  /** A WebSocket or HTTP message does not match the protocol schema. */
+  PROTOCOL_MALFORMED: 'SKOLNET_PROTOCOL_MALFORMED',
+  /** A message is larger than the protocol allows. */
+  PROTOCOL_TOO_LARGE: 'SKOLNET_PROTOCOL_TOO_LARGE',
+  /** A message arrived in a state where it is not allowed (e.g. a batch before hello). */
+  PROTOCOL_UNEXPECTED: 'SKOLNET_PROTOCOL_UNEXPECTED',
+  /** The peer speaks a protocol version this side does not. */
+  PROTOCOL_VERSION: 'SKOLNET_PROTOCOL_VERSION',
+  /** Agent credentials or an admin token are missing or wrong. */
+  AUTH_UNAUTHORIZED: 'SKOLNET_AUTH_UNAUTHORIZED',
+  /** Authenticated, but not allowed to do this. */
+  AUTH_FORBIDDEN: 'SKOLNET_AUTH_FORBIDDEN',
+  /** An enrollment code is unknown, used or expired. */
+  ENROLL_CODE_INVALID: 'SKOLNET_ENROLL_CODE_INVALID',
+  /** The agent is not enrolled (no credentials in its state directory). */
+  ENROLL_MISSING: 'SKOLNET_ENROLL_MISSING',
+  /** A single result failed validation and was rejected. */
+  INGEST_RESULT_INVALID: 'SKOLNET_INGEST_RESULT_INVALID',
+  /** A result claims another agent or school than the connection's. */
+  INGEST_RESULT_FOREIGN: 'SKOLNET_INGEST_RESULT_FOREIGN',
+  /** A REST request body or parameter is invalid. */
+  API_BAD_REQUEST: 'SKOLNET_API_BAD_REQUEST',
+  /** The requested resource does not exist. */
+  API_NOT_FOUND: 'SKOLNET_API_NOT_FOUND',
+  /** The server is busy (too many concurrent speed tests, say). */
+  API_BUSY: 'SKOLNET_API_BUSY',
+  /** The storage backend failed. */
+  STORE_FAILED: 'SKOLNET_STORE_FAILED',
+  /** The collector cannot be reached. */
+  NET_UNREACHABLE: 'SKOLNET_NET_UNREACHABLE',
+  /** A probe cannot run at all on this host (not a failed target: that is a result). */
+  PROBE_UNAVAILABLE: 'SKOLNET_PROBE_UNAVAILABLE',
+  /** A probe failed unexpectedly. */
+  PROBE_FAILED: 'SKOLNET_PROBE_FAILED',
+  /** The agent's local outbox cannot be opened or written. */
+  OUTBOX_FAILED: 'SKOLNET_OUTBOX_FAILED',
+  /** Something that should not happen did. */
+  INTERNAL: 'SKOLNET_INTERNAL',
+} as const;
+
+/** Union of all error codes. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** True when `err` is a {@link SkolnetError}, optionally with the given code. */
+export function isSkolnetError(err: unknown, code?: ErrorCode): err is SkolnetError {
+  return err instanceof SkolnetError && (code === undefined || err.code === code);
+}
+
+/** A short, single-line description of any thrown value, for logs and results. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' && !err.message.includes(code)
+      ? `${err.message} (${code})`
+      : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,12 @@
+/**
+ * @skolnet/shared: the contract between agent and collector. Schemas are
+ * TypeBox, giving both the TypeScript type and the JSON Schema from one
+ * source; a schema and its type share a name.
+ */
+export * from './errors.js';
+export * from './ids.js';
+export * from './units.js';
+export * from './result.js';
+export * from './protocol.js';
+export * from './api.js';
+export * from './validate.js';

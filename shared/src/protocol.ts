@@ -1,0 +1,203 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Result } from './result.js';
+
+/** WebSocket subprotocol of the agent-collector stream (RFC 6455 §1.9). */
+export const PROTOCOL_NAME = 'skolnet.v1';
+/** Protocol version carried in `hello`; bumps only on incompatible change. */
+export const PROTOCOL_VERSION = 1;
+/** Path of the agent stream on the collector. */
+export const AGENT_STREAM_PATH = '/api/v1/agent/stream';
+
+/**
+ * Size limits of the stream. A batch of 500 results of ~1 KiB each stays
+ * well under 1 MiB; the collector closes a connection that sends more
+ * (close code 1009, "message too big").
+ */
+export const ProtocolLimits = {
+  /** Largest WebSocket message either side accepts, in bytes. */
+  maxMessageBytes: 1024 * 1024,
+  /** Most results in one batch. */
+  maxBatchResults: 500,
+  /** How long the agent waits for an ack before it resends on a new connection, in ms. */
+  ackTimeoutMs: 30_000,
+  /** How long the collector waits for `hello` after the upgrade, in ms. */
+  helloTimeoutMs: 10_000,
+} as const;
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** Agent → collector, first message: who I am and proof of it. */
+export const Hello = Type.Object(
+  {
+    type: Type.Literal('hello'),
+    protocol: Type.Integer({ minimum: 1 }),
+    agent_id: Id,
+    secret: Type.String({ minLength: 16, maxLength: 256 }),
+    agent_version: Type.String({ maxLength: 64 }),
+    outbox_depth: Type.Optional(Type.Integer({ minimum: 0 })),
+    config_version: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+/** Agent → collector, first message. */
+export type Hello = Static<typeof Hello>;
+
+/** Collector → agent, reply to a good `hello`. */
+export const Welcome = Type.Object(
+  {
+    type: Type.Literal('welcome'),
+    agent_id: Id,
+    school_id: Id,
+    server_time: Type.String({ format: 'date-time' }),
+    max_batch_results: Type.Integer({ minimum: 1 }),
+    max_message_bytes: Type.Integer({ minimum: 1024 }),
+  },
+  { additionalProperties: false },
+);
+/** Collector → agent, reply to a good `hello`. */
+export type Welcome = Static<typeof Welcome>;
+
+/** Agent → collector: results to store. */
+export const Batch = Type.Object(
+  {
+    type: Type.Literal('batch'),
+    batch_id: Id,
+    // Results are validated one by one on ingest so one bad result is
+    // rejected alone; here only the envelope is checked.
+    results: Type.Array(Type.Unknown(), { maxItems: ProtocolLimits.maxBatchResults }),
+  },
+  { additionalProperties: false },
+);
+/** Agent → collector: results to store. */
+export type Batch = Static<typeof Batch>;
+
+/** Why one result of a batch was not stored. It will never be, so the agent drops it. */
+export const Rejection = Type.Object(
+  {
+    id: Type.String({ maxLength: 128 }),
+    code: Type.String(),
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+/** Why one result of a batch was not stored. */
+export type Rejection = Static<typeof Rejection>;
+
+/**
+ * Collector → agent: the batch is settled. `accepted` ids are stored
+ * (or were already: ingest is idempotent); `rejected` ids are invalid and
+ * never will be. The agent deletes both from its outbox.
+ */
+export const Ack = Type.Object(
+  {
+    type: Type.Literal('ack'),
+    batch_id: Id,
+    accepted: Type.Array(Type.String()),
+    rejected: Type.Array(Rejection),
+  },
+  { additionalProperties: false },
+);
+/** Collector → agent: the batch is settled. */
+export type Ack = Static<typeof Ack>;
+
+/** Probe schedule and options pushed by the collector. */
+export const AgentConfig = Type.Object(
+  {
+    probes: Type.Record(
+      Type.String(),
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          interval_s: Type.Optional(Type.Number({ minimum: 10 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+/** Probe schedule and options pushed by the collector. */
+export type AgentConfig = Static<typeof AgentConfig>;
+
+/** Collector → agent: a new configuration. */
+export const ConfigPush = Type.Object(
+  {
+    type: Type.Literal('config'),
+    version: Type.Integer({ minimum: 1 }),
+    config: AgentConfig,
+  },
+  { additionalProperties: false },
+);
+/** Collector → agent: a new configuration. */
+export type ConfigPush = Static<typeof ConfigPush>;
+
+/** Agent → collector: a pushed configuration was applied, or why not. */
+export const ConfigAck = Type.Object(
+  {
+    type: Type.Literal('config_ack'),
+    version: Type.Integer({ minimum: 1 }),
+    applied: Type.Boolean(),
+    error: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+/** Agent → collector: a pushed configuration was applied, or why not. */
+export type ConfigAck = Static<typeof ConfigAck>;
+
+/** Either side: something went wrong. `batch_id` when it concerns one batch. */
+export const ErrorMessage = Type.Object(
+  {
+    type: Type.Literal('error'),
+    code: Type.String(),
+    message: Type.String(),
+    batch_id: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+/** Either side: something went wrong. */
+export type ErrorMessage = Static<typeof ErrorMessage>;
+
+/** Every message the agent may send. */
+export const AgentMessage = Type.Union([Hello, Batch, ConfigAck]);
+/** Every message the agent may send. */
+export type AgentMessage = Static<typeof AgentMessage>;
+
+/** Every message the collector may send. */
+export const CollectorMessage = Type.Union([Welcome, Ack, ConfigPush, ErrorMessage]);
+/** Every message the collector may send. */
+export type CollectorMessage = Static<typeof CollectorMessage>;
+
+/** `POST /api/v1/enroll` request body. */
+export const EnrollRequest = Type.Object(
+  {
+    code: Type.String({ minLength: 4, maxLength: 64 }),
+    hostname: Type.String({ maxLength: 255 }),
+    agent_version: Type.String({ maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+/** `POST /api/v1/enroll` request body. */
+export type EnrollRequest = Static<typeof EnrollRequest>;
+
+/** `POST /api/v1/enroll` response: the agent's identity and its secret, shown once. */
+export const EnrollResponse = Type.Object(
+  {
+    agent_id: Id,
+    school_id: Id,
+    secret: Type.String(),
+  },
+  { additionalProperties: false },
+);
+/** `POST /api/v1/enroll` response. */
+export type EnrollResponse = Static<typeof EnrollResponse>;
+
+/** `POST /api/v1/speed/upload` response: what the collector received, measured at the receiver. */
+export const UploadReport = Type.Object(
+  {
+    bytes: Type.Integer({ minimum: 0 }),
+    duration_ms: Type.Number({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+/** `POST /api/v1/speed/upload` response. */
+export type UploadReport = Static<typeof UploadReport>;

@@ -1,0 +1,88 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { UUID_V7_PATTERN } from './ids.js';
+
+/**
+ * Limits on a single result. They keep one misbehaving probe from filling
+ * the collector: a result is a handful of numbers, not a log file.
+ */
+export const ResultLimits = {
+  /** Maximum number of fields in one result. */
+  maxFields: 64,
+  /** Maximum number of tags in one result. */
+  maxTags: 16,
+  /** Maximum length of a string field value, in characters. */
+  maxStringFieldChars: 1024,
+  /** Maximum length of a tag value, in characters. */
+  maxTagValueChars: 256,
+} as const;
+
+/** Measurement, field and tag names: snake_case, starting with a letter. */
+export const NAME_PATTERN = '^[a-z][a-z0-9_]{0,63}$';
+
+/** A field value: a number (with its unit in the field's name), a string or a boolean. */
+export const FieldValue = Type.Union([
+  Type.Number(),
+  Type.String({ maxLength: ResultLimits.maxStringFieldChars }),
+  Type.Boolean(),
+]);
+/** A field value. */
+export type FieldValue = Static<typeof FieldValue>;
+
+/** The measured values of a result, keyed by snake_case name with a unit suffix. */
+export const Fields = Type.Record(Type.String({ pattern: NAME_PATTERN }), FieldValue, {
+  maxProperties: ResultLimits.maxFields,
+  additionalProperties: false,
+  description: 'Measured values, keyed by snake_case name with a unit suffix (rtt_avg_ms).',
+});
+/** The measured values of a result. */
+export type Fields = Static<typeof Fields>;
+
+/** Labels that say what was measured (target host, interface, room). */
+export const Tags = Type.Record(
+  Type.String({ pattern: NAME_PATTERN }),
+  Type.String({ maxLength: ResultLimits.maxTagValueChars }),
+  {
+    maxProperties: ResultLimits.maxTags,
+    additionalProperties: false,
+    description: 'Labels of what was measured: target, interface, room.',
+  },
+);
+/** Labels of a result. */
+export type Tags = Static<typeof Tags>;
+
+/** One measurement as a probe reports it, before it has an id or owner. */
+export const Measurement = Type.Object(
+  {
+    measurement: Type.String({ pattern: NAME_PATTERN, description: 'What kind of result (latency, throughput, host).' }),
+    fields: Fields,
+    tags: Tags,
+    at: Type.String({ format: 'date-time', description: 'When it was measured, RFC 3339 UTC.' }),
+  },
+  { additionalProperties: false },
+);
+/** One measurement as a probe reports it. */
+export type Measurement = Static<typeof Measurement>;
+
+/** One stored result, as it travels from agent to collector. */
+export const Result = Type.Object(
+  {
+    id: Type.String({ pattern: UUID_V7_PATTERN, description: 'UUIDv7, unique and time-ordered; ingest is idempotent on it.' }),
+    agent_id: Type.String({ minLength: 1, maxLength: 64 }),
+    school_id: Type.String({ minLength: 1, maxLength: 64 }),
+    measurement: Type.String({ pattern: NAME_PATTERN }),
+    fields: Fields,
+    tags: Tags,
+    at: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+/** One stored result. */
+export type Result = Static<typeof Result>;
+
+/** The `--json` output of `skolnet-agent assess`. */
+export const AssessReport = Type.Object(
+  { results: Type.Array(Measurement) },
+  { additionalProperties: false },
+);
+/** The `--json` output of `skolnet-agent assess`. */
+export type AssessReport = Static<typeof AssessReport>;

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string): string => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run the TypeScript sources; processes spawned by e2e tests run the built dist/.
+    alias: {
+      '@skolnet/shared': src('shared'),
+      '@skolnet/dashboards': src('dashboards'),
+    },
+  },
+  test: {
+    include: ['{shared,agent,collector,dashboards}/src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/bench/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Real-component tests (processes, ports, namespaces) do not share well across threads on 2 cores.
+    fileParallelism: true,
+    pool: 'forks',
+  },
+});
