@@ -9,6 +9,8 @@ export default defineConfig({
     alias: {
       '@skolnet/shared': src('shared'),
       '@skolnet/dashboards': src('dashboards'),
+      '@skolnet/collector': src('collector'),
+      '@skolnet/agent': src('agent'),
     },
   },
   test: {

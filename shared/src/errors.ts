@@ -63,6 +63,8 @@ export const ErrorCodes = {
   PROBE_FAILED: 'SKOLNET_PROBE_FAILED',
   /** The agent's local outbox cannot be opened or written. */
   OUTBOX_FAILED: 'SKOLNET_OUTBOX_FAILED',
+  /** The agent's state directory (credentials, pushed config) cannot be read or written. */
+  STATE_FAILED: 'SKOLNET_STATE_FAILED',
   /** Something that should not happen did. */
   INTERNAL: 'SKOLNET_INTERNAL',
 } as const;

@@ -1,5 +1,4 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Result } from './result.js';
 
 /** WebSocket subprotocol of the agent-collector stream (RFC 6455 §1.9). */
 export const PROTOCOL_NAME = 'skolnet.v1';

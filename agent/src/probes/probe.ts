@@ -1,4 +1,5 @@
 import type { Fields, Tags } from '@skolnet/shared';
+import type { OptionSpec } from './options.js';
 
 /**
  * Where a probe puts what it measured. A probe never knows whether its
@@ -51,6 +52,15 @@ export interface ProbeDefinition {
   needsCollector: boolean;
   /** Default interval between runs in `skolnet-agent run`, in seconds. */
   defaultIntervalS: number;
-  /** Builds the probe. */
-  create(ctx: ProbeContext): Probe;
+  /**
+   * The probe's options, each with its type, default and description
+   * (JSON-Schema-shaped, see `options.ts`). Absent when it has none.
+   */
+  options?: Readonly<Record<string, OptionSpec>>;
+  /**
+   * Builds the probe. `options` are the raw values from the config (merged
+   * over the defaults and validated here); omitted means all defaults.
+   * Throws `SkolnetError` `CONFIG_INVALID` naming a bad key.
+   */
+  create(ctx: ProbeContext, options?: unknown): Probe;
 }

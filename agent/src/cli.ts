@@ -1,0 +1,124 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ErrorCodes } from '@skolnet/shared';
+import { probeRegistry } from './probes/registry.js';
+import type { CommandRunner, ProbeDefinition } from './probes/probe.js';
+import { createCommandRunner } from './system/command-runner.js';
+import { AGENT_VERSION } from './runtime/agent-version.js';
+import { DEFAULT_INITIAL_DELAY_MAX_MS } from './runtime/scheduler.js';
+import { runAssessCommand, type AssessOptions } from './commands/assess-command.js';
+import type { CommandContext, CommandIo } from './commands/command-context.js';
+import { EXIT_USAGE, exitCodeFor, formatCliError } from './commands/command-context.js';
+import { runEnrollCommand, type EnrollOptions } from './commands/enroll-command.js';
+import { runRunCommand, type RunOptions } from './commands/run-command.js';
+import { STATE_DIR_ENV } from './state/agent-state.js';
+
+/** What `main` takes from its surroundings besides argv; everything defaults to this process's. */
+export interface CliDeps {
+  /** Probes by name. Default: the agent's registry. */
+  registry?: Readonly<Record<string, ProbeDefinition>>;
+  /** Builds the command runner. Default: the real one. */
+  createRunner?: () => CommandRunner;
+  now?: () => Date;
+  env?: NodeJS.ProcessEnv;
+  /** Stops `run` and `assess`; without it they stop on SIGINT/SIGTERM. */
+  stopSignal?: AbortSignal;
+}
+
+/**
+ * Runs the skolnet-agent command line. `argv` are the user's arguments
+ * (without `node` and the script). Resolves with the exit status instead
+ * of exiting, so tests can call it; the bin shim sets `process.exitCode`.
+ * Exit 0 on success, 2 on bad usage or something the user must fix, 1 otherwise.
+ */
+export async function main(argv: readonly string[], io: Partial<CommandIo> = {}, deps: CliDeps = {}): Promise<number> {
+  const out: CommandIo = {
+    stdout: io.stdout ?? ((text) => void process.stdout.write(text)),
+    stderr: io.stderr ?? ((text) => void process.stderr.write(text)),
+  };
+  const registry = deps.registry ?? probeRegistry;
+  const ctx: CommandContext = {
+    io: out,
+    registry,
+    createRunner: deps.createRunner ?? (() => createCommandRunner()),
+    now: deps.now ?? (() => new Date()),
+    env: deps.env ?? process.env,
+    ...(deps.stopSignal ? { stopSignal: deps.stopSignal } : {}),
+  };
+  const probeList = Object.entries(registry)
+    .map(([name, def]) => `  ${name.padEnd(12)} ${def.description}${def.needsCollector ? ' (needs --collector)' : ''}`)
+    .join('\n');
+  const probesHelp = `\nProbes:\n${probeList || '  (none registered)'}\n`;
+
+  let exitCode = 0;
+  const program = new Command('skolnet-agent')
+    .description('Measures a school\'s connectivity and streams results to the skolnet collector.')
+    .version(AGENT_VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => out.stdout(s),
+      writeErr: (s) => out.stderr(s),
+      // Commander's own usage errors get the code every other error carries.
+      outputError: (s, write) => {
+        const [first = '', ...rest] = s.trimEnd().split('\n');
+        write(`${[`${first} (${ErrorCodes.CLI_BAD_ARGUMENT})`, ...rest].join('\n')}\nsee skolnet-agent --help\n`);
+      },
+    })
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+
+  program
+    .command('assess')
+    .description('run the probes once and print the results (no enrollment needed)')
+    .option('--collector <url>', 'collector base URL, e.g. https://skolnet.example.org')
+    .option('--only <probes>', 'comma-separated probes to run (default: all)')
+    .option('--json', 'print one JSON object {"results": [...]} on stdout')
+    .addHelpText('after', probesHelp)
+    .action(async (opts: AssessOptions) => {
+      exitCode = await runAssessCommand(opts, ctx);
+    });
+
+  program
+    .command('enroll')
+    .description('enroll this agent with a one-time code and store its credentials')
+    .requiredOption('--collector <url>', 'collector base URL')
+    .requiredOption('--code <code>', 'one-time enrollment code from the collector')
+    .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
+    .action(async (opts: EnrollOptions) => {
+      exitCode = await runEnrollCommand(opts, ctx);
+    });
+
+  program
+    .command('run')
+    .description('run the probes on schedule and stream results to the collector (needs enrollment)')
+    .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
+    .option('--only <probes>', 'comma-separated probes to run (default: all)')
+    .addOption(
+      new Option('--interval <probe=duration>', 'interval of one probe, e.g. latency=5m (repeatable)')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .option(
+      '--initial-delay <duration>',
+      `upper bound of the random delay before each probe's first run (default: ${DEFAULT_INITIAL_DELAY_MAX_MS / 1000}s)`,
+    )
+    .addHelpText('after', probesHelp)
+    .action(async (opts: RunOptions) => {
+      exitCode = await runRunCommand(opts, ctx);
+    });
+
+  try {
+    if (argv.length === 0) {
+      out.stderr(program.helpInformation());
+      return EXIT_USAGE;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help/version).
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    out.stderr(formatCliError(err));
+    return exitCodeFor(err);
+  }
+}

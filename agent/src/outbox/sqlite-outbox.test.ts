@@ -1,0 +1,175 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCodes, isSkolnetError, uuidv7, type Result } from '@skolnet/shared';
+import { SqliteOutbox } from './sqlite-outbox.js';
+
+const result = (n: number): Result => ({
+  id: uuidv7(),
+  agent_id: 'agent-1',
+  school_id: 'school-1',
+  measurement: 'latency',
+  fields: { rtt_avg_ms: n, result: 'success' },
+  tags: { target: 'gateway' },
+  at: new Date(1_700_000_000_000 + n * 1000).toISOString(),
+});
+
+let dir: string;
+let file: string;
+const open: SqliteOutbox[] = [];
+const openOutbox = (opts?: ConstructorParameters<typeof SqliteOutbox>[1]): SqliteOutbox => {
+  const o = new SqliteOutbox(file, opts);
+  open.push(o);
+  return o;
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'skolnet-outbox-'));
+  file = join(dir, 'outbox.sqlite');
+});
+afterEach(() => {
+  for (const o of open.splice(0)) o.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SqliteOutbox', () => {
+  it('keeps everything across close without settle and reopen', () => {
+    const a = openOutbox();
+    const rows = Array.from({ length: 25 }, (_, i) => result(i));
+    a.append(rows);
+    a.close();
+    const b = openOutbox();
+    expect(b.depth()).toBe(25);
+    expect(b.peek(100)).toEqual(rows);
+  });
+
+  it('peeks oldest first, across appends, and respects limit and byte budget', () => {
+    const o = openOutbox();
+    const first = [result(1), result(2)];
+    const second = [result(3), result(4), result(5)];
+    o.append(first);
+    o.append(second);
+    expect(o.peek(3).map((r) => r.fields.rtt_avg_ms)).toEqual([1, 2, 3]);
+    const oneSize = Buffer.byteLength(JSON.stringify(first[0]));
+    // Budget for two rows plus the comma between them, not three.
+    expect(o.peek(10, oneSize * 2 + 1 + 5)).toHaveLength(2);
+    // An oversized first row still comes out alone rather than blocking the queue.
+    expect(o.peek(10, 1)).toHaveLength(1);
+    // Peek does not consume.
+    expect(o.depth()).toBe(5);
+  });
+
+  it('keeps append order even after the newest row is settled', () => {
+    const o = openOutbox();
+    const a = result(1);
+    o.append([a]);
+    o.settle([a.id], []);
+    const b = result(2);
+    const c = result(3);
+    o.append([b, c]);
+    expect(o.peek(10).map((r) => r.id)).toEqual([b.id, c.id]);
+  });
+
+  it('ignores a result id that is already queued', () => {
+    const o = openOutbox();
+    const a = result(1);
+    expect(o.append([a])).toEqual({ appended: 1, dropped: 0 });
+    expect(o.append([a])).toEqual({ appended: 0, dropped: 0 });
+    expect(o.depth()).toBe(1);
+  });
+
+  it('settles idempotently and keeps rejected rows with their reason', () => {
+    const o = openOutbox();
+    const rows = [result(1), result(2), result(3)];
+    o.append(rows);
+    const rejection = { id: rows[1]!.id, code: ErrorCodes.INGEST_RESULT_INVALID, message: '/fields: bad' };
+    expect(o.settle([rows[0]!.id], [rejection])).toEqual({ accepted: 1, rejected: 1 });
+    expect(o.settle([rows[0]!.id], [rejection])).toEqual({ accepted: 0, rejected: 0 });
+    expect(o.settle(['never-queued'], [])).toEqual({ accepted: 0, rejected: 0 });
+    expect(o.depth()).toBe(1);
+    expect(o.peek(10)).toEqual([rows[2]]);
+    const stats = o.stats();
+    expect(stats.rejected_total).toBe(1);
+    expect(stats.depth).toBe(1);
+    const kept = o.rejected();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ id: rows[1]!.id, code: rejection.code, reason: rejection.message, result: rows[1] });
+  });
+
+  it('drops the oldest rows beyond the cap and counts them across reopen', () => {
+    const o = openOutbox({ maxRows: 5 });
+    const rows = Array.from({ length: 8 }, (_, i) => result(i));
+    expect(o.append(rows.slice(0, 4))).toEqual({ appended: 4, dropped: 0 });
+    expect(o.append(rows.slice(4))).toEqual({ appended: 4, dropped: 3 });
+    expect(o.peek(10)).toEqual(rows.slice(3));
+    o.close();
+    const again = openOutbox({ maxRows: 5 });
+    expect(again.stats()).toMatchObject({ depth: 5, dropped_total: 3, oldest_at: rows[3]!.at });
+  });
+
+  it('caps the rejected table but keeps the total exact', () => {
+    const o = openOutbox({ rejectedKeepRows: 2 });
+    const rows = Array.from({ length: 4 }, (_, i) => result(i));
+    o.append(rows);
+    o.settle(
+      [],
+      rows.map((r) => ({ id: r.id, code: 'X', message: 'bad' })),
+    );
+    expect(o.stats().rejected_total).toBe(4);
+    expect(o.rejected().map((r) => r.id)).toEqual([rows[3]!.id, rows[2]!.id]);
+  });
+
+  it('notifies listeners on append, not on an empty or duplicate append', () => {
+    const o = openOutbox();
+    let calls = 0;
+    const off = o.onAppend(() => (calls += 1));
+    const a = result(1);
+    o.append([]);
+    o.append([a]);
+    o.append([a]);
+    off();
+    o.append([result(2)]);
+    expect(calls).toBe(1);
+  });
+
+  it('reports stats of an empty outbox', () => {
+    expect(openOutbox().stats()).toEqual({ depth: 0, dropped_total: 0, rejected_total: 0, oldest_at: null });
+  });
+
+  it('fails with OUTBOX_FAILED naming the file when it is not a database', () => {
+    writeFileSync(file, 'this is not sqlite, just some text that is long enough to have a header'.repeat(20));
+    try {
+      openOutbox();
+      expect.unreachable();
+    } catch (err) {
+      expect(isSkolnetError(err, ErrorCodes.OUTBOX_FAILED)).toBe(true);
+      expect((err as Error).message).toContain(file);
+    }
+  });
+
+  // Root ignores directory permissions, so this case only means something for other users.
+  it.skipIf(process.getuid?.() === 0)('fails with OUTBOX_FAILED in a read-only directory', () => {
+    chmodSync(dir, 0o500);
+    try {
+      expect(() => new SqliteOutbox(join(dir, 'new.sqlite'))).toThrow(/cannot open outbox .*new\.sqlite/);
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+  });
+
+  it('fails with OUTBOX_FAILED when the parent path is a file', () => {
+    const blocker = join(dir, 'blocker');
+    writeFileSync(blocker, '');
+    expect(() => new SqliteOutbox(join(blocker, 'outbox.sqlite'))).toThrow(
+      expect.objectContaining({ code: ErrorCodes.OUTBOX_FAILED, message: expect.stringContaining(blocker) }),
+    );
+  });
+
+  it('refuses use after close', () => {
+    const o = openOutbox();
+    o.close();
+    expect(() => o.append([result(1)])).toThrow(expect.objectContaining({ code: ErrorCodes.OUTBOX_FAILED }));
+    o.close();
+  });
+});

@@ -1,0 +1,316 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Result, Rejection } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared';
+
+/**
+ * Default cap on queued results, in rows. At roughly 300 bytes per result
+ * this is ~150 MB on disk: a week offline at one result every few seconds,
+ * while still fitting on the small SD cards of school mini-PCs.
+ */
+export const DEFAULT_OUTBOX_MAX_ROWS = 500_000;
+
+/**
+ * Rejected results kept for inspection, in rows. A probe bug can produce an
+ * invalid result on every run; keeping them all would refill the disk the
+ * row cap protects. The running count in `rejected_total` stays exact.
+ */
+export const DEFAULT_REJECTED_KEEP_ROWS = 10_000;
+
+/** Options of {@link SqliteOutbox}. */
+export interface SqliteOutboxOptions {
+  /** Most queued rows; appending beyond it drops the oldest. Default {@link DEFAULT_OUTBOX_MAX_ROWS}. */
+  maxRows?: number;
+  /** Most rejected rows kept for inspection. Default {@link DEFAULT_REJECTED_KEEP_ROWS}. */
+  rejectedKeepRows?: number;
+  /** Current time, for the `rejected_at` column; injected for tests. */
+  now?: () => Date;
+}
+
+/** Counters of an outbox, for logs and `hello.outbox_depth`. */
+export interface OutboxStats {
+  /** Results waiting to be acked. */
+  depth: number;
+  /** Results dropped by the size cap since the file was created. */
+  dropped_total: number;
+  /** Results the collector rejected since the file was created. */
+  rejected_total: number;
+  /** `at` of the oldest waiting result, or null when empty. */
+  oldest_at: string | null;
+}
+
+/** What one {@link SqliteOutbox.settle} call removed. */
+export interface SettleOutcome {
+  /** Rows deleted because the collector stored them. */
+  accepted: number;
+  /** Rows moved to the `rejected` table. */
+  rejected: number;
+}
+
+/** What one {@link SqliteOutbox.append} call did. */
+export interface AppendOutcome {
+  /** Rows newly queued (a result id already queued is ignored). */
+  appended: number;
+  /** Oldest rows dropped to stay under the cap. */
+  dropped: number;
+}
+
+/** A rejected result kept for inspection. */
+export interface RejectedRow {
+  id: string;
+  code: string;
+  reason: string;
+  rejected_at: string;
+  result: Result;
+}
+
+// AUTOINCREMENT (not plain rowid) so a sequence number is never reused,
+// even after the newest row was deleted: peek order is append order forever.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+  id    TEXT NOT NULL UNIQUE,
+  at    TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  body  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejected (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          TEXT NOT NULL,
+  code        TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  rejected_at TEXT NOT NULL,
+  body        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('dropped_total', 0), ('rejected_total', 0);
+`;
+
+type Listener = () => void;
+
+/**
+ * The agent's durable queue of results on their way to the collector: a
+ * SQLite file in WAL mode with `synchronous=FULL`, so a result that
+ * `append` returned for survives a power cut. Rows leave only when the
+ * collector settles them (or the size cap drops the oldest).
+ *
+ * Single writer: one agent process owns one outbox file.
+ */
+export class SqliteOutbox {
+  /** Path of the SQLite file. */
+  readonly file: string;
+  readonly #db: Database.Database;
+  readonly #maxRows: number;
+  readonly #rejectedKeep: number;
+  readonly #now: () => Date;
+  readonly #listeners = new Set<Listener>();
+  #depth: number;
+  #closed = false;
+
+  readonly #stmts: {
+    insert: Database.Statement<[string, string, number, string]>;
+    peek: Database.Statement<[number], { id: string; bytes: number; body: string }>;
+    deleteById: Database.Statement<[string]>;
+    moveRejected: Database.Statement<[string, string, string, string]>;
+    dropOldest: Database.Statement<[number]>;
+    trimRejected: Database.Statement<[number]>;
+    addMeta: Database.Statement<[number, string]>;
+    getMeta: Database.Statement<[string], { value: number }>;
+    oldest: Database.Statement<[], { at: string }>;
+    count: Database.Statement<[], { n: number }>;
+  };
+
+  /**
+   * Opens (creating when missing) the outbox at `file`.
+   * @throws SkolnetError `SKOLNET_OUTBOX_FAILED` naming the file when it cannot be opened.
+   */
+  constructor(file: string, options: SqliteOutboxOptions = {}) {
+    this.file = file;
+    this.#maxRows = options.maxRows ?? DEFAULT_OUTBOX_MAX_ROWS;
+    this.#rejectedKeep = options.rejectedKeepRows ?? DEFAULT_REJECTED_KEEP_ROWS;
+    this.#now = options.now ?? (() => new Date());
+    if (!Number.isInteger(this.#maxRows) || this.#maxRows < 1) {
+      throw new SkolnetError(ErrorCodes.OUTBOX_FAILED, `outbox maxRows must be a positive integer, got ${this.#maxRows}`);
+    }
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      db = new Database(file);
+      // better-sqlite3 opens lazily: a corrupt or foreign file shows up at
+      // the first statement, so these pragmas double as the open check.
+      const mode: unknown = db.pragma('journal_mode = WAL', { simple: true });
+      if (typeof mode !== 'string' || mode.toLowerCase() !== 'wal') {
+        throw new Error(`could not switch to WAL journal mode (got ${String(mode)})`);
+      }
+      db.pragma('synchronous = FULL');
+      // A second process (say `sqlite3` opened for inspection) may hold a lock briefly.
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      this.#db = db;
+      this.#stmts = {
+        insert: db.prepare('INSERT OR IGNORE INTO outbox (id, at, bytes, body) VALUES (?, ?, ?, ?)'),
+        peek: db.prepare('SELECT id, bytes, body FROM outbox ORDER BY seq LIMIT ?'),
+        deleteById: db.prepare('DELETE FROM outbox WHERE id = ?'),
+        moveRejected: db.prepare(
+          'INSERT INTO rejected (id, code, reason, rejected_at, body) SELECT id, ?, ?, ?, body FROM outbox WHERE id = ?',
+        ),
+        dropOldest: db.prepare('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)'),
+        trimRejected: db.prepare(
+          'DELETE FROM rejected WHERE seq <= (SELECT seq FROM rejected ORDER BY seq DESC LIMIT 1 OFFSET ?)',
+        ),
+        addMeta: db.prepare('UPDATE meta SET value = value + ? WHERE key = ?'),
+        getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+        oldest: db.prepare('SELECT at FROM outbox ORDER BY seq LIMIT 1'),
+        count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+      };
+      // Counted once here; afterwards this process is the only writer and
+      // keeps the figure current, avoiding a full scan per batch.
+      this.#depth = this.#stmts.count.get()?.n ?? 0;
+    } catch (err) {
+      db?.close();
+      throw new SkolnetError(ErrorCodes.OUTBOX_FAILED, `cannot open outbox ${file}: ${describeError(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Queues results durably, in one transaction: when this returns, they are
+   * on disk. Drops the oldest rows when the cap is exceeded and counts them.
+   * @throws SkolnetError `SKOLNET_OUTBOX_FAILED` (retryable) when the write fails, e.g. a full disk.
+   */
+  append(results: readonly Result[]): AppendOutcome {
+    if (results.length === 0) return { appended: 0, dropped: 0 };
+    this.#assertOpen();
+    const outcome = this.#write('append to', () => {
+      let appended = 0;
+      for (const r of results) {
+        const body = JSON.stringify(r);
+        appended += this.#stmts.insert.run(r.id, r.at, Buffer.byteLength(body), body).changes;
+      }
+      let dropped = 0;
+      const excess = this.#depth + appended - this.#maxRows;
+      if (excess > 0) {
+        dropped = this.#stmts.dropOldest.run(excess).changes;
+        this.#stmts.addMeta.run(dropped, 'dropped_total');
+      }
+      return { appended, dropped };
+    });
+    this.#depth += outcome.appended - outcome.dropped;
+    if (outcome.appended > 0) {
+      for (const listener of [...this.#listeners]) listener();
+    }
+    return outcome;
+  }
+
+  /**
+   * The oldest queued results, in append order: at most `limit` rows and,
+   * beyond the first, at most `maxBytes` of serialised JSON (a comma per
+   * row included). The first row is always returned so an oversized one
+   * cannot block the queue; the caller decides what to do with it.
+   */
+  peek(limit: number, maxBytes: number = Number.POSITIVE_INFINITY): Result[] {
+    this.#assertOpen();
+    if (limit < 1) return [];
+    const rows = this.#stmts.peek.all(limit);
+    const out: Result[] = [];
+    let total = 0;
+    for (const row of rows) {
+      total += row.bytes + (out.length > 0 ? 1 : 0);
+      if (out.length > 0 && total > maxBytes) break;
+      out.push(JSON.parse(row.body) as Result);
+    }
+    return out;
+  }
+
+  /**
+   * Removes settled rows: `accepted` ids are deleted, `rejected` ones move
+   * to the `rejected` table with their reason. Ids not queued (already
+   * settled, or never here) are ignored, so settling twice is harmless.
+   */
+  settle(accepted: readonly string[], rejected: readonly Rejection[]): SettleOutcome {
+    this.#assertOpen();
+    if (accepted.length === 0 && rejected.length === 0) return { accepted: 0, rejected: 0 };
+    const outcome = this.#write('settle', () => {
+      let acc = 0;
+      for (const id of accepted) acc += this.#stmts.deleteById.run(id).changes;
+      let rej = 0;
+      const at = this.#now().toISOString();
+      for (const r of rejected) {
+        if (this.#stmts.moveRejected.run(r.code, r.message, at, r.id).changes === 0) continue;
+        rej += this.#stmts.deleteById.run(r.id).changes;
+      }
+      if (rej > 0) {
+        this.#stmts.addMeta.run(rej, 'rejected_total');
+        this.#stmts.trimRejected.run(this.#rejectedKeep);
+      }
+      return { accepted: acc, rejected: rej };
+    });
+    this.#depth -= outcome.accepted + outcome.rejected;
+    return outcome;
+  }
+
+  /** Results waiting to be acked. */
+  depth(): number {
+    return this.#depth;
+  }
+
+  /** Depth and counters. */
+  stats(): OutboxStats {
+    this.#assertOpen();
+    return {
+      depth: this.#depth,
+      dropped_total: this.#stmts.getMeta.get('dropped_total')?.value ?? 0,
+      rejected_total: this.#stmts.getMeta.get('rejected_total')?.value ?? 0,
+      oldest_at: this.#stmts.oldest.get()?.at ?? null,
+    };
+  }
+
+  /** The most recently rejected results, newest first, for inspection. */
+  rejected(limit = 100): RejectedRow[] {
+    this.#assertOpen();
+    const rows = this.#db
+      .prepare<[number], { id: string; code: string; reason: string; rejected_at: string; body: string }>(
+        'SELECT id, code, reason, rejected_at, body FROM rejected ORDER BY seq DESC LIMIT ?',
+      )
+      .all(limit);
+    return rows.map(({ body, ...rest }) => ({ ...rest, result: JSON.parse(body) as Result }));
+  }
+
+  /**
+   * Calls `listener` after every append that queued at least one row.
+   * Returns a function that unsubscribes. Lets the stream client sleep
+   * while the outbox is empty instead of polling it.
+   */
+  onAppend(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Closes the file. Further calls fail; closing twice is harmless. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#db.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SkolnetError(ErrorCodes.OUTBOX_FAILED, `outbox ${this.file} is closed`);
+  }
+
+  #write<T>(what: string, fn: () => T): T {
+    try {
+      return this.#db.transaction(fn)();
+    } catch (err) {
+      throw new SkolnetError(ErrorCodes.OUTBOX_FAILED, `cannot ${what} outbox ${this.file}: ${describeError(err)}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+}

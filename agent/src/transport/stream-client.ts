@@ -1,0 +1,516 @@
+import WebSocket from 'ws';
+import type { RawData } from 'ws';
+import type { Ack, Batch, CollectorMessage, ConfigAck, ConfigPush, Hello, Rejection, Result, Welcome } from '@skolnet/shared';
+import {
+  AGENT_STREAM_PATH,
+  CollectorMessage as CollectorMessageSchema,
+  ErrorCodes,
+  PROTOCOL_NAME,
+  PROTOCOL_VERSION,
+  ProtocolLimits,
+  createValidator,
+  describeError,
+  uuidv7,
+} from '@skolnet/shared';
+import { collectorEndpoint } from './collector-endpoint.js';
+
+/** First reconnect delay bound, in ms; full jitter draws from [0, bound). */
+export const DEFAULT_BACKOFF_INITIAL_MS = 1_000;
+/** Largest reconnect delay, in ms: a minute keeps a thousand offline agents from hammering a recovering collector. */
+export const DEFAULT_BACKOFF_MAX_MS = 60_000;
+/**
+ * A session counts as healthy (resetting the backoff) once welcomed and
+ * either acked a batch or stayed up this long, in ms. A collector that
+ * welcomes and then drops every connection at once still gets backoff.
+ */
+export const DEFAULT_HEALTHY_AFTER_MS = 30_000;
+/**
+ * Interval of WebSocket pings, in ms. A connection through a school's NAT
+ * can die silently; a missing pong by the next ping ends it. 30 s stays
+ * under the 60 s idle timeout common on consumer routers.
+ */
+export const DEFAULT_PING_INTERVAL_MS = 30_000;
+/** How long `stop` waits for the collector to answer the close frame, in ms. */
+const STOP_GRACE_MS = 2_000;
+/** Room reserved in a message for the batch envelope around the results, in bytes. */
+const BATCH_ENVELOPE_BYTES = 256;
+
+/** Connection state of a {@link StreamClient}. */
+export type StreamState = 'connecting' | 'connected' | 'disconnected';
+
+/** What a {@link StreamClient} reports, for logs. Never carries the secret or result contents. */
+export type StreamEvent =
+  | { type: 'state'; state: 'connecting'; url: string; attempt: number }
+  | { type: 'state'; state: 'connected'; school_id: string; max_batch_results: number; outbox_depth: number }
+  | { type: 'state'; state: 'disconnected'; reason: string; retry_in_ms?: number }
+  | {
+      type: 'acked';
+      batch_id: string;
+      sent: number;
+      accepted: number;
+      rejected: number;
+      /** Results of the batch the ack did not mention; they stay queued and are sent again. */
+      unsettled: number;
+      outbox_depth: number;
+    }
+  | { type: 'config'; version: number; applied: boolean; error?: string }
+  | { type: 'invalid_message'; code: string; detail: string }
+  | { type: 'server_error'; code: string; message: string; batch_id?: string }
+  | { type: 'auth_rejected'; message: string }
+  | { type: 'dropped_oversized'; id: string; bytes: number };
+
+/** The part of the outbox the stream client uses. */
+export interface StreamOutbox {
+  peek(limit: number, maxBytes?: number): Result[];
+  settle(accepted: readonly string[], rejected: readonly Rejection[]): unknown;
+  depth(): number;
+  /** Subscribes to appends; returns the unsubscribe function. */
+  onAppend(listener: () => void): () => void;
+}
+
+/** Options of {@link StreamClient}. */
+export interface StreamClientOptions {
+  /** Base URL of the collector (http or https). */
+  collectorUrl: URL | string;
+  agentId: string;
+  /** Sent in `hello` only. */
+  secret: string;
+  outbox: StreamOutbox;
+  agentVersion: string;
+  /** Receives state changes and other events, for logging. */
+  onEvent?: (event: StreamEvent) => void;
+  /**
+   * Applies a pushed configuration; a throw makes the ack say `applied: false`
+   * with the error message. Without it, pushes are acked as applied.
+   */
+  onConfig?: (push: ConfigPush) => void | Promise<void>;
+  /** Version of the configuration in force, sent in `hello`. */
+  configVersion?: () => number | undefined;
+  /** Wait for an ack, in ms. Default `ProtocolLimits.ackTimeoutMs`. */
+  ackTimeoutMs?: number;
+  /** Wait for the upgrade and then for `welcome`, each in ms. Default `ProtocolLimits.helloTimeoutMs`. */
+  welcomeTimeoutMs?: number;
+  /** Reconnect delays, in ms. */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** See {@link DEFAULT_HEALTHY_AFTER_MS}. */
+  healthyAfterMs?: number;
+  /** See {@link DEFAULT_PING_INTERVAL_MS}. */
+  pingIntervalMs?: number;
+  /** Uniform random numbers in [0, 1), for jitter; injected for tests. */
+  random?: () => number;
+}
+
+interface SessionOutcome {
+  reason: string;
+  healthy: boolean;
+  authRejected: boolean;
+}
+
+type Wait<T> = { kind: 'message'; message: T } | { kind: 'closed' } | { kind: 'timeout' };
+
+const validateIncoming = createValidator(CollectorMessageSchema);
+
+/**
+ * Streams the outbox to the collector over one WebSocket at a time:
+ * `hello` → `welcome`, then batches of the oldest results, each settled in
+ * the outbox by its `ack`. Unacked rows stay and are resent after a
+ * reconnect (ingest is idempotent). Reconnects with capped exponential
+ * backoff and full jitter until {@link stop}.
+ */
+export class StreamClient {
+  readonly #o: StreamClientOptions;
+  readonly #url: URL;
+  readonly #random: () => number;
+  readonly #stop = new AbortController();
+  #state: StreamState = 'disconnected';
+  #loop: Promise<void> | undefined;
+  #socket: WebSocket | undefined;
+
+  constructor(options: StreamClientOptions) {
+    this.#o = options;
+    this.#url = collectorEndpoint(options.collectorUrl, AGENT_STREAM_PATH, { websocket: true });
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** The WebSocket URL this client connects to. */
+  get url(): string {
+    return this.#url.href;
+  }
+
+  /** Current connection state. */
+  get state(): StreamState {
+    return this.#state;
+  }
+
+  /** Starts connecting in the background. Calling it twice does nothing. */
+  start(): void {
+    if (this.#loop || this.#stop.signal.aborted) return;
+    this.#loop = this.#run();
+  }
+
+  /** Closes the connection cleanly and stops reconnecting. Resolves when everything has ended. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    const ws = this.#socket;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.close(1000, 'agent stopping');
+      // A collector that never answers the close frame must not hold up shutdown.
+      setTimeout(() => ws.terminate(), STOP_GRACE_MS).unref();
+    } else if (ws && ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    await this.#loop;
+  }
+
+  #emit(event: StreamEvent): void {
+    if (event.type === 'state') this.#state = event.state;
+    try {
+      this.#o.onEvent?.(event);
+    } catch {
+      // A logging callback must not break the stream.
+    }
+  }
+
+  async #run(): Promise<void> {
+    const initial = this.#o.backoff?.initialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
+    const max = this.#o.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
+    let failures = 0;
+    let attempt = 0;
+    while (!this.#stop.signal.aborted) {
+      attempt += 1;
+      const outcome = await this.#session(attempt);
+      if (this.#stop.signal.aborted) {
+        this.#emit({ type: 'state', state: 'disconnected', reason: 'stopped' });
+        break;
+      }
+      let delay: number;
+      if (outcome.authRejected) {
+        // Retrying faster will not fix credentials; keep trying slowly in
+        // case the collector's database comes back or the agent is re-enrolled.
+        delay = max;
+        failures = 0;
+      } else {
+        if (outcome.healthy) failures = 0;
+        // Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015).
+        const bound = Math.min(max, initial * 2 ** Math.min(failures, 30));
+        delay = this.#random() * bound;
+        failures += 1;
+      }
+      this.#emit({ type: 'state', state: 'disconnected', reason: outcome.reason, retry_in_ms: Math.round(delay) });
+      await sleep(delay, this.#stop.signal);
+    }
+  }
+
+  /** One connection, from connect to close. Never throws. */
+  async #session(attempt: number): Promise<SessionOutcome> {
+    const outcome: SessionOutcome = { reason: 'closed', healthy: false, authRejected: false };
+    this.#emit({ type: 'state', state: 'connecting', url: this.#url.href, attempt });
+    const welcomeTimeoutMs = this.#o.welcomeTimeoutMs ?? ProtocolLimits.helloTimeoutMs;
+    const ws = new WebSocket(this.#url, PROTOCOL_NAME, {
+      maxPayload: ProtocolLimits.maxMessageBytes,
+      handshakeTimeout: welcomeTimeoutMs,
+    });
+    this.#socket = ws;
+
+    // Incoming messages go to the one pending waiter when it wants them;
+    // config pushes and errors are handled here whatever the flow is doing.
+    let waiter: { want: (m: CollectorMessage) => boolean; resolve: (m: CollectorMessage) => void } | undefined;
+    let closeReason: string | undefined;
+    const closed = new Promise<void>((resolve) => {
+      ws.once('close', (code: number, reason: Buffer) => {
+        closeReason ??= `connection closed (${code}${reason.length > 0 ? ` ${reason.toString('utf8').slice(0, 120)}` : ''})`;
+        resolve();
+      });
+    });
+    ws.on('error', (err: Error) => {
+      closeReason ??= describeError(err);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      closeReason = `collector answered the upgrade with HTTP ${status}`;
+      if (status === 401 || status === 403) {
+        outcome.authRejected = true;
+        this.#emit({ type: 'auth_rejected', message: `HTTP ${status} on upgrade` });
+      }
+      ws.terminate();
+    });
+    let alive = true;
+    ws.on('pong', () => (alive = true));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const message = this.#parse(data, isBinary);
+      if (!message) return;
+      if (waiter?.want(message)) {
+        const w = waiter;
+        waiter = undefined;
+        w.resolve(message);
+        return;
+      }
+      this.#handleAside(ws, message, outcome);
+    });
+
+    const wait = async <T extends CollectorMessage>(
+      want: (m: CollectorMessage) => m is T,
+      timeoutMs: number,
+    ): Promise<Wait<T>> => {
+      let timer: NodeJS.Timeout | undefined;
+      const got = new Promise<Wait<T>>((resolve) => {
+        waiter = { want, resolve: (m) => resolve({ kind: 'message', message: m as T }) };
+        timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+      });
+      const result = await Promise.race([got, closed.then((): Wait<T> => ({ kind: 'closed' }))]);
+      clearTimeout(timer);
+      waiter = undefined;
+      return result;
+    };
+
+    let pinger: NodeJS.Timeout | undefined;
+    try {
+      const opened = await Promise.race([
+        new Promise<boolean>((resolve) => ws.once('open', () => resolve(true))),
+        closed.then(() => false),
+      ]);
+      if (!opened || this.#stop.signal.aborted) {
+        outcome.reason = closeReason ?? 'could not connect';
+        return outcome;
+      }
+
+      pinger = setInterval(() => {
+        if (!alive) {
+          closeReason = 'no pong from the collector';
+          ws.terminate();
+          return;
+        }
+        alive = false;
+        ws.ping();
+      }, this.#o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+
+      const hello: Hello = {
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agent_id: this.#o.agentId,
+        secret: this.#o.secret,
+        agent_version: this.#o.agentVersion,
+        outbox_depth: this.#o.outbox.depth(),
+      };
+      const configVersion = this.#o.configVersion?.();
+      if (configVersion !== undefined) hello.config_version = configVersion;
+      ws.send(JSON.stringify(hello));
+
+      const welcomed = await wait((m): m is Welcome => m.type === 'welcome', welcomeTimeoutMs);
+      if (welcomed.kind !== 'message') {
+        if (welcomed.kind === 'timeout') {
+          closeReason = 'no welcome from the collector in time';
+          ws.terminate();
+        }
+        await closed;
+        outcome.reason = closeReason ?? 'closed before welcome';
+        return outcome;
+      }
+      const welcome = welcomed.message;
+      const welcomedAt = performance.now();
+      const healthyAfter = this.#o.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS;
+      const maxResults = Math.min(welcome.max_batch_results, ProtocolLimits.maxBatchResults);
+      const maxBytes = Math.min(welcome.max_message_bytes, ProtocolLimits.maxMessageBytes);
+      this.#emit({
+        type: 'state',
+        state: 'connected',
+        school_id: welcome.school_id,
+        max_batch_results: maxResults,
+        outbox_depth: this.#o.outbox.depth(),
+      });
+
+      const isOpen = (): boolean => ws.readyState === WebSocket.OPEN && !this.#stop.signal.aborted;
+      while (isOpen()) {
+        const rows = this.#o.outbox.peek(maxResults, maxBytes - BATCH_ENVELOPE_BYTES);
+        if (rows.length === 0) {
+          await this.#appendedOrClosed(closed);
+          continue;
+        }
+        const batchId = uuidv7();
+        const { text, sent } = this.#encodeBatch(batchId, rows, maxBytes);
+        if (sent.length === 0) continue; // an oversized single result was dropped; try the next
+        ws.send(text);
+        const acked = await wait((m): m is Ack => m.type === 'ack' && m.batch_id === batchId, this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs);
+        if (acked.kind === 'timeout') {
+          // The rows stay in the outbox; the next connection sends them again.
+          closeReason = `no ack for batch ${batchId} in time`;
+          ws.terminate();
+          break;
+        }
+        if (acked.kind === 'closed') break;
+        // Settle only what this batch carried: an ack cannot delete rows it was never sent.
+        const inBatch = new Set(sent.map((r) => r.id));
+        const accepted = acked.message.accepted.filter((id) => inBatch.has(id));
+        const rejected = acked.message.rejected.filter((r) => inBatch.has(r.id));
+        this.#o.outbox.settle(accepted, rejected);
+        const unsettled = sent.length - new Set([...accepted, ...rejected.map((r) => r.id)]).size;
+        this.#emit({
+          type: 'acked',
+          batch_id: batchId,
+          sent: sent.length,
+          accepted: accepted.length,
+          rejected: rejected.length,
+          unsettled,
+          outbox_depth: this.#o.outbox.depth(),
+        });
+        if (unsettled === sent.length) {
+          // Resending at once would loop without end; let the backoff space it out.
+          closeReason = `ack for batch ${batchId} settled none of its results`;
+          ws.close(1002, 'ack settled nothing');
+          break;
+        }
+        outcome.healthy = true;
+      }
+      if (performance.now() - welcomedAt >= healthyAfter) outcome.healthy = true;
+      if (ws.readyState !== WebSocket.CLOSED) {
+        if (this.#stop.signal.aborted && ws.readyState === WebSocket.OPEN) ws.close(1000, 'agent stopping');
+        await closed;
+      }
+      outcome.reason = closeReason ?? 'closed';
+      return outcome;
+    } catch (err) {
+      // Outbox failures (disk full) end this session; the loop retries with backoff.
+      closeReason = describeError(err);
+      ws.terminate();
+      await closed;
+      outcome.reason = closeReason;
+      return outcome;
+    } finally {
+      clearInterval(pinger);
+      ws.removeAllListeners('message');
+      this.#socket = undefined;
+    }
+  }
+
+  /** Serialises a batch that fits `maxBytes`, dropping a lone result that never can. */
+  #encodeBatch(batchId: string, rows: Result[], maxBytes: number): { text: string; sent: Result[] } {
+    let sent = rows;
+    for (;;) {
+      const batch: Batch = { type: 'batch', batch_id: batchId, results: sent };
+      const text = JSON.stringify(batch);
+      const bytes = Buffer.byteLength(text);
+      if (bytes <= maxBytes) return { text, sent };
+      if (sent.length === 1) {
+        const only = sent[0]!;
+        // The collector would close the connection on it (1009) forever; drop it.
+        this.#o.outbox.settle([], [
+          {
+            id: only.id,
+            code: ErrorCodes.PROTOCOL_TOO_LARGE,
+            message: `result is ${bytes} bytes serialised, over the collector's ${maxBytes}`,
+          },
+        ]);
+        this.#emit({ type: 'dropped_oversized', id: only.id, bytes });
+        return { text: '', sent: [] };
+      }
+      sent = sent.slice(0, Math.ceil(sent.length / 2));
+    }
+  }
+
+  /** Resolves on the next append to the outbox, on close or on stop. */
+  async #appendedOrClosed(closed: Promise<void>): Promise<void> {
+    let off: () => void = () => {};
+    let onAbort: () => void = () => {};
+    const appended = new Promise<void>((resolve) => {
+      off = this.#o.outbox.onAppend(resolve);
+      onAbort = resolve;
+      this.#stop.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([appended, closed]);
+    off();
+    this.#stop.signal.removeEventListener('abort', onAbort);
+  }
+
+  #parse(data: RawData, isBinary: boolean): CollectorMessage | undefined {
+    if (isBinary) {
+      this.#emit({ type: 'invalid_message', code: ErrorCodes.PROTOCOL_MALFORMED, detail: 'binary frame' });
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(rawToString(data));
+    } catch {
+      this.#emit({ type: 'invalid_message', code: ErrorCodes.PROTOCOL_MALFORMED, detail: 'not JSON' });
+      return undefined;
+    }
+    const v = validateIncoming.check(value, 3);
+    if (!v.ok) {
+      // Paths only: the content may be anything and does not belong in a log.
+      const type = typeof (value as { type?: unknown } | null)?.type === 'string' ? (value as { type: string }).type : '?';
+      this.#emit({
+        type: 'invalid_message',
+        code: ErrorCodes.PROTOCOL_MALFORMED,
+        detail: `type ${JSON.stringify(type.slice(0, 32))} at ${v.issues.map((i) => i.path).join(', ')}`,
+      });
+      return undefined;
+    }
+    return v.value;
+  }
+
+  /** Handles a message no waiter wanted: config pushes, errors, stray acks. */
+  #handleAside(ws: WebSocket, message: CollectorMessage, outcome: SessionOutcome): void {
+    switch (message.type) {
+      case 'config':
+        void this.#applyConfig(ws, message);
+        return;
+      case 'error':
+        if (message.code === ErrorCodes.AUTH_UNAUTHORIZED) {
+          outcome.authRejected = true;
+          this.#emit({ type: 'auth_rejected', message: message.message.slice(0, 200) });
+          if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'credentials rejected');
+          return;
+        }
+        this.#emit({
+          type: 'server_error',
+          code: message.code.slice(0, 64),
+          message: message.message.slice(0, 200),
+          ...(message.batch_id ? { batch_id: message.batch_id } : {}),
+        });
+        return;
+      default:
+        this.#emit({
+          type: 'invalid_message',
+          code: ErrorCodes.PROTOCOL_UNEXPECTED,
+          detail: `unexpected ${message.type}${message.type === 'ack' ? ` for batch ${message.batch_id}` : ''}`,
+        });
+    }
+  }
+
+  async #applyConfig(ws: WebSocket, push: ConfigPush): Promise<void> {
+    const reply: ConfigAck = { type: 'config_ack', version: push.version, applied: true };
+    try {
+      await this.#o.onConfig?.(push);
+    } catch (err) {
+      reply.applied = false;
+      reply.error = describeError(err).slice(0, 1024);
+    }
+    this.#emit({ type: 'config', version: push.version, applied: reply.applied, ...(reply.error ? { error: reply.error } : {}) });
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply));
+  }
+}
+
+/** Builds a {@link StreamClient}; call `start()` to connect. */
+export function createStreamClient(options: StreamClientOptions): StreamClient {
+  return new StreamClient(options);
+}
+
+function rawToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/** Sleeps `ms`, ending early when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
