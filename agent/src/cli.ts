@@ -47,7 +47,16 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {},
   const probeList = Object.entries(registry)
     .map(([name, def]) => `  ${name.padEnd(12)} ${def.description}${def.needsCollector ? ' (needs --collector)' : ''}`)
     .join('\n');
-  const probesHelp = `\nProbes:\n${probeList || '  (none registered)'}\n`;
+  const optionList = Object.entries(registry)
+    .flatMap(([name, def]) =>
+      Object.entries(def.options ?? {}).map(
+        ([key, spec]) => `  ${`${name}.${key}`.padEnd(28)} ${spec.description} (default: ${JSON.stringify(spec.default)})`,
+      ),
+    )
+    .join('\n');
+  const probesHelp =
+    `\nProbes:\n${probeList || '  (none registered)'}\n` +
+    (optionList ? `\nProbe options (--set PROBE.OPTION=VALUE):\n${optionList}\n` : '');
 
   let exitCode = 0;
   const program = new Command('skolnet-agent')
@@ -73,6 +82,11 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {},
     .option('--collector <url>', 'collector base URL, e.g. https://skolnet.example.org')
     .option('--only <probes>', 'comma-separated probes to run (default: all)')
     .option('--json', 'print one JSON object {"results": [...]} on stdout')
+    .addOption(
+      new Option('--set <probe.option=value>', 'set a probe option, e.g. latency.count=20 (repeatable)').argParser(
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      ),
+    )
     .addHelpText('after', probesHelp)
     .action(async (opts: AssessOptions) => {
       exitCode = await runAssessCommand(opts, ctx);
@@ -96,6 +110,11 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {},
     .addOption(
       new Option('--interval <probe=duration>', 'interval of one probe, e.g. latency=5m (repeatable)')
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .addOption(
+      new Option('--set <probe.option=value>', 'set a probe option, e.g. latency.count=20 (repeatable)').argParser(
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      ),
     )
     .option(
       '--initial-delay <duration>',

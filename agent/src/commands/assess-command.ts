@@ -7,6 +7,7 @@ import { createCollectorApi } from '../transport/collector-api.js';
 import { parseCollectorUrl } from '../transport/collector-endpoint.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT_OK, badArgument, selectProbes, waitForStop } from './command-context.js';
+import { checkProbeSettings, parseProbeSettings } from './probe-settings.js';
 import { formatResultTable } from './result-table.js';
 
 /** Options of `skolnet-agent assess`. */
@@ -17,6 +18,8 @@ export interface AssessOptions {
   only?: string;
   /** Print one JSON object (an `AssessReport`) instead of a table. */
   json?: boolean;
+  /** `PROBE.OPTION=VALUE` entries, e.g. `latency.count=20`. */
+  set?: string[];
 }
 
 /**
@@ -27,6 +30,8 @@ export interface AssessOptions {
  */
 export async function runAssessCommand(options: AssessOptions, ctx: CommandContext): Promise<number> {
   const names = selectProbes(ctx.registry, options.only);
+  const settings = parseProbeSettings(options.set ?? [], ctx.registry);
+  checkProbeSettings(names, settings, ctx.registry);
   const collectorUrl = options.collector === undefined ? undefined : parseCollectorUrl(options.collector);
   const needing = names.filter((n) => ctx.registry[n]?.needsCollector);
   if (needing.length > 0) {
@@ -64,7 +69,7 @@ export async function runAssessCommand(options: AssessOptions, ctx: CommandConte
       if (collectorUrl) probeCtx.collectorUrl = collectorUrl;
       let probe;
       try {
-        probe = def.create(probeCtx);
+        probe = def.create(probeCtx, settings[name]);
       } catch (err) {
         // create() itself threw (bad options, missing platform support).
         measurements.push(errorMeasurement(name, err, ctx.now()));

@@ -13,6 +13,7 @@ import { parseCollectorUrl } from '../transport/collector-endpoint.js';
 import { createStreamClient, type StreamEvent } from '../transport/stream-client.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT_OK, EXIT_USAGE, badArgument, selectProbes, waitForStop } from './command-context.js';
+import { checkProbeSettings, parseProbeSettings } from './probe-settings.js';
 
 /** Options of `skolnet-agent run`. */
 export interface RunOptions {
@@ -22,6 +23,8 @@ export interface RunOptions {
   interval?: string[];
   /** Upper bound of the random delay before each probe's first run, e.g. `5s`. */
   initialDelay?: string;
+  /** `PROBE.OPTION=VALUE` entries, e.g. `latency.count=20`. */
+  set?: string[];
 }
 
 /**
@@ -70,6 +73,8 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     throw err;
   }
   const names = selectProbes(ctx.registry, options.only);
+  const settings = parseProbeSettings(options.set ?? [], ctx.registry);
+  checkProbeSettings(names, settings, ctx.registry);
   const cliIntervals = parseIntervals(options.interval ?? [], Object.keys(ctx.registry));
   const initialDelayMs = options.initialDelay === undefined ? DEFAULT_INITIAL_DELAY_MAX_MS : parseDuration(options.initialDelay);
   if (initialDelayMs === undefined) badArgument(`--initial-delay "${options.initialDelay}": expected a duration like 5s`);
@@ -91,7 +96,7 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     try {
       scheduled.push({
         name,
-        probe: def.create(probeCtx),
+        probe: def.create(probeCtx, settings[name]),
         intervalMs: cliIntervals.get(name) ?? def.defaultIntervalS * 1000,
       });
     } catch (err) {

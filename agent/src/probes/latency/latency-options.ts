@@ -1,5 +1,8 @@
 import type { OptionSpecs } from '../options.js';
 
+/** Value of the `gateway` option that leaves the gateway out. */
+export const GATEWAY_OFF = 'off';
+
 /** Options of the `latency` probe. */
 export interface LatencyOptions {
   /** Echo requests per target. */
@@ -8,7 +11,7 @@ export interface LatencyOptions {
   interval_s: number;
   /** How long to wait for each reply, in seconds. */
   timeout_s: number;
-  /** Gateway address to ping instead of the discovered default gateway; `''` discovers. */
+  /** Gateway address to ping instead of the discovered default gateway; `''` discovers, `off` skips it. */
   gateway: string;
   /** The ping program, a name on PATH or an absolute path. */
   ping_command: string;
@@ -48,7 +51,8 @@ export const latencyOptionSpecs: OptionSpecs<LatencyOptions> = {
     type: 'string',
     default: '',
     maxLength: 255,
-    description: 'Address to ping as the gateway instead of the default gateway from the routing table.',
+    description:
+      'Address to ping as the gateway instead of the default gateway from the routing table; "off" pings no gateway.',
   },
   ping_command: {
     type: 'string',

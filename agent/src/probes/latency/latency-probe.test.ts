@@ -125,6 +125,19 @@ describe('LatencyProbe with recorded commands', () => {
     });
   });
 
+  it('with gateway "off" neither looks up nor pings a gateway', async () => {
+    const runner = replayRunner({
+      ip: readCase('route-linux-single', 'input.txt'),
+      ping: readCase('ping-linux-loopback', 'input.txt'),
+    });
+    const acc = new MemoryAccumulator();
+    await new LatencyProbe(ctxWith(runner, 'http://127.0.0.1:8080'), options({ gateway: 'off' }), {
+      platform: 'linux',
+    }).gather(acc, new AbortController().signal);
+    expect(runner.calls).toEqual([['ping', '-n', '-c', '10', '-i', '0.2', '-W', '1', '127.0.0.1']]);
+    expect(acc.measurements.map((m) => m.tags.target)).toEqual(['collector']);
+  });
+
   it('reports a missing default route as the gateway result, and still pings the collector', async () => {
     const runner = replayRunner({
       ip: readCase('route-linux-none', 'input.txt'),

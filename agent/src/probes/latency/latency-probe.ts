@@ -3,7 +3,7 @@ import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared';
 import { resolveOptions } from '../options.js';
 import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
 import { defaultRouteCommand, parseDefaultGateway } from './default-gateway.js';
-import { latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
+import { GATEWAY_OFF, latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
 import { parsePingOutput, pingArguments, summarizePing } from './ping-output.js';
 
 /** Measurement name of this probe's results. */
@@ -60,7 +60,10 @@ export class LatencyProbe implements Probe {
    */
   async gather(acc: Accumulator, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    const lookups: Promise<Lookup>[] = [this.gatewayTarget(signal)];
+    // `gateway: "off"` leaves the gateway out: for hosts whose gateway must
+    // not be probed (a lab, a test machine), or when only the WAN matters.
+    const lookups: Promise<Lookup>[] =
+      this.options.gateway === GATEWAY_OFF ? [] : [this.gatewayTarget(signal)];
     // URL keeps the brackets of an IPv6 literal (`[::1]`); ping wants the bare address.
     const collectorHost = this.ctx.collectorUrl?.hostname.replace(/^\[(.*)\]$/, '$1');
     if (collectorHost) lookups.push(Promise.resolve({ found: { target: 'collector', host: collectorHost } }));
