@@ -1,0 +1,125 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import websocket from '@fastify/websocket';
+import { loadDashboardAssets } from '@skolnet/dashboards';
+import { PROTOCOL_NAME, ProtocolLimits } from '@skolnet/shared';
+import { createConnectedAgents, type ConnectedAgents } from './ingest/connected-agents.js';
+import { authPlugin } from './plugins/auth-plugin.js';
+import {
+  configPlugin,
+  createCollectorConfig,
+  type CollectorConfigOverrides,
+} from './plugins/config-plugin.js';
+import { handleError, handleNotFound } from './plugins/error-handler.js';
+import { storagePlugin } from './plugins/storage-plugin.js';
+import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
+import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-plugin.js';
+import { enrollPlugin } from './routes/enroll-plugin.js';
+import { healthPlugin } from './routes/health-plugin.js';
+import { schoolsPlugin } from './routes/schools-plugin.js';
+import { speedPlugin } from './routes/speed-plugin.js';
+import type { Store } from './storage/store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Agents connected to the stream right now. */
+    connectedAgents: ConnectedAgents;
+  }
+}
+
+/** Logging: false for silence (tests), true for info to stdout, or a level and where to write. */
+export type CollectorLoggerOption = boolean | { level?: string; stream?: { write(line: string): void } };
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** An open store; the app closes it when it closes. */
+  store: Store;
+  /** Logging; default info level to stdout. */
+  logger?: CollectorLoggerOption;
+  /** Settings that differ from the defaults. */
+  config?: CollectorConfigOverrides;
+  /**
+   * Where the web UI comes from: default the `@skolnet/dashboards`
+   * package, a function for tests, or false for no UI.
+   */
+  dashboardAssets?: DashboardAssetLoader | false;
+}
+
+/**
+ * Headers never written to logs: admin tokens travel in `authorization`,
+ * and nothing else in a request header is needed to debug.
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["sec-websocket-key"]',
+];
+
+function loggerOptions(option: CollectorLoggerOption | undefined): FastifyServerOptions['logger'] {
+  if (option === false) return false;
+  const level = typeof option === 'object' ? (option.level ?? 'info') : 'info';
+  const stream = typeof option === 'object' ? option.stream : undefined;
+  return { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(stream ? { stream } : {}) };
+}
+
+/**
+ * Builds the collector's fastify instance with every plugin and route,
+ * without listening: tests call `inject()` or listen on port 0, the
+ * server listens on its configured address.
+ */
+export function buildApp(options: BuildAppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: loggerOptions(options.logger),
+    ajv: {
+      // Reject unknown properties (schemas say additionalProperties: false)
+      // instead of fastify's default of silently dropping them.
+      customOptions: { removeAdditional: false },
+    },
+    // The JSON API takes small bodies; uploads bypass this in their own plugin.
+    bodyLimit: 1024 * 1024,
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  const config = createCollectorConfig(options.config);
+  void app.register(configPlugin, { config });
+  void app.register(storagePlugin, { store: options.store });
+  void app.register(authPlugin);
+  app.decorate('connectedAgents', createConnectedAgents());
+  void app.register(websocket, {
+    options: {
+      maxPayload: ProtocolLimits.maxMessageBytes,
+      // Upgrades without the subprotocol are refused by the route before
+      // ws sees them; this answers with the one we speak.
+      handleProtocols: (protocols: Set<string>) => (protocols.has(PROTOCOL_NAME) ? PROTOCOL_NAME : false),
+    },
+    preClose(done) {
+      // 1001 "going away" tells agents to reconnect later, not that they erred.
+      for (const client of this.websocketServer.clients) client.close(1001, 'collector shutting down');
+      this.websocketServer.close();
+      done();
+    },
+  });
+
+  let graceTimer: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    graceTimer = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
+    graceTimer.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(graceTimer);
+    done();
+  });
+
+  void app.register(healthPlugin);
+  void app.register(enrollPlugin);
+  void app.register(schoolsPlugin);
+  void app.register(speedPlugin);
+  void app.register(agentStreamPlugin);
+  if (options.dashboardAssets !== false) {
+    void app.register(dashboardPlugin, {
+      loadAssets: options.dashboardAssets ?? (() => loadDashboardAssets()),
+    });
+  }
+  return app;
+}

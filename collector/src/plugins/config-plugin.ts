@@ -1,0 +1,99 @@
+import fp from 'fastify-plugin';
+import { MAX_SPEED_TRANSFER_BYTES, ProtocolLimits } from '@skolnet/shared';
+import { collectorVersion } from '../version.js';
+
+/** Settings of one collector instance, fixed at build time. */
+export interface CollectorConfig {
+  /** Version reported by `/healthz`. */
+  version: string;
+  /** Speed-test endpoints. */
+  speed: {
+    /** Concurrent downloads plus uploads before new ones get 503; each can fill a school's link, 32 keeps a 10 Gbit/s port useful. */
+    maxConcurrentTransfers: number;
+    /** Largest download or upload, in bytes. */
+    maxTransferBytes: number;
+    /** Download size when `?bytes` is omitted, in bytes (25 MB, SI: ~2 s at 100 Mbit/s). */
+    defaultDownloadBytes: number;
+    /** Size of the random pool downloads are cut from, in bytes. */
+    poolBytes: number;
+  };
+  /** Agent stream. */
+  ingest: {
+    /** How long a new connection may take to say hello, in ms. */
+    helloTimeoutMs: number;
+    /** Malformed messages tolerated on one connection before it is closed with 1008. */
+    maxMalformedMessages: number;
+  };
+  /** Enrollment codes. */
+  enrollment: {
+    /** Lifetime of a code when the admin does not say, in hours (72: issued Friday, still valid Monday). */
+    defaultTtlHours: number;
+    /** Longest lifetime an admin may ask for, in hours (30 days). */
+    maxTtlHours: number;
+  };
+  /**
+   * How long closing waits for open HTTP connections before cutting them,
+   * in ms. Bounds a restart even when a client holds a connection open
+   * without sending anything (Node would wait for its headers timeout).
+   */
+  shutdownGraceMs: number;
+  /** Clock; tests replace it to move time. */
+  now: () => Date;
+}
+
+/** Partial settings; anything omitted takes the default. */
+export interface CollectorConfigOverrides {
+  version?: string;
+  speed?: Partial<CollectorConfig['speed']>;
+  ingest?: Partial<CollectorConfig['ingest']>;
+  enrollment?: Partial<CollectorConfig['enrollment']>;
+  shutdownGraceMs?: number;
+  now?: () => Date;
+}
+
+/** Builds a complete {@link CollectorConfig} from defaults and `overrides`. */
+export function createCollectorConfig(overrides: CollectorConfigOverrides = {}): CollectorConfig {
+  return {
+    version: overrides.version ?? collectorVersion(),
+    speed: {
+      maxConcurrentTransfers: 32,
+      maxTransferBytes: MAX_SPEED_TRANSFER_BYTES,
+      defaultDownloadBytes: 25_000_000,
+      // 4 MiB: far beyond any compressor's window that matters on the wire
+      // (gzip's is 32 KiB), yet cheap to generate at start.
+      poolBytes: 4 * 1024 * 1024,
+      ...overrides.speed,
+    },
+    ingest: {
+      helloTimeoutMs: ProtocolLimits.helloTimeoutMs,
+      // Ten: enough to survive a buggy agent build for a few batches while
+      // the logs show what it sends, few enough to stop a flood.
+      maxMalformedMessages: 10,
+      ...overrides.ingest,
+    },
+    enrollment: { defaultTtlHours: 72, maxTtlHours: 720, ...overrides.enrollment },
+    shutdownGraceMs: overrides.shutdownGraceMs ?? 10_000,
+    now: overrides.now ?? ((): Date => new Date()),
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The collector's settings (configPlugin). */
+    config: CollectorConfig;
+  }
+}
+
+/** Options of {@link configPlugin}. */
+export interface ConfigPluginOptions {
+  config: CollectorConfig;
+}
+
+/** Decorates the instance with `config`, visible to every plugin. */
+export const configPlugin = fp<ConfigPluginOptions>(
+  (app, options, done) => {
+    app.decorate('config', options.config);
+    done();
+  },
+  { name: 'skolnet-config', fastify: '5.x' },
+);

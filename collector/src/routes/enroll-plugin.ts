@@ -1,0 +1,25 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { EnrollRequest, type EnrollResponse } from '@skolnet/shared';
+
+/**
+ * `POST /api/v1/enroll`: an agent trades a one-time code for its identity
+ * and secret. Unauthenticated by design; the code is the credential.
+ */
+export const enrollPlugin: FastifyPluginAsync = async (app) => {
+  app.post<{ Body: EnrollRequest }>(
+    '/api/v1/enroll',
+    { schema: { body: EnrollRequest } },
+    async (request, reply) => {
+      const { code, hostname, agent_version } = request.body;
+      const enrolled = await app.store.redeemEnrollmentCode(
+        code,
+        { hostname, agent_version },
+        app.config.now(),
+      );
+      request.log.info({ agent_id: enrolled.agent_id, school_id: enrolled.school_id }, 'agent enrolled');
+      const body: EnrollResponse = enrolled;
+      return reply.code(201).send(body);
+    },
+  );
+  return Promise.resolve();
+};

@@ -1,0 +1,154 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { CreateSchool, ErrorCodes, SkolnetError, type SchoolSummary } from '@skolnet/shared';
+import {
+  SCORING_MEASUREMENTS,
+  SCORING_WINDOW_MS,
+  scoreSchool,
+  type SchoolScore,
+} from '../scoring/simple-score.js';
+import type { SchoolRow, Store, StoredResult } from '../storage/store.js';
+
+// Small route-local schemas are written as plain JSON Schema; the shared
+// contract types come from @skolnet/shared.
+const SchoolParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+interface SchoolParams {
+  id: string;
+}
+
+const CreateEnrollmentCode = {
+  type: 'object',
+  properties: { ttl_hours: { type: 'integer', minimum: 1 } },
+  additionalProperties: false,
+} as const;
+interface CreateEnrollmentCode {
+  ttl_hours?: number;
+}
+
+/** Most results a school's page lists (one per measurement and target by default). */
+const MAX_LATEST_RESULTS = 500;
+const SchoolQuery = {
+  type: 'object',
+  properties: { latest: { type: 'integer', minimum: 1, maximum: MAX_LATEST_RESULTS } },
+  additionalProperties: false,
+} as const;
+interface SchoolQuery {
+  latest?: number;
+}
+/** Results on a school's page when `?latest` is omitted. */
+const DEFAULT_LATEST_RESULTS = 50;
+
+/** `GET /api/v1/schools/:id`: a school, its score with components, and its newest results. */
+export interface SchoolDetail extends SchoolSummary {
+  created_at: string;
+  components: SchoolScore['components'];
+  /** Agents of this school connected right now. */
+  connected_agents: number;
+  /** Newest result per measurement and target, newest first. */
+  latest: StoredResult[];
+}
+
+/** Scores a school over the scoring window ending at `now`. */
+export async function scoreStoredSchool(store: Store, school: SchoolRow, now: Date): Promise<SchoolScore> {
+  const since = new Date(now.getTime() - SCORING_WINDOW_MS);
+  const results = await store.resultsForScoring(school.id, since, SCORING_MEASUREMENTS);
+  return scoreSchool({ pupils: school.pupils, results });
+}
+
+/** Every school with its current score and band, by name: what `GET /api/v1/schools` answers. */
+export async function listSchoolSummaries(store: Store, now: Date): Promise<SchoolSummary[]> {
+  const summaries: SchoolSummary[] = [];
+  for (const school of await store.listSchools()) {
+    const { score, band } = await scoreStoredSchool(store, school, now);
+    summaries.push({
+      id: school.id,
+      name: school.name,
+      municipality: school.municipality,
+      pupils: school.pupils,
+      score,
+      band,
+    });
+  }
+  return summaries;
+}
+
+/**
+ * School routes: public reads (list with scores, one school in detail)
+ * and admin writes (create a school, issue an enrollment code).
+ */
+export const schoolsPlugin: FastifyPluginAsync = async (app) => {
+  const notFound = (id: string): SkolnetError =>
+    new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${id} does not exist`);
+
+  app.get('/api/v1/schools', async () => listSchoolSummaries(app.store, app.config.now()));
+
+  app.get<{ Params: SchoolParams; Querystring: SchoolQuery }>(
+    '/api/v1/schools/:id',
+    { schema: { params: SchoolParams, querystring: SchoolQuery } },
+    async (request) => {
+      const school = await app.store.getSchool(request.params.id);
+      if (!school) throw notFound(request.params.id);
+      const { score, band, components } = await scoreStoredSchool(app.store, school, app.config.now());
+      const latest = await app.store.latestResults(school.id, {
+        perMeasurement: true,
+        limit: request.query.latest ?? DEFAULT_LATEST_RESULTS,
+      });
+      const detail: SchoolDetail = {
+        ...school,
+        score,
+        band,
+        components,
+        connected_agents: app.connectedAgents.countForSchool(school.id),
+        latest,
+      };
+      return detail;
+    },
+  );
+
+  app.post<{ Body: CreateSchool }>(
+    '/api/v1/schools',
+    { onRequest: app.requireAdmin, schema: { body: CreateSchool } },
+    async (request, reply) => {
+      const school = await app.store.createSchool(request.body, app.config.now());
+      request.log.info({ school_id: school.id }, 'school created');
+      return reply.code(201).send(school);
+    },
+  );
+
+  app.post<{ Params: SchoolParams; Body: CreateEnrollmentCode }>(
+    '/api/v1/schools/:id/enrollment-codes',
+    {
+      onRequest: app.requireAdmin,
+      // The body is optional: an empty POST takes the default lifetime.
+      preValidation: async (request) => {
+        request.body ??= {};
+        return Promise.resolve();
+      },
+      schema: { params: SchoolParams, body: CreateEnrollmentCode },
+    },
+    async (request, reply) => {
+      const { defaultTtlHours, maxTtlHours } = app.config.enrollment;
+      const ttlHours = request.body.ttl_hours ?? defaultTtlHours;
+      if (ttlHours > maxTtlHours) {
+        throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, `body/ttl_hours must be <= ${maxTtlHours}`);
+      }
+      if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
+      const issued = await app.store.createEnrollmentCode(
+        request.params.id,
+        ttlHours * 3_600_000,
+        app.config.now(),
+      );
+      // The code is not logged: it is a credential until redeemed.
+      request.log.info(
+        { school_id: request.params.id, expires_at: issued.expires_at },
+        'enrollment code issued',
+      );
+      return reply.code(201).send(issued);
+    },
+  );
+  return Promise.resolve();
+};

@@ -1,0 +1,175 @@
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CommanderError } from 'commander';
+import { createCli, type CliIo } from './cli.js';
+import { startCollector, type RunningCollector } from './server.js';
+import { createTempDir } from './testing/fixtures.js';
+import { collectorVersion } from './version.js';
+
+describe('startCollector', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  let running: RunningCollector | undefined;
+
+  beforeEach(async () => {
+    ({ dir, remove } = await createTempDir());
+  });
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+    await remove();
+  });
+
+  const createSchool = (url: string, token: string): Promise<Response> =>
+    fetch(`${url}/api/v1/schools`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Local school', municipality: 'Here', pupils: 10 }),
+    });
+
+  it('creates the data directory, listens, and hands out the admin token on first start only', async () => {
+    const dataDir = join(dir, 'nested', 'data');
+    running = await startCollector({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir,
+      logger: false,
+      dashboardAssets: false,
+    });
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${running.url}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', version: collectorVersion() });
+    const token = running.adminToken!;
+    expect(token.length).toBeGreaterThanOrEqual(43);
+    expect((await createSchool(running.url, token)).status).toBe(201);
+    await running.close();
+
+    running = await startCollector({ port: 0, dataDir, logger: false, dashboardAssets: false });
+    expect(running.adminToken).toBeUndefined();
+    // Same token, same data, after a restart.
+    expect((await createSchool(running.url, token)).status).toBe(201);
+    expect(await running.store.listSchools()).toHaveLength(2);
+    expect((await running.schoolSummaries()).map((s) => [s.name, s.score, s.band])).toEqual([
+      ['Local school', null, 'insufficient_data'],
+      ['Local school', null, 'insufficient_data'],
+    ]);
+  });
+
+  it('logs unless asked to be quiet', async () => {
+    running = await startCollector({ port: 0, dataDir: dir, quiet: true, dashboardAssets: false });
+    // Fastify's no-op logger has no level; a pino logger has one.
+    expect(running.app.log.level).toBeUndefined();
+    await running.close();
+    running = await startCollector({
+      port: 0,
+      dataDir: dir,
+      logger: { level: 'warn' },
+      dashboardAssets: false,
+    });
+    expect(running.app.log.level).toBe('warn');
+  });
+
+  it('closes even while a client holds a silent connection', async () => {
+    running = await startCollector({
+      port: 0,
+      dataDir: dir,
+      logger: false,
+      dashboardAssets: false,
+      config: { shutdownGraceMs: 20 },
+    });
+    const { port } = new URL(running.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const closedByServer = new Promise((resolve) => socket.once('close', resolve));
+    await running.close();
+    running = undefined;
+    await closedByServer;
+  });
+
+  it('closes the store when listening fails', async () => {
+    running = await startCollector({ port: 0, dataDir: dir, logger: false, dashboardAssets: false });
+    const { port } = new URL(running.url);
+    await expect(
+      startCollector({ port: Number(port), dataDir: dir, logger: false, dashboardAssets: false }),
+    ).rejects.toThrow(/EADDRINUSE/);
+    // The database is still usable by the first collector.
+    expect(await running.store.listSchools()).toEqual([]);
+  });
+});
+
+describe('skolnet-collector CLI', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  let lines: { out: string[]; err: string[] };
+  let io: CliIo;
+
+  beforeEach(async () => {
+    ({ dir, remove } = await createTempDir());
+    lines = { out: [], err: [] };
+    io = { out: (l) => lines.out.push(l), err: (l) => lines.err.push(l) };
+    process.exitCode = undefined;
+  });
+  afterEach(async () => {
+    process.exitCode = undefined;
+    await remove();
+  });
+
+  const run = async (...args: string[]): Promise<string> => {
+    let written = '';
+    const cli = createCli(io)
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => (written += s), writeErr: (s) => (written += s) });
+    for (const sub of cli.commands)
+      sub
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => (written += s), writeErr: (s) => (written += s) });
+    try {
+      await cli.parseAsync(['node', 'skolnet-collector', ...args]);
+    } catch (err) {
+      if (!(err instanceof CommanderError)) throw err;
+    }
+    return written;
+  };
+
+  it('prints its version and help', async () => {
+    expect((await run('--version')).trim()).toBe(collectorVersion());
+    const help = await run('--help');
+    expect(help).toContain('serve');
+    expect(help).toContain('admin-token');
+    expect(await run('serve', '--help')).toContain('--data <dir>');
+  });
+
+  it('rejects a bad port', async () => {
+    expect(await run('serve', '--port', 'eighty')).toContain('expected a port number');
+  });
+
+  it('issues a new admin token with --reset and invalidates the old one', async () => {
+    const running = await startCollector({ port: 0, dataDir: dir, logger: false, dashboardAssets: false });
+    const oldToken = running.adminToken!;
+    try {
+      await run('admin-token', '--reset', '--data', dir);
+      const newToken = lines.out.map((l) => l.trim()).find((l) => /^[A-Za-z0-9_-]{43}$/.test(l));
+      expect(newToken).toBeDefined();
+      expect(newToken).not.toBe(oldToken);
+      const post = (token: string): Promise<Response> =>
+        fetch(`${running.url}/api/v1/schools`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
+        });
+      // The running server reads the hash per request: the reset applies at once.
+      expect((await post(oldToken)).status).toBe(401);
+      expect((await post(newToken!)).status).toBe(201);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses admin-token without --reset', async () => {
+    await run('admin-token', '--data', dir);
+    expect(process.exitCode).toBe(2);
+    expect(lines.err.join('\n')).toContain('--reset');
+    expect(lines.out).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type BuildAppOptions, type CollectorLoggerOption } from './app.js';
+import type { SchoolSummary } from '@skolnet/shared';
+import { ensureAdminToken } from './auth/admin-token.js';
+import { listSchoolSummaries } from './routes/schools-plugin.js';
+import { createSqliteStore } from './storage/kysely-store.js';
+import type { Store } from './storage/store.js';
+
+/** File name of the SQLite database inside the data directory. */
+export const DATABASE_FILE = 'collector.db';
+
+/** Options of {@link startCollector}. */
+export interface StartCollectorOptions {
+  /** Address to listen on; default 127.0.0.1 (only this machine). */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Directory of the database; created if missing. Default `./data`. */
+  dataDir?: string;
+  /** Logging; default info to stdout, false for none. */
+  logger?: CollectorLoggerOption;
+  /** Shorthand for `logger: false`, for embedding (tests, `npm start`). */
+  quiet?: boolean;
+  /** Passed through to {@link buildApp}. */
+  config?: BuildAppOptions['config'];
+  /** Passed through to {@link buildApp}. */
+  dashboardAssets?: BuildAppOptions['dashboardAssets'];
+}
+
+/** A running collector. */
+export interface RunningCollector {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  /** The admin token when this start created it (first start only); it is never shown again. */
+  adminToken?: string;
+  /** Every school with its current score and band, as `GET /api/v1/schools` lists them. */
+  schoolSummaries(): Promise<SchoolSummary[]>;
+  /** Stops accepting connections, closes agent streams, then the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database in `dataDir`, ensures an admin token, builds the app
+ * and listens. The programmatic twin of `skolnet-collector serve`.
+ */
+export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+  const dataDir = resolve(options.dataDir ?? './data');
+  await mkdir(dataDir, { recursive: true });
+  const store = await createSqliteStore(join(dataDir, DATABASE_FILE));
+  let app: FastifyInstance | undefined;
+  try {
+    const adminToken = await ensureAdminToken(store);
+    app = buildApp({
+      store,
+      ...(options.quiet ? { logger: false } : options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.config === undefined ? {} : { config: options.config }),
+      ...(options.dashboardAssets === undefined ? {} : { dashboardAssets: options.dashboardAssets }),
+    });
+    await app.listen({ host, port });
+    const running: RunningCollector = {
+      url: urlOf(app.server.address() as AddressInfo),
+      app,
+      store,
+      schoolSummaries: () => listSchoolSummaries(store, (app as FastifyInstance).config.now()),
+      close: () => (app as FastifyInstance).close(),
+    };
+    if (adminToken !== undefined) running.adminToken = adminToken;
+    return running;
+  } catch (err) {
+    // The app owns the store once built; before that, close it here.
+    if (app) await app.close();
+    else await store.close();
+    throw err;
+  }
+}
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

@@ -1,0 +1,136 @@
+import type { Result } from '@skolnet/shared';
+
+/** A school as stored. Timestamps are RFC 3339 UTC strings. */
+export interface SchoolRow {
+  /** UUIDv7 assigned by the collector. */
+  id: string;
+  name: string;
+  municipality: string;
+  /** Number of pupils; the scoring divides throughput by it. */
+  pupils: number;
+  created_at: string;
+}
+
+/** An enrolled agent. The secret itself is never stored, only its SHA-256. */
+export interface AgentRow {
+  id: string;
+  school_id: string;
+  /** Lower-case hex SHA-256 of the agent's secret. */
+  secret_hash: string;
+  hostname: string;
+  agent_version: string;
+  enrolled_at: string;
+  /** Last time the agent said hello or sent a batch; null until then. */
+  last_seen_at: string | null;
+}
+
+/** A stored result: the agent's {@link Result} plus when the collector received it. */
+export interface StoredResult extends Result {
+  received_at: string;
+}
+
+/** Input of {@link Store.createSchool}. */
+export interface NewSchool {
+  name: string;
+  municipality: string;
+  pupils: number;
+}
+
+/** A freshly issued enrollment code; the plain code exists only in this value. */
+export interface IssuedEnrollmentCode {
+  /** Human-typable code, e.g. `7KQ2M-XT9PA`. Shown once, stored only as a hash. */
+  code: string;
+  expires_at: string;
+}
+
+/** What {@link Store.redeemEnrollmentCode} records about the redeeming agent. */
+export interface NewAgent {
+  hostname: string;
+  agent_version: string;
+}
+
+/** A freshly enrolled agent; the plain secret exists only in this value. */
+export interface EnrolledAgent {
+  agent_id: string;
+  school_id: string;
+  /** The agent's secret, shown once, stored only as a hash. */
+  secret: string;
+}
+
+/** Outcome of {@link Store.insertResults}. */
+export interface InsertOutcome {
+  /** Results stored by this call. */
+  inserted: number;
+  /** Results whose id was already stored (or repeated within the call); left untouched. */
+  duplicates: number;
+}
+
+/** Options of {@link Store.latestResults}. */
+export interface LatestResultsOptions {
+  /**
+   * When true, at most one result (the newest) per measurement and `target`
+   * tag, so a dashboard shows the current state of every probe target.
+   */
+  perMeasurement?: boolean;
+  /** Most results returned. */
+  limit: number;
+}
+
+/** Filter of {@link Store.countResults}; omitted keys match everything. */
+export interface ResultFilter {
+  schoolId?: string;
+  agentId?: string;
+  measurement?: string;
+}
+
+/**
+ * Everything the collector keeps. One interface, implemented once over a
+ * query builder so SQLite and PostgreSQL behave the same
+ * (see `test/conformance/`). Methods throw {@link SkolnetError} with
+ * `SKOLNET_API_NOT_FOUND` or `SKOLNET_ENROLL_CODE_INVALID` for the caller's
+ * mistakes; database failures surface as they are thrown by the driver.
+ */
+export interface Store {
+  /** Creates a school with a new id. */
+  createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
+  /** All schools, by name. */
+  listSchools(): Promise<SchoolRow[]>;
+  /** One school, or undefined. */
+  getSchool(id: string): Promise<SchoolRow | undefined>;
+  /**
+   * Issues a one-time enrollment code for a school, valid for `ttlMs`.
+   * Throws `SKOLNET_API_NOT_FOUND` for an unknown school.
+   */
+  createEnrollmentCode(schoolId: string, ttlMs: number, now?: Date): Promise<IssuedEnrollmentCode>;
+  /**
+   * Atomically marks the code used and creates an agent with a fresh
+   * secret. Throws `SKOLNET_ENROLL_CODE_INVALID` for an unknown, used or
+   * expired code; a code can be redeemed once, even under concurrency.
+   */
+  redeemEnrollmentCode(code: string, agent: NewAgent, now?: Date): Promise<EnrolledAgent>;
+  /** One agent, or undefined. */
+  findAgent(id: string): Promise<AgentRow | undefined>;
+  /** Records that the agent was active at `at`, and its version when it tells one. */
+  touchAgent(id: string, at?: Date, agentVersion?: string): Promise<void>;
+  /**
+   * Stores results in one transaction, idempotent on `id`: a result whose
+   * id is already stored is counted as a duplicate and changes nothing.
+   * The caller has validated the results and their ownership.
+   */
+  insertResults(results: readonly Result[], receivedAt?: Date): Promise<InsertOutcome>;
+  /** A school's newest results, newest first. */
+  latestResults(schoolId: string, options: LatestResultsOptions): Promise<StoredResult[]>;
+  /**
+   * A school's results measured at or after `since`, oldest first, for the
+   * scoring; `measurements` narrows them to the kinds the scoring uses.
+   */
+  resultsForScoring(schoolId: string, since: Date, measurements?: readonly string[]): Promise<StoredResult[]>;
+  /** Number of stored results matching `filter`. */
+  countResults(filter?: ResultFilter): Promise<number>;
+  /** A collector-wide setting, or undefined. */
+  getMeta(key: string): Promise<string | undefined>;
+  /** Sets a collector-wide setting. */
+  setMeta(key: string, value: string): Promise<void>;
+  /** Closes the database; the store is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,129 @@
+// skolnet dashboard: lists schools with their scores and shows one school's
+// score components and latest results. Plain DOM, no framework; all text is
+// set through textContent, so nothing from the API is ever parsed as HTML.
+
+const REFRESH_MS = 15_000; // the agent's first results arrive within seconds; 15 s keeps the page current without load
+
+const BAND_LABELS = {
+  good: 'good',
+  moderate: 'moderate',
+  priority: 'priority',
+  insufficient_data: 'insufficient data',
+};
+
+// The score's components as GET /api/v1/schools/:id reports them (docs/scoring.md).
+const COMPONENTS = [
+  { key: 'download', label: 'Download per pupil', value: 'per_pupil_mbps', unit: 'Mbit/s' },
+  { key: 'latency', label: 'Round-trip time to the collector (median)', value: 'median_ms', unit: 'ms' },
+  { key: 'loss', label: 'Packet loss (median)', value: 'median_pct', unit: '%' },
+];
+
+/** @param {string} tag @param {Record<string,string>} [attrs] @param {(Node|string)[]} [children] */
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c);
+  return node;
+}
+
+/** @param {number|null} score @param {string} band */
+function scoreCell(score, band) {
+  if (score === null || score === undefined) return el('span', { class: 'score' }, ['–']);
+  const fill = el('span', { class: `fill-${band}` });
+  fill.style.width = `${Math.max(0, Math.min(100, score))}%`;
+  return el('span', { class: 'score' }, [el('span', { class: 'bar', 'aria-hidden': 'true' }, [fill]), String(Math.round(score))]);
+}
+
+/** @param {string} band */
+function bandChip(band) {
+  return el('span', { class: `band band-${band}` }, [BAND_LABELS[band] ?? band]);
+}
+
+/** @param {unknown} value */
+function formatValue(value) {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  return String(value);
+}
+
+/** @param {Record<string, unknown>} obj */
+function formatPairs(obj) {
+  return Object.entries(obj ?? {})
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join('  ');
+}
+
+async function getJson(path) {
+  const res = await fetch(path, { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+let selected = null;
+
+async function refreshSchools() {
+  const status = document.getElementById('status');
+  try {
+    const schools = await getJson('/api/v1/schools');
+    const body = document.querySelector('#schools tbody');
+    body.replaceChildren(
+      ...schools.map((s) => {
+        const row = el('tr', { class: 'school', tabindex: '0', 'data-school-id': s.id }, [
+          el('td', {}, [s.name]),
+          el('td', {}, [s.municipality]),
+          el('td', { class: 'num' }, [String(s.pupils)]),
+          el('td', { class: 'num' }, [scoreCell(s.score, s.band)]),
+          el('td', {}, [bandChip(s.band)]),
+        ]);
+        const open = () => void showSchool(s.id);
+        row.addEventListener('click', open);
+        row.addEventListener('keydown', (e) => {
+          if (e.key === 'Enter') open();
+        });
+        return row;
+      }),
+    );
+    document.getElementById('empty').hidden = schools.length > 0;
+    status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    if (selected) await showSchool(selected);
+  } catch (err) {
+    status.textContent = `Could not load schools (${err.message}); retrying.`;
+  }
+}
+
+async function showSchool(id) {
+  selected = id;
+  const d = await getJson(`/api/v1/schools/${encodeURIComponent(id)}`);
+  const school = d;
+  document.getElementById('detail').hidden = false;
+  document.getElementById('detail-name').textContent = school.name;
+  const { score, band } = d;
+  document.getElementById('detail-summary').textContent =
+    `${school.municipality} · ${school.pupils} pupils · score ${score === null || score === undefined ? 'not yet available' : Math.round(score)} (${BAND_LABELS[band] ?? band})`;
+
+  document.querySelector('#detail-components tbody').replaceChildren(
+    ...COMPONENTS.map(({ key, label, value, unit }) => {
+      const c = d.components?.[key];
+      return el('tr', {}, [
+        el('td', {}, [label]),
+        el('td', { class: 'num' }, [c ? `${formatValue(c[value])} ${unit}` : 'no data']),
+        el('td', { class: 'num' }, [c ? formatValue(c.score) : '–']),
+        el('td', { class: 'num' }, [c ? `${Math.round(c.weight * 100)} %` : '–']),
+      ]);
+    }),
+  );
+
+  const results = Array.isArray(d.latest) ? d.latest : [];
+  document.querySelector('#detail-results tbody').replaceChildren(
+    ...results.map((r) =>
+      el('tr', {}, [
+        el('td', {}, [new Date(r.at).toLocaleString()]),
+        el('td', {}, [r.measurement]),
+        el('td', { class: 'fields' }, [formatPairs(r.tags)]),
+        el('td', { class: 'fields' }, [formatPairs(r.fields)]),
+      ]),
+    ),
+  );
+}
+
+void refreshSchools();
+setInterval(() => void refreshSchools(), REFRESH_MS);
