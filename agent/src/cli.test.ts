@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { AssessReport, ErrorCodes, PROTOCOL_NAME, createValidator, type Batch, type Result } from '@skolnet/shared';
+import {
+  AssessReport,
+  ErrorCodes,
+  PROTOCOL_NAME,
+  createValidator,
+  type Batch,
+  type Result,
+} from '@skolnet/shared';
 import { main, type CliDeps } from './cli.js';
 import type { ProbeDefinition } from './probes/probe.js';
 import { AgentState } from './state/agent-state.js';
@@ -43,7 +50,11 @@ const registry: Record<string, ProbeDefinition> = {
     defaultIntervalS: 3600,
     create: (ctx) => ({
       gather: (acc) => {
-        acc.add('throughput', { download_mbps: 93.456, bytes: 1000 }, { collector: ctx.collectorUrl?.host ?? '' });
+        acc.add(
+          'throughput',
+          { download_mbps: 93.456, bytes: 1000 },
+          { collector: ctx.collectorUrl?.host ?? '' },
+        );
         return Promise.resolve();
       },
     }),
@@ -106,7 +117,9 @@ afterEach(async () => {
 
 describe('skolnet-agent arguments', () => {
   it('prints the package version', async () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     const r = await cli(['--version']);
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
@@ -179,7 +192,10 @@ describe('skolnet-agent assess', () => {
     expect(createValidator(AssessReport).check(report).ok).toBe(true);
     const results = (report as AssessReport).results;
     expect(results.map((m) => m.measurement)).toEqual(['host', 'latency', 'throughput']);
-    expect(results[1]).toMatchObject({ measurement: 'latency', fields: { result: 'error', error: 'ping is not installed' } });
+    expect(results[1]).toMatchObject({
+      measurement: 'latency',
+      fields: { result: 'error', error: 'ping is not installed' },
+    });
     expect(results[2]?.tags.collector).toBe(new URL(url).host);
     expect(r.stderr).toContain('[2/3] latency');
   });
@@ -286,7 +302,12 @@ describe('skolnet-agent run', () => {
       const running = main(
         ['run', '--state', dir, '--only', 'host,latency', '--initial-delay', '0s', '--interval', 'host=1h'],
         { stdout: () => {}, stderr: (t) => void (stderr += t) },
-        { registry, env: {}, stopSignal: stop.signal, createRunner: () => ({ run: () => Promise.reject(new Error('x')) }) },
+        {
+          registry,
+          env: {},
+          stopSignal: stop.signal,
+          createRunner: () => ({ run: () => Promise.reject(new Error('x')) }),
+        },
       );
       await eventually(() => expect(received.length).toBeGreaterThanOrEqual(1));
       await eventually(() => expect(stderr).toContain('batch acked'));

@@ -30,7 +30,11 @@ export interface CliDeps {
  * of exiting, so tests can call it; the bin shim sets `process.exitCode`.
  * Exit 0 on success, 2 on bad usage or something the user must fix, 1 otherwise.
  */
-export async function main(argv: readonly string[], io: Partial<CommandIo> = {}, deps: CliDeps = {}): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Partial<CommandIo> = {},
+  deps: CliDeps = {},
+): Promise<number> {
   const out: CommandIo = {
     stdout: io.stdout ?? ((text) => void process.stdout.write(text)),
     stderr: io.stderr ?? ((text) => void process.stderr.write(text)),
@@ -45,12 +49,16 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {},
     ...(deps.stopSignal ? { stopSignal: deps.stopSignal } : {}),
   };
   const probeList = Object.entries(registry)
-    .map(([name, def]) => `  ${name.padEnd(12)} ${def.description}${def.needsCollector ? ' (needs --collector)' : ''}`)
+    .map(
+      ([name, def]) =>
+        `  ${name.padEnd(12)} ${def.description}${def.needsCollector ? ' (needs --collector)' : ''}`,
+    )
     .join('\n');
   const optionList = Object.entries(registry)
     .flatMap(([name, def]) =>
       Object.entries(def.options ?? {}).map(
-        ([key, spec]) => `  ${`${name}.${key}`.padEnd(28)} ${spec.description} (default: ${JSON.stringify(spec.default)})`,
+        ([key, spec]) =>
+          `  ${`${name}.${key}`.padEnd(28)} ${spec.description} (default: ${JSON.stringify(spec.default)})`,
       ),
     )
     .join('\n');
@@ -60,7 +68,7 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {},
 
   let exitCode = 0;
   const program = new Command('skolnet-agent')
-    .description('Measures a school\'s connectivity and streams results to the skolnet collector.')
+    .description("Measures a school's connectivity and streams results to the skolnet collector.")
     .version(AGENT_VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
@@ -70,7 +78,9 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {},
       // Commander's own usage errors get the code every other error carries.
       outputError: (s, write) => {
         const [first = '', ...rest] = s.trimEnd().split('\n');
-        write(`${[`${first} (${ErrorCodes.CLI_BAD_ARGUMENT})`, ...rest].join('\n')}\nsee skolnet-agent --help\n`);
+        write(
+          `${[`${first} (${ErrorCodes.CLI_BAD_ARGUMENT})`, ...rest].join('\n')}\nsee skolnet-agent --help\n`,
+        );
       },
     })
     .showSuggestionAfterError(true)
@@ -83,9 +93,10 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {},
     .option('--only <probes>', 'comma-separated probes to run (default: all)')
     .option('--json', 'print one JSON object {"results": [...]} on stdout')
     .addOption(
-      new Option('--set <probe.option=value>', 'set a probe option, e.g. latency.count=20 (repeatable)').argParser(
-        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
-      ),
+      new Option(
+        '--set <probe.option=value>',
+        'set a probe option, e.g. latency.count=20 (repeatable)',
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .addHelpText('after', probesHelp)
     .action(async (opts: AssessOptions) => {
@@ -108,13 +119,16 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {},
     .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
     .option('--only <probes>', 'comma-separated probes to run (default: all)')
     .addOption(
-      new Option('--interval <probe=duration>', 'interval of one probe, e.g. latency=5m (repeatable)')
-        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+      new Option(
+        '--interval <probe=duration>',
+        'interval of one probe, e.g. latency=5m (repeatable)',
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .addOption(
-      new Option('--set <probe.option=value>', 'set a probe option, e.g. latency.count=20 (repeatable)').argParser(
-        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
-      ),
+      new Option(
+        '--set <probe.option=value>',
+        'set a probe option, e.g. latency.count=20 (repeatable)',
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .option(
       '--initial-delay <duration>',

@@ -20,12 +20,33 @@ export {
   type StreamOutbox,
   type StreamState,
 } from './transport/stream-client.js';
-export { CollectorApi, CollectorHttpError, createCollectorApi, type CollectorApiOptions } from './transport/collector-api.js';
+export {
+  CollectorApi,
+  CollectorHttpError,
+  createCollectorApi,
+  type CollectorApiOptions,
+} from './transport/collector-api.js';
 export { collectorEndpoint, parseCollectorUrl } from './transport/collector-endpoint.js';
-export { AgentState, createAgentState, resolveStateDir, STATE_DIR_ENV, type Credentials } from './state/agent-state.js';
-export { Scheduler, createScheduler, type ScheduledProbe, type SchedulerOptions } from './runtime/scheduler.js';
+export {
+  AgentState,
+  createAgentState,
+  resolveStateDir,
+  STATE_DIR_ENV,
+  type Credentials,
+} from './state/agent-state.js';
+export {
+  Scheduler,
+  createScheduler,
+  type ScheduledProbe,
+  type SchedulerOptions,
+} from './runtime/scheduler.js';
 export { runProbe, type ProbeRun, type RunProbeOptions } from './runtime/probe-runner.js';
-export { MeasurementAccumulator, toResult, errorMeasurement, type ResultOwner } from './runtime/measurement-accumulator.js';
+export {
+  MeasurementAccumulator,
+  toResult,
+  errorMeasurement,
+  type ResultOwner,
+} from './runtime/measurement-accumulator.js';
 export { createLogger, type Logger } from './runtime/logger.js';
 export { AGENT_VERSION } from './runtime/agent-version.js';
 export type { CommandIo } from './commands/command-context.js';

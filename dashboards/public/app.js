@@ -31,7 +31,10 @@ function scoreCell(score, band) {
   if (score === null || score === undefined) return el('span', { class: 'score' }, ['–']);
   const fill = el('span', { class: `fill-${band}` });
   fill.style.width = `${Math.max(0, Math.min(100, score))}%`;
-  return el('span', { class: 'score' }, [el('span', { class: 'bar', 'aria-hidden': 'true' }, [fill]), String(Math.round(score))]);
+  return el('span', { class: 'score' }, [
+    el('span', { class: 'bar', 'aria-hidden': 'true' }, [fill]),
+    String(Math.round(score)),
+  ]);
 }
 
 /** @param {string} band */
@@ -113,16 +116,18 @@ async function showSchool(id) {
   );
 
   const results = Array.isArray(d.latest) ? d.latest : [];
-  document.querySelector('#detail-results tbody').replaceChildren(
-    ...results.map((r) =>
-      el('tr', {}, [
-        el('td', {}, [new Date(r.at).toLocaleString()]),
-        el('td', {}, [r.measurement]),
-        el('td', { class: 'fields' }, [formatPairs(r.tags)]),
-        el('td', { class: 'fields' }, [formatPairs(r.fields)]),
-      ]),
-    ),
-  );
+  document
+    .querySelector('#detail-results tbody')
+    .replaceChildren(
+      ...results.map((r) =>
+        el('tr', {}, [
+          el('td', {}, [new Date(r.at).toLocaleString()]),
+          el('td', {}, [r.measurement]),
+          el('td', { class: 'fields' }, [formatPairs(r.tags)]),
+          el('td', { class: 'fields' }, [formatPairs(r.fields)]),
+        ]),
+      ),
+    );
 }
 
 void refreshSchools();

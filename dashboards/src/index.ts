@@ -29,7 +29,9 @@ export const dashboardPublicDir: string = fileURLToPath(new URL('../public/', im
  * The UI is a few kilobytes; holding it in memory spares a static-file
  * plugin and any path-traversal surface.
  */
-export async function loadDashboardAssets(dir: string = dashboardPublicDir): Promise<Map<string, DashboardAsset>> {
+export async function loadDashboardAssets(
+  dir: string = dashboardPublicDir,
+): Promise<Map<string, DashboardAsset>> {
   const assets = new Map<string, DashboardAsset>();
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (!entry.isFile()) continue;

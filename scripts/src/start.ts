@@ -72,9 +72,12 @@ async function main(): Promise<void> {
   const collector = await startCollector({ host, port, dataDir, quiet: true }).catch((err: unknown) => {
     const code = (err as { code?: string }).code;
     if (code === 'EADDRINUSE') {
-      throw new Error(`port ${port} on ${host} is in use; stop what uses it or run with PORT=8081 npm start`, {
-        cause: err,
-      });
+      throw new Error(
+        `port ${port} on ${host} is in use; stop what uses it or run with PORT=8081 npm start`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   });
@@ -84,16 +87,18 @@ async function main(): Promise<void> {
     log(`admin token (shown once, keep it): ${collector.adminToken}`);
   }
 
-  let agent: ChildProcess | undefined;
+  // Filled once the agent runs; the stop handler must exist before that.
+  const running: { agent?: ChildProcess } = {};
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
+    const { agent } = running;
     if (agent && agent.exitCode === null) {
-      const exited = new Promise((r) => agent?.once('exit', r));
+      const exited = new Promise((r) => agent.once('exit', r));
       agent.kill('SIGTERM');
-      const timer = setTimeout(() => agent?.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => agent.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     }
@@ -118,7 +123,8 @@ async function main(): Promise<void> {
 
   const runArgs = ['run', '--state', agentState, '--initial-delay', '0s'];
   if (process.env.SKOLNET_AGENT_PROBES) runArgs.push('--only', process.env.SKOLNET_AGENT_PROBES);
-  agent = spawn(process.execPath, [agentBin, ...runArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const agent = spawn(process.execPath, [agentBin, ...runArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.agent = agent;
   prefixLines(agent.stdout, '[agent] ');
   prefixLines(agent.stderr, '[agent] ');
   agent.on('exit', (code, signal) => {

@@ -9,11 +9,7 @@ export class SkolnetError extends Error {
   /** Whether repeating the same operation later may succeed. */
   readonly retryable: boolean;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; retryable?: boolean } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SkolnetError';
     this.code = code;
@@ -81,9 +77,7 @@ export function isSkolnetError(err: unknown, code?: ErrorCode): err is SkolnetEr
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' && !err.message.includes(code)
-      ? `${err.message} (${code})`
-      : err.message;
+    return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
   }
   return String(err);
 }

@@ -46,7 +46,8 @@ describe('stream messages', () => {
 
   it('accepts hello and batch, rejects an unknown type', () => {
     expect(
-      v.check({ type: 'hello', protocol: 1, agent_id: 'a', secret: 'x'.repeat(32), agent_version: '0.1.0' }).ok,
+      v.check({ type: 'hello', protocol: 1, agent_id: 'a', secret: 'x'.repeat(32), agent_version: '0.1.0' })
+        .ok,
     ).toBe(true);
     expect(v.check({ type: 'batch', batch_id: 'b1', results: [] }).ok).toBe(true);
     expect(v.check({ type: 'launch', batch_id: 'b1' }).ok).toBe(false);
@@ -60,8 +61,13 @@ describe('stream messages', () => {
 
   it('rejects a hello with a short secret', () => {
     expect(
-      createValidator(Hello).check({ type: 'hello', protocol: 1, agent_id: 'a', secret: 'x', agent_version: '1' })
-        .ok,
+      createValidator(Hello).check({
+        type: 'hello',
+        protocol: 1,
+        agent_id: 'a',
+        secret: 'x',
+        agent_version: '1',
+      }).ok,
     ).toBe(false);
   });
 });

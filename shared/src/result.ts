@@ -53,7 +53,10 @@ export type Tags = Static<typeof Tags>;
 /** One measurement as a probe reports it, before it has an id or owner. */
 export const Measurement = Type.Object(
   {
-    measurement: Type.String({ pattern: NAME_PATTERN, description: 'What kind of result (latency, throughput, host).' }),
+    measurement: Type.String({
+      pattern: NAME_PATTERN,
+      description: 'What kind of result (latency, throughput, host).',
+    }),
     fields: Fields,
     tags: Tags,
     at: Type.String({ format: 'date-time', description: 'When it was measured, RFC 3339 UTC.' }),
@@ -66,7 +69,10 @@ export type Measurement = Static<typeof Measurement>;
 /** One stored result, as it travels from agent to collector. */
 export const Result = Type.Object(
   {
-    id: Type.String({ pattern: UUID_V7_PATTERN, description: 'UUIDv7, unique and time-ordered; ingest is idempotent on it.' }),
+    id: Type.String({
+      pattern: UUID_V7_PATTERN,
+      description: 'UUIDv7, unique and time-ordered; ingest is idempotent on it.',
+    }),
     agent_id: Type.String({ minLength: 1, maxLength: 64 }),
     school_id: Type.String({ minLength: 1, maxLength: 64 }),
     measurement: Type.String({ pattern: NAME_PATTERN }),

@@ -10,7 +10,11 @@ import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/pro
 /** How long the collector stays down while the agent keeps measuring, in ms (the issue's 30 s). */
 const OUTAGE_MS = 30_000;
 
-const skip = missingComponent('ping', commandWorks('ping', ['-c', '1', '-W', '1', '127.0.0.1']), 'apt-get install iputils-ping');
+const skip = missingComponent(
+  'ping',
+  commandWorks('ping', ['-c', '1', '-W', '1', '127.0.0.1']),
+  'apt-get install iputils-ping',
+);
 
 /** Results the agent says it produced, from its "probe X done …: N results" log lines. */
 function producedCount(agent: RunningProcess): number {
@@ -37,7 +41,14 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
   const stateDir = (): string => join(dir, 'agent');
 
   const startCollector = async (): Promise<void> => {
-    collector = new RunningProcess('collector', [collectorBin, 'serve', '--port', String(port), '--data', dataDir()]);
+    collector = new RunningProcess('collector', [
+      collectorBin,
+      'serve',
+      '--port',
+      String(port),
+      '--data',
+      dataDir(),
+    ]);
     const m = await collector.waitFor(/listening on (http:\/\/127\.0\.0\.1:(\d+))/);
     url = m[1]!;
     port = Number(m[2]);
@@ -47,7 +58,10 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
   const stored = (agentId: string): { count: number; ids: Set<string>; ats: string[] } => {
     const db = new Database(join(dataDir(), 'collector.db'), { readonly: true, fileMustExist: true });
     try {
-      const rows = db.prepare('SELECT id, at FROM results WHERE agent_id = ?').all(agentId) as { id: string; at: string }[];
+      const rows = db.prepare('SELECT id, at FROM results WHERE agent_id = ?').all(agentId) as {
+        id: string;
+        at: string;
+      }[];
       return { count: rows.length, ids: new Set(rows.map((r) => r.id)), ats: rows.map((r) => r.at) };
     } finally {
       db.close();
@@ -64,101 +78,123 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
     await rm(dir, { recursive: true, force: true });
   });
 
-  it(
-    'stores every result exactly once across a 30-second collector outage, and scores the school',
-    async () => {
-      await startCollector();
-      token = (await collector!.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
-      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  it('stores every result exactly once across a 30-second collector outage, and scores the school', async () => {
+    await startCollector();
+    token = (await collector!.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-      const school = await json<{ id: string }>(`${url}/api/v1/schools`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ name: 'Siguldas pamatskola', municipality: 'Sigulda', pupils: 120 }),
-      });
-      const { code } = await json<{ code: string }>(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-        method: 'POST',
-        headers: auth,
-        body: '{}',
-      });
+    const school = await json<{ id: string }>(`${url}/api/v1/schools`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'Siguldas pamatskola', municipality: 'Sigulda', pupils: 120 }),
+    });
+    const { code } = await json<{ code: string }>(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
+      method: 'POST',
+      headers: auth,
+      body: '{}',
+    });
 
-      const enrolled = await runToEnd([agentBin, 'enroll', '--collector', url, '--code', code, '--state', stateDir()]);
-      expect(enrolled.code, enrolled.stderr).toBe(0);
-      const agentId = /agent (\S+)/.exec(enrolled.stdout + enrolled.stderr)?.[1];
-      expect(agentId).toBeTruthy();
+    const enrolled = await runToEnd([
+      agentBin,
+      'enroll',
+      '--collector',
+      url,
+      '--code',
+      code,
+      '--state',
+      stateDir(),
+    ]);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const agentId = /agent (\S+)/.exec(enrolled.stdout + enrolled.stderr)?.[1];
+    expect(agentId).toBeTruthy();
 
-      // The same one-time code cannot enroll a second agent.
-      const again = await runToEnd([agentBin, 'enroll', '--collector', url, '--code', code, '--state', join(dir, 'other')]);
-      expect(again.code).toBe(2);
-      expect(again.stderr).toContain('SKOLNET_ENROLL_CODE_INVALID');
+    // The same one-time code cannot enroll a second agent.
+    const again = await runToEnd([
+      agentBin,
+      'enroll',
+      '--collector',
+      url,
+      '--code',
+      code,
+      '--state',
+      join(dir, 'other'),
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('SKOLNET_ENROLL_CODE_INVALID');
 
-      // Latency to the collector only (never the machine's real gateway: tests
-      // send traffic to loopback alone), quick throughput runs for a score.
-      agent = new RunningProcess('agent', [
-        agentBin,
-        'run',
-        '--state',
-        stateDir(),
-        '--only',
-        'latency,throughput',
-        '--set',
-        'latency.gateway=off',
-        '--set',
-        'latency.count=3',
-        '--set',
-        'throughput.duration_s=1',
-        '--set',
-        'throughput.streams=2',
-        '--interval',
-        'latency=2s',
-        '--interval',
-        'throughput=8s',
-        '--initial-delay',
-        '0s',
-      ]);
-      await agent.waitFor(/probe throughput done/, 30_000);
-      await agent.waitFor(/acked|accepted/i, 30_000);
+    // Latency to the collector only (never the machine's real gateway: tests
+    // send traffic to loopback alone), quick throughput runs for a score.
+    agent = new RunningProcess('agent', [
+      agentBin,
+      'run',
+      '--state',
+      stateDir(),
+      '--only',
+      'latency,throughput',
+      '--set',
+      'latency.gateway=off',
+      '--set',
+      'latency.count=3',
+      '--set',
+      'throughput.duration_s=1',
+      '--set',
+      'throughput.streams=2',
+      '--interval',
+      'latency=2s',
+      '--interval',
+      'throughput=8s',
+      '--initial-delay',
+      '0s',
+    ]);
+    await agent.waitFor(/probe throughput done/, 30_000);
+    await agent.waitFor(/acked|accepted/i, 30_000);
 
-      // The school gets a numeric score from what the agent measured.
-      await expect
-        .poll(async () => (await json<{ id: string; score: number | null }[]>(`${url}/api/v1/schools`)).find((s) => s.id === school.id)?.score, {
+    // The school gets a numeric score from what the agent measured.
+    await expect
+      .poll(
+        async () =>
+          (await json<{ id: string; score: number | null }[]>(`${url}/api/v1/schools`)).find(
+            (s) => s.id === school.id,
+          )?.score,
+        {
           timeout: 30_000,
           interval: 500,
-        })
-        .toEqual(expect.any(Number));
+        },
+      )
+      .toEqual(expect.any(Number));
 
-      // Outage: the collector stops; the agent keeps measuring into its outbox.
-      await collector!.stop('SIGTERM');
-      const downAt = new Date();
-      const producedBefore = producedCount(agent);
-      await sleep(OUTAGE_MS);
-      const upAt = new Date();
-      expect(producedCount(agent)).toBeGreaterThan(producedBefore);
-      await startCollector();
+    // Outage: the collector stops; the agent keeps measuring into its outbox.
+    await collector!.stop('SIGTERM');
+    const downAt = new Date();
+    const producedBefore = producedCount(agent);
+    await sleep(OUTAGE_MS);
+    const upAt = new Date();
+    expect(producedCount(agent)).toBeGreaterThan(producedBefore);
+    await startCollector();
 
-      // Everything produced so far arrives.
-      const target = producedCount(agent);
-      await expect.poll(() => stored(agentId!).count, { timeout: 60_000, interval: 500 }).toBeGreaterThanOrEqual(target);
+    // Everything produced so far arrives.
+    const target = producedCount(agent);
+    await expect
+      .poll(() => stored(agentId!).count, { timeout: 60_000, interval: 500 })
+      .toBeGreaterThanOrEqual(target);
 
-      const exit = await agent.stop('SIGTERM');
-      expect(exit.code).toBe(0);
+    const exit = await agent.stop('SIGTERM');
+    expect(exit.code).toBe(0);
 
-      const produced = producedCount(agent);
-      const final = stored(agentId!);
-      const outbox = new Database(join(stateDir(), 'outbox.sqlite'), { readonly: true });
-      const pending = (outbox.prepare('SELECT id FROM outbox').all() as { id: string }[]).map((r) => r.id);
-      const rejected = (outbox.prepare('SELECT COUNT(*) AS n FROM rejected').get() as { n: number }).n;
-      outbox.close();
+    const produced = producedCount(agent);
+    const final = stored(agentId!);
+    const outbox = new Database(join(stateDir(), 'outbox.sqlite'), { readonly: true });
+    const pending = (outbox.prepare('SELECT id FROM outbox').all() as { id: string }[]).map((r) => r.id);
+    const rejected = (outbox.prepare('SELECT COUNT(*) AS n FROM rejected').get() as { n: number }).n;
+    outbox.close();
 
-      // Nothing lost, nothing twice: every produced result is stored or still
-      // waiting in the outbox, and none is in both.
-      expect(rejected).toBe(0);
-      expect(final.count + pending.length).toBe(produced);
-      expect(pending.filter((id) => final.ids.has(id))).toEqual([]);
-      // Results measured while the collector was down were delivered afterwards.
-      const duringOutage = final.ats.filter((at) => at > downAt.toISOString() && at < upAt.toISOString());
-      expect(duringOutage.length).toBeGreaterThan(0);
-    },
-    180_000,
-  );
+    // Nothing lost, nothing twice: every produced result is stored or still
+    // waiting in the outbox, and none is in both.
+    expect(rejected).toBe(0);
+    expect(final.count + pending.length).toBe(produced);
+    expect(pending.filter((id) => final.ids.has(id))).toEqual([]);
+    // Results measured while the collector was down were delivered afterwards.
+    const duringOutage = final.ats.filter((at) => at > downAt.toISOString() && at < upAt.toISOString());
+    expect(duringOutage.length).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -33,8 +33,16 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-dash-'));
     collector = await startCollector({ host: '127.0.0.1', port: 0, dataDir: dir, quiet: true });
-    const scored = await collector.store.createSchool({ name: 'Valmieras sākumskola', municipality: 'Valmiera', pupils: 200 });
-    await collector.store.createSchool({ name: 'Unmeasured <b>school</b>', municipality: 'Cēsis', pupils: 120 });
+    const scored = await collector.store.createSchool({
+      name: 'Valmieras sākumskola',
+      municipality: 'Valmiera',
+      pupils: 200,
+    });
+    await collector.store.createSchool({
+      name: 'Unmeasured <b>school</b>',
+      municipality: 'Cēsis',
+      pupils: 120,
+    });
     const now = new Date().toISOString();
     await collector.store.insertResults([
       {
@@ -42,7 +50,14 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
         agent_id: 'dash-agent',
         school_id: scored.id,
         measurement: 'throughput',
-        fields: { download_mbps: 180, upload_mbps: 60, bytes_down: 1, bytes_up: 1, duration_s: 8, streams: 4 },
+        fields: {
+          download_mbps: 180,
+          upload_mbps: 60,
+          bytes_down: 1,
+          bytes_up: 1,
+          duration_s: 8,
+          streams: 4,
+        },
         tags: { target: '127.0.0.1' },
         at: now,
       },
@@ -59,7 +74,13 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
     try {
       const { stdout } = await run(
         chromium!,
-        [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--virtual-time-budget=10000', '--dump-dom', `${collector.url}/`],
+        [
+          ...CHROMIUM_FLAGS,
+          `--user-data-dir=${profile}`,
+          '--virtual-time-budget=10000',
+          '--dump-dom',
+          `${collector.url}/`,
+        ],
         { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
       );
       expect(stdout).toContain('Valmieras sākumskola');

@@ -27,6 +27,9 @@ export function commandWorks(command: string, args: readonly string[] = ['--vers
 }
 
 /** The first of `candidates` that runs, or undefined. */
-export function findCommand(candidates: readonly string[], args: readonly string[] = ['--version']): string | undefined {
+export function findCommand(
+  candidates: readonly string[],
+  args: readonly string[] = ['--version'],
+): string | undefined {
   return candidates.find((c) => commandWorks(c, args));
 }

@@ -66,14 +66,27 @@ export function badArgument(message: string): never {
  * all registered probes in registry order.
  * @throws SkolnetError `SKOLNET_CLI_BAD_ARGUMENT` listing the valid names.
  */
-export function selectProbes(registry: Readonly<Record<string, ProbeDefinition>>, only: string | undefined): string[] {
+export function selectProbes(
+  registry: Readonly<Record<string, ProbeDefinition>>,
+  only: string | undefined,
+): string[] {
   const valid = Object.keys(registry);
   if (only === undefined) return valid;
-  const names = [...new Set(only.split(',').map((n) => n.trim()).filter((n) => n !== ''))];
-  if (names.length === 0) badArgument(`--only needs at least one probe name; valid probes: ${validList(valid)}`);
+  const names = [
+    ...new Set(
+      only
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
+    ),
+  ];
+  if (names.length === 0)
+    badArgument(`--only needs at least one probe name; valid probes: ${validList(valid)}`);
   const unknown = names.filter((n) => !Object.hasOwn(registry, n));
   if (unknown.length > 0) {
-    badArgument(`unknown probe${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; valid probes: ${validList(valid)}`);
+    badArgument(
+      `unknown probe${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; valid probes: ${validList(valid)}`,
+    );
   }
   return names;
 }
@@ -86,11 +99,16 @@ function validList(valid: readonly string[]): string {
  * Resolves when `signal` aborts, or on SIGINT/SIGTERM when no signal was
  * injected. Returns a function removing the signal handlers.
  */
-export function waitForStop(signal: AbortSignal | undefined): { stopped: Promise<string>; dispose: () => void } {
+export function waitForStop(signal: AbortSignal | undefined): {
+  stopped: Promise<string>;
+  dispose: () => void;
+} {
   if (signal) {
     const stopped = signal.aborted
       ? Promise.resolve('aborted')
-      : new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+      : new Promise<string>((resolve) =>
+          signal.addEventListener('abort', () => resolve('aborted'), { once: true }),
+        );
     return { stopped, dispose: () => {} };
   }
   let onSignal: (name: NodeJS.Signals) => void = () => {};

@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
 import type { EnrollRequest } from '@skolnet/shared';
-import { EnrollRequest as EnrollRequestSchema, createValidator, formatIssues, isSkolnetError } from '@skolnet/shared';
+import {
+  EnrollRequest as EnrollRequestSchema,
+  createValidator,
+  formatIssues,
+  isSkolnetError,
+} from '@skolnet/shared';
 import { AGENT_VERSION } from '../runtime/agent-version.js';
 import { createAgentState } from '../state/agent-state.js';
 import { CollectorHttpError, createCollectorApi } from '../transport/collector-api.js';

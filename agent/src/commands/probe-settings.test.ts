@@ -6,7 +6,10 @@ import { checkProbeSettings, parseProbeSettings } from './probe-settings.js';
 describe('--set PROBE.OPTION=VALUE', () => {
   it('converts values by the option type', () => {
     expect(
-      parseProbeSettings(['latency.count=20', 'latency.gateway=off', 'throughput.duration_s=2.5'], probeRegistry),
+      parseProbeSettings(
+        ['latency.count=20', 'latency.gateway=off', 'throughput.duration_s=2.5'],
+        probeRegistry,
+      ),
     ).toEqual({ latency: { count: 20, gateway: 'off' }, throughput: { duration_s: 2.5 } });
   });
 

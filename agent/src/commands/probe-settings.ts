@@ -22,7 +22,8 @@ export function parseProbeSettings(
     if (!m) throw bad(`--set "${arg}": expected PROBE.OPTION=VALUE, e.g. latency.count=20`);
     const [, probe = '', key = '', text = ''] = m;
     const def = registry[probe];
-    if (!def) throw bad(`--set "${arg}": unknown probe "${probe}" (probes: ${Object.keys(registry).join(', ')})`);
+    if (!def)
+      throw bad(`--set "${arg}": unknown probe "${probe}" (probes: ${Object.keys(registry).join(', ')})`);
     const spec = def.options?.[key];
     if (!spec) {
       const known = Object.keys(def.options ?? {});
@@ -35,7 +36,8 @@ export function parseProbeSettings(
       value = text.trim() === '' ? Number.NaN : Number(text);
       if (!Number.isFinite(value)) throw bad(`--set "${arg}": ${probe}.${key} must be a number`);
     } else if (spec.type === 'boolean') {
-      if (text !== 'true' && text !== 'false') throw bad(`--set "${arg}": ${probe}.${key} must be true or false`);
+      if (text !== 'true' && text !== 'false')
+        throw bad(`--set "${arg}": ${probe}.${key} must be true or false`);
       value = text === 'true';
     }
     (settings[probe] ??= {})[key] = value;

@@ -7,7 +7,12 @@ import type { Logger } from '../runtime/logger.js';
 import { createLogger } from '../runtime/logger.js';
 import { toResult } from '../runtime/measurement-accumulator.js';
 import type { ProbeRun } from '../runtime/probe-runner.js';
-import { DEFAULT_INITIAL_DELAY_MAX_MS, createScheduler, type ScheduledProbe, type Scheduler } from '../runtime/scheduler.js';
+import {
+  DEFAULT_INITIAL_DELAY_MAX_MS,
+  createScheduler,
+  type ScheduledProbe,
+  type Scheduler,
+} from '../runtime/scheduler.js';
 import { createAgentState } from '../state/agent-state.js';
 import { parseCollectorUrl } from '../transport/collector-endpoint.js';
 import { createStreamClient, type StreamEvent } from '../transport/stream-client.js';
@@ -44,9 +49,12 @@ export function parseIntervals(entries: readonly string[], valid: readonly strin
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq).trim() : '';
     const ms = eq > 0 ? parseDuration(entry.slice(eq + 1)) : undefined;
-    if (!name || ms === undefined) badArgument(`--interval "${entry}": expected PROBE=DURATION, e.g. latency=5m`);
-    if (!valid.includes(name)) badArgument(`--interval "${entry}": unknown probe "${name}"; valid probes: ${valid.join(', ')}`);
-    if (ms < MIN_INTERVAL_MS) badArgument(`--interval "${entry}": must be at least ${MIN_INTERVAL_MS / 1000} s`);
+    if (!name || ms === undefined)
+      badArgument(`--interval "${entry}": expected PROBE=DURATION, e.g. latency=5m`);
+    if (!valid.includes(name))
+      badArgument(`--interval "${entry}": unknown probe "${name}"; valid probes: ${valid.join(', ')}`);
+    if (ms < MIN_INTERVAL_MS)
+      badArgument(`--interval "${entry}": must be at least ${MIN_INTERVAL_MS / 1000} s`);
     out.set(name, ms);
   }
   return out;
@@ -76,8 +84,10 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   const settings = parseProbeSettings(options.set ?? [], ctx.registry);
   checkProbeSettings(names, settings, ctx.registry);
   const cliIntervals = parseIntervals(options.interval ?? [], Object.keys(ctx.registry));
-  const initialDelayMs = options.initialDelay === undefined ? DEFAULT_INITIAL_DELAY_MAX_MS : parseDuration(options.initialDelay);
-  if (initialDelayMs === undefined) badArgument(`--initial-delay "${options.initialDelay}": expected a duration like 5s`);
+  const initialDelayMs =
+    options.initialDelay === undefined ? DEFAULT_INITIAL_DELAY_MAX_MS : parseDuration(options.initialDelay);
+  if (initialDelayMs === undefined)
+    badArgument(`--initial-delay "${options.initialDelay}": expected a duration like 5s`);
   const collectorUrl = parseCollectorUrl(credentials.collector_url);
 
   let stored: ConfigPush | undefined;
@@ -123,7 +133,9 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
       return;
     }
     if (run.failure) {
-      log.error(`probe ${run.probe} failed after ${secs} s (${results.length} results kept): ${describeError(run.failure)}`);
+      log.error(
+        `probe ${run.probe} failed after ${secs} s (${results.length} results kept): ${describeError(run.failure)}`,
+      );
     } else {
       log.info(`probe ${run.probe} done in ${secs} s: ${results.length} results`);
     }
@@ -177,12 +189,18 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
 }
 
 /** Applies a pushed or stored configuration to the schedule; command-line intervals win. */
-function applyConfig(scheduler: Scheduler, push: ConfigPush, cliIntervals: ReadonlyMap<string, number>, log: Logger): void {
+function applyConfig(
+  scheduler: Scheduler,
+  push: ConfigPush,
+  cliIntervals: ReadonlyMap<string, number>,
+  log: Logger,
+): void {
   for (const [name, conf] of Object.entries(push.config.probes)) {
     const change: { intervalMs?: number; enabled?: boolean } = {};
     if (conf.interval_s !== undefined && !cliIntervals.has(name)) change.intervalMs = conf.interval_s * 1000;
     if (conf.enabled !== undefined) change.enabled = conf.enabled;
-    if (!scheduler.configure(name, change)) log.warn(`configuration version ${push.version} names probe ${name}, which is not running here`);
+    if (!scheduler.configure(name, change))
+      log.warn(`configuration version ${push.version} names probe ${name}, which is not running here`);
   }
 }
 
@@ -192,9 +210,12 @@ function logStreamEvent(log: Logger, event: StreamEvent): void {
     case 'state':
       if (event.state === 'connecting') log.info(`connecting to ${event.url} (attempt ${event.attempt})`);
       else if (event.state === 'connected') {
-        log.info(`connected to the collector (school ${event.school_id}); outbox holds ${event.outbox_depth} results`);
+        log.info(
+          `connected to the collector (school ${event.school_id}); outbox holds ${event.outbox_depth} results`,
+        );
       } else {
-        const retry = event.retry_in_ms === undefined ? '' : `; retrying in ${(event.retry_in_ms / 1000).toFixed(1)} s`;
+        const retry =
+          event.retry_in_ms === undefined ? '' : `; retrying in ${(event.retry_in_ms / 1000).toFixed(1)} s`;
         log.info(`disconnected: ${event.reason}${retry}`);
       }
       return;
@@ -205,20 +226,27 @@ function logStreamEvent(log: Logger, event: StreamEvent): void {
       );
       return;
     case 'auth_rejected':
-      log.error(`credentials rejected; re-enroll with skolnet-agent enroll (collector said: ${event.message}) (${ErrorCodes.AUTH_UNAUTHORIZED})`);
+      log.error(
+        `credentials rejected; re-enroll with skolnet-agent enroll (collector said: ${event.message}) (${ErrorCodes.AUTH_UNAUTHORIZED})`,
+      );
       return;
     case 'config':
       if (event.applied) log.info(`applied configuration version ${event.version}`);
-      else log.warn(`could not apply configuration version ${event.version}: ${event.error ?? 'unknown error'}`);
+      else
+        log.warn(`could not apply configuration version ${event.version}: ${event.error ?? 'unknown error'}`);
       return;
     case 'invalid_message':
       log.warn(`ignored a message from the collector (${event.code}): ${event.detail}`);
       return;
     case 'server_error':
-      log.warn(`collector reported: ${event.message} (${event.code})${event.batch_id ? ` for batch ${event.batch_id}` : ''}`);
+      log.warn(
+        `collector reported: ${event.message} (${event.code})${event.batch_id ? ` for batch ${event.batch_id}` : ''}`,
+      );
       return;
     case 'dropped_oversized':
-      log.warn(`dropped result ${event.id}: ${event.bytes} bytes is more than the collector accepts (${ErrorCodes.PROTOCOL_TOO_LARGE})`);
+      log.warn(
+        `dropped result ${event.id}: ${event.bytes} bytes is more than the collector accepts (${ErrorCodes.PROTOCOL_TOO_LARGE})`,
+      );
       return;
   }
 }

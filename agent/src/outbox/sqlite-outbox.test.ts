@@ -94,7 +94,12 @@ describe('SqliteOutbox', () => {
     expect(stats.depth).toBe(1);
     const kept = o.rejected();
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatchObject({ id: rows[1]!.id, code: rejection.code, reason: rejection.message, result: rows[1] });
+    expect(kept[0]).toMatchObject({
+      id: rows[1]!.id,
+      code: rejection.code,
+      reason: rejection.message,
+      result: rows[1],
+    });
   });
 
   it('drops the oldest rows beyond the cap and counts them across reopen', () => {

@@ -134,7 +134,10 @@ export class SqliteOutbox {
     this.#rejectedKeep = options.rejectedKeepRows ?? DEFAULT_REJECTED_KEEP_ROWS;
     this.#now = options.now ?? (() => new Date());
     if (!Number.isInteger(this.#maxRows) || this.#maxRows < 1) {
-      throw new SkolnetError(ErrorCodes.OUTBOX_FAILED, `outbox maxRows must be a positive integer, got ${this.#maxRows}`);
+      throw new SkolnetError(
+        ErrorCodes.OUTBOX_FAILED,
+        `outbox maxRows must be a positive integer, got ${this.#maxRows}`,
+      );
     }
     let db: Database.Database | undefined;
     try {
@@ -158,7 +161,9 @@ export class SqliteOutbox {
         moveRejected: db.prepare(
           'INSERT INTO rejected (id, code, reason, rejected_at, body) SELECT id, ?, ?, ?, body FROM outbox WHERE id = ?',
         ),
-        dropOldest: db.prepare('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)'),
+        dropOldest: db.prepare(
+          'DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)',
+        ),
         trimRejected: db.prepare(
           'DELETE FROM rejected WHERE seq <= (SELECT seq FROM rejected ORDER BY seq DESC LIMIT 1 OFFSET ?)',
         ),
@@ -307,10 +312,14 @@ export class SqliteOutbox {
     try {
       return this.#db.transaction(fn)();
     } catch (err) {
-      throw new SkolnetError(ErrorCodes.OUTBOX_FAILED, `cannot ${what} outbox ${this.file}: ${describeError(err)}`, {
-        cause: err,
-        retryable: true,
-      });
+      throw new SkolnetError(
+        ErrorCodes.OUTBOX_FAILED,
+        `cannot ${what} outbox ${this.file}: ${describeError(err)}`,
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
     }
   }
 }

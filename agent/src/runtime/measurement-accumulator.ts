@@ -96,7 +96,10 @@ export class MeasurementAccumulator implements Accumulator {
  * UUIDv7. Returns the validation error instead of throwing, so the caller
  * can log it and keep the rest (an over-long agent id would fail here).
  */
-export function toResult(m: Measurement, owner: ResultOwner): { ok: true; result: Result } | { ok: false; error: SkolnetError } {
+export function toResult(
+  m: Measurement,
+  owner: ResultOwner,
+): { ok: true; result: Result } | { ok: false; error: SkolnetError } {
   const candidate = {
     id: uuidv7(),
     agent_id: owner.agent_id,
@@ -110,7 +113,10 @@ export function toResult(m: Measurement, owner: ResultOwner): { ok: true; result
   if (!v.ok) {
     return {
       ok: false,
-      error: new SkolnetError(ErrorCodes.PROBE_FAILED, `result of "${m.measurement}" is invalid: ${formatIssues(v.issues)}`),
+      error: new SkolnetError(
+        ErrorCodes.PROBE_FAILED,
+        `result of "${m.measurement}" is invalid: ${formatIssues(v.issues)}`,
+      ),
     };
   }
   return { ok: true, result: v.value };
@@ -130,5 +136,10 @@ export function errorMeasurement(probe: string, err: unknown, at: Date): Measure
     error: describeError(err).slice(0, ResultLimits.maxStringFieldChars),
   };
   if (typeof code === 'string') fields.error_code = code.slice(0, ResultLimits.maxStringFieldChars);
-  return { measurement: name, fields, tags: name === probe ? {} : { probe: probe.slice(0, ResultLimits.maxTagValueChars) }, at: at.toISOString() };
+  return {
+    measurement: name,
+    fields,
+    tags: name === probe ? {} : { probe: probe.slice(0, ResultLimits.maxTagValueChars) },
+    at: at.toISOString(),
+  };
 }

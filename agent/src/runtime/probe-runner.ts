@@ -70,9 +70,13 @@ export async function runProbe(options: RunProbeOptions): Promise<ProbeRun> {
   else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
   const timer = setTimeout(() => {
-    const failure = new SkolnetError(ErrorCodes.PROBE_FAILED, `probe ${name} timed out after ${timeoutMs} ms`, {
-      retryable: true,
-    });
+    const failure = new SkolnetError(
+      ErrorCodes.PROBE_FAILED,
+      `probe ${name} timed out after ${timeoutMs} ms`,
+      {
+        retryable: true,
+      },
+    );
     controller.abort(failure);
     settle(failure);
   }, timeoutMs);

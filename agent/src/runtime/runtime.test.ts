@@ -16,7 +16,12 @@ describe('MeasurementAccumulator', () => {
     acc.add('latency', { rtt_avg_ms: 1 }, {}, new Date('invalid'));
     acc.error(new Error('dns part failed'));
     expect(acc.measurements).toEqual([
-      { measurement: 'latency', fields: { rtt_avg_ms: 3, result: 'success' }, tags: { target: 'gw' }, at: at.toISOString() },
+      {
+        measurement: 'latency',
+        fields: { rtt_avg_ms: 3, result: 'success' },
+        tags: { target: 'gw' },
+        at: at.toISOString(),
+      },
     ]);
     expect(acc.errors).toHaveLength(4);
     expect(acc.errors[0]).toMatchObject({ code: ErrorCodes.PROBE_FAILED });
@@ -30,13 +35,19 @@ describe('MeasurementAccumulator', () => {
   });
 
   it('makes results with ids and owners, and error measurements', () => {
-    const r = toResult({ measurement: 'host', fields: { cpu_pct: 3 }, tags: {}, at: at.toISOString() }, {
-      agent_id: 'a',
-      school_id: 's',
-    });
+    const r = toResult(
+      { measurement: 'host', fields: { cpu_pct: 3 }, tags: {}, at: at.toISOString() },
+      {
+        agent_id: 'a',
+        school_id: 's',
+      },
+    );
     expect(r.ok && r.result.id).toMatch(new RegExp(UUID_V7_PATTERN));
     expect(r.ok && r.result.school_id).toBe('s');
-    const bad = toResult({ measurement: 'host', fields: {}, tags: {}, at: at.toISOString() }, { agent_id: '', school_id: 's' });
+    const bad = toResult(
+      { measurement: 'host', fields: {}, tags: {}, at: at.toISOString() },
+      { agent_id: '', school_id: 's' },
+    );
     expect(bad.ok).toBe(false);
     expect(errorMeasurement('latency', new Error('boom'), at)).toEqual({
       measurement: 'latency',
@@ -116,7 +127,8 @@ describe('Scheduler', () => {
       initialDelayMaxMs: 1,
       onRun: (run) => {
         runs.push(run);
-        if (runs.filter((r) => r.probe === 'slow').length >= 3 && runs.some((r) => r.probe === 'broken')) resolveDone();
+        if (runs.filter((r) => r.probe === 'slow').length >= 3 && runs.some((r) => r.probe === 'broken'))
+          resolveDone();
       },
     });
     scheduler.start();

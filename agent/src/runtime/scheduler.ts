@@ -72,7 +72,12 @@ export class Scheduler {
     this.#log = options.logger ?? silentLogger;
     for (const def of options.probes) {
       assertInterval(def.name, def.intervalMs);
-      this.#entries.set(def.name, { def: { ...def }, enabled: def.enabled ?? true, timer: undefined, running: undefined });
+      this.#entries.set(def.name, {
+        def: { ...def },
+        enabled: def.enabled ?? true,
+        timer: undefined,
+        running: undefined,
+      });
     }
   }
 
@@ -130,12 +135,15 @@ export class Scheduler {
 
   #plan(entry: Entry, delayMs: number): void {
     clearTimeout(entry.timer);
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
-      entry.running = this.#fire(entry).finally(() => {
-        entry.running = undefined;
-      });
-    }, Math.max(0, delayMs));
+    entry.timer = setTimeout(
+      () => {
+        entry.timer = undefined;
+        entry.running = this.#fire(entry).finally(() => {
+          entry.running = undefined;
+        });
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   async #fire(entry: Entry): Promise<void> {
@@ -157,7 +165,8 @@ export class Scheduler {
     if (run.failure) {
       // A probe that ignored its abort may still be working; its next run
       // waits for it, so two runs of one probe never measure at once.
-      if (run.stillGathering()) this.#log.warn(`probe ${def.name} is still running after it was aborted; its next run waits for it`);
+      if (run.stillGathering())
+        this.#log.warn(`probe ${def.name} is still running after it was aborted; its next run waits for it`);
       await run.gathered;
       if (this.#abort.signal.aborted || !entry.enabled) return;
     }
@@ -181,5 +190,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 }
 
 function assertInterval(name: string, ms: number): void {
-  if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`interval of probe ${name} must be a positive duration, got ${ms}`);
+  if (!(Number.isFinite(ms) && ms > 0))
+    throw new RangeError(`interval of probe ${name} must be a positive duration, got ${ms}`);
 }

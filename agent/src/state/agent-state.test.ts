@@ -26,7 +26,9 @@ describe('resolveStateDir', () => {
   });
 
   it('follows each platform convention', () => {
-    expect(resolveStateDir({ env: {}, platform: 'linux', homedir: '/home/a' })).toBe('/home/a/.local/state/skolnet-agent');
+    expect(resolveStateDir({ env: {}, platform: 'linux', homedir: '/home/a' })).toBe(
+      '/home/a/.local/state/skolnet-agent',
+    );
     expect(resolveStateDir({ env: { XDG_STATE_HOME: '/xdg' }, platform: 'linux', homedir: '/home/a' })).toBe(
       '/xdg/skolnet-agent',
     );
@@ -36,9 +38,9 @@ describe('resolveStateDir', () => {
     expect(resolveStateDir({ env: {}, platform: 'darwin', homedir: '/Users/a' })).toBe(
       '/Users/a/Library/Application Support/skolnet-agent',
     );
-    expect(resolveStateDir({ env: { LOCALAPPDATA: 'C:\\Users\\a\\AppData\\Local' }, platform: 'win32' })).toBe(
-      'C:\\Users\\a\\AppData\\Local\\skolnet-agent',
-    );
+    expect(
+      resolveStateDir({ env: { LOCALAPPDATA: 'C:\\Users\\a\\AppData\\Local' }, platform: 'win32' }),
+    ).toBe('C:\\Users\\a\\AppData\\Local\\skolnet-agent');
   });
 });
 
@@ -67,7 +69,10 @@ describe('AgentState credentials', () => {
     const state = new AgentState(dir);
     writeFileSync(state.credentialsFile, text);
     expect(() => state.readCredentials()).toThrow(
-      expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID, message: expect.stringContaining(state.credentialsFile) }),
+      expect.objectContaining({
+        code: ErrorCodes.CONFIG_INVALID,
+        message: expect.stringContaining(state.credentialsFile),
+      }),
     );
   });
 });

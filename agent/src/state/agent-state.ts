@@ -1,8 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir as osHomedir } from 'node:os';
 import { join, posix, win32 } from 'node:path';
-import { ConfigPush, ErrorCodes, SkolnetError, createValidator, describeError, formatIssues } from '@skolnet/shared';
+import {
+  ConfigPush,
+  ErrorCodes,
+  SkolnetError,
+  createValidator,
+  describeError,
+  formatIssues,
+} from '@skolnet/shared';
 
 /** Environment variable that names the state directory when `--state` is not given. */
 export const STATE_DIR_ENV = 'SKOLNET_AGENT_STATE';
@@ -97,9 +114,13 @@ export class AgentState {
     try {
       mkdirSync(this.dir, { recursive: true, mode: STATE_DIR_MODE });
     } catch (err) {
-      throw new SkolnetError(ErrorCodes.STATE_FAILED, `cannot create state directory ${this.dir}: ${describeError(err)}`, {
-        cause: err,
-      });
+      throw new SkolnetError(
+        ErrorCodes.STATE_FAILED,
+        `cannot create state directory ${this.dir}: ${describeError(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -118,11 +139,17 @@ export class AgentState {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `credentials file ${file} is not valid JSON: ${describeError(err)}`);
+      throw new SkolnetError(
+        ErrorCodes.CONFIG_INVALID,
+        `credentials file ${file} is not valid JSON: ${describeError(err)}`,
+      );
     }
     const problem = credentialsProblem(parsed);
     if (problem) {
-      throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `credentials file ${file} is broken: ${problem}; re-enroll`);
+      throw new SkolnetError(
+        ErrorCodes.CONFIG_INVALID,
+        `credentials file ${file} is broken: ${problem}; re-enroll`,
+      );
     }
     return parsed as Credentials;
   }
@@ -130,7 +157,8 @@ export class AgentState {
   /** Writes the credentials atomically with mode 0600. */
   writeCredentials(credentials: Credentials): void {
     const problem = credentialsProblem(credentials);
-    if (problem) throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `refusing to store broken credentials: ${problem}`);
+    if (problem)
+      throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `refusing to store broken credentials: ${problem}`);
     this.ensureDir();
     writeFileAtomic(this.credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, SECRET_FILE_MODE);
   }
@@ -148,10 +176,17 @@ export class AgentState {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `config file ${file} is not valid JSON: ${describeError(err)}`);
+      throw new SkolnetError(
+        ErrorCodes.CONFIG_INVALID,
+        `config file ${file} is not valid JSON: ${describeError(err)}`,
+      );
     }
     const v = configPushValidator.check(parsed);
-    if (!v.ok) throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `config file ${file} is broken: ${formatIssues(v.issues)}`);
+    if (!v.ok)
+      throw new SkolnetError(
+        ErrorCodes.CONFIG_INVALID,
+        `config file ${file} is broken: ${formatIssues(v.issues)}`,
+      );
     return v.value;
   }
 
@@ -205,7 +240,9 @@ function readOptional(file: string): string | undefined {
     return readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SkolnetError(ErrorCodes.STATE_FAILED, `cannot read ${file}: ${describeError(err)}`, { cause: err });
+    throw new SkolnetError(ErrorCodes.STATE_FAILED, `cannot read ${file}: ${describeError(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -225,6 +262,8 @@ function writeFileAtomic(file: string, text: string, mode: number): void {
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new SkolnetError(ErrorCodes.STATE_FAILED, `cannot write ${file}: ${describeError(err)}`, { cause: err });
+    throw new SkolnetError(ErrorCodes.STATE_FAILED, `cannot write ${file}: ${describeError(err)}`, {
+      cause: err,
+    });
   }
 }

@@ -1,7 +1,14 @@
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { EnrollRequest, ErrorCode } from '@skolnet/shared';
-import { EnrollResponse, ErrorCodes, SkolnetError, createValidator, describeError, formatIssues } from '@skolnet/shared';
+import {
+  EnrollResponse,
+  ErrorCodes,
+  SkolnetError,
+  createValidator,
+  describeError,
+  formatIssues,
+} from '@skolnet/shared';
 import { collectorEndpoint } from './collector-endpoint.js';
 
 /**
@@ -71,9 +78,13 @@ export class CollectorApi {
     const res = await this.#send(url, { method: 'GET' });
     await res.body.dump();
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      throw new SkolnetError(ErrorCodes.NET_UNREACHABLE, `collector at ${url.href} is not healthy: HTTP ${res.statusCode}`, {
-        retryable: true,
-      });
+      throw new SkolnetError(
+        ErrorCodes.NET_UNREACHABLE,
+        `collector at ${url.href} is not healthy: HTTP ${res.statusCode}`,
+        {
+          retryable: true,
+        },
+      );
     }
   }
 
@@ -96,7 +107,10 @@ export class CollectorApi {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new SkolnetError(ErrorCodes.PROTOCOL_MALFORMED, `collector at ${url.href} answered with something other than JSON`);
+      throw new SkolnetError(
+        ErrorCodes.PROTOCOL_MALFORMED,
+        `collector at ${url.href} answered with something other than JSON`,
+      );
     }
     const v = enrollResponseValidator.check(parsed);
     if (!v.ok) {
@@ -113,7 +127,10 @@ export class CollectorApi {
     await this.#dispatcher.close();
   }
 
-  async #send(url: URL, options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<Dispatcher.ResponseData> {
+  async #send(
+    url: URL,
+    options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  ): Promise<Dispatcher.ResponseData> {
     try {
       return await request(url, {
         ...options,
@@ -121,10 +138,14 @@ export class CollectorApi {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
-      throw new SkolnetError(ErrorCodes.NET_UNREACHABLE, `cannot reach collector at ${url.href}: ${networkCause(err)}`, {
-        cause: err,
-        retryable: true,
-      });
+      throw new SkolnetError(
+        ErrorCodes.NET_UNREACHABLE,
+        `cannot reach collector at ${url.href}: ${networkCause(err)}`,
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
     }
   }
 }
@@ -137,7 +158,11 @@ export function createCollectorApi(options: CollectorApiOptions): CollectorApi {
 /** The most telling part of a network error: `connect ECONNREFUSED 127.0.0.1:9` rather than `fetch failed`. */
 function networkCause(err: unknown): string {
   const e = err as { name?: string; code?: string; cause?: unknown } | null;
-  if (e?.name === 'TimeoutError' || e?.code === 'UND_ERR_CONNECT_TIMEOUT' || e?.code === 'UND_ERR_HEADERS_TIMEOUT') {
+  if (
+    e?.name === 'TimeoutError' ||
+    e?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    e?.code === 'UND_ERR_HEADERS_TIMEOUT'
+  ) {
     return 'timed out';
   }
   if (e?.cause instanceof Error) return describeError(e.cause);
@@ -152,7 +177,10 @@ async function readLimited(body: Dispatcher.ResponseData['body'], url: URL): Pro
     size += buf.length;
     if (size > MAX_RESPONSE_BYTES) {
       body.destroy();
-      throw new SkolnetError(ErrorCodes.PROTOCOL_TOO_LARGE, `collector at ${url.href} answered with more than ${MAX_RESPONSE_BYTES} bytes`);
+      throw new SkolnetError(
+        ErrorCodes.PROTOCOL_TOO_LARGE,
+        `collector at ${url.href} answered with more than ${MAX_RESPONSE_BYTES} bytes`,
+      );
     }
     chunks.push(buf);
   }

@@ -10,7 +10,10 @@ export function parseCollectorUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, `invalid collector URL "${text}": expected http(s)://host[:port]`);
+    throw new SkolnetError(
+      ErrorCodes.CLI_BAD_ARGUMENT,
+      `invalid collector URL "${text}": expected http(s)://host[:port]`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new SkolnetError(
@@ -19,7 +22,10 @@ export function parseCollectorUrl(text: string): URL {
     );
   }
   if (url.username || url.password) {
-    throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, `invalid collector URL "${text}": must not carry a user or password`);
+    throw new SkolnetError(
+      ErrorCodes.CLI_BAD_ARGUMENT,
+      `invalid collector URL "${text}": must not carry a user or password`,
+    );
   }
   return url;
 }
@@ -30,7 +36,11 @@ export function parseCollectorUrl(text: string): URL {
  * proxy at `https://ministry.example/skolnet/` works. With `websocket`, the
  * scheme becomes ws or wss.
  */
-export function collectorEndpoint(base: URL | string, path: string, options: { websocket?: boolean } = {}): URL {
+export function collectorEndpoint(
+  base: URL | string,
+  path: string,
+  options: { websocket?: boolean } = {},
+): URL {
   const b = new URL(base);
   const prefix = b.pathname.endsWith('/') ? b.pathname : `${b.pathname}/`;
   const url = new URL(b.origin);

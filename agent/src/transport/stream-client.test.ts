@@ -56,7 +56,11 @@ class FakeCollector {
   onBatch: (ws: WebSocket, batch: Batch, conn: number) => void = (ws, batch) => ack(ws, batch);
 
   async listen(port = 0): Promise<void> {
-    this.wss = new WebSocketServer({ host: '127.0.0.1', port, handleProtocols: (p) => (p.has(PROTOCOL_NAME) ? PROTOCOL_NAME : false) });
+    this.wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port,
+      handleProtocols: (p) => (p.has(PROTOCOL_NAME) ? PROTOCOL_NAME : false),
+    });
     await new Promise<void>((r) => this.wss.once('listening', () => r()));
     this.port = (this.wss.address() as AddressInfo).port;
     this.wss.on('connection', (ws, req) => {
@@ -172,10 +176,21 @@ describe('StreamClient', () => {
     await eventually(() => expect(outbox.depth()).toBe(0));
     expect(server.protocols).toEqual([PROTOCOL_NAME]);
     expect(server.paths).toEqual([AGENT_STREAM_PATH]);
-    expect(server.hellos[0]).toMatchObject({ type: 'hello', protocol: 1, agent_id: 'agent-1', secret: SECRET, outbox_depth: 5 });
+    expect(server.hellos[0]).toMatchObject({
+      type: 'hello',
+      protocol: 1,
+      agent_id: 'agent-1',
+      secret: SECRET,
+      outbox_depth: 5,
+    });
     expect(server.ids()).toEqual(rows.map((r) => r.id));
     expect(outbox.stats().rejected_total).toBe(2);
-    expect(outbox.rejected().map((r) => r.id).sort()).toEqual([...reject].sort());
+    expect(
+      outbox
+        .rejected()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...reject].sort());
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'acked', sent: 5, accepted: 3, rejected: 2, outbox_depth: 0 }),
     );
@@ -220,9 +235,13 @@ describe('StreamClient', () => {
     await eventually(() => expect(outbox.depth()).toBe(0));
     expect(server.batches.map((b) => b.conn)).toEqual([1, 2]);
     const [first, second] = server.batches;
-    expect((second!.batch.results as Result[]).map((r) => r.id)).toEqual((first!.batch.results as Result[]).map((r) => r.id));
+    expect((second!.batch.results as Result[]).map((r) => r.id)).toEqual(
+      (first!.batch.results as Result[]).map((r) => r.id),
+    );
     expect(second!.batch.batch_id).not.toBe(first!.batch.batch_id);
-    expect(events).toContainEqual(expect.objectContaining({ state: 'disconnected', reason: expect.stringMatching(/no ack/) }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ state: 'disconnected', reason: expect.stringMatching(/no ack/) }),
+    );
   });
 
   it('reconnects with backoff after the collector restarts', async () => {
@@ -231,9 +250,13 @@ describe('StreamClient', () => {
     const port = server.port;
     await server.close();
     await eventually(() =>
-      expect(events.filter((e) => e.type === 'state' && e.state === 'disconnected').length).toBeGreaterThanOrEqual(2),
+      expect(
+        events.filter((e) => e.type === 'state' && e.state === 'disconnected').length,
+      ).toBeGreaterThanOrEqual(2),
     );
-    const delays = events.flatMap((e) => (e.type === 'state' && e.state === 'disconnected' ? [e.retry_in_ms] : []));
+    const delays = events.flatMap((e) =>
+      e.type === 'state' && e.state === 'disconnected' ? [e.retry_in_ms] : [],
+    );
     // Full jitter with random()=0.5: half of 10, 20, 40 (capped) ms.
     expect(delays.slice(0, 3)).toEqual([5, 10, 20].slice(0, delays.slice(0, 3).length));
     server = new FakeCollector();
@@ -248,7 +271,9 @@ describe('StreamClient', () => {
     server.beforeWelcome = (ws) => {
       ws.send('not json at all');
       ws.send(JSON.stringify({ type: 'ack', batch_id: 5, accepted: 'secret-looking-content' }));
-      ws.send(JSON.stringify({ type: 'config', version: 1, config: { probes: { latency: { interval_s: 1 } } } }));
+      ws.send(
+        JSON.stringify({ type: 'config', version: 1, config: { probes: { latency: { interval_s: 1 } } } }),
+      );
       ws.send(Buffer.from([1, 2, 3]), { binary: true });
     };
     outbox.append([result(1)]);
@@ -256,7 +281,9 @@ describe('StreamClient', () => {
     await eventually(() => expect(outbox.depth()).toBe(0));
     const invalid = events.filter((e) => e.type === 'invalid_message');
     expect(invalid).toHaveLength(4);
-    expect(invalid.every((e) => e.type === 'invalid_message' && e.code === ErrorCodes.PROTOCOL_MALFORMED)).toBe(true);
+    expect(
+      invalid.every((e) => e.type === 'invalid_message' && e.code === ErrorCodes.PROTOCOL_MALFORMED),
+    ).toBe(true);
     expect(JSON.stringify(invalid)).not.toContain('secret-looking-content');
     expect(server.configAcks).toEqual([]);
   });
@@ -264,7 +291,9 @@ describe('StreamClient', () => {
   it('acks a valid config push after applying it', async () => {
     const applied: unknown[] = [];
     server.beforeWelcome = (ws) =>
-      ws.send(JSON.stringify({ type: 'config', version: 4, config: { probes: { latency: { interval_s: 120 } } } }));
+      ws.send(
+        JSON.stringify({ type: 'config', version: 4, config: { probes: { latency: { interval_s: 120 } } } }),
+      );
     startClient({ onConfig: (push) => void applied.push(push.config) });
     await eventually(() => expect(server.configAcks).toHaveLength(1));
     expect(server.configAcks[0]).toEqual({ type: 'config_ack', version: 4, applied: true });
@@ -272,25 +301,37 @@ describe('StreamClient', () => {
   });
 
   it('reports a config it cannot apply', async () => {
-    server.beforeWelcome = (ws) => ws.send(JSON.stringify({ type: 'config', version: 2, config: { probes: {} } }));
+    server.beforeWelcome = (ws) =>
+      ws.send(JSON.stringify({ type: 'config', version: 2, config: { probes: {} } }));
     startClient({
       onConfig: () => {
         throw new Error('disk full');
       },
     });
     await eventually(() => expect(server.configAcks).toHaveLength(1));
-    expect(server.configAcks[0]).toEqual({ type: 'config_ack', version: 2, applied: false, error: 'disk full' });
+    expect(server.configAcks[0]).toEqual({
+      type: 'config_ack',
+      version: 2,
+      applied: false,
+      error: 'disk full',
+    });
   });
 
   it('backs off to the maximum when the collector rejects the credentials', async () => {
     server.beforeWelcome = (ws) => {
-      ws.send(JSON.stringify({ type: 'error', code: ErrorCodes.AUTH_UNAUTHORIZED, message: 'unknown agent' }));
+      ws.send(
+        JSON.stringify({ type: 'error', code: ErrorCodes.AUTH_UNAUTHORIZED, message: 'unknown agent' }),
+      );
       ws.close(4401, 'unauthorized');
     };
     // Welcome is still sent by the fake after beforeWelcome; a closed socket drops it.
     startClient({ backoff: { initialMs: 10, maxMs: 30 } });
-    await eventually(() => expect(events.filter((e) => e.type === 'auth_rejected').length).toBeGreaterThanOrEqual(2));
-    const delays = events.flatMap((e) => (e.type === 'state' && e.state === 'disconnected' ? [e.retry_in_ms] : []));
+    await eventually(() =>
+      expect(events.filter((e) => e.type === 'auth_rejected').length).toBeGreaterThanOrEqual(2),
+    );
+    const delays = events.flatMap((e) =>
+      e.type === 'state' && e.state === 'disconnected' ? [e.retry_in_ms] : [],
+    );
     expect(delays.every((d) => d === 30)).toBe(true);
   });
 
@@ -301,7 +342,9 @@ describe('StreamClient', () => {
     // The first connection answers its first batch with an ack naming a queued row it was not sent.
     server.onBatch = (ws, batch, conn) => {
       if (conn === 1) {
-        ws.send(JSON.stringify({ type: 'ack', batch_id: batch.batch_id, accepted: [rows[2]!.id], rejected: [] }));
+        ws.send(
+          JSON.stringify({ type: 'ack', batch_id: batch.batch_id, accepted: [rows[2]!.id], rejected: [] }),
+        );
       } else ack(ws, batch);
     };
     startClient();
@@ -326,7 +369,10 @@ describe('StreamClient', () => {
     });
     await new Promise<void>((r) => wss.once('listening', () => r()));
     try {
-      startClient({ collectorUrl: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`, backoff: { initialMs: 10, maxMs: 25 } });
+      startClient({
+        collectorUrl: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+        backoff: { initialMs: 10, maxMs: 25 },
+      });
       await eventually(() => expect(events.some((e) => e.type === 'auth_rejected')).toBe(true));
       await eventually(() =>
         expect(events).toContainEqual(expect.objectContaining({ state: 'disconnected', retry_in_ms: 25 })),
@@ -368,7 +414,9 @@ describe('StreamClient', () => {
     // Silence the server side: a paused socket neither reads pings nor answers them.
     for (const ws of server.sockets) (ws as unknown as { _socket: { pause(): void } })._socket.pause();
     await eventually(() =>
-      expect(events).toContainEqual(expect.objectContaining({ state: 'disconnected', reason: 'no pong from the collector' })),
+      expect(events).toContainEqual(
+        expect.objectContaining({ state: 'disconnected', reason: 'no pong from the collector' }),
+      ),
     );
   });
 });
@@ -376,9 +424,11 @@ describe('StreamClient', () => {
 describe('StreamClient URL', () => {
   it('maps http to ws and https to wss, keeping a base path', () => {
     const o = { agentId: 'a', secret: SECRET, agentVersion: '1', outbox: {} as never };
-    expect(new StreamClient({ ...o, collectorUrl: 'http://h:8080' }).url).toBe(`ws://h:8080${AGENT_STREAM_PATH}`);
-    expect(new StreamClient({ ...o, collectorUrl: 'https://h/skolnet/' }).url).toBe(`wss://h/skolnet${AGENT_STREAM_PATH}`);
+    expect(new StreamClient({ ...o, collectorUrl: 'http://h:8080' }).url).toBe(
+      `ws://h:8080${AGENT_STREAM_PATH}`,
+    );
+    expect(new StreamClient({ ...o, collectorUrl: 'https://h/skolnet/' }).url).toBe(
+      `wss://h/skolnet${AGENT_STREAM_PATH}`,
+    );
   });
 });
-
-

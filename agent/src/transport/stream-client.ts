@@ -1,6 +1,16 @@
 import WebSocket from 'ws';
 import type { RawData } from 'ws';
-import type { Ack, Batch, CollectorMessage, ConfigAck, ConfigPush, Hello, Rejection, Result, Welcome } from '@skolnet/shared';
+import type {
+  Ack,
+  Batch,
+  CollectorMessage,
+  ConfigAck,
+  ConfigPush,
+  Hello,
+  Rejection,
+  Result,
+  Welcome,
+} from '@skolnet/shared';
 import {
   AGENT_STREAM_PATH,
   CollectorMessage as CollectorMessageSchema,
@@ -194,7 +204,12 @@ export class StreamClient {
         delay = this.#random() * bound;
         failures += 1;
       }
-      this.#emit({ type: 'state', state: 'disconnected', reason: outcome.reason, retry_in_ms: Math.round(delay) });
+      this.#emit({
+        type: 'state',
+        state: 'disconnected',
+        reason: outcome.reason,
+        retry_in_ms: Math.round(delay),
+      });
       await sleep(delay, this.#stop.signal);
     }
   }
@@ -212,7 +227,8 @@ export class StreamClient {
 
     // Incoming messages go to the one pending waiter when it wants them;
     // config pushes and errors are handled here whatever the flow is doing.
-    let waiter: { want: (m: CollectorMessage) => boolean; resolve: (m: CollectorMessage) => void } | undefined;
+    let waiter:
+      { want: (m: CollectorMessage) => boolean; resolve: (m: CollectorMessage) => void } | undefined;
     let closeReason: string | undefined;
     const closed = new Promise<void>((resolve) => {
       ws.once('close', (code: number, reason: Buffer) => {
@@ -329,7 +345,10 @@ export class StreamClient {
         const { text, sent } = this.#encodeBatch(batchId, rows, maxBytes);
         if (sent.length === 0) continue; // an oversized single result was dropped; try the next
         ws.send(text);
-        const acked = await wait((m): m is Ack => m.type === 'ack' && m.batch_id === batchId, this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs);
+        const acked = await wait(
+          (m): m is Ack => m.type === 'ack' && m.batch_id === batchId,
+          this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs,
+        );
         if (acked.kind === 'timeout') {
           // The rows stay in the outbox; the next connection sends them again.
           closeReason = `no ack for batch ${batchId} in time`;
@@ -392,13 +411,16 @@ export class StreamClient {
       if (sent.length === 1) {
         const only = sent[0]!;
         // The collector would close the connection on it (1009) forever; drop it.
-        this.#o.outbox.settle([], [
-          {
-            id: only.id,
-            code: ErrorCodes.PROTOCOL_TOO_LARGE,
-            message: `result is ${bytes} bytes serialised, over the collector's ${maxBytes}`,
-          },
-        ]);
+        this.#o.outbox.settle(
+          [],
+          [
+            {
+              id: only.id,
+              code: ErrorCodes.PROTOCOL_TOO_LARGE,
+              message: `result is ${bytes} bytes serialised, over the collector's ${maxBytes}`,
+            },
+          ],
+        );
         this.#emit({ type: 'dropped_oversized', id: only.id, bytes });
         return { text: '', sent: [] };
       }
@@ -435,7 +457,10 @@ export class StreamClient {
     const v = validateIncoming.check(value, 3);
     if (!v.ok) {
       // Paths only: the content may be anything and does not belong in a log.
-      const type = typeof (value as { type?: unknown } | null)?.type === 'string' ? (value as { type: string }).type : '?';
+      const type =
+        typeof (value as { type?: unknown } | null)?.type === 'string'
+          ? (value as { type: string }).type
+          : '?';
       this.#emit({
         type: 'invalid_message',
         code: ErrorCodes.PROTOCOL_MALFORMED,
@@ -483,7 +508,12 @@ export class StreamClient {
       reply.applied = false;
       reply.error = describeError(err).slice(0, 1024);
     }
-    this.#emit({ type: 'config', version: push.version, applied: reply.applied, ...(reply.error ? { error: reply.error } : {}) });
+    this.#emit({
+      type: 'config',
+      version: push.version,
+      applied: reply.applied,
+      ...(reply.error ? { error: reply.error } : {}),
+    });
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply));
   }
 }
