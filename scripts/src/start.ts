@@ -9,7 +9,9 @@
  *
  * Environment: PORT (8080), HOST (127.0.0.1), SKOLNET_DATA (./data),
  * SKOLNET_LOCAL_PUPILS (pupils of the local school, 300),
- * SKOLNET_AGENT_PROBES (probes the local agent runs, all by default).
+ * SKOLNET_AGENT_PROBES (probes the local agent runs, all by default),
+ * SKOLNET_AGENT_SET (space-separated probe options for the local agent,
+ * e.g. `latency.gateway=off throughput.duration_s=5`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -123,6 +125,9 @@ async function main(): Promise<void> {
 
   const runArgs = ['run', '--state', agentState, '--initial-delay', '0s'];
   if (process.env.SKOLNET_AGENT_PROBES) runArgs.push('--only', process.env.SKOLNET_AGENT_PROBES);
+  for (const setting of (process.env.SKOLNET_AGENT_SET ?? '').split(/\s+/).filter(Boolean)) {
+    runArgs.push('--set', setting);
+  }
   const agent = spawn(process.execPath, [agentBin, ...runArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.agent = agent;
   prefixLines(agent.stdout, '[agent] ');
