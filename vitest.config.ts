@@ -3,16 +3,16 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string): string => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
 
+/** Tests run the TypeScript sources; processes spawned by e2e tests run the built dist/. */
+export const skolnetAliases: Record<string, string> = {
+  '@skolnet/shared': src('shared'),
+  '@skolnet/dashboards': src('dashboards'),
+  '@skolnet/collector': src('collector'),
+  '@skolnet/agent': src('agent'),
+};
+
 export default defineConfig({
-  resolve: {
-    // Tests run the TypeScript sources; processes spawned by e2e tests run the built dist/.
-    alias: {
-      '@skolnet/shared': src('shared'),
-      '@skolnet/dashboards': src('dashboards'),
-      '@skolnet/collector': src('collector'),
-      '@skolnet/agent': src('agent'),
-    },
-  },
+  resolve: { alias: skolnetAliases },
   test: {
     include: ['{shared,agent,collector,dashboards}/src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', 'test/bench/**'],

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeError, isSkolnetError } from '@skolnet/shared';
 import { resetAdminToken } from './auth/admin-token.js';
 import { DATABASE_FILE, startCollector } from './server.js';
@@ -43,8 +43,19 @@ export function createCli(io: CliIo = defaultIo): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port', parsePort, 8080)
     .option('--data <dir>', 'data directory (database)', './data')
-    .action(async (opts: { host: string; port: number; data: string }) => {
-      const collector = await startCollector({ host: opts.host, port: opts.port, dataDir: opts.data });
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info')
+        .env('SKOLNET_LOG_LEVEL'),
+    )
+    .action(async (opts: { host: string; port: number; data: string; logLevel: string }) => {
+      const collector = await startCollector({
+        host: opts.host,
+        port: opts.port,
+        dataDir: opts.data,
+        logger: { level: opts.logLevel },
+      });
       io.out(`skolnet collector listening on ${collector.url}`);
       if (collector.adminToken !== undefined) {
         io.out('');
