@@ -10,3 +10,4 @@ export * from './result.js';
 export * from './protocol.js';
 export * from './api.js';
 export * from './validate.js';
+export * from './sqlite-driver.js';

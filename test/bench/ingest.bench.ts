@@ -8,7 +8,6 @@
  * One batch in flight at a time, as the agent sends; a second pass resends
  * every batch to measure the idempotent (all-duplicates) path.
  */
-import Database from 'better-sqlite3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,14 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createSqliteStore } from '@skolnet/collector';
-import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, uuidv7, type Result } from '@skolnet/shared';
+import {
+  AGENT_STREAM_PATH,
+  PROTOCOL_NAME,
+  PROTOCOL_VERSION,
+  openSqlite,
+  uuidv7,
+  type Result,
+} from '@skolnet/shared';
 import { RunningProcess, collectorBin } from '../support/processes.js';
 import { fmt, percentile, printTable } from './support.js';
 
@@ -151,7 +157,7 @@ describe('ingest', () => {
     const store = await createSqliteStore(refPath);
     const refSchool = await store.createSchool({ name: 'Bench school', municipality: 'Rīga', pupils: 500 });
     await store.close();
-    const db = new Database(refPath);
+    const db = openSqlite(refPath);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     const insert = db.prepare(

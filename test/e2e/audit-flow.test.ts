@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openSqlite } from '@skolnet/shared';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
 
   /** Rows in the collector's store for this agent, read from its SQLite file (WAL allows a concurrent reader). */
   const stored = (agentId: string): { count: number; ids: Set<string>; ats: string[] } => {
-    const db = new Database(join(dataDir(), 'collector.db'), { readonly: true, fileMustExist: true });
+    const db = openSqlite(join(dataDir(), 'collector.db'), { readonly: true, fileMustExist: true });
     try {
       const rows = db.prepare('SELECT id, at FROM results WHERE agent_id = ?').all(agentId) as {
         id: string;
@@ -183,7 +183,7 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
 
     const produced = producedCount(agent);
     const final = stored(agentId!);
-    const outbox = new Database(join(stateDir(), 'outbox.sqlite'), { readonly: true });
+    const outbox = openSqlite(join(stateDir(), 'outbox.sqlite'), { readonly: true });
     const pending = (outbox.prepare('SELECT id FROM outbox').all() as { id: string }[]).map((r) => r.id);
     const rejected = (outbox.prepare('SELECT COUNT(*) AS n FROM rejected').get() as { n: number }).n;
     outbox.close();

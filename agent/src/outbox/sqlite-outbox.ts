@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Result, Rejection } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, describeError, openSqlite } from '@skolnet/shared';
 
 /**
  * Default cap on queued results, in rows. At roughly 300 bytes per result
@@ -142,7 +142,7 @@ export class SqliteOutbox {
     let db: Database.Database | undefined;
     try {
       mkdirSync(dirname(file), { recursive: true });
-      db = new Database(file);
+      db = openSqlite(file);
       // better-sqlite3 opens lazily: a corrupt or foreign file shows up at
       // the first statement, so these pragmas double as the open check.
       const mode: unknown = db.pragma('journal_mode = WAL', { simple: true });

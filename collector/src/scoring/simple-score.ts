@@ -44,8 +44,9 @@ export const DOWNLOAD_POINTS: readonly (readonly [number, number])[] = [
 ];
 
 /**
- * Minimum download of a school as a whole, in Mbit/s: the ITU/UNICEF Giga
- * "meaningful school connectivity" minimum of 20 Mbit/s per school.
+ * Minimum download of a school as a whole, in Mbit/s: 20 Mbit/s per school,
+ * the 2030 meaningful-connectivity target of the UN Envoy on Technology and
+ * the ITU that the ITU/UNICEF Giga initiative uses for schools.
  * Below it, the download component is capped, however few the pupils.
  */
 export const SCHOOL_MINIMUM_MBPS = 20;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, isSkolnetError, uuidv7 } from '@skolnet/shared';
+import { ErrorCodes, isSkolnetError, openSqlite, uuidv7 } from '@skolnet/shared';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
 import { sha256Hex } from '../security/secrets.js';
 import { createSqliteStore, type KyselyStore } from './kysely-store.js';
@@ -44,8 +44,7 @@ describe('KyselyStore on SQLite', () => {
     await store.close();
 
     // Look at the file directly: the plain code must not be in it.
-    const Database = (await import('better-sqlite3')).default;
-    const raw = new Database(join(dir, 'test.db'), { readonly: true });
+    const raw = openSqlite(join(dir, 'test.db'), { readonly: true });
     const rows = raw.prepare('select code_hash from enrollment_codes').all() as { code_hash: string }[];
     raw.close();
     expect(rows).toEqual([{ code_hash: sha256Hex(issued.code.replace('-', '')) }]);

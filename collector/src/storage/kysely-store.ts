@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
-import { ErrorCodes, SkolnetError, uuidv7, type Result } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import {
   generateEnrollmentCode,
   generateSecret,
@@ -360,7 +359,7 @@ function toStoredResult(row: ResultRow): StoredResult {
  */
 export async function createSqliteStore(path: string): Promise<KyselyStore> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SqliteDatabase(path);
+  const sqlite = openSqlite(path);
   try {
     // WAL lets readers (dashboards) proceed while a batch is being written,
     // and lets a second process (the admin-token command) open the file.
