@@ -135,15 +135,7 @@ export class AgentState {
     if (text === undefined) {
       throw new SkolnetError(ErrorCodes.ENROLL_MISSING, `not enrolled: no credentials in ${this.dir}`);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new SkolnetError(
-        ErrorCodes.CONFIG_INVALID,
-        `credentials file ${file} is not valid JSON: ${describeError(err)}`,
-      );
-    }
+    const parsed = parseJson(text, `credentials file ${file}`);
     const problem = credentialsProblem(parsed);
     if (problem) {
       throw new SkolnetError(
@@ -172,15 +164,7 @@ export class AgentState {
     const file = this.configFile;
     const text = readOptional(file);
     if (text === undefined) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new SkolnetError(
-        ErrorCodes.CONFIG_INVALID,
-        `config file ${file} is not valid JSON: ${describeError(err)}`,
-      );
-    }
+    const parsed = parseJson(text, `config file ${file}`);
     const v = configPushValidator.check(parsed);
     if (!v.ok)
       throw new SkolnetError(
@@ -233,6 +217,15 @@ function credentialsProblem(value: unknown): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"collector_url" must be http or https`;
   if (Number.isNaN(Date.parse(c.enrolled_at))) return `"enrolled_at" is not a date`;
   return undefined;
+}
+
+/** Parses JSON read from a state file; `what` names the file in the error. */
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `${what} is not valid JSON: ${describeError(err)}`);
+  }
 }
 
 function readOptional(file: string): string | undefined {

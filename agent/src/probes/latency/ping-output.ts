@@ -154,30 +154,12 @@ export function pingArguments(platform: NodeJS.Platform, host: string, s: PingSe
     case 'win32':
       // Windows: -n count, -w per-reply timeout in ms; interval is fixed at 1 s.
       return ['-n', String(s.count), '-w', String(Math.round(s.timeoutS * 1000)), host];
-    case 'darwin':
-    case 'freebsd':
-      // BSD ping: -W is the per-reply wait in ms.
-      return [
-        '-n',
-        '-c',
-        String(s.count),
-        '-i',
-        String(s.intervalS),
-        '-W',
-        String(Math.round(s.timeoutS * 1000)),
-        host,
-      ];
-    default:
-      // iputils: -W in seconds; whole seconds, because releases before 2021 reject fractions.
-      return [
-        '-n',
-        '-c',
-        String(s.count),
-        '-i',
-        String(s.intervalS),
-        '-W',
-        String(Math.max(1, Math.round(s.timeoutS))),
-        host,
-      ];
+    default: {
+      // BSD ping (macOS, FreeBSD) takes -W in ms; iputils in seconds, and
+      // whole seconds, because releases before 2021 reject fractions.
+      const bsd = platform === 'darwin' || platform === 'freebsd';
+      const wait = bsd ? Math.round(s.timeoutS * 1000) : Math.max(1, Math.round(s.timeoutS));
+      return ['-n', '-c', String(s.count), '-i', String(s.intervalS), '-W', String(wait), host];
+    }
   }
 }
