@@ -21,10 +21,17 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['window', 'document', 'fetch', 'setInterval', 'clearInterval', 'console', 'URL', 'Node'].map((g) => [
-          g,
-          'readonly',
-        ]),
+        [
+          'window',
+          'document',
+          'fetch',
+          'setInterval',
+          'clearInterval',
+          'console',
+          'URL',
+          'Node',
+          'location',
+        ].map((g) => [g, 'readonly']),
       ),
     },
   },

@@ -77,7 +77,10 @@ async function refreshSchools() {
           el('td', { class: 'num' }, [scoreCell(s.score, s.band)]),
           el('td', {}, [bandChip(s.band)]),
         ]);
-        const open = () => void showSchool(s.id);
+        // The open school lives in the URL (#school=ID), so a view can be shared or bookmarked.
+        const open = () => {
+          location.hash = `school=${encodeURIComponent(s.id)}`;
+        };
         row.addEventListener('click', open);
         row.addEventListener('keydown', (e) => {
           if (e.key === 'Enter') open();
@@ -95,7 +98,15 @@ async function refreshSchools() {
 
 async function showSchool(id) {
   selected = id;
-  const d = await getJson(`/api/v1/schools/${encodeURIComponent(id)}`);
+  let d;
+  try {
+    d = await getJson(`/api/v1/schools/${encodeURIComponent(id)}`);
+  } catch (err) {
+    document.getElementById('detail').hidden = false;
+    document.getElementById('detail-name').textContent = 'School not available';
+    document.getElementById('detail-summary').textContent = err.message;
+    return;
+  }
   const school = d;
   document.getElementById('detail').hidden = false;
   document.getElementById('detail-name').textContent = school.name;
@@ -130,5 +141,15 @@ async function showSchool(id) {
     );
 }
 
+function schoolFromHash() {
+  const m = /^#school=(.+)$/.exec(location.hash);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
+window.addEventListener('hashchange', () => {
+  const id = schoolFromHash();
+  if (id) void showSchool(id);
+});
+selected = schoolFromHash();
 void refreshSchools();
 setInterval(() => void refreshSchools(), REFRESH_MS);

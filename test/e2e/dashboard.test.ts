@@ -29,6 +29,22 @@ const CHROMIUM_FLAGS = [
 describe.skipIf(skip)('dashboard in headless Chromium', () => {
   let dir: string;
   let collector: Awaited<ReturnType<typeof startCollector>>;
+  let scoredId = '';
+
+  /** The page's DOM after its scripts ran, as headless Chromium serialises it. */
+  const renderedDom = async (url: string): Promise<string> => {
+    const profile = await mkdtemp(join(tmpdir(), 'skolnet-chromium-'));
+    try {
+      const { stdout } = await run(
+        chromium!,
+        [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--virtual-time-budget=10000', '--dump-dom', url],
+        { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
+      );
+      return stdout;
+    } finally {
+      await rm(profile, { recursive: true, force: true });
+    }
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-dash-'));
@@ -43,6 +59,7 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
       municipality: 'Cēsis',
       pupils: 120,
     });
+    scoredId = scored.id;
     const now = new Date().toISOString();
     await collector.store.insertResults([
       {
@@ -70,31 +87,27 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
   });
 
   it('lists every school with its score and band, and shows markup in names as text', async () => {
-    const profile = await mkdtemp(join(tmpdir(), 'skolnet-chromium-'));
-    try {
-      const { stdout } = await run(
-        chromium!,
-        [
-          ...CHROMIUM_FLAGS,
-          `--user-data-dir=${profile}`,
-          '--virtual-time-budget=10000',
-          '--dump-dom',
-          `${collector.url}/`,
-        ],
-        { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
-      );
-      expect(stdout).toContain('Valmieras sākumskola');
-      expect(stdout).toContain('Valmiera');
-      // The unmeasured school is listed without a score, as "insufficient data".
-      expect(stdout).toContain('insufficient data');
-      // A name containing markup is escaped text, never parsed as HTML.
-      expect(stdout).toContain('Unmeasured &lt;b&gt;school&lt;/b&gt;');
-      expect(stdout).not.toContain('Unmeasured <b>school</b>');
-      const rows = stdout.match(/data-school-id="/g) ?? [];
-      expect(rows).toHaveLength(2);
-      expect(stdout).toMatch(/band-(good|moderate|priority)/);
-    } finally {
-      await rm(profile, { recursive: true, force: true });
-    }
+    const stdout = await renderedDom(`${collector.url}/`);
+    expect(stdout).toContain('Valmieras sākumskola');
+    expect(stdout).toContain('Valmiera');
+    // The unmeasured school is listed without a score, as "insufficient data".
+    expect(stdout).toContain('insufficient data');
+    // A name containing markup is escaped text, never parsed as HTML.
+    expect(stdout).toContain('Unmeasured &lt;b&gt;school&lt;/b&gt;');
+    expect(stdout).not.toContain('Unmeasured <b>school</b>');
+    const rows = stdout.match(/data-school-id="/g) ?? [];
+    expect(rows).toHaveLength(2);
+    expect(stdout).toMatch(/band-(good|moderate|priority)/);
+  });
+
+  it('opens a school from the URL with its score components and latest results', async () => {
+    const dom = await renderedDom(`${collector.url}/#school=${encodeURIComponent(scoredId)}`);
+    const detail = dom.slice(dom.indexOf('<section id="detail"'));
+    // The detail section is hidden until a school is open.
+    expect(detail.slice(0, detail.indexOf('>'))).not.toContain('hidden');
+    expect(detail).toContain('Valmieras sākumskola');
+    // 180 Mbit/s over 200 pupils is 0.90 Mbit/s per pupil.
+    expect(detail).toContain('0.90 Mbit/s');
+    expect(detail).toContain('download_mbps=180');
   });
 });
