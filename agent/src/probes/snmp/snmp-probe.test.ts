@@ -1,0 +1,368 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAccumulator } from '../memory-accumulator.js';
+import type { CommandRunner } from '../probe.js';
+import { compareOids } from './snmp-oids.js';
+import { resolveSnmpOptions } from './snmp-options.js';
+import { SnmpProbe } from './snmp-probe.js';
+import { SnmpRequestError, type SnmpSession, type SnmpValue, type SnmpVarbind } from './snmp-session.js';
+import { expandTargets } from './snmp-targets.js';
+import { COUNTER64_MODULUS, counterDelta } from './snmp-values.js';
+import { walkColumns } from './snmp-walker.js';
+import { classifyDevice, wifiGeneration } from './vendor-classifier.js';
+
+const noRunner: CommandRunner = { run: () => Promise.reject(new Error('no command expected')) };
+const text = (s: string): SnmpValue => ({ kind: 'octets', value: Buffer.from(s) });
+const int = (n: number): SnmpValue => ({ kind: 'int', value: n });
+const END: SnmpValue = { kind: 'exception', value: 'endOfMibView' };
+
+/** A session over a sorted in-memory MIB, with hooks to misbehave. */
+function fakeSession(
+  mib: Map<string, SnmpValue>,
+  hooks: { next?: (oid: string) => SnmpVarbind | undefined; maxVarbinds?: number; onClose?: () => void } = {},
+): SnmpSession & { bulkCalls: number[] } {
+  const oids = [...mib.keys()].sort(compareOids);
+  const next = (oid: string): SnmpVarbind => {
+    const hooked = hooks.next?.(oid);
+    if (hooked) return hooked;
+    const found = oids.find((o) => compareOids(o, oid) > 0);
+    return found ? { oid: found, value: mib.get(found) ?? END } : { oid, value: END };
+  };
+  const bulkCalls: number[] = [];
+  return {
+    bulkCalls,
+    get: (list) =>
+      Promise.resolve(
+        list.map((oid) => ({ oid, value: mib.get(oid) ?? { kind: 'exception', value: 'noSuchObject' } })),
+      ),
+    getBulk: (list, reps) => {
+      bulkCalls.push(reps);
+      if (hooks.maxVarbinds !== undefined && list.length * reps > hooks.maxVarbinds)
+        return Promise.reject(new SnmpRequestError('too_big', 'tooBig'));
+      return Promise.resolve(
+        list.map((start) => {
+          const out: SnmpVarbind[] = [];
+          let at = start;
+          for (let i = 0; i < reps; i++) {
+            const vb = next(at);
+            out.push(vb);
+            if (vb.value.kind === 'exception') break;
+            at = vb.oid;
+          }
+          return out;
+        }),
+      );
+    },
+    close: () => hooks.onClose?.(),
+  };
+}
+
+function deviceMib(octets: { in: bigint }): Map<string, SnmpValue> {
+  return new Map<string, SnmpValue>([
+    ['1.3.6.1.2.1.1.1.0', text('RouterOS CCR2004-16G-2S+')],
+    ['1.3.6.1.2.1.1.2.0', { kind: 'oid', value: '1.3.6.1.4.1.14988.1' }],
+    ['1.3.6.1.2.1.1.3.0', int(1000)],
+    ['1.3.6.1.2.1.1.5.0', text('gw')],
+    ['1.3.6.1.2.1.2.2.1.2.1', text('ether1')],
+    ['1.3.6.1.2.1.2.2.1.3.1', int(6)],
+    ['1.3.6.1.2.1.31.1.1.1.6.1', { kind: 'counter64', value: octets.in }],
+    ['1.3.6.1.2.1.31.1.1.1.15.1', int(1000)],
+    ['1.3.6.1.2.1.31.1.1.1.18.1', text('WAN')],
+  ]);
+}
+
+function probeWith(
+  sessions: (host: string) => SnmpSession,
+  options: Record<string, unknown> = {},
+): SnmpProbe {
+  return new SnmpProbe(
+    { runner: noRunner, now: () => new Date(0) },
+    resolveSnmpOptions({
+      gateway: 'off',
+      targets: ['192.0.2.10'],
+      credentials: [{ version: '2c', community: 'c' }],
+      sample_interval_s: 1,
+      ...options,
+    }),
+    { createSession: (host) => sessions(host), sleep: () => new Promise((r) => setTimeout(r, 20)) },
+  );
+}
+
+describe('walkColumns', () => {
+  const mib = new Map<string, SnmpValue>(
+    Array.from({ length: 30 }, (_, i) => [`1.3.6.1.2.1.2.2.1.2.${i + 1}`, text(`p${i + 1}`)] as const),
+  );
+
+  it('stops a looping agent that answers an OID with an earlier one', async () => {
+    const session = fakeSession(mib, {
+      next: (oid) =>
+        oid === '1.3.6.1.2.1.2.2.1.2.5' ? { oid: '1.3.6.1.2.1.2.2.1.2.2', value: text('again') } : undefined,
+    });
+    const r = await walkColumns(session, ['1.3.6.1.2.1.2.2.1.2'], {
+      maxRepetitions: 3,
+      maxRows: 1000,
+      deadline: Infinity,
+    });
+    expect(r.truncated).toBe('loop');
+    expect([...(r.columns.get('1.3.6.1.2.1.2.2.1.2')?.keys() ?? [])]).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('stops at max rows', async () => {
+    const r = await walkColumns(fakeSession(mib), ['1.3.6.1.2.1.2.2.1.2'], {
+      maxRepetitions: 4,
+      maxRows: 10,
+      deadline: Infinity,
+    });
+    expect(r.truncated).toBe('max_rows');
+    expect(r.columns.get('1.3.6.1.2.1.2.2.1.2')?.size).toBe(10);
+  });
+
+  it('answers tooBig with smaller repetitions and still reads everything', async () => {
+    const session = fakeSession(mib, { maxVarbinds: 6 });
+    const r = await walkColumns(session, ['1.3.6.1.2.1.2.2.1.2'], {
+      maxRepetitions: 25,
+      maxRows: 1000,
+      deadline: Infinity,
+    });
+    expect(r.truncated).toBeUndefined();
+    expect(r.columns.get('1.3.6.1.2.1.2.2.1.2')?.size).toBe(30);
+    expect(session.bulkCalls.slice(0, 3)).toEqual([25, 12, 6]);
+  });
+
+  it('ends with what it had when the device stops answering', async () => {
+    const session = fakeSession(mib);
+    let calls = 0;
+    const flaky: SnmpSession = {
+      ...session,
+      getBulk: (o, n) =>
+        ++calls > 1 ? Promise.reject(new SnmpRequestError('timeout', 'no response')) : session.getBulk(o, n),
+    };
+    const r = await walkColumns(flaky, ['1.3.6.1.2.1.2.2.1.2'], {
+      maxRepetitions: 5,
+      maxRows: 1000,
+      deadline: Infinity,
+    });
+    expect(r.truncated).toBe('timeout');
+    expect(r.columns.get('1.3.6.1.2.1.2.2.1.2')?.size).toBe(5);
+  });
+});
+
+describe('counterDelta', () => {
+  it('handles a Counter64 wrap', () => {
+    expect(counterDelta(COUNTER64_MODULUS - 100n, 50n, COUNTER64_MODULUS, undefined)).toBe(150n);
+  });
+  it('treats an impossible jump as a counter reset', () => {
+    expect(counterDelta(5_000_000n, 10n, COUNTER64_MODULUS, 1_000_000n)).toBeUndefined();
+  });
+});
+
+describe('SnmpProbe with injected sessions', () => {
+  it('reports bps across a Counter64 wrap and closes every session', async () => {
+    let sample = 0;
+    let open = 0;
+    const probe = probeWith(() => {
+      open++;
+      // Discovery, inventory (first sample), then the second sample on the same session.
+      const first = COUNTER64_MODULUS - 1000n;
+      const session = fakeSession(deviceMib({ in: first }), { onClose: () => open-- });
+      return {
+        ...session,
+        getBulk: (oids, reps) => {
+          if (oids.some((o) => o.startsWith('1.3.6.1.2.1.31.1.1.1.6')) && oids.length <= 2 && sample++ >= 0)
+            return fakeSession(deviceMib({ in: 124_000n })).getBulk(oids, reps);
+          return session.getBulk(oids, reps);
+        },
+      };
+    });
+    const acc = new MemoryAccumulator();
+    await probe.gather(acc, new AbortController().signal);
+    const wan = acc.measurements.find((m) => m.measurement === 'snmp_interface');
+    // 125 000 octets in about 1 s (the sleep is 20 ms here): bps is positive and finite.
+    expect(wan?.fields.in_bps).toBeGreaterThan(0);
+    expect(wan?.fields).toMatchObject({ is_uplink: true, uplink_reason: 'alias', speed_mbps: 1000 });
+    expect(open).toBe(0);
+  });
+
+  it('a reboot between samples (sysUpTime went back) gives no rate', async () => {
+    let call = 0;
+    const probe = probeWith(() => {
+      const s = fakeSession(deviceMib({ in: 5_000_000_000n }));
+      return {
+        ...s,
+        get: async (oids) => {
+          const out = await s.get(oids);
+          // The second sample's sysUpTime read comes alone.
+          if (oids.length === 1 && oids[0] === '1.3.6.1.2.1.1.3.0' && call++ >= 0)
+            return [{ oid: oids[0], value: int(5) }];
+          return out;
+        },
+        getBulk: (oids, reps) =>
+          oids.length <= 2 && oids[0]?.startsWith('1.3.6.1.2.1.31.1.1.1.6')
+            ? fakeSession(deviceMib({ in: 10n })).getBulk(oids, reps)
+            : s.getBulk(oids, reps),
+      };
+    });
+    const acc = new MemoryAccumulator();
+    await probe.gather(acc, new AbortController().signal);
+    expect(acc.measurements.find((m) => m.measurement === 'snmp_interface')?.fields.in_bps).toBeUndefined();
+  });
+
+  it('survives malformed values: wrong types are left out, not thrown', async () => {
+    const mib = deviceMib({ in: 1n });
+    mib.set('1.3.6.1.2.1.1.5.0', { kind: 'null' });
+    mib.set('1.3.6.1.2.1.31.1.1.1.15.1', text('fast'));
+    mib.set('1.3.6.1.2.1.2.2.1.3.1', text('six'));
+    const acc = new MemoryAccumulator();
+    await probeWith(() => fakeSession(mib), { sample_interval_s: 0 }).gather(
+      acc,
+      new AbortController().signal,
+    );
+    const device = acc.measurements.find((m) => m.measurement === 'snmp_device');
+    expect(device?.fields.result).toBe('ok');
+    expect(device?.fields.sys_name).toBeUndefined();
+    const iface = acc.measurements.find((m) => m.measurement === 'snmp_interface');
+    expect(iface?.fields.speed_mbps).toBeUndefined();
+    expect(iface?.fields.if_type).toBeUndefined();
+  });
+
+  it('sends nothing without credentials', async () => {
+    const acc = new MemoryAccumulator();
+    await probeWith(
+      () => {
+        throw new Error('no session expected');
+      },
+      { credentials: [] },
+    ).gather(acc, new AbortController().signal);
+    expect(acc.measurements).toEqual([
+      expect.objectContaining({
+        measurement: 'snmp_network',
+        fields: expect.objectContaining({ result: 'skipped' }),
+      }),
+    ]);
+  });
+});
+
+describe('classifyDevice', () => {
+  it.each([
+    [
+      '1.3.6.1.4.1.9.1.1208',
+      'Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E4, RELEASE',
+      'Cisco',
+      'IOS',
+      'switch',
+    ],
+    ['1.3.6.1.4.1.14988.1', 'RouterOS CCR1009-7G-1C-1S+', 'MikroTik', 'RouterOS', 'router'],
+    ['1.3.6.1.4.1.41112.1.6', 'UAP-AC-Pro-Gen2 6.5.28.14491', 'Ubiquiti', 'UniFi', 'access_point'],
+    ['1.3.6.1.4.1.41112.1.5', 'EdgeOS v2.0.9-hotfix.7.5622731.230615.0857', 'Ubiquiti', 'EdgeOS', 'router'],
+    [
+      '1.3.6.1.4.1.10002.1',
+      'Linux 2.6.32.71 #1 Mon Aug 8 XW.ar934x.v6.3.11',
+      'Ubiquiti',
+      'airOS',
+      'access_point',
+    ],
+    [
+      '1.3.6.1.4.1.11.2.3.7.11.181',
+      'Aruba JL258A 2930F-8G-PoE+-2SFP+ Switch, revision WC.16.10.0009, ROM WC.16.01.0008',
+      'HPE Aruba',
+      'ArubaOS-Switch',
+      'switch',
+    ],
+    [
+      '1.3.6.1.4.1.2636.1.1.1.2.132',
+      'Juniper Networks, Inc. ex2300-24p Ethernet Switch, kernel JUNOS 18.2R3-S2.9',
+      'Juniper',
+      'Junos',
+      'switch',
+    ],
+    ['1.3.6.1.4.1.12356.101.1.1', 'FortiGate-60F v7.0.12,build0523', 'Fortinet', 'FortiOS', 'router'],
+    [
+      '1.3.6.1.4.1.11863.5.1',
+      'JetStream 24-Port Gigabit L2+ Managed Switch with 4 SFP Slots',
+      'TP-Link',
+      'TP-Link',
+      'switch',
+    ],
+    ['1.3.6.1.4.1.890.1.15', 'GS1920-24HPv2', 'Zyxel', 'Zyxel', 'switch'],
+    ['1.3.6.1.4.1.171.10.76.28', 'DGS-1210-28 6.00.011', 'D-Link', 'D-Link', 'switch'],
+    [
+      '1.3.6.1.4.1.4526.100.4.41',
+      'GS724TPv2 ProSAFE 24-port Gigabit Smart Switch',
+      'Netgear',
+      'Netgear',
+      'switch',
+    ],
+    [
+      '1.3.6.1.4.1.2011.2.23.420',
+      'Huawei Versatile Routing Platform Software VRP (R) software, Version 5.170 (S5720 V200R011C10SPC500)',
+      'Huawei',
+      'VRP',
+      'switch',
+    ],
+    [
+      '1.3.6.1.4.1.8072.3.2.10',
+      'Linux school-server 6.1.0-13-amd64 #1 SMP PREEMPT_DYNAMIC x86_64',
+      'net-snmp',
+      'Linux',
+      undefined,
+    ],
+    [
+      '1.3.6.1.4.1.311.1.1.3.1.2',
+      'Hardware: Intel64 Family 6 Model 85 - Software: Windows Version 6.3 (Build 17763 Multiprocessor Free)',
+      'Microsoft',
+      'Windows',
+      'other',
+    ],
+  ])('%s %s', (oid, descr, vendor, os, role) => {
+    const c = classifyDevice(oid, descr);
+    expect({ vendor: c.vendor, os: c.os }).toEqual({ vendor, os });
+    expect(c.role).toBe(role);
+  });
+
+  it('parses versions where sysDescr has them', () => {
+    expect(classifyDevice('1.3.6.1.4.1.9.1.1', 'Cisco IOS Software, Version 15.2(7)E4').softwareVersion).toBe(
+      '15.2(7)E4',
+    );
+    expect(
+      classifyDevice(
+        '1.3.6.1.4.1.311.1.1.3.1.1',
+        'Software: Windows Version 6.3 (Build 19045 Multiprocessor Free)',
+      ).softwareVersion,
+    ).toBe('6.3.19045');
+  });
+
+  it('names Wi-Fi generations from models', () => {
+    expect(wifiGeneration('U6-Pro')).toBe('wifi6');
+    expect(wifiGeneration('UAP-AC-Lite')).toBe('wifi5');
+    expect(wifiGeneration('UAP')).toBe('wifi4');
+    expect(wifiGeneration('U7-Pro')).toBe('wifi7');
+    expect(wifiGeneration('mystery box')).toBeUndefined();
+  });
+});
+
+describe('targets and options', () => {
+  it('expands CIDR ranges without network and broadcast, hosts kept explicit', () => {
+    const t = expandTargets(['10.1.2.0/30', 'sw1.school.lv'], 100, ['10.1.2.1']);
+    expect(t).toEqual([
+      { host: '10.1.2.1', explicit: true },
+      { host: '10.1.2.2', explicit: false },
+      { host: 'sw1.school.lv', explicit: true },
+    ]);
+    expect(() => expandTargets(['10.0.0.0/16'], 1024)).toThrow(/snmp\.targets\[0\].*max_targets/);
+    expect(() => expandTargets(['not a host!'], 10)).toThrow(/snmp\.targets\[0\]/);
+  });
+
+  it('names the bad key and never echoes a secret', () => {
+    expect(() =>
+      resolveSnmpOptions({
+        credentials: [{ version: '3', user: 'u', auth_protocol: 'MD5', auth_key: 'secret-key-1' }],
+      }),
+    ).toThrow(/snmp\.credentials\[0\]\.auth_protocol/);
+    try {
+      resolveSnmpOptions({ credentials: [{ version: '2c', community: 'hush-hush', extra: 1 }] });
+    } catch (err) {
+      expect((err as Error).message).toMatch(/snmp\.credentials\[0\]\.extra/);
+      expect((err as Error).message).not.toContain('hush-hush');
+    }
+    expect(() => resolveSnmpOptions({ timeout_ms: 'soon' })).toThrow(/^snmp\.timeout_ms/);
+  });
+});
