@@ -1,0 +1,382 @@
+import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+
+/**
+ * The scoring method's every threshold and weight (docs/methodology.md).
+ * Defaults live here with their sources; a JSON file (`--scoring FILE`)
+ * overrides any part of them. Pure data, no I/O.
+ */
+
+/** Points (x → score 0-100) joined by straight lines, flat outside; x ascending. */
+export type Points = readonly (readonly [number, number])[];
+
+/** A weighted component with its curve. */
+export interface ComponentConfig {
+  /** Weight before renormalisation over the components that have data. */
+  weight: number;
+  /** The curve; the x unit is stated per component. */
+  points: Points;
+  /** Where the points and weight come from (shown in docs and API). */
+  source: string;
+}
+
+/** Sub-checks of the internal-network component, each a curve over one SNMP fact. */
+export interface InternalChecksConfig {
+  /** Share of switches whose access ports run at 1 Gbit/s or more (0-1). */
+  gigabit_switch_share: Points;
+  /** Share of switches that give PoE to access points (0-1). */
+  poe_switch_share: Points;
+  /** 95th percentile of uplink utilisation in school hours, percent. */
+  uplink_utilisation_p95_pct: Points;
+  /** Ports running half duplex against a full-duplex peer (count). */
+  duplex_mismatches: Points;
+  /** Share of access points that radiate 2.4 GHz only (0-1). */
+  ap_24ghz_only_share: Points;
+  /** 1 when the SSIDs are offered on 2.4 GHz only or neighbouring APs overlap channels, else 0. */
+  radio_config_faults: Points;
+}
+
+/** A hard cap on the total. */
+export interface CapConfig {
+  /** The total may not exceed this, whatever the other components say. */
+  cap: number;
+  source: string;
+}
+
+/** The complete scoring configuration. */
+export interface ScoringConfig {
+  /** Identifies the method version in API output. */
+  version: string;
+  /** Results older than this many days do not count. */
+  window_days: number;
+  /** IANA time zone in which school days and lesson hours are counted. */
+  time_zone: string;
+  /** When lessons take place. */
+  school_hours: {
+    /** ISO weekdays (1 = Monday … 7 = Sunday). */
+    days: number[];
+    /** First lesson hour, local time, 0-23. */
+    start_hour: number;
+    /** End of the last lesson hour, local time, 1-24 (exclusive). */
+    end_hour: number;
+  };
+  /** Below any of these a school gets "insufficient data" instead of a number. */
+  minimum_data: { throughput_results: number; school_days: number; lesson_hours: number };
+  /** What data earns which confidence level. */
+  confidence: {
+    high: { school_days: number; lesson_hours: number };
+    medium: { school_days: number; lesson_hours: number };
+  };
+  components: {
+    /** x: Mbit/s per pupil (median download / pupils). */
+    download: ComponentConfig & {
+      /** Minimum for the school as a whole, Mbit/s. */
+      school_minimum_mbps: number;
+      /** Highest download score a school below the minimum can get (scaled linearly from 0 Mbit/s). */
+      below_minimum_cap: number;
+    };
+    /** x: Mbit/s per pupil (median upload / pupils). */
+    upload: ComponentConfig;
+    /** x: share (0-1) of latency probes to the collector in school hours that got any reply. */
+    availability: ComponentConfig & { min_samples: number };
+    /** x: 95th percentile of the round-trip time to the collector, ms. */
+    latency: ComponentConfig;
+    /** x: median jitter to the collector, ms. */
+    jitter: ComponentConfig;
+    /** x: median packet loss to the collector, percent. */
+    loss: ComponentConfig;
+    /** x: share (0-1) of teaching rooms with Wi-Fi coverage (-67 dBm or better; -67..-75 counts half). */
+    wifi: ComponentConfig;
+    /** Mean of the internal-network checks that have data. */
+    internal: Omit<ComponentConfig, 'points'> & { checks: InternalChecksConfig };
+  };
+  caps: {
+    /** No usable line: download below `below_mbps` or availability below `availability_below`. */
+    no_line: CapConfig & { below_mbps: number; availability_below: number };
+    /** Almost no Wi-Fi: coverage share below `share_below`. */
+    no_wifi: CapConfig & { share_below: number };
+  };
+  /** Band limits on the total. */
+  bands: { good: number; moderate: number };
+}
+
+/** Names of the weighted components, in display order. */
+export const COMPONENT_KEYS = [
+  'download',
+  'upload',
+  'availability',
+  'latency',
+  'jitter',
+  'loss',
+  'wifi',
+  'internal',
+] as const;
+/** A weighted component's name. */
+export type ComponentKey = (typeof COMPONENT_KEYS)[number];
+
+/** The default method; docs/methodology.md explains every number. */
+export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
+  version: 'skolnet-score-1',
+  // One school week plus a weekend: smooths one bad day, shows an upgrade within a week.
+  window_days: 7,
+  time_zone: 'Europe/Riga',
+  // Latvian general education: lessons Monday-Friday, roughly 08:00-16:00 (judgement).
+  school_hours: { days: [1, 2, 3, 4, 5], start_hour: 8, end_hour: 16 },
+  // One throughput result is enough for a first number (`npm start` promises a score within two
+  // minutes); the confidence then says "low". A national ranking should raise school_days.
+  minimum_data: { throughput_results: 1, school_days: 0, lesson_hours: 0 },
+  confidence: {
+    // Four of five school days and half the lesson hours of a week (judgement).
+    high: { school_days: 4, lesson_hours: 20 },
+    medium: { school_days: 2, lesson_hours: 6 },
+  },
+  components: {
+    download: {
+      weight: 0.3,
+      points: [
+        [0, 0],
+        [0.1, 40],
+        [1, 100],
+      ],
+      school_minimum_mbps: 20,
+      below_minimum_cap: 40,
+      source:
+        'FCC 14-99 E-rate Modernization Order (2014): 100 kbit/s per student short-term (→ 40), 1 Mbit/s per student long-term (→ 100), also SETDA "The Broadband Imperative" (2012); school minimum 20 Mbit/s: UN Secretary-General\'s Envoy on Technology and ITU 2030 targets for universal and meaningful connectivity (used by ITU/UNICEF Giga). Weight: judgement, the largest because it is what schools lack most.',
+    },
+    upload: {
+      weight: 0.1,
+      points: [
+        [0, 0],
+        [0.025, 40],
+        [0.25, 100],
+      ],
+      source:
+        'Judgement: a quarter of the download targets (typical asymmetric lines are 4:1 to 10:1; pupils mostly send video and uploads, not bulk data).',
+    },
+    availability: {
+      weight: 0.1,
+      points: [
+        [0.9, 0],
+        [0.99, 60],
+        [0.999, 100],
+      ],
+      min_samples: 12,
+      source:
+        'Judgement anchored on business broadband SLAs (99.5-99.9%): 99% in school hours is about 24 minutes lost per 40-hour week. Needs at least 12 probes (one hour at the 5-minute default).',
+    },
+    latency: {
+      weight: 0.1,
+      points: [
+        [20, 100],
+        [300, 0],
+      ],
+      source:
+        'ITU-T G.114: one-way delay under 150 ms for interactive use, so 300 ms round trip → 0; 20 ms is a good national fixed-line round trip (judgement). The 95th percentile, because video lessons fail on the bad minutes, not the average.',
+    },
+    jitter: {
+      weight: 0.05,
+      points: [
+        [5, 100],
+        [30, 50],
+        [60, 0],
+      ],
+      source:
+        'Video-conferencing guidance (e.g. Cisco QoS design: jitter ≤ 30 ms for interactive video; Zoom and Teams network guides similar) → 50 at 30 ms; 60 ms breaks audio de-jitter buffers (judgement).',
+    },
+    loss: {
+      weight: 0.1,
+      points: [
+        [0, 100],
+        [1, 50],
+        [5, 0],
+      ],
+      source:
+        'ITU-T Y.1541: 0.1% objective for interactive classes; TCP rate ∝ 1/√loss (Mathis et al., 1997), so at 1% a flow gets a third of what 0.1% allows → 50; 5% breaks calls → 0 (judgement anchored by those sources).',
+    },
+    wifi: {
+      weight: 0.15,
+      points: [
+        [0, 0],
+        [0.5, 25],
+        [0.9, 80],
+        [1, 100],
+      ],
+      source:
+        '-67 dBm per room: the usual design target for voice/video-grade Wi-Fi (Cisco and Aruba design guides); the curve is judgement: half the rooms covered is poor (25), 90% is good (80).',
+    },
+    internal: {
+      weight: 0.1,
+      checks: {
+        gigabit_switch_share: [
+          [0, 0],
+          [1, 100],
+        ],
+        poe_switch_share: [
+          [0, 50],
+          [1, 100],
+        ],
+        uplink_utilisation_p95_pct: [
+          [50, 100],
+          [80, 50],
+          [95, 0],
+        ],
+        duplex_mismatches: [
+          [0, 100],
+          [1, 40],
+          [3, 0],
+        ],
+        ap_24ghz_only_share: [
+          [0, 100],
+          [1, 20],
+        ],
+        radio_config_faults: [
+          [0, 100],
+          [1, 60],
+        ],
+      },
+      source:
+        'Judgement from SNMP facts: 100 Mbit/s switch ports cap a Wi-Fi 5/6 AP below its radio rate; a duplex mismatch causes late collisions and loss; an uplink busy above 80% at p95 queues lessons. Equal weights among the checks that have data.',
+    },
+  },
+  caps: {
+    no_line: {
+      cap: 20,
+      below_mbps: 2,
+      availability_below: 0.5,
+      source:
+        'Judgement: without a usable line (under 2 Mbit/s, or down half the school hours) a school is a priority whatever else it has.',
+    },
+    no_wifi: {
+      cap: 45,
+      share_below: 0.2,
+      source:
+        "Judgement: with Wi-Fi in fewer than a fifth of the teaching rooms, pupils' devices cannot use the line.",
+    },
+  },
+  bands: { good: 80, moderate: 50 },
+};
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function configError(key: string, expected: string, got: unknown): SkolnetError {
+  return new SkolnetError(
+    ErrorCodes.CONFIG_INVALID,
+    `scoring config: ${key}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`,
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Merges `override` (parsed JSON) onto `base`, validating every key
+ * against the shape of `base`: unknown keys, wrong types and bad curves
+ * throw `SKOLNET_CONFIG_INVALID` naming the key.
+ */
+export function parseScoringConfig(
+  override: unknown,
+  base: ScoringConfig = DEFAULT_SCORING_CONFIG,
+): ScoringConfig {
+  if (!isObject(override)) throw configError('(root)', 'an object', override);
+  const merged = mergeNode(base as unknown as Json, override, '') as unknown as ScoringConfig;
+  validateScoringConfig(merged);
+  return merged;
+}
+
+function mergeNode(base: Json, over: unknown, path: string): Json {
+  const key = path === '' ? '(root)' : path;
+  if (isPoints(base)) {
+    if (!Array.isArray(over)) throw configError(key, 'a list of [x, score] pairs', over);
+    return over as Json;
+  }
+  if (Array.isArray(base)) {
+    if (!Array.isArray(over) || !over.every((v) => typeof v === 'number')) {
+      throw configError(key, 'a list of numbers', over);
+    }
+    return over;
+  }
+  if (isObject(base)) {
+    if (!isObject(over)) throw configError(key, 'an object', over);
+    const out: Record<string, Json> = { ...(base as Record<string, Json>) };
+    for (const [k, v] of Object.entries(over)) {
+      const child = path === '' ? k : `${path}.${k}`;
+      const b = (base as Record<string, Json>)[k];
+      if (b === undefined) throw configError(child, `one of ${Object.keys(base).join(', ')}`, k);
+      out[k] = mergeNode(b, v, child);
+    }
+    return out;
+  }
+  if (typeof base === 'number') {
+    if (typeof over !== 'number' || !Number.isFinite(over)) throw configError(key, 'a number', over);
+    return over;
+  }
+  if (typeof base === 'string') {
+    if (typeof over !== 'string') throw configError(key, 'a string', over);
+    return over;
+  }
+  throw configError(key, typeof base, over);
+}
+
+function isPoints(value: Json): boolean {
+  return Array.isArray(value) && value.length > 0 && value.every((p) => Array.isArray(p));
+}
+
+function checkPoints(points: Points, key: string): void {
+  if (points.length < 1) throw configError(key, 'at least one [x, score] pair', points);
+  let prev = -Infinity;
+  points.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw configError(`${key}[${i}]`, 'a pair [x, score] of finite numbers', p);
+    }
+    const [x, y] = p;
+    if (x <= prev) throw configError(`${key}[${i}]`, 'x strictly above the previous point', p);
+    if (y < 0 || y > 100) throw configError(`${key}[${i}]`, 'a score from 0 to 100', p);
+    prev = x;
+  });
+}
+
+function checkRange(value: number, key: string, min: number, max: number): void {
+  if (!(value >= min && value <= max)) throw configError(key, `a number from ${min} to ${max}`, value);
+}
+
+/** Throws `SKOLNET_CONFIG_INVALID` naming the first key that is out of range. */
+export function validateScoringConfig(config: ScoringConfig): void {
+  checkRange(config.window_days, 'window_days', 1, 366);
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: config.time_zone });
+  } catch {
+    throw configError('time_zone', 'an IANA time zone such as Europe/Riga', config.time_zone);
+  }
+  config.school_hours.days.forEach((d, i) => {
+    if (!Number.isInteger(d) || d < 1 || d > 7)
+      throw configError(`school_hours.days[${i}]`, 'an ISO weekday 1-7', d);
+  });
+  checkRange(config.school_hours.start_hour, 'school_hours.start_hour', 0, 23);
+  checkRange(config.school_hours.end_hour, 'school_hours.end_hour', config.school_hours.start_hour + 1, 24);
+  for (const [k, v] of Object.entries(config.minimum_data)) checkRange(v, `minimum_data.${k}`, 0, 10_000);
+  let totalWeight = 0;
+  for (const key of COMPONENT_KEYS) {
+    const c = config.components[key];
+    checkRange(c.weight, `components.${key}.weight`, 0, 100);
+    totalWeight += c.weight;
+    if ('points' in c) checkPoints(c.points, `components.${key}.points`);
+  }
+  if (totalWeight <= 0) throw configError('components.*.weight', 'weights with a positive sum', totalWeight);
+  for (const [k, v] of Object.entries(config.components.internal.checks)) {
+    checkPoints(v as Points, `components.internal.checks.${k}`);
+  }
+  checkRange(config.components.download.below_minimum_cap, 'components.download.below_minimum_cap', 0, 100);
+  checkRange(config.caps.no_line.cap, 'caps.no_line.cap', 0, 100);
+  checkRange(config.caps.no_wifi.cap, 'caps.no_wifi.cap', 0, 100);
+  checkRange(config.bands.moderate, 'bands.moderate', 0, 100);
+  checkRange(config.bands.good, 'bands.good', config.bands.moderate, 100);
+}
+
+/** A copy of `config` with one component's weight multiplied by `factor` (for the sensitivity report). */
+export function withWeightFactor(config: ScoringConfig, key: ComponentKey, factor: number): ScoringConfig {
+  const components = {
+    ...config.components,
+    [key]: { ...config.components[key], weight: config.components[key].weight * factor },
+  };
+  return { ...config, components };
+}

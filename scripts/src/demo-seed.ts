@@ -1,0 +1,298 @@
+/**
+ * `npm run demo:seed`: a SYNTHETIC national data set for trying the score
+ * and the upgrade plan before real measurements arrive.
+ *
+ * About 640 schools in Latvia's 43 municipalities (real municipality
+ * names; school names are "Demo school N"), pupil counts shaped like
+ * Latvia's (many rural schools of 50-250 pupils, city schools of
+ * 400-1200), a week of throughput and latency results with a spread of
+ * line technologies, and planning inputs (inventory, Wi-Fi coverage,
+ * SNMP facts, pupil-support aggregates per school) marked `synthetic`.
+ * Nothing here describes a real school.
+ *
+ * Usage: npm run demo:seed [-- --data DIR] [--seed N] [--force]
+ * (or SKOLNET_DATA=DIR). Deterministic for a given seed and day.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  DATABASE_FILE,
+  PLANNING_INPUTS_META_KEY,
+  createSqliteStore,
+  type PlanningInputs,
+  type SchoolPlanningInput,
+} from '@skolnet/collector';
+import { uuidv7, type Result } from '@skolnet/shared';
+
+/** Latvia's 7 state cities and 36 municipalities since the 2021 reform, with a rough share of schools. */
+const CITIES: readonly [string, number][] = [
+  ['Rīga', 105],
+  ['Daugavpils', 18],
+  ['Liepāja', 14],
+  ['Jelgava', 12],
+  ['Jūrmala', 10],
+  ['Ventspils', 8],
+  ['Rēzekne', 8],
+];
+const COUNTIES: readonly string[] = [
+  'Aizkraukles novads',
+  'Alūksnes novads',
+  'Augšdaugavas novads',
+  'Ādažu novads',
+  'Balvu novads',
+  'Bauskas novads',
+  'Cēsu novads',
+  'Dienvidkurzemes novads',
+  'Dobeles novads',
+  'Gulbenes novads',
+  'Jelgavas novads',
+  'Jēkabpils novads',
+  'Krāslavas novads',
+  'Kuldīgas novads',
+  'Ķekavas novads',
+  'Limbažu novads',
+  'Līvānu novads',
+  'Ludzas novads',
+  'Madonas novads',
+  'Mārupes novads',
+  'Ogres novads',
+  'Olaines novads',
+  'Preiļu novads',
+  'Rēzeknes novads',
+  'Ropažu novads',
+  'Salaspils novads',
+  'Saldus novads',
+  'Saulkrastu novads',
+  'Siguldas novads',
+  'Smiltenes novads',
+  'Talsu novads',
+  'Tukuma novads',
+  'Valkas novads',
+  'Valmieras novads',
+  'Varakļānu novads',
+  'Ventspils novads',
+];
+/** Schools per municipality: 640 minus the cities' 175, spread over 36 municipalities. */
+const TARGET_SCHOOLS = 640;
+
+/** Mulberry32: a small seeded PRNG, so the demo is reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function args(): { data: string; seed: number; force: boolean } {
+  const argv = process.argv.slice(2);
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    data: resolve(value('--data') ?? process.env['SKOLNET_DATA'] ?? 'data'),
+    seed: Number(value('--seed') ?? 8),
+    force: argv.includes('--force'),
+  };
+}
+
+interface DemoSchool {
+  municipality: string;
+  city: boolean;
+}
+
+function layout(): DemoSchool[] {
+  const out: DemoSchool[] = [];
+  for (const [name, n] of CITIES) for (let i = 0; i < n; i += 1) out.push({ municipality: name, city: true });
+  const rest = TARGET_SCHOOLS - out.length;
+  COUNTIES.forEach((name, k) => {
+    const n = Math.floor(rest / COUNTIES.length) + (k < rest % COUNTIES.length ? 1 : 0);
+    for (let i = 0; i < n; i += 1) out.push({ municipality: name, city: false });
+  });
+  return out;
+}
+
+async function main(): Promise<void> {
+  const opts = args();
+  const rnd = prng(opts.seed);
+  const between = (lo: number, hi: number): number => lo + (hi - lo) * rnd();
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
+  await mkdir(opts.data, { recursive: true });
+  const store = await createSqliteStore(join(opts.data, DATABASE_FILE));
+  try {
+    const existing = await store.listSchools();
+    if (existing.some((s) => s.name.startsWith('Demo school ')) && !opts.force) {
+      throw new Error(
+        `${opts.data} already holds demo schools; use --force to add another set, or a new --data directory`,
+      );
+    }
+    const now = Date.now();
+    const inputs: SchoolPlanningInput[] = [];
+    let resultCount = 0;
+    const schools = layout();
+    for (const [n, demo] of schools.entries()) {
+      // Pupils: city schools 400-1200 (some small specialised ones), rural 50-250 with a long tail.
+      const pupils = demo.city
+        ? rnd() < 0.15
+          ? Math.round(between(150, 400))
+          : Math.round(between(400, 1200))
+        : rnd() < 0.75
+          ? Math.round(between(50, 250))
+          : Math.round(between(250, 600));
+      const school = await store.createSchool({
+        name: `Demo school ${n + 1}`,
+        municipality: demo.municipality,
+        pupils,
+      });
+
+      const technology = demo.city
+        ? rnd() < 0.85
+          ? 'fibre'
+          : 'dsl'
+        : pick(['fibre', 'fibre', 'dsl', 'dsl', 'mobile']);
+      const tiers: Record<string, number[]> = {
+        fibre: [100, 100, 300, 500, 1000],
+        dsl: [30, 30, 100],
+        mobile: [100],
+      };
+      const tier = pick(tiers[technology] as number[]);
+      // Measured share of nominal: contention, old in-school cabling, a busy lesson.
+      const rate = (): number => tier * between(technology === 'mobile' ? 0.15 : 0.4, 0.92);
+      const rtt =
+        technology === 'fibre' ? between(6, 25) : technology === 'dsl' ? between(20, 60) : between(40, 160);
+      const lossBase = technology === 'fibre' ? 0 : technology === 'dsl' ? between(0, 0.8) : between(0.2, 3);
+      const outageShare = rnd() < 0.06 ? between(0.05, 0.6) : rnd() < 0.01 ? 0.95 : 0;
+      const results: Result[] = [];
+      const add = (measurement: string, fields: Result['fields'], tags: Result['tags'], at: number): void => {
+        results.push({
+          id: uuidv7(at),
+          agent_id: 'demo-seed',
+          school_id: school.id,
+          measurement,
+          fields,
+          tags,
+          at: new Date(at).toISOString(),
+        });
+      };
+      for (let day = 0; day < 7; day += 1) {
+        const date = new Date(now - day * 86_400_000);
+        const weekday = date.getUTCDay();
+        if (weekday === 0 || weekday === 6) continue;
+        // 06:00-13:00 UTC is inside 08:00-16:00 in Riga in winter and summer.
+        for (let half = 0; half < 14; half += 1) {
+          const at = Date.UTC(
+            date.getUTCFullYear(),
+            date.getUTCMonth(),
+            date.getUTCDate(),
+            6,
+            half * 30,
+            Math.floor(rnd() * 60),
+          );
+          if (at > now) continue;
+          const down = rnd() < outageShare;
+          if (down) {
+            add(
+              'latency',
+              { result: 'timeout', sent: 10, received: 0, loss_pct: 100 },
+              { target: 'collector', host: 'demo' },
+              at,
+            );
+          } else {
+            const avg = rtt * between(0.9, 1.6);
+            add(
+              'latency',
+              {
+                result: 'success',
+                rtt_min_ms: avg * 0.8,
+                rtt_avg_ms: avg,
+                rtt_max_ms: avg * 1.5,
+                jitter_ms: avg * between(0.03, 0.25),
+                loss_pct: rnd() < 0.7 ? 0 : Math.round(lossBase * between(0.5, 2) * 10) / 10,
+                sent: 10,
+                received: 10,
+              },
+              { target: 'collector', host: 'demo' },
+              at,
+            );
+          }
+          if ((half === 4 || half === 10) && !down) {
+            const d = rate();
+            const upShare =
+              technology === 'fibre'
+                ? between(0.7, 1)
+                : technology === 'dsl'
+                  ? between(0.1, 0.25)
+                  : between(0.1, 0.3);
+            add(
+              'throughput',
+              {
+                result: 'success',
+                download_mbps: Math.round(d * 10) / 10,
+                upload_mbps: Math.round(d * upShare * 10) / 10,
+                streams: 4,
+                duration_s: 8,
+              },
+              { target: 'demo' },
+              at + 1000,
+            );
+          }
+        }
+      }
+      await store.insertResults(results);
+      resultCount += results.length;
+
+      const rooms = Math.ceil(pupils / 22) + 3;
+      const coverage = Math.min(1, Math.max(0, rnd() < 0.2 ? between(0, 0.4) : between(0.4, 1)));
+      const switchesTotal = Math.max(1, Math.ceil(rooms / 12));
+      const apsTotal = Math.round(rooms * coverage * 0.8);
+      inputs.push({
+        school_id: school.id,
+        synthetic: true,
+        inventory: {
+          line: {
+            technology,
+            down_mbps: tier,
+            ...(technology === 'fibre'
+              ? {}
+              : { fibre_distance_m: Math.round(between(80, demo.city ? 600 : 3000)) }),
+          },
+          teaching_rooms: rooms,
+          wifi_coverage_share: Math.round(coverage * 100) / 100,
+          uncovered_rooms: Math.round(rooms * (1 - coverage)),
+          internal: {
+            switches_total: switchesTotal,
+            switches_100m: rnd() < 0.35 ? Math.ceil(switchesTotal * between(0.3, 1)) : 0,
+            switches_without_poe: rnd() < 0.4 ? Math.ceil(switchesTotal * between(0.3, 1)) : 0,
+            uplink_utilisation_p95_pct: Math.round(between(20, 97)),
+            duplex_mismatches: rnd() < 0.1 ? 1 + Math.floor(rnd() * 2) : 0,
+            aps_total: apsTotal,
+            aps_24ghz_only: rnd() < 0.25 ? Math.round(apsTotal * between(0.2, 1)) : 0,
+            ssid_24ghz_only: rnd() < 0.15,
+            overlapping_channels: rnd() < 0.25,
+          },
+        },
+        support: {
+          pupils_vulnerable: Math.round(pupils * between(0.03, demo.city ? 0.15 : 0.3)),
+          pupils_support_plan: Math.round(pupils * between(0.02, 0.1)),
+        },
+      });
+    }
+    const doc: PlanningInputs = { version: 1, synthetic: true, schools: inputs };
+    await store.setMeta(PLANNING_INPUTS_META_KEY, JSON.stringify(doc));
+    process.stdout.write(
+      `demo:seed: ${schools.length} SYNTHETIC schools in ${CITIES.length + COUNTIES.length} municipalities, ${resultCount} results, planning inputs → ${opts.data}\n` +
+        `Try: node collector/bin/skolnet-collector.js plan --data ${opts.data} --budget 18090300 --format json\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`demo:seed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
