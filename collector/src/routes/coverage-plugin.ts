@@ -1,0 +1,91 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import {
+  COVERAGE_MEASUREMENTS,
+  COVERAGE_WINDOW_MS,
+  analyseCoverage,
+  summarizeCoverage,
+  type CoverageOptions,
+  type CoverageSummary,
+  type SchoolCoverage,
+} from '../coverage/coverage-analysis.js';
+import type { Store } from '../storage/store.js';
+
+/** A school's Wi-Fi coverage over the coverage window ending at `now` (docs/wifi.md). */
+export async function loadSchoolCoverage(
+  store: Store,
+  schoolId: string,
+  now: Date,
+  options: CoverageOptions = {},
+): Promise<SchoolCoverage> {
+  const since = new Date(now.getTime() - COVERAGE_WINDOW_MS);
+  const results = await store.resultsForScoring(schoolId, since, COVERAGE_MEASUREMENTS);
+  return analyseCoverage(results, options);
+}
+
+/** The coverage summary a school's record (`GET /api/v1/schools/:id`) carries, with the default choices. */
+export async function loadCoverageSummary(
+  store: Store,
+  schoolId: string,
+  now: Date,
+): Promise<CoverageSummary> {
+  return summarizeCoverage(await loadSchoolCoverage(store, schoolId, now));
+}
+
+const Params = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+interface Params {
+  id: string;
+}
+
+// Comma-separated lists; SSIDs are at most 32 bytes, so 2000 characters is dozens of them.
+const Query = {
+  type: 'object',
+  properties: {
+    school_ssids: { type: 'string', maxLength: 2000 },
+    non_teaching_rooms: { type: 'string', maxLength: 2000 },
+  },
+  additionalProperties: false,
+} as const;
+interface Query {
+  school_ssids?: string;
+  non_teaching_rooms?: string;
+}
+
+const list = (text: string | undefined): string[] =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+/**
+ * `GET /api/v1/schools/:id/coverage`: the school's full Wi-Fi coverage
+ * picture. `?school_ssids=A,B` names the school's own SSIDs (default: the
+ * SSID its agents connect to most); `?non_teaching_rooms=Hall,Office`
+ * names rooms that do not count towards coverage beside those surveyed as
+ * `room_use=other`.
+ */
+export const coveragePlugin: FastifyPluginAsync = async (app) => {
+  app.get<{ Params: Params; Querystring: Query }>(
+    '/api/v1/schools/:id/coverage',
+    { schema: { params: Params, querystring: Query } },
+    async (request) => {
+      const school = await app.store.getSchool(request.params.id);
+      if (!school)
+        throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${request.params.id} does not exist`);
+      const options: CoverageOptions = {
+        schoolSsids: list(request.query.school_ssids),
+        nonTeachingRooms: list(request.query.non_teaching_rooms),
+      };
+      return {
+        school_id: school.id,
+        ...(await loadSchoolCoverage(app.store, school.id, app.config.now(), options)),
+      };
+    },
+  );
+  return Promise.resolve();
+};
