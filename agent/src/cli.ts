@@ -10,6 +10,8 @@ import type { CommandContext, CommandIo } from './commands/command-context.js';
 import { EXIT_USAGE, exitCodeFor, formatCliError } from './commands/command-context.js';
 import { runEnrollCommand, type EnrollOptions } from './commands/enroll-command.js';
 import { runRunCommand, type RunOptions } from './commands/run-command.js';
+import { runSurveyCommand, type SurveyOptions } from './commands/survey-command.js';
+import { runWifiImportCommand, type WifiImportOptions } from './commands/wifi-import-command.js';
 import { STATE_DIR_ENV } from './state/agent-state.js';
 
 /** What `main` takes from its surroundings besides argv; everything defaults to this process's. */
@@ -92,6 +94,7 @@ export async function main(
     .option('--collector <url>', 'collector base URL, e.g. https://skolnet.example.org')
     .option('--only <probes>', 'comma-separated probes to run (default: all)')
     .option('--json', 'print one JSON object {"results": [...]} on stdout')
+    .option('--config <file>', 'agent config file (YAML): snmp targets and credentials, probe options')
     .addOption(
       new Option(
         '--set <probe.option=value>',
@@ -118,6 +121,7 @@ export async function main(
     .description('run the probes on schedule and stream results to the collector (needs enrollment)')
     .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
     .option('--only <probes>', 'comma-separated probes to run (default: all)')
+    .option('--config <file>', 'agent config file (YAML): snmp targets and credentials, probe options')
     .addOption(
       new Option(
         '--interval <probe=duration>',
@@ -137,6 +141,33 @@ export async function main(
     .addHelpText('after', probesHelp)
     .action(async (opts: RunOptions) => {
       exitCode = await runRunCommand(opts, ctx);
+    });
+
+  program
+    .command('survey')
+    .description('walk the school: sample Wi-Fi room by room and store room-tagged results')
+    .option('--room <name>', 'survey this one room without asking (scripted use)')
+    .option('--room-use <use>', 'teaching or other, with --room (default: teaching)')
+    .option('--samples <n>', 'samples per room (default: 5)')
+    .option('--interval <duration>', 'pause between samples (default: 2s)')
+    .option('--json', 'print one JSON object {"results": [...]} on stdout')
+    .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
+    .action(async (opts: SurveyOptions) => {
+      exitCode = await runSurveyCommand(opts, ctx);
+    });
+
+  program
+    .command('wifi')
+    .description('Wi-Fi tools')
+    .command('import')
+    .description('import a saved scan (netsh, iw, nmcli or system_profiler output) as results of a room')
+    .argument('<file>', 'the saved output')
+    .requiredOption('--room <name>', 'the room the scan was taken in')
+    .option('--room-use <use>', 'teaching or other (default: teaching)')
+    .option('--json', 'print one JSON object {"results": [...]} on stdout')
+    .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
+    .action(async (file: string, opts: WifiImportOptions) => {
+      exitCode = await runWifiImportCommand(file, opts, ctx);
     });
 
   try {

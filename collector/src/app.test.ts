@@ -213,7 +213,8 @@ describe('collector HTTP API', () => {
       const at = new Date(NOW.getTime() - HOUR_MS).toISOString();
       const old = new Date(NOW.getTime() - 8 * 24 * HOUR_MS).toISOString();
       await store.insertResults([
-        // 50 Mbit/s for 100 pupils → 66.7; 160 ms → 50; 0.5% → 75 ⇒ 65.0 (see simple-score tests).
+        // 50 Mbit/s for 100 pupils → 66.7 (w 0.3); 160 ms → 50 (w 0.1); 0.5% → 75 (w 0.1); one probe is too few
+        // for availability (12): (20.01 + 5 + 7.5) / 0.5 ⇒ 65.0 (docs/methodology.md, school-score tests).
         makeResult(enrolled.agent_id, scoredId, {
           measurement: 'throughput',
           fields: { download_mbps: 50 },

@@ -15,7 +15,10 @@ import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
 import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-plugin.js';
 import { enrollPlugin } from './routes/enroll-plugin.js';
 import { healthPlugin } from './routes/health-plugin.js';
+import { ndt7Plugin } from './routes/ndt7-plugin.js';
+import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
+import { coveragePlugin } from './routes/coverage-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
 import type { Store } from './storage/store.js';
 
@@ -114,7 +117,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(healthPlugin);
   void app.register(enrollPlugin);
   void app.register(schoolsPlugin);
+  void app.register(coveragePlugin);
+  void app.register(planPlugin);
   void app.register(speedPlugin);
+  void app.register(ndt7Plugin);
   void app.register(agentStreamPlugin);
   if (options.dashboardAssets !== false) {
     void app.register(dashboardPlugin, {

@@ -1,6 +1,20 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { describeError, isSkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
+import { loadCostCatalog } from './planning/catalog.js';
+import { loadPlanSchools } from './planning/plan-data.js';
+import {
+  DEFAULT_BUDGET_EUR,
+  buildPlan,
+  parsePlanInstance,
+  planToCsv,
+  solveInstance,
+  type Plan,
+  type PlanConstraints,
+} from './planning/plan.js';
+import { writeXlsx } from './planning/xlsx.js';
+import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
 import { resetAdminToken } from './auth/admin-token.js';
 import { DATABASE_FILE, startCollector } from './server.js';
 import { createSqliteStore } from './storage/kysely-store.js';
@@ -15,6 +29,117 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError(`expected a port number 0-${MAX_PORT}, got "${value}"`);
   }
   return port;
+}
+
+function parseNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
+  }
+  return n;
+}
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (err) {
+    throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `${what} ${path} cannot be read as JSON`, {
+      cause: err,
+    });
+  }
+}
+
+/** The scoring config: defaults, or a JSON file's overrides validated against them. */
+function scoringFrom(path: string | undefined): ScoringConfig {
+  return path === undefined ? DEFAULT_SCORING_CONFIG : parseScoringConfig(readJson(path, 'scoring config'));
+}
+
+/** The plan as spreadsheet sheets: selected options, greedy ranking, explanations. */
+function planSheets(plan: Plan): Parameters<typeof writeXlsx>[0] {
+  return [
+    {
+      name: 'Plan',
+      rows: [
+        [
+          'school_id',
+          'school_name',
+          'municipality',
+          'pupils',
+          'option_id',
+          'label',
+          'cost_eur',
+          'capex_eur',
+          'opex_eur_per_year',
+          'lifetime_years',
+          'score_before',
+          'score_after',
+          'benefit',
+        ],
+        ...plan.selected.map((s) => [
+          s.school_id,
+          s.school_name,
+          s.municipality,
+          s.pupils,
+          s.option_id,
+          s.label,
+          s.cost_eur,
+          s.capex_eur,
+          s.opex_eur_per_year,
+          s.lifetime_years,
+          s.score_before,
+          s.score_after,
+          s.benefit,
+        ]),
+        [],
+        ['total_cost_eur', plan.total_cost_eur],
+        ['total_benefit', plan.total_benefit],
+        ['upper_bound', plan.upper_bound],
+        ['optimal', String(plan.optimal)],
+        ['synthetic', String(plan.synthetic)],
+      ],
+    },
+    {
+      name: 'Greedy ranking',
+      rows: [
+        [
+          'rank',
+          'school_id',
+          'from_option',
+          'to_option',
+          'cost_eur',
+          'benefit',
+          'benefit_per_eur',
+          'cumulative_cost_eur',
+          'funded',
+        ],
+        ...plan.greedy.map((g) => [
+          g.rank,
+          g.school_id,
+          g.from_option ?? '',
+          g.to_option,
+          g.cost_eur,
+          g.benefit,
+          g.benefit_per_eur,
+          g.cumulative_cost_eur,
+          String(g.funded),
+        ]),
+      ],
+    },
+    {
+      name: 'Explanations',
+      rows: [
+        ['school_id', 'school_name', 'option_id', 'why', 'buys', 'next_euro'],
+        ...plan.explanations.map((e) => [
+          e.school_id,
+          e.school_name,
+          e.option_id ?? '',
+          e.why,
+          e.buys,
+          e.next_euro,
+        ]),
+      ],
+    },
+  ];
 }
 
 /** Where the CLI writes; tests pass their own. */
@@ -43,45 +168,49 @@ export function createCli(io: CliIo = defaultIo): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port', parsePort, 8080)
     .option('--data <dir>', 'data directory (database)', './data')
+    .option('--scoring <file>', 'scoring config JSON overriding the default thresholds and weights')
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info')
         .env('SKOLNET_LOG_LEVEL'),
     )
-    .action(async (opts: { host: string; port: number; data: string; logLevel: string }) => {
-      const collector = await startCollector({
-        host: opts.host,
-        port: opts.port,
-        dataDir: opts.data,
-        logger: { level: opts.logLevel },
-      });
-      io.out(`skolnet collector listening on ${collector.url}`);
-      if (collector.adminToken !== undefined) {
-        io.out('');
-        io.out(`Admin token (shown once, it will not be shown again; store it safely):`);
-        io.out(`  ${collector.adminToken}`);
-        io.out(
-          `A lost token can be replaced with: skolnet-collector admin-token --reset --data ${opts.data}`,
-        );
-        io.out('');
-      }
-      let closing = false;
-      const shutdown = (signal: string): void => {
-        if (closing) return;
-        closing = true;
-        collector.app.log.info({ signal }, 'shutting down');
-        collector.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            io.err(`error while shutting down: ${describeError(err)}`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-    });
+    .action(
+      async (opts: { host: string; port: number; data: string; logLevel: string; scoring?: string }) => {
+        const collector = await startCollector({
+          host: opts.host,
+          port: opts.port,
+          dataDir: opts.data,
+          logger: { level: opts.logLevel },
+          config: { scoring: scoringFrom(opts.scoring) },
+        });
+        io.out(`skolnet collector listening on ${collector.url}`);
+        if (collector.adminToken !== undefined) {
+          io.out('');
+          io.out(`Admin token (shown once, it will not be shown again; store it safely):`);
+          io.out(`  ${collector.adminToken}`);
+          io.out(
+            `A lost token can be replaced with: skolnet-collector admin-token --reset --data ${opts.data}`,
+          );
+          io.out('');
+        }
+        let closing = false;
+        const shutdown = (signal: string): void => {
+          if (closing) return;
+          closing = true;
+          collector.app.log.info({ signal }, 'shutting down');
+          collector.close().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              io.err(`error while shutting down: ${describeError(err)}`);
+              process.exit(1);
+            },
+          );
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      },
+    );
 
   program
     .command('admin-token')
@@ -103,6 +232,86 @@ export function createCli(io: CliIo = defaultIo): Command {
         await store.close();
       }
     });
+
+  program
+    .command('plan')
+    .description(
+      'the upgrade plan within a budget, over the collector data or an instance file (docs/methodology.md)',
+    )
+    .option('--budget <eur>', 'budget in EUR', parseNumber, DEFAULT_BUDGET_EUR)
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['json', 'csv', 'xlsx']).default('json'),
+    )
+    .option('--out <file>', 'write to this file instead of stdout (required for xlsx)')
+    .option('--data <dir>', 'data directory (database)', './data')
+    .option(
+      '--instance <file>',
+      'solve an instance file {"schools": [{"id", "options": [{"id", "cost_eur", "benefit"}]}]} instead',
+    )
+    .option('--scoring <file>', 'scoring config JSON')
+    .option('--catalog <file>', 'cost catalog JSON (default: collector/catalog/costs.v1.json)')
+    .option('--min-score <score>', 'every school must reach this score where an option can', parseNumber)
+    .option('--municipality-cap <eur>', 'most spent per municipality, EUR', parseNumber)
+    .option('--installs-per-month <n>', 'installer capacity: in-school installations per month', parseNumber)
+    .option('--months <n>', 'months to the deadline (with --installs-per-month)', parseNumber)
+    .action(
+      async (opts: {
+        budget: number;
+        format: 'json' | 'csv' | 'xlsx';
+        out?: string;
+        data: string;
+        instance?: string;
+        scoring?: string;
+        catalog?: string;
+        minScore?: number;
+        municipalityCap?: number;
+        installsPerMonth?: number;
+        months?: number;
+      }) => {
+        const constraints: PlanConstraints = {
+          ...(opts.minScore === undefined ? {} : { min_score: opts.minScore }),
+          ...(opts.municipalityCap === undefined ? {} : { municipality_cap_eur: opts.municipalityCap }),
+          ...(opts.installsPerMonth === undefined ? {} : { installs_per_month: opts.installsPerMonth }),
+          ...(opts.months === undefined ? {} : { months_to_deadline: opts.months }),
+        };
+        const emit = (text: string | Buffer): void => {
+          if (opts.out !== undefined) writeFileSync(opts.out, text);
+          else io.out(typeof text === 'string' ? text.replace(/\n$/, '') : text.toString('base64'));
+        };
+        if (opts.instance !== undefined) {
+          if (opts.format !== 'json') {
+            throw new SkolnetError(
+              ErrorCodes.CLI_BAD_ARGUMENT,
+              'an instance plan is written as --format json',
+            );
+          }
+          const instance = parsePlanInstance(readJson(opts.instance, 'instance'));
+          emit(`${JSON.stringify(solveInstance(instance, opts.budget, constraints), null, 2)}\n`);
+          return;
+        }
+        if (opts.format === 'xlsx' && opts.out === undefined) {
+          throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, '--format xlsx needs --out FILE');
+        }
+        const scoring = scoringFrom(opts.scoring);
+        const catalog = loadCostCatalog(opts.catalog ?? undefined);
+        const store = await createSqliteStore(join(resolve(opts.data), DATABASE_FILE));
+        let plan: Plan;
+        try {
+          const schools = await loadPlanSchools(store, scoring, new Date());
+          plan = buildPlan({ schools, catalog, scoring, budget_eur: opts.budget, constraints });
+        } finally {
+          await store.close();
+        }
+        if (opts.format === 'csv') emit(planToCsv(plan));
+        else if (opts.format === 'xlsx') emit(writeXlsx(planSheets(plan)));
+        else emit(`${JSON.stringify(plan, null, 2)}\n`);
+        if (opts.out !== undefined) {
+          io.err(
+            `plan: ${plan.selected.length} schools, ${plan.total_cost_eur} EUR of ${opts.budget}, benefit ${plan.total_benefit} (LP bound ${plan.upper_bound}, ${plan.optimal ? 'optimal' : `gap ${(plan.gap * 100).toFixed(3)}%`})${plan.synthetic ? ' [synthetic demo data]' : ''} → ${opts.out}`,
+          );
+        }
+      },
+    );
 
   return program;
 }

@@ -26,9 +26,22 @@ export type {
 } from './storage/store.js';
 export {
   scoreSchool,
+  scoreFigures,
+  extractFigures,
   type SchoolScore,
   type ScoreInput,
   type ScoreComponents,
-} from './scoring/simple-score.js';
+  type ScoreFigures,
+} from './scoring/school-score.js';
+export { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
+export { solveMckp, bruteForceMckp, type McSchool, type McSolution } from './planning/mckp.js';
+export { buildPlan, DEFAULT_BUDGET_EUR, type Plan } from './planning/plan.js';
+export { generateOptions, type PlanSchool, type SchoolInventory } from './planning/options.js';
+export { loadCostCatalog, type CostCatalog } from './planning/catalog.js';
+export {
+  PLANNING_INPUTS_META_KEY,
+  type PlanningInputs,
+  type SchoolPlanningInput,
+} from './planning/plan-data.js';
 export type { CollectorConfig, CollectorConfigOverrides } from './plugins/config-plugin.js';
 export type { SchoolDetail } from './routes/schools-plugin.js';

@@ -11,7 +11,7 @@ const BAND_LABELS = {
   insufficient_data: 'insufficient data',
 };
 
-// The score's components as GET /api/v1/schools/:id reports them (docs/scoring.md).
+// The score's components as GET /api/v1/schools/:id reports them (docs/methodology.md).
 const COMPONENTS = [
   { key: 'download', label: 'Download per pupil', value: 'per_pupil_mbps', unit: 'Mbit/s' },
   { key: 'latency', label: 'Round-trip time to the collector (median)', value: 'median_ms', unit: 'ms' },

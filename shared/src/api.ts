@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** Score bands (docs/scoring.md): good 80+, moderate 50-79, priority below 50. */
+/** Score bands (docs/methodology.md): good 80+, moderate 50-79, priority below 50. */
 export const Band = Type.Union([
   Type.Literal('good'),
   Type.Literal('moderate'),

@@ -61,8 +61,12 @@ export const ErrorCodes = {
   OUTBOX_FAILED: 'SKOLNET_OUTBOX_FAILED',
   /** The agent's state directory (credentials, pushed config) cannot be read or written. */
   STATE_FAILED: 'SKOLNET_STATE_FAILED',
+  /** An upgrade plan's constraints cannot all be met (e.g. minimum scores beyond the budget). */
+  PLAN_INFEASIBLE: 'SKOLNET_PLAN_INFEASIBLE',
   /** Something that should not happen did. */
   INTERNAL: 'SKOLNET_INTERNAL',
+  /** A saved Wi-Fi scan is in none of the formats `wifi import` reads (netsh, iw, nmcli, system_profiler). */
+  WIFI_FORMAT_UNKNOWN: 'SKOLNET_WIFI_FORMAT_UNKNOWN',
 } as const;
 
 /** Union of all error codes. */

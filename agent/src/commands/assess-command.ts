@@ -7,6 +7,7 @@ import { createCollectorApi } from '../transport/collector-api.js';
 import { parseCollectorUrl } from '../transport/collector-endpoint.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT_OK, badArgument, selectProbes, waitForStop } from './command-context.js';
+import { settingsWithConfig } from '../config/agent-config.js';
 import { checkProbeSettings, parseProbeSettings } from './probe-settings.js';
 import { formatResultTable } from './result-table.js';
 
@@ -20,6 +21,8 @@ export interface AssessOptions {
   json?: boolean;
   /** `PROBE.OPTION=VALUE` entries, e.g. `latency.count=20`. */
   set?: string[];
+  /** Agent config file (YAML): snmp targets and credentials, probe options. */
+  config?: string;
 }
 
 /**
@@ -30,8 +33,11 @@ export interface AssessOptions {
  */
 export async function runAssessCommand(options: AssessOptions, ctx: CommandContext): Promise<number> {
   const names = selectProbes(ctx.registry, options.only);
-  const settings = parseProbeSettings(options.set ?? [], ctx.registry);
-  checkProbeSettings(names, settings, ctx.registry);
+  const cliSettings = parseProbeSettings(options.set ?? [], ctx.registry);
+  checkProbeSettings(names, cliSettings, ctx.registry);
+  const settings = settingsWithConfig(options.config, names, cliSettings, ctx.registry, (w) =>
+    ctx.io.stderr(`warning: ${w}\n`),
+  );
   const collectorUrl = options.collector === undefined ? undefined : parseCollectorUrl(options.collector);
   const needing = names.filter((n) => ctx.registry[n]?.needsCollector);
   if (needing.length > 0) {

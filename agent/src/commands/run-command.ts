@@ -18,6 +18,7 @@ import { parseCollectorUrl } from '../transport/collector-endpoint.js';
 import { createStreamClient, type StreamEvent } from '../transport/stream-client.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT_OK, EXIT_USAGE, badArgument, selectProbes, waitForStop } from './command-context.js';
+import { settingsWithConfig } from '../config/agent-config.js';
 import { checkProbeSettings, parseProbeSettings } from './probe-settings.js';
 
 /** Options of `skolnet-agent run`. */
@@ -30,6 +31,8 @@ export interface RunOptions {
   initialDelay?: string;
   /** `PROBE.OPTION=VALUE` entries, e.g. `latency.count=20`. */
   set?: string[];
+  /** Agent config file (YAML): snmp targets and credentials, probe options. */
+  config?: string;
 }
 
 /**
@@ -81,8 +84,9 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     throw err;
   }
   const names = selectProbes(ctx.registry, options.only);
-  const settings = parseProbeSettings(options.set ?? [], ctx.registry);
-  checkProbeSettings(names, settings, ctx.registry);
+  const cliSettings = parseProbeSettings(options.set ?? [], ctx.registry);
+  checkProbeSettings(names, cliSettings, ctx.registry);
+  const settings = settingsWithConfig(options.config, names, cliSettings, ctx.registry, (w) => log.warn(w));
   const cliIntervals = parseIntervals(options.interval ?? [], Object.keys(ctx.registry));
   const initialDelayMs =
     options.initialDelay === undefined ? DEFAULT_INITIAL_DELAY_MAX_MS : parseDuration(options.initialDelay);

@@ -18,6 +18,8 @@ describe('probeRegistry', () => {
   });
 
   it('lists the probes the agent ships', () => {
-    expect(probeNames()).toEqual(['host', 'latency', 'throughput']);
+    expect(probeNames()).toEqual(
+      expect.arrayContaining(['host', 'latency', 'throughput', 'ndt7', 'dns', 'http', 'bottleneck']),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { extractFigures, SCORING_MEASUREMENTS, type InternalNetworkFacts } from '../scoring/school-score.js';
 import type { ScoringConfig } from '../scoring/score-config.js';
+import { loadSchoolCoverage } from '../routes/coverage-plugin.js';
 import type { SchoolRow, Store } from '../storage/store.js';
 import type { PlanSchool, SchoolInventory, SupportAggregates } from './options.js';
 
@@ -78,6 +79,71 @@ export function scoringFacts(input: SchoolPlanningInput | undefined): {
   };
 }
 
+/** SNMP results that carry network-wide facts (agent/src/probes/snmp/README.md). */
+const SNMP_NETWORK_MEASUREMENT = 'snmp_network';
+
+/** Nearest-rank percentile of a non-empty list, p in 0-100. */
+function percentileOf(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] ?? Number.NaN;
+}
+
+/**
+ * A school's planning input with what its own agents measured laid over
+ * it; a measurement wins over a figure entered by hand or seeded.
+ *
+ * - Wi-Fi survey (docs/wifi.md): coverage share of teaching rooms; rooms
+ *   not fully covered (half-covered ones included) count as uncovered rooms
+ *   for the access-point options; co-channel overlap is a configuration fault.
+ * - SNMP (`snmp_network`, newest sweep): switch and access-point counts,
+ *   and the uplink's p95 utilisation (the busier direction of each sweep)
+ *   over the scoring window.
+ */
+export async function withMeasuredInventory(
+  store: Store,
+  schoolId: string,
+  input: SchoolPlanningInput | undefined,
+  now: Date,
+  since: Date,
+): Promise<SchoolPlanningInput | undefined> {
+  const inventory: SchoolInventory = { ...input?.inventory };
+  const internal: InternalNetworkFacts = { ...inventory.internal };
+  let measured = false;
+
+  const coverage = await loadSchoolCoverage(store, schoolId, now);
+  if (coverage.teaching_rooms_covered_pct !== null) {
+    const teaching = coverage.rooms.filter((r) => r.teaching);
+    inventory.teaching_rooms = teaching.length;
+    inventory.uncovered_rooms = teaching.filter((r) => r.verdict !== 'covered').length;
+    inventory.wifi_coverage_share = coverage.teaching_rooms_covered_pct / 100;
+    internal.overlapping_channels = coverage.flags.includes('co_channel_overlap');
+    measured = true;
+  }
+
+  const sweeps = (await store.resultsForScoring(schoolId, since, [SNMP_NETWORK_MEASUREMENT])).filter(
+    (r) => r.fields.result === 'ok',
+  );
+  const newest = sweeps.reduce<(typeof sweeps)[number] | undefined>(
+    (a, r) => (!a || r.at > a.at ? r : a),
+    undefined,
+  );
+  if (newest) {
+    const count = (v: unknown): number | undefined => (typeof v === 'number' && v >= 0 ? v : undefined);
+    const switches = count(newest.fields.switches_count);
+    const aps = count(newest.fields.access_points_count);
+    if (switches !== undefined) internal.switches_total = switches;
+    if (aps !== undefined) internal.aps_total = aps;
+    const utilisation = sweeps
+      .map((r) => Math.max(Number(r.fields.uplink_in_util_pct), Number(r.fields.uplink_out_util_pct)))
+      .filter((v) => Number.isFinite(v));
+    if (utilisation.length > 0) internal.uplink_utilisation_p95_pct = percentileOf(utilisation, 95);
+    measured = true;
+  }
+
+  if (!measured) return input;
+  return { ...input, school_id: schoolId, inventory: { ...inventory, internal } };
+}
+
 /** Every school of the store as the planner sees it, with figures over the scoring window ending at `now`. */
 export async function loadPlanSchools(
   store: Store,
@@ -88,7 +154,8 @@ export async function loadPlanSchools(
   const since = new Date(now.getTime() - scoring.window_days * 86_400_000);
   const out: PlanSchool[] = [];
   for (const school of await store.listSchools()) {
-    out.push(await planSchool(store, school, inputs.get(school.id), scoring, since));
+    const input = await withMeasuredInventory(store, school.id, inputs.get(school.id), now, since);
+    out.push(await planSchool(store, school, input, scoring, since));
   }
   return out;
 }

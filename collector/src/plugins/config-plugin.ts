@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { MAX_SPEED_TRANSFER_BYTES, ProtocolLimits } from '@skolnet/shared';
+import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import { collectorVersion } from '../version.js';
 
 /** Settings of one collector instance, fixed at build time. */
@@ -37,6 +38,8 @@ export interface CollectorConfig {
    * without sending anything (Node would wait for its headers timeout).
    */
   shutdownGraceMs: number;
+  /** The scoring method's thresholds and weights (docs/methodology.md; `serve --scoring FILE`). */
+  scoring: ScoringConfig;
   /** Clock; tests replace it to move time. */
   now: () => Date;
 }
@@ -48,6 +51,7 @@ export interface CollectorConfigOverrides {
   ingest?: Partial<CollectorConfig['ingest']>;
   enrollment?: Partial<CollectorConfig['enrollment']>;
   shutdownGraceMs?: number;
+  scoring?: ScoringConfig;
   now?: () => Date;
 }
 
@@ -73,6 +77,7 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
     },
     enrollment: { defaultTtlHours: 72, maxTtlHours: 720, ...overrides.enrollment },
     shutdownGraceMs: overrides.shutdownGraceMs ?? 10_000,
+    scoring: overrides.scoring ?? DEFAULT_SCORING_CONFIG,
     now: overrides.now ?? ((): Date => new Date()),
   };
 }

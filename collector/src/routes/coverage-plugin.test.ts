@@ -4,6 +4,7 @@ import { ErrorCodes } from '@skolnet/shared';
 import { buildApp } from '../app.js';
 import { ensureAdminToken } from '../auth/admin-token.js';
 import type { CoverageSummary, SchoolCoverage } from '../coverage/coverage-analysis.js';
+import { withMeasuredInventory } from '../planning/plan-data.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
 
@@ -79,6 +80,48 @@ describe('Wi-Fi coverage in the API', () => {
       school_ssids: ['SkolaNet'],
       flags: ['no_5ghz'],
     });
+  });
+
+  it('feeds the measured coverage into the score and the plan inputs', async () => {
+    const detail = (await app.inject(`/api/v1/schools/${schoolId}`)).json<{
+      components: { wifi: { coverage_share: number } | null };
+    }>();
+    // Room 201 covered, room 202 half: 75 % of teaching rooms.
+    expect(detail.components.wifi?.coverage_share).toBe(0.75);
+    const input = await withMeasuredInventory(store, schoolId, undefined, NOW, new Date(0));
+    expect(input?.inventory).toMatchObject({
+      teaching_rooms: 2,
+      uncovered_rooms: 1,
+      wifi_coverage_share: 0.75,
+    });
+  });
+
+  it('takes switch, access-point and uplink facts from SNMP sweeps', async () => {
+    const sweep = (minute: number, inPct: number, outPct: number, switches: number) =>
+      makeResult('snmp-agent', schoolId, {
+        measurement: 'snmp_network',
+        fields: {
+          result: 'ok',
+          switches_count: switches,
+          access_points_count: 4,
+          uplink_in_util_pct: inPct,
+          uplink_out_util_pct: outPct,
+        },
+        tags: {},
+        at: new Date(NOW.getTime() - 7_200_000 + minute * 60_000).toISOString(),
+      });
+    await store.insertResults([sweep(0, 20, 5, 2), sweep(10, 40, 90, 2), sweep(20, 30, 10, 3)]);
+    const input = await withMeasuredInventory(store, schoolId, undefined, NOW, new Date(0));
+    // Newest sweep for the counts; p95 of the busier direction over all three (20, 90, 30).
+    expect(input?.inventory?.internal).toMatchObject({
+      switches_total: 3,
+      aps_total: 4,
+      uplink_utilisation_p95_pct: 90,
+    });
+    const detail = (await app.inject(`/api/v1/schools/${schoolId}`)).json<{
+      components: { internal: unknown };
+    }>();
+    expect(detail.components.internal).not.toBeNull();
   });
 
   it('serves the full picture, with per-school choices from the query', async () => {

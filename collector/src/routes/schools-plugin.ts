@@ -1,12 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CreateSchool, ErrorCodes, SkolnetError, type SchoolSummary } from '@skolnet/shared';
 import {
-  SCORING_MEASUREMENTS,
-  SCORING_WINDOW_MS,
-  scoreSchool,
-  type SchoolScore,
-} from '../scoring/simple-score.js';
+  loadPlanningInputs,
+  scoringFacts,
+  withMeasuredInventory,
+  type SchoolPlanningInput,
+} from '../planning/plan-data.js';
+import { SCORING_MEASUREMENTS, scoreSchool, type SchoolScore } from '../scoring/school-score.js';
+import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import type { SchoolRow, Store, StoredResult } from '../storage/store.js';
+import { loadCoverageSummary } from './coverage-plugin.js';
 
 // Small route-local schemas are written as plain JSON Schema; the shared
 // contract types come from @skolnet/shared.
@@ -46,24 +49,45 @@ const DEFAULT_LATEST_RESULTS = 50;
 export interface SchoolDetail extends SchoolSummary {
   created_at: string;
   components: SchoolScore['components'];
+  /** How much data stands behind the score (school days, lesson hours). */
+  confidence: SchoolScore['confidence'];
+  /** Hard caps that lowered the score. */
+  caps_applied: SchoolScore['caps_applied'];
+  /** True for generated demo data. */
+  synthetic?: boolean;
   /** Agents of this school connected right now. */
   connected_agents: number;
   /** Newest result per measurement and target, newest first. */
   latest: StoredResult[];
 }
 
-/** Scores a school over the scoring window ending at `now`. */
-export async function scoreStoredSchool(store: Store, school: SchoolRow, now: Date): Promise<SchoolScore> {
-  const since = new Date(now.getTime() - SCORING_WINDOW_MS);
+/**
+ * Scores a school over the scoring window ending at `now`, with Wi-Fi and
+ * internal-network facts from its planning inputs when there are any.
+ */
+export async function scoreStoredSchool(
+  store: Store,
+  school: SchoolRow,
+  now: Date,
+  scoring: ScoringConfig = DEFAULT_SCORING_CONFIG,
+  input?: SchoolPlanningInput,
+): Promise<SchoolScore> {
+  const since = new Date(now.getTime() - scoring.window_days * 86_400_000);
   const results = await store.resultsForScoring(school.id, since, SCORING_MEASUREMENTS);
-  return scoreSchool({ pupils: school.pupils, results });
+  const measured = await withMeasuredInventory(store, school.id, input, now, since);
+  return scoreSchool({ pupils: school.pupils, results, ...scoringFacts(measured) }, scoring);
 }
 
 /** Every school with its current score and band, by name: what `GET /api/v1/schools` answers. */
-export async function listSchoolSummaries(store: Store, now: Date): Promise<SchoolSummary[]> {
+export async function listSchoolSummaries(
+  store: Store,
+  now: Date,
+  scoring: ScoringConfig = DEFAULT_SCORING_CONFIG,
+): Promise<SchoolSummary[]> {
   const summaries: SchoolSummary[] = [];
+  const inputs = await loadPlanningInputs(store);
   for (const school of await store.listSchools()) {
-    const { score, band } = await scoreStoredSchool(store, school, now);
+    const { score, band } = await scoreStoredSchool(store, school, now, scoring, inputs.get(school.id));
     summaries.push({
       id: school.id,
       name: school.name,
@@ -84,7 +108,9 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
   const notFound = (id: string): SkolnetError =>
     new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${id} does not exist`);
 
-  app.get('/api/v1/schools', async () => listSchoolSummaries(app.store, app.config.now()));
+  app.get('/api/v1/schools', async () =>
+    listSchoolSummaries(app.store, app.config.now(), app.config.scoring),
+  );
 
   app.get<{ Params: SchoolParams; Querystring: SchoolQuery }>(
     '/api/v1/schools/:id',
@@ -92,7 +118,14 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
     async (request) => {
       const school = await app.store.getSchool(request.params.id);
       if (!school) throw notFound(request.params.id);
-      const { score, band, components } = await scoreStoredSchool(app.store, school, app.config.now());
+      const input = (await loadPlanningInputs(app.store)).get(school.id);
+      const { score, band, components, confidence, caps_applied } = await scoreStoredSchool(
+        app.store,
+        school,
+        app.config.now(),
+        app.config.scoring,
+        input,
+      );
       const latest = await app.store.latestResults(school.id, {
         perMeasurement: true,
         limit: request.query.latest ?? DEFAULT_LATEST_RESULTS,
@@ -102,10 +135,14 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
         score,
         band,
         components,
+        confidence,
+        caps_applied,
+        ...(input?.synthetic ? { synthetic: true } : {}),
         connected_agents: app.connectedAgents.countForSchool(school.id),
         latest,
       };
-      return detail;
+      // Wi-Fi coverage summary (docs/wifi.md); the full picture is at /coverage.
+      return { ...detail, coverage: await loadCoverageSummary(app.store, school.id, app.config.now()) };
     },
   );
 

@@ -97,8 +97,11 @@ const ctxWith = (runner: CommandRunner, collectorUrl?: string): ProbeContext => 
   now: () => new Date('2026-03-02T09:00:00Z'),
   ...(collectorUrl ? { collectorUrl: new URL(collectorUrl) } : {}),
 });
+// Short runs at the unprivileged interval keep recorded-output tests readable; the defaults are tested below.
 const options = (over: Partial<LatencyOptions> = {}): LatencyOptions => ({
   ...defaultOptions(latencyOptionSpecs),
+  count: 10,
+  interval_s: 0.2,
   ...over,
 });
 
@@ -152,7 +155,7 @@ describe('LatencyProbe with recorded commands', () => {
     expect(acc.measurements.map((m) => [m.tags, m.fields.result])).toEqual(
       expect.arrayContaining([
         [{ target: 'gateway' }, 'error'],
-        [{ target: 'collector', host: '::1' }, 'success'],
+        [{ target: 'collector', host: '::1', method: 'icmp' }, 'success'],
       ]),
     );
     const gateway = acc.measurements.find((m) => m.tags.target === 'gateway');
@@ -205,11 +208,26 @@ describe('LatencyProbe against real loopback targets', () => {
     }
   });
 
+  it('falls back to TCP handshakes when ping is missing, and says so in the tags', async () => {
+    const acc = new MemoryAccumulator();
+    await new LatencyProbe(
+      ctxWith(runner),
+      // Nothing listens on 127.0.0.1:9; the RST times the round trip all the same.
+      options({ gateway: '127.0.0.1', gateway_tcp_port: 9, ping_command: '/nonexistent/ping', count: 5 }),
+    ).gather(acc, signal());
+    expect(acc.measurements).toHaveLength(1);
+    expect(acc.measurements[0]).toMatchObject({
+      tags: { target: 'gateway', method: 'tcp', fallback: 'ping_missing' },
+      fields: { result: 'success', sent: 5, received: 5, loss_pct: 0, tcp_port: 9 },
+    });
+    expect(acc.measurements[0]?.fields.rtt_p95_ms).toBeGreaterThan(0);
+  });
+
   it('reports a missing ping program as an error result, not an exception', async () => {
     const acc = new MemoryAccumulator();
     await new LatencyProbe(
       ctxWith(runner),
-      options({ gateway: '127.0.0.1', ping_command: '/nonexistent/ping' }),
+      options({ gateway: '127.0.0.1', ping_command: '/nonexistent/ping', tcp_fallback: false }),
     ).gather(acc, signal());
     expect(acc.measurements).toHaveLength(1);
     expect(acc.measurements[0]?.fields.result).toBe('error');
@@ -290,16 +308,46 @@ describe('LatencyProbe against a real dead target', () => {
     const acc = new MemoryAccumulator();
     await new LatencyProbe(
       ctxWith(runner, `http://${DEAD}:8080`),
-      options({ gateway: '127.0.0.1', count: 3 }),
+      options({ gateway: '127.0.0.1', count: 3, tcp_fallback: false }),
     ).gather(acc, signal());
     const byTarget = Object.fromEntries(acc.measurements.map((m) => [m.tags.target, m]));
     expect(byTarget.collector).toMatchObject({
-      tags: { target: 'collector', host: DEAD },
-      fields: { result: 'timeout', sent: 3, received: 0, loss_pct: 100 },
+      tags: { target: 'collector', host: DEAD, method: 'icmp' },
+      fields: { result: 'timeout', sent: 3, received: 0, loss_pct: 100, loss_ci_high_pct: 100 },
     });
     expect(byTarget.collector?.fields).not.toHaveProperty('rtt_avg_ms');
     // The live target in the same run is unaffected.
     expect(byTarget.gateway?.fields).toMatchObject({ result: 'success', received: 3 });
+  });
+
+  it('times TCP handshakes instead when ICMP is blocked, and says so', async (ctx) => {
+    requireComponent(missing, (n) => ctx.skip(n));
+    const acc = new MemoryAccumulator();
+    await new LatencyProbe(ctxWith(runner, `http://${DEAD}:8080`), options({ gateway: 'off', count: 3 })).gather(
+      acc,
+      signal(),
+    );
+    expect(acc.measurements[0]).toMatchObject({
+      tags: { target: 'collector', host: DEAD, method: 'tcp', fallback: 'icmp_blocked' },
+      fields: { result: 'success', sent: 3, received: 3, tcp_port: 8080 },
+    });
+  });
+});
+
+describe('latency defaults', () => {
+  it('pings 500 times, at 0.02 s as root and 0.2 s otherwise', async () => {
+    for (const [privileged, interval] of [
+      [true, '0.02'],
+      [false, '0.2'],
+    ] as const) {
+      const runner = replayRunner({ ping: readCase('ping-linux-loopback', 'input.txt') });
+      await new LatencyProbe(
+        ctxWith(runner),
+        { ...defaultOptions(latencyOptionSpecs), gateway: '192.0.2.1' },
+        { platform: 'linux', privileged },
+      ).gather(new MemoryAccumulator(), signal());
+      expect(runner.calls).toEqual([['ping', '-n', '-c', '500', '-i', interval, '-W', '1', '192.0.2.1']]);
+    }
   });
 });
 
@@ -307,7 +355,7 @@ describe('latencyProbeDefinition', () => {
   it('rejects a bad option, naming it', () => {
     let err: unknown;
     try {
-      latencyProbeDefinition.create(ctxWith(runner), { interval_s: 0.01 });
+      latencyProbeDefinition.create(ctxWith(runner), { interval_s: 11 });
     } catch (e) {
       err = e;
     }

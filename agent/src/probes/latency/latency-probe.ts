@@ -1,10 +1,12 @@
+import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared';
 import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared';
 import { resolveOptions } from '../options.js';
 import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
 import { defaultRouteCommand, parseDefaultGateway } from './default-gateway.js';
-import { GATEWAY_OFF, latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
-import { parsePingOutput, pingArguments, summarizePing } from './ping-output.js';
+import { tcpConnectTime, urlPort } from '../http/tcp-connect.js';
+import { GATEWAY_OFF, autoIntervalS, latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
+import { lossFields, parsePingOutput, pingArguments, rttFields, summarizePing, type PingReply } from './ping-output.js';
 
 /** Measurement name of this probe's results. */
 export const LATENCY_MEASUREMENT = 'latency';
@@ -23,12 +25,24 @@ const PING_SLACK_MS = 10_000;
 export interface LatencyProbeDeps {
   /** The platform whose command output to expect; defaults to this host's. */
   platform?: NodeJS.Platform;
+  /** Whether ping may go below 0.2 s (root); defaults to uid 0. */
+  privileged?: boolean;
 }
+
+/**
+ * Most TCP handshakes the fallback makes per target: each opens a
+ * connection on the peer, so the fallback stays lighter than ICMP's count.
+ */
+const TCP_FALLBACK_MAX_SAMPLES = 100;
+/** Time between fallback handshakes, in ms: 10 a second, the peer never notices. */
+const TCP_FALLBACK_INTERVAL_MS = 100;
 
 /** One host to ping and how to label it. */
 interface Target {
   target: 'gateway' | 'collector';
   host: string;
+  /** TCP port for the fallback. */
+  port: number;
 }
 
 /** A target found, or the fields of the result that says why not. */
@@ -43,6 +57,7 @@ type Lookup = { found: Target } | { failed: Fields };
  */
 export class LatencyProbe implements Probe {
   private readonly platform: NodeJS.Platform;
+  private readonly privileged: boolean;
 
   constructor(
     private readonly ctx: ProbeContext,
@@ -50,6 +65,7 @@ export class LatencyProbe implements Probe {
     deps: LatencyProbeDeps = {},
   ) {
     this.platform = deps.platform ?? process.platform;
+    this.privileged = deps.privileged ?? process.getuid?.() === 0;
   }
 
   /**
@@ -66,7 +82,11 @@ export class LatencyProbe implements Probe {
       this.options.gateway === GATEWAY_OFF ? [] : [this.gatewayTarget(signal)];
     // URL keeps the brackets of an IPv6 literal (`[::1]`); ping wants the bare address.
     const collectorHost = this.ctx.collectorUrl?.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (collectorHost) lookups.push(Promise.resolve({ found: { target: 'collector', host: collectorHost } }));
+    const collectorUrl = this.ctx.collectorUrl;
+    if (collectorHost && collectorUrl)
+      lookups.push(
+        Promise.resolve({ found: { target: 'collector', host: collectorHost, port: urlPort(collectorUrl) } }),
+      );
 
     await Promise.all(
       lookups.map(async (pending) => {
@@ -76,15 +96,30 @@ export class LatencyProbe implements Probe {
           return;
         }
         const { target, host } = lookup.found;
-        const fields = await this.ping(host, signal);
-        acc.add(LATENCY_MEASUREMENT, fields, { target, host }, this.ctx.now());
+        const icmp = await this.ping(host, signal);
+        const fallback = this.fallbackReason(icmp);
+        if (fallback === undefined) {
+          acc.add(LATENCY_MEASUREMENT, icmp.fields, { target, host, method: 'icmp' }, this.ctx.now());
+          return;
+        }
+        const tcp = await this.tcpRtt(lookup.found, signal);
+        const fields = tcp.result === 'success' ? tcp : icmp.fields;
+        // The tags say what was measured and why, so nobody mistakes a TCP
+        // handshake for an ICMP echo when comparing schools.
+        acc.add(
+          LATENCY_MEASUREMENT,
+          fields,
+          { target, host, method: tcp.result === 'success' ? 'tcp' : 'icmp', fallback },
+          this.ctx.now(),
+        );
       }),
     );
   }
 
   /** The gateway to ping, or the `error` fields of the gateway's result saying why there is none. */
   private async gatewayTarget(signal: AbortSignal): Promise<Lookup> {
-    if (this.options.gateway !== '') return { found: { target: 'gateway', host: this.options.gateway } };
+    const port = this.options.gateway_tcp_port;
+    if (this.options.gateway !== '') return { found: { target: 'gateway', host: this.options.gateway, port } };
     const lookup = defaultRouteCommand(this.platform);
     if (!lookup) {
       return {
@@ -107,28 +142,70 @@ export class LatencyProbe implements Probe {
       }
       const gateway = parseDefaultGateway(this.platform, out.stdout);
       if (!gateway) return { failed: { result: 'error', error: 'no default gateway in the routing table' } };
-      return { found: { target: 'gateway', host: gateway.address } };
+      return { found: { target: 'gateway', host: gateway.address, port } };
     } catch (err) {
       signal.throwIfAborted();
       return { failed: { result: 'error', error: `cannot read the routing table: ${describeError(err)}` } };
     }
   }
 
-  /** Pings `host` and returns the fields of its result. */
-  private async ping(host: string, signal: AbortSignal): Promise<Fields> {
-    const { count, interval_s: intervalS, timeout_s: timeoutS } = this.options;
+  /** Pings `host` and returns the fields of its result, and whether ping could not run at all. */
+  private async ping(host: string, signal: AbortSignal): Promise<{ fields: Fields; missing: boolean }> {
+    const { count, timeout_s: timeoutS } = this.options;
+    const intervalS = this.options.interval_s > 0 ? this.options.interval_s : autoIntervalS(this.privileged);
     const args = pingArguments(this.platform, host, { count, intervalS, timeoutS });
     const timeoutMs = Math.ceil((count * intervalS + timeoutS) * 1000) + PING_SLACK_MS;
     try {
       const out = await this.ctx.runner.run(this.options.ping_command, args, { timeoutMs, signal });
-      return summarizePing(parsePingOutput(`${out.stdout}\n${out.stderr}`), out.exitCode);
+      return { fields: summarizePing(parsePingOutput(`${out.stdout}\n${out.stderr}`), out.exitCode), missing: false };
     } catch (err) {
       signal.throwIfAborted();
-      const message = isSkolnetError(err, ErrorCodes.PROBE_UNAVAILABLE)
-        ? `ping is not available: ${describeError(err)}`
-        : describeError(err);
-      return { result: 'error', error: message };
+      const missing = isSkolnetError(err, ErrorCodes.PROBE_UNAVAILABLE);
+      const message = missing ? `ping is not available: ${describeError(err)}` : describeError(err);
+      return { fields: { result: 'error', error: message }, missing };
     }
+  }
+
+  /**
+   * Why ICMP gave nothing usable, as the `fallback` tag: `ping_missing`
+   * (no ping program), `icmp_blocked` (every echo lost, or ping refused to
+   * send); `undefined` when ICMP worked or the fallback is off.
+   */
+  private fallbackReason(icmp: { fields: Fields; missing: boolean }): string | undefined {
+    if (!this.options.tcp_fallback) return undefined;
+    if (icmp.missing) return 'ping_missing';
+    if (icmp.fields.result === 'timeout') return 'icmp_blocked';
+    if (icmp.fields.result === 'error' && /not permitted|permission|socket/i.test(String(icmp.fields.error)))
+      return 'icmp_blocked';
+    return undefined;
+  }
+
+  /** Round trips by TCP handshake to `target.port`, with the same fields as ICMP. */
+  private async tcpRtt(target: Target, signal: AbortSignal): Promise<Fields> {
+    const samples = Math.min(this.options.count, TCP_FALLBACK_MAX_SAMPLES);
+    const replies: PingReply[] = [];
+    let lastError: string | undefined;
+    for (let seq = 1; seq <= samples; seq += 1) {
+      signal.throwIfAborted();
+      const started = performance.now();
+      const r = await tcpConnectTime(target.host, target.port, this.options.timeout_s * 1000, signal);
+      if (r.ok) replies.push({ seq, rtt_ms: r.rtt_ms });
+      else lastError = r.error;
+      const wait = TCP_FALLBACK_INTERVAL_MS - (performance.now() - started);
+      if (wait > 0 && seq < samples) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    signal.throwIfAborted();
+    if (replies.length === 0) {
+      return { result: 'timeout', sent: samples, received: 0, ...lossFields(samples, 0), error: lastError ?? 'no answer' };
+    }
+    return {
+      result: 'success',
+      ...rttFields(replies),
+      ...lossFields(samples, replies.length),
+      sent: samples,
+      received: replies.length,
+      tcp_port: target.port,
+    };
   }
 }
 
@@ -139,11 +216,12 @@ function firstLine(text: string): string | undefined {
 
 /** Registry entry of the `latency` probe. */
 export const latencyProbeDefinition: ProbeDefinition = {
-  description: 'ICMP round-trip time, jitter and loss to the default gateway and the collector.',
+  description:
+    'ICMP round-trip time (p50, p95), jitter and loss with its 95 % interval to the gateway and the collector; TCP fallback.',
   needsCollector: false,
-  // Every 5 minutes: 2 targets × 10 echo requests of 84 bytes is negligible
-  // traffic, and 12 samples an hour show how a school's link behaves across
-  // lessons and breaks.
+  // Every 5 minutes: 2 targets × 500 echo requests of 84 bytes (84 kB) is
+  // negligible traffic, and 12 samples an hour show how a school's link
+  // behaves across lessons and breaks.
   defaultIntervalS: 300,
   options: latencyOptionSpecs,
   create: (ctx, options) => new LatencyProbe(ctx, resolveOptions('latency', latencyOptionSpecs, options)),

@@ -1,5 +1,6 @@
 import type { Fields } from '@skolnet/shared';
 import { round } from '@skolnet/shared';
+import { percentile, wilsonInterval } from './statistics.js';
 
 /** One echo reply as the system ping printed it. */
 export interface PingReply {
@@ -114,25 +115,47 @@ export function summarizePing(parsed: ParsedPing, exitCode: number | null = null
   }
   const sent = parsed.transmitted;
   const received = Math.min(parsed.replies.length, sent);
-  const lossPct = round(((sent - received) / sent) * 100, 1);
   if (received === 0) {
-    const fields: Fields = { result: 'timeout', sent, received, loss_pct: lossPct };
+    const fields: Fields = { result: 'timeout', sent, received, ...lossFields(sent, received) };
     if (firstError !== undefined) fields.error = firstError;
     return fields;
   }
-  const rtts = parsed.replies.map((r) => r.rtt_ms);
+  return { result: 'success', ...rttFields(parsed.replies), ...lossFields(sent, received), sent, received };
+}
+
+/**
+ * Round-trip fields of a set of replies: min, mean, max, p50, p95 (nearest
+ * rank) and jitter, in ms. Shared by ICMP and the TCP fallback.
+ */
+export function rttFields(replies: readonly PingReply[]): Fields {
+  const rtts = replies.map((r) => r.rtt_ms);
+  if (rtts.length === 0) return {};
   const fields: Fields = {
-    result: 'success',
     rtt_min_ms: round(Math.min(...rtts), 3),
     rtt_avg_ms: round(rtts.reduce((a, b) => a + b, 0) / rtts.length, 3),
     rtt_max_ms: round(Math.max(...rtts), 3),
-    loss_pct: lossPct,
-    sent,
-    received,
+    rtt_p50_ms: round(percentile(rtts, 50) ?? 0, 3),
+    rtt_p95_ms: round(percentile(rtts, 95) ?? 0, 3),
   };
-  const jitter = jitterMs(parsed.replies);
+  const jitter = jitterMs(replies);
   if (jitter !== undefined) fields.jitter_ms = round(jitter, 3);
   return fields;
+}
+
+/**
+ * Loss and its 95 % Wilson interval, in percent. The interval says how sure
+ * the figure is: 0 lost out of 10 is "0 %, could be up to 28 %", which a
+ * bare `loss_pct` hides.
+ */
+export function lossFields(sent: number, received: number): Fields {
+  const lost = sent - received;
+  const ci = wilsonInterval(lost, sent);
+  return {
+    loss_pct: round((lost / sent) * 100, 1),
+    // Rounded outwards, so rounding never narrows the interval.
+    loss_ci_low_pct: Math.floor(ci.low * 10_000) / 100,
+    loss_ci_high_pct: Math.ceil(ci.high * 10_000) / 100,
+  };
 }
 
 /** Ping settings that become command-line arguments. */

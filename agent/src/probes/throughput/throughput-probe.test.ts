@@ -148,6 +148,7 @@ const ctxFor = (collectorUrl: URL | undefined, progress?: (m: string) => void): 
 });
 const signal = (): AbortSignal => new AbortController().signal;
 
+
 async function measure(
   url: URL | undefined,
   over: Partial<ThroughputOptions>,
@@ -183,10 +184,19 @@ describe('ThroughputProbe', () => {
   it('stops each direction at the deadline and reports server-counted upload bytes', async () => {
     const server = await serve({ slow: true });
     const progress: string[] = [];
-    const m = await measure(server.url, { streams: 2, duration_s: 0.5, max_bytes: 100_000_000 }, (p) =>
-      progress.push(p),
+    const m = await measure(
+      server.url,
+      { streams: 2, duration_s: 0.5, warmup_s: 2, max_bytes: 100_000_000 },
+      (p) => progress.push(p),
     );
     expect(m.fields.result).toBe('success');
+    // The window after the warm-up is what the rate covers; the series spans the whole transfer.
+    expect(m.fields.download_bytes as number).toBeLessThan(m.fields.bytes_down as number);
+    expect(m.fields.download_warmup_s as number).toBeGreaterThanOrEqual(2);
+    expect(String(m.fields.download_series_mbps).split(',').length).toBeGreaterThanOrEqual(2);
+    // Latency under load was sampled in both directions.
+    expect(m.fields.rtt_loaded_ms).toBeGreaterThan(0);
+    expect(m.fields.upload_rtt_loaded_ms).toBeGreaterThan(0);
     // The slow server could never deliver the cap in time, so the deadline ended both directions.
     const down = m.fields.bytes_down as number;
     expect(down).toBeGreaterThan(0);
@@ -198,8 +208,8 @@ describe('ThroughputProbe', () => {
     expect(up).toBeLessThan(100_000_000);
     expect(progress).toEqual(
       expect.arrayContaining([
-        'throughput: download, 2 streams for up to 0.5 s',
-        'throughput: upload, 2 streams for up to 0.5 s',
+        'throughput: download, 2 streams, 2 s warm-up + 0.5 s',
+        'throughput: upload, 2 streams, 2 s warm-up + 0.5 s',
       ]),
     );
     // No connection outlives the test.

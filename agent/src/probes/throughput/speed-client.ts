@@ -1,0 +1,322 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
+import {
+  MAX_SPEED_TRANSFER_BYTES,
+  SpeedPaths,
+  UploadReport,
+  bytesToMbps,
+  createValidator,
+  describeError,
+  formatIssues,
+  round,
+} from '@skolnet/shared';
+import { bucketsToMbps, measuredWindow, seriesMbps, type CounterMark } from './transfer-window.js';
+
+/**
+ * Size of the random buffer upload bodies are cut from, in bytes (1 MiB).
+ * Generated once per run: random bytes defeat compression on the way, and
+ * 1 MiB repeats far less often than deflate's 32 KiB window could exploit.
+ */
+const UPLOAD_POOL_BYTES = 1024 * 1024;
+/**
+ * Size of one upload chunk, in bytes: 256 KiB. Fewer, larger writes cost
+ * less per gigabit; the kernel cuts them into segments anyway, and the
+ * deadline is still checked every 256 KiB (0.2 ms at 10 Gbit/s, 0.2 s at
+ * 10 Mbit/s, when the socket buffer is full anyway).
+ */
+const UPLOAD_CHUNK_BYTES = 256 * 1024;
+/** How often progress is reported while a direction runs, in ms. */
+const PROGRESS_INTERVAL_MS = 1_000;
+/**
+ * How often the download's byte counter is marked, in ms. The window and
+ * the series use the marks' real times, so this only bounds how far a
+ * window edge can sit from its nominal time.
+ */
+const MARK_INTERVAL_MS = 50;
+/** Step of the per-second series, in ms. */
+const SERIES_STEP_MS = 1_000;
+/** Collector response headers of a windowed upload report (collector/src/routes/speed-plugin.ts). */
+const SERIES_HEADER = 'x-skolnet-series-bytes';
+const TOTAL_HEADER = 'x-skolnet-total-bytes';
+const WARMUP_HEADER = 'x-skolnet-warmup-ms';
+
+const uploadReportValidator = createValidator(UploadReport);
+
+/** How a transfer runs. */
+export interface TransferSettings {
+  /** Parallel connections. */
+  streams: number;
+  /** Measured window, in seconds. */
+  durationS: number;
+  /** Grace period before the window, in seconds. */
+  warmupS: number;
+  /** Most bytes across all streams. */
+  maxBytes: number;
+  /** Connect, header and idle-body limit, in seconds. */
+  timeoutS: number;
+  /** Progress for people watching; optional. */
+  progress?: (message: string) => void;
+  /** What to call the server in error messages; default `collector`. */
+  peer?: string;
+  /** Called once the warm-up is over (to start latency-under-load samples). */
+  onWarm?: () => void;
+}
+
+/** What one direction measured. */
+export interface TransferResult {
+  /** Every byte counted, warm-up included (received here, or reported by the collector). */
+  bytes: number;
+  /** Bytes in the measured window. */
+  window_bytes: number;
+  /** Length of the measured window, in seconds. */
+  window_s: number;
+  /** Warm-up left out, in seconds (0 when the transfer ended before the warm-up did). */
+  warmup_s: number;
+  /** Mbit/s in each second from the first byte, warm-up included. */
+  series_mbps: number[];
+  /** Why the transfer failed; the figures are then partial. */
+  error?: string;
+}
+
+/** Rate of the measured window, in Mbit/s. */
+export function windowMbps(r: TransferResult): number {
+  return bytesToMbps(r.window_bytes, r.window_s);
+}
+
+/**
+ * Parallel GETs of the collector's (or a LAN peer's) download endpoint,
+ * counting bytes here as they arrive until warm-up + duration is over or
+ * every stream has its share of the byte cap.
+ */
+export async function measureDownload(
+  base: URL,
+  s: TransferSettings,
+  signal: AbortSignal,
+): Promise<TransferResult> {
+  const perStream = Math.min(MAX_SPEED_TRANSFER_BYTES, Math.ceil(s.maxBytes / s.streams));
+  const url = new URL(`${SpeedPaths.download}?bytes=${perStream}`, base);
+  let bytes = 0;
+  let firstByteAt: number | undefined;
+  const marks: CounterMark[] = [];
+  const marker = setInterval(() => {
+    if (firstByteAt !== undefined) marks.push({ t_ms: performance.now(), bytes });
+  }, MARK_INTERVAL_MS);
+  let warmTimer: NodeJS.Timeout | undefined;
+  const run = await runPhase(
+    'download',
+    s,
+    signal,
+    (stop) =>
+      Array.from({ length: s.streams }, async () => {
+        const res = await request(url, { method: 'GET', signal: stop.signal, dispatcher: stop.dispatcher });
+        if (res.statusCode !== 200) {
+          await res.body.dump();
+          throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
+        }
+        // 'data' events rather than for-await: on a multi-gigabit path the
+        // async iterator's promise per chunk costs a third of the rate.
+        await new Promise<void>((resolve, reject) => {
+          res.body.on('data', (chunk: Buffer) => {
+            if (firstByteAt === undefined) {
+              firstByteAt = performance.now();
+              marks.push({ t_ms: firstByteAt, bytes: 0 });
+              if (s.onWarm) warmTimer = setTimeout(s.onWarm, s.warmupS * 1000);
+            }
+            bytes += chunk.length;
+          });
+          res.body.once('end', resolve);
+          res.body.once('error', reject);
+        });
+      }),
+    () => bytes,
+    true,
+  );
+  clearInterval(marker);
+  clearTimeout(warmTimer);
+  marks.push({ t_ms: run.endedAt, bytes });
+  const empty = { bytes, window_bytes: 0, window_s: 0, warmup_s: 0, series_mbps: [] };
+  if (run.error !== undefined) return { ...empty, error: run.error };
+  if (firstByteAt === undefined || bytes === 0) return { ...empty, error: 'no data received' };
+  const window = measuredWindow(marks, firstByteAt, s.warmupS * 1000);
+  if (window === undefined) return { ...empty, error: 'transfer too short to time' };
+  return {
+    bytes,
+    window_bytes: window.bytes,
+    window_s: window.seconds,
+    warmup_s: window.warmup_s,
+    series_mbps: seriesMbps(marks, firstByteAt, SERIES_STEP_MS),
+  };
+}
+
+/**
+ * Parallel POSTs of random bytes that end after warm-up + duration (or at
+ * the byte cap); the collector counts what arrives after the warm-up and
+ * reports it, so bytes still sitting in this machine's socket buffers
+ * never count.
+ */
+export async function measureUpload(
+  base: URL,
+  s: TransferSettings,
+  signal: AbortSignal,
+): Promise<TransferResult> {
+  const perStream = Math.min(MAX_SPEED_TRANSFER_BYTES, Math.floor(s.maxBytes / s.streams));
+  const warmupMs = Math.round(s.warmupS * 1000);
+  const url = new URL(`${SpeedPaths.upload}?warmup_ms=${warmupMs}`, base);
+  const pool = randomBytes(UPLOAD_POOL_BYTES);
+  const deadline = performance.now() + (s.warmupS + s.durationS) * 1000;
+  const warmTimer = s.onWarm ? setTimeout(s.onWarm, warmupMs) : undefined;
+
+  let sent = 0;
+  const reports: { report: UploadReport; total: number; windowed: boolean; series: number[] }[] = [];
+  const run = await runPhase(
+    'upload',
+    s,
+    signal,
+    (stop) =>
+      Array.from({ length: s.streams }, async (_, index) => {
+        // The body ends by itself at the deadline or the cap, so the request
+        // completes normally and the collector replies with what it counted.
+        function* chunks(): Generator<Buffer> {
+          let streamSent = 0;
+          // Streams start at different offsets so parallel bodies differ too.
+          let offset = (index * UPLOAD_CHUNK_BYTES * 3) % (pool.length - UPLOAD_CHUNK_BYTES);
+          while (streamSent < perStream && performance.now() < deadline && !stop.signal.aborted) {
+            const size = Math.min(UPLOAD_CHUNK_BYTES, perStream - streamSent);
+            const chunk = pool.subarray(offset, offset + size);
+            offset = (offset + UPLOAD_CHUNK_BYTES) % (pool.length - UPLOAD_CHUNK_BYTES);
+            streamSent += size;
+            sent += size;
+            yield chunk;
+          }
+        }
+        const res = await request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          // Pulled lazily, so the deadline check above runs as the socket drains.
+          body: Readable.from(chunks(), { objectMode: false, highWaterMark: UPLOAD_CHUNK_BYTES }),
+          signal: stop.signal,
+          dispatcher: stop.dispatcher,
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new Error(`${s.peer ?? 'collector'} sent an upload report that is not JSON`);
+        }
+        const check = uploadReportValidator.check(parsed);
+        if (!check.ok) throw new Error(`${s.peer ?? 'collector'} sent a malformed upload report: ${formatIssues(check.issues)}`);
+        const header = (name: string): string | undefined => {
+          const v = res.headers[name];
+          return Array.isArray(v) ? v[0] : v;
+        };
+        const windowed = header(WARMUP_HEADER) !== undefined;
+        const total = Number(header(TOTAL_HEADER) ?? check.value.bytes);
+        const series = (header(SERIES_HEADER) ?? '')
+          .split(',')
+          .filter((x) => x !== '')
+          .map(Number);
+        reports.push({ report: check.value, total: Number.isFinite(total) ? total : 0, windowed, series });
+      }),
+    () => sent,
+    // The bodies stop at the deadline themselves; the phase only needs a
+    // hard limit for a collector that stops reading or never reports.
+    false,
+  );
+  clearTimeout(warmTimer);
+  const total = reports.reduce((sum, r) => sum + r.total, 0);
+  const windowBytes = reports.reduce((sum, r) => sum + r.report.bytes, 0);
+  const empty = { bytes: total, window_bytes: windowBytes, window_s: 0, warmup_s: 0, series_mbps: [] };
+  if (run.error !== undefined) return { ...empty, error: run.error };
+  // Streams ran side by side, so the longest one spans the window.
+  const longestMs = Math.max(0, ...reports.map((r) => r.report.duration_ms));
+  if (windowBytes === 0 || longestMs === 0) return { ...empty, error: `${s.peer ?? 'collector'} received no data` };
+  const steps = Math.max(0, ...reports.map((r) => r.series.length));
+  const buckets = Array.from({ length: steps }, (_, i) => reports.reduce((sum, r) => sum + (r.series[i] ?? 0), 0));
+  // The last bucket is a partial second; it would read low.
+  if (buckets.length > 1) buckets.pop();
+  return {
+    bytes: total,
+    window_bytes: windowBytes,
+    window_s: longestMs / 1000,
+    // A collector from before windowed reports counted from the first byte.
+    warmup_s: reports.every((r) => r.windowed) ? s.warmupS : 0,
+    series_mbps: bucketsToMbps(buckets, SERIES_STEP_MS),
+  };
+}
+
+/**
+ * Runs one direction's streams with a shared stop: the deadline (for
+ * download), the hard limit, the caller's abort or the first failing
+ * stream ends them all. Resolves with the first real failure, if any;
+ * rejects only when the caller aborted.
+ */
+async function runPhase(
+  direction: string,
+  s: TransferSettings,
+  signal: AbortSignal,
+  start: (stop: { signal: AbortSignal; dispatcher: Agent }) => Promise<void>[],
+  counted: () => number,
+  stopAtDeadline: boolean,
+): Promise<{ endedAt: number; error?: string }> {
+  const stop = new AbortController();
+  const stopSignal = AbortSignal.any([signal, stop.signal]);
+  const timeoutMs = s.timeoutS * 1000;
+  // Own connection pool per phase: `streams` connections, closed at the
+  // end so no keep-alive socket outlives the test.
+  const durationMs = (s.warmupS + s.durationS) * 1000;
+  const dispatcher = new Agent({
+    connections: s.streams,
+    connect: { timeout: timeoutMs },
+    // An upload's answer comes only after its whole body: the headers
+    // timer runs while the body is sent, so it must outlast the transfer.
+    headersTimeout: durationMs + timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  let endedAt: number | undefined;
+  let error: string | undefined;
+  const startedAt = performance.now();
+  s.progress?.(`throughput: ${direction}, ${s.streams} streams, ${s.warmupS} s warm-up + ${s.durationS} s`);
+  const deadlineTimer = stopAtDeadline
+    ? setTimeout(() => {
+        endedAt = performance.now();
+        stop.abort();
+      }, durationMs)
+    : undefined;
+  const hardLimit = setTimeout(() => {
+    error ??= `${s.peer ?? 'collector'} did not finish within ${Math.round((durationMs + timeoutMs) / 1000)} s`;
+    stop.abort();
+  }, durationMs + timeoutMs);
+  const ticker = s.progress
+    ? setInterval(() => {
+        const mbps = bytesToMbps(counted(), (performance.now() - startedAt) / 1000);
+        s.progress?.(`throughput: ${direction} ${round(mbps, 1)} Mbit/s so far`);
+      }, PROGRESS_INTERVAL_MS)
+    : undefined;
+
+  try {
+    await Promise.all(
+      start({ signal: stopSignal, dispatcher }).map((stream) =>
+        stream.catch((err: unknown) => {
+          // Streams cut by our own stop are expected; only the first real failure counts.
+          if (stop.signal.aborted || signal.aborted) return;
+          error ??= describeError(err);
+          stop.abort();
+        }),
+      ),
+    );
+    // Taken before the pool is torn down, which is not part of the transfer.
+    endedAt ??= performance.now();
+  } finally {
+    clearTimeout(deadlineTimer);
+    clearTimeout(hardLimit);
+    clearInterval(ticker);
+    await dispatcher.destroy().catch(() => undefined);
+  }
+  signal.throwIfAborted();
+  const end = endedAt ?? performance.now();
+  return error === undefined ? { endedAt: end } : { endedAt: end, error };
+}
