@@ -316,13 +316,18 @@ export function createCli(io: CliIo = defaultIo): Command {
   return program;
 }
 
-/** Runs the CLI with `argv` (as `process.argv`); reports failures on stderr with exit code 1. */
+/**
+ * Runs the CLI with `argv` (as `process.argv`); reports failures on stderr
+ * (the message carries its SKOLNET_ code) with exit code 2 for input the
+ * user must fix (arguments, config and instance files), 1 otherwise.
+ */
 export async function runCli(argv: readonly string[] = process.argv, io: CliIo = defaultIo): Promise<void> {
   try {
     await createCli(io).parseAsync([...argv]);
   } catch (err) {
-    const code = isSkolnetError(err) ? ` [${err.code}]` : '';
-    io.err(`skolnet-collector: ${describeError(err)}${code}`);
-    process.exitCode = 1;
+    io.err(`skolnet-collector: ${describeError(err)}`);
+    const usage =
+      isSkolnetError(err, ErrorCodes.CONFIG_INVALID) || isSkolnetError(err, ErrorCodes.CLI_BAD_ARGUMENT);
+    process.exitCode = usage ? 2 : 1;
   }
 }
