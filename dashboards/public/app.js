@@ -11,11 +11,17 @@ const BAND_LABELS = {
   insufficient_data: 'insufficient data',
 };
 
-// The score's components as GET /api/v1/schools/:id reports them (docs/methodology.md).
+// The score's components as GET /api/v1/schools/:id reports them
+// (docs/methodology.md): which figure to show for each, with its unit.
 const COMPONENTS = [
-  { key: 'download', label: 'Download per pupil', value: 'per_pupil_mbps', unit: 'Mbit/s' },
-  { key: 'latency', label: 'Round-trip time to the collector (median)', value: 'median_ms', unit: 'ms' },
+  { key: 'download', label: 'Download per pupil (median)', value: 'per_pupil_mbps', unit: 'Mbit/s' },
+  { key: 'upload', label: 'Upload per pupil (median)', value: 'per_pupil_mbps', unit: 'Mbit/s' },
+  { key: 'availability', label: 'Line available in school hours', value: 'share', unit: '', percent: true },
+  { key: 'latency', label: 'Round-trip time to the collector (p95)', value: 'p95_ms', unit: 'ms' },
+  { key: 'jitter', label: 'Jitter (median)', value: 'median_ms', unit: 'ms' },
   { key: 'loss', label: 'Packet loss (median)', value: 'median_pct', unit: '%' },
+  { key: 'wifi', label: 'Teaching rooms with good Wi-Fi', value: 'coverage_share', unit: '', percent: true },
+  { key: 'internal', label: 'Internal network checks', value: null, unit: '' },
 ];
 
 /** @param {string} tag @param {Record<string,string>} [attrs] @param {(Node|string)[]} [children] */
@@ -33,8 +39,21 @@ function scoreCell(score, band) {
   fill.style.width = `${Math.max(0, Math.min(100, score))}%`;
   return el('span', { class: 'score' }, [
     el('span', { class: 'bar', 'aria-hidden': 'true' }, [fill]),
-    String(Math.round(score)),
+    formatScore(score),
   ]);
+}
+
+// One decimal: a rounded 80 beside the band "moderate" (79.6) would look wrong.
+/** @param {number} score */
+function formatScore(score) {
+  return score.toFixed(1).replace(/\.0$/, '');
+}
+
+// "Demo school 2" before "Demo school 10", as people count.
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+/** @param {{name: string}} a @param {{name: string}} b */
+function byName(a, b) {
+  return collator.compare(a.name, b.name);
 }
 
 /** @param {string} band */
@@ -69,7 +88,7 @@ async function refreshSchools() {
     const schools = await getJson('/api/v1/schools');
     const body = document.querySelector('#schools tbody');
     body.replaceChildren(
-      ...schools.map((s) => {
+      ...[...schools].sort(byName).map((s) => {
         const row = el('tr', { class: 'school', tabindex: '0', 'data-school-id': s.id }, [
           el('td', {}, [s.name]),
           el('td', {}, [s.municipality]),
@@ -111,15 +130,24 @@ async function showSchool(id) {
   document.getElementById('detail').hidden = false;
   document.getElementById('detail-name').textContent = school.name;
   const { score, band } = d;
+  const confidence = d.confidence
+    ? ` · confidence ${d.confidence.level} (${d.confidence.school_days} school days, ${d.confidence.lesson_hours} lesson hours)`
+    : '';
+  const caps = d.caps_applied?.length ? ` · capped: ${d.caps_applied.join(', ')}` : '';
+  const synthetic = d.synthetic ? ' · SYNTHETIC demo data' : '';
   document.getElementById('detail-summary').textContent =
-    `${school.municipality} · ${school.pupils} pupils · score ${score === null || score === undefined ? 'not yet available' : Math.round(score)} (${BAND_LABELS[band] ?? band})`;
+    `${school.municipality} · ${school.pupils} pupils · score ${score === null || score === undefined ? 'not yet available' : formatScore(score)} (${BAND_LABELS[band] ?? band})${confidence}${caps}${synthetic}`;
 
   document.querySelector('#detail-components tbody').replaceChildren(
-    ...COMPONENTS.map(({ key, label, value, unit }) => {
+    ...COMPONENTS.map(({ key, label, value, unit, percent }) => {
       const c = d.components?.[key];
+      let measured = 'no data';
+      if (c && value === null) measured = `${Object.keys(c.checks ?? {}).length} checks`;
+      else if (c && percent) measured = `${Math.round(c[value] * 100)} %`;
+      else if (c) measured = `${formatValue(c[value])} ${unit}`;
       return el('tr', {}, [
         el('td', {}, [label]),
-        el('td', { class: 'num' }, [c ? `${formatValue(c[value])} ${unit}` : 'no data']),
+        el('td', { class: 'num' }, [measured]),
         el('td', { class: 'num' }, [c ? formatValue(c.score) : '–']),
         el('td', { class: 'num' }, [c ? `${Math.round(c.weight * 100)} %` : '–']),
       ]);
