@@ -17,7 +17,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabAddresses, SchoolLab, labMissingReason, tbfParameters, type LabProcess } from '../lab/school-lab.js';
+import {
+  LabAddresses,
+  SchoolLab,
+  labMissingReason,
+  tbfParameters,
+  type LabProcess,
+} from '../lab/school-lab.js';
 import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
 import { commandWorks } from '../support/real-component.js';
 import { fmt, printTable } from './support.js';
@@ -96,7 +102,14 @@ describe.skipIf(!hasIperf || labReason !== undefined)(
       );
       url = (await collector.waitFor(/listening on (http:\/\/\S+)/))[1]!;
       // --forceflush: iperf3 buffers its output when it is not on a terminal.
-      iperfServer = lab.start(lab.ns.ministry, 'iperf3', ['-s', '--forceflush', '-B', LabAddresses.ministry, '-p', '5201']);
+      iperfServer = lab.start(lab.ns.ministry, 'iperf3', [
+        '-s',
+        '--forceflush',
+        '-B',
+        LabAddresses.ministry,
+        '-p',
+        '5201',
+      ]);
       await iperfServer.waitFor(/Server listening/);
     });
 
@@ -122,7 +135,13 @@ describe.skipIf(!hasIperf || labReason !== undefined)(
           );
         const iDown = iperf(true);
         const iUp = iperf(false);
-        const r = await lab.runNode(lab.ns.school, [agentBin, 'assess', '--collector', url, ...throughputArgs(STREAMS)]);
+        const r = await lab.runNode(lab.ns.school, [
+          agentBin,
+          'assess',
+          '--collector',
+          url,
+          ...throughputArgs(STREAMS),
+        ]);
         expect(r.code, r.stderr).toBe(0);
         const s = skolnetFigures(r.stdout);
         const p = tbfParameters(rate);
@@ -139,7 +158,16 @@ describe.skipIf(!hasIperf || labReason !== undefined)(
       }
       printTable(
         `skolnet vs iperf3, ${STREAMS} streams, ${WARMUP_S} s warm-up + ${DURATION_S} s, Mbit/s (target ratio 0.97-1.03)`,
-        ['tbf Mbit/s', 'burst/limit B', 'iperf3 down', 'skolnet down', 'ratio', 'iperf3 up', 'skolnet up', 'ratio'],
+        [
+          'tbf Mbit/s',
+          'burst/limit B',
+          'iperf3 down',
+          'skolnet down',
+          'ratio',
+          'iperf3 up',
+          'skolnet up',
+          'ratio',
+        ],
         rows,
       );
     });
@@ -180,45 +208,52 @@ async function loopbackIperf(streams: number, reverse: boolean): Promise<number>
   }
 }
 
-describe.skipIf(!hasIperf)('loopback ceiling, agent and collector in separate processes (needs iperf3)', () => {
-  let dir: string;
-  let collector: RunningProcess;
-  let url = '';
+describe.skipIf(!hasIperf)(
+  'loopback ceiling, agent and collector in separate processes (needs iperf3)',
+  () => {
+    let dir: string;
+    let collector: RunningProcess;
+    let url = '';
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'skolnet-bench-loop-'));
-    collector = new RunningProcess('collector', [collectorBin, 'serve', '--port', '0', '--data', dir], {
-      SKOLNET_LOG_LEVEL: 'warn',
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'skolnet-bench-loop-'));
+      collector = new RunningProcess('collector', [collectorBin, 'serve', '--port', '0', '--data', dir], {
+        SKOLNET_LOG_LEVEL: 'warn',
+      });
+      url = (await collector.waitFor(/listening on (http:\/\/\S+)/))[1]!;
     });
-    url = (await collector.waitFor(/listening on (http:\/\/\S+)/))[1]!;
-  });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await collector?.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
 
-  it('skolnet (1 and 4 streams) against iperf3 single stream', async () => {
-    const iDown = await loopbackIperf(1, true);
-    const iUp = await loopbackIperf(1, false);
-    const rows: string[][] = [];
-    for (const streams of [1, STREAMS]) {
-      const r = await runToEnd([agentBin, 'assess', '--collector', url, ...throughputArgs(streams)], {}, 120_000);
-      expect(r.code, r.stderr).toBe(0);
-      const s = skolnetFigures(r.stdout);
-      rows.push([
-        `skolnet ${streams} stream${streams > 1 ? 's' : ''}`,
-        fmt(s.down),
-        fmt(s.down / iDown, 2),
-        fmt(s.up),
-        fmt(s.up / iUp, 2),
-      ]);
-    }
-    rows.push(['iperf3 1 stream', fmt(iDown), '1.00', fmt(iUp), '1.00']);
-    printTable(
-      `loopback ceiling, ${WARMUP_S} s warm-up + ${DURATION_S} s, Mbit/s (target: skolnet ≥ 0.5 × iperf3 single stream)`,
-      ['', 'down', 'vs iperf3', 'up', 'vs iperf3'],
-      rows,
-    );
-  });
-});
+    it('skolnet (1 and 4 streams) against iperf3 single stream', async () => {
+      const iDown = await loopbackIperf(1, true);
+      const iUp = await loopbackIperf(1, false);
+      const rows: string[][] = [];
+      for (const streams of [1, STREAMS]) {
+        const r = await runToEnd(
+          [agentBin, 'assess', '--collector', url, ...throughputArgs(streams)],
+          {},
+          120_000,
+        );
+        expect(r.code, r.stderr).toBe(0);
+        const s = skolnetFigures(r.stdout);
+        rows.push([
+          `skolnet ${streams} stream${streams > 1 ? 's' : ''}`,
+          fmt(s.down),
+          fmt(s.down / iDown, 2),
+          fmt(s.up),
+          fmt(s.up / iUp, 2),
+        ]);
+      }
+      rows.push(['iperf3 1 stream', fmt(iDown), '1.00', fmt(iUp), '1.00']);
+      printTable(
+        `loopback ceiling, ${WARMUP_S} s warm-up + ${DURATION_S} s, Mbit/s (target: skolnet ≥ 0.5 × iperf3 single stream)`,
+        ['', 'down', 'vs iperf3', 'up', 'vs iperf3'],
+        rows,
+      );
+    });
+  },
+);

@@ -69,10 +69,7 @@ class SameThreadWorker {
 }
 
 interface Ndt7Client {
-  test(
-    config: Record<string, unknown>,
-    callbacks: Record<string, (data: unknown) => void>,
-  ): Promise<number>;
+  test(config: Record<string, unknown>, callbacks: Record<string, (data: unknown) => void>): Promise<number>;
 }
 
 let dir: string;
@@ -92,7 +89,11 @@ describe('ndt7 endpoints of the collector', () => {
   it('pass the published @m-lab/ndt7 client', async () => {
     (globalThis as { Worker?: unknown }).Worker = SameThreadWorker;
     const ndt7 = require(clientPath) as Ndt7Client;
-    const events: { download?: Record<string, unknown>; upload?: Record<string, unknown>; errors: unknown[] } = {
+    const events: {
+      download?: Record<string, unknown>;
+      upload?: Record<string, unknown>;
+      errors: unknown[];
+    } = {
       errors: [],
     };
     const serverMeasurements: { test: string; data: { AppInfo?: { NumBytes: number } } }[] = [];
@@ -124,7 +125,9 @@ describe('ndt7 endpoints of the collector', () => {
     const down = events.download?.LastClientMeasurement as { MeanClientMbps: number; NumBytes: number };
     expect(down.NumBytes).toBeGreaterThan(1_000_000);
     expect(down.MeanClientMbps).toBeGreaterThan(10);
-    const upServer = events.upload?.LastServerMeasurement as { AppInfo: { NumBytes: number; ElapsedTime: number } };
+    const upServer = events.upload?.LastServerMeasurement as {
+      AppInfo: { NumBytes: number; ElapsedTime: number };
+    };
     expect(upServer.AppInfo.NumBytes).toBeGreaterThan(1_000_000);
     // ElapsedTime is in microseconds: about 10 s.
     expect(upServer.AppInfo.ElapsedTime).toBeGreaterThan(5e6);

@@ -90,55 +90,63 @@ describe.skipIf(skip)('probes in the namespace lab', () => {
   // A 95 % interval misses the true rate 5 % of the time by construction,
   // so one miss is retried: the test then fails only when the interval is
   // wrong, not once in twenty runs (two misses in a row: 0.25 %).
-  it.each([2, 5])('puts injected loss of %i percent inside the reported 95 percent interval', async (pct) => {
-    lab.shape(undefined);
-    lab.setLoss(pct);
-    let last: Record<string, unknown> = {};
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const results = await assess('--only', 'latency', '--set', 'latency.gateway=off');
-      const r = results.find((x) => x.measurement === 'latency' && x.tags.target === 'collector');
-      expect(r?.tags.method).toBe('icmp');
-      last = r!.fields;
-      expect(last).toMatchObject({ result: 'success', sent: 500 });
-      const low = last.loss_ci_low_pct as number;
-      const high = last.loss_ci_high_pct as number;
-      // At 500 samples the interval is at most about ±2 percentage points wide.
-      expect(high - low).toBeLessThanOrEqual(4.2);
-      if (low <= pct && pct <= high) return;
-    }
-    expect.fail(`injected ${pct} % outside the interval twice: ${JSON.stringify(last)}`);
-  }, 120_000);
+  it.each([2, 5])(
+    'puts injected loss of %i percent inside the reported 95 percent interval',
+    async (pct) => {
+      lab.shape(undefined);
+      lab.setLoss(pct);
+      let last: Record<string, unknown> = {};
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const results = await assess('--only', 'latency', '--set', 'latency.gateway=off');
+        const r = results.find((x) => x.measurement === 'latency' && x.tags.target === 'collector');
+        expect(r?.tags.method).toBe('icmp');
+        last = r!.fields;
+        expect(last).toMatchObject({ result: 'success', sent: 500 });
+        const low = last.loss_ci_low_pct as number;
+        const high = last.loss_ci_high_pct as number;
+        // At 500 samples the interval is at most about ±2 percentage points wide.
+        expect(high - low).toBeLessThanOrEqual(4.2);
+        if (low <= pct && pct <= high) return;
+      }
+      expect.fail(`injected ${pct} % outside the interval twice: ${JSON.stringify(last)}`);
+    },
+    120_000,
+  );
 
   it.each([
     { wan: 50, lan: undefined, expected: 'internet' },
     { wan: 200, lan: 20, expected: 'lan' },
-  ])('names $expected as the limit with the WAN at $wan and the LAN at $lan Mbit/s', async ({ wan, lan, expected }) => {
-    lab.setLoss(0);
-    lab.shape(wan);
-    lab.shapeLan(lan);
-    try {
-      const [r] = await assess(
-        '--only',
-        'bottleneck',
-        '--set',
-        `bottleneck.lan_peer=${lanUrl}`,
-        '--set',
-        'bottleneck.duration_s=3',
-      );
-      expect(r?.measurement).toBe('bottleneck');
-      const f = r!.fields;
-      expect(f).toMatchObject({ result: 'success', local_link: 'wired', limiting_segment: expected });
-      expect(r!.tags.gateway).toBe(LabAddresses.routerLan);
-      expect(f.gateway_rtt_ms).toBeGreaterThan(0);
-      const limit = Math.min(wan, lan ?? Infinity);
-      expect(f.wan_download_mbps).toBeGreaterThan(limit * 0.8);
-      expect(f.wan_download_mbps).toBeLessThan(limit * 1.1);
-      if (lan !== undefined) expect(f.lan_mbps).toBeLessThan(lan * 1.1);
-      else expect(f.lan_mbps).toBeGreaterThan(wan * 2);
-    } finally {
-      lab.shapeLan(undefined);
-    }
-  }, 120_000);
+  ])(
+    'names $expected as the limit with the WAN at $wan and the LAN at $lan Mbit/s',
+    async ({ wan, lan, expected }) => {
+      lab.setLoss(0);
+      lab.shape(wan);
+      lab.shapeLan(lan);
+      try {
+        const [r] = await assess(
+          '--only',
+          'bottleneck',
+          '--set',
+          `bottleneck.lan_peer=${lanUrl}`,
+          '--set',
+          'bottleneck.duration_s=3',
+        );
+        expect(r?.measurement).toBe('bottleneck');
+        const f = r!.fields;
+        expect(f).toMatchObject({ result: 'success', local_link: 'wired', limiting_segment: expected });
+        expect(r!.tags.gateway).toBe(LabAddresses.routerLan);
+        expect(f.gateway_rtt_ms).toBeGreaterThan(0);
+        const limit = Math.min(wan, lan ?? Infinity);
+        expect(f.wan_download_mbps).toBeGreaterThan(limit * 0.8);
+        expect(f.wan_download_mbps).toBeLessThan(limit * 1.1);
+        if (lan !== undefined) expect(f.lan_mbps).toBeLessThan(lan * 1.1);
+        else expect(f.lan_mbps).toBeGreaterThan(wan * 2);
+      } finally {
+        lab.shapeLan(undefined);
+      }
+    },
+    120_000,
+  );
 
   it('times DNS, TCP connect and time to first byte to the collector', async () => {
     lab.shape(undefined);

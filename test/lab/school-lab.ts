@@ -170,7 +170,22 @@ export class SchoolLab {
       }
       if (mbps === undefined) continue;
       const p = tbfParameters(mbps);
-      run('tc', ['-n', ns, 'qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', p.rate, 'burst', String(p.burst), 'limit', String(p.limit)]);
+      run('tc', [
+        '-n',
+        ns,
+        'qdisc',
+        'add',
+        'dev',
+        dev,
+        'root',
+        'tbf',
+        'rate',
+        p.rate,
+        'burst',
+        String(p.burst),
+        'limit',
+        String(p.limit),
+      ]);
     }
   }
 

@@ -111,6 +111,36 @@ describe('speed-test endpoints over a real socket', () => {
     expect(((await chunked.json()) as UploadReport).bytes).toBe(300_007);
   });
 
+  it('with warmup_ms reports only the bytes after the warm-up, plus its receiver-side series', async () => {
+    // 100 kB now, 100 kB after 300 ms: a 200 ms warm-up leaves the first part out.
+    const parts = [new Uint8Array(100_000), new Uint8Array(100_000)];
+    let sentFirst = false;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sentFirst) await new Promise((r) => setTimeout(r, 300));
+        const next = parts.shift();
+        sentFirst = true;
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${base}${SpeedPaths.upload}?warmup_ms=200`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    });
+    const report = (await res.json()) as UploadReport;
+    expect(report.bytes).toBeLessThanOrEqual(100_000);
+    expect(res.headers.get('x-skolnet-total-bytes')).toBe('200000');
+    expect(res.headers.get('x-skolnet-warmup-ms')).toBe('200');
+    const series = (res.headers.get('x-skolnet-series-bytes') ?? '').split(',').map(Number);
+    expect(series.reduce((a, b) => a + b, 0)).toBe(200_000);
+    expect(Number(res.headers.get('x-skolnet-series-step-ms'))).toBe(250);
+    const first = Number(res.headers.get('x-skolnet-first-byte-ms'));
+    const last = Number(res.headers.get('x-skolnet-last-byte-ms'));
+    expect(last - first).toBeGreaterThanOrEqual(250);
+  });
+
   it('reports an empty upload as zero bytes in zero time', async () => {
     const res = await fetch(`${base}${SpeedPaths.upload}`, { method: 'POST' });
     expect(await res.json()).toEqual({ bytes: 0, duration_ms: 0 });

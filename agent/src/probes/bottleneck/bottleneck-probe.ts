@@ -71,9 +71,13 @@ export class BottleneckProbe implements Probe {
   async gather(acc: Accumulator, signal: AbortSignal): Promise<void> {
     const collector = this.ctx.collectorUrl;
     if (!collector) {
-      throw new SkolnetError(ErrorCodes.PROBE_UNAVAILABLE, 'bottleneck needs a collector URL for the WAN side', {
-        retryable: false,
-      });
+      throw new SkolnetError(
+        ErrorCodes.PROBE_UNAVAILABLE,
+        'bottleneck needs a collector URL for the WAN side',
+        {
+          retryable: false,
+        },
+      );
     }
     const o = this.options;
     const timeoutMs = o.timeout_s * 1000;
@@ -169,7 +173,9 @@ export class BottleneckProbe implements Probe {
     acc.add(BOTTLENECK_MEASUREMENT, fields, tags, this.ctx.now());
   }
 
-  private async gateway(signal: AbortSignal): Promise<{ address: string; iface?: string } | { error: string }> {
+  private async gateway(
+    signal: AbortSignal,
+  ): Promise<{ address: string; iface?: string } | { error: string }> {
     const lookup = defaultRouteCommand(this.platform);
     let iface: string | undefined;
     let address = this.options.gateway !== '' ? this.options.gateway : undefined;
@@ -194,7 +200,8 @@ export class BottleneckProbe implements Probe {
 
 /** Registry entry of the `bottleneck` probe. */
 export const bottleneckProbeDefinition: ProbeDefinition = {
-  description: 'Gateway RTT, LAN and WAN downloads side by side, naming the limiting segment (wifi, lan, internet).',
+  description:
+    'Gateway RTT, LAN and WAN downloads side by side, naming the limiting segment (wifi, lan, internet).',
   needsCollector: true,
   // Daily: the answer changes with upgrades, not by the hour, and two
   // downloads cost data.

@@ -44,7 +44,10 @@ export function limitingSegment(f: SegmentFigures): { segment: LimitingSegment; 
   if (f.wan_download_mbps === undefined) return { segment: 'unknown', reason: 'no WAN download figure' };
   if (f.lan_mbps !== undefined) {
     if (f.wan_download_mbps < LAN_SHARE * f.lan_mbps) {
-      return { segment: 'internet', reason: `WAN ${f.wan_download_mbps} < ${LAN_SHARE} × LAN ${f.lan_mbps} Mbit/s` };
+      return {
+        segment: 'internet',
+        reason: `WAN ${f.wan_download_mbps} < ${LAN_SHARE} × LAN ${f.lan_mbps} Mbit/s`,
+      };
     }
     return { segment: local, reason: `WAN ${f.wan_download_mbps} ≥ ${LAN_SHARE} × LAN ${f.lan_mbps} Mbit/s` };
   }

@@ -53,7 +53,11 @@ describe('DnsProbe', () => {
       .gather(acc, new AbortController().signal);
     const by = Object.fromEntries(acc.measurements.map((m) => [m.tags.resolver, m]));
     expect(by.system?.fields).toMatchObject({ result: 'success', lookups: 3, failed: 0 });
-    expect(by[`127.0.0.1:${good.port}`]?.fields).toMatchObject({ result: 'success', addresses: 1, failed: 0 });
+    expect(by[`127.0.0.1:${good.port}`]?.fields).toMatchObject({
+      result: 'success',
+      addresses: 1,
+      failed: 0,
+    });
     expect(good.queries).toBe(3);
     expect(by[`127.0.0.1:${good.port}`]?.fields.lookup_ms).toBeGreaterThan(0);
     expect(by[`127.0.0.1:${dead.port}`]?.fields.result).toBe('timeout');

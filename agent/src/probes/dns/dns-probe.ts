@@ -66,7 +66,12 @@ export class DnsProbe implements Probe {
     }
     for (const t of targets) {
       signal.throwIfAborted();
-      acc.add(DNS_MEASUREMENT, await this.time(t.resolve, name, timeoutMs, signal), { resolver: t.resolver, name }, this.ctx.now());
+      acc.add(
+        DNS_MEASUREMENT,
+        await this.time(t.resolve, name, timeoutMs, signal),
+        { resolver: t.resolver, name },
+        this.ctx.now(),
+      );
     }
   }
 
@@ -85,7 +90,10 @@ export class DnsProbe implements Probe {
       }
     }
     if (times.length === 0) {
-      return { result: /timed? ?out|ETIMEOUT/i.test(error ?? '') ? 'timeout' : 'error', error: error ?? 'no answer' };
+      return {
+        result: /timed? ?out|ETIMEOUT/i.test(error ?? '') ? 'timeout' : 'error',
+        error: error ?? 'no answer',
+      };
     }
     const fields: Fields = {
       result: 'success',

@@ -42,7 +42,9 @@ describe('HttpProbe', () => {
 
   it('reports a target that refuses as an error result', async () => {
     const acc = new MemoryAccumulator();
-    await httpProbeDefinition.create(ctx(), { url: 'http://127.0.0.1:9/', count: 1 }).gather(acc, new AbortController().signal);
+    await httpProbeDefinition
+      .create(ctx(), { url: 'http://127.0.0.1:9/', count: 1 })
+      .gather(acc, new AbortController().signal);
     expect(acc.measurements[0]?.fields).toMatchObject({ result: 'error', fetches: 1 });
     expect(String(acc.measurements[0]?.fields.error)).toContain('ECONNREFUSED');
   });

@@ -1,4 +1,9 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import {
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -81,7 +86,11 @@ export class HttpProbe implements Probe {
   async gather(acc: Accumulator, signal: AbortSignal): Promise<void> {
     const o = this.options;
     const url =
-      o.url !== '' ? new URL(o.url) : this.ctx.collectorUrl ? new URL('/healthz', this.ctx.collectorUrl) : undefined;
+      o.url !== ''
+        ? new URL(o.url)
+        : this.ctx.collectorUrl
+          ? new URL('/healthz', this.ctx.collectorUrl)
+          : undefined;
     if (!url) {
       throw new SkolnetError(ErrorCodes.PROBE_UNAVAILABLE, 'http needs a url or a collector URL', {
         retryable: false,
@@ -100,7 +109,12 @@ export class HttpProbe implements Probe {
     }
     const tags = { target: url.host };
     if (timings.length === 0) {
-      acc.add(HTTP_MEASUREMENT, { result: 'error', error: error ?? 'no answer', fetches: o.count }, tags, this.ctx.now());
+      acc.add(
+        HTTP_MEASUREMENT,
+        { result: 'error', error: error ?? 'no answer', fetches: o.count },
+        tags,
+        this.ctx.now(),
+      );
       return;
     }
     const median = (pick: (t: FetchTiming) => number | undefined): number | undefined => {

@@ -323,10 +323,10 @@ describe('LatencyProbe against a real dead target', () => {
   it('times TCP handshakes instead when ICMP is blocked, and says so', async (ctx) => {
     requireComponent(missing, (n) => ctx.skip(n));
     const acc = new MemoryAccumulator();
-    await new LatencyProbe(ctxWith(runner, `http://${DEAD}:8080`), options({ gateway: 'off', count: 3 })).gather(
-      acc,
-      signal(),
-    );
+    await new LatencyProbe(
+      ctxWith(runner, `http://${DEAD}:8080`),
+      options({ gateway: 'off', count: 3 }),
+    ).gather(acc, signal());
     expect(acc.measurements[0]).toMatchObject({
       tags: { target: 'collector', host: DEAD, method: 'tcp', fallback: 'icmp_blocked' },
       fields: { result: 'success', sent: 3, received: 3, tcp_port: 8080 },

@@ -6,7 +6,14 @@ import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe
 import { defaultRouteCommand, parseDefaultGateway } from './default-gateway.js';
 import { tcpConnectTime, urlPort } from '../http/tcp-connect.js';
 import { GATEWAY_OFF, autoIntervalS, latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
-import { lossFields, parsePingOutput, pingArguments, rttFields, summarizePing, type PingReply } from './ping-output.js';
+import {
+  lossFields,
+  parsePingOutput,
+  pingArguments,
+  rttFields,
+  summarizePing,
+  type PingReply,
+} from './ping-output.js';
 
 /** Measurement name of this probe's results. */
 export const LATENCY_MEASUREMENT = 'latency';
@@ -119,7 +126,8 @@ export class LatencyProbe implements Probe {
   /** The gateway to ping, or the `error` fields of the gateway's result saying why there is none. */
   private async gatewayTarget(signal: AbortSignal): Promise<Lookup> {
     const port = this.options.gateway_tcp_port;
-    if (this.options.gateway !== '') return { found: { target: 'gateway', host: this.options.gateway, port } };
+    if (this.options.gateway !== '')
+      return { found: { target: 'gateway', host: this.options.gateway, port } };
     const lookup = defaultRouteCommand(this.platform);
     if (!lookup) {
       return {
@@ -157,7 +165,10 @@ export class LatencyProbe implements Probe {
     const timeoutMs = Math.ceil((count * intervalS + timeoutS) * 1000) + PING_SLACK_MS;
     try {
       const out = await this.ctx.runner.run(this.options.ping_command, args, { timeoutMs, signal });
-      return { fields: summarizePing(parsePingOutput(`${out.stdout}\n${out.stderr}`), out.exitCode), missing: false };
+      return {
+        fields: summarizePing(parsePingOutput(`${out.stdout}\n${out.stderr}`), out.exitCode),
+        missing: false,
+      };
     } catch (err) {
       signal.throwIfAborted();
       const missing = isSkolnetError(err, ErrorCodes.PROBE_UNAVAILABLE);
@@ -196,7 +207,13 @@ export class LatencyProbe implements Probe {
     }
     signal.throwIfAborted();
     if (replies.length === 0) {
-      return { result: 'timeout', sent: samples, received: 0, ...lossFields(samples, 0), error: lastError ?? 'no answer' };
+      return {
+        result: 'timeout',
+        sent: samples,
+        received: 0,
+        ...lossFields(samples, 0),
+        error: lastError ?? 'no answer',
+      };
     }
     return {
       result: 'success',

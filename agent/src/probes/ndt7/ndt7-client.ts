@@ -40,11 +40,24 @@ export interface Ndt7ServerMeasurement {
 
 function parseMeasurement(text: string): Ndt7ServerMeasurement | undefined {
   try {
-    const v = JSON.parse(text) as unknown;
-    return typeof v === 'object' && v !== null ? (v as Ndt7ServerMeasurement) : undefined;
+    const v: unknown = JSON.parse(text);
+    // Only the fields read below matter; each is type-checked where used.
+    return typeof v === 'object' && v !== null ? v : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Bytes in a message as `ws` delivers it (a Buffer, fragments, or an ArrayBuffer). */
+function rawLength(data: WebSocket.RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, b) => sum + b.length, 0);
+  return data.byteLength;
+}
+
+/** A text message's content. */
+function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(new Uint8Array(data)).toString('utf8');
 }
 
 function open(url: string, timeoutMs: number, signal: AbortSignal): WebSocket {
@@ -61,7 +74,12 @@ function open(url: string, timeoutMs: number, signal: AbortSignal): WebSocket {
  * Runs an ndt7 download: the server sends for about 10 s and closes;
  * every binary byte is counted here, from the open to the last message.
  */
-export function ndt7Download(url: string, timeoutMs: number, limitMs: number, signal: AbortSignal): Promise<Ndt7TestResult> {
+export function ndt7Download(
+  url: string,
+  timeoutMs: number,
+  limitMs: number,
+  signal: AbortSignal,
+): Promise<Ndt7TestResult> {
   return new Promise((resolve) => {
     const ws = open(url, timeoutMs, signal);
     let bytes = 0;
@@ -78,10 +96,10 @@ export function ndt7Download(url: string, timeoutMs: number, limitMs: number, si
     });
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       if (isBinary) {
-        bytes += Array.isArray(data) ? data.reduce((s, b) => s + b.length, 0) : Buffer.byteLength(data as Buffer);
+        bytes += rawLength(data);
         lastAt = performance.now();
       } else {
-        last = parseMeasurement(String(data)) ?? last;
+        last = parseMeasurement(rawText(data)) ?? last;
       }
     });
     ws.on('error', (err) => {
@@ -147,7 +165,7 @@ export function ndt7Upload(
       pump();
     });
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      if (!isBinary) last = parseMeasurement(String(data)) ?? last;
+      if (!isBinary) last = parseMeasurement(rawText(data)) ?? last;
     });
     ws.on('error', (err) => {
       error ??= err.message;
@@ -158,7 +176,8 @@ export function ndt7Upload(
       const serverBytes = last?.AppInfo?.NumBytes;
       const serverUs = last?.AppInfo?.ElapsedTime;
       const fromServer = typeof serverBytes === 'number' && typeof serverUs === 'number' && serverUs > 0;
-      const clientSeconds = openedAt !== undefined ? Math.min(durationMs, performance.now() - openedAt) / 1000 : 0;
+      const clientSeconds =
+        openedAt !== undefined ? Math.min(durationMs, performance.now() - openedAt) / 1000 : 0;
       resolve({
         bytes: fromServer ? serverBytes : sent - ws.bufferedAmount,
         seconds: fromServer ? serverUs / 1e6 : clientSeconds,

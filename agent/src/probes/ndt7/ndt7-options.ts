@@ -20,7 +20,8 @@ export const ndt7OptionSpecs: OptionSpecs<Ndt7Options> = {
     type: 'string',
     default: '',
     maxLength: 2048,
-    description: 'ndt7 server base URL (ws://, wss://, http:// or https://); empty measures against the collector.',
+    description:
+      'ndt7 server base URL (ws://, wss://, http:// or https://); empty measures against the collector.',
   },
   download_url: {
     type: 'string',

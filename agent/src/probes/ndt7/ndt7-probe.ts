@@ -62,7 +62,9 @@ export class Ndt7Probe implements Probe {
     this.record(fields, 'upload', up);
     const minRttUs = down.last_server_measurement?.TCPInfo?.MinRTT;
     if (typeof minRttUs === 'number') fields.rtt_min_ms = round(minRttUs / 1000, 3);
-    const errors = [down.error && `download: ${down.error}`, up.error && `upload: ${up.error}`].filter(Boolean);
+    const errors = [down.error && `download: ${down.error}`, up.error && `upload: ${up.error}`].filter(
+      Boolean,
+    );
     fields.result = errors.length === 0 ? 'success' : 'error';
     if (errors.length > 0) fields.error = errors.join('; ');
     acc.add(NDT7_MEASUREMENT, fields, { server: new URL(downloadUrl).host }, this.ctx.now());

@@ -12,7 +12,14 @@ import {
   formatIssues,
   round,
 } from '@skolnet/shared';
-import { bucketsToMbps, measuredWindow, seriesMbps, type CounterMark } from './transfer-window.js';
+import {
+  alignedReceiverWindow,
+  bucketsToMbps,
+  measuredWindow,
+  seriesMbps,
+  type CounterMark,
+  type ReceiverSeries,
+} from './transfer-window.js';
 
 /**
  * Size of the random buffer upload bodies are cut from, in bytes (1 MiB).
@@ -27,6 +34,8 @@ const UPLOAD_POOL_BYTES = 1024 * 1024;
  * 10 Mbit/s, when the socket buffer is full anyway).
  */
 const UPLOAD_CHUNK_BYTES = 256 * 1024;
+/** Bytes an upload body holds ahead of the socket: four chunks, so a write is always ready. */
+const UPLOAD_BODY_BUFFER_BYTES = 4 * UPLOAD_CHUNK_BYTES;
 /** How often progress is reported while a direction runs, in ms. */
 const PROGRESS_INTERVAL_MS = 1_000;
 /**
@@ -41,6 +50,10 @@ const SERIES_STEP_MS = 1_000;
 const SERIES_HEADER = 'x-skolnet-series-bytes';
 const TOTAL_HEADER = 'x-skolnet-total-bytes';
 const WARMUP_HEADER = 'x-skolnet-warmup-ms';
+const SERIES_START_HEADER = 'x-skolnet-series-start';
+const SERIES_STEP_HEADER = 'x-skolnet-series-step-ms';
+const FIRST_BYTE_HEADER = 'x-skolnet-first-byte-ms';
+const LAST_BYTE_HEADER = 'x-skolnet-last-byte-ms';
 
 const uploadReportValidator = createValidator(UploadReport);
 
@@ -169,7 +182,13 @@ export async function measureUpload(
   const warmTimer = s.onWarm ? setTimeout(s.onWarm, warmupMs) : undefined;
 
   let sent = 0;
-  const reports: { report: UploadReport; total: number; windowed: boolean; series: number[] }[] = [];
+  const reports: {
+    report: UploadReport;
+    total: number;
+    windowed: boolean;
+    series: number[];
+    grid?: { stepMs: number; series: ReceiverSeries };
+  }[] = [];
   const run = await runPhase(
     'upload',
     s,
@@ -191,16 +210,33 @@ export async function measureUpload(
             yield chunk;
           }
         }
+        const source = chunks();
+        // Pulled lazily, so the deadline check above runs as the socket
+        // drains; each read fills the buffer rather than yielding one chunk
+        // per turn (Readable.from), which halves the per-byte cost.
+        const body = new Readable({
+          highWaterMark: UPLOAD_BODY_BUFFER_BYTES,
+          read(): void {
+            for (;;) {
+              const next = source.next();
+              if (next.done) {
+                this.push(null);
+                return;
+              }
+              if (!this.push(next.value)) return;
+            }
+          },
+        });
         const res = await request(url, {
           method: 'POST',
           headers: { 'content-type': 'application/octet-stream' },
-          // Pulled lazily, so the deadline check above runs as the socket drains.
-          body: Readable.from(chunks(), { objectMode: false, highWaterMark: UPLOAD_CHUNK_BYTES }),
+          body,
           signal: stop.signal,
           dispatcher: stop.dispatcher,
         });
         const text = await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
+        if (res.statusCode !== 200)
+          throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
         let parsed: unknown;
         try {
           parsed = JSON.parse(text);
@@ -208,7 +244,10 @@ export async function measureUpload(
           throw new Error(`${s.peer ?? 'collector'} sent an upload report that is not JSON`);
         }
         const check = uploadReportValidator.check(parsed);
-        if (!check.ok) throw new Error(`${s.peer ?? 'collector'} sent a malformed upload report: ${formatIssues(check.issues)}`);
+        if (!check.ok)
+          throw new Error(
+            `${s.peer ?? 'collector'} sent a malformed upload report: ${formatIssues(check.issues)}`,
+          );
         const header = (name: string): string | undefined => {
           const v = res.headers[name];
           return Array.isArray(v) ? v[0] : v;
@@ -219,7 +258,21 @@ export async function measureUpload(
           .split(',')
           .filter((x) => x !== '')
           .map(Number);
-        reports.push({ report: check.value, total: Number.isFinite(total) ? total : 0, windowed, series });
+        const start = Number(header(SERIES_START_HEADER));
+        const stepMs = Number(header(SERIES_STEP_HEADER));
+        const first = Number(header(FIRST_BYTE_HEADER));
+        const last = Number(header(LAST_BYTE_HEADER));
+        const grid =
+          [start, stepMs, first, last].every(Number.isFinite) && stepMs > 0 && series.length > 0
+            ? { stepMs, series: { start, buckets: series, first_ms: first, last_ms: last } }
+            : undefined;
+        reports.push({
+          report: check.value,
+          total: Number.isFinite(total) ? total : 0,
+          windowed,
+          series,
+          ...(grid ? { grid } : {}),
+        });
       }),
     () => sent,
     // The bodies stop at the deadline themselves; the phase only needs a
@@ -233,9 +286,33 @@ export async function measureUpload(
   if (run.error !== undefined) return { ...empty, error: run.error };
   // Streams ran side by side, so the longest one spans the window.
   const longestMs = Math.max(0, ...reports.map((r) => r.report.duration_ms));
-  if (windowBytes === 0 || longestMs === 0) return { ...empty, error: `${s.peer ?? 'collector'} received no data` };
+  if (windowBytes === 0 || longestMs === 0)
+    return { ...empty, error: `${s.peer ?? 'collector'} received no data` };
+  // A collector that reports its grid lets all streams share one warm-up
+  // and one window; otherwise each stream's own report is added up.
+  const grids = reports.map((r) => r.grid);
+  const stepMs = grids[0]?.stepMs;
+  if (stepMs !== undefined && grids.every((g) => g?.stepMs === stepMs)) {
+    const aligned = alignedReceiverWindow(
+      grids.flatMap((g) => (g ? [g.series] : [])),
+      stepMs,
+      s.warmupS * 1000,
+      s.durationS * 1000,
+    );
+    if (aligned) {
+      return {
+        bytes: aligned.total,
+        window_bytes: aligned.window.bytes,
+        window_s: aligned.window.seconds,
+        warmup_s: aligned.window.warmup_s,
+        series_mbps: aligned.series_mbps,
+      };
+    }
+  }
   const steps = Math.max(0, ...reports.map((r) => r.series.length));
-  const buckets = Array.from({ length: steps }, (_, i) => reports.reduce((sum, r) => sum + (r.series[i] ?? 0), 0));
+  const buckets = Array.from({ length: steps }, (_, i) =>
+    reports.reduce((sum, r) => sum + (r.series[i] ?? 0), 0),
+  );
   // The last bucket is a partial second; it would read low.
   if (buckets.length > 1) buckets.pop();
   return {

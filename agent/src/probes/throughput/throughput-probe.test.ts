@@ -148,7 +148,6 @@ const ctxFor = (collectorUrl: URL | undefined, progress?: (m: string) => void): 
 });
 const signal = (): AbortSignal => new AbortController().signal;
 
-
 async function measure(
   url: URL | undefined,
   over: Partial<ThroughputOptions>,

@@ -83,3 +83,68 @@ export function formatSeries(values: readonly number[], decimals = 1): string {
   const f = 10 ** decimals;
   return values.map((v) => String(Math.round(v * f) / f)).join(',');
 }
+
+/** One upload stream as the collector counted it, on its wall-clock grid. */
+export interface ReceiverSeries {
+  /** Grid index of the first bucket (bucket i covers [i·step, (i+1)·step) ms). */
+  start: number;
+  /** Bytes per bucket from `start` on. */
+  buckets: readonly number[];
+  /** Arrival of the first and last byte, in ms on the collector's clock. */
+  first_ms: number;
+  last_ms: number;
+}
+
+/**
+ * The measured window of parallel upload streams counted at the receiver:
+ * one warm-up from the earliest first byte, one window to the latest last
+ * byte (or `durationMs` after the warm-up, whichever is first), all
+ * streams added up on the collector's grid. Cutting a warm-up
+ * per stream instead would drop a late stream's first bytes while the
+ * others are already being counted, and read low. Also gives the
+ * per-second series from the first bucket.
+ */
+export function alignedReceiverWindow(
+  streams: readonly ReceiverSeries[],
+  stepMs: number,
+  warmupMs: number,
+  durationMs = Infinity,
+): { window: TransferWindow; series_mbps: number[]; total: number } | undefined {
+  if (streams.length === 0 || !(stepMs > 0)) return undefined;
+  const first = Math.min(...streams.map((s) => s.first_ms));
+  const last = Math.max(...streams.map((s) => s.last_ms));
+  const start = Math.min(...streams.map((s) => s.start));
+  const sum = new Map<number, number>();
+  let total = 0;
+  for (const s of streams) {
+    s.buckets.forEach((b, i) => {
+      sum.set(s.start + i, (sum.get(s.start + i) ?? 0) + b);
+      total += b;
+    });
+  }
+  const end = Math.max(...sum.keys());
+  const from = Math.ceil((first + warmupMs) / stepMs);
+  let window: TransferWindow;
+  if (from * stepMs >= last) {
+    window = { bytes: total, seconds: (last - first) / 1000, warmup_s: 0 };
+  } else {
+    // A fixed-length window, as iperf3's: the drain after the sender
+    // stopped can end in a retransmission timeout with the line idle, which
+    // says nothing about the line.
+    const to = Number.isFinite(durationMs) ? from + Math.round(durationMs / stepMs) : Infinity;
+    let bytes = 0;
+    for (const [i, b] of sum) if (i >= from && i < to) bytes += b;
+    const endMs = Math.min(last, to * stepMs);
+    window = { bytes, seconds: (endMs - from * stepMs) / 1000, warmup_s: (from * stepMs - first) / 1000 };
+  }
+  const perSecond = Math.max(1, Math.round(1000 / stepMs));
+  const series: number[] = [];
+  // Whole seconds only: the last partial second would read low.
+  for (let i = start; i + perSecond - 1 < end; i += perSecond) {
+    let bytes = 0;
+    for (let k = 0; k < perSecond; k += 1) bytes += sum.get(i + k) ?? 0;
+    series.push((bytes * 8) / (perSecond * stepMs * 1000));
+  }
+  if (!(window.seconds > 0)) return undefined;
+  return { window, series_mbps: series, total };
+}
