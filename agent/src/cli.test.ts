@@ -9,6 +9,7 @@ import {
   AssessReport,
   ErrorCodes,
   PROTOCOL_NAME,
+  SkolnetError,
   createValidator,
   type Batch,
   type Result,
@@ -22,6 +23,21 @@ import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 const eventually = <T>(fn: () => T): Promise<T> => vi.waitFor(fn, { timeout: 10_000, interval: 5 });
 
 const SECRET = 'z'.repeat(40);
+
+let namelessRuns = 0;
+
+/** A probe that cannot run on this host, for the pause test. */
+const nameless: ProbeDefinition = {
+  description: 'a probe that cannot run on this host',
+  needsCollector: false,
+  defaultIntervalS: 60,
+  create: () => ({
+    gather: () => {
+      namelessRuns += 1;
+      return Promise.reject(new SkolnetError(ErrorCodes.PROBE_UNAVAILABLE, 'nothing to resolve here'));
+    },
+  }),
+};
 
 const registry: Record<string, ProbeDefinition> = {
   host: {
@@ -323,6 +339,40 @@ describe('skolnet-agent run', () => {
       outbox.close();
     } finally {
       await new Promise<void>((r) => wss.close(() => r()));
+    }
+  });
+  it('pauses a probe that cannot run on this host instead of failing it every interval', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skolnet-cli-pause-'));
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const { port } = wss.address() as AddressInfo;
+    try {
+      new AgentState(dir).writeCredentials({
+        collector_url: `http://127.0.0.1:${port}`,
+        agent_id: 'ag-8',
+        school_id: 'sc-3',
+        secret: SECRET,
+        enrolled_at: new Date().toISOString(),
+      });
+      namelessRuns = 0;
+      const stop = new AbortController();
+      let stderr = '';
+      const running = main(
+        ['run', '--state', dir, '--only', 'nameless', '--initial-delay', '0s', '--interval', 'nameless=1s'],
+        { stdout: () => {}, stderr: (t) => void (stderr += t) },
+        { registry: { ...registry, nameless }, env: {}, stopSignal: stop.signal },
+      );
+      await eventually(() =>
+        expect(stderr).toMatch(/probe nameless cannot run here and is paused: nothing to resolve here/),
+      );
+      // Three intervals later it has still run only once.
+      await new Promise((r) => setTimeout(r, 3000));
+      stop.abort();
+      expect(await running).toBe(0);
+      expect(namelessRuns).toBe(1);
+    } finally {
+      await new Promise<void>((r) => wss.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

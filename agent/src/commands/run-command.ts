@@ -136,7 +136,14 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
       log.error(`probe ${run.probe}: ${results.length} results lost: ${describeError(err)}`);
       return;
     }
-    if (run.failure) {
+    if (run.failure && isSkolnetError(run.failure, ErrorCodes.PROBE_UNAVAILABLE) && !run.failure.retryable) {
+      // The probe cannot run on this host as configured (no name to resolve,
+      // no Wi-Fi tool): trying again every interval would only repeat the
+      // same error in the log. It stays off until the agent restarts or the
+      // collector pushes a configuration that enables it.
+      scheduler.configure(run.probe, { enabled: false });
+      log.warn(`probe ${run.probe} cannot run here and is paused: ${describeError(run.failure)}`);
+    } else if (run.failure) {
       log.error(
         `probe ${run.probe} failed after ${secs} s (${results.length} results kept): ${describeError(run.failure)}`,
       );
