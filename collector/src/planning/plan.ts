@@ -408,27 +408,35 @@ export function solveInstance(
   };
 }
 
+/** Columns of a plan's selection table, in the order CSV and xlsx show them. */
+export const PLAN_COLUMNS = [
+  'school_id',
+  'school_name',
+  'municipality',
+  'pupils',
+  'option_id',
+  'label',
+  'cost_eur',
+  'capex_eur',
+  'opex_eur_per_year',
+  'lifetime_years',
+  'score_before',
+  'score_after',
+  'benefit',
+] as const satisfies readonly (keyof PlanSelection)[];
+
+/** The selected options as rows of {@link PLAN_COLUMNS} values. */
+export function planRows(plan: Plan): (string | number)[][] {
+  return plan.selected.map((s) => PLAN_COLUMNS.map((c) => s[c]));
+}
+
 /** The selected options as CSV (RFC 4180), one row per school. */
 export function planToCsv(plan: Plan): string {
-  const header = [
-    'school_id',
-    'school_name',
-    'municipality',
-    'pupils',
-    'option_id',
-    'label',
-    'cost_eur',
-    'capex_eur',
-    'opex_eur_per_year',
-    'lifetime_years',
-    'score_before',
-    'score_after',
-    'benefit',
-  ];
+  const header = PLAN_COLUMNS;
   const cell = (v: unknown): string => {
     const s = String(v);
     return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   };
-  const rows = plan.selected.map((s) => header.map((h) => cell(s[h as keyof PlanSelection])).join(','));
+  const rows = planRows(plan).map((row) => row.map(cell).join(','));
   return [header.join(','), ...rows].join('\r\n') + '\r\n';
 }
