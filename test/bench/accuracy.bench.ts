@@ -17,13 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LabAddresses,
-  SchoolLab,
-  labMissingReason,
-  tbfParameters,
-  type LabProcess,
-} from '../lab/school-lab.js';
+import { LabAddresses, SchoolLab, labMissingReason, tbfParameters } from '../lab/school-lab.js';
 import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
 import { commandWorks } from '../support/real-component.js';
 import { fmt, printTable } from './support.js';
@@ -88,8 +82,8 @@ describe.skipIf(!hasIperf || labReason !== undefined)(
   () => {
     let lab: SchoolLab;
     let dir: string;
-    let collector: LabProcess;
-    let iperfServer: LabProcess;
+    let collector: RunningProcess;
+    let iperfServer: RunningProcess;
     let url = '';
 
     beforeAll(async () => {

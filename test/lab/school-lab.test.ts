@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBin, collectorBin } from '../support/processes.js';
 import { missingComponent } from '../support/real-component.js';
-import { LabAddresses, SchoolLab, labMissingReason, type LabProcess } from './school-lab.js';
+import type { RunningProcess } from '../support/processes.js';
+import { LabAddresses, SchoolLab, labMissingReason } from './school-lab.js';
 
 const reason = labMissingReason();
 const skip = missingComponent('the namespace lab', reason === undefined, reason ?? '');
@@ -25,8 +26,8 @@ interface Result {
 describe.skipIf(skip)('probes in the namespace lab', () => {
   let lab: SchoolLab;
   let dir: string;
-  let collector: LabProcess;
-  let lanPeer: LabProcess;
+  let collector: RunningProcess;
+  let lanPeer: RunningProcess;
   let url = '';
   let lanUrl = '';
 

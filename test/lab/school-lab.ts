@@ -14,6 +14,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { basename } from 'node:path';
+import { RunningProcess } from '../support/processes.js';
 
 /** Addresses in the lab (RFC 1918 space, only ever inside the lab's namespaces). */
 export const LabAddresses = {
@@ -215,19 +217,19 @@ export class SchoolLab {
   }
 
   /** Starts `node args…` inside namespace `ns`; killed by {@link destroy} at the latest. */
-  startNode(ns: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): LabProcess {
+  startNode(ns: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
     return this.start(ns, process.execPath, args, env);
   }
 
   /** Starts any program inside namespace `ns`; killed by {@link destroy} at the latest. */
-  start(ns: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): LabProcess {
+  start(ns: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
     const child = spawn('ip', ['netns', 'exec', ns, command, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
-    return new LabProcess(child);
+    return new RunningProcess(`${ns}:${basename(command)}`, child);
   }
 
   /** Runs `node args…` inside namespace `ns` to its end. */
@@ -262,71 +264,6 @@ export class SchoolLab {
         // Never created.
       }
     }
-  }
-}
-
-/** A process in the lab, with its output collected. */
-export class LabProcess {
-  stdout = '';
-  stderr = '';
-  private lines: string[] = [];
-  private waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-
-  constructor(readonly child: ChildProcess) {
-    for (const [stream, key] of [
-      [child.stdout, 'stdout'],
-      [child.stderr, 'stderr'],
-    ] as const) {
-      let buf = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        this[key] += chunk;
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          this.lines.push(line);
-          if (process.env.SKOLNET_TEST_VERBOSE) console.log(`[lab] ${line}`);
-          this.waiters = this.waiters.filter((w) => {
-            const m = line.match(w.re);
-            if (m) w.resolve(m);
-            return !m;
-          });
-        }
-      });
-    }
-  }
-
-  /** Resolves with the first output line matching `re`. */
-  waitFor(re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    for (const line of this.lines) {
-      const m = line.match(re);
-      if (m) return Promise.resolve(m);
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no line matching ${re}; output:\n${this.lines.slice(-20).join('\n')}`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        re,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-      });
-    });
-  }
-
-  /** Stops the process and waits for it. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
   }
 }
 

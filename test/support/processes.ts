@@ -17,19 +17,30 @@ export class RunningProcess {
   private waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
+  /** Everything the program wrote to stdout and stderr so far. */
+  stdout = '';
+  stderr = '';
+
+  /**
+   * Starts `node args…`, or follows a child already started elsewhere (a
+   * program inside a network namespace, say) when given one.
+   */
   constructor(
     readonly name: string,
-    args: readonly string[],
+    args: readonly string[] | ChildProcess,
     env: NodeJS.ProcessEnv = {},
   ) {
-    this.child = spawn(process.execPath, args, {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const stream of [this.child.stdout, this.child.stderr]) {
+    this.child = Array.isArray(args)
+      ? spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+      : (args as ChildProcess);
+    for (const [stream, key] of [
+      [this.child.stdout, 'stdout'],
+      [this.child.stderr, 'stderr'],
+    ] as const) {
       let buf = '';
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
+        this[key] += chunk;
         buf += chunk;
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
