@@ -6,7 +6,7 @@ import { defaultRouteCommand, parseDefaultGateway } from '../latency/default-gat
 import { percentile } from '../latency/statistics.js';
 import { resolveOptions } from '../options.js';
 import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
-import { measureDownload, windowMbps, type TransferSettings } from '../throughput/speed-client.js';
+import { measureDownload, transferSettings, windowMbps } from '../throughput/speed-client.js';
 import { bottleneckOptionSpecs, type BottleneckOptions } from './bottleneck-options.js';
 import { limitingSegment, type SegmentFigures } from './limiting-segment.js';
 
@@ -115,14 +115,7 @@ export class BottleneckProbe implements Probe {
     figures.wan_rtt_ms = await idle(wanHost, wanPort);
     signal.throwIfAborted();
 
-    const settings: TransferSettings = {
-      streams: o.streams,
-      durationS: o.duration_s,
-      warmupS: o.warmup_s,
-      maxBytes: o.max_bytes,
-      timeoutS: o.timeout_s,
-      ...(this.ctx.progress ? { progress: this.ctx.progress } : {}),
-    };
+    const settings = transferSettings(o, this.ctx.progress);
     if (o.lan_peer !== '') {
       tags.lan_peer = new URL(o.lan_peer).host;
       const lan = await measureDownload(new URL(o.lan_peer), { ...settings, peer: 'LAN peer' }, signal);

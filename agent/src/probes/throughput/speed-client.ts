@@ -77,6 +77,27 @@ export interface TransferSettings {
   onWarm?: () => void;
 }
 
+/** Probe options (snake_case, as configured) that shape a transfer. */
+export interface TransferOptions {
+  streams: number;
+  duration_s: number;
+  warmup_s: number;
+  max_bytes: number;
+  timeout_s: number;
+}
+
+/** The {@link TransferSettings} a probe's options give, with progress when someone watches. */
+export function transferSettings(o: TransferOptions, progress?: (message: string) => void): TransferSettings {
+  return {
+    streams: o.streams,
+    durationS: o.duration_s,
+    warmupS: o.warmup_s,
+    maxBytes: o.max_bytes,
+    timeoutS: o.timeout_s,
+    ...(progress ? { progress } : {}),
+  };
+}
+
 /** What one direction measured. */
 export interface TransferResult {
   /** Every byte counted, warm-up included (received here, or reported by the collector). */

@@ -9,6 +9,7 @@ import {
   measureUpload,
   windowMbps,
   type TransferResult,
+  transferSettings,
   type TransferSettings,
 } from './speed-client.js';
 import { throughputOptionSpecs, type ThroughputOptions } from './throughput-options.js';
@@ -118,12 +119,7 @@ export class ThroughputProbe implements Probe {
     const sampling = new AbortController();
     let sampler: Promise<number[]> | undefined;
     const settings: TransferSettings = {
-      streams: o.streams,
-      durationS: o.duration_s,
-      warmupS: o.warmup_s,
-      maxBytes: o.max_bytes,
-      timeoutS: o.timeout_s,
-      ...(this.ctx.progress ? { progress: this.ctx.progress } : {}),
+      ...transferSettings(o, this.ctx.progress),
       ...(o.loaded_rtt
         ? {
             onWarm: () => {
