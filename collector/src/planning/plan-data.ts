@@ -1,5 +1,10 @@
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
-import { extractFigures, SCORING_MEASUREMENTS, type InternalNetworkFacts } from '../scoring/school-score.js';
+import {
+  extractFigures,
+  percentile,
+  SCORING_MEASUREMENTS,
+  type InternalNetworkFacts,
+} from '../scoring/school-score.js';
 import type { ScoringConfig } from '../scoring/score-config.js';
 import { loadSchoolCoverage } from '../routes/coverage-plugin.js';
 import type { SchoolRow, Store } from '../storage/store.js';
@@ -82,12 +87,6 @@ export function scoringFacts(input: SchoolPlanningInput | undefined): {
 /** SNMP results that carry network-wide facts (agent/src/probes/snmp/README.md). */
 const SNMP_NETWORK_MEASUREMENT = 'snmp_network';
 
-/** Nearest-rank percentile of a non-empty list, p in 0-100. */
-function percentileOf(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] ?? Number.NaN;
-}
-
 /**
  * A school's planning input with what its own agents measured laid over
  * it; a measurement wins over a figure entered by hand or seeded.
@@ -136,7 +135,7 @@ export async function withMeasuredInventory(
     const utilisation = sweeps
       .map((r) => Math.max(Number(r.fields.uplink_in_util_pct), Number(r.fields.uplink_out_util_pct)))
       .filter((v) => Number.isFinite(v));
-    if (utilisation.length > 0) internal.uplink_utilisation_p95_pct = percentileOf(utilisation, 95);
+    if (utilisation.length > 0) internal.uplink_utilisation_p95_pct = percentile(utilisation, 95);
     measured = true;
   }
 
