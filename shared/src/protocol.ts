@@ -99,23 +99,58 @@ export const Ack = Type.Object(
 /** Collector → agent: the batch is settled. */
 export type Ack = Static<typeof Ack>;
 
-/** Probe schedule and options pushed by the collector. */
-export const AgentConfig = Type.Object(
+/** A value of one probe option, as `--set probe.option=value` would give it. */
+export const ProbeOptionValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]);
+
+/** One probe's part of a pushed configuration. */
+export const ProbeConfig = Type.Object(
   {
-    probes: Type.Record(
-      Type.String(),
-      Type.Object(
-        {
-          enabled: Type.Optional(Type.Boolean()),
-          interval_s: Type.Optional(Type.Number({ minimum: 10 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    enabled: Type.Optional(Type.Boolean()),
+    interval_s: Type.Optional(Type.Number({ minimum: 10 })),
+    /**
+     * Probe options by name, with the meaning and validation of
+     * `--set probe.option=value` (targets are options too, e.g. a
+     * comma-separated `targets` list).
+     */
+    options: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), ProbeOptionValue)),
   },
   { additionalProperties: false },
 );
-/** Probe schedule and options pushed by the collector. */
+/** One probe's part of a pushed configuration. */
+export type ProbeConfig = Static<typeof ProbeConfig>;
+
+/**
+ * The school's timetable: heavy tests concentrate in lesson hours. Days
+ * are ISO weekdays (1 = Monday ... 7 = Sunday); times are local wall-clock
+ * `HH:MM` in `timezone` (an IANA name).
+ */
+export const Timetable = Type.Object(
+  {
+    timezone: Type.String({ minLength: 1, maxLength: 64 }),
+    days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7 }),
+    start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+    end: Type.String({ pattern: '^([01][0-9]|2[0-4]):[0-5][0-9]$' }),
+    /** Share of heavy tests placed outside lesson hours, for comparison (0-1). */
+    outside_share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false },
+);
+/** The school's timetable. */
+export type Timetable = Static<typeof Timetable>;
+
+/** Probe schedule, targets, options and limits pushed by the collector. */
+export const AgentConfig = Type.Object(
+  {
+    probes: Type.Record(Type.String({ maxLength: 64 }), ProbeConfig),
+    timetable: Type.Optional(Timetable),
+    /** Monthly data budget of throughput tests, in MB (10^6 bytes); 0 = no throughput tests. */
+    data_budget_mb: Type.Optional(Type.Number({ minimum: 0 })),
+    /** A throughput test waits while other traffic on the interface is above this, in Mbit/s. */
+    busy_threshold_mbps: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+/** Probe schedule, targets, options and limits pushed by the collector. */
 export type AgentConfig = Static<typeof AgentConfig>;
 
 /** Collector → agent: a new configuration. */
