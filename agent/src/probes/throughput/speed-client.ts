@@ -69,6 +69,12 @@ export interface TransferSettings {
   maxBytes: number;
   /** Connect, header and idle-body limit, in seconds. */
   timeoutS: number;
+  /**
+   * Most bytes one request moves; a stream with more of its share left
+   * sends another. Default the collector's per-request limit
+   * (`MAX_SPEED_TRANSFER_BYTES`).
+   */
+  requestBytes?: number;
   /** Progress for people watching; optional. */
   progress?: (message: string) => void;
   /** What to call the server in error messages; default `collector`. */
@@ -129,8 +135,10 @@ export async function measureDownload(
   s: TransferSettings,
   signal: AbortSignal,
 ): Promise<TransferResult> {
-  const perStream = Math.min(MAX_SPEED_TRANSFER_BYTES, Math.ceil(s.maxBytes / s.streams));
-  const url = new URL(`${SpeedPaths.download}?bytes=${perStream}`, base);
+  // Each stream's share of the byte cap; one request asks for at most
+  // the collector's per-request limit, so a fast stream asks again on the
+  // same connection until the deadline or its share is spent.
+  const perStream = Math.ceil(s.maxBytes / s.streams);
   let bytes = 0;
   let firstByteAt: number | undefined;
   const marks: CounterMark[] = [];
@@ -144,25 +152,31 @@ export async function measureDownload(
     signal,
     (stop) =>
       Array.from({ length: s.streams }, async () => {
-        const res = await request(url, { method: 'GET', signal: stop.signal, dispatcher: stop.dispatcher });
-        if (res.statusCode !== 200) {
-          await res.body.dump();
-          throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
-        }
-        // 'data' events rather than for-await: on a multi-gigabit path the
-        // async iterator's promise per chunk costs a third of the rate.
-        await new Promise<void>((resolve, reject) => {
-          res.body.on('data', (chunk: Buffer) => {
-            if (firstByteAt === undefined) {
-              firstByteAt = performance.now();
-              marks.push({ t_ms: firstByteAt, bytes: 0 });
-              if (s.onWarm) warmTimer = setTimeout(s.onWarm, s.warmupS * 1000);
-            }
-            bytes += chunk.length;
+        let left = perStream;
+        while (left > 0 && !stop.signal.aborted) {
+          const ask = Math.min(s.requestBytes ?? MAX_SPEED_TRANSFER_BYTES, left);
+          left -= ask;
+          const url = new URL(`${SpeedPaths.download}?bytes=${ask}`, base);
+          const res = await request(url, { method: 'GET', signal: stop.signal, dispatcher: stop.dispatcher });
+          if (res.statusCode !== 200) {
+            await res.body.dump();
+            throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
+          }
+          // 'data' events rather than for-await: on a multi-gigabit path the
+          // async iterator's promise per chunk costs a third of the rate.
+          await new Promise<void>((resolve, reject) => {
+            res.body.on('data', (chunk: Buffer) => {
+              if (firstByteAt === undefined) {
+                firstByteAt = performance.now();
+                marks.push({ t_ms: firstByteAt, bytes: 0 });
+                if (s.onWarm) warmTimer = setTimeout(s.onWarm, s.warmupS * 1000);
+              }
+              bytes += chunk.length;
+            });
+            res.body.once('end', resolve);
+            res.body.once('error', reject);
           });
-          res.body.once('end', resolve);
-          res.body.once('error', reject);
-        });
+        }
       }),
     () => bytes,
     true,
@@ -195,11 +209,11 @@ export async function measureUpload(
   s: TransferSettings,
   signal: AbortSignal,
 ): Promise<TransferResult> {
-  const perStream = Math.min(MAX_SPEED_TRANSFER_BYTES, Math.floor(s.maxBytes / s.streams));
+  const perStream = Math.floor(s.maxBytes / s.streams);
+  const startedAt = performance.now();
   const warmupMs = Math.round(s.warmupS * 1000);
-  const url = new URL(`${SpeedPaths.upload}?warmup_ms=${warmupMs}`, base);
   const pool = randomBytes(UPLOAD_POOL_BYTES);
-  const deadline = performance.now() + (s.warmupS + s.durationS) * 1000;
+  const deadline = startedAt + (s.warmupS + s.durationS) * 1000;
   const warmTimer = s.onWarm ? setTimeout(s.onWarm, warmupMs) : undefined;
 
   let sent = 0;
@@ -216,84 +230,99 @@ export async function measureUpload(
     signal,
     (stop) =>
       Array.from({ length: s.streams }, async (_, index) => {
-        // The body ends by itself at the deadline or the cap, so the request
-        // completes normally and the collector replies with what it counted.
-        function* chunks(): Generator<Buffer> {
-          let streamSent = 0;
-          // Streams start at different offsets so parallel bodies differ too.
-          let offset = (index * UPLOAD_CHUNK_BYTES * 3) % (pool.length - UPLOAD_CHUNK_BYTES);
-          while (streamSent < perStream && performance.now() < deadline && !stop.signal.aborted) {
-            const size = Math.min(UPLOAD_CHUNK_BYTES, perStream - streamSent);
-            const chunk = pool.subarray(offset, offset + size);
-            offset = (offset + UPLOAD_CHUNK_BYTES) % (pool.length - UPLOAD_CHUNK_BYTES);
-            streamSent += size;
-            sent += size;
-            yield chunk;
-          }
-        }
-        const source = chunks();
-        // Pulled lazily, so the deadline check above runs as the socket
-        // drains; each read fills the buffer rather than yielding one chunk
-        // per turn (Readable.from), which halves the per-byte cost.
-        const body = new Readable({
-          highWaterMark: UPLOAD_BODY_BUFFER_BYTES,
-          read(): void {
-            for (;;) {
-              const next = source.next();
-              if (next.done) {
-                this.push(null);
-                return;
-              }
-              if (!this.push(next.value)) return;
+        // Streams start at different offsets so parallel bodies differ too.
+        let offset = (index * UPLOAD_CHUNK_BYTES * 3) % (pool.length - UPLOAD_CHUNK_BYTES);
+        let left = perStream;
+        // One request carries at most the collector's per-request limit, so
+        // a fast stream posts again on the same connection until the
+        // deadline or its share of the cap. Every report's series sits on
+        // the collector's grid, so consecutive reports add up like
+        // parallel ones.
+        while (left > 0 && performance.now() < deadline && !stop.signal.aborted) {
+          const cap = Math.min(s.requestBytes ?? MAX_SPEED_TRANSFER_BYTES, left);
+          left -= cap;
+          // The warm-up still to go, for collectors without the grid series.
+          const warmLeftMs = Math.max(0, Math.round(startedAt + warmupMs - performance.now()));
+          const url = new URL(`${SpeedPaths.upload}?warmup_ms=${warmLeftMs}`, base);
+          // The body ends by itself at the deadline or the cap, so the request
+          // completes normally and the collector replies with what it counted.
+          function* chunks(): Generator<Buffer> {
+            let streamSent = 0;
+            while (streamSent < cap && performance.now() < deadline && !stop.signal.aborted) {
+              const size = Math.min(UPLOAD_CHUNK_BYTES, cap - streamSent);
+              const chunk = pool.subarray(offset, offset + size);
+              offset = (offset + UPLOAD_CHUNK_BYTES) % (pool.length - UPLOAD_CHUNK_BYTES);
+              streamSent += size;
+              sent += size;
+              yield chunk;
             }
-          },
-        });
-        const res = await request(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/octet-stream' },
-          body,
-          signal: stop.signal,
-          dispatcher: stop.dispatcher,
-        });
-        const text = await res.body.text();
-        if (res.statusCode !== 200)
-          throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          throw new Error(`${s.peer ?? 'collector'} sent an upload report that is not JSON`);
+          }
+          const source = chunks();
+          // Pulled lazily, so the deadline check above runs as the socket
+          // drains; each read fills the buffer rather than yielding one chunk
+          // per turn (Readable.from), which halves the per-byte cost.
+          const body = new Readable({
+            highWaterMark: UPLOAD_BODY_BUFFER_BYTES,
+            read(): void {
+              for (;;) {
+                const next = source.next();
+                if (next.done) {
+                  this.push(null);
+                  return;
+                }
+                if (!this.push(next.value)) return;
+              }
+            },
+          });
+          const res = await request(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/octet-stream' },
+            body,
+            signal: stop.signal,
+            dispatcher: stop.dispatcher,
+          });
+          const text = await res.body.text();
+          if (res.statusCode !== 200)
+            throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            throw new Error(`${s.peer ?? 'collector'} sent an upload report that is not JSON`);
+          }
+          const check = uploadReportValidator.check(parsed);
+          if (!check.ok)
+            throw new Error(
+              `${s.peer ?? 'collector'} sent a malformed upload report: ${formatIssues(check.issues)}`,
+            );
+          const header = (name: string): string | undefined => {
+            const v = res.headers[name];
+            return Array.isArray(v) ? v[0] : v;
+          };
+          const windowed = header(WARMUP_HEADER) !== undefined;
+          const total = Number(header(TOTAL_HEADER) ?? check.value.bytes);
+          const series = (header(SERIES_HEADER) ?? '')
+            .split(',')
+            .filter((x) => x !== '')
+            .map(Number);
+          const start = Number(header(SERIES_START_HEADER));
+          const stepMs = Number(header(SERIES_STEP_HEADER));
+          const first = Number(header(FIRST_BYTE_HEADER));
+          const last = Number(header(LAST_BYTE_HEADER));
+          const grid =
+            [start, stepMs, first, last].every(Number.isFinite) && stepMs > 0 && series.length > 0
+              ? { stepMs, series: { start, buckets: series, first_ms: first, last_ms: last } }
+              : undefined;
+          reports.push({
+            report: check.value,
+            total: Number.isFinite(total) ? total : 0,
+            windowed,
+            series,
+            ...(grid ? { grid } : {}),
+          });
+          // Reports without the grid cannot be chained in time: one request per stream.
+          if (!grid) break;
         }
-        const check = uploadReportValidator.check(parsed);
-        if (!check.ok)
-          throw new Error(
-            `${s.peer ?? 'collector'} sent a malformed upload report: ${formatIssues(check.issues)}`,
-          );
-        const header = (name: string): string | undefined => {
-          const v = res.headers[name];
-          return Array.isArray(v) ? v[0] : v;
-        };
-        const windowed = header(WARMUP_HEADER) !== undefined;
-        const total = Number(header(TOTAL_HEADER) ?? check.value.bytes);
-        const series = (header(SERIES_HEADER) ?? '')
-          .split(',')
-          .filter((x) => x !== '')
-          .map(Number);
-        const start = Number(header(SERIES_START_HEADER));
-        const stepMs = Number(header(SERIES_STEP_HEADER));
-        const first = Number(header(FIRST_BYTE_HEADER));
-        const last = Number(header(LAST_BYTE_HEADER));
-        const grid =
-          [start, stepMs, first, last].every(Number.isFinite) && stepMs > 0 && series.length > 0
-            ? { stepMs, series: { start, buckets: series, first_ms: first, last_ms: last } }
-            : undefined;
-        reports.push({
-          report: check.value,
-          total: Number.isFinite(total) ? total : 0,
-          windowed,
-          series,
-          ...(grid ? { grid } : {}),
-        });
       }),
     () => sent,
     // The bodies stop at the deadline themselves; the phase only needs a
