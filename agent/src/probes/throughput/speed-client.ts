@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
 import {
   MAX_SPEED_TRANSFER_BYTES,
   SpeedPaths,
@@ -20,6 +18,7 @@ import {
   type CounterMark,
   type ReceiverSeries,
 } from './transfer-window.js';
+import { Http1Connection } from './http1-connection.js';
 
 /**
  * Size of the random buffer upload bodies are cut from, in bytes (1 MiB).
@@ -34,8 +33,6 @@ const UPLOAD_POOL_BYTES = 1024 * 1024;
  * 10 Mbit/s, when the socket buffer is full anyway).
  */
 const UPLOAD_CHUNK_BYTES = 256 * 1024;
-/** Bytes an upload body holds ahead of the socket: four chunks, so a write is always ready. */
-const UPLOAD_BODY_BUFFER_BYTES = 4 * UPLOAD_CHUNK_BYTES;
 /** How often progress is reported while a direction runs, in ms. */
 const PROGRESS_INTERVAL_MS = 1_000;
 /**
@@ -152,30 +149,25 @@ export async function measureDownload(
     signal,
     (stop) =>
       Array.from({ length: s.streams }, async () => {
-        let left = perStream;
-        while (left > 0 && !stop.signal.aborted) {
-          const ask = Math.min(s.requestBytes ?? MAX_SPEED_TRANSFER_BYTES, left);
-          left -= ask;
-          const url = new URL(`${SpeedPaths.download}?bytes=${ask}`, base);
-          const res = await request(url, { method: 'GET', signal: stop.signal, dispatcher: stop.dispatcher });
-          if (res.statusCode !== 200) {
-            await res.body.dump();
-            throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
-          }
-          // 'data' events rather than for-await: on a multi-gigabit path the
-          // async iterator's promise per chunk costs a third of the rate.
-          await new Promise<void>((resolve, reject) => {
-            res.body.on('data', (chunk: Buffer) => {
+        const connection = reconnecting(base, s, stop.signal);
+        try {
+          let left = perStream;
+          while (left > 0 && !stop.signal.aborted) {
+            const ask = Math.min(s.requestBytes ?? MAX_SPEED_TRANSFER_BYTES, left);
+            left -= ask;
+            await (
+              await connection.get()
+            ).download(`${SpeedPaths.download}?bytes=${ask}`, (n) => {
               if (firstByteAt === undefined) {
                 firstByteAt = performance.now();
                 marks.push({ t_ms: firstByteAt, bytes: 0 });
                 if (s.onWarm) warmTimer = setTimeout(s.onWarm, s.warmupS * 1000);
               }
-              bytes += chunk.length;
+              bytes += n;
             });
-            res.body.once('end', resolve);
-            res.body.once('error', reject);
-          });
+          }
+        } finally {
+          connection.close();
         }
       }),
     () => bytes,
@@ -233,95 +225,74 @@ export async function measureUpload(
         // Streams start at different offsets so parallel bodies differ too.
         let offset = (index * UPLOAD_CHUNK_BYTES * 3) % (pool.length - UPLOAD_CHUNK_BYTES);
         let left = perStream;
-        // One request carries at most the collector's per-request limit, so
-        // a fast stream posts again on the same connection until the
-        // deadline or its share of the cap. Every report's series sits on
-        // the collector's grid, so consecutive reports add up like
-        // parallel ones.
-        while (left > 0 && performance.now() < deadline && !stop.signal.aborted) {
-          const cap = Math.min(s.requestBytes ?? MAX_SPEED_TRANSFER_BYTES, left);
-          left -= cap;
-          // The warm-up still to go, for collectors without the grid series.
-          const warmLeftMs = Math.max(0, Math.round(startedAt + warmupMs - performance.now()));
-          const url = new URL(`${SpeedPaths.upload}?warmup_ms=${warmLeftMs}`, base);
-          // The body ends by itself at the deadline or the cap, so the request
-          // completes normally and the collector replies with what it counted.
-          function* chunks(): Generator<Buffer> {
+        const connection = reconnecting(base, s, stop.signal);
+        try {
+          // One request carries at most the collector's per-request limit, so
+          // a fast stream posts again on the same connection until the
+          // deadline or its share of the cap. Every report's series sits on
+          // the collector's grid, so consecutive reports add up like
+          // parallel ones.
+          while (left > 0 && performance.now() < deadline && !stop.signal.aborted) {
+            const cap = Math.min(s.requestBytes ?? MAX_SPEED_TRANSFER_BYTES, left);
+            left -= cap;
+            // The warm-up still to go, for collectors without the grid series.
+            const warmLeftMs = Math.max(0, Math.round(startedAt + warmupMs - performance.now()));
+            // The body ends by itself at the deadline or the cap, so the request
+            // completes normally and the collector replies with what it counted.
+            // Chunks are asked for as the socket takes them, so the deadline
+            // is checked as the line drains.
             let streamSent = 0;
-            while (streamSent < cap && performance.now() < deadline && !stop.signal.aborted) {
+            const next = (): Buffer | undefined => {
+              if (streamSent >= cap || performance.now() >= deadline || stop.signal.aborted) return undefined;
               const size = Math.min(UPLOAD_CHUNK_BYTES, cap - streamSent);
               const chunk = pool.subarray(offset, offset + size);
               offset = (offset + UPLOAD_CHUNK_BYTES) % (pool.length - UPLOAD_CHUNK_BYTES);
               streamSent += size;
               sent += size;
-              yield chunk;
+              return chunk;
+            };
+            const { head, body: text } = await (
+              await connection.get()
+            ).upload(`${SpeedPaths.upload}?warmup_ms=${warmLeftMs}`, 'application/octet-stream', next);
+            if (head.status !== 200) throw new Error(`${s.peer ?? 'collector'} answered HTTP ${head.status}`);
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              throw new Error(`${s.peer ?? 'collector'} sent an upload report that is not JSON`);
             }
+            const check = uploadReportValidator.check(parsed);
+            if (!check.ok)
+              throw new Error(
+                `${s.peer ?? 'collector'} sent a malformed upload report: ${formatIssues(check.issues)}`,
+              );
+            const header = (name: string): string | undefined => head.headers.get(name);
+            const windowed = header(WARMUP_HEADER) !== undefined;
+            const total = Number(header(TOTAL_HEADER) ?? check.value.bytes);
+            const series = (header(SERIES_HEADER) ?? '')
+              .split(',')
+              .filter((x) => x !== '')
+              .map(Number);
+            const start = Number(header(SERIES_START_HEADER));
+            const stepMs = Number(header(SERIES_STEP_HEADER));
+            const first = Number(header(FIRST_BYTE_HEADER));
+            const last = Number(header(LAST_BYTE_HEADER));
+            const grid =
+              [start, stepMs, first, last].every(Number.isFinite) && stepMs > 0 && series.length > 0
+                ? { stepMs, series: { start, buckets: series, first_ms: first, last_ms: last } }
+                : undefined;
+            reports.push({
+              report: check.value,
+              total: Number.isFinite(total) ? total : 0,
+              windowed,
+              series,
+              ...(grid ? { grid } : {}),
+            });
+            // Reports without the grid cannot be chained in time: one request per stream.
+            if (!grid) break;
           }
-          const source = chunks();
-          // Pulled lazily, so the deadline check above runs as the socket
-          // drains; each read fills the buffer rather than yielding one chunk
-          // per turn (Readable.from), which halves the per-byte cost.
-          const body = new Readable({
-            highWaterMark: UPLOAD_BODY_BUFFER_BYTES,
-            read(): void {
-              for (;;) {
-                const next = source.next();
-                if (next.done) {
-                  this.push(null);
-                  return;
-                }
-                if (!this.push(next.value)) return;
-              }
-            },
-          });
-          const res = await request(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/octet-stream' },
-            body,
-            signal: stop.signal,
-            dispatcher: stop.dispatcher,
-          });
-          const text = await res.body.text();
-          if (res.statusCode !== 200)
-            throw new Error(`${s.peer ?? 'collector'} answered HTTP ${res.statusCode}`);
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            throw new Error(`${s.peer ?? 'collector'} sent an upload report that is not JSON`);
-          }
-          const check = uploadReportValidator.check(parsed);
-          if (!check.ok)
-            throw new Error(
-              `${s.peer ?? 'collector'} sent a malformed upload report: ${formatIssues(check.issues)}`,
-            );
-          const header = (name: string): string | undefined => {
-            const v = res.headers[name];
-            return Array.isArray(v) ? v[0] : v;
-          };
-          const windowed = header(WARMUP_HEADER) !== undefined;
-          const total = Number(header(TOTAL_HEADER) ?? check.value.bytes);
-          const series = (header(SERIES_HEADER) ?? '')
-            .split(',')
-            .filter((x) => x !== '')
-            .map(Number);
-          const start = Number(header(SERIES_START_HEADER));
-          const stepMs = Number(header(SERIES_STEP_HEADER));
-          const first = Number(header(FIRST_BYTE_HEADER));
-          const last = Number(header(LAST_BYTE_HEADER));
-          const grid =
-            [start, stepMs, first, last].every(Number.isFinite) && stepMs > 0 && series.length > 0
-              ? { stepMs, series: { start, buckets: series, first_ms: first, last_ms: last } }
-              : undefined;
-          reports.push({
-            report: check.value,
-            total: Number.isFinite(total) ? total : 0,
-            windowed,
-            series,
-            ...(grid ? { grid } : {}),
-          });
-          // Reports without the grid cannot be chained in time: one request per stream.
-          if (!grid) break;
+        } finally {
+          connection.close();
         }
       }),
     () => sent,
@@ -375,6 +346,30 @@ export async function measureUpload(
   };
 }
 
+/** A stream's connection, opened on first use and again when the server would not keep it. */
+function reconnecting(
+  base: URL,
+  s: TransferSettings,
+  signal: AbortSignal,
+): { get(): Promise<Http1Connection>; close(): void } {
+  let current: Http1Connection | undefined;
+  return {
+    async get() {
+      if (current?.reusable) return current;
+      current?.close();
+      current = await Http1Connection.open(base, {
+        peer: s.peer ?? 'collector',
+        timeoutMs: s.timeoutS * 1000,
+        signal,
+      });
+      return current;
+    },
+    close() {
+      current?.close();
+    },
+  };
+}
+
 /**
  * Runs one direction's streams with a shared stop: the deadline (for
  * download), the hard limit, the caller's abort or the first failing
@@ -385,24 +380,14 @@ async function runPhase(
   direction: string,
   s: TransferSettings,
   signal: AbortSignal,
-  start: (stop: { signal: AbortSignal; dispatcher: Agent }) => Promise<void>[],
+  start: (stop: { signal: AbortSignal }) => Promise<void>[],
   counted: () => number,
   stopAtDeadline: boolean,
 ): Promise<{ endedAt: number; error?: string }> {
   const stop = new AbortController();
   const stopSignal = AbortSignal.any([signal, stop.signal]);
   const timeoutMs = s.timeoutS * 1000;
-  // Own connection pool per phase: `streams` connections, closed at the
-  // end so no keep-alive socket outlives the test.
   const durationMs = (s.warmupS + s.durationS) * 1000;
-  const dispatcher = new Agent({
-    connections: s.streams,
-    connect: { timeout: timeoutMs },
-    // An upload's answer comes only after its whole body: the headers
-    // timer runs while the body is sent, so it must outlast the transfer.
-    headersTimeout: durationMs + timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
   let endedAt: number | undefined;
   let error: string | undefined;
   const startedAt = performance.now();
@@ -426,7 +411,7 @@ async function runPhase(
 
   try {
     await Promise.all(
-      start({ signal: stopSignal, dispatcher }).map((stream) =>
+      start({ signal: stopSignal }).map((stream) =>
         stream.catch((err: unknown) => {
           // Streams cut by our own stop are expected; only the first real failure counts.
           if (stop.signal.aborted || signal.aborted) return;
@@ -441,7 +426,9 @@ async function runPhase(
     clearTimeout(deadlineTimer);
     clearTimeout(hardLimit);
     clearInterval(ticker);
-    await dispatcher.destroy().catch(() => undefined);
+    // Every stream closes its own connection when it ends; the stop ends
+    // any still waiting (the hard limit).
+    stop.abort();
   }
   signal.throwIfAborted();
   const end = endedAt ?? performance.now();
