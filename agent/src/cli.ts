@@ -10,6 +10,13 @@ import type { CommandContext, CommandIo } from './commands/command-context.js';
 import { EXIT_USAGE, exitCodeFor, formatCliError } from './commands/command-context.js';
 import { runEnrollCommand, type EnrollOptions } from './commands/enroll-command.js';
 import { runRunCommand, type RunOptions } from './commands/run-command.js';
+import {
+  runServiceInstall,
+  runServiceStatus,
+  runServiceUninstall,
+  type ServiceDeps,
+  type ServiceOptions,
+} from './commands/service-command.js';
 import { runSurveyCommand, type SurveyOptions } from './commands/survey-command.js';
 import { runWifiImportCommand, type WifiImportOptions } from './commands/wifi-import-command.js';
 import { STATE_DIR_ENV } from './state/agent-state.js';
@@ -24,6 +31,8 @@ export interface CliDeps {
   env?: NodeJS.ProcessEnv;
   /** Stops `run` and `assess`; without it they stop on SIGINT/SIGTERM. */
   stopSignal?: AbortSignal;
+  /** The host `service install|uninstall|status` acts on. Default: this machine. */
+  service?: ServiceDeps;
 }
 
 /**
@@ -168,6 +177,39 @@ export async function main(
     .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
     .action(async (file: string, opts: WifiImportOptions) => {
       exitCode = await runWifiImportCommand(file, opts, ctx);
+    });
+
+  const service = program
+    .command('service')
+    .description('install, remove or check the agent as a system service (systemd, launchd, Task Scheduler)');
+  const serviceState = `state directory of the enrolled agent (default: $${STATE_DIR_ENV} or the system-wide directory)`;
+  service
+    .command('install')
+    .description('run the enrolled agent at boot as an unprivileged system service')
+    .argument(
+      '[run-args...]',
+      'further options of "skolnet-agent run", after --, e.g. -- --only latency,host',
+    )
+    .option('--state <dir>', serviceState)
+    .option('--config <file>', 'agent config file (YAML) the service passes to run')
+    .option('--dry-run', 'print the files and commands instead of applying them')
+    .action(async (runArgs: string[], opts: ServiceOptions) => {
+      exitCode = await runServiceInstall(opts, runArgs, ctx, deps.service);
+    });
+  service
+    .command('uninstall')
+    .description('stop and remove the service (the state directory stays)')
+    .option('--state <dir>', serviceState)
+    .option('--dry-run', 'print the commands instead of applying them')
+    .action(async (opts: ServiceOptions) => {
+      exitCode = await runServiceUninstall(opts, ctx, deps.service);
+    });
+  service
+    .command('status')
+    .description('whether the service is installed and running (exit 0 running, 3 not)')
+    .option('--state <dir>', serviceState)
+    .action(async (opts: ServiceOptions) => {
+      exitCode = await runServiceStatus(opts, ctx, deps.service);
     });
 
   try {

@@ -1,5 +1,6 @@
 import type { ConfigPush, Result } from '@skolnet/shared';
 import { describeError, isSkolnetError, ErrorCodes, parseDuration } from '@skolnet/shared';
+import { outboxOptionsFromEnv } from '../outbox/outbox-options.js';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import type { ProbeContext } from '../probes/probe.js';
 import { AGENT_VERSION } from '../runtime/agent-version.js';
@@ -118,7 +119,7 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     }
   }
 
-  const outbox = new SqliteOutbox(state.outboxFile);
+  const outbox = new SqliteOutbox(state.outboxFile, outboxOptionsFromEnv(ctx.env));
   const owner = { agent_id: credentials.agent_id, school_id: credentials.school_id };
   const onRun = (run: ProbeRun): void => {
     const results: Result[] = [];

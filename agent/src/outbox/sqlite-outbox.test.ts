@@ -1,8 +1,11 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSkolnetError, uuidv7, type Result } from '@skolnet/shared';
+import { outboxOptionsFromEnv } from './outbox-options.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 
 const result = (n: number): Result => ({
@@ -14,6 +17,23 @@ const result = (n: number): Result => ({
   tags: { target: 'gateway' },
   at: new Date(1_700_000_000_000 + n * 1000).toISOString(),
 });
+
+/** uid and gid of "nobody" on Debian. */
+const NOBODY_UID = 65534;
+/** The built outbox, which an unprivileged child process can run without the test's TypeScript loader. */
+const builtOutbox = fileURLToPath(new URL('../../dist/outbox/sqlite-outbox.js', import.meta.url));
+
+/** How the read-only-directory case runs: directly when unprivileged, as "nobody" when root. */
+const unprivileged = ((): { skip: string | false; asOther: boolean } => {
+  if (process.getuid?.() !== 0) return { skip: false, asOther: false };
+  if (!existsSync(builtOutbox)) return { skip: 'the agent is not built (run tsc -b)', asOther: true };
+  try {
+    execFileSync('runuser', ['-u', 'nobody', '--', 'true'], { stdio: 'ignore', timeout: 10_000 });
+    return { skip: false, asOther: true };
+  } catch {
+    return { skip: 'runuser -u nobody does not work here', asOther: true };
+  }
+})();
 
 let dir: string;
 let file: string;
@@ -153,14 +173,42 @@ describe('SqliteOutbox', () => {
     }
   });
 
-  // Root ignores directory permissions, so this case only means something for other users.
-  it.skipIf(process.getuid?.() === 0)('fails with OUTBOX_FAILED in a read-only directory', () => {
-    chmodSync(dir, 0o500);
-    try {
-      expect(() => new SqliteOutbox(join(dir, 'new.sqlite'))).toThrow(/cannot open outbox .*new\.sqlite/);
-    } finally {
-      chmodSync(dir, 0o700);
+  // Root ignores directory permissions: as root the case runs in a child
+  // process as "nobody" (through runuser), against the built outbox.
+  it.skipIf(unprivileged.skip)('fails with OUTBOX_FAILED in a read-only directory', () => {
+    if (!unprivileged.asOther) {
+      chmodSync(dir, 0o500);
+      try {
+        expect(() => new SqliteOutbox(join(dir, 'new.sqlite'))).toThrow(
+          /cannot open outbox .*new\.sqlite.*may not write/,
+        );
+      } finally {
+        chmodSync(dir, 0o700);
+      }
+      return;
     }
+    const readOnly = join(dir, 'ro');
+    mkdirSync(readOnly);
+    // The child must reach the directory: the temporary parent is root's 0700.
+    chmodSync(dir, 0o711);
+    chownSync(readOnly, NOBODY_UID, NOBODY_UID);
+    chmodSync(readOnly, 0o500);
+    const target = join(readOnly, 'new.sqlite');
+    const script = `
+      import { SqliteOutbox } from ${JSON.stringify(builtOutbox)};
+      try { new SqliteOutbox(${JSON.stringify(target)}); console.log(JSON.stringify({ opened: true })); }
+      catch (err) { console.log(JSON.stringify({ code: err.code, message: err.message })); }`;
+    const out = execFileSync(
+      'runuser',
+      ['-u', 'nobody', '--', process.execPath, '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    const got = JSON.parse(out) as { code?: string; message?: string };
+    expect(got.code).toBe(ErrorCodes.OUTBOX_FAILED);
+    expect(got.message).toMatch(/cannot open outbox .*new\.sqlite.*may not write to the state directory/);
   });
 
   it('fails with OUTBOX_FAILED when the parent path is a file', () => {
@@ -176,5 +224,19 @@ describe('SqliteOutbox', () => {
     o.close();
     expect(() => o.append([result(1)])).toThrow(expect.objectContaining({ code: ErrorCodes.OUTBOX_FAILED }));
     o.close();
+  });
+});
+
+describe('outboxOptionsFromEnv', () => {
+  it('reads the row cap and names the variable when it is bad', () => {
+    expect(outboxOptionsFromEnv({})).toEqual({});
+    expect(outboxOptionsFromEnv({ SKOLNET_OUTBOX_MAX_ROWS: '200' })).toEqual({ maxRows: 200 });
+    for (const bad of ['0', '-5', '1e3', 'lots'])
+      expect(() => outboxOptionsFromEnv({ SKOLNET_OUTBOX_MAX_ROWS: bad })).toThrow(
+        expect.objectContaining({
+          code: ErrorCodes.CONFIG_INVALID,
+          message: expect.stringContaining('SKOLNET_OUTBOX_MAX_ROWS'),
+        }),
+      );
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Result, Rejection } from '@skolnet/shared';
@@ -177,9 +177,11 @@ export class SqliteOutbox {
       this.#depth = this.#stmts.count.get()?.n ?? 0;
     } catch (err) {
       db?.close();
-      throw new SkolnetError(ErrorCodes.OUTBOX_FAILED, `cannot open outbox ${file}: ${describeError(err)}`, {
-        cause: err,
-      });
+      throw new SkolnetError(
+        ErrorCodes.OUTBOX_FAILED,
+        `cannot open outbox ${file}: ${describeError(err)}${directoryProblem(dirname(file))}`,
+        { cause: err },
+      );
     }
   }
 
@@ -321,5 +323,22 @@ export class SqliteOutbox {
         },
       );
     }
+  }
+}
+
+/**
+ * Why SQLite could not create its files in `dir`, in words an operator can
+ * act on ("unable to open database file" alone does not say), or ''.
+ */
+function directoryProblem(dir: string): string {
+  try {
+    accessSync(dir, fsConstants.W_OK);
+    return '';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return `; the state directory ${dir} is on a read-only file system`;
+    if (code === 'EACCES' || code === 'EPERM')
+      return `; this user (uid ${process.getuid?.() ?? '?'}) may not write to the state directory ${dir}`;
+    return '';
   }
 }

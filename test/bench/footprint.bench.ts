@@ -1,0 +1,189 @@
+/**
+ * Footprint benchmark: an enrolled agent running its schedule against a
+ * real collector, sampled from /proc beside an idle bare `node` process
+ * (the floor any Node.js program pays). Prints RSS and CPU over time, the
+ * steady RSS (median of the second half) and the average CPU after start-up.
+ *
+ * Targets (the agent runs for months on small school hardware): steady RSS
+ * at most 60 MB, average CPU at most 1 % of one core outside throughput
+ * tests. Throughput (and ndt7, bottleneck, dns, snmp, wifi) are left out
+ * of the schedule here: throughput is a deliberate burst, and the others
+ * would send traffic beyond loopback. The probes that run (host, latency,
+ * http) use their default intervals, so the figures are the agent's idle
+ * life between tests.
+ *
+ * SKOLNET_BENCH_FOOTPRINT_S sets the duration in s (default 600).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
+import { fmt, percentile, printTable } from './support.js';
+
+/** Run length, in s: ten minutes covers two latency and http rounds at their 5-minute default. */
+const DURATION_S = Number(process.env.SKOLNET_BENCH_FOOTPRINT_S ?? 600);
+/** Sampling period, in ms. */
+const SAMPLE_MS = 2_000;
+/** Start-up left out of the CPU average, in s: loading modules is a one-off, not the steady cost. */
+const WARMUP_S = Math.min(30, DURATION_S / 4);
+/** Clock ticks per second of utime/stime in /proc/<pid>/stat (USER_HZ; 100 on every Linux port in use). */
+const CLOCK_TICKS_PER_S = 100;
+/** Targets, in MB and % of one core. */
+const TARGET_RSS_MB = 60;
+const TARGET_CPU_PCT = 1;
+
+interface Sample {
+  t: number;
+  rssMb: number;
+  /** CPU time used so far, in s. */
+  cpuS: number;
+}
+
+/** RSS and CPU time of `pid` now, from /proc. */
+function sample(pid: number, t: number): Sample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(rest[11]) + Number(rest[12]);
+  return { t, rssMb: (rssKb * 1024) / 1e6, cpuS: ticks / CLOCK_TICKS_PER_S };
+}
+
+/** Steady RSS (median of the second half) and average CPU % of one core after the warm-up. */
+function summarise(samples: readonly Sample[]): { steadyRssMb: number; peakRssMb: number; cpuPct: number } {
+  const half = samples.slice(Math.floor(samples.length / 2));
+  const after = samples.filter((s) => s.t >= WARMUP_S);
+  const first = after[0] ?? samples[0]!;
+  const last = samples.at(-1)!;
+  return {
+    steadyRssMb: percentile(
+      half.map((s) => s.rssMb),
+      50,
+    ),
+    peakRssMb: Math.max(...samples.map((s) => s.rssMb)),
+    cpuPct: last.t > first.t ? (100 * (last.cpuS - first.cpuS)) / (last.t - first.t) : Number.NaN,
+  };
+}
+
+describe('footprint', () => {
+  let dir: string;
+  let collector: RunningProcess;
+  let agent: RunningProcess | undefined;
+  let floor: RunningProcess | undefined;
+  let url = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'skolnet-footprint-'));
+    collector = new RunningProcess(
+      'collector',
+      [collectorBin, 'serve', '--port', '0', '--data', join(dir, 'c')],
+      {
+        SKOLNET_LOG_LEVEL: 'warn',
+      },
+    );
+    url = (await collector.waitFor(/listening on (http:\/\/\S+)/))[1]!;
+  });
+
+  afterAll(async () => {
+    await agent?.stop('SIGKILL');
+    await floor?.stop('SIGKILL');
+    await collector?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`agent RSS and CPU over ${DURATION_S} s beside a bare node process`, async () => {
+    const token = (await collector.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const school = (await (
+      await fetch(`${url}/api/v1/schools`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'Footprint school', municipality: 'Valmiera', pupils: 300 }),
+      })
+    ).json()) as { id: string };
+    const { code } = (await (
+      await fetch(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
+        method: 'POST',
+        headers,
+        body: '{}',
+      })
+    ).json()) as { code: string };
+    const state = join(dir, 'agent');
+    const enrolled = await runToEnd([
+      agentBin,
+      'enroll',
+      '--collector',
+      url,
+      '--code',
+      code,
+      '--state',
+      state,
+    ]);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+
+    floor = new RunningProcess('node', ['-e', 'setInterval(() => {}, 1e6)']);
+    agent = new RunningProcess('agent', [
+      agentBin,
+      'run',
+      '--state',
+      state,
+      '--only',
+      'host,latency,http',
+      '--set',
+      'latency.gateway=off',
+    ]);
+    const pids = { agent: agent.child.pid!, floor: floor.child.pid! };
+    const agentSamples: Sample[] = [];
+    const floorSamples: Sample[] = [];
+    const t0 = performance.now();
+    for (;;) {
+      const t = (performance.now() - t0) / 1000;
+      expect(agent.child.exitCode, agent.lines.slice(-20).join('\n')).toBeNull();
+      agentSamples.push(sample(pids.agent, t));
+      floorSamples.push(sample(pids.floor, t));
+      if (t >= DURATION_S) break;
+      await sleep(SAMPLE_MS);
+    }
+    // The agent ran its probes and delivered: the figures are of a working agent.
+    expect(agent.matching(/probe (host|latency|http) done/).length).toBeGreaterThanOrEqual(3);
+    expect(agent.matching(/batch acked/).length).toBeGreaterThan(0);
+
+    // One row per tenth of the run.
+    const step = Math.max(1, Math.floor(agentSamples.length / 10));
+    const rows = agentSamples
+      .filter((_, i) => i % step === 0 || i === agentSamples.length - 1)
+      .map((s) => {
+        const i = agentSamples.indexOf(s);
+        const prev = agentSamples[Math.max(0, i - step)]!;
+        const f = floorSamples[i]!;
+        const cpu = s.t > prev.t ? (100 * (s.cpuS - prev.cpuS)) / (s.t - prev.t) : 0;
+        return [fmt(s.t), fmt(s.rssMb, 1), fmt(cpu, 2), fmt(f.rssMb, 1)];
+      });
+    printTable(
+      `footprint over time (probes host, latency, http at default intervals; throughput not scheduled)`,
+      ['t s', 'agent RSS MB', 'agent CPU % (since prev row)', 'bare node RSS MB'],
+      rows,
+    );
+    const a = summarise(agentSamples);
+    const f = summarise(floorSamples);
+    printTable(
+      `footprint summary over ${DURATION_S} s (CPU after the first ${fmt(WARMUP_S)} s; ${SAMPLE_MS / 1000} s samples)`,
+      ['process', 'steady RSS MB', 'peak RSS MB', 'avg CPU % of one core', 'target'],
+      [
+        [
+          'skolnet-agent run',
+          fmt(a.steadyRssMb, 1),
+          fmt(a.peakRssMb, 1),
+          fmt(a.cpuPct, 3),
+          `<= ${TARGET_RSS_MB} MB, <= ${TARGET_CPU_PCT} %`,
+        ],
+        ['bare node (floor)', fmt(f.steadyRssMb, 1), fmt(f.peakRssMb, 1), fmt(f.cpuPct, 3), ''],
+        ['agent above the floor', fmt(a.steadyRssMb - f.steadyRssMb, 1), '', fmt(a.cpuPct - f.cpuPct, 3), ''],
+      ],
+    );
+  });
+});
