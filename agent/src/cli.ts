@@ -17,6 +17,7 @@ import {
   type ServiceDeps,
   type ServiceOptions,
 } from './commands/service-command.js';
+import { runStatusCommand, type StatusOptions } from './commands/status-command.js';
 import { runSurveyCommand, type SurveyOptions } from './commands/survey-command.js';
 import { runWifiImportCommand, type WifiImportOptions } from './commands/wifi-import-command.js';
 import { STATE_DIR_ENV } from './state/agent-state.js';
@@ -150,6 +151,22 @@ export async function main(
     .addHelpText('after', probesHelp)
     .action(async (opts: RunOptions) => {
       exitCode = await runRunCommand(opts, ctx);
+    });
+
+  program
+    .command('status')
+    .description(
+      'show what the agent in the state directory is doing (connection, outbox, last results, budget)',
+    )
+    .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
+    .option('--json', 'print one JSON object on stdout')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 an agent is running; 3 no agent is running (the last known state is shown,\n' +
+        'with the age of its status file); 2 not enrolled or bad arguments; 1 anything else.\n',
+    )
+    .action((opts: StatusOptions) => {
+      exitCode = runStatusCommand(opts, ctx);
     });
 
   program

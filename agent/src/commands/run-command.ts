@@ -2,7 +2,7 @@ import type { ConfigPush, Result } from '@skolnet/shared';
 import { describeError, isSkolnetError, ErrorCodes, parseDuration } from '@skolnet/shared';
 import { outboxOptionsFromEnv } from '../outbox/outbox-options.js';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
-import type { ProbeContext } from '../probes/probe.js';
+import type { Probe, ProbeContext } from '../probes/probe.js';
 import { AGENT_VERSION } from '../runtime/agent-version.js';
 import type { Logger } from '../runtime/logger.js';
 import { createLogger } from '../runtime/logger.js';
@@ -11,15 +11,25 @@ import type { ProbeRun } from '../runtime/probe-runner.js';
 import {
   DEFAULT_INITIAL_DELAY_MAX_MS,
   createScheduler,
+  type ScheduleSkip,
   type ScheduledProbe,
-  type Scheduler,
 } from '../runtime/scheduler.js';
-import { createAgentState } from '../state/agent-state.js';
+import { DataBudget } from '../runtime/data-budget.js';
+import { createProcCounterSource } from '../runtime/link-load.js';
+import { SchoolSchedule, skipMeasurement } from '../runtime/school-schedule.js';
+import { StatusFile, type AgentStatus, type ProbeStatus } from '../runtime/status-file.js';
+import { createAgentState, type Credentials } from '../state/agent-state.js';
 import { parseCollectorUrl } from '../transport/collector-endpoint.js';
 import { createStreamClient, type StreamEvent } from '../transport/stream-client.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT_OK, EXIT_USAGE, badArgument, selectProbes, waitForStop } from './command-context.js';
-import { settingsWithConfig } from '../config/agent-config.js';
+import { loadAgentConfig } from '../config/agent-config.js';
+import {
+  effectiveConfig,
+  validateConfigPush,
+  type EffectiveConfig,
+  type LocalLayers,
+} from '../config/pushed-config.js';
 import { checkProbeSettings, parseProbeSettings } from './probe-settings.js';
 
 /** Options of `skolnet-agent run`. */
@@ -87,40 +97,111 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   const names = selectProbes(ctx.registry, options.only);
   const cliSettings = parseProbeSettings(options.set ?? [], ctx.registry);
   checkProbeSettings(names, cliSettings, ctx.registry);
-  const settings = settingsWithConfig(options.config, names, cliSettings, ctx.registry, (w) => log.warn(w));
+  const file = options.config === undefined ? undefined : loadAgentConfig(options.config, ctx.registry);
+  for (const w of file?.warnings ?? []) log.warn(w);
   const cliIntervals = parseIntervals(options.interval ?? [], Object.keys(ctx.registry));
   const initialDelayMs =
     options.initialDelay === undefined ? DEFAULT_INITIAL_DELAY_MAX_MS : parseDuration(options.initialDelay);
   if (initialDelayMs === undefined)
     badArgument(`--initial-delay "${options.initialDelay}": expected a duration like 5s`);
   const collectorUrl = parseCollectorUrl(credentials.collector_url);
-
-  let stored: ConfigPush | undefined;
-  try {
-    stored = state.readConfig();
-  } catch (err) {
-    log.warn(`ignoring the stored configuration: ${describeError(err)}`);
-  }
+  const layers: LocalLayers = {
+    registry: ctx.registry,
+    fileProbes: file?.probes ?? {},
+    fileSchedule: file?.schedule ?? {},
+    cliSettings,
+    cliIntervals,
+  };
 
   const runner = ctx.createRunner();
   const probeCtx: ProbeContext = { collectorUrl, runner, now: ctx.now };
-  const scheduled: ScheduledProbe[] = [];
-  for (const name of names) {
-    const def = ctx.registry[name];
-    if (!def) continue;
-    try {
-      scheduled.push({
-        name,
-        probe: def.create(probeCtx, settings[name]),
-        intervalMs: cliIntervals.get(name) ?? def.defaultIntervalS * 1000,
-      });
-    } catch (err) {
-      log.error(`probe ${name} cannot start: ${describeError(err)}`);
+  const build = (eff: EffectiveConfig, tolerant: boolean): Map<string, Probe> => {
+    const built = new Map<string, Probe>();
+    for (const [name, conf] of Object.entries(eff.probes)) {
+      const def = ctx.registry[name];
+      if (!def) continue;
+      try {
+        built.set(
+          name,
+          def.create(probeCtx, Object.keys(conf.options).length > 0 ? conf.options : undefined),
+        );
+      } catch (err) {
+        if (!tolerant) throw err;
+        log.error(`probe ${name} cannot start: ${describeError(err)}`);
+      }
     }
+    return built;
+  };
+
+  // The stored configuration is the last one that passed validation; it is
+  // checked again, as this agent may be a different version.
+  let stored: ConfigPush | undefined;
+  let current: EffectiveConfig;
+  let probes: Map<string, Probe>;
+  try {
+    const raw = state.readConfig();
+    stored = raw === undefined ? undefined : validateConfigPush(raw, ctx.registry);
+    current = effectiveConfig(names, stored, layers);
+    probes = build(current, stored === undefined);
+  } catch (err) {
+    log.warn(`ignoring the stored configuration: ${describeError(err)}`);
+    stored = undefined;
+    current = effectiveConfig(names, undefined, layers);
+    probes = build(current, true);
   }
+  const scheduled: ScheduledProbe[] = [...probes].map(([name, probe]) => ({
+    name,
+    probe,
+    intervalMs: current.probes[name]?.intervalMs ?? 0,
+    enabled: current.probes[name]?.enabled ?? true,
+  }));
 
   const outbox = new SqliteOutbox(state.outboxFile, outboxOptionsFromEnv(ctx.env));
   const owner = { agent_id: credentials.agent_id, school_id: credentials.school_id };
+  const budget = new DataBudget({
+    file: state.budgetFile,
+    now: ctx.now,
+    timezone: current.schedule.timetable.timezone,
+    budgetMb: current.dataBudgetMb,
+  });
+  const schedule = new SchoolSchedule({
+    settings: current.schedule,
+    budget,
+    counters: createProcCounterSource(),
+    random: Math.random,
+    now: ctx.now,
+    optionsOf: (probe) => current.probes[probe]?.options ?? {},
+  });
+  let configVersion = stored?.version;
+  const status = new StatusFile(
+    state.statusFile,
+    initialStatus(credentials, current, names, budget, configVersion, ctx.now()),
+    {
+      now: ctx.now,
+      logger: log,
+      refresh: (s) => {
+        const stats = outbox.stats();
+        s.outbox = {
+          depth: stats.depth,
+          rejected_total: stats.rejected_total,
+          dropped_total: stats.dropped_total,
+        };
+        s.budget = budget.snapshot();
+        const next = scheduler.nextRuns();
+        for (const [name, p] of Object.entries(s.probes)) p.next_run_at = next[name]?.toISOString() ?? null;
+      },
+    },
+  );
+  const store = (results: Result[], what: string): boolean => {
+    try {
+      const { dropped } = outbox.append(results);
+      if (dropped > 0) log.warn(`outbox full: dropped the ${dropped} oldest results`);
+      return true;
+    } catch (err) {
+      log.error(`${what}: ${results.length} results lost: ${describeError(err)}`);
+      return false;
+    }
+  };
   const onRun = (run: ProbeRun): void => {
     const results: Result[] = [];
     for (const m of run.measurements) {
@@ -129,14 +210,22 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
       else log.error(describeError(r.error));
     }
     for (const err of run.errors) log.warn(`probe ${run.probe}: ${describeError(err)}`);
-    const secs = (run.durationMs / 1000).toFixed(1);
     try {
-      const { dropped } = outbox.append(results);
-      if (dropped > 0) log.warn(`outbox full: dropped the ${dropped} oldest results`);
+      schedule.observe(run);
     } catch (err) {
-      log.error(`probe ${run.probe}: ${results.length} results lost: ${describeError(err)}`);
-      return;
+      log.warn(`probe ${run.probe}: cannot count its data against the budget: ${describeError(err)}`);
     }
+    status.update((s) => {
+      const p = s.probes[run.probe];
+      if (!p) return;
+      p.last_run_at = ctx.now().toISOString();
+      p.last_outcome = run.failure ? 'failed' : 'ok';
+      p.last_detail = run.failure
+        ? describeError(run.failure).slice(0, 300)
+        : `${results.length} result${results.length === 1 ? '' : 's'}`;
+    });
+    const secs = (run.durationMs / 1000).toFixed(1);
+    if (!store(results, `probe ${run.probe}`)) return;
     if (run.failure && isSkolnetError(run.failure, ErrorCodes.PROBE_UNAVAILABLE) && !run.failure.retryable) {
       // The probe cannot run on this host as configured (no name to resolve,
       // no Wi-Fi tool): trying again every interval would only repeat the
@@ -152,17 +241,77 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
       log.info(`probe ${run.probe} done in ${secs} s: ${results.length} results`);
     }
   };
+  const onSkip = (skip: ScheduleSkip): void => {
+    const r = toResult(skipMeasurement(skip), owner);
+    if (r.ok) store([r.result], `skip of probe ${skip.probe}`);
+    const detail = describeSkip(skip);
+    status.update((s) => {
+      const p = s.probes[skip.probe];
+      if (!p) return;
+      p.last_run_at = skip.at.toISOString();
+      p.last_outcome = 'skipped';
+      p.last_detail = detail;
+    });
+    log.info(`probe ${skip.probe} skipped: ${detail}`);
+  };
   const scheduler = createScheduler({
     probes: scheduled,
     onRun,
+    onSkip,
+    policy: schedule,
     initialDelayMaxMs: initialDelayMs,
     now: ctx.now,
     logger: log,
   });
 
-  let configVersion = stored?.version;
-  const apply = (push: ConfigPush): void => applyConfig(scheduler, push, cliIntervals, log);
-  if (stored) apply(stored);
+  const applyPush = (raw: ConfigPush): void => {
+    // Everything that can fail happens before anything changes: validate,
+    // build the probes whose options changed, store. Then swap.
+    const push = validateConfigPush(raw, ctx.registry);
+    const next = effectiveConfig(names, push, layers);
+    const rebuilt = new Map<string, Probe>();
+    for (const name of probes.keys()) {
+      const before = current.probes[name];
+      const after = next.probes[name];
+      if (!after || JSON.stringify(before?.options) === JSON.stringify(after.options)) continue;
+      const def = ctx.registry[name];
+      if (def) rebuilt.set(name, def.create(probeCtx, after.options));
+    }
+    state.writeConfig(push);
+    for (const name of Object.keys(push.config.probes)) {
+      if (!probes.has(name))
+        log.warn(`configuration version ${push.version} names probe ${name}, which is not running here`);
+    }
+    for (const name of probes.keys()) {
+      const before = current.probes[name];
+      const after = next.probes[name];
+      if (!after) continue;
+      const change: { intervalMs?: number; enabled?: boolean; probe?: Probe } = {};
+      if (after.intervalMs !== before?.intervalMs) change.intervalMs = after.intervalMs;
+      if (after.enabled !== before?.enabled) change.enabled = after.enabled;
+      const probe = rebuilt.get(name);
+      if (probe) {
+        change.probe = probe;
+        probes.set(name, probe);
+      }
+      scheduler.configure(name, change);
+    }
+    const timetableChanged = JSON.stringify(next.schedule) !== JSON.stringify(current.schedule);
+    schedule.configure(next.schedule);
+    budget.configure({ budgetMb: next.dataBudgetMb, timezone: next.schedule.timetable.timezone });
+    current = next;
+    configVersion = push.version;
+    if (timetableChanged) scheduler.replan();
+    status.update((s) => {
+      s.config_version = push.version;
+      s.timetable = next.schedule.timetable;
+      s.busy_threshold_mbps = next.schedule.busyThresholdMbps;
+      for (const [name, p] of Object.entries(s.probes)) {
+        p.interval_s = (next.probes[name]?.intervalMs ?? 0) / 1000;
+        p.enabled = next.probes[name]?.enabled ?? true;
+      }
+    });
+  };
 
   const stream = createStreamClient({
     collectorUrl,
@@ -171,12 +320,21 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     outbox,
     agentVersion: AGENT_VERSION,
     configVersion: () => configVersion,
-    onConfig: (push) => {
-      state.writeConfig(push);
-      apply(push);
-      configVersion = push.version;
+    onConfig: applyPush,
+    onEvent: (event) => {
+      logStreamEvent(log, event);
+      if (event.type === 'state') {
+        status.update((s) => {
+          s.connection = {
+            state: event.state,
+            since: ctx.now().toISOString(),
+            detail: event.state === 'disconnected' ? event.reason.slice(0, 300) : null,
+          };
+        });
+      } else if (event.type === 'acked' || event.type === 'auth_rejected') {
+        status.update(() => {});
+      }
     },
-    onEvent: (event) => logStreamEvent(log, event),
   });
 
   const { stopped, dispose } = waitForStop(ctx.stopSignal);
@@ -187,6 +345,7 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   );
   scheduler.start();
   stream.start();
+  status.start();
   try {
     const why = await stopped;
     log.info(`stopping (${why})`);
@@ -194,26 +353,67 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     dispose();
     await scheduler.stop();
     await stream.stop();
+    status.stop();
     outbox.close();
   }
   log.info('stopped');
   return EXIT_OK;
 }
 
-/** Applies a pushed or stored configuration to the schedule; command-line intervals win. */
-function applyConfig(
-  scheduler: Scheduler,
-  push: ConfigPush,
-  cliIntervals: ReadonlyMap<string, number>,
-  log: Logger,
-): void {
-  for (const [name, conf] of Object.entries(push.config.probes)) {
-    const change: { intervalMs?: number; enabled?: boolean } = {};
-    if (conf.interval_s !== undefined && !cliIntervals.has(name)) change.intervalMs = conf.interval_s * 1000;
-    if (conf.enabled !== undefined) change.enabled = conf.enabled;
-    if (!scheduler.configure(name, change))
-      log.warn(`configuration version ${push.version} names probe ${name}, which is not running here`);
+/** One line saying why a slot was skipped. */
+function describeSkip(skip: ScheduleSkip): string {
+  const retry =
+    skip.retryInMs === undefined ? '' : `; trying again in ${Math.round(skip.retryInMs / 60_000)} min`;
+  switch (skip.reason) {
+    case 'busy':
+      return `line busy (${skip.observedMbps?.toFixed(1) ?? '?'} Mbit/s of other traffic, threshold ${skip.thresholdMbps} Mbit/s)${retry}`;
+    case 'budget':
+      return `monthly data budget (next test about ${Math.round((skip.estimateBytes ?? 0) / 1e6)} MB, ${Math.round((skip.remainingBytes ?? 0) / 1e6)} MB left)`;
+    case 'outside_hours':
+      return 'the line stayed busy until lesson hours ended';
   }
+}
+
+/** The status a starting agent writes first. */
+function initialStatus(
+  credentials: Credentials,
+  eff: EffectiveConfig,
+  names: readonly string[],
+  budget: DataBudget,
+  configVersion: number | undefined,
+  now: Date,
+): AgentStatus {
+  const probes: Record<string, ProbeStatus> = {};
+  for (const name of names) {
+    const p = eff.probes[name];
+    if (!p) continue;
+    probes[name] = {
+      interval_s: p.intervalMs / 1000,
+      enabled: p.enabled,
+      next_run_at: null,
+      last_run_at: null,
+      last_outcome: null,
+      last_detail: null,
+    };
+  }
+  return {
+    format: 1,
+    pid: process.pid,
+    agent_version: AGENT_VERSION,
+    started_at: now.toISOString(),
+    written_at: now.toISOString(),
+    stopped_at: null,
+    agent_id: credentials.agent_id,
+    school_id: credentials.school_id,
+    collector_url: credentials.collector_url,
+    connection: { state: 'connecting', since: now.toISOString(), detail: null },
+    config_version: configVersion ?? null,
+    timetable: eff.schedule.timetable,
+    busy_threshold_mbps: eff.schedule.busyThresholdMbps,
+    budget: budget.snapshot(),
+    outbox: { depth: 0, rejected_total: 0, dropped_total: 0 },
+    probes,
+  };
 }
 
 /** One log line per stream event; never the secret, never result contents. */

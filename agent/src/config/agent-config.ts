@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, Timetable, createValidator, formatIssues } from '@skolnet/shared';
+import { checkScheduleSettings, type ScheduleFileSettings } from './pushed-config.js';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
 import type { ProbeDefinition } from '../probes/probe.js';
 import { resolveSnmpOptions } from '../probes/snmp/snmp-options.js';
@@ -12,6 +13,8 @@ export type ConfigProbeSettings = Record<string, Record<string, unknown>>;
 export interface AgentConfig {
   /** Options per probe from the `snmp:` and `probes:` sections, validated. */
   probes: ConfigProbeSettings;
+  /** Timetable, data budget and busy threshold, validated; a pushed configuration overrides them. */
+  schedule: ScheduleFileSettings;
   /** Things the user should fix that do not stop the agent (a file others can read). */
   warnings: string[];
 }
@@ -35,7 +38,31 @@ export const agentConfigKeys = {
     description:
       'Options of other probes by probe name, e.g. {latency: {count: 20}}; the same keys as --set.',
   },
+  timetable: {
+    type: 'object',
+    default: {
+      timezone: 'Europe/Riga',
+      days: [1, 2, 3, 4, 5],
+      start: '08:00',
+      end: '17:00',
+      outside_share: 0.1,
+    },
+    description:
+      "The school's lesson hours: timezone (IANA name), days (ISO weekdays, 1 = Monday), start and end (HH:MM), outside_share (0-1) of heavy tests placed outside them.",
+  },
+  data_budget_mb: {
+    type: 'number',
+    default: 10_000,
+    description: 'Monthly data budget of heavy tests (throughput, ndt7, bottleneck), in MB; 0 = none.',
+  },
+  busy_threshold_mbps: {
+    type: 'number',
+    default: 20,
+    description: 'A heavy test waits while other traffic on the line is above this, in Mbit/s.',
+  },
 } as const;
+
+const timetableValidator = createValidator(Timetable);
 
 /** Largest config file read, in bytes: a config is a page of YAML, not a data set. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -45,7 +72,7 @@ function invalid(message: string): never {
 }
 
 /**
- * Parses and validates the text of a config file.
+ * Parses and validates the text of a config file: its probe options.
  * @param source the file name, for messages
  * @throws SkolnetError `CONFIG_INVALID` naming the key and what was expected
  */
@@ -54,6 +81,19 @@ export function parseAgentConfig(
   registry: Readonly<Record<string, ProbeDefinition>>,
   source = 'config',
 ): ConfigProbeSettings {
+  return parseAgentConfigDocument(text, registry, source).probes;
+}
+
+/**
+ * Parses and validates the text of a config file: probe options and
+ * schedule settings.
+ * @throws SkolnetError `CONFIG_INVALID` naming the key and what was expected
+ */
+export function parseAgentConfigDocument(
+  text: string,
+  registry: Readonly<Record<string, ProbeDefinition>>,
+  source = 'config',
+): { probes: ConfigProbeSettings; schedule: ScheduleFileSettings } {
   let doc: unknown;
   try {
     doc = parseYaml(text, { maxAliasCount: 100 });
@@ -65,7 +105,7 @@ export function parseAgentConfig(
       `${source}: not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}`,
     );
   }
-  if (doc === null || doc === undefined) return {};
+  if (doc === null || doc === undefined) return { probes: {}, schedule: {} };
   if (typeof doc !== 'object' || Array.isArray(doc))
     invalid(`${source}: expected a mapping of settings at the top level`);
   const top = doc as Record<string, unknown>;
@@ -106,7 +146,25 @@ export function parseAgentConfig(
     // The `snmp:` section wins over `probes.snmp` key by key.
     out.snmp = { ...(out.snmp ?? {}), ...(top.snmp as Record<string, unknown>) };
   }
-  return out;
+  return { probes: out, schedule: parseScheduleKeys(top, source) };
+}
+
+function parseScheduleKeys(top: Record<string, unknown>, source: string): ScheduleFileSettings {
+  const schedule: ScheduleFileSettings = {};
+  if (top.timetable !== undefined && top.timetable !== null) {
+    const v = timetableValidator.check(top.timetable);
+    if (!v.ok) invalid(`${source}: timetable: ${formatIssues(v.issues)}`);
+    schedule.timetable = v.value;
+  }
+  for (const key of ['data_budget_mb', 'busy_threshold_mbps'] as const) {
+    const value = top[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number')
+      invalid(`${source}: ${key}: expected a number, got ${JSON.stringify(value)}`);
+    schedule[key] = value;
+  }
+  checkScheduleSettings(schedule, source);
+  return schedule;
 }
 
 /**
@@ -153,7 +211,7 @@ export function loadAgentConfig(
   const warnings: string[] = [];
   const warning = permissionWarning(file, mode);
   if (warning) warnings.push(warning);
-  return { probes: parseAgentConfig(text, registry, file), warnings };
+  return { ...parseAgentConfigDocument(text, registry, file), warnings };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describeError } from '@skolnet/shared';
 import type { Probe } from '../probes/probe.js';
 import type { Logger } from './logger.js';
+import { exponentialGap, type RandomSource } from './random-gaps.js';
 import { silentLogger } from './logger.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, runProbe, type ProbeRun } from './probe-runner.js';
 
@@ -11,19 +12,12 @@ import { DEFAULT_PROBE_TIMEOUT_MS, runProbe, type ProbeRun } from './probe-runne
  */
 export const DEFAULT_INITIAL_DELAY_MAX_MS = 5_000;
 
-/**
- * Default spread of each interval, as a fraction (±10 %). Agents started
- * together (a power cut ends, a fleet is upgraded) drift apart instead of
- * hitting the school's link and the collector in lockstep.
- */
-export const DEFAULT_INTERVAL_JITTER = 0.1;
-
 /** One probe the scheduler runs. */
 export interface ScheduledProbe {
   /** Registry name. */
   name: string;
   probe: Probe;
-  /** Time between the starts of two runs, in ms, before jitter. */
+  /** Mean time between the starts of two runs, in ms. */
   intervalMs: number;
   /** Limit on one run, in ms. Default: the interval, at most {@link DEFAULT_PROBE_TIMEOUT_MS}. */
   timeoutMs?: number;
@@ -31,17 +25,59 @@ export interface ScheduledProbe {
   enabled?: boolean;
 }
 
+/** Why a planned run did not happen. */
+export interface ScheduleSkip {
+  probe: string;
+  reason: 'busy' | 'budget' | 'outside_hours';
+  /** Traffic seen, in Mbit/s (busy). */
+  observedMbps?: number;
+  /** The threshold it was compared with, in Mbit/s (busy). */
+  thresholdMbps?: number;
+  /** Bytes the run was expected to move (budget). */
+  estimateBytes?: number;
+  /** Bytes left this month (budget). */
+  remainingBytes?: number;
+  /** Which try of this slot it was, from 0. */
+  attempt: number;
+  /** Delay until the retry, in ms, when the slot is tried again. */
+  retryInMs?: number;
+  at: Date;
+}
+
+/** What a gate says about a planned run. */
+export type GateDecision = { run: true } | { run: false; skip: ScheduleSkip };
+
+/**
+ * Decides where runs go in time and whether a planned run may go ahead.
+ * The default plans exponential gaps around the interval and lets every
+ * run go ahead.
+ */
+export interface SchedulePolicy {
+  /** Delay before the first run, in ms; undefined for the scheduler's short random start delay. */
+  firstDelay?(probe: string, intervalMs: number, now: Date): number | undefined;
+  /** Delay from the end of one run (or slot) to the next, in ms. */
+  nextDelay(probe: string, intervalMs: number, now: Date): number;
+  /**
+   * Asked just before a run; `attempt` counts the retries of this slot.
+   * A skip with `retryInMs` tries the slot again after that delay,
+   * without it the next slot is planned.
+   */
+  gate?(probe: string, attempt: number, signal: AbortSignal): Promise<GateDecision>;
+}
+
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
   probes: readonly ScheduledProbe[];
   /** Called after every run, failed or not; the caller stores and logs it. */
   onRun: (run: ProbeRun) => void | Promise<void>;
+  /** Called for every skipped slot; the caller records it as a result. */
+  onSkip?: (skip: ScheduleSkip) => void;
   /** Upper bound of the random first-run delay, in ms. Default {@link DEFAULT_INITIAL_DELAY_MAX_MS}. */
   initialDelayMaxMs?: number;
-  /** Interval spread as a fraction. Default {@link DEFAULT_INTERVAL_JITTER}. */
-  jitter?: number;
+  /** Where runs go; default: exponential gaps around each interval, no gate. */
+  policy?: SchedulePolicy;
   /** Uniform random numbers in [0, 1); injected for tests. */
-  random?: () => number;
+  random?: RandomSource;
   now?: () => Date;
   logger?: Logger;
 }
@@ -51,17 +87,24 @@ interface Entry {
   enabled: boolean;
   timer: NodeJS.Timeout | undefined;
   running: Promise<void> | undefined;
+  /** When the planned run is due. */
+  due: Date | undefined;
+  /** Retries of the current slot so far. */
+  attempt: number;
 }
 
 /**
- * Runs each probe shortly after start, then every interval with jitter.
+ * Runs each probe shortly after start (or where the policy places its
+ * first run), then at random gaps around its interval.
  * Runs of one probe never overlap (the next is planned when the current
  * ends); a failing probe never stops the others; `stop` aborts what runs.
  */
 export class Scheduler {
   readonly #entries = new Map<string, Entry>();
   readonly #options: SchedulerOptions;
-  readonly #random: () => number;
+  readonly #random: RandomSource;
+  readonly #policy: SchedulePolicy;
+  readonly #now: () => Date;
   readonly #log: Logger;
   readonly #abort = new AbortController();
   #started = false;
@@ -69,6 +112,10 @@ export class Scheduler {
   constructor(options: SchedulerOptions) {
     this.#options = options;
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? (() => new Date());
+    this.#policy = options.policy ?? {
+      nextDelay: (_probe, intervalMs) => exponentialGap(intervalMs, this.#random),
+    };
     this.#log = options.logger ?? silentLogger;
     for (const def of options.probes) {
       assertInterval(def.name, def.intervalMs);
@@ -77,6 +124,8 @@ export class Scheduler {
         enabled: def.enabled ?? true,
         timer: undefined,
         running: undefined,
+        due: undefined,
+        attempt: 0,
       });
     }
   }
@@ -86,39 +135,57 @@ export class Scheduler {
     if (this.#started || this.#abort.signal.aborted) return;
     this.#started = true;
     for (const entry of this.#entries.values()) {
-      if (entry.enabled) this.#plan(entry, this.#initialDelay());
+      if (entry.enabled) this.#plan(entry, this.#firstDelay(entry));
     }
   }
 
   /**
-   * Changes a probe's interval or switches it on or off, e.g. after the
-   * collector pushed a configuration. Unknown names are ignored and
-   * reported as false.
+   * Changes a probe's interval, replaces the probe (new options; from its
+   * next run on) or switches it on or off, e.g. after the collector pushed
+   * a configuration. Unknown names are ignored and reported as false.
    */
-  configure(name: string, change: { intervalMs?: number; enabled?: boolean }): boolean {
+  configure(name: string, change: { intervalMs?: number; enabled?: boolean; probe?: Probe }): boolean {
     const entry = this.#entries.get(name);
     if (!entry) return false;
     if (change.intervalMs !== undefined) {
       assertInterval(name, change.intervalMs);
       entry.def.intervalMs = change.intervalMs;
     }
+    if (change.probe !== undefined) entry.def.probe = change.probe;
     const wasEnabled = entry.enabled;
     if (change.enabled !== undefined) entry.enabled = change.enabled;
     if (!this.#started || this.#abort.signal.aborted || entry.running) return true;
     if (!entry.enabled) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
+      entry.due = undefined;
     } else if (!wasEnabled) {
-      this.#plan(entry, this.#initialDelay());
+      this.#plan(entry, this.#firstDelay(entry));
     } else if (change.intervalMs !== undefined) {
-      this.#plan(entry, this.#jittered(entry.def.intervalMs));
+      this.#plan(entry, this.#nextDelay(entry));
     }
     return true;
   }
 
-  /** Current interval of each probe, in ms, before jitter. */
+  /**
+   * Plans every idle probe's next run again, e.g. after the timetable
+   * changed: runs placed by the old one would otherwise stand.
+   */
+  replan(): void {
+    if (!this.#started || this.#abort.signal.aborted) return;
+    for (const entry of this.#entries.values()) {
+      if (entry.enabled && !entry.running) this.#plan(entry, this.#nextDelay(entry));
+    }
+  }
+
+  /** Current mean interval of each probe, in ms. */
   intervals(): Record<string, number> {
     return Object.fromEntries([...this.#entries].map(([name, e]) => [name, e.def.intervalMs]));
+  }
+
+  /** When each probe's next run is due; undefined while it runs or is off. */
+  nextRuns(): Record<string, Date | undefined> {
+    return Object.fromEntries([...this.#entries].map(([name, e]) => [name, e.due]));
   }
 
   /** Cancels planned runs, aborts running ones and waits until they have ended. */
@@ -128,6 +195,7 @@ export class Scheduler {
     for (const entry of this.#entries.values()) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
+      entry.due = undefined;
       if (entry.running) running.push(entry.running);
     }
     await Promise.all(running);
@@ -135,20 +203,52 @@ export class Scheduler {
 
   #plan(entry: Entry, delayMs: number): void {
     clearTimeout(entry.timer);
-    entry.timer = setTimeout(
-      () => {
-        entry.timer = undefined;
-        entry.running = this.#fire(entry).finally(() => {
-          entry.running = undefined;
-        });
-      },
-      Math.max(0, delayMs),
-    );
+    // Node timers fire at once beyond 2^31-1 ms (24.8 days); a longer
+    // delay wakes up then and plans the rest.
+    const wait = Math.min(Math.max(0, delayMs), MAX_TIMER_MS);
+    entry.due = new Date(this.#now().getTime() + Math.max(0, delayMs));
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      if (wait < delayMs) {
+        this.#plan(entry, delayMs - wait);
+        return;
+      }
+      entry.due = undefined;
+      entry.running = this.#fire(entry).finally(() => {
+        entry.running = undefined;
+      });
+    }, wait);
   }
 
   async #fire(entry: Entry): Promise<void> {
     const { def } = entry;
-    const started = performance.now();
+    if (this.#policy.gate) {
+      let decision: GateDecision;
+      try {
+        decision = await this.#policy.gate(def.name, entry.attempt, this.#abort.signal);
+      } catch (err) {
+        // A broken check must not stop measuring: run as if it said yes.
+        this.#log.warn(`checking whether probe ${def.name} may run failed: ${describeError(err)}`);
+        decision = { run: true };
+      }
+      if (this.#abort.signal.aborted || !entry.enabled) return;
+      if (!decision.run) {
+        try {
+          this.#options.onSkip?.(decision.skip);
+        } catch (err) {
+          this.#log.error(`recording a skip of probe ${def.name} failed: ${describeError(err)}`);
+        }
+        if (decision.skip.retryInMs !== undefined) {
+          entry.attempt += 1;
+          this.#plan(entry, decision.skip.retryInMs);
+        } else {
+          entry.attempt = 0;
+          this.#plan(entry, this.#nextDelay(entry));
+        }
+        return;
+      }
+    }
+    entry.attempt = 0;
     const run = await runProbe({
       name: def.name,
       probe: def.probe,
@@ -170,19 +270,23 @@ export class Scheduler {
       await run.gathered;
       if (this.#abort.signal.aborted || !entry.enabled) return;
     }
-    const elapsed = performance.now() - started;
-    this.#plan(entry, this.#jittered(def.intervalMs) - elapsed);
+    // Gaps run from the end of a run: the next one is planned now.
+    this.#plan(entry, this.#nextDelay(entry));
   }
 
-  #initialDelay(): number {
+  #firstDelay(entry: Entry): number {
+    const placed = this.#policy.firstDelay?.(entry.def.name, entry.def.intervalMs, this.#now());
+    if (placed !== undefined) return placed;
     return this.#random() * (this.#options.initialDelayMaxMs ?? DEFAULT_INITIAL_DELAY_MAX_MS);
   }
 
-  #jittered(intervalMs: number): number {
-    const spread = this.#options.jitter ?? DEFAULT_INTERVAL_JITTER;
-    return intervalMs * (1 + spread * (2 * this.#random() - 1));
+  #nextDelay(entry: Entry): number {
+    return this.#policy.nextDelay(entry.def.name, entry.def.intervalMs, this.#now());
   }
 }
+
+/** Longest delay a Node timer takes, in ms (2^31 − 1). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Builds a {@link Scheduler}. */
 export function createScheduler(options: SchedulerOptions): Scheduler {

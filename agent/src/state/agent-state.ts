@@ -104,6 +104,16 @@ export class AgentState {
     return join(this.dir, 'config.json');
   }
 
+  /** Path of the monthly data budget's accounting. */
+  get budgetFile(): string {
+    return join(this.dir, 'budget.json');
+  }
+
+  /** Path of the status file the running agent keeps current for `skolnet-agent status`. */
+  get statusFile(): string {
+    return join(this.dir, 'status.json');
+  }
+
   /** Path of the outbox SQLite file. */
   get outboxFile(): string {
     return join(this.dir, 'outbox.sqlite');
@@ -239,8 +249,11 @@ function readOptional(file: string): string | undefined {
   }
 }
 
-/** Replaces `file` atomically: temporary file in the same directory, fsync, rename. */
-function writeFileAtomic(file: string, text: string, mode: number): void {
+/**
+ * Replaces `file` atomically: temporary file in the same directory, fsync, rename.
+ * @throws SkolnetError `SKOLNET_STATE_FAILED` naming the file
+ */
+export function writeFileAtomic(file: string, text: string, mode: number): void {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     // `mode` applies only at creation, hence the explicit chmod for umasks that strip bits.

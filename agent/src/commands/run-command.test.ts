@@ -1,0 +1,259 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { PROTOCOL_NAME, type ConfigAck, type Result } from '@skolnet/shared';
+import { main } from '../cli.js';
+import { resolveOptions, type OptionSpecs } from '../probes/options.js';
+import type { ProbeDefinition } from '../probes/probe.js';
+import { readStatusFile } from '../runtime/status-file.js';
+import { AgentState } from '../state/agent-state.js';
+import { runStatusCommand, statusReport } from './status-command.js';
+
+const eventually = <T>(fn: () => T | Promise<T>): Promise<T> =>
+  vi.waitFor(fn, { timeout: 15_000, interval: 20 });
+
+interface QuietOptions {
+  count: number;
+}
+const quietSpecs: OptionSpecs<QuietOptions> = {
+  count: { type: 'integer', default: 1, minimum: 1, maximum: 10, description: 'how many' },
+};
+
+/** A probe that measures nothing outside this process: it reports its option. */
+const registry: Record<string, ProbeDefinition> = {
+  quiet: {
+    description: 'reports its count option',
+    needsCollector: false,
+    defaultIntervalS: 3600,
+    options: quietSpecs,
+    create: (_ctx, raw) => {
+      const o = resolveOptions('quiet', quietSpecs, raw);
+      return { gather: (acc) => Promise.resolve(acc.add('quiet', { count_n: o.count })) };
+    },
+  },
+};
+
+/** Speaks the collector's side of the stream: welcome, ack every batch, push what the test asks. */
+class TinyCollector {
+  wss!: WebSocketServer;
+  port = 0;
+  socket: WebSocket | undefined;
+  acks: ConfigAck[] = [];
+  results: Result[] = [];
+
+  async listen(): Promise<void> {
+    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => PROTOCOL_NAME });
+    await new Promise<void>((r) => this.wss.once('listening', () => r()));
+    this.port = (this.wss.address() as AddressInfo).port;
+    this.wss.on('connection', (ws) => {
+      ws.on('message', (data) => {
+        const msg = JSON.parse((data as Buffer).toString('utf8')) as Record<string, unknown>;
+        if (msg.type === 'hello') {
+          ws.send(
+            JSON.stringify({
+              type: 'welcome',
+              agent_id: 'agent-1',
+              school_id: 'school-1',
+              server_time: new Date().toISOString(),
+              max_batch_results: 500,
+              max_message_bytes: 1024 * 1024,
+            }),
+          );
+          this.socket = ws;
+        } else if (msg.type === 'batch') {
+          const results = msg.results as Result[];
+          this.results.push(...results);
+          ws.send(
+            JSON.stringify({
+              type: 'ack',
+              batch_id: msg.batch_id,
+              accepted: results.map((r) => r.id),
+              rejected: [],
+            }),
+          );
+        } else if (msg.type === 'config_ack') {
+          this.acks.push(msg as unknown as ConfigAck);
+        }
+      });
+    });
+  }
+
+  push(version: number, config: unknown): void {
+    this.socket?.send(JSON.stringify({ type: 'config', version, config }));
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+}
+
+describe('skolnet-agent run with pushed configurations', () => {
+  let dir: string;
+  let server: TinyCollector;
+  let state: AgentState;
+  const stop = new AbortController();
+  const stderr: string[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skolnet-run-'));
+    server = new TinyCollector();
+    await server.listen();
+    state = new AgentState(dir);
+    state.writeCredentials({
+      collector_url: `http://127.0.0.1:${server.port}`,
+      agent_id: 'agent-1',
+      school_id: 'school-1',
+      secret: 's'.repeat(32),
+      enrolled_at: new Date().toISOString(),
+    });
+  });
+
+  afterEach(async () => {
+    stop.abort();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies a valid push, refuses an invalid one and keeps the last good, across a restart', async () => {
+    const running = main(
+      ['run', '--state', dir, '--initial-delay', '0s', '--set', 'quiet.count=2'],
+      { stdout: () => {}, stderr: (t) => void stderr.push(t) },
+      { registry, stopSignal: stop.signal },
+    );
+    await eventually(() => expect(server.socket).toBeDefined());
+    await eventually(() => expect(server.results.some((r) => r.fields.count_n === 2)).toBe(true));
+
+    const good = {
+      probes: { quiet: { interval_s: 600, options: { count: 5 } } },
+      timetable: { timezone: 'Europe/Riga', days: [1, 2, 3, 4, 5, 6], start: '08:00', end: '14:00' },
+      data_budget_mb: 2000,
+    };
+    server.push(2, good);
+    await eventually(() => expect(server.acks).toEqual([{ type: 'config_ack', version: 2, applied: true }]));
+    expect(state.readConfig()).toEqual({ type: 'config', version: 2, config: good });
+
+    // Invalid in several ways; nothing of it may be applied.
+    server.push(3, { probes: { quiet: { options: { count: 50 } } }, data_budget_mb: 1 });
+    server.push(4, { probes: { teleport: {} } });
+    server.push(5, {
+      probes: {},
+      timetable: { timezone: 'Europe/Nowhere', days: [1], start: '08:00', end: '09:00' },
+    });
+    await eventually(() => expect(server.acks).toHaveLength(4));
+    expect(server.acks.slice(1).map((a) => [a.version, a.applied])).toEqual([
+      [3, false],
+      [4, false],
+      [5, false],
+    ]);
+    expect(server.acks[1]?.error).toMatch(/config\.probes\.quiet\.options.*count/);
+    expect(server.acks[2]?.error).toMatch(/unknown probe/);
+    expect(server.acks[3]?.error).toMatch(/unknown time zone/);
+    expect(state.readConfig()?.version).toBe(2);
+
+    // The status file carries the version in force and the pushed settings.
+    await eventually(() => {
+      const s = readStatusFile(state.statusFile);
+      expect(s?.config_version).toBe(2);
+      expect(s?.timetable.end).toBe('14:00');
+      expect(s?.budget.budget_bytes).toBe(2_000_000_000);
+      expect(s?.probes.quiet?.interval_s).toBe(600);
+    });
+    const out: string[] = [];
+    const code = runStatusCommand(
+      { state: dir },
+      {
+        io: { stdout: (t) => void out.push(t), stderr: () => {} },
+        registry,
+        createRunner: () => ({ run: () => Promise.reject(new Error('unused')) }),
+        now: () => new Date(),
+        env: {},
+      },
+    );
+    expect(code).toBe(0);
+    expect(out.join('')).toMatch(/config: +version 2/);
+
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(stderr.join('')).toMatch(/could not apply configuration version 3/);
+  });
+
+  it('starts on the stored last good configuration; the command line still wins', async () => {
+    state.writeConfig({
+      type: 'config',
+      version: 7,
+      config: { probes: { quiet: { options: { count: 4 } } } },
+    });
+    const ac = new AbortController();
+    const running = main(
+      ['run', '--state', dir, '--initial-delay', '0s'],
+      { stdout: () => {}, stderr: () => {} },
+      { registry, stopSignal: ac.signal },
+    );
+    await eventually(() => expect(server.results.some((r) => r.fields.count_n === 4)).toBe(true));
+    ac.abort();
+    expect(await running).toBe(0);
+
+    server.results = [];
+    const ac2 = new AbortController();
+    const again = main(
+      ['run', '--state', dir, '--initial-delay', '0s', '--set', 'quiet.count=9'],
+      { stdout: () => {}, stderr: () => {} },
+      { registry, stopSignal: ac2.signal },
+    );
+    await eventually(() => expect(server.results.some((r) => r.fields.count_n === 9)).toBe(true));
+    ac2.abort();
+    expect(await again).toBe(0);
+    expect(JSON.parse(readFileSync(state.statusFile, 'utf8'))).toMatchObject({ config_version: 7 });
+  });
+});
+
+describe('statusReport', () => {
+  it('says no agent runs when the status file is stale, with its age', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skolnet-stale-'));
+    try {
+      const written = new Date('2026-03-30T08:00:00Z');
+      const report = statusReport(
+        {
+          collector_url: 'http://127.0.0.1:1',
+          agent_id: 'a',
+          school_id: 's',
+          secret: 'x'.repeat(32),
+          enrolled_at: written.toISOString(),
+        },
+        {
+          format: 1,
+          pid: process.pid,
+          agent_version: '0',
+          started_at: written.toISOString(),
+          written_at: written.toISOString(),
+          stopped_at: null,
+          agent_id: 'a',
+          school_id: 's',
+          collector_url: 'http://127.0.0.1:1',
+          connection: { state: 'connected', since: written.toISOString(), detail: null },
+          config_version: null,
+          timetable: { timezone: 'Europe/Riga', days: [1], start: '08:00', end: '17:00' },
+          busy_threshold_mbps: 20,
+          budget: { month: '2026-03', used_bytes: 5, budget_bytes: 10, remaining_bytes: 5 },
+          outbox: { depth: 0, rejected_total: 0, dropped_total: 0 },
+          probes: {},
+        },
+        null,
+        join(dir, 'budget.json'),
+        new Date(written.getTime() + 3 * 3_600_000),
+      );
+      expect(report.running).toBe(false);
+      expect(report.not_running_reason).toMatch(/status file is 3 h 0 min old/);
+      expect(report.connection).toBeNull();
+      // No budget file: nothing counted this month.
+      expect(report.budget).toMatchObject({ used_bytes: 0, remaining_bytes: 10 });
+      expect(JSON.stringify(report)).not.toContain('xxxxxxxx');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

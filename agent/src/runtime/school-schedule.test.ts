@@ -1,0 +1,254 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Measurement, createValidator, type Timetable } from '@skolnet/shared';
+import { probeRegistry } from '../probes/registry.js';
+import { DataBudget } from './data-budget.js';
+import type { CounterSource } from './link-load.js';
+import type { ProbeRun } from './probe-runner.js';
+import { createSeededRandom } from './random-gaps.js';
+import {
+  BUSY_RETRY_DELAYS_MS,
+  HEAVY_PROBES,
+  SchoolSchedule,
+  skipMeasurement,
+  type ScheduleSettings,
+} from './school-schedule.js';
+import { createScheduler, type ScheduleSkip } from './scheduler.js';
+import { DEFAULT_TIMETABLE, isLessonTime } from './timetable.js';
+
+const timetable: Timetable = { ...DEFAULT_TIMETABLE, days: [...DEFAULT_TIMETABLE.days] };
+const settings: ScheduleSettings = { timetable, busyThresholdMbps: 20 };
+const HOUR = 3_600_000;
+
+/** Counters growing by `bytesPerRead` on each read: with an instant sleep and a fake clock, a fixed rate. */
+function counters(bytesPerRead: number): CounterSource {
+  let rx = 0;
+  return {
+    read: () => {
+      rx += bytesPerRead;
+      return Promise.resolve({ iface: 'eth0', rxBytes: rx, txBytes: 0 });
+    },
+  };
+}
+
+const run = (probe: string, measurements: ProbeRun['measurements']): ProbeRun => ({
+  probe,
+  measurements,
+  errors: [],
+  durationMs: 1,
+  gathered: Promise.resolve(),
+  stillGathering: () => false,
+});
+
+describe('SchoolSchedule', () => {
+  let dir: string;
+  let now: Date;
+  let budget: DataBudget;
+  const make = (source: CounterSource, seed = 1): SchoolSchedule =>
+    new SchoolSchedule({
+      settings,
+      budget,
+      counters: source,
+      random: createSeededRandom(seed),
+      now: () => now,
+      busyWindowMs: 2000,
+      monotonic: () => now.getTime(),
+      // The window passes on the fake clock only.
+      sleep: (ms) => {
+        now = new Date(now.getTime() + ms);
+        return Promise.resolve();
+      },
+    });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'skolnet-sched-'));
+    now = new Date('2026-03-30T07:00:00Z'); // Monday 10:00 in Riga
+    budget = new DataBudget({ file: join(dir, 'budget.json'), now: () => now, timezone: 'Europe/Riga' });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names heavy probes that exist in the registry', () => {
+    for (const name of HEAVY_PROBES) expect(Object.keys(probeRegistry)).toContain(name);
+  });
+
+  it('puts heavy runs in lesson hours but for the outside share, at the interval’s rate, across DST', () => {
+    const schedule = make(counters(0), 2026);
+    // Simulate a year of throughput runs every 6 h on average, through both DST changes.
+    let t = new Date('2026-01-05T00:00:00Z').getTime();
+    const end = new Date('2027-01-04T00:00:00Z').getTime();
+    let inside = 0;
+    let runs = 0;
+    while (t < end) {
+      t += schedule.nextDelay('throughput', 6 * HOUR, new Date(t));
+      runs += 1;
+      if (isLessonTime(new Date(t), timetable)) inside += 1;
+    }
+    expect(Math.abs(inside / runs - 0.9)).toBeLessThan(0.03);
+    // 364 days / 6 h = 1456 runs; gaps scale with the hours they are counted in.
+    expect(Math.abs(runs / 1456 - 1)).toBeLessThan(0.08);
+  });
+
+  it('lets light probes run at any hour at exponential gaps', () => {
+    const schedule = make(counters(0));
+    expect(schedule.firstDelay('latency', 300_000, now)).toBeUndefined();
+    const sunday = new Date('2026-03-29T12:00:00Z');
+    const d = schedule.nextDelay('latency', 300_000, sunday);
+    expect(d).toBeGreaterThanOrEqual(30_000);
+    expect(d).toBeLessThanOrEqual(900_000);
+  });
+
+  it('skips a heavy test while other traffic is above the threshold, retrying a bounded number of times', async () => {
+    // 10 MB per 2 s window = 40 Mbit/s.
+    const schedule = make(counters(10_000_000));
+    const ac = new AbortController();
+    const first = await schedule.gate('throughput', 0, ac.signal);
+    expect(first).toMatchObject({
+      run: false,
+      skip: {
+        probe: 'throughput',
+        reason: 'busy',
+        observedMbps: 40,
+        thresholdMbps: 20,
+        retryInMs: BUSY_RETRY_DELAYS_MS[0],
+      },
+    });
+    const last = await schedule.gate('throughput', BUSY_RETRY_DELAYS_MS.length, ac.signal);
+    expect(last.run).toBe(false);
+    expect(!last.run && last.skip.retryInMs).toBeUndefined();
+    // Light probes never wait.
+    expect(await schedule.gate('latency', 0, ac.signal)).toEqual({ run: true });
+    // A quiet line: 1 MB per 2 s = 4 Mbit/s.
+    expect(await make(counters(1_000_000)).gate('throughput', 0, ac.signal)).toEqual({ run: true });
+  });
+
+  it('counts a busy uplink from a recent snmp_network result', async () => {
+    const schedule = make(counters(0));
+    schedule.observe(
+      run('snmp', [
+        {
+          measurement: 'snmp_network',
+          fields: { result: 'ok', uplink_in_bps: 80_000_000, uplink_out_bps: 1_000_000 },
+          tags: {},
+          at: now.toISOString(),
+        },
+      ]),
+    );
+    const decision = await schedule.gate('ndt7', 0, new AbortController().signal);
+    expect(decision).toMatchObject({ run: false, skip: { reason: 'busy', observedMbps: 80 } });
+  });
+
+  it('skips when the budget would be passed and counts what runs moved', async () => {
+    budget.configure({ budgetMb: 500 });
+    const schedule = make(counters(0));
+    const signal = new AbortController().signal;
+    expect(await schedule.gate('throughput', 0, signal)).toEqual({ run: true });
+    schedule.observe(
+      run('throughput', [
+        {
+          measurement: 'throughput',
+          fields: { bytes_down: 200_000_000, bytes_up: 150_000_000 },
+          tags: {},
+          at: now.toISOString(),
+        },
+      ]),
+    );
+    expect(budget.snapshot().used_bytes).toBe(350_000_000);
+    const decision = await schedule.gate('throughput', 0, signal);
+    expect(decision).toMatchObject({
+      run: false,
+      skip: { reason: 'budget', estimateBytes: 350_000_000, remainingBytes: 150_000_000 },
+    });
+    expect(!decision.run && decision.skip.retryInMs).toBeUndefined();
+  });
+
+  it('gives up a lesson-hour slot the busy line pushed past the end of lessons', async () => {
+    const schedule = make(counters(0), 3);
+    // Plan until one lands inside lesson hours.
+    for (let i = 0; i < 20; i += 1) {
+      const at = new Date(now.getTime() + schedule.nextDelay('throughput', 6 * HOUR, now));
+      if (isLessonTime(at, timetable)) break;
+    }
+    now = new Date('2026-03-30T15:30:00Z'); // 18:30 in Riga
+    const signal = new AbortController().signal;
+    expect(await schedule.gate('throughput', 1, signal)).toMatchObject({
+      run: false,
+      skip: { reason: 'outside_hours' },
+    });
+    // A first attempt is never refused for the hour: the planner put it there.
+    expect(await schedule.gate('throughput', 0, signal)).toEqual({ run: true });
+  });
+
+  it('records a skip as a valid measurement', () => {
+    const check = createValidator(Measurement);
+    const skip: ScheduleSkip = {
+      probe: 'throughput',
+      reason: 'busy',
+      observedMbps: 41.23456,
+      thresholdMbps: 20,
+      attempt: 1,
+      retryInMs: 1_200_000,
+      at: now,
+    };
+    const m = skipMeasurement(skip);
+    expect(check.check(m).ok).toBe(true);
+    expect(m).toEqual({
+      measurement: 'schedule_skip',
+      fields: {
+        result: 'skipped',
+        reason: 'busy',
+        attempt: 1,
+        observed_mbps: 41.235,
+        threshold_mbps: 20,
+        retry_in_s: 1200,
+      },
+      tags: { probe: 'throughput', reason: 'busy' },
+      at: now.toISOString(),
+    });
+  });
+});
+
+describe('Scheduler with a gate', () => {
+  it('reports skips, retries the slot, then runs', async () => {
+    const skips: ScheduleSkip[] = [];
+    const ran: string[] = [];
+    let resolveDone: () => void = () => {};
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const attempts: number[] = [];
+    const scheduler = createScheduler({
+      probes: [{ name: 'throughput', probe: { gather: async () => {} }, intervalMs: 60_000 }],
+      initialDelayMaxMs: 0,
+      policy: {
+        nextDelay: () => 60_000,
+        gate: (probe, attempt) => {
+          attempts.push(attempt);
+          if (attempt < 2)
+            return Promise.resolve({
+              run: false,
+              skip: { probe, reason: 'busy', attempt, retryInMs: 1, at: new Date() },
+            });
+          return Promise.resolve({ run: true });
+        },
+      },
+      onSkip: (s) => void skips.push(s),
+      onRun: (r) => {
+        ran.push(r.probe);
+        resolveDone();
+      },
+    });
+    scheduler.start();
+    await done;
+    const next = await vi.waitFor(() => {
+      const due = scheduler.nextRuns().throughput;
+      expect(due).toBeInstanceOf(Date);
+      return due;
+    });
+    await scheduler.stop();
+    expect(attempts).toEqual([0, 1, 2]);
+    expect(skips.map((s) => s.attempt)).toEqual([0, 1]);
+    expect(ran).toEqual(['throughput']);
+    expect(next).toBeInstanceOf(Date);
+    expect(scheduler.nextRuns().throughput).toBeUndefined();
+  });
+});

@@ -1,0 +1,202 @@
+import type { Fields, Measurement, Tags, Timetable } from '@skolnet/shared';
+import type { DataBudget } from './data-budget.js';
+import { bytesMoved } from './data-budget.js';
+import type { CounterSource, UplinkReading } from './link-load.js';
+import { DEFAULT_BUSY_WINDOW_MS, loadVerdict, sampleTraffic, uplinkReading } from './link-load.js';
+import type { ProbeRun } from './probe-runner.js';
+import { exponentialGap, type RandomSource } from './random-gaps.js';
+import type { GateDecision, SchedulePolicy, ScheduleSkip } from './scheduler.js';
+import { advanceWeighted, isLessonTime, lessonShare, outsideShare } from './timetable.js';
+
+/**
+ * Probes that move bulk data over the school's internet line: they follow
+ * the timetable, wait while the line is busy and count against the data
+ * budget. From the registry: `throughput` (two directions up to 400 MB
+ * each), `ndt7` (about ten seconds each way at line rate) and
+ * `bottleneck` (a WAN download at line rate). Every other probe sends a
+ * few packets (ping, DNS, a TCP handshake, SNMP) and runs on its interval
+ * at any hour.
+ */
+export const HEAVY_PROBES: readonly string[] = ['throughput', 'ndt7', 'bottleneck'];
+
+/** True when `probe` is one of {@link HEAVY_PROBES}. */
+export function isHeavyProbe(probe: string): boolean {
+  return HEAVY_PROBES.includes(probe);
+}
+
+/** Measurement name of a skipped heavy test. */
+export const SCHEDULE_SKIP_MEASUREMENT = 'schedule_skip';
+
+/**
+ * Waits before trying a slot again whose line was busy, in ms: 10, 20 and
+ * 40 minutes, then the slot is given up and the next one planned. A busy
+ * spell in a school is usually a lesson (45 minutes); three tries span
+ * 70 minutes, past the end of it, without polling the line all day.
+ */
+export const BUSY_RETRY_DELAYS_MS: readonly number[] = [10 * 60_000, 20 * 60_000, 40 * 60_000];
+
+/** The school-specific settings the schedule follows. */
+export interface ScheduleSettings {
+  timetable: Timetable;
+  /** Other traffic above this makes a heavy test wait, in Mbit/s. */
+  busyThresholdMbps: number;
+}
+
+/** Options of {@link SchoolSchedule}. */
+export interface SchoolScheduleOptions {
+  settings: ScheduleSettings;
+  budget: DataBudget;
+  /** Interface counters of this host. */
+  counters: CounterSource;
+  random: RandomSource;
+  now: () => Date;
+  /** How long counters are watched, in ms. Default {@link DEFAULT_BUSY_WINDOW_MS}. */
+  busyWindowMs?: number;
+  /** Waits the busy window; injected for tests. Default: a timer that ends early on abort. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Monotonic ms for the busy window's length; injected for tests. Default `performance.now`. */
+  monotonic?: () => number;
+  /** The options a probe runs with, for estimating bytes it does not report. */
+  optionsOf?: (probe: string) => Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The agent's schedule policy: light probes at exponential gaps around
+ * their interval at any hour; heavy probes ({@link HEAVY_PROBES}) mostly
+ * in lesson hours, a share outside them for comparison, each run checked
+ * against the data budget and the line's load first.
+ */
+export class SchoolSchedule implements SchedulePolicy {
+  #settings: ScheduleSettings;
+  readonly #o: SchoolScheduleOptions;
+  readonly #plannedInside = new Map<string, boolean>();
+  #uplink: UplinkReading | undefined;
+
+  constructor(options: SchoolScheduleOptions) {
+    this.#o = options;
+    this.#settings = options.settings;
+  }
+
+  /** The settings in force. */
+  get settings(): ScheduleSettings {
+    return this.#settings;
+  }
+
+  /** Replaces the settings (a pushed configuration); the caller re-plans. */
+  configure(settings: ScheduleSettings): void {
+    this.#settings = settings;
+  }
+
+  /** Heavy probes are placed by the timetable from the start; light ones start soon. */
+  firstDelay(probe: string, intervalMs: number, now: Date): number | undefined {
+    // Exponential gaps are memoryless: the first one drawn like any other
+    // is exactly what a run already in progress would leave.
+    return isHeavyProbe(probe) ? this.nextDelay(probe, intervalMs, now) : undefined;
+  }
+
+  /**
+   * A gap drawn around the interval. For a heavy probe it is counted on a
+   * weighted clock: lesson time runs faster, the rest slower, so that the
+   * outside share of runs lands outside lesson hours and the rest inside,
+   * and over weeks runs still average one per interval.
+   */
+  nextDelay(probe: string, intervalMs: number, now: Date): number {
+    const gap = exponentialGap(intervalMs, this.#o.random);
+    if (!isHeavyProbe(probe)) return gap;
+    const tt = this.#settings.timetable;
+    const share = lessonShare(tt);
+    const outside = outsideShare(tt);
+    const at =
+      share >= 1
+        ? new Date(now.getTime() + gap)
+        : advanceWeighted(now, gap, (1 - outside) / share, outside / (1 - share), tt);
+    this.#plannedInside.set(probe, isLessonTime(at, tt));
+    return at.getTime() - now.getTime();
+  }
+
+  /** Budget, then hours (for a retry), then the line's load. */
+  async gate(probe: string, attempt: number, signal: AbortSignal): Promise<GateDecision> {
+    if (!isHeavyProbe(probe)) return { run: true };
+    const now = this.#o.now();
+    const base = { probe, attempt, at: now };
+    if (attempt > 0 && this.#plannedInside.get(probe) && !isLessonTime(now, this.#settings.timetable)) {
+      // A slot the line kept busy until lessons ended: an evening figure
+      // would stand in for a lesson-time one, so the slot is given up.
+      return { run: false, skip: { ...base, reason: 'outside_hours' } };
+    }
+    const budget = this.#o.budget.check(probe);
+    if (!budget.ok) {
+      return {
+        run: false,
+        skip: {
+          ...base,
+          reason: 'budget',
+          estimateBytes: budget.estimateBytes,
+          remainingBytes: Math.max(0, budget.budgetBytes - budget.usedBytes),
+        },
+      };
+    }
+    const sleep = this.#o.sleep ?? abortableSleep;
+    const sample = await sampleTraffic(
+      this.#o.counters,
+      this.#o.busyWindowMs ?? DEFAULT_BUSY_WINDOW_MS,
+      (ms) => sleep(ms, signal),
+      this.#o.monotonic,
+    );
+    const threshold = this.#settings.busyThresholdMbps;
+    const verdict = loadVerdict(sample, this.#uplink, this.#o.now(), threshold);
+    if (!verdict.busy) return { run: true };
+    const retryInMs = BUSY_RETRY_DELAYS_MS[attempt];
+    return {
+      run: false,
+      skip: {
+        ...base,
+        reason: 'busy',
+        ...(verdict.observedMbps !== undefined ? { observedMbps: verdict.observedMbps } : {}),
+        thresholdMbps: threshold,
+        ...(retryInMs !== undefined ? { retryInMs } : {}),
+      },
+    };
+  }
+
+  /**
+   * Learns from a finished run: the bytes a heavy run moved go to the
+   * budget; an `snmp_network` result gives the uplink's load.
+   * @throws SkolnetError `SKOLNET_STATE_FAILED` when the budget cannot be saved
+   */
+  observe(run: ProbeRun): void {
+    for (const m of run.measurements) {
+      const reading = uplinkReading(m);
+      if (reading) this.#uplink = reading;
+    }
+    if (!isHeavyProbe(run.probe)) return;
+    const bytes = bytesMoved(run.probe, run.measurements, this.#o.optionsOf?.(run.probe));
+    if (bytes !== undefined && bytes > 0) this.#o.budget.record(run.probe, bytes);
+  }
+}
+
+/** The result a skipped slot leaves, so the collector sees why a test is missing. */
+export function skipMeasurement(skip: ScheduleSkip): Measurement {
+  const fields: Fields = { result: 'skipped', reason: skip.reason, attempt: skip.attempt };
+  const round = (n: number): number => Math.round(n * 1000) / 1000;
+  if (skip.observedMbps !== undefined) fields.observed_mbps = round(skip.observedMbps);
+  if (skip.thresholdMbps !== undefined) fields.threshold_mbps = skip.thresholdMbps;
+  if (skip.estimateBytes !== undefined) fields.estimate_bytes = skip.estimateBytes;
+  if (skip.remainingBytes !== undefined) fields.budget_remaining_bytes = skip.remainingBytes;
+  if (skip.retryInMs !== undefined) fields.retry_in_s = Math.round(skip.retryInMs / 1000);
+  const tags: Tags = { probe: skip.probe, reason: skip.reason };
+  return { measurement: SCHEDULE_SKIP_MEASUREMENT, fields, tags, at: skip.at.toISOString() };
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
