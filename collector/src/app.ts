@@ -106,7 +106,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       handleProtocols: (protocols: Set<string>) => (protocols.has(PROTOCOL_NAME) ? PROTOCOL_NAME : false),
     },
     preClose(done) {
-      // Fastify already answers new requests (upgrades too) 503 while closing.
+      // New upgrades go to plain HTTP, which answers 503 while closing and
+      // closes the connection; routed as upgrades, their sockets would stay
+      // half-open and hold the server's close.
+      this.server.removeAllListeners('upgrade');
       // Batches being stored finish and are acked; nothing else is acked.
       const started = performance.now();
       void this.agentSessions.drainAll(config.shutdownGraceMs).then(({ sessions, unfinished }) => {
