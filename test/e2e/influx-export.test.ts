@@ -41,6 +41,7 @@ describe.skipIf(skip)('InfluxDB export, checked against VictoriaMetrics', () => 
   let collector: RunningCollector | undefined;
   let outbox: SqliteOutbox | undefined;
   let client: StreamClient | undefined;
+  let logLines: string[];
 
   beforeAll(async () => {
     vm = await VictoriaMetrics.start(vmBin!);
@@ -63,10 +64,11 @@ describe.skipIf(skip)('InfluxDB export, checked against VictoriaMetrics', () => 
   /** A collector exporting to the VictoriaMetrics, one enrolled agent streaming to it. */
   async function setUp(municipality: string): Promise<{ agentId: string; schoolId: string }> {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-influx-e2e-'));
+    logLines = [];
     collector = await startCollector({
       port: 0,
       dataDir: join(dir, 'collector'),
-      quiet: true,
+      logger: { level: 'debug', stream: { write: (line) => logLines.push(line) } },
       dashboardAssets: false,
       config: {
         influx: {
@@ -151,6 +153,20 @@ describe.skipIf(skip)('InfluxDB export, checked against VictoriaMetrics', () => 
     expect(any.every((s) => !('role' in s.metric))).toBe(true);
     expect(collector!.app.metrics.export.written.get()).toBe(40);
     expect(collector!.app.metrics.export.buffered.get()).toBe(0);
+
+    // Structured logs: ids and counts, never the token or result contents.
+    const logs = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ msg: 'exporting results to InfluxDB', url: vm.url, bucket: 'results' }),
+    );
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'agent connected', agent_id: agentId }));
+    const stored = logs.filter((l) => l.msg === 'batch stored');
+    expect(stored.reduce((n, l) => n + (l.inserted as number), 0)).toBe(40);
+    expect(stored.every((l) => typeof l.store_ms === 'number')).toBe(true);
+    const all = logLines.join('');
+    for (const secret of ['test-token', 'gateway 1', 'timeout \\"gw\\"', 'B,12=a']) {
+      expect(all).not.toContain(secret);
+    }
   });
 
   it('keeps ingesting while VictoriaMetrics is down, counts the errors, and exports after it returns', async () => {
