@@ -2,7 +2,10 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import websocket from '@fastify/websocket';
 import { loadDashboardAssets } from '@skolnet/dashboards';
 import { PROTOCOL_NAME, ProtocolLimits } from '@skolnet/shared';
+import { createAgentSessions, type AgentSessions } from './ingest/agent-session.js';
 import { createConnectedAgents, type ConnectedAgents } from './ingest/connected-agents.js';
+import { exportPlugin, type ExportPluginOptions } from './export/export-plugin.js';
+import { metricsPlugin } from './metrics/metrics-plugin.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import {
   configPlugin,
@@ -26,6 +29,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Agents connected to the stream right now. */
     connectedAgents: ConnectedAgents;
+    /** Agent stream sessions, drained on close. */
+    agentSessions: AgentSessions;
   }
 }
 
@@ -45,6 +50,8 @@ export interface BuildAppOptions {
    * package, a function for tests, or false for no UI.
    */
   dashboardAssets?: DashboardAssetLoader | false;
+  /** How the InfluxDB export finds an agent's school, municipality and role; default the store. */
+  agentLookup?: ExportPluginOptions['lookup'];
 }
 
 /**
@@ -88,6 +95,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(storagePlugin, { store: options.store });
   void app.register(authPlugin);
   app.decorate('connectedAgents', createConnectedAgents());
+  app.decorate('agentSessions', createAgentSessions());
+  void app.register(metricsPlugin);
+  void app.register(exportPlugin, options.agentLookup === undefined ? {} : { lookup: options.agentLookup });
   void app.register(websocket, {
     options: {
       maxPayload: ProtocolLimits.maxMessageBytes,
@@ -96,10 +106,22 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       handleProtocols: (protocols: Set<string>) => (protocols.has(PROTOCOL_NAME) ? PROTOCOL_NAME : false),
     },
     preClose(done) {
-      // 1001 "going away" tells agents to reconnect later, not that they erred.
-      for (const client of this.websocketServer.clients) client.close(1001, 'collector shutting down');
-      this.websocketServer.close();
-      done();
+      // New upgrades go to plain HTTP, which answers 503 while closing and
+      // closes the connection; routed as upgrades, their sockets would stay
+      // half-open and hold the server's close.
+      this.server.removeAllListeners('upgrade');
+      // Batches being stored finish and are acked; nothing else is acked.
+      const started = performance.now();
+      void this.agentSessions.drainAll(config.shutdownGraceMs).then(({ sessions, unfinished }) => {
+        // 1001 "going away" tells agents to reconnect later, not that they erred.
+        for (const client of this.websocketServer.clients) client.close(1001, 'collector shutting down');
+        this.websocketServer.close();
+        this.log.info(
+          { sessions, unfinished, duration_ms: Math.round(performance.now() - started) },
+          'agent streams closed',
+        );
+        done();
+      });
     },
   });
 

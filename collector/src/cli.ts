@@ -18,6 +18,7 @@ import {
 import { writeXlsx } from './planning/xlsx.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
 import { resetAdminToken } from './auth/admin-token.js';
+import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
 import { DATABASE_FILE, startCollector } from './server.js';
 import { createSqliteStore } from './storage/kysely-store.js';
 import { collectorVersion } from './version.js';
@@ -116,6 +117,41 @@ function planSheets(plan: Plan): Parameters<typeof writeXlsx>[0] {
   ];
 }
 
+/** The `serve --influx-*` options as commander parses them. */
+export interface InfluxCliOptions {
+  influxUrl?: string;
+  influxOrg?: string;
+  influxBucket?: string;
+  influxToken?: string;
+}
+
+/**
+ * The export settings from `serve --influx-*`: undefined when none is
+ * given, all four or a SKOLNET_CLI_BAD_ARGUMENT naming the missing ones.
+ */
+export function influxFromOptions(opts: InfluxCliOptions): InfluxExportConfig | undefined {
+  const given = {
+    url: opts.influxUrl,
+    org: opts.influxOrg,
+    bucket: opts.influxBucket,
+    token: opts.influxToken,
+  };
+  // A token alone (from the environment) does not turn the export on.
+  if (given.url === undefined && given.org === undefined && given.bucket === undefined) return undefined;
+  const missing = Object.entries(given)
+    .filter(([, v]) => v === undefined || v.trim() === '')
+    .map(([k]) => (k === 'token' ? '--influx-token (or SKOLNET_INFLUX_TOKEN)' : `--influx-${k}`));
+  if (missing.length > 0) {
+    throw new SkolnetError(
+      ErrorCodes.CLI_BAD_ARGUMENT,
+      `the InfluxDB export also needs ${missing.join(', ')}`,
+    );
+  }
+  const config = { url: given.url!, org: given.org!, bucket: given.bucket!, token: given.token! };
+  checkInfluxOptions(config);
+  return config;
+}
+
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
   out: (line: string) => void;
@@ -149,14 +185,34 @@ export function createCli(io: CliIo = defaultIo): Command {
         .default('info')
         .env('SKOLNET_LOG_LEVEL'),
     )
+    .option(
+      '--influx-url <url>',
+      'also export stored results to InfluxDB at this URL (e.g. http://influx:8086)',
+    )
+    .option('--influx-org <org>', 'InfluxDB organization of the export')
+    .option('--influx-bucket <bucket>', 'InfluxDB bucket of the export')
+    .addOption(
+      new Option('--influx-token <token>', 'InfluxDB API token of the export (better: the environment)').env(
+        'SKOLNET_INFLUX_TOKEN',
+      ),
+    )
     .action(
-      async (opts: { host: string; port: number; data: string; logLevel: string; scoring?: string }) => {
+      async (
+        opts: {
+          host: string;
+          port: number;
+          data: string;
+          logLevel: string;
+          scoring?: string;
+        } & InfluxCliOptions,
+      ) => {
+        const influx = influxFromOptions(opts);
         const collector = await startCollector({
           host: opts.host,
           port: opts.port,
           dataDir: opts.data,
           logger: { level: opts.logLevel },
-          config: { scoring: scoringFrom(opts.scoring) },
+          config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }) },
         });
         io.out(`skolnet collector listening on ${collector.url}`);
         if (collector.adminToken !== undefined) {
@@ -172,9 +228,13 @@ export function createCli(io: CliIo = defaultIo): Command {
         const shutdown = (signal: string): void => {
           if (closing) return;
           closing = true;
+          const started = performance.now();
           collector.app.log.info({ signal }, 'shutting down');
           collector.close().then(
-            () => process.exit(0),
+            () => {
+              collector.app.log.info({ duration_ms: Math.round(performance.now() - started) }, 'shut down');
+              process.exit(0);
+            },
             (err: unknown) => {
               io.err(`error while shutting down: ${describeError(err)}`);
               process.exit(1);

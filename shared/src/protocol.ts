@@ -56,6 +56,22 @@ export const Welcome = Type.Object(
 /** Collector → agent, reply to a good `hello`. */
 export type Welcome = Static<typeof Welcome>;
 
+/**
+ * The agent's outbox when it sent a batch, so the collector can report how
+ * far behind its agents are. Optional in `batch`: older agents omit it.
+ */
+export const OutboxReport = Type.Object(
+  {
+    /** Results waiting in the outbox, this batch's included. */
+    depth: Type.Integer({ minimum: 0 }),
+    /** `at` of the oldest waiting result, RFC 3339; absent when the outbox is empty. */
+    oldest_at: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+/** The agent's outbox when it sent a batch. */
+export type OutboxReport = Static<typeof OutboxReport>;
+
 /** Agent → collector: results to store. */
 export const Batch = Type.Object(
   {
@@ -64,6 +80,7 @@ export const Batch = Type.Object(
     // Results are validated one by one on ingest so one bad result is
     // rejected alone; here only the envelope is checked.
     results: Type.Array(Type.Unknown(), { maxItems: ProtocolLimits.maxBatchResults }),
+    outbox: Type.Optional(OutboxReport),
   },
   { additionalProperties: false },
 );

@@ -167,6 +167,15 @@ afterEach(async () => {
 });
 
 describe('StreamClient', () => {
+  it('reports its outbox depth and oldest result with each batch', async () => {
+    const oldest = { ...result(1), at: '2026-03-02T08:00:00.000Z' };
+    outbox.append([oldest, result(2), result(3)]);
+    server.onBatch = () => {}; // no ack: the first batch is all we look at
+    startClient();
+    await eventually(() => expect(server.batches).toHaveLength(1));
+    expect(server.batches[0]!.batch.outbox).toEqual({ depth: 3, oldest_at: '2026-03-02T08:00:00.000Z' });
+  });
+
   it('says hello, streams the outbox, and settles accepted and rejected results', async () => {
     const rows = Array.from({ length: 5 }, (_, i) => result(i));
     outbox.append(rows);

@@ -74,6 +74,11 @@ export interface StreamOutbox {
   peek(limit: number, maxBytes?: number): Result[];
   settle(accepted: readonly string[], rejected: readonly Rejection[]): unknown;
   depth(): number;
+  /**
+   * Depth and the `at` of the oldest waiting result, reported to the
+   * collector with each batch; without it the batch carries no report.
+   */
+  stats?(): { depth: number; oldest_at: string | null };
   /** Subscribes to appends; returns the unsubscribe function. */
   onAppend(listener: () => void): () => void;
 }
@@ -405,6 +410,8 @@ export class StreamClient {
     let sent = rows;
     for (;;) {
       const batch: Batch = { type: 'batch', batch_id: batchId, results: sent };
+      const report = this.#outboxReport();
+      if (report) batch.outbox = report;
       const text = JSON.stringify(batch);
       const bytes = Buffer.byteLength(text);
       if (bytes <= maxBytes) return { text, sent };
@@ -426,6 +433,17 @@ export class StreamClient {
       }
       sent = sent.slice(0, Math.ceil(sent.length / 2));
     }
+  }
+
+  /** What the outbox holds, for the collector's lag metrics; undefined when it cannot say. */
+  #outboxReport(): Batch['outbox'] {
+    const stats = this.#o.outbox.stats?.();
+    if (!stats) return undefined;
+    // `at` is the agent's RFC 3339 string; normalised so the collector's date-time check accepts it.
+    const oldest = stats.oldest_at === null ? undefined : new Date(stats.oldest_at);
+    return oldest === undefined || Number.isNaN(oldest.getTime())
+      ? { depth: stats.depth }
+      : { depth: stats.depth, oldest_at: oldest.toISOString() };
   }
 
   /** Resolves on the next append to the outbox, on close or on stop. */

@@ -18,6 +18,8 @@ import {
   type ValidationIssue,
   type Welcome,
 } from '@skolnet/shared';
+import { submitCommitted, type ResultSink } from '../export/influx-sink.js';
+import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { matchesHash } from '../security/secrets.js';
 import type { AgentRow, Store } from '../storage/store.js';
 import type { ConnectedAgents } from './connected-agents.js';
@@ -47,6 +49,54 @@ export interface AgentSessionDeps {
   helloTimeoutMs: number;
   maxMalformedMessages: number;
   now: () => Date;
+  /** Ingest counters and the agents' outbox reports. */
+  metrics?: CollectorMetrics;
+  /** Export of committed results (InfluxDB); fed after the store commit, never awaited. */
+  sink?: ResultSink;
+}
+
+/** A running session, as the shutdown sees it. */
+export interface AgentSession {
+  /**
+   * Lets the batch being stored finish and be acknowledged, skips messages
+   * not yet started (never acked, so the agent resends them), then closes
+   * with 1001 "going away".
+   */
+  drain(): Promise<void>;
+}
+
+/** The live sessions of one app, for a graceful shutdown. */
+export interface AgentSessions {
+  /** Registers a session; call the returned function when its socket closes. */
+  add(session: AgentSession): () => void;
+  /** Drains every session, waiting at most `timeoutMs`; resolves with how many had not finished. */
+  drainAll(timeoutMs: number): Promise<{ sessions: number; unfinished: number }>;
+}
+
+/** Creates an empty {@link AgentSessions} registry. */
+export function createAgentSessions(): AgentSessions {
+  const live = new Set<AgentSession>();
+  return {
+    add(session) {
+      live.add(session);
+      return () => {
+        live.delete(session);
+      };
+    },
+    async drainAll(timeoutMs) {
+      const sessions = [...live];
+      let finished = 0;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(sessions.map((s) => s.drain().then(() => (finished += 1)))),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      return { sessions: sessions.length, unfinished: sessions.length - finished };
+    },
+  };
 }
 
 const helloValidator = createValidator(Hello);
@@ -62,12 +112,16 @@ const MAX_REJECTION_ID_CHARS = 128;
  * authentication, then batches → store → ack. Messages are handled one at
  * a time in arrival order, so acks come back in the order batches came in.
  */
-export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): void {
-  const { store, log } = deps;
+export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): AgentSession {
+  const { store, log, metrics } = deps;
   let agent: AgentRow | undefined;
   let malformed = 0;
   let unregister: (() => void) | undefined;
   let queue: Promise<void> = Promise.resolve();
+  let draining = false;
+  const outbox = metrics?.openOutboxReporter();
+  const opened = performance.now();
+  const totals = { batches: 0, inserted: 0, duplicates: 0, rejected: 0 };
 
   const send = (message: CollectorMessage): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -89,12 +143,21 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
     closeWith(CloseCodes.helloTimeout, 'hello timeout');
   }, deps.helloTimeoutMs);
 
-  socket.on('close', () => {
+  socket.on('close', (code: number) => {
     clearTimeout(helloTimer);
     unregister?.();
+    outbox?.close();
+    if (agent !== undefined) {
+      log.info(
+        { agent_id: agent.id, code, duration_ms: Math.round(performance.now() - opened), ...totals },
+        'agent disconnected',
+      );
+    }
   });
 
   socket.on('message', (data: RawData, isBinary: boolean) => {
+    // Once draining, new messages are left unanswered: no ack, so the agent resends them.
+    if (draining) return;
     queue = queue
       .then(() => handle(data, isBinary))
       .catch((err: unknown) => {
@@ -104,7 +167,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
   });
 
   async function handle(data: RawData, isBinary: boolean): Promise<void> {
-    if (socket.readyState !== socket.OPEN) return;
+    if (socket.readyState !== socket.OPEN || draining) return;
     const parsed = parseMessage(data, isBinary);
     if (agent === undefined) {
       await handleHello(parsed);
@@ -112,6 +175,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
     }
     if (!parsed.ok) {
       malformed += 1;
+      metrics?.ingest.malformed.inc();
       sendError(ErrorCodes.PROTOCOL_MALFORMED, parsed.message, parsed.batchId);
       if (malformed >= deps.maxMalformedMessages) {
         closeWith(CloseCodes.policy, 'too many malformed messages');
@@ -174,6 +238,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
       max_message_bytes: ProtocolLimits.maxMessageBytes,
     };
     send(welcome);
+    if (hello.outbox_depth !== undefined) outbox?.report(hello.outbox_depth, undefined);
     log.info(
       { agent_id: found.id, school_id: found.school_id, outbox_depth: hello.outbox_depth },
       'agent connected',
@@ -206,15 +271,42 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
       good.push(result);
     });
 
+    if (batch.outbox !== undefined) {
+      const oldest = batch.outbox.oldest_at === undefined ? undefined : new Date(batch.outbox.oldest_at);
+      outbox?.report(batch.outbox.depth, oldest);
+    }
+    for (const r of rejected) metrics?.ingest.rejected.inc({ code: r.code });
+    const started = performance.now();
     try {
       const outcome = await store.insertResults(good, deps.now());
+      const seconds = (performance.now() - started) / 1000;
+      // Committed: only now may the export see these results.
+      submitCommitted(deps.sink, good, outcome);
+      metrics?.ingest.batchStoreSeconds.observe(seconds);
+      metrics?.ingest.batches.inc();
+      metrics?.ingest.results.inc({}, outcome.inserted);
+      metrics?.ingest.duplicates.inc({}, outcome.duplicates);
+      totals.batches += 1;
+      totals.inserted += outcome.inserted;
+      totals.duplicates += outcome.duplicates;
+      totals.rejected += rejected.length;
       log.debug(
-        { agent_id: owner.id, batch_id: batch.batch_id, ...outcome, rejected: rejected.length },
+        {
+          agent_id: owner.id,
+          batch_id: batch.batch_id,
+          ...outcome,
+          rejected: rejected.length,
+          store_ms: Math.round(seconds * 1000),
+        },
         'batch stored',
       );
     } catch (err) {
+      metrics?.ingest.storeErrors.inc();
       // No ack: the agent keeps the batch in its outbox and resends it.
-      log.error({ err, agent_id: owner.id, batch_id: batch.batch_id }, 'storing batch failed');
+      log.error(
+        { err: describeError(err), agent_id: owner.id, batch_id: batch.batch_id, results: good.length },
+        'storing batch failed',
+      );
       sendError(
         ErrorCodes.STORE_FAILED,
         'the collector could not store this batch; resend it later',
@@ -226,6 +318,15 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
     send(ack);
     await touch(owner.id);
   }
+
+  return {
+    async drain() {
+      draining = true;
+      clearTimeout(helloTimer);
+      await queue;
+      closeWith(1001, 'collector shutting down');
+    },
+  };
 
   async function touch(agentId: string, agentVersion?: string): Promise<void> {
     try {

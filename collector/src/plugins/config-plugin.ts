@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { MAX_SPEED_TRANSFER_BYTES, ProtocolLimits } from '@skolnet/shared';
+import type { InfluxExportConfig } from '../export/influx-sink.js';
 import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import { collectorVersion } from '../version.js';
 
@@ -40,6 +41,8 @@ export interface CollectorConfig {
   shutdownGraceMs: number;
   /** The scoring method's thresholds and weights (docs/methodology.md; `serve --scoring FILE`). */
   scoring: ScoringConfig;
+  /** Export of stored results to InfluxDB (`serve --influx-url …`); none when undefined. */
+  influx?: InfluxExportConfig;
   /** Clock; tests replace it to move time. */
   now: () => Date;
 }
@@ -52,6 +55,7 @@ export interface CollectorConfigOverrides {
   enrollment?: Partial<CollectorConfig['enrollment']>;
   shutdownGraceMs?: number;
   scoring?: ScoringConfig;
+  influx?: InfluxExportConfig;
   now?: () => Date;
 }
 
@@ -78,6 +82,7 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
     enrollment: { defaultTtlHours: 72, maxTtlHours: 720, ...overrides.enrollment },
     shutdownGraceMs: overrides.shutdownGraceMs ?? 10_000,
     scoring: overrides.scoring ?? DEFAULT_SCORING_CONFIG,
+    ...(overrides.influx === undefined ? {} : { influx: overrides.influx }),
     now: overrides.now ?? ((): Date => new Date()),
   };
 }

@@ -39,14 +39,17 @@ export const agentStreamPlugin: FastifyPluginAsync = async (app) => {
       },
     },
     (socket, request) => {
-      startAgentSession(socket, {
+      const session = startAgentSession(socket, {
         store: app.store,
         connectedAgents: app.connectedAgents,
         log: request.log,
         helloTimeoutMs: app.config.ingest.helloTimeoutMs,
         maxMalformedMessages: app.config.ingest.maxMalformedMessages,
         now: app.config.now,
+        metrics: app.metrics,
+        ...(app.resultSink === undefined ? {} : { sink: app.resultSink }),
       });
+      socket.once('close', app.agentSessions.add(session));
     },
   );
   return Promise.resolve();
