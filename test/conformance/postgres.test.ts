@@ -3,7 +3,11 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, type SkolnetError } from '@skolnet/shared';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createStore } from '../../collector/src/storage/kysely-store.js';
+import { createTempDir } from '../../collector/src/testing/fixtures.js';
+import { RunningProcess, collectorBin, runToEnd } from '../support/processes.js';
 import { postgresMissing, startPostgres, type PostgresCluster } from '../support/postgres.js';
 
 // PostgreSQL's own concerns: opening, refusing, reporting. What every
@@ -88,5 +92,62 @@ describe.skipIf(postgresMissing() !== undefined)('KyselyStore on PostgreSQL', ()
     expect(err.code).toBe(ErrorCodes.STORE_FAILED);
     expect(err.message).toBe(`cannot reach PostgreSQL at 127.0.0.1:${port}/audit (ECONNREFUSED)`);
     expect(err.retryable).toBe(true);
+  });
+
+  it('serves from PostgreSQL named in a config file, never printing the password', async () => {
+    const { dir, remove } = await createTempDir();
+    const databaseUrl = await cluster.createDatabase();
+    const config = join(dir, 'collector.yaml');
+    await writeFile(config, `database: ${databaseUrl}\nport: 0\nlog-level: info\n`);
+    const serve = new RunningProcess('collector', [collectorBin, 'serve', '--config', config]);
+    try {
+      const [, url] = await serve.waitFor(/listening on (http:\/\/\S+)/);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const token = (await serve.waitFor(/^\s+([A-Za-z0-9_-]{43})$/))[1]!;
+      await serve.waitFor(/replaced with: skolnet-collector admin-token --reset --config /);
+      // The log says where the data is, with the password masked.
+      expect(serve.stdout).toContain(
+        `"database":"postgres://${cluster.user}:***@127.0.0.1:${cluster.port}/${new URL(databaseUrl).pathname.slice(1)}"`,
+      );
+
+      // admin-token finds the same database through the environment variable.
+      const reset = await runToEnd([collectorBin, 'admin-token', '--reset'], {
+        SKOLNET_DATABASE_URL: databaseUrl,
+      });
+      expect(reset.code).toBe(0);
+      const newToken = /^\s+([A-Za-z0-9_-]{43})$/m.exec(reset.stdout)?.[1];
+      expect(newToken).toBeDefined();
+      const post = (bearer: string): Promise<Response> =>
+        fetch(`${url}/api/v1/schools`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
+        });
+      expect((await post(token)).status).toBe(401);
+      expect((await post(newToken!)).status).toBe(201);
+      for (const text of [serve.stdout, serve.stderr, reset.stdout, reset.stderr]) {
+        expect(text).not.toContain(cluster.password);
+      }
+    } finally {
+      await serve.stop();
+      await remove();
+    }
+  });
+
+  it('stops with a clear message and exit 1 on a wrong password, never printing it', async () => {
+    const wrong = new URL(cluster.url('postgres'));
+    wrong.password = 'Wrong-Secret-77';
+    const { code, stdout, stderr } = await runToEnd([
+      collectorBin,
+      'serve',
+      '--port',
+      '0',
+      '--database',
+      wrong.toString(),
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`SKOLNET_STORE_FAILED`);
+    expect(stderr).toContain(`PostgreSQL at 127.0.0.1:${cluster.port}/postgres refused the login`);
+    expect(stdout + stderr).not.toContain('Wrong-Secret-77');
   });
 });
