@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
 import { loadCostCatalog } from './planning/catalog.js';
@@ -19,8 +18,10 @@ import { writeXlsx } from './planning/xlsx.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
 import { resetAdminToken } from './auth/admin-token.js';
 import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
-import { DATABASE_FILE, startCollector } from './server.js';
-import { createSqliteStore } from './storage/kysely-store.js';
+import { addConfigFile } from './config-file.js';
+import { resolveDatabaseUrl, startCollector } from './server.js';
+import { redactDatabaseUrl, redactSecrets } from './storage/database-url.js';
+import { createStore } from './storage/kysely-store.js';
 import { collectorVersion } from './version.js';
 
 /** Highest TCP port. */
@@ -152,6 +153,21 @@ export function influxFromOptions(opts: InfluxCliOptions): InfluxExportConfig | 
   return config;
 }
 
+/** Environment variable naming the database when `--database` is not given. */
+export const DATABASE_URL_ENV = 'SKOLNET_DATABASE_URL';
+
+/** The `--database` option every command that opens the store takes. */
+function databaseOption(): Option {
+  // No argument parser: commander would quote the rejected value (and its
+  // password) in its message; createStore checks the URL without echoing it.
+  return new Option(
+    '--database <url>',
+    'database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB (default: sqlite:<data dir>/collector.db)',
+  ).env(DATABASE_URL_ENV);
+}
+
+const DATA_DIR_HELP = 'data directory (holds the SQLite database unless --database says otherwise)';
+
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
   out: (line: string) => void;
@@ -177,7 +193,8 @@ export function createCli(io: CliIo = defaultIo): Command {
     .description('run the collector')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port', parsePort, 8080)
-    .option('--data <dir>', 'data directory (database)', './data')
+    .option('--data <dir>', DATA_DIR_HELP, './data')
+    .addOption(databaseOption())
     .option('--scoring <file>', 'scoring config JSON overriding the default thresholds and weights')
     .addOption(
       new Option('--log-level <level>', 'log level')
@@ -202,6 +219,8 @@ export function createCli(io: CliIo = defaultIo): Command {
           host: string;
           port: number;
           data: string;
+          database?: string;
+          config?: string;
           logLevel: string;
           scoring?: string;
         } & InfluxCliOptions,
@@ -211,6 +230,7 @@ export function createCli(io: CliIo = defaultIo): Command {
           host: opts.host,
           port: opts.port,
           dataDir: opts.data,
+          ...(opts.database === undefined ? {} : { database: opts.database }),
           logger: { level: opts.logLevel },
           config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }) },
         });
@@ -219,9 +239,14 @@ export function createCli(io: CliIo = defaultIo): Command {
           io.out('');
           io.out(`Admin token (shown once, it will not be shown again; store it safely):`);
           io.out(`  ${collector.adminToken}`);
-          io.out(
-            `A lost token can be replaced with: skolnet-collector admin-token --reset --data ${opts.data}`,
-          );
+          // The same storage options as this start, the password left out.
+          const storage =
+            opts.config !== undefined
+              ? `--config ${opts.config}`
+              : opts.database !== undefined
+                ? `--database ${redactDatabaseUrl(opts.database)}`
+                : `--data ${opts.data}`;
+          io.out(`A lost token can be replaced with: skolnet-collector admin-token --reset ${storage}`);
           io.out('');
         }
         let closing = false;
@@ -250,14 +275,15 @@ export function createCli(io: CliIo = defaultIo): Command {
     .command('admin-token')
     .description('manage the admin token (it is only ever shown when issued)')
     .option('--reset', 'issue a new admin token; the old one stops working at once')
-    .option('--data <dir>', 'data directory (database)', './data')
-    .action(async (opts: { reset?: boolean; data: string }) => {
+    .option('--data <dir>', DATA_DIR_HELP, './data')
+    .addOption(databaseOption())
+    .action(async (opts: { reset?: boolean; data: string; database?: string }) => {
       if (!opts.reset) {
         io.err('The admin token is shown only when issued. Use --reset to issue a new one.');
         process.exitCode = 2;
         return;
       }
-      const store = await createSqliteStore(join(resolve(opts.data), DATABASE_FILE));
+      const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
       try {
         const token = await resetAdminToken(store);
         io.out('New admin token (shown once; the previous token no longer works):');
@@ -277,7 +303,8 @@ export function createCli(io: CliIo = defaultIo): Command {
       new Option('--format <format>', 'output format').choices(['json', 'csv', 'xlsx']).default('json'),
     )
     .option('--out <file>', 'write to this file instead of stdout (required for xlsx)')
-    .option('--data <dir>', 'data directory (database)', './data')
+    .option('--data <dir>', DATA_DIR_HELP, './data')
+    .addOption(databaseOption())
     .option(
       '--instance <file>',
       'solve an instance file {"schools": [{"id", "options": [{"id", "cost_eur", "benefit"}]}]} instead',
@@ -294,6 +321,7 @@ export function createCli(io: CliIo = defaultIo): Command {
         format: 'json' | 'csv' | 'xlsx';
         out?: string;
         data: string;
+        database?: string;
         instance?: string;
         scoring?: string;
         catalog?: string;
@@ -328,7 +356,7 @@ export function createCli(io: CliIo = defaultIo): Command {
         }
         const scoring = scoringFrom(opts.scoring);
         const catalog = loadCostCatalog(opts.catalog ?? undefined);
-        const store = await createSqliteStore(join(resolve(opts.data), DATABASE_FILE));
+        const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
         let plan: Plan;
         try {
           const schools = await loadPlanSchools(store, scoring, new Date());
@@ -347,6 +375,8 @@ export function createCli(io: CliIo = defaultIo): Command {
       },
     );
 
+  // Every command gets --config; its keys are the long options of the commands.
+  addConfigFile(program.commands);
   return program;
 }
 
@@ -359,7 +389,8 @@ export async function runCli(argv: readonly string[] = process.argv, io: CliIo =
   try {
     await createCli(io).parseAsync([...argv]);
   } catch (err) {
-    io.err(`skolnet-collector: ${describeError(err)}`);
+    // A last guard: no message leaves with a password in a URL.
+    io.err(`skolnet-collector: ${redactSecrets(describeError(err))}`);
     const usage =
       isSkolnetError(err, ErrorCodes.CONFIG_INVALID) || isSkolnetError(err, ErrorCodes.CLI_BAD_ARGUMENT);
     process.exitCode = usage ? 2 : 1;

@@ -10,7 +10,15 @@ export {
   type StartCollectorOptions,
 } from './server.js';
 export { ensureAdminToken, resetAdminToken } from './auth/admin-token.js';
-export { createSqliteStore, KyselyStore } from './storage/kysely-store.js';
+export {
+  createSqliteStore,
+  createStore,
+  KyselyStore,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  type StoreOptions,
+} from './storage/kysely-store.js';
+export { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
 export type {
   AgentRow,
   EnrolledAgent,

@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommanderError } from 'commander';
-import { createCli, type CliIo } from './cli.js';
+import { ErrorCodes } from '@skolnet/shared';
+import { DATABASE_URL_ENV, createCli, type CliIo } from './cli.js';
 import { startCollector, type RunningCollector } from './server.js';
 import { createTempDir } from './testing/fixtures.js';
 import { collectorVersion } from './version.js';
@@ -164,6 +166,57 @@ describe('skolnet-collector CLI', () => {
     } finally {
       await running.close();
     }
+  });
+
+  it('finds the database by --database, by a config file, and by SKOLNET_DATABASE_URL', async () => {
+    const database = `sqlite:${join(dir, 'elsewhere', 'c.db')}`;
+    const running = await startCollector({ port: 0, database, logger: false, dashboardAssets: false });
+    const tokens = new Set([running.adminToken]);
+    const newToken = (): string | undefined => {
+      const token = lines.out
+        .map((l) => l.trim())
+        .find((l) => /^[A-Za-z0-9_-]{43}$/.test(l) && !tokens.has(l));
+      tokens.add(token);
+      return token;
+    };
+    try {
+      await run('admin-token', '--reset', '--database', database);
+      expect(newToken()).toBeDefined();
+
+      const config = join(dir, 'collector.yaml');
+      // `port` is a serve option: admin-token reads the same file and skips it.
+      writeFileSync(config, `database: ${database}\nport: 8080\n`);
+      await run('admin-token', '--reset', '--config', config);
+      expect(newToken()).toBeDefined();
+
+      process.env[DATABASE_URL_ENV] = database;
+      try {
+        await run('admin-token', '--reset');
+      } finally {
+        delete process.env[DATABASE_URL_ENV];
+      }
+      const last = newToken();
+      expect(last).toBeDefined();
+      // The last reset went to the running collector's database.
+      const res = await fetch(`${running.url}/api/v1/schools`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${last!}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
+      });
+      expect(res.status).toBe(201);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses a database URL it does not understand without echoing it', async () => {
+    await expect(
+      run('admin-token', '--reset', '--database', 'mysql://root:hunter2@db/x'),
+    ).rejects.toMatchObject({
+      code: ErrorCodes.CONFIG_INVALID,
+      message: 'database URL must start with sqlite: or postgres:// (got mysql:)',
+    });
+    expect(await run('serve', '--help')).toContain('SKOLNET_DATABASE_URL');
   });
 
   it('refuses admin-token without --reset', async () => {

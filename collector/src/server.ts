@@ -6,7 +6,8 @@ import { buildApp, type BuildAppOptions, type CollectorLoggerOption } from './ap
 import type { SchoolSummary } from '@skolnet/shared';
 import { ensureAdminToken } from './auth/admin-token.js';
 import { listSchoolSummaries } from './routes/schools-plugin.js';
-import { createSqliteStore } from './storage/kysely-store.js';
+import { redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
+import { createStore } from './storage/kysely-store.js';
 import type { Store } from './storage/store.js';
 
 /** File name of the SQLite database inside the data directory. */
@@ -18,8 +19,13 @@ export interface StartCollectorOptions {
   host?: string;
   /** TCP port; 0 picks a free one. Default 8080. */
   port?: number;
-  /** Directory of the database; created if missing. Default `./data`. */
+  /** Directory of the SQLite database when `database` is not given; created if missing. Default `./data`. */
   dataDir?: string;
+  /**
+   * Database URL: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`.
+   * Default `sqlite:<dataDir>/collector.db`.
+   */
+  database?: string;
   /** Logging; default info to stdout, false for none. */
   logger?: CollectorLoggerOption;
   /** Shorthand for `logger: false`, for embedding (tests, `npm start`). */
@@ -44,16 +50,22 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
+/** The database URL {@link startCollector} and the CLI use: `database`, else SQLite in the data directory. */
+export function resolveDatabaseUrl(database: string | undefined, dataDir = './data'): string {
+  return database ?? sqliteDatabaseUrl(join(resolve(dataDir), DATABASE_FILE));
+}
+
 /**
- * Opens the database in `dataDir`, ensures an admin token, builds the app
- * and listens. The programmatic twin of `skolnet-collector serve`.
+ * Opens the database (`database`, else SQLite in `dataDir`), ensures an
+ * admin token, builds the app and listens. The programmatic twin of
+ * `skolnet-collector serve`.
  */
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
-  const dataDir = resolve(options.dataDir ?? './data');
-  await mkdir(dataDir, { recursive: true });
-  const store = await createSqliteStore(join(dataDir, DATABASE_FILE));
+  if (options.database === undefined) await mkdir(resolve(options.dataDir ?? './data'), { recursive: true });
+  const database = resolveDatabaseUrl(options.database, options.dataDir);
+  const store = await createStore(database);
   let app: FastifyInstance | undefined;
   try {
     const adminToken = await ensureAdminToken(store);
@@ -63,6 +75,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       ...(options.config === undefined ? {} : { config: options.config }),
       ...(options.dashboardAssets === undefined ? {} : { dashboardAssets: options.dashboardAssets }),
     });
+    app.log.info({ database: redactDatabaseUrl(database), dialect: store.dialect }, 'store opened');
     await app.listen({ host, port });
     const running: RunningCollector = {
       url: urlOf(app.server.address() as AddressInfo),

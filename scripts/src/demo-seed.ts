@@ -10,15 +10,18 @@
  * SNMP facts, pupil-support aggregates per school) marked `synthetic`.
  * Nothing here describes a real school.
  *
- * Usage: npm run demo:seed [-- --data DIR] [--seed N] [--force]
- * (or SKOLNET_DATA=DIR). Deterministic for a given seed and day.
+ * Usage: npm run demo:seed [-- --data DIR | --database URL] [--seed N] [--force]
+ * (or SKOLNET_DATA=DIR, SKOLNET_DATABASE_URL=URL). Deterministic for a
+ * given seed and day.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   DATABASE_FILE,
   PLANNING_INPUTS_META_KEY,
-  createSqliteStore,
+  createStore,
+  redactDatabaseUrl,
+  sqliteDatabaseUrl,
   type PlanningInputs,
   type SchoolPlanningInput,
 } from '@skolnet/collector';
@@ -87,7 +90,7 @@ function prng(seed: number): () => number {
   };
 }
 
-function args(): { data: string; seed: number; force: boolean } {
+function args(): { data: string; database: string | undefined; seed: number; force: boolean } {
   const argv = process.argv.slice(2);
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
@@ -95,6 +98,7 @@ function args(): { data: string; seed: number; force: boolean } {
   };
   return {
     data: resolve(value('--data') ?? process.env['SKOLNET_DATA'] ?? 'data'),
+    database: value('--database') ?? process.env['SKOLNET_DATABASE_URL'],
     seed: Number(value('--seed') ?? 8),
     force: argv.includes('--force'),
   };
@@ -121,13 +125,14 @@ async function main(): Promise<void> {
   const rnd = prng(opts.seed);
   const between = (lo: number, hi: number): number => lo + (hi - lo) * rnd();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
-  await mkdir(opts.data, { recursive: true });
-  const store = await createSqliteStore(join(opts.data, DATABASE_FILE));
+  if (opts.database === undefined) await mkdir(opts.data, { recursive: true });
+  const database = opts.database ?? sqliteDatabaseUrl(join(opts.data, DATABASE_FILE));
+  const store = await createStore(database);
   try {
     const existing = await store.listSchools();
     if (existing.some((s) => s.name.startsWith('Demo school ')) && !opts.force) {
       throw new Error(
-        `${opts.data} already holds demo schools; use --force to add another set, or a new --data directory`,
+        `${redactDatabaseUrl(database)} already holds demo schools; use --force to add another set, or another database`,
       );
     }
     const now = Date.now();
@@ -283,9 +288,11 @@ async function main(): Promise<void> {
     }
     const doc: PlanningInputs = { version: 1, synthetic: true, schools: inputs };
     await store.setMeta(PLANNING_INPUTS_META_KEY, JSON.stringify(doc));
+    const storage =
+      opts.database === undefined ? `--data ${opts.data}` : `--database ${redactDatabaseUrl(database)}`;
     process.stdout.write(
-      `demo:seed: ${schools.length} SYNTHETIC schools in ${CITIES.length + COUNTIES.length} municipalities, ${resultCount} results, planning inputs → ${opts.data}\n` +
-        `Try: node collector/bin/skolnet-collector.js plan --data ${opts.data} --budget 18090300 --format json\n`,
+      `demo:seed: ${schools.length} SYNTHETIC schools in ${CITIES.length + COUNTIES.length} municipalities, ${resultCount} results, planning inputs → ${opts.database === undefined ? opts.data : redactDatabaseUrl(database)}\n` +
+        `Try: node collector/bin/skolnet-collector.js plan ${storage} --budget 18090300 --format json\n`,
     );
   } finally {
     await store.close();

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
-import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
 import { ErrorCodes, SkolnetError, openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import {
   generateEnrollmentCode,
@@ -8,7 +10,8 @@ import {
   normalizeEnrollmentCode,
   sha256Hex,
 } from '../security/secrets.js';
-import { createMigrationProvider } from './migrations/migration-provider.js';
+import { parseDatabaseUrl, redactSecrets } from './database-url.js';
+import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
 import type {
   AgentRow,
   EnrolledAgent,
@@ -83,9 +86,58 @@ const MAX_SCORING_ROWS = 50_000;
  */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
+/**
+ * PostgreSQL connections per collector. Requests are short and the event
+ * loop is single-threaded, so a few connections keep it busy; ten leaves
+ * room under the server's default `max_connections` (100) for several
+ * collectors, the `admin-token` and `plan` commands and an operator's psql.
+ */
+export const DEFAULT_POOL_SIZE = 10;
+
+/**
+ * Longest a PostgreSQL statement may run, in ms, before the server cancels
+ * it: a runaway query must not hold a pooled connection (and a lock) for
+ * ever. The heaviest statements (a week of results for scoring, a
+ * 100-row insert) take well under a second on a healthy server.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+/** How long opening a PostgreSQL connection may take, in ms. */
+const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
+
+/** PostgreSQL closes a pooled connection idle this long, in ms. */
+const POSTGRES_IDLE_TIMEOUT_MS = 30_000;
+
+/** SQLSTATEs of a refused login: invalid_password, invalid_authorization_specification (pg_hba.conf). */
+const POSTGRES_AUTH_FAILED = new Set(['28P01', '28000']);
+
+/** SQLSTATE invalid_catalog_name: the database does not exist. */
+const POSTGRES_NO_DATABASE = '3D000';
+
+/** Node's error codes for a server that cannot be reached. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+]);
+
+/** Options of {@link createStore}; they apply to PostgreSQL only. */
+export interface StoreOptions {
+  /** Most pooled connections; default {@link DEFAULT_POOL_SIZE}. */
+  poolSize?: number;
+  /** Server-side statement timeout in ms; default {@link DEFAULT_STATEMENT_TIMEOUT_MS}. */
+  statementTimeoutMs?: number;
+}
+
 /** Runs every pending migration; throws `SKOLNET_STORE_FAILED` naming the one that failed. */
-export async function migrateToLatest(db: Kysely<CollectorDatabase>): Promise<void> {
-  const migrator = new Migrator({ db, provider: createMigrationProvider() });
+export async function migrateToLatest(
+  db: Kysely<CollectorDatabase>,
+  dialect: StoreDialect = 'sqlite',
+): Promise<void> {
+  const migrator = new Migrator({ db, provider: createMigrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -100,10 +152,13 @@ export async function migrateToLatest(db: Kysely<CollectorDatabase>): Promise<vo
  */
 export class KyselyStore implements Store {
   readonly #db: Kysely<CollectorDatabase>;
+  /** Which database this store talks to. */
+  readonly dialect: StoreDialect;
 
   /** Wraps an open, migrated database; the store owns it from now on. */
-  constructor(db: Kysely<CollectorDatabase>) {
+  constructor(db: Kysely<CollectorDatabase>, dialect: StoreDialect = 'sqlite') {
     this.#db = db;
+    this.dialect = dialect;
   }
 
   async createSchool(school: NewSchool, now: Date = new Date()): Promise<SchoolRow> {
@@ -225,6 +280,10 @@ export class KyselyStore implements Store {
       at: new Date(r.at).toISOString(),
       received_at: received,
     }));
+    // One lock order for every batch: two overlapping batches inserted
+    // concurrently (an agent resending while the first send is still being
+    // stored) then wait for each other on PostgreSQL instead of deadlocking.
+    rows.sort((a, b) => compareText(a.id, b.id));
     const inserted = await this.#db.transaction().execute(async (trx) => {
       let count = 0;
       for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
@@ -273,7 +332,8 @@ export class KyselyStore implements Store {
         newest.push(result);
       }
     }
-    newest.sort((a, b) => (a.at === b.at ? b.id.localeCompare(a.id) : b.at.localeCompare(a.at)));
+    // Code-unit order, like the database's: ids and timestamps are ASCII.
+    newest.sort((a, b) => compareText(b.at, a.at) || compareText(b.id, a.id));
     return newest.slice(0, options.limit);
   }
 
@@ -335,6 +395,10 @@ async function insertIgnoringDuplicates(
   return Number(outcome.numInsertedOrUpdatedRows ?? 0n);
 }
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function toSchool(row: SchoolRow): SchoolRow {
   // PostgreSQL may hand integers back as strings, SQLite as numbers.
   return { ...row, pupils: Number(row.pupils) };
@@ -359,7 +423,12 @@ function toStoredResult(row: ResultRow): StoredResult {
  */
 export async function createSqliteStore(path: string): Promise<KyselyStore> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = openSqlite(path);
+  let sqlite: ReturnType<typeof openSqlite>;
+  try {
+    sqlite = openSqlite(path);
+  } catch (err) {
+    throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
+  }
   try {
     // WAL lets readers (dashboards) proceed while a batch is being written,
     // and lets a second process (the admin-token command) open the file.
@@ -373,10 +442,91 @@ export async function createSqliteStore(path: string): Promise<KyselyStore> {
   }
   const db = new Kysely<CollectorDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, 'sqlite');
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db);
+  return new KyselyStore(db, 'sqlite');
+}
+
+/**
+ * Opens the database a URL names (`sqlite:PATH` or `postgres://…`, see
+ * {@link parseDatabaseUrl}), migrates it, and returns a {@link KyselyStore}.
+ * Throws `SKOLNET_CONFIG_INVALID` for a bad URL and `SKOLNET_STORE_FAILED`
+ * when the database cannot be opened; no message contains the password.
+ */
+export async function createStore(url: string, options: StoreOptions = {}): Promise<KyselyStore> {
+  const location = parseDatabaseUrl(url);
+  if (location.dialect === 'sqlite') return createSqliteStore(location.path);
+  return createPostgresStore(location.url, location.display, options);
+}
+
+async function createPostgresStore(
+  url: string,
+  display: string,
+  options: StoreOptions,
+): Promise<KyselyStore> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,
+    application_name: 'skolnet-collector',
+  });
+  // An idle pooled connection that the server drops (restart, failover)
+  // is reported here; without a listener it would crash the process. The
+  // pool discards it and the next query opens a fresh one.
+  pool.on('error', () => undefined);
+  // As pg decides it: the URL's user, else PGUSER, else the OS account.
+  const user = decodeURIComponent(new URL(url).username) || process.env.PGUSER || userInfo().username;
+  try {
+    // Fail at start with a clear message rather than at the first request.
+    await pool.query('select 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw postgresOpenError(err, display, user);
+  }
+  const db = new Kysely<CollectorDatabase>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrateToLatest(db, 'postgres');
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return new KyselyStore(db, 'postgres');
+}
+
+function postgresOpenError(err: unknown, display: string, user: string): SkolnetError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (typeof code === 'string' && POSTGRES_AUTH_FAILED.has(code)) {
+    return new SkolnetError(
+      ErrorCodes.STORE_FAILED,
+      `PostgreSQL at ${display} refused the login of user "${user}" (wrong password, or not allowed by pg_hba.conf)`,
+      { cause: err },
+    );
+  }
+  if (code === POSTGRES_NO_DATABASE) {
+    return new SkolnetError(
+      ErrorCodes.STORE_FAILED,
+      `PostgreSQL at ${display}: the database does not exist`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if ((typeof code === 'string' && UNREACHABLE_CODES.has(code)) || /timeout/i.test(message)) {
+    return new SkolnetError(
+      ErrorCodes.STORE_FAILED,
+      `cannot reach PostgreSQL at ${display} (${typeof code === 'string' ? code : redactSecrets(message)})`,
+      { cause: err, retryable: true },
+    );
+  }
+  return new SkolnetError(
+    ErrorCodes.STORE_FAILED,
+    `cannot open PostgreSQL at ${display}: ${redactSecrets(message)}`,
+    { cause: err },
+  );
 }

@@ -1,14 +1,21 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial.js';
+import { binaryTextOrderMigration } from './0002-binary-text-order.js';
+
+/** The SQL dialects the store speaks. */
+export type StoreDialect = 'sqlite' | 'postgres';
 
 /**
  * Lists the migrations in code rather than reading a folder, so they ship
  * inside the compiled package and bundle cleanly. Kysely runs them in key
- * order; never rename or edit a key once released, only append.
+ * order; never rename or edit a key once released, only append. The same
+ * list runs on every dialect; a step that needs a dialect's own statement
+ * (see `0002-binary-text-order.ts`) takes `dialect` and is a no-op elsewhere.
  */
-export function createMigrationProvider(): MigrationProvider {
+export function createMigrationProvider(dialect: StoreDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initialMigration,
+    '0002-binary-text-order': binaryTextOrderMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -1,0 +1,153 @@
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCodes, type SkolnetError } from '@skolnet/shared';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createStore } from '../../collector/src/storage/kysely-store.js';
+import { createTempDir } from '../../collector/src/testing/fixtures.js';
+import { RunningProcess, collectorBin, runToEnd } from '../support/processes.js';
+import { postgresMissing, startPostgres, type PostgresCluster } from '../support/postgres.js';
+
+// PostgreSQL's own concerns: opening, refusing, reporting. What every
+// backend does is in store.conformance.test.ts.
+describe.skipIf(postgresMissing() !== undefined)('KyselyStore on PostgreSQL', () => {
+  let cluster: PostgresCluster;
+  let url: string;
+
+  beforeAll(async () => {
+    cluster = await startPostgres();
+    url = await cluster.createDatabase();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  async function openError(databaseUrl: string): Promise<SkolnetError> {
+    try {
+      const store = await createStore(databaseUrl);
+      await store.close();
+    } catch (err) {
+      return err as SkolnetError;
+    }
+    throw new Error('the store opened');
+  }
+
+  it('migrates to bytewise-collated text columns', async () => {
+    const store = await createStore(url);
+    try {
+      expect(store.dialect).toBe('postgres');
+    } finally {
+      await store.close();
+    }
+    const db = new URL(url).pathname.slice(1);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{
+        table_name: string;
+        column_name: string;
+        collation_name: string | null;
+      }>(
+        `select table_name, column_name, collation_name from information_schema.columns
+         where table_catalog = $1 and table_schema = 'public' and data_type = 'text'
+           and table_name in ('schools', 'agents', 'enrollment_codes', 'results', 'meta')`,
+        [db],
+      );
+      expect(rows.length).toBeGreaterThan(20);
+      expect(rows.filter((r) => r.collation_name !== 'C')).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('reports a wrong password with the host and database, never the password', async () => {
+    const wrong = new URL(url);
+    wrong.password = 'not-the-Secret-42';
+    const err = await openError(wrong.toString());
+    expect(err.code).toBe(ErrorCodes.STORE_FAILED);
+    expect(err.message).toContain(`refused the login of user "${cluster.user}"`);
+    expect(err.message).toContain(`127.0.0.1:${cluster.port}/`);
+    expect(err.message).not.toContain('not-the-Secret-42');
+    expect(err.retryable).toBe(false);
+  });
+
+  it('reports a database that does not exist', async () => {
+    const err = await openError(cluster.url('no_such_db'));
+    expect(err.code).toBe(ErrorCodes.STORE_FAILED);
+    expect(err.message).toBe(
+      `PostgreSQL at 127.0.0.1:${cluster.port}/no_such_db: the database does not exist`,
+    );
+  });
+
+  it('reports an unreachable server as retryable, never the password', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    server.close();
+    await once(server, 'close');
+    const err = await openError(`postgres://skolnet:Hunter2-secret@127.0.0.1:${port}/audit`);
+    expect(err.code).toBe(ErrorCodes.STORE_FAILED);
+    expect(err.message).toBe(`cannot reach PostgreSQL at 127.0.0.1:${port}/audit (ECONNREFUSED)`);
+    expect(err.retryable).toBe(true);
+  });
+
+  it('serves from PostgreSQL named in a config file, never printing the password', async () => {
+    const { dir, remove } = await createTempDir();
+    const databaseUrl = await cluster.createDatabase();
+    const config = join(dir, 'collector.yaml');
+    await writeFile(config, `database: ${databaseUrl}\nport: 0\nlog-level: info\n`);
+    const serve = new RunningProcess('collector', [collectorBin, 'serve', '--config', config]);
+    try {
+      const [, url] = await serve.waitFor(/listening on (http:\/\/\S+)/);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const token = (await serve.waitFor(/^\s+([A-Za-z0-9_-]{43})$/))[1]!;
+      await serve.waitFor(/replaced with: skolnet-collector admin-token --reset --config /);
+      // The log says where the data is, with the password masked.
+      expect(serve.stdout).toContain(
+        `"database":"postgres://${cluster.user}:***@127.0.0.1:${cluster.port}/${new URL(databaseUrl).pathname.slice(1)}"`,
+      );
+
+      // admin-token finds the same database through the environment variable.
+      const reset = await runToEnd([collectorBin, 'admin-token', '--reset'], {
+        SKOLNET_DATABASE_URL: databaseUrl,
+      });
+      expect(reset.code).toBe(0);
+      const newToken = /^\s+([A-Za-z0-9_-]{43})$/m.exec(reset.stdout)?.[1];
+      expect(newToken).toBeDefined();
+      const post = (bearer: string): Promise<Response> =>
+        fetch(`${url}/api/v1/schools`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
+        });
+      expect((await post(token)).status).toBe(401);
+      expect((await post(newToken!)).status).toBe(201);
+      for (const text of [serve.stdout, serve.stderr, reset.stdout, reset.stderr]) {
+        expect(text).not.toContain(cluster.password);
+      }
+    } finally {
+      await serve.stop();
+      await remove();
+    }
+  });
+
+  it('stops with a clear message and exit 1 on a wrong password, never printing it', async () => {
+    const wrong = new URL(cluster.url('postgres'));
+    wrong.password = 'Wrong-Secret-77';
+    const { code, stdout, stderr } = await runToEnd([
+      collectorBin,
+      'serve',
+      '--port',
+      '0',
+      '--database',
+      wrong.toString(),
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`SKOLNET_STORE_FAILED`);
+    expect(stderr).toContain(`PostgreSQL at 127.0.0.1:${cluster.port}/postgres refused the login`);
+    expect(stdout + stderr).not.toContain('Wrong-Secret-77');
+  });
+});
