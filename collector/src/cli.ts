@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
@@ -18,8 +19,10 @@ import {
 import { writeXlsx } from './planning/xlsx.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
 import { resetAdminToken } from './auth/admin-token.js';
-import { DATABASE_FILE, startCollector } from './server.js';
+import { DATABASE_FILE, PID_FILE, startCollector } from './server.js';
 import { createSqliteStore } from './storage/kysely-store.js';
+import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS } from './storage/maintenance.js';
+import { backupSqlite, isPostgresUrl, postgresBackupError, restoreSqlite } from './storage/sqlite-backup.js';
 import { collectorVersion } from './version.js';
 
 /** Highest TCP port. */
@@ -37,6 +40,14 @@ function parseNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
     throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
+  }
+  return n;
+}
+
+function parseDays(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a whole number of days >= 1, got "${value}"`);
   }
   return n;
 }
@@ -143,6 +154,18 @@ export function createCli(io: CliIo = defaultIo): Command {
     .option('--port <port>', 'TCP port', parsePort, 8080)
     .option('--data <dir>', 'data directory (database)', './data')
     .option('--scoring <file>', 'scoring config JSON overriding the default thresholds and weights')
+    .option(
+      '--raw-retention-days <days>',
+      'delete raw results older than this, once rolled up into hourly rollups',
+      parseDays,
+      DEFAULT_RAW_RETENTION_DAYS,
+    )
+    .option(
+      '--rollup-retention-days <days>',
+      'delete hourly rollups older than this',
+      parseDays,
+      DEFAULT_ROLLUP_RETENTION_DAYS,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -150,13 +173,22 @@ export function createCli(io: CliIo = defaultIo): Command {
         .env('SKOLNET_LOG_LEVEL'),
     )
     .action(
-      async (opts: { host: string; port: number; data: string; logLevel: string; scoring?: string }) => {
+      async (opts: {
+        host: string;
+        port: number;
+        data: string;
+        logLevel: string;
+        scoring?: string;
+        rawRetentionDays: number;
+        rollupRetentionDays: number;
+      }) => {
         const collector = await startCollector({
           host: opts.host,
           port: opts.port,
           dataDir: opts.data,
           logger: { level: opts.logLevel },
           config: { scoring: scoringFrom(opts.scoring) },
+          retention: { rawDays: opts.rawRetentionDays, rollupDays: opts.rollupRetentionDays },
         });
         io.out(`skolnet collector listening on ${collector.url}`);
         if (collector.adminToken !== undefined) {
@@ -205,6 +237,42 @@ export function createCli(io: CliIo = defaultIo): Command {
       } finally {
         await store.close();
       }
+    });
+
+  const databaseUrl = (): Option =>
+    new Option(
+      '--database-url <url>',
+      'database URL; a postgres:// URL is refused with how to use pg_dump/pg_restore instead',
+    ).env('SKOLNET_DATABASE_URL');
+
+  program
+    .command('backup')
+    .description('copy the database to FILE while the collector keeps running (SQLite)')
+    .argument('<file>', 'backup file to write')
+    .option('--data <dir>', 'data directory (database)', './data')
+    .option('--force', 'overwrite FILE when it exists')
+    .addOption(databaseUrl())
+    .action(async (file: string, opts: { data: string; force?: boolean; databaseUrl?: string }) => {
+      if (isPostgresUrl(opts.databaseUrl)) throw postgresBackupError('backup');
+      const outcome = await backupSqlite(join(resolve(opts.data), DATABASE_FILE), resolve(file), opts.force);
+      io.out(`backup written to ${outcome.path}: ${outcome.bytes} bytes, ${outcome.results} results`);
+    });
+
+  program
+    .command('restore')
+    .description('replace the database with a backup FILE; the collector must be stopped (SQLite)')
+    .argument('<file>', 'backup file written by "skolnet-collector backup"')
+    .option('--data <dir>', 'data directory (database)', './data')
+    .addOption(databaseUrl())
+    .action(async (file: string, opts: { data: string; databaseUrl?: string }) => {
+      if (isPostgresUrl(opts.databaseUrl)) throw postgresBackupError('restore');
+      const dataDir = resolve(opts.data);
+      await mkdir(dataDir, { recursive: true });
+      const outcome = await restoreSqlite(resolve(file), join(dataDir, DATABASE_FILE), {
+        pidFile: join(dataDir, PID_FILE),
+      });
+      io.out(`restored ${outcome.results} results into ${outcome.path}`);
+      if (outcome.previous !== undefined) io.out(`the previous database is kept as ${outcome.previous}`);
     });
 
   program
@@ -301,7 +369,9 @@ export async function runCli(argv: readonly string[] = process.argv, io: CliIo =
   } catch (err) {
     io.err(`skolnet-collector: ${describeError(err)}`);
     const usage =
-      isSkolnetError(err, ErrorCodes.CONFIG_INVALID) || isSkolnetError(err, ErrorCodes.CLI_BAD_ARGUMENT);
+      isSkolnetError(err, ErrorCodes.CONFIG_INVALID) ||
+      isSkolnetError(err, ErrorCodes.CLI_BAD_ARGUMENT) ||
+      isSkolnetError(err, ErrorCodes.BACKUP_INVALID);
     process.exitCode = usage ? 2 : 1;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -7,10 +7,18 @@ import type { SchoolSummary } from '@skolnet/shared';
 import { ensureAdminToken } from './auth/admin-token.js';
 import { listSchoolSummaries } from './routes/schools-plugin.js';
 import { createSqliteStore } from './storage/kysely-store.js';
+import { startMaintenance, type Maintenance } from './storage/maintenance.js';
 import type { Store } from './storage/store.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = 'collector.db';
+
+/**
+ * File in the data directory holding the process id of the collector
+ * serving it, while it runs; `restore` refuses to replace a database
+ * whose collector is alive.
+ */
+export const PID_FILE = 'collector.pid';
 
 /** Options of {@link startCollector}. */
 export interface StartCollectorOptions {
@@ -28,6 +36,12 @@ export interface StartCollectorOptions {
   config?: BuildAppOptions['config'];
   /** Passed through to {@link buildApp}. */
   dashboardAssets?: BuildAppOptions['dashboardAssets'];
+  /**
+   * Retention of raw results and hourly rollups, days (defaults in
+   * `storage/maintenance.ts`); the background jobs keep rollups current
+   * and apply it at start and hourly.
+   */
+  retention?: { rawDays?: number; rollupDays?: number };
 }
 
 /** A running collector. */
@@ -38,6 +52,8 @@ export interface RunningCollector {
   store: Store;
   /** The admin token when this start created it (first start only); it is never shown again. */
   adminToken?: string;
+  /** The background jobs (rollups, retention). */
+  maintenance: Maintenance;
   /** Every school with its current score and band, as `GET /api/v1/schools` lists them. */
   schoolSummaries(): Promise<SchoolSummary[]>;
   /** Stops accepting connections, closes agent streams, then the store. */
@@ -63,11 +79,31 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       ...(options.config === undefined ? {} : { config: options.config }),
       ...(options.dashboardAssets === undefined ? {} : { dashboardAssets: options.dashboardAssets }),
     });
+    const pidFile = join(dataDir, PID_FILE);
+    await writeFile(pidFile, `${process.pid}\n`);
+    // Started once listening; stopped before the store closes (an onClose hook of the storage plugin).
+    const jobs: { maintenance?: Maintenance } = {};
+    app.addHook('preClose', async () => {
+      await jobs.maintenance?.stop();
+      await rm(pidFile, { force: true });
+    });
     await app.listen({ host, port });
+    const log = app.log;
+    const config = app.config;
+    const maintenance = startMaintenance(store, {
+      ...(options.retention?.rawDays === undefined ? {} : { rawRetentionDays: options.retention.rawDays }),
+      ...(options.retention?.rollupDays === undefined
+        ? {}
+        : { rollupRetentionDays: options.retention.rollupDays }),
+      now: () => config.now(),
+      log: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
+    });
+    jobs.maintenance = maintenance;
     const running: RunningCollector = {
       url: urlOf(app.server.address() as AddressInfo),
       app,
       store,
+      maintenance,
       schoolSummaries: () => listSchoolSummaries(store, (app as FastifyInstance).config.now()),
       close: () => (app as FastifyInstance).close(),
     };
