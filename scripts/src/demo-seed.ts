@@ -283,6 +283,8 @@ async function main(): Promise<void> {
     }
     const doc: PlanningInputs = { version: 1, synthetic: true, schools: inputs };
     await store.setMeta(PLANNING_INPUTS_META_KEY, JSON.stringify(doc));
+    // Roll the week up now, so the first dashboard request does not do it.
+    await store.refreshRollups();
     process.stdout.write(
       `demo:seed: ${schools.length} SYNTHETIC schools in ${CITIES.length + COUNTIES.length} municipalities, ${resultCount} results, planning inputs → ${opts.data}\n` +
         `Try: node collector/bin/skolnet-collector.js plan --data ${opts.data} --budget 18090300 --format json\n`,

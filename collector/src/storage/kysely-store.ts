@@ -80,6 +80,15 @@ export interface CollectorDatabase {
  */
 export const RAW_HORIZON_META_KEY = 'raw_results.deleted_before';
 
+/**
+ * Raw rows a rollup refresh reads per transaction (a busy hour of a school
+ * holds a few hundred), so a backlog commits in few transactions and none
+ * holds ingest up for more than a few milliseconds.
+ */
+const REFRESH_ROWS_PER_TRANSACTION = 5_000;
+/** Hours a rollup refresh recomputes per transaction at most, for the same reason. */
+const REFRESH_HOURS_PER_TRANSACTION = 200;
+
 /** Rows per statement when deleting by key: well under both dialects' parameter limits. */
 const DELETE_CHUNK_ROWS = 500;
 
@@ -351,59 +360,75 @@ export class KyselyStore implements Store {
     const dirty = await q.execute();
     if (dirty.length === 0) return 0;
     const horizon = (await this.getMeta(RAW_HORIZON_META_KEY)) ?? '';
-    for (const mark of dirty) {
-      await this.#db.transaction().execute(async (trx) => {
-        const sealed =
-          mark.hour < horizon &&
-          (await trx
-            .selectFrom('rollups_hourly')
-            .select('field')
-            .where('school_id', '=', mark.school_id)
-            .where('measurement', '=', mark.measurement)
-            .where('hour', '=', mark.hour)
-            .limit(1)
-            .executeTakeFirst()) !== undefined;
-        if (!sealed) {
-          const raw = await trx
-            .selectFrom('results')
-            .select(['fields', 'tags'])
-            .where('school_id', '=', mark.school_id)
-            .where('measurement', '=', mark.measurement)
-            .where('at', '>=', mark.hour)
-            .where('at', '<', nextHour(mark.hour))
-            .execute();
-          const rollups = summariseHour(
-            raw.map((r) => ({
-              fields: JSON.parse(r.fields) as StoredResult['fields'],
-              tags: JSON.parse(r.tags) as StoredResult['tags'],
-            })),
-          );
-          await trx
-            .deleteFrom('rollups_hourly')
-            .where('school_id', '=', mark.school_id)
-            .where('measurement', '=', mark.measurement)
-            .where('hour', '=', mark.hour)
-            .execute();
-          const rows: HourlyRollup[] = rollups.map((r) => ({
-            school_id: mark.school_id,
-            measurement: mark.measurement,
-            hour: mark.hour,
-            ...r,
-          }));
-          for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
-            await trx
-              .insertInto('rollups_hourly')
-              .values(rows.slice(i, i + INSERT_CHUNK_ROWS))
+    // Several hours per transaction, up to a bounded number of raw rows:
+    // one commit per hour would make a backlog wait on the disk, one huge
+    // transaction would hold ingest up.
+    let next = 0;
+    while (next < dirty.length) {
+      next = await this.#db.transaction().execute(async (trx) => {
+        let i = next;
+        let rowsRead = 0;
+        while (
+          i < dirty.length &&
+          rowsRead < REFRESH_ROWS_PER_TRANSACTION &&
+          i - next < REFRESH_HOURS_PER_TRANSACTION
+        ) {
+          const mark = dirty[i] as RollupDirtyRow;
+          i += 1;
+          const sealed =
+            mark.hour < horizon &&
+            (await trx
+              .selectFrom('rollups_hourly')
+              .select('field')
+              .where('school_id', '=', mark.school_id)
+              .where('measurement', '=', mark.measurement)
+              .where('hour', '=', mark.hour)
+              .limit(1)
+              .executeTakeFirst()) !== undefined;
+          if (!sealed) {
+            const raw = await trx
+              .selectFrom('results')
+              .select(['fields', 'tags'])
+              .where('school_id', '=', mark.school_id)
+              .where('measurement', '=', mark.measurement)
+              .where('at', '>=', mark.hour)
+              .where('at', '<', nextHour(mark.hour))
               .execute();
+            rowsRead += raw.length;
+            const rollups = summariseHour(
+              raw.map((r) => ({
+                fields: JSON.parse(r.fields) as StoredResult['fields'],
+                tags: JSON.parse(r.tags) as StoredResult['tags'],
+              })),
+            );
+            await trx
+              .deleteFrom('rollups_hourly')
+              .where('school_id', '=', mark.school_id)
+              .where('measurement', '=', mark.measurement)
+              .where('hour', '=', mark.hour)
+              .execute();
+            const rows: HourlyRollup[] = rollups.map((r) => ({
+              school_id: mark.school_id,
+              measurement: mark.measurement,
+              hour: mark.hour,
+              ...r,
+            }));
+            for (let j = 0; j < rows.length; j += INSERT_CHUNK_ROWS) {
+              await trx
+                .insertInto('rollups_hourly')
+                .values(rows.slice(j, j + INSERT_CHUNK_ROWS))
+                .execute();
+            }
           }
+          await trx
+            .deleteFrom('rollups_dirty')
+            .where('school_id', '=', mark.school_id)
+            .where('measurement', '=', mark.measurement)
+            .where('hour', '=', mark.hour)
+            .where('token', '=', mark.token)
+            .execute();
         }
-        await trx
-          .deleteFrom('rollups_dirty')
-          .where('school_id', '=', mark.school_id)
-          .where('measurement', '=', mark.measurement)
-          .where('hour', '=', mark.hour)
-          .where('token', '=', mark.token)
-          .execute();
+        return i;
       });
     }
     return dirty.length;
