@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
 import { loadCostCatalog } from './planning/catalog.js';
@@ -19,9 +21,11 @@ import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from '
 import { resetAdminToken } from './auth/admin-token.js';
 import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
 import { addConfigFile } from './config-file.js';
-import { resolveDatabaseUrl, startCollector } from './server.js';
-import { redactDatabaseUrl, redactSecrets } from './storage/database-url.js';
+import { pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
+import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
+import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS } from './storage/maintenance.js';
+import { backupSqlite, postgresBackupError, restoreSqlite } from './storage/sqlite-backup.js';
 import { collectorVersion } from './version.js';
 
 /** Highest TCP port. */
@@ -39,6 +43,14 @@ function parseNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
     throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
+  }
+  return n;
+}
+
+function parseDays(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a whole number of days >= 1, got "${value}"`);
   }
   return n;
 }
@@ -196,6 +208,18 @@ export function createCli(io: CliIo = defaultIo): Command {
     .option('--data <dir>', DATA_DIR_HELP, './data')
     .addOption(databaseOption())
     .option('--scoring <file>', 'scoring config JSON overriding the default thresholds and weights')
+    .option(
+      '--raw-retention-days <days>',
+      'delete raw results older than this, once rolled up into hourly rollups',
+      parseDays,
+      DEFAULT_RAW_RETENTION_DAYS,
+    )
+    .option(
+      '--rollup-retention-days <days>',
+      'delete hourly rollups older than this',
+      parseDays,
+      DEFAULT_ROLLUP_RETENTION_DAYS,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -223,6 +247,8 @@ export function createCli(io: CliIo = defaultIo): Command {
           config?: string;
           logLevel: string;
           scoring?: string;
+          rawRetentionDays: number;
+          rollupRetentionDays: number;
         } & InfluxCliOptions,
       ) => {
         const influx = influxFromOptions(opts);
@@ -233,6 +259,7 @@ export function createCli(io: CliIo = defaultIo): Command {
           ...(opts.database === undefined ? {} : { database: opts.database }),
           logger: { level: opts.logLevel },
           config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }) },
+          retention: { rawDays: opts.rawRetentionDays, rollupDays: opts.rollupRetentionDays },
         });
         io.out(`skolnet collector listening on ${collector.url}`);
         if (collector.adminToken !== undefined) {
@@ -291,6 +318,43 @@ export function createCli(io: CliIo = defaultIo): Command {
       } finally {
         await store.close();
       }
+    });
+
+  /** The SQLite file behind `--database`/`--data`; PostgreSQL has its own tools. */
+  const sqliteFile = (command: 'backup' | 'restore', opts: { data: string; database?: string }): string => {
+    const location = parseDatabaseUrl(resolveDatabaseUrl(opts.database, opts.data));
+    if (location.dialect === 'postgres') throw postgresBackupError(command);
+    if (location.path === ':memory:') {
+      throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, `an in-memory database has nothing to ${command}`);
+    }
+    return location.path;
+  };
+
+  program
+    .command('backup')
+    .description('copy the database to FILE while the collector keeps running (SQLite)')
+    .argument('<file>', 'backup file to write')
+    .option('--data <dir>', DATA_DIR_HELP, './data')
+    .addOption(databaseOption())
+    .option('--force', 'overwrite FILE when it exists')
+    .action(async (file: string, opts: { data: string; database?: string; force?: boolean }) => {
+      const outcome = await backupSqlite(sqliteFile('backup', opts), resolve(file), opts.force);
+      io.out(`backup written to ${outcome.path}: ${outcome.bytes} bytes, ${outcome.results} results`);
+    });
+
+  program
+    .command('restore')
+    .description('replace the database with a backup FILE; the collector must be stopped (SQLite)')
+    .argument('<file>', 'backup file written by "skolnet-collector backup"')
+    .option('--data <dir>', DATA_DIR_HELP, './data')
+    .addOption(databaseOption())
+    .action(async (file: string, opts: { data: string; database?: string }) => {
+      const target = sqliteFile('restore', opts);
+      await mkdir(dirname(target), { recursive: true });
+      // A running collector writes its pid beside its SQLite database.
+      const outcome = await restoreSqlite(resolve(file), target, { pidFile: pidFileFor(target) });
+      io.out(`restored ${outcome.results} results into ${outcome.path}`);
+      if (outcome.previous !== undefined) io.out(`the previous database is kept as ${outcome.previous}`);
     });
 
   program
@@ -392,7 +456,9 @@ export async function runCli(argv: readonly string[] = process.argv, io: CliIo =
     // A last guard: no message leaves with a password in a URL.
     io.err(`skolnet-collector: ${redactSecrets(describeError(err))}`);
     const usage =
-      isSkolnetError(err, ErrorCodes.CONFIG_INVALID) || isSkolnetError(err, ErrorCodes.CLI_BAD_ARGUMENT);
+      isSkolnetError(err, ErrorCodes.CONFIG_INVALID) ||
+      isSkolnetError(err, ErrorCodes.CLI_BAD_ARGUMENT) ||
+      isSkolnetError(err, ErrorCodes.BACKUP_INVALID);
     process.exitCode = usage ? 2 : 1;
   }
 }

@@ -1,17 +1,25 @@
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions, type CollectorLoggerOption } from './app.js';
 import type { SchoolSummary } from '@skolnet/shared';
 import { ensureAdminToken } from './auth/admin-token.js';
 import { listSchoolSummaries } from './routes/schools-plugin.js';
-import { redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
+import { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
+import { startMaintenance, type Maintenance } from './storage/maintenance.js';
 import type { Store } from './storage/store.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = 'collector.db';
+
+/**
+ * File in the data directory holding the process id of the collector
+ * serving it, while it runs; `restore` refuses to replace a database
+ * whose collector is alive.
+ */
+export const PID_FILE = 'collector.pid';
 
 /** Options of {@link startCollector}. */
 export interface StartCollectorOptions {
@@ -34,6 +42,12 @@ export interface StartCollectorOptions {
   config?: BuildAppOptions['config'];
   /** Passed through to {@link buildApp}. */
   dashboardAssets?: BuildAppOptions['dashboardAssets'];
+  /**
+   * Retention of raw results and hourly rollups, days (defaults in
+   * `storage/maintenance.ts`); the background jobs keep rollups current
+   * and apply it at start and hourly.
+   */
+  retention?: { rawDays?: number; rollupDays?: number };
 }
 
 /** A running collector. */
@@ -44,10 +58,17 @@ export interface RunningCollector {
   store: Store;
   /** The admin token when this start created it (first start only); it is never shown again. */
   adminToken?: string;
+  /** The background jobs (rollups, retention). */
+  maintenance: Maintenance;
   /** Every school with its current score and band, as `GET /api/v1/schools` lists them. */
   schoolSummaries(): Promise<SchoolSummary[]>;
   /** Stops accepting connections, closes agent streams, then the store. */
   close(): Promise<void>;
+}
+
+/** The pid file of a collector serving the SQLite database at `databasePath`: beside it. */
+export function pidFileFor(databasePath: string): string {
+  return join(dirname(databasePath), PID_FILE);
 }
 
 /** The database URL {@link startCollector} and the CLI use: `database`, else SQLite in the data directory. */
@@ -76,11 +97,35 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       ...(options.dashboardAssets === undefined ? {} : { dashboardAssets: options.dashboardAssets }),
     });
     app.log.info({ database: redactDatabaseUrl(database), dialect: store.dialect }, 'store opened');
+    // A SQLite collector writes its pid beside the database, so `restore`
+    // can refuse to replace a file that is being served.
+    const location = parseDatabaseUrl(database);
+    const pidFile =
+      location.dialect === 'sqlite' && location.path !== ':memory:' ? pidFileFor(location.path) : undefined;
+    if (pidFile !== undefined) await writeFile(pidFile, `${process.pid}\n`);
+    // Started once listening; stopped before the store closes (an onClose hook of the storage plugin).
+    const jobs: { maintenance?: Maintenance } = {};
+    app.addHook('preClose', async () => {
+      await jobs.maintenance?.stop();
+      if (pidFile !== undefined) await rm(pidFile, { force: true });
+    });
     await app.listen({ host, port });
+    const log = app.log;
+    const config = app.config;
+    const maintenance = startMaintenance(store, {
+      ...(options.retention?.rawDays === undefined ? {} : { rawRetentionDays: options.retention.rawDays }),
+      ...(options.retention?.rollupDays === undefined
+        ? {}
+        : { rollupRetentionDays: options.retention.rollupDays }),
+      now: () => config.now(),
+      log: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
+    });
+    jobs.maintenance = maintenance;
     const running: RunningCollector = {
       url: urlOf(app.server.address() as AddressInfo),
       app,
       store,
+      maintenance,
       schoolSummaries: () => listSchoolSummaries(store, (app as FastifyInstance).config.now()),
       close: () => (app as FastifyInstance).close(),
     };

@@ -288,6 +288,8 @@ async function main(): Promise<void> {
     }
     const doc: PlanningInputs = { version: 1, synthetic: true, schools: inputs };
     await store.setMeta(PLANNING_INPUTS_META_KEY, JSON.stringify(doc));
+    // Roll the week up now, so the first dashboard request does not do it.
+    await store.refreshRollups();
     const storage =
       opts.database === undefined ? `--data ${opts.data}` : `--database ${redactDatabaseUrl(database)}`;
     process.stdout.write(

@@ -67,6 +67,10 @@ export const ErrorCodes = {
   INTERNAL: 'SKOLNET_INTERNAL',
   /** A saved Wi-Fi scan is in none of the formats `wifi import` reads (netsh, iw, nmcli, system_profiler). */
   WIFI_FORMAT_UNKNOWN: 'SKOLNET_WIFI_FORMAT_UNKNOWN',
+  /** The database is in use by a running collector (stop it first, e.g. before a restore). */
+  STORE_IN_USE: 'SKOLNET_STORE_IN_USE',
+  /** A file given as a backup is not an intact skolnet database. */
+  BACKUP_INVALID: 'SKOLNET_BACKUP_INVALID',
 } as const;
 
 /** Union of all error codes. */

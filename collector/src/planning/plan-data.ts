@@ -1,6 +1,6 @@
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import {
-  extractFigures,
+  extractFiguresFromRollups,
   percentile,
   SCORING_MEASUREMENTS,
   type InternalNetworkFacts,
@@ -166,13 +166,18 @@ async function planSchool(
   scoring: ScoringConfig,
   since: Date,
 ): Promise<PlanSchool> {
-  const results = await store.resultsForScoring(school.id, since, SCORING_MEASUREMENTS);
+  // The same hourly rollups as the school's score, so plan and score agree.
+  const rollups = await store.hourlyRollups({
+    schoolId: school.id,
+    since,
+    measurements: SCORING_MEASUREMENTS,
+  });
   return {
     id: school.id,
     name: school.name,
     municipality: school.municipality,
     pupils: school.pupils,
-    figures: extractFigures(results, scoring),
+    figures: extractFiguresFromRollups(rollups, scoring),
     ...(input?.inventory ? { inventory: input.inventory } : {}),
     ...(input?.support ? { support: input.support } : {}),
     ...(input?.synthetic ? { synthetic: true } : {}),

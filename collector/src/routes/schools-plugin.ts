@@ -73,9 +73,14 @@ export async function scoreStoredSchool(
   input?: SchoolPlanningInput,
 ): Promise<SchoolScore> {
   const since = new Date(now.getTime() - scoring.window_days * 86_400_000);
-  const results = await store.resultsForScoring(school.id, since, SCORING_MEASUREMENTS);
+  // The time series come from hourly rollups; Wi-Fi and SNMP inventory from raw results.
+  const rollups = await store.hourlyRollups({
+    schoolId: school.id,
+    since,
+    measurements: SCORING_MEASUREMENTS,
+  });
   const measured = await withMeasuredInventory(store, school.id, input, now, since);
-  return scoreSchool({ pupils: school.pupils, results, ...scoringFacts(measured) }, scoring);
+  return scoreSchool({ pupils: school.pupils, rollups, ...scoringFacts(measured) }, scoring);
 }
 
 /** Every school with its current score and band, by name: what `GET /api/v1/schools` answers. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bandOf,
   extractFigures,
+  extractFiguresFromRollups,
   interpolate,
   localTime,
   median,
@@ -10,7 +11,9 @@ import {
   scoreSchool,
   type ScoreFigures,
   type ScoringResult,
+  type ScoringRollup,
 } from './school-score.js';
+import { hourOf, summariseHour } from '../storage/rollups.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig } from './score-config.js';
 import { rankingSensitivity } from './sensitivity.js';
 
@@ -226,6 +229,129 @@ describe('extractFigures and scoreSchool', () => {
     expect(s.components.wifi?.score).toBe(100);
     // Two probes are too few for availability (12).
     expect(s.components.availability).toBeNull();
+  });
+});
+
+/** The store's hourly rollups of `results`, computed the same way (summariseHour per measurement and hour). */
+function rollUp(results: readonly ScoringResult[]): ScoringRollup[] {
+  const buckets = new Map<string, ScoringResult[]>();
+  for (const r of results) {
+    const key = `${r.measurement} ${hourOf(r.at as string)}`;
+    buckets.set(key, [...(buckets.get(key) ?? []), r]);
+  }
+  return [...buckets].flatMap(([key, rs]) => {
+    const [measurement, hour] = key.split(' ') as [string, string];
+    return summariseHour(rs).map((r) => ({ ...r, measurement, hour }));
+  });
+}
+
+describe('extractFiguresFromRollups', () => {
+  const probe = (at: string, rtt: number, loss = 0): ScoringResult => ({
+    measurement: 'latency',
+    fields:
+      loss === 100
+        ? { result: 'timeout', loss_pct: 100 }
+        : { result: 'success', rtt_avg_ms: rtt, jitter_ms: rtt / 10, loss_pct: loss },
+    tags: { target: 'collector' },
+    at,
+  });
+
+  it('equals the raw figures when every hour holds one result of a series', () => {
+    // The raw known-answer case above, without its failed throughput run (see the next case).
+    const results: ScoringResult[] = [
+      {
+        measurement: 'throughput',
+        fields: { download_mbps: 30, upload_mbps: 5 },
+        tags: {},
+        at: '2026-03-10T07:00:00Z',
+      },
+      {
+        measurement: 'throughput',
+        fields: { download_mbps: 70, upload_mbps: 9 },
+        tags: {},
+        at: '2026-03-11T07:00:00Z',
+      },
+      probe('2026-03-10T07:10:00Z', 20),
+      probe('2026-03-10T07:20:00Z', 0, 100),
+      {
+        measurement: 'latency',
+        fields: { rtt_avg_ms: 1, loss_pct: 0 },
+        tags: { target: 'gateway' },
+        at: '2026-03-10T07:30:00Z',
+      },
+      probe('2026-03-14T07:00:00Z', 40),
+      // A week of hourly school-time probes with varying loss and round trips.
+      ...Array.from({ length: 40 }, (_, i) =>
+        probe(
+          new Date(
+            Date.parse('2026-03-16T06:00:00Z') + (i % 8) * 3_600_000 + Math.floor(i / 8) * 86_400_000,
+          ).toISOString(),
+          15 + ((i * 37) % 90),
+          i % 9 === 0 ? 100 : (i % 4) * 0.5,
+        ),
+      ),
+    ];
+    const raw = extractFigures(results);
+    expect(extractFiguresFromRollups(rollUp(results))).toEqual(raw);
+    expect(raw).toMatchObject({ download_mbps: 50, availability_samples: 42, school_days: 7 });
+    expect(scoreSchool({ pupils: 100, rollups: rollUp(results) })).toEqual(
+      scoreSchool({ pupils: 100, results }),
+    );
+  });
+
+  it('differs by construction where an hour holds several results, as docs/methodology.md explains', () => {
+    // Hour 07: 18 probes at 10 ms and 2 at 200 ms; hour 08: 20 probes at 10 ms.
+    const base = Date.parse('2026-03-10T07:00:00Z');
+    const results = Array.from({ length: 40 }, (_, i) =>
+      probe(new Date(base + i * 3 * 60_000).toISOString(), i === 3 || i === 7 ? 200 : 10),
+    );
+    // Raw: 38 of 40 probes at 10 ms, so the nearest-rank p95 (38th) is 10 ms.
+    expect(extractFigures(results).rtt_p95_ms).toBe(10);
+    // Rollups: hour 07's own p95 is 200 ms (2 of 20 above 5%), and the window's p95 of the
+    // hours' p95s, each weighted by its 20 probes, is that hour's: 200 ms.
+    const f = extractFiguresFromRollups(rollUp(results));
+    expect(f.rtt_p95_ms).toBe(200);
+    // The medians of the hours' medians: 10 ms in both, as raw.
+    expect(f.rtt_median_ms).toBe(10);
+    expect(f.rtt_samples).toBe(40);
+    // Both hours count as lesson hours of one school day, as raw.
+    expect(f).toMatchObject({
+      school_days: 1,
+      lesson_hours: 2,
+      availability_share: 1,
+      availability_samples: 40,
+    });
+  });
+
+  it('counts a failed run without any number towards no lesson hour', () => {
+    const failed: ScoringResult = {
+      measurement: 'throughput',
+      fields: { result: 'timeout' },
+      tags: {},
+      at: '2026-03-11T08:00:00Z',
+    };
+    expect(extractFigures([failed]).lesson_hours).toBe(1);
+    expect(extractFiguresFromRollups(rollUp([failed])).lesson_hours).toBe(0);
+  });
+
+  it('counts replies in an hour from its loss statistics, exactly when outcomes are apart', () => {
+    const mixed: ScoringRollup = {
+      measurement: 'latency',
+      target: 'collector',
+      outcome: '',
+      hour: '2026-03-10T07:00:00.000Z',
+      field: 'loss_pct',
+      // 20 probes, an unknown mix of replies and total loss: at least the 10 up to the median replied.
+      count: 20,
+      min: 0,
+      max: 100,
+      p50: 0,
+      p95: 100,
+    };
+    expect(extractFiguresFromRollups([mixed])).toMatchObject({
+      availability_samples: 20,
+      availability_share: 0.5,
+    });
   });
 });
 

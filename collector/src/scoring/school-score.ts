@@ -175,8 +175,13 @@ export interface SchoolScore {
 export interface ScoreInput {
   /** Pupils; 0 is scored as 1 so per-pupil rates stay finite. */
   pupils: number;
-  /** Results inside the window. */
-  results: readonly ScoringResult[];
+  /** Results inside the window (the raw method). */
+  results?: readonly ScoringResult[];
+  /**
+   * Hourly rollups of the window instead of results; when given, the
+   * figures come from {@link extractFiguresFromRollups} and `results` is unused.
+   */
+  rollups?: readonly ScoringRollup[];
   /** Wi-Fi coverage share (0-1) from the coverage analysis, when known. */
   wifi_coverage_share?: number;
   /** Internal-network facts from SNMP, when known. */
@@ -326,6 +331,127 @@ export function extractFigures(
   }
   if (jitters.length > 0) figures.jitter_ms = median(jitters);
   if (losses.length > 0) figures.loss_pct = median(losses);
+  if (schoolHourProbes > 0) figures.availability_share = schoolHourReplies / schoolHourProbes;
+  return figures;
+}
+
+/**
+ * One UTC hour of one numeric field of one series (school, measurement,
+ * `target` tag, outcome), as the store's hourly rollups give it. p50 and
+ * p95 are nearest-rank ({@link percentile}).
+ */
+export interface ScoringRollup {
+  measurement: string;
+  /** The `target` tag, `''` without one. */
+  target: string;
+  /** The `result` field, `''` without one. */
+  outcome: string;
+  /** Start of the hour, RFC 3339 UTC. */
+  hour: string;
+  field: string;
+  count: number;
+  min: number;
+  max: number;
+  p50: number;
+  p95: number;
+}
+
+/** Each hour's statistic repeated by its count: the hours weighted by the results behind them. */
+function weightedByCount(rollups: readonly ScoringRollup[], stat: (r: ScoringRollup) => number): number[] {
+  const out: number[] = [];
+  for (const r of rollups) for (let i = 0; i < r.count; i += 1) out.push(stat(r));
+  return out;
+}
+
+/**
+ * How many of an hour's values are known to be below `limit` from its
+ * order statistics alone: nearest-rank p50 and p95 fix the values at ranks
+ * ⌈n/2⌉ and ⌈0.95n⌉, min and max the first and last. Exact whenever an
+ * hour's values are all below or all at the limit.
+ */
+function knownBelow(r: ScoringRollup, limit: number): number {
+  if (r.max < limit) return r.count;
+  if (r.p95 < limit) return Math.max(1, Math.ceil(0.95 * r.count));
+  if (r.p50 < limit) return Math.max(1, Math.ceil(0.5 * r.count));
+  return r.min < limit ? 1 : 0;
+}
+
+/**
+ * {@link extractFigures} over hourly rollups instead of raw results
+ * (docs/methodology.md, "Hourly rollups"). Each hour enters with the
+ * weight of its result count: medians are the median of the hours'
+ * medians, the round-trip p95 the nearest-rank p95 of the hours' p95s.
+ * Where every hour holds at most one result of a series (throughput, six
+ * hours apart by default) the figures equal those from raw results.
+ * Availability counts an hour's probes with a reply from its loss
+ * statistics; school days and lesson hours count hours with any rollup.
+ */
+export function extractFiguresFromRollups(
+  rollups: readonly ScoringRollup[],
+  config: ScoringConfig = DEFAULT_SCORING_CONFIG,
+): ScoreFigures {
+  const { days: schoolDays, start_hour: startHour, end_hour: endHour } = config.school_hours;
+  const days = new Set<string>();
+  const hours = new Set<string>();
+  const inSchoolHours = new Map<string, boolean>();
+  for (const hour of new Set(rollups.map((r) => r.hour))) {
+    const t = new Date(hour);
+    if (Number.isNaN(t.getTime())) continue;
+    const local = localTime(t, config.time_zone);
+    if (!schoolDays.includes(local.weekday)) continue;
+    days.add(local.date);
+    const lesson = local.hour >= startHour && local.hour < endHour;
+    inSchoolHours.set(hour, lesson);
+    if (lesson) hours.add(`${local.date}T${local.hour}`);
+  }
+
+  // As for raw results: rates and round trips from successful runs only; loss from every probe.
+  const succeeded = (r: ScoringRollup): boolean => r.outcome === '' || r.outcome === 'success';
+  const series = (measurement: string, field: string, ok: boolean, target?: string): ScoringRollup[] =>
+    rollups.filter(
+      (r) =>
+        r.measurement === measurement &&
+        r.field === field &&
+        (target === undefined || r.target === target) &&
+        (!ok || succeeded(r)),
+    );
+  const downloads = series(THROUGHPUT_MEASUREMENT, 'download_mbps', true);
+  const uploads = series(THROUGHPUT_MEASUREMENT, 'upload_mbps', true);
+  const rtts = series(LATENCY_MEASUREMENT, 'rtt_avg_ms', true, LATENCY_TARGET);
+  const jitters = series(LATENCY_MEASUREMENT, 'jitter_ms', true, LATENCY_TARGET);
+  const losses = series(LATENCY_MEASUREMENT, 'loss_pct', false, LATENCY_TARGET);
+  const count = (list: readonly ScoringRollup[]): number => list.reduce((n, r) => n + r.count, 0);
+
+  let schoolHourProbes = 0;
+  let schoolHourReplies = 0;
+  for (const r of losses) {
+    if (!inSchoolHours.get(r.hour)) continue;
+    schoolHourProbes += r.count;
+    schoolHourReplies += knownBelow(r, 100);
+  }
+  const figures: ScoreFigures = {
+    download_samples: count(downloads),
+    upload_samples: count(uploads),
+    availability_samples: schoolHourProbes,
+    rtt_samples: count(rtts),
+    jitter_samples: count(jitters),
+    loss_samples: count(losses),
+    school_days: days.size,
+    lesson_hours: hours.size,
+  };
+  const p50 = (r: ScoringRollup): number => r.p50;
+  if (downloads.length > 0) figures.download_mbps = median(weightedByCount(downloads, p50));
+  if (uploads.length > 0) figures.upload_mbps = median(weightedByCount(uploads, p50));
+  if (rtts.length > 0) {
+    figures.rtt_median_ms = median(weightedByCount(rtts, p50));
+    figures.rtt_p95_ms = percentile(
+      weightedByCount(rtts, (r) => r.p95),
+      95,
+    );
+  }
+  if (jitters.length > 0) figures.jitter_ms = median(weightedByCount(jitters, p50));
+  // Clamping commutes with order statistics, so clamping each hour's median is exact.
+  if (losses.length > 0) figures.loss_pct = median(weightedByCount(losses, (r) => Math.min(r.p50, 100)));
   if (schoolHourProbes > 0) figures.availability_share = schoolHourReplies / schoolHourProbes;
   return figures;
 }
@@ -550,9 +676,12 @@ export function scoreFigures(
   };
 }
 
-/** Scores a school from its results in the window plus optional Wi-Fi and internal facts. */
+/** Scores a school from its results or hourly rollups in the window plus optional Wi-Fi and internal facts. */
 export function scoreSchool(input: ScoreInput, config: ScoringConfig = DEFAULT_SCORING_CONFIG): SchoolScore {
-  const figures = extractFigures(input.results, config);
+  const figures =
+    input.rollups !== undefined
+      ? extractFiguresFromRollups(input.rollups, config)
+      : extractFigures(input.results ?? [], config);
   if (input.wifi_coverage_share !== undefined) figures.wifi_coverage_share = input.wifi_coverage_share;
   if (input.internal !== undefined) figures.internal = input.internal;
   return scoreFigures(figures, input.pupils, config);

@@ -12,15 +12,20 @@ import {
 } from '../security/secrets.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
+import { hourOf, nextHour, summariseHour } from './rollups.js';
 import type {
   AgentRow,
+  DeleteOutcome,
+  HourlyRollup,
   EnrolledAgent,
   InsertOutcome,
   IssuedEnrollmentCode,
   LatestResultsOptions,
   NewAgent,
   NewSchool,
+  RefreshRollupsOptions,
   ResultFilter,
+  RollupQuery,
   SchoolRow,
   Store,
   StoredResult,
@@ -52,6 +57,15 @@ interface MetaRow {
   value: string;
 }
 
+/** An hour whose rollups wait to be recomputed (migration 0002-rollups). */
+interface RollupDirtyRow {
+  school_id: string;
+  measurement: string;
+  hour: string;
+  /** Changes on every mark, so a recomputation clears only the mark it read. */
+  token: string;
+}
+
 /** The collector's tables as Kysely sees them. */
 export interface CollectorDatabase {
   schools: SchoolRow;
@@ -59,7 +73,27 @@ export interface CollectorDatabase {
   agents: AgentRow;
   results: ResultRow;
   meta: MetaRow;
+  rollups_hourly: HourlyRollup;
+  rollups_dirty: RollupDirtyRow;
 }
+
+/**
+ * Meta key of the raw retention horizon: the start of the oldest hour whose
+ * raw results are still kept; older hours live on as rollups only.
+ */
+export const RAW_HORIZON_META_KEY = 'raw_results.deleted_before';
+
+/**
+ * Raw rows a rollup refresh reads per transaction (a busy hour of a school
+ * holds a few hundred), so a backlog commits in few transactions and none
+ * holds ingest up for more than a few milliseconds.
+ */
+const REFRESH_ROWS_PER_TRANSACTION = 5_000;
+/** Hours a rollup refresh recomputes per transaction at most, for the same reason. */
+const REFRESH_HOURS_PER_TRANSACTION = 200;
+
+/** Rows per statement when deleting by key: well under both dialects' parameter limits. */
+const DELETE_CHUNK_ROWS = 500;
 
 /**
  * Rows per INSERT statement: 100 rows × 8 columns stays far below
@@ -289,6 +323,10 @@ export class KyselyStore implements Store {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
         count += await insertIgnoringDuplicates(trx, rows.slice(i, i + INSERT_CHUNK_ROWS));
       }
+      // The hours these results fall in need their rollups recomputed; marked
+      // in the same transaction, so a crash cannot store a result and forget
+      // its rollup. A batch of duplicates only changes nothing.
+      if (count > 0) await markDirtyHours(trx, rows);
       return count;
     });
     return { inserted, duplicates: rows.length - inserted };
@@ -353,6 +391,188 @@ export class KyselyStore implements Store {
     return rows.reverse().map(toStoredResult);
   }
 
+  async hourlyRollups(query: RollupQuery): Promise<HourlyRollup[]> {
+    if (query.measurements !== undefined && query.measurements.length === 0) return [];
+    await this.refreshRollups({ schoolId: query.schoolId, since: query.since });
+    let q = this.#db
+      .selectFrom('rollups_hourly')
+      .selectAll()
+      .where('school_id', '=', query.schoolId)
+      .where('hour', '>=', hourOf(query.since));
+    if (query.measurements !== undefined) q = q.where('measurement', 'in', [...query.measurements]);
+    const rows = await q
+      .orderBy('hour')
+      .orderBy('measurement')
+      .orderBy('target')
+      .orderBy('outcome')
+      .orderBy('field')
+      .execute();
+    return rows.map(toRollup);
+  }
+
+  async refreshRollups(options: RefreshRollupsOptions = {}): Promise<number> {
+    let q = this.#db.selectFrom('rollups_dirty').selectAll();
+    if (options.schoolId !== undefined) q = q.where('school_id', '=', options.schoolId);
+    if (options.since !== undefined) q = q.where('hour', '>=', hourOf(options.since));
+    if (options.before !== undefined) q = q.where('hour', '<', options.before.toISOString());
+    q = q.orderBy('hour').orderBy('school_id').orderBy('measurement');
+    if (options.limit !== undefined) q = q.limit(options.limit);
+    const dirty = await q.execute();
+    if (dirty.length === 0) return 0;
+    const horizon = (await this.getMeta(RAW_HORIZON_META_KEY)) ?? '';
+    // Several hours per transaction, up to a bounded number of raw rows:
+    // one commit per hour would make a backlog wait on the disk, one huge
+    // transaction would hold ingest up.
+    let next = 0;
+    while (next < dirty.length) {
+      next = await this.#db.transaction().execute(async (trx) => {
+        let i = next;
+        let rowsRead = 0;
+        while (
+          i < dirty.length &&
+          rowsRead < REFRESH_ROWS_PER_TRANSACTION &&
+          i - next < REFRESH_HOURS_PER_TRANSACTION
+        ) {
+          const mark = dirty[i] as RollupDirtyRow;
+          i += 1;
+          const sealed =
+            mark.hour < horizon &&
+            (await trx
+              .selectFrom('rollups_hourly')
+              .select('field')
+              .where('school_id', '=', mark.school_id)
+              .where('measurement', '=', mark.measurement)
+              .where('hour', '=', mark.hour)
+              .limit(1)
+              .executeTakeFirst()) !== undefined;
+          if (!sealed) {
+            const raw = await trx
+              .selectFrom('results')
+              .select(['fields', 'tags'])
+              .where('school_id', '=', mark.school_id)
+              .where('measurement', '=', mark.measurement)
+              .where('at', '>=', mark.hour)
+              .where('at', '<', nextHour(mark.hour))
+              .execute();
+            rowsRead += raw.length;
+            const rollups = summariseHour(
+              raw.map((r) => ({
+                fields: JSON.parse(r.fields) as StoredResult['fields'],
+                tags: JSON.parse(r.tags) as StoredResult['tags'],
+              })),
+            );
+            await trx
+              .deleteFrom('rollups_hourly')
+              .where('school_id', '=', mark.school_id)
+              .where('measurement', '=', mark.measurement)
+              .where('hour', '=', mark.hour)
+              .execute();
+            const rows: HourlyRollup[] = rollups.map((r) => ({
+              school_id: mark.school_id,
+              measurement: mark.measurement,
+              hour: mark.hour,
+              ...r,
+            }));
+            for (let j = 0; j < rows.length; j += INSERT_CHUNK_ROWS) {
+              await trx
+                .insertInto('rollups_hourly')
+                .values(rows.slice(j, j + INSERT_CHUNK_ROWS))
+                .execute();
+            }
+          }
+          await trx
+            .deleteFrom('rollups_dirty')
+            .where('school_id', '=', mark.school_id)
+            .where('measurement', '=', mark.measurement)
+            .where('hour', '=', mark.hour)
+            .where('token', '=', mark.token)
+            .execute();
+        }
+        return i;
+      });
+    }
+    return dirty.length;
+  }
+
+  async pendingRollupHours(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('rollups_dirty')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
+    const horizon = hourOf(cutoff);
+    return this.#db.transaction().execute(async (trx) => {
+      const old = await trx
+        .selectFrom('results')
+        .select(['id', 'school_id', 'measurement', 'at'])
+        .where('at', '<', horizon)
+        .orderBy('at')
+        .limit(limit)
+        .execute();
+      const dirty = new Set(
+        (
+          await trx
+            .selectFrom('rollups_dirty')
+            .select(['school_id', 'measurement', 'hour'])
+            .where('hour', '<', horizon)
+            .execute()
+        ).map((d) => JSON.stringify([d.school_id, d.measurement, d.hour])),
+      );
+      const ids = old
+        .filter((r) => !dirty.has(JSON.stringify([r.school_id, r.measurement, hourOf(r.at)])))
+        .map((r) => r.id);
+      for (let i = 0; i < ids.length; i += DELETE_CHUNK_ROWS) {
+        await trx
+          .deleteFrom('results')
+          .where('id', 'in', ids.slice(i, i + DELETE_CHUNK_ROWS))
+          .execute();
+      }
+      const previous = await trx
+        .selectFrom('meta')
+        .select('value')
+        .where('key', '=', RAW_HORIZON_META_KEY)
+        .executeTakeFirst();
+      if (previous === undefined || previous.value < horizon) {
+        await trx
+          .insertInto('meta')
+          .values({ key: RAW_HORIZON_META_KEY, value: horizon })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value: horizon }))
+          .execute();
+      }
+      // Rows kept because their hour is dirty wait for the next run; "more"
+      // means a further call can delete something now.
+      return { deleted: ids.length, more: old.length === limit && ids.length > 0 };
+    });
+  }
+
+  async deleteRollupsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
+    const before = hourOf(cutoff);
+    return this.#db.transaction().execute(async (trx) => {
+      const old = await trx
+        .selectFrom('rollups_hourly')
+        .select(['school_id', 'measurement', 'hour', 'target', 'outcome', 'field'])
+        .where('hour', '<', before)
+        .orderBy('hour')
+        .limit(limit)
+        .execute();
+      for (const key of old) {
+        await trx
+          .deleteFrom('rollups_hourly')
+          .where('school_id', '=', key.school_id)
+          .where('measurement', '=', key.measurement)
+          .where('hour', '=', key.hour)
+          .where('target', '=', key.target)
+          .where('outcome', '=', key.outcome)
+          .where('field', '=', key.field)
+          .execute();
+      }
+      return { deleted: old.length, more: old.length === limit };
+    });
+  }
+
   async countResults(filter: ResultFilter = {}): Promise<number> {
     let query = this.#db.selectFrom('results').select((eb) => eb.fn.countAll().as('n'));
     if (filter.schoolId !== undefined) query = query.where('school_id', '=', filter.schoolId);
@@ -397,6 +617,45 @@ async function insertIgnoringDuplicates(
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function markDirtyHours(
+  trx: Transaction<CollectorDatabase>,
+  rows: readonly ResultRow[],
+): Promise<void> {
+  const token = uuidv7();
+  const hours = new Map<string, RollupDirtyRow>();
+  for (const r of rows) {
+    // `at` is already `Date#toISOString` text: its first 13 characters name the hour.
+    const hour = `${r.at.slice(0, 13)}:00:00.000Z`;
+    const key = `${r.school_id} ${r.measurement} ${hour}`;
+    if (!hours.has(key)) hours.set(key, { school_id: r.school_id, measurement: r.measurement, hour, token });
+  }
+  const marks = [...hours.values()];
+  for (let i = 0; i < marks.length; i += INSERT_CHUNK_ROWS) {
+    await trx
+      .insertInto('rollups_dirty')
+      .values(marks.slice(i, i + INSERT_CHUNK_ROWS))
+      .onConflict((oc) =>
+        oc
+          .columns(['school_id', 'measurement', 'hour'])
+          .doUpdateSet((eb) => ({ token: eb.ref('excluded.token') })),
+      )
+      .execute();
+  }
+}
+
+function toRollup(row: HourlyRollup): HourlyRollup {
+  // PostgreSQL may hand numbers back as strings, SQLite as numbers.
+  return {
+    ...row,
+    count: Number(row.count),
+    min: Number(row.min),
+    max: Number(row.max),
+    mean: Number(row.mean),
+    p50: Number(row.p50),
+    p95: Number(row.p95),
+  };
 }
 
 function toSchool(row: SchoolRow): SchoolRow {

@@ -84,6 +84,58 @@ export interface ResultFilter {
 }
 
 /**
+ * One UTC hour of one numeric result field: the statistics of its values.
+ * Percentiles are nearest-rank, as the scoring defines them
+ * (`collector/src/scoring/school-score.ts`).
+ */
+export interface HourlyRollup {
+  school_id: string;
+  measurement: string;
+  /** The result's `target` tag, or `''` when it has none. */
+  target: string;
+  /** The result's `result` field (`success`, `timeout`, …), or `''` when it has none. */
+  outcome: string;
+  /** Start of the hour, RFC 3339 UTC (`2026-03-10T06:00:00.000Z`). */
+  hour: string;
+  /** Field name, e.g. `rtt_avg_ms`. */
+  field: string;
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  p50: number;
+  p95: number;
+}
+
+/** Query of {@link Store.hourlyRollups}. */
+export interface RollupQuery {
+  schoolId: string;
+  /** Hours starting at or after the hour that contains `since`. */
+  since: Date;
+  /** Narrows to these measurements. */
+  measurements?: readonly string[];
+}
+
+/** Options of {@link Store.refreshRollups}; omitted keys match every dirty hour. */
+export interface RefreshRollupsOptions {
+  /** Most hours recomputed by this call. */
+  limit?: number;
+  schoolId?: string;
+  /** Only hours starting at or after the hour that contains `since`. */
+  since?: Date;
+  /** Only hours starting before `before`. */
+  before?: Date;
+}
+
+/** Outcome of {@link Store.deleteResultsBefore} and {@link Store.deleteRollupsBefore}. */
+export interface DeleteOutcome {
+  /** Rows deleted by this call. */
+  deleted: number;
+  /** True when old rows are left that a further call can delete. */
+  more: boolean;
+}
+
+/**
  * Everything the collector keeps. One interface, implemented once over a
  * query builder so SQLite and PostgreSQL behave the same
  * (see `test/conformance/`). Methods throw {@link SkolnetError} with
@@ -125,6 +177,32 @@ export interface Store {
    * scoring; `measurements` narrows them to the kinds the scoring uses.
    */
   resultsForScoring(schoolId: string, since: Date, measurements?: readonly string[]): Promise<StoredResult[]>;
+  /**
+   * Hourly rollups of a school, oldest hour first. Hours still waiting for
+   * their rollup (see {@link refreshRollups}) are brought up to date
+   * first, so a read always reflects every stored result.
+   */
+  hourlyRollups(query: RollupQuery): Promise<HourlyRollup[]>;
+  /**
+   * Recomputes the rollups of hours whose raw results changed since, oldest
+   * first, each hour in its own transaction (so ingest is never held up
+   * for long) from its raw rows. An hour older than the raw retention
+   * horizon (see {@link deleteResultsBefore}) that already has rollups is
+   * not recomputed: its raw rows are gone, so a late result cannot make it
+   * more complete, only less. Returns the number of hours processed.
+   */
+  refreshRollups(options?: RefreshRollupsOptions): Promise<number>;
+  /** Number of hours waiting for their rollup. */
+  pendingRollupHours(): Promise<number>;
+  /**
+   * Raw retention: deletes up to `limit` of the oldest results measured
+   * before `cutoff`, rounded down to a whole hour, and records that hour
+   * as the raw retention horizon. A result whose hour still waits for its
+   * rollup is kept, so nothing is deleted before it is rolled up.
+   */
+  deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome>;
+  /** Rollup retention: deletes up to `limit` hourly rollups of hours starting before `cutoff`. */
+  deleteRollupsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome>;
   /** Number of stored results matching `filter`. */
   countResults(filter?: ResultFilter): Promise<number>;
   /** A collector-wide setting, or undefined. */

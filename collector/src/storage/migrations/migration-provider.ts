@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial.js';
 import { binaryTextOrderMigration } from './0002-binary-text-order.js';
+import { rollupsMigration } from './0003-rollups.js';
 
 /** The SQL dialects the store speaks. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -16,6 +17,7 @@ export function createMigrationProvider(dialect: StoreDialect): MigrationProvide
   const migrations: Record<string, Migration> = {
     '0001-initial': initialMigration,
     '0002-binary-text-order': binaryTextOrderMigration(dialect),
+    '0003-rollups': rollupsMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
