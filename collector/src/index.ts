@@ -12,6 +12,11 @@ export {
 export { ensureAdminToken, resetAdminToken } from './auth/admin-token.js';
 export { createSqliteStore, KyselyStore } from './storage/kysely-store.js';
 export type {
+  AgentAuthentication,
+  AgentConfigChange,
+  AgentFlag,
+  AgentSummary,
+  FingerprintRecord,
   AgentRow,
   EnrolledAgent,
   InsertOutcome,
