@@ -13,6 +13,7 @@ import {
   type ScheduledProbe,
   type Scheduler,
 } from '../runtime/scheduler.js';
+import { cachedHardwareFingerprint, hostLabeller } from '../state/agent-identity.js';
 import { createAgentState } from '../state/agent-state.js';
 import { parseCollectorUrl } from '../transport/collector-endpoint.js';
 import { createStreamClient, type StreamEvent } from '../transport/stream-client.js';
@@ -102,7 +103,8 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   }
 
   const runner = ctx.createRunner();
-  const probeCtx: ProbeContext = { collectorUrl, runner, now: ctx.now };
+  const hostLabel = hostLabeller(credentials);
+  const probeCtx: ProbeContext = { collectorUrl, runner, now: ctx.now, ...(hostLabel ? { hostLabel } : {}) };
   const scheduled: ScheduledProbe[] = [];
   for (const name of names) {
     const def = ctx.registry[name];
@@ -163,10 +165,34 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   const apply = (push: ConfigPush): void => applyConfig(scheduler, push, cliIntervals, log);
   if (stored) apply(stored);
 
+  const revoked = new AbortController();
+  let secret = credentials.secret;
   const stream = createStreamClient({
     collectorUrl,
     agentId: credentials.agent_id,
-    secret: credentials.secret,
+    // Read on every connection: `rotate-secret` may have changed it meanwhile.
+    secret: () => {
+      try {
+        secret = state.readCredentials().secret;
+      } catch (err) {
+        log.warn(`cannot re-read the credentials, using the ones read at start: ${describeError(err)}`);
+      }
+      return secret;
+    },
+    fingerprint: cachedHardwareFingerprint(),
+    onWelcome: (welcome) => {
+      if (welcome.school_id === owner.school_id) return;
+      // Moved by an administrator: results from now on belong to the new
+      // school; those already queued keep the old one (the collector accepts them).
+      const previous = owner.school_id;
+      owner.school_id = welcome.school_id;
+      state.updateCredentials({ school_id: welcome.school_id });
+      log.info(`this agent now belongs to school ${welcome.school_id} (was ${previous})`);
+    },
+    onSecret: (next) => {
+      state.updateCredentials({ secret: next });
+      secret = next;
+    },
     outbox,
     agentVersion: AGENT_VERSION,
     configVersion: () => configVersion,
@@ -175,7 +201,17 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
       apply(push);
       configVersion = push.version;
     },
-    onEvent: (event) => logStreamEvent(log, event),
+    onEvent: (event) => {
+      logStreamEvent(log, event);
+      if (event.type === 'revoked') {
+        log.error(
+          `this agent was revoked by the collector's administrator and will not reconnect (${ErrorCodes.AUTH_REVOKED}); ` +
+            `to measure again, get a new code and run skolnet-agent enroll --collector ${credentials.collector_url} --code CODE` +
+            `${options.state ? ` --state ${options.state}` : ''}`,
+        );
+        revoked.abort();
+      }
+    },
   });
 
   const { stopped, dispose } = waitForStop(ctx.stopSignal);
@@ -187,7 +223,12 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   scheduler.start();
   stream.start();
   try {
-    const why = await stopped;
+    const why = await Promise.race([
+      stopped,
+      new Promise<string>((resolve) =>
+        revoked.signal.addEventListener('abort', () => resolve('revoked'), { once: true }),
+      ),
+    ]);
     log.info(`stopping (${why})`);
   } finally {
     dispose();
@@ -196,7 +237,8 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     outbox.close();
   }
   log.info('stopped');
-  return EXIT_OK;
+  // Revoked: a service manager should not restart it in a loop.
+  return revoked.signal.aborted ? EXIT_USAGE : EXIT_OK;
 }
 
 /** Applies a pushed or stored configuration to the schedule; command-line intervals win. */
@@ -253,6 +295,14 @@ function logStreamEvent(log: Logger, event: StreamEvent): void {
       log.warn(
         `collector reported: ${event.message} (${event.code})${event.batch_id ? ` for batch ${event.batch_id}` : ''}`,
       );
+      return;
+    case 'revoked':
+      return;
+    case 'secret_rotated':
+      log.info('secret rotated: the new secret is stored and the old one no longer works');
+      return;
+    case 'secret_not_stored':
+      log.error(`could not store the new secret, keeping the old one: ${event.error}`);
       return;
     case 'dropped_oversized':
       log.warn(
