@@ -62,6 +62,15 @@ export interface AgentSessionDeps {
 const helloValidator = createValidator(Hello);
 const batchValidator = createValidator(Batch);
 const configAckValidator = createValidator(ConfigAck);
+
+/**
+ * A rotation the agent did not ask for itself is not restarted while its
+ * pending secret is younger than this, in ms: the agent may have stored
+ * that secret already (and lost the connection before proving it), and
+ * replacing it would lock the agent out. Ten minutes covers a reconnect
+ * with full backoff several times over.
+ */
+export const PENDING_SECRET_KEEP_MS = 10 * 60_000;
 const secretRotateValidator = createValidator(SecretRotate);
 const secretAckValidator = createValidator(SecretAck);
 const resultValidator = createValidator(Result);
@@ -153,7 +162,8 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
         return;
       }
       case 'secret_rotate':
-        await pushNewSecret(agent.id, 'agent asked');
+        // The agent asks for itself: whatever was pending, it never stored it.
+        await pushNewSecret(agent.id, 'agent asked', false);
         return;
       case 'secret_ack':
         await confirmSecret(agent.id, parsed.message.secret);
@@ -184,8 +194,13 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
   }
 
   /** Phase one of a rotation: a pending secret, sent to the agent; the old one still works. */
-  async function pushNewSecret(agentId: string, why: string): Promise<void> {
-    const secret = await store.beginSecretRotation(agentId, deps.now());
+  async function pushNewSecret(agentId: string, why: string, keepYoungPending = true): Promise<void> {
+    const secret = await store.beginSecretRotation(
+      agentId,
+      deps.now(),
+      keepYoungPending ? PENDING_SECRET_KEEP_MS : undefined,
+    );
+    if (secret === undefined) return;
     send({ type: 'secret', secret });
     log.info({ agent_id: agentId, why }, 'secret rotation started');
   }

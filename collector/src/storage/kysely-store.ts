@@ -229,6 +229,7 @@ export class KyselyStore implements Store {
         role,
         revoked_at: null,
         pending_secret_hash: null,
+        pending_secret_at: null,
         secret_rotated_at: null,
         rotation_requested_at: null,
         previous_school_id: null,
@@ -289,6 +290,7 @@ export class KyselyStore implements Store {
         ...agent,
         secret_hash: pending,
         pending_secret_hash: null,
+        pending_secret_at: null,
         secret_rotated_at: at,
         rotation_requested_at: null,
       },
@@ -443,10 +445,21 @@ export class KyselyStore implements Store {
     // The pending secret goes too: nothing of the old identity may authenticate.
     await this.#db
       .updateTable('agents')
-      .set({ revoked_at: at, pending_secret_hash: null, rotation_requested_at: null })
+      .set({
+        revoked_at: at,
+        pending_secret_hash: null,
+        pending_secret_at: null,
+        rotation_requested_at: null,
+      })
       .where('id', '=', id)
       .execute();
-    return { ...agent, revoked_at: at, pending_secret_hash: null, rotation_requested_at: null };
+    return {
+      ...agent,
+      revoked_at: at,
+      pending_secret_hash: null,
+      pending_secret_at: null,
+      rotation_requested_at: null,
+    };
   }
 
   async moveAgent(
@@ -484,15 +497,26 @@ export class KyselyStore implements Store {
     return { ...agent, rotation_requested_at: at };
   }
 
-  async beginSecretRotation(id: string, _now: Date = new Date()): Promise<string> {
+  async beginSecretRotation(
+    id: string,
+    now: Date = new Date(),
+    keepPendingForMs?: number,
+  ): Promise<string | undefined> {
     const agent = await this.#requireAgent(id);
     if (agent.revoked_at !== null) {
       throw new SkolnetError(ErrorCodes.AUTH_REVOKED, `agent ${id} is revoked; it has no secret to rotate`);
     }
+    if (
+      keepPendingForMs !== undefined &&
+      agent.pending_secret_at !== null &&
+      now.getTime() - Date.parse(agent.pending_secret_at) < keepPendingForMs
+    ) {
+      return undefined;
+    }
     const secret = generateSecret();
     await this.#db
       .updateTable('agents')
-      .set({ pending_secret_hash: sha256Hex(secret) })
+      .set({ pending_secret_hash: sha256Hex(secret), pending_secret_at: now.toISOString() })
       .where('id', '=', id)
       .execute();
     return secret;

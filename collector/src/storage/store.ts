@@ -28,6 +28,8 @@ export interface AgentRow {
   revoked_at: string | null;
   /** Hash of the secret being rotated to; accepted beside `secret_hash` until used once. */
   pending_secret_hash: string | null;
+  /** When the pending secret was issued. */
+  pending_secret_at: string | null;
   /** When the agent last completed a secret rotation. */
   secret_rotated_at: string | null;
   /** When an administrator asked for a rotation that has not completed yet. */
@@ -245,9 +247,11 @@ export interface Store {
   /**
    * Starts a rotation: a new secret whose hash is kept beside the current
    * one. Returns the plain secret, which exists only in this value. A
-   * second call replaces an unconfirmed pending secret.
+   * second call replaces an unconfirmed pending secret, unless
+   * `keepPendingForMs` is given and the pending one is younger: then it
+   * returns undefined, because the agent may have stored that one already.
    */
-  beginSecretRotation(id: string, now?: Date): Promise<string>;
+  beginSecretRotation(id: string, now?: Date, keepPendingForMs?: number): Promise<string | undefined>;
   /** Records a hello's hardware fingerprint and returns the agent's clone flags. */
   recordFingerprint(id: string, fingerprint: HardwareFingerprint, now?: Date): Promise<FingerprintRecord>;
   /**

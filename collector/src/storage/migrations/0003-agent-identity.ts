@@ -16,6 +16,7 @@ export const agentIdentityMigration: Migration = {
       // Two-phase rotation: the new secret's hash, accepted beside the old one
       // until the agent authenticates with it.
       ['pending_secret_hash', 'text'],
+      ['pending_secret_at', 'text'],
       ['secret_rotated_at', 'text'],
       ['rotation_requested_at', 'text'],
       // The last move: results of the previous school measured before
@@ -103,6 +104,7 @@ export const agentIdentityMigration: Migration = {
       'previous_school_id',
       'rotation_requested_at',
       'secret_rotated_at',
+      'pending_secret_at',
       'pending_secret_hash',
       'revoked_at',
       'role',
