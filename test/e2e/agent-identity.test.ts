@@ -178,8 +178,8 @@ describe('agent identity: a real collector and real agent processes', () => {
       collector = undefined;
       await lab.waitFor(/disconnected:/);
       const doneBefore = lab.matching(/probe host done/).length;
-      await until('results queued while offline', async () =>
-        lab.matching(/probe host done/).length >= doneBefore + 2 ? true : undefined,
+      await until('results queued while offline', () =>
+        Promise.resolve(lab.matching(/probe host done/).length >= doneBefore + 2 ? true : undefined),
       );
       const offline = await createSqliteStore(join(dataDir(), DATABASE_FILE));
       const movedAt = new Date();
