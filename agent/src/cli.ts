@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ErrorCodes } from '@skolnet/shared';
+import { AGENT_ROLES, DEFAULT_AGENT_ROLE, ErrorCodes } from '@skolnet/shared';
 import { probeRegistry } from './probes/registry.js';
 import type { CommandRunner, ProbeDefinition } from './probes/probe.js';
 import { createCommandRunner } from './system/command-runner.js';
@@ -9,6 +9,7 @@ import { runAssessCommand, type AssessOptions } from './commands/assess-command.
 import type { CommandContext, CommandIo } from './commands/command-context.js';
 import { EXIT_USAGE, exitCodeFor, formatCliError } from './commands/command-context.js';
 import { runEnrollCommand, type EnrollOptions } from './commands/enroll-command.js';
+import { runRotateSecretCommand, type RotateSecretOptions } from './commands/rotate-secret-command.js';
 import { runRunCommand, type RunOptions } from './commands/run-command.js';
 import {
   runServiceInstall,
@@ -121,6 +122,10 @@ export async function main(
     .description('enroll this agent with a one-time code and store its credentials')
     .requiredOption('--collector <url>', 'collector base URL')
     .requiredOption('--code <code>', 'one-time enrollment code from the collector')
+    .option(
+      '--role <role>',
+      `what this machine is: ${AGENT_ROLES.join(', ')} (default: ${DEFAULT_AGENT_ROLE}); an issued_laptop reports a pseudonym instead of its hostname`,
+    )
     .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
     .action(async (opts: EnrollOptions) => {
       exitCode = await runEnrollCommand(opts, ctx);
@@ -167,6 +172,17 @@ export async function main(
     )
     .action((opts: StatusOptions) => {
       exitCode = runStatusCommand(opts, ctx);
+    });
+
+  program
+    .command('rotate-secret')
+    .description(
+      "replace this agent's secret with a new one from the collector (the old one works until the new one is saved)",
+    )
+    .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
+    .option('--timeout <duration>', 'how long to keep trying to reach the collector (default: 1m)')
+    .action(async (opts: RotateSecretOptions) => {
+      exitCode = await runRotateSecretCommand(opts, ctx);
     });
 
   program

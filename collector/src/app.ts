@@ -15,6 +15,7 @@ import {
 import { handleError, handleNotFound } from './plugins/error-handler.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
 import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
+import { agentsPlugin } from './routes/agents-plugin.js';
 import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-plugin.js';
 import { enrollPlugin } from './routes/enroll-plugin.js';
 import { healthPlugin } from './routes/health-plugin.js';
@@ -139,6 +140,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(healthPlugin);
   void app.register(enrollPlugin);
   void app.register(schoolsPlugin);
+  void app.register(agentsPlugin);
   void app.register(coveragePlugin);
   void app.register(planPlugin);
   void app.register(speedPlugin);

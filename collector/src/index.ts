@@ -20,6 +20,11 @@ export {
 } from './storage/kysely-store.js';
 export { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
 export type {
+  AgentAuthentication,
+  AgentConfigChange,
+  AgentFlag,
+  AgentSummary,
+  FingerprintRecord,
   AgentRow,
   DeleteOutcome,
   EnrolledAgent,

@@ -35,10 +35,14 @@ export const ErrorCodes = {
   AUTH_UNAUTHORIZED: 'SKOLNET_AUTH_UNAUTHORIZED',
   /** Authenticated, but not allowed to do this. */
   AUTH_FORBIDDEN: 'SKOLNET_AUTH_FORBIDDEN',
+  /** The agent was revoked by an administrator; only a new enrollment brings it back. */
+  AUTH_REVOKED: 'SKOLNET_AUTH_REVOKED',
   /** An enrollment code is unknown, used or expired. */
   ENROLL_CODE_INVALID: 'SKOLNET_ENROLL_CODE_INVALID',
   /** The agent is not enrolled (no credentials in its state directory). */
   ENROLL_MISSING: 'SKOLNET_ENROLL_MISSING',
+  /** The enrollment code was issued for another device role than the agent asked for. */
+  ENROLL_ROLE_MISMATCH: 'SKOLNET_ENROLL_ROLE_MISMATCH',
   /** A single result failed validation and was rejected. */
   INGEST_RESULT_INVALID: 'SKOLNET_INGEST_RESULT_INVALID',
   /** A result claims another agent or school than the connection's. */

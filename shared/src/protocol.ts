@@ -25,6 +25,39 @@ export const ProtocolLimits = {
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
+/**
+ * What kind of machine an agent runs on, given at enrollment. It decides
+ * what the agent may reveal about itself (an `issued_laptop` never sends
+ * its hostname, which may name a pupil) and lets planners weigh results.
+ */
+export const AGENT_ROLES = ['school_server', 'lab_pc', 'issued_laptop', 'router_poller'] as const;
+/** One of {@link AGENT_ROLES}. */
+export const AgentRole = Type.Union(AGENT_ROLES.map((role) => Type.Literal(role)));
+/** One of {@link AGENT_ROLES}. */
+export type AgentRole = (typeof AGENT_ROLES)[number];
+/** Role of an agent enrolled without `--role`: the always-on machine next to the router. */
+export const DEFAULT_AGENT_ROLE: AgentRole = 'school_server';
+
+const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+/**
+ * Hashes of the machine's hardware identity, for clone detection. Each is
+ * the lower-case hex SHA-256 of a skolnet-specific prefix and the raw
+ * identifier, so the raw id never leaves the machine and the hash matches
+ * no other program's. Either may be missing when the platform hides it.
+ */
+export const HardwareFingerprint = Type.Object(
+  {
+    /** Of `/etc/machine-id` (Linux), MachineGuid (Windows), IOPlatformUUID (macOS). */
+    machine_id_sha256: Type.Optional(Sha256Hex),
+    /** Of the SMBIOS system UUID (DMI type 1). */
+    smbios_uuid_sha256: Type.Optional(Sha256Hex),
+  },
+  { additionalProperties: false },
+);
+/** Hashes of the machine's hardware identity. */
+export type HardwareFingerprint = Static<typeof HardwareFingerprint>;
+
 /** Agent → collector, first message: who I am and proof of it. */
 export const Hello = Type.Object(
   {
@@ -35,6 +68,7 @@ export const Hello = Type.Object(
     agent_version: Type.String({ maxLength: 64 }),
     outbox_depth: Type.Optional(Type.Integer({ minimum: 0 })),
     config_version: Type.Optional(Type.Integer({ minimum: 0 })),
+    fingerprint: Type.Optional(HardwareFingerprint),
   },
   { additionalProperties: false },
 );
@@ -208,13 +242,56 @@ export const ErrorMessage = Type.Object(
 /** Either side: something went wrong. */
 export type ErrorMessage = Static<typeof ErrorMessage>;
 
+/** Agent → collector: please give me a new secret (agent-initiated rotation). */
+export const SecretRotate = Type.Object(
+  { type: Type.Literal('secret_rotate') },
+  { additionalProperties: false },
+);
+/** Agent → collector: please give me a new secret. */
+export type SecretRotate = Static<typeof SecretRotate>;
+
+/**
+ * Collector → agent: the agent's next secret. Until the agent proves it
+ * holds it (`secret_ack`, or a later `hello` with it) the collector accepts
+ * the old secret and the new one, so a crash at any step loses nothing.
+ */
+export const SecretPush = Type.Object(
+  { type: Type.Literal('secret'), secret: Type.String({ minLength: 16, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+/** Collector → agent: the agent's next secret. */
+export type SecretPush = Static<typeof SecretPush>;
+
+/** Agent → collector: the new secret is stored on disk; here it is as proof. */
+export const SecretAck = Type.Object(
+  { type: Type.Literal('secret_ack'), secret: Type.String({ minLength: 16, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+/** Agent → collector: the new secret is stored on disk. */
+export type SecretAck = Static<typeof SecretAck>;
+
+/** Collector → agent: rotation done; the old secret no longer authenticates. */
+export const SecretConfirmed = Type.Object(
+  { type: Type.Literal('secret_confirmed') },
+  { additionalProperties: false },
+);
+/** Collector → agent: rotation done. */
+export type SecretConfirmed = Static<typeof SecretConfirmed>;
+
 /** Every message the agent may send. */
-export const AgentMessage = Type.Union([Hello, Batch, ConfigAck]);
+export const AgentMessage = Type.Union([Hello, Batch, ConfigAck, SecretRotate, SecretAck]);
 /** Every message the agent may send. */
 export type AgentMessage = Static<typeof AgentMessage>;
 
 /** Every message the collector may send. */
-export const CollectorMessage = Type.Union([Welcome, Ack, ConfigPush, ErrorMessage]);
+export const CollectorMessage = Type.Union([
+  Welcome,
+  Ack,
+  ConfigPush,
+  ErrorMessage,
+  SecretPush,
+  SecretConfirmed,
+]);
 /** Every message the collector may send. */
 export type CollectorMessage = Static<typeof CollectorMessage>;
 
@@ -222,8 +299,11 @@ export type CollectorMessage = Static<typeof CollectorMessage>;
 export const EnrollRequest = Type.Object(
   {
     code: Type.String({ minLength: 4, maxLength: 64 }),
+    /** The machine's hostname, or a pseudonym for an `issued_laptop`. */
     hostname: Type.String({ maxLength: 255 }),
     agent_version: Type.String({ maxLength: 64 }),
+    /** Default {@link DEFAULT_AGENT_ROLE}; must equal the code's role when the code fixes one. */
+    role: Type.Optional(AgentRole),
   },
   { additionalProperties: false },
 );
@@ -236,6 +316,7 @@ export const EnrollResponse = Type.Object(
     agent_id: Id,
     school_id: Id,
     secret: Type.String(),
+    role: Type.Optional(AgentRole),
   },
   { additionalProperties: false },
 );

@@ -1,12 +1,15 @@
 import { hostname } from 'node:os';
 import type { EnrollRequest } from '@skolnet/shared';
 import {
+  AGENT_ROLES,
+  DEFAULT_AGENT_ROLE,
   EnrollRequest as EnrollRequestSchema,
   createValidator,
   formatIssues,
   isSkolnetError,
 } from '@skolnet/shared';
 import { AGENT_VERSION } from '../runtime/agent-version.js';
+import { generateHostKey, hostLabeller } from '../state/agent-identity.js';
 import { createAgentState } from '../state/agent-state.js';
 import { CollectorHttpError, createCollectorApi } from '../transport/collector-api.js';
 import { parseCollectorUrl } from '../transport/collector-endpoint.js';
@@ -19,6 +22,8 @@ export interface EnrollOptions {
   code: string;
   /** State directory; see `resolveStateDir`. */
   state?: string;
+  /** Device role, one of `AGENT_ROLES`; default `school_server`. */
+  role?: string;
 }
 
 /** Hostnames are capped at 255 characters on the wire (`EnrollRequest.hostname`). */
@@ -33,10 +38,19 @@ const enrollRequestValidator = createValidator(EnrollRequestSchema);
  */
 export async function runEnrollCommand(options: EnrollOptions, ctx: CommandContext): Promise<number> {
   const baseUrl = parseCollectorUrl(options.collector);
+  const role = (options.role ?? DEFAULT_AGENT_ROLE).trim();
+  if (!(AGENT_ROLES as readonly string[]).includes(role)) {
+    badArgument(`--role "${options.role}": expected one of ${AGENT_ROLES.join(', ')}`);
+  }
+  const agentRole = role as (typeof AGENT_ROLES)[number];
+  // An issued laptop's hostname may name its pupil: it enrolls under a pseudonym.
+  const hostKey = generateHostKey();
+  const label = hostLabeller({ role: agentRole, host_key: hostKey }) ?? ((name: string) => name);
   const body: EnrollRequest = {
     code: options.code.trim(),
-    hostname: hostname().slice(0, MAX_HOSTNAME_CHARS),
+    hostname: label(hostname()).slice(0, MAX_HOSTNAME_CHARS),
     agent_version: AGENT_VERSION,
+    role: agentRole,
   };
   const check = enrollRequestValidator.check(body);
   if (!check.ok) badArgument(`invalid enrollment request: ${formatIssues(check.issues)} (is --code right?)`);
@@ -71,11 +85,16 @@ export async function runEnrollCommand(options: EnrollOptions, ctx: CommandConte
     school_id: enrolled.school_id,
     secret: enrolled.secret,
     enrolled_at: ctx.now().toISOString(),
+    role: enrolled.role ?? agentRole,
+    host_key: hostKey,
   });
   if (previous !== undefined && previous !== enrolled.agent_id) {
     ctx.io.stderr(`replaced the credentials of agent ${previous}\n`);
   }
   ctx.io.stdout(`enrolled as agent ${enrolled.agent_id} for school ${enrolled.school_id}\n`);
+  ctx.io.stderr(
+    `role ${enrolled.role ?? agentRole}${body.hostname === hostname() ? '' : `; this machine is reported as ${body.hostname}`}\n`,
+  );
   ctx.io.stderr(`credentials saved in ${state.credentialsFile}\n`);
   return EXIT_OK;
 }

@@ -19,6 +19,7 @@ import { createProcCounterSource } from '../runtime/link-load.js';
 import { SchoolSchedule, skipMeasurement } from '../runtime/school-schedule.js';
 import { StatusFile, type AgentStatus, type ProbeStatus } from '../runtime/status-file.js';
 import { createAgentState, type Credentials } from '../state/agent-state.js';
+import { cachedHardwareFingerprint, hostLabeller } from '../state/agent-identity.js';
 import { parseCollectorUrl } from '../transport/collector-endpoint.js';
 import { createStreamClient, type StreamEvent } from '../transport/stream-client.js';
 import type { CommandContext } from './command-context.js';
@@ -114,7 +115,8 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   };
 
   const runner = ctx.createRunner();
-  const probeCtx: ProbeContext = { collectorUrl, runner, now: ctx.now };
+  const hostLabel = hostLabeller(credentials);
+  const probeCtx: ProbeContext = { collectorUrl, runner, now: ctx.now, ...(hostLabel ? { hostLabel } : {}) };
   const build = (eff: EffectiveConfig, tolerant: boolean): Map<string, Probe> => {
     const built = new Map<string, Probe>();
     for (const [name, conf] of Object.entries(eff.probes)) {
@@ -313,10 +315,34 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     });
   };
 
+  const revoked = new AbortController();
+  let secret = credentials.secret;
   const stream = createStreamClient({
     collectorUrl,
     agentId: credentials.agent_id,
-    secret: credentials.secret,
+    // Read on every connection: `rotate-secret` may have changed it meanwhile.
+    secret: () => {
+      try {
+        secret = state.readCredentials().secret;
+      } catch (err) {
+        log.warn(`cannot re-read the credentials, using the ones read at start: ${describeError(err)}`);
+      }
+      return secret;
+    },
+    fingerprint: cachedHardwareFingerprint(),
+    onWelcome: (welcome) => {
+      if (welcome.school_id === owner.school_id) return;
+      // Moved by an administrator: results from now on belong to the new
+      // school; those already queued keep the old one (the collector accepts them).
+      const previous = owner.school_id;
+      owner.school_id = welcome.school_id;
+      state.updateCredentials({ school_id: welcome.school_id });
+      log.info(`this agent now belongs to school ${welcome.school_id} (was ${previous})`);
+    },
+    onSecret: (next) => {
+      state.updateCredentials({ secret: next });
+      secret = next;
+    },
     outbox,
     agentVersion: AGENT_VERSION,
     configVersion: () => configVersion,
@@ -333,6 +359,13 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
         });
       } else if (event.type === 'acked' || event.type === 'auth_rejected') {
         status.update(() => {});
+      } else if (event.type === 'revoked') {
+        log.error(
+          `this agent was revoked by the collector's administrator and will not reconnect (${ErrorCodes.AUTH_REVOKED}); ` +
+            `to measure again, get a new code and run skolnet-agent enroll --collector ${credentials.collector_url} --code CODE` +
+            `${options.state ? ` --state ${options.state}` : ''}`,
+        );
+        revoked.abort();
       }
     },
   });
@@ -347,7 +380,12 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   stream.start();
   status.start();
   try {
-    const why = await stopped;
+    const why = await Promise.race([
+      stopped,
+      new Promise<string>((resolve) =>
+        revoked.signal.addEventListener('abort', () => resolve('revoked'), { once: true }),
+      ),
+    ]);
     log.info(`stopping (${why})`);
   } finally {
     dispose();
@@ -357,7 +395,8 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     outbox.close();
   }
   log.info('stopped');
-  return EXIT_OK;
+  // Revoked: a service manager should not restart it in a loop.
+  return revoked.signal.aborted ? EXIT_USAGE : EXIT_OK;
 }
 
 /** One line saying why a slot was skipped. */
@@ -454,6 +493,14 @@ function logStreamEvent(log: Logger, event: StreamEvent): void {
       log.warn(
         `collector reported: ${event.message} (${event.code})${event.batch_id ? ` for batch ${event.batch_id}` : ''}`,
       );
+      return;
+    case 'revoked':
+      return;
+    case 'secret_rotated':
+      log.info('secret rotated: the new secret is stored and the old one no longer works');
+      return;
+    case 'secret_not_stored':
+      log.error(`could not store the new secret, keeping the old one: ${event.error}`);
       return;
     case 'dropped_oversized':
       log.warn(

@@ -42,6 +42,11 @@ export interface ProbeContext {
   now: () => Date;
   /** Reports progress of long work for people watching (`assess` table mode). */
   progress?: (message: string) => void;
+  /**
+   * How to name this host in results: an `issued_laptop` maps its hostname
+   * (which may name a pupil) to a pseudonym. Absent: hostnames as they are.
+   */
+  hostLabel?: (hostname: string) => string;
 }
 
 /** A probe's registry entry: how to build it and what it needs. */

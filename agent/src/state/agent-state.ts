@@ -13,8 +13,10 @@ import {
 import { homedir as osHomedir } from 'node:os';
 import { join, posix, win32 } from 'node:path';
 import {
+  AGENT_ROLES,
   ConfigPush,
   ErrorCodes,
+  type AgentRole,
   SkolnetError,
   createValidator,
   describeError,
@@ -42,6 +44,13 @@ export interface Credentials {
   secret: string;
   /** When the agent enrolled, RFC 3339. */
   enrolled_at: string;
+  /** The role given at enrollment; absent in credentials written before roles existed. */
+  role?: AgentRole;
+  /**
+   * Random key of the hostname pseudonym an `issued_laptop` reports
+   * (base64url). Kept here so the pseudonym stays the same across runs.
+   */
+  host_key?: string;
 }
 
 /** Where to look for the state directory; every field defaults to this process's. */
@@ -166,6 +175,17 @@ export class AgentState {
   }
 
   /**
+   * Changes some fields of the stored credentials (a new school after a
+   * move, a new secret after a rotation) and writes them back atomically.
+   * Returns the credentials as now stored.
+   */
+  updateCredentials(change: Partial<Pick<Credentials, 'school_id' | 'secret'>>): Credentials {
+    const next = { ...this.readCredentials(), ...change };
+    this.writeCredentials(next);
+    return next;
+  }
+
+  /**
    * The last configuration the collector pushed, or undefined when none
    * was stored. A broken file is reported, not fatal: the agent then runs
    * on defaults until the collector pushes again.
@@ -197,6 +217,7 @@ export function createAgentState(source: StateDirSource = {}): AgentState {
 }
 
 const CREDENTIAL_KEYS = ['collector_url', 'agent_id', 'school_id', 'secret', 'enrolled_at'] as const;
+const OPTIONAL_CREDENTIAL_KEYS = ['role', 'host_key'] as const;
 /** Hello accepts 16..256 characters of secret; anything else can never authenticate. */
 const SECRET_MIN_CHARS = 16;
 const SECRET_MAX_CHARS = 256;
@@ -210,8 +231,15 @@ function credentialsProblem(value: unknown): string | undefined {
   for (const key of CREDENTIAL_KEYS) {
     if (typeof rec[key] !== 'string' || rec[key] === '') return `"${key}" must be a non-empty string`;
   }
-  const extra = Object.keys(rec).filter((k) => !(CREDENTIAL_KEYS as readonly string[]).includes(k));
+  const known: readonly string[] = [...CREDENTIAL_KEYS, ...OPTIONAL_CREDENTIAL_KEYS];
+  const extra = Object.keys(rec).filter((k) => !known.includes(k));
   if (extra.length > 0) return `unknown key "${extra[0]}"`;
+  if (rec.role !== undefined && !(AGENT_ROLES as readonly unknown[]).includes(rec.role)) {
+    return `"role" must be one of ${AGENT_ROLES.join(', ')}`;
+  }
+  if (rec.host_key !== undefined && (typeof rec.host_key !== 'string' || rec.host_key.length < 16)) {
+    return `"host_key" must be a string of at least 16 characters`;
+  }
   const c = rec as unknown as Credentials;
   if (c.agent_id.length > ID_MAX_CHARS) return `"agent_id" is longer than ${ID_MAX_CHARS} characters`;
   if (c.school_id.length > ID_MAX_CHARS) return `"school_id" is longer than ${ID_MAX_CHARS} characters`;

@@ -15,6 +15,7 @@ export const SYSTEM_INFORMATION_CALLS = [
   'networkInterfaces',
   'battery',
   'time',
+  'uuid',
 ] as const;
 
 /** Name of one allowed `systeminformation` function. */

@@ -6,9 +6,12 @@ import type {
   CollectorMessage,
   ConfigAck,
   ConfigPush,
+  HardwareFingerprint,
   Hello,
   Rejection,
   Result,
+  SecretAck,
+  SecretPush,
   Welcome,
 } from '@skolnet/shared';
 import {
@@ -44,6 +47,8 @@ export const DEFAULT_PING_INTERVAL_MS = 30_000;
 const STOP_GRACE_MS = 2_000;
 /** Room reserved in a message for the batch envelope around the results, in bytes. */
 const BATCH_ENVELOPE_BYTES = 256;
+/** Close code of the collector for a revoked agent (collector `CloseCodes.revoked`). */
+export const REVOKED_CLOSE_CODE = 4403;
 
 /** Connection state of a {@link StreamClient}. */
 export type StreamState = 'connecting' | 'connected' | 'disconnected';
@@ -67,6 +72,12 @@ export type StreamEvent =
   | { type: 'invalid_message'; code: string; detail: string }
   | { type: 'server_error'; code: string; message: string; batch_id?: string }
   | { type: 'auth_rejected'; message: string }
+  /** The agent was revoked: the client has stopped for good. */
+  | { type: 'revoked'; message: string }
+  /** A secret rotation completed: the new secret is stored and the old one is void. */
+  | { type: 'secret_rotated' }
+  /** A new secret could not be stored; the old one stays valid and the rotation is retried later. */
+  | { type: 'secret_not_stored'; error: string }
   | { type: 'dropped_oversized'; id: string; bytes: number };
 
 /** The part of the outbox the stream client uses. */
@@ -88,8 +99,22 @@ export interface StreamClientOptions {
   /** Base URL of the collector (http or https). */
   collectorUrl: URL | string;
   agentId: string;
-  /** Sent in `hello` only. */
-  secret: string;
+  /**
+   * Sent in `hello` only. A function is asked on every connection, so a
+   * secret rotated by another process (`rotate-secret`) is picked up.
+   */
+  secret: string | (() => string);
+  /** The hardware fingerprint sent in `hello`; asked on every connection, so cache it. */
+  fingerprint?: () => Promise<HardwareFingerprint | undefined>;
+  /** Called with every `welcome`, before any batch: the collector's word on the agent's school. */
+  onWelcome?: (welcome: Welcome) => void;
+  /**
+   * Stores a new secret durably (atomically) before the client proves it
+   * to the collector; a throw leaves the old secret in force.
+   */
+  onSecret?: (secret: string) => void | Promise<void>;
+  /** Asks the collector for a new secret after each welcome (the `rotate-secret` command). */
+  rotateSecretOnConnect?: boolean;
   outbox: StreamOutbox;
   agentVersion: string;
   /** Receives state changes and other events, for logging. */
@@ -119,6 +144,7 @@ interface SessionOutcome {
   reason: string;
   healthy: boolean;
   authRejected: boolean;
+  revoked: boolean;
 }
 
 type Wait<T> = { kind: 'message'; message: T } | { kind: 'closed' } | { kind: 'timeout' };
@@ -196,6 +222,11 @@ export class StreamClient {
         this.#emit({ type: 'state', state: 'disconnected', reason: 'stopped' });
         break;
       }
+      if (outcome.revoked) {
+        // Revocation is final: retrying would only knock on a locked door.
+        this.#emit({ type: 'state', state: 'disconnected', reason: outcome.reason });
+        break;
+      }
       let delay: number;
       if (outcome.authRejected) {
         // Retrying faster will not fix credentials; keep trying slowly in
@@ -221,7 +252,7 @@ export class StreamClient {
 
   /** One connection, from connect to close. Never throws. */
   async #session(attempt: number): Promise<SessionOutcome> {
-    const outcome: SessionOutcome = { reason: 'closed', healthy: false, authRejected: false };
+    const outcome: SessionOutcome = { reason: 'closed', healthy: false, authRejected: false, revoked: false };
     this.#emit({ type: 'state', state: 'connecting', url: this.#url.href, attempt });
     const welcomeTimeoutMs = this.#o.welcomeTimeoutMs ?? ProtocolLimits.helloTimeoutMs;
     const ws = new WebSocket(this.#url, PROTOCOL_NAME, {
@@ -237,6 +268,10 @@ export class StreamClient {
     let closeReason: string | undefined;
     const closed = new Promise<void>((resolve) => {
       ws.once('close', (code: number, reason: Buffer) => {
+        if (code === REVOKED_CLOSE_CODE && !outcome.revoked) {
+          outcome.revoked = true;
+          this.#emit({ type: 'revoked', message: 'the collector closed the connection: agent revoked' });
+        }
         closeReason ??= `connection closed (${code}${reason.length > 0 ? ` ${reason.toString('utf8').slice(0, 120)}` : ''})`;
         resolve();
       });
@@ -304,16 +339,25 @@ export class StreamClient {
         ws.ping();
       }, this.#o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
 
+      const secret = typeof this.#o.secret === 'function' ? this.#o.secret() : this.#o.secret;
       const hello: Hello = {
         type: 'hello',
         protocol: PROTOCOL_VERSION,
         agent_id: this.#o.agentId,
-        secret: this.#o.secret,
+        secret,
         agent_version: this.#o.agentVersion,
         outbox_depth: this.#o.outbox.depth(),
       };
       const configVersion = this.#o.configVersion?.();
       if (configVersion !== undefined) hello.config_version = configVersion;
+      const fingerprint = await this.#o.fingerprint?.().catch(() => undefined);
+      if (fingerprint !== undefined) hello.fingerprint = fingerprint;
+      // Reading the fingerprint awaited; the socket may have closed meanwhile.
+      if (!socketOpen(ws)) {
+        await closed;
+        outcome.reason = closeReason ?? 'closed before hello';
+        return outcome;
+      }
       ws.send(JSON.stringify(hello));
 
       const welcomed = await wait((m): m is Welcome => m.type === 'welcome', welcomeTimeoutMs);
@@ -327,6 +371,12 @@ export class StreamClient {
         return outcome;
       }
       const welcome = welcomed.message;
+      try {
+        this.#o.onWelcome?.(welcome);
+      } catch {
+        // Keeping the agent's state current is best effort; streaming goes on.
+      }
+      if (this.#o.rotateSecretOnConnect) ws.send(JSON.stringify({ type: 'secret_rotate' }));
       const welcomedAt = performance.now();
       const healthyAfter = this.#o.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS;
       const maxResults = Math.min(welcome.max_batch_results, ProtocolLimits.maxBatchResults);
@@ -495,7 +545,19 @@ export class StreamClient {
       case 'config':
         void this.#applyConfig(ws, message);
         return;
+      case 'secret':
+        void this.#storeSecret(ws, message);
+        return;
+      case 'secret_confirmed':
+        this.#emit({ type: 'secret_rotated' });
+        return;
       case 'error':
+        if (message.code === ErrorCodes.AUTH_REVOKED) {
+          outcome.revoked = true;
+          this.#emit({ type: 'revoked', message: message.message.slice(0, 200) });
+          if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'agent revoked');
+          return;
+        }
         if (message.code === ErrorCodes.AUTH_UNAUTHORIZED) {
           outcome.authRejected = true;
           this.#emit({ type: 'auth_rejected', message: message.message.slice(0, 200) });
@@ -516,6 +578,24 @@ export class StreamClient {
           detail: `unexpected ${message.type}${message.type === 'ack' ? ` for batch ${message.batch_id}` : ''}`,
         });
     }
+  }
+
+  /**
+   * Second half of a rotation on this side: store the new secret (the
+   * caller writes it atomically), and only then prove it to the collector,
+   * which from then on refuses the old one. A crash before the store keeps
+   * the old secret working; a crash after it finds the new one on disk.
+   */
+  async #storeSecret(ws: WebSocket, push: SecretPush): Promise<void> {
+    try {
+      await this.#o.onSecret?.(push.secret);
+    } catch (err) {
+      this.#emit({ type: 'secret_not_stored', error: describeError(err).slice(0, 200) });
+      return;
+    }
+    if (!this.#o.onSecret) return;
+    const ack: SecretAck = { type: 'secret_ack', secret: push.secret };
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(ack));
   }
 
   async #applyConfig(ws: WebSocket, push: ConfigPush): Promise<void> {
@@ -539,6 +619,10 @@ export class StreamClient {
 /** Builds a {@link StreamClient}; call `start()` to connect. */
 export function createStreamClient(options: StreamClientOptions): StreamClient {
   return new StreamClient(options);
+}
+
+function socketOpen(ws: WebSocket): boolean {
+  return ws.readyState === WebSocket.OPEN;
 }
 
 function rawToString(data: RawData): string {

@@ -8,21 +8,24 @@ import {
   PROTOCOL_VERSION,
   ProtocolLimits,
   Result,
+  SecretAck,
+  SecretRotate,
   createValidator,
   describeError,
   formatIssues,
   type Ack,
   type CollectorMessage,
+  type ConfigPush,
   type ErrorCode,
+  type HardwareFingerprint,
   type Rejection,
   type ValidationIssue,
   type Welcome,
 } from '@skolnet/shared';
 import { submitCommitted, type ResultSink } from '../export/influx-sink.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import { matchesHash } from '../security/secrets.js';
 import type { AgentRow, Store } from '../storage/store.js';
-import type { ConnectedAgents } from './connected-agents.js';
+import type { AgentNotice, ConnectedAgents } from './connected-agents.js';
 
 /**
  * WebSocket close codes of the agent stream. 4000-4999 are for
@@ -35,8 +38,15 @@ export const CloseCodes = {
   internal: 1011,
   /** Hello asked for a protocol version this collector does not speak. */
   badVersion: 4400,
+  /**
+   * The agent's record changed (it was moved to another school): reconnect,
+   * and the next welcome says what changed.
+   */
+  reconnect: 4000,
   /** No valid credentials in the first message. */
   unauthorized: 4401,
+  /** The agent was revoked; it must not reconnect. */
+  revoked: 4403,
   /** No hello within `helloTimeoutMs`. */
   helloTimeout: 4408,
 } as const;
@@ -102,6 +112,17 @@ export function createAgentSessions(): AgentSessions {
 const helloValidator = createValidator(Hello);
 const batchValidator = createValidator(Batch);
 const configAckValidator = createValidator(ConfigAck);
+
+/**
+ * A rotation the agent did not ask for itself is not restarted while its
+ * pending secret is younger than this, in ms: the agent may have stored
+ * that secret already (and lost the connection before proving it), and
+ * replacing it would lock the agent out. Ten minutes covers a reconnect
+ * with full backoff several times over.
+ */
+export const PENDING_SECRET_KEEP_MS = 10 * 60_000;
+const secretRotateValidator = createValidator(SecretRotate);
+const secretAckValidator = createValidator(SecretAck);
 const resultValidator = createValidator(Result);
 
 /** Longest id echoed in a rejection (the Rejection schema allows 128). */
@@ -155,15 +176,18 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     }
   });
 
+  // Messages and administrators' notices run one at a time in arrival order.
+  const enqueue = (work: () => Promise<void>): void => {
+    queue = queue.then(work).catch((err: unknown) => {
+      log.error({ err }, 'agent session failed');
+      closeWith(CloseCodes.internal, 'internal error');
+    });
+  };
+
   socket.on('message', (data: RawData, isBinary: boolean) => {
     // Once draining, new messages are left unanswered: no ack, so the agent resends them.
     if (draining) return;
-    queue = queue
-      .then(() => handle(data, isBinary))
-      .catch((err: unknown) => {
-        log.error({ err }, 'agent session failed');
-        closeWith(CloseCodes.internal, 'internal error');
-      });
+    enqueue(() => handle(data, isBinary));
   });
 
   async function handle(data: RawData, isBinary: boolean): Promise<void> {
@@ -189,11 +213,74 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
       case 'hello':
         sendError(ErrorCodes.PROTOCOL_UNEXPECTED, 'already authenticated; hello is only the first message');
         return;
-      case 'config_ack':
-        // Config push is a later issue; the ack is accepted and noted.
-        log.debug({ agent_id: agent.id }, 'config ack');
+      case 'config_ack': {
+        const ack = parsed.message;
+        await store.recordConfigAck(agent.id, ack, deps.now());
+        if (ack.applied)
+          log.info({ agent_id: agent.id, version: ack.version }, 'agent applied configuration');
+        else
+          log.warn(
+            { agent_id: agent.id, version: ack.version, error: ack.error },
+            'agent could not apply configuration',
+          );
+        return;
+      }
+      case 'secret_rotate':
+        // The agent asks for itself: whatever was pending, it never stored it.
+        await pushNewSecret(agent.id, 'agent asked', false);
+        return;
+      case 'secret_ack':
+        await confirmSecret(agent.id, parsed.message.secret);
         return;
     }
+  }
+
+  async function handleNotice(notice: AgentNotice): Promise<void> {
+    if (agent === undefined || socket.readyState !== socket.OPEN) return;
+    switch (notice.type) {
+      case 'revoked':
+        sendError(
+          ErrorCodes.AUTH_REVOKED,
+          'this agent was revoked by an administrator; enroll it again with a new code',
+        );
+        closeWith(CloseCodes.revoked, 'agent revoked');
+        return;
+      case 'moved':
+        closeWith(CloseCodes.reconnect, 'agent moved to another school; reconnect');
+        return;
+      case 'config':
+        send({ type: 'config', version: notice.version, config: notice.config });
+        return;
+      case 'rotate_secret':
+        await pushNewSecret(agent.id, 'administrator asked');
+        return;
+    }
+  }
+
+  /** Phase one of a rotation: a pending secret, sent to the agent; the old one still works. */
+  async function pushNewSecret(agentId: string, why: string, keepYoungPending = true): Promise<void> {
+    const secret = await store.beginSecretRotation(
+      agentId,
+      deps.now(),
+      keepYoungPending ? PENDING_SECRET_KEEP_MS : undefined,
+    );
+    if (secret === undefined) return;
+    send({ type: 'secret', secret });
+    log.info({ agent_id: agentId, why }, 'secret rotation started');
+  }
+
+  /** Phase two: the agent stored the new secret and proves it; the old one stops working. */
+  async function confirmSecret(agentId: string, secret: string): Promise<void> {
+    const auth = await store.authenticateAgent(agentId, secret, deps.now());
+    if (!auth.ok) {
+      sendError(
+        ErrorCodes.PROTOCOL_UNEXPECTED,
+        'secret_ack carries neither the pending nor the current secret',
+      );
+      return;
+    }
+    if (auth.rotated) log.info({ agent_id: agentId }, 'secret rotation completed');
+    send({ type: 'secret_confirmed' });
   }
 
   async function handleHello(parsed: Parsed): Promise<void> {
@@ -215,19 +302,31 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
       );
       return;
     }
-    const found = await store.findAgent(hello.agent_id);
+    const now = deps.now();
+    const auth = await store.authenticateAgent(hello.agent_id, hello.secret, now);
+    if (!auth.ok && auth.reason === 'revoked') {
+      log.info({ agent_id: hello.agent_id }, 'revoked agent refused');
+      refuse(
+        ErrorCodes.AUTH_REVOKED,
+        'this agent was revoked by an administrator; enroll it again with a new code',
+        CloseCodes.revoked,
+      );
+      return;
+    }
     // Unknown agent and wrong secret look the same from outside.
-    if (found === undefined || !matchesHash(hello.secret, found.secret_hash)) {
+    if (!auth.ok) {
       log.info({ agent_id: hello.agent_id }, 'agent hello refused');
       refuse(ErrorCodes.AUTH_UNAUTHORIZED, 'unknown agent or wrong secret');
       return;
     }
+    const found = auth.agent;
     agent = found;
-    const now = deps.now();
+    if (auth.rotated) log.info({ agent_id: found.id }, 'secret rotation completed');
     unregister = deps.connectedAgents.add({
       agent_id: found.id,
       school_id: found.school_id,
       connected_at: now.toISOString(),
+      notify: (notice) => enqueue(() => handleNotice(notice)),
     });
     const welcome: Welcome = {
       type: 'welcome',
@@ -244,9 +343,46 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
       'agent connected',
     );
     await touch(found.id, hello.agent_version);
+    if (hello.fingerprint !== undefined) await recordFingerprint(found, hello.fingerprint);
+    // An agent that was offline when its configuration changed gets it now.
+    if (found.config_json !== null && (hello.config_version ?? 0) < found.config_version) {
+      send({
+        type: 'config',
+        version: found.config_version,
+        config: JSON.parse(found.config_json) as ConfigPush['config'],
+      });
+    }
+    if (found.rotation_requested_at !== null) await pushNewSecret(found.id, 'administrator asked');
   }
 
-  async function handleBatch(owner: AgentRow, batch: Batch): Promise<void> {
+  async function recordFingerprint(owner: AgentRow, fingerprint: HardwareFingerprint): Promise<void> {
+    try {
+      const record = await store.recordFingerprint(owner.id, fingerprint, deps.now());
+      // Flagged, never refused: results from a cloned machine are still real measurements.
+      if (record.new_fingerprint && record.flags.length > 0) {
+        log.warn(
+          {
+            agent_id: owner.id,
+            school_id: owner.school_id,
+            flags: record.flags,
+            shares_hardware_with: record.shares_hardware_with,
+          },
+          'agent flagged as a possible clone',
+        );
+      }
+    } catch (err) {
+      log.warn({ err: describeError(err), agent_id: owner.id }, 'could not record the hardware fingerprint');
+    }
+  }
+
+  async function handleBatch(connected: AgentRow, batch: Batch): Promise<void> {
+    // Read afresh: an administrator may have moved or revoked the agent
+    // since its hello, and the batch must follow the record as it is now.
+    const owner = (await store.findAgent(connected.id)) ?? connected;
+    if (owner.revoked_at !== null) {
+      await handleNotice({ type: 'revoked' });
+      return;
+    }
     const good: Result[] = [];
     const rejected: Rejection[] = [];
     batch.results.forEach((raw, index) => {
@@ -260,7 +396,8 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
         return;
       }
       const result = checked.value;
-      if (result.agent_id !== owner.id || result.school_id !== owner.school_id) {
+      const attributed = attributeResult(result, owner);
+      if (attributed === undefined) {
         rejected.push({
           id: idOf(raw),
           code: ErrorCodes.INGEST_RESULT_FOREIGN,
@@ -268,7 +405,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
         });
         return;
       }
-      good.push(result);
+      good.push(attributed);
     });
 
     if (batch.outbox !== undefined) {
@@ -338,8 +475,31 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   }
 }
 
+/**
+ * Which school a result of a moved agent belongs to. Results queued in the
+ * agent's outbox still carry the previous school: those measured before
+ * the move stay with it, those measured from the move on (the agent had
+ * not yet heard of the move) go to the new school. Undefined for a result
+ * of another agent or of a school the agent does not belong to.
+ */
+export function attributeResult(result: Result, owner: AgentRow): Result | undefined {
+  if (result.agent_id !== owner.id) return undefined;
+  if (result.school_id === owner.school_id) return result;
+  if (
+    owner.previous_school_id !== null &&
+    owner.moved_at !== null &&
+    result.school_id === owner.previous_school_id
+  ) {
+    return Date.parse(result.at) < Date.parse(owner.moved_at)
+      ? result
+      : { ...result, school_id: owner.school_id };
+  }
+  return undefined;
+}
+
 type Parsed =
-  { ok: true; message: Hello | Batch | ConfigAck } | { ok: false; message: string; batchId?: string };
+  | { ok: true; message: Hello | Batch | ConfigAck | SecretRotate | SecretAck }
+  | { ok: false; message: string; batchId?: string };
 
 function parseMessage(data: RawData, isBinary: boolean): Parsed {
   if (isBinary) return { ok: false, message: 'binary messages are not part of the protocol; send JSON text' };
@@ -363,7 +523,11 @@ function parseMessage(data: RawData, isBinary: boolean): Parsed {
         ? batchValidator
         : type === 'config_ack'
           ? configAckValidator
-          : undefined;
+          : type === 'secret_rotate'
+            ? secretRotateValidator
+            : type === 'secret_ack'
+              ? secretAckValidator
+              : undefined;
   if (validator === undefined) {
     return { ok: false, message: `unknown message type ${JSON.stringify(type ?? null).slice(0, 40)}` };
   }

@@ -1,9 +1,24 @@
+import type { AgentConfig } from '@skolnet/shared';
+
+/** Something an administrator changed that a live session of the agent must act on. */
+export type AgentNotice =
+  /** Close the connection at once; the agent may not come back. */
+  | { type: 'revoked' }
+  /** The agent now belongs to another school: reconnect so the welcome tells it. */
+  | { type: 'moved'; school_id: string }
+  /** Push this configuration. */
+  | { type: 'config'; version: number; config: AgentConfig }
+  /** Start a secret rotation now. */
+  | { type: 'rotate_secret' };
+
 /** One live agent connection. */
 export interface AgentConnection {
   agent_id: string;
   school_id: string;
   /** When the hello was accepted, RFC 3339. */
   connected_at: string;
+  /** Hands a notice to the session that owns the connection. */
+  notify?: (notice: AgentNotice) => void;
 }
 
 /** Registry of authenticated agent connections, one per app. */
@@ -14,6 +29,8 @@ export interface ConnectedAgents {
   list(): AgentConnection[];
   /** Number of live connections of agents of a school. */
   countForSchool(schoolId: string): number;
+  /** Hands a notice to every live connection of an agent; returns how many there were. */
+  notify(agentId: string, notice: AgentNotice): number;
 }
 
 /** Creates an empty {@link ConnectedAgents} registry. */
@@ -28,7 +45,17 @@ export function createConnectedAgents(): ConnectedAgents {
         live.delete(entry);
       };
     },
-    list: () => [...live].map((c) => ({ ...c })),
+    list: () =>
+      [...live].map(({ agent_id, school_id, connected_at }) => ({ agent_id, school_id, connected_at })),
     countForSchool: (schoolId) => [...live].filter((c) => c.school_id === schoolId).length,
+    notify(agentId, notice) {
+      let count = 0;
+      for (const c of [...live]) {
+        if (c.agent_id !== agentId) continue;
+        count += 1;
+        c.notify?.(notice);
+      }
+      return count;
+    },
   };
 }

@@ -19,10 +19,12 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.ENROLL_CODE_INVALID]: 401,
   [ErrorCodes.ENROLL_MISSING]: 401,
   [ErrorCodes.AUTH_FORBIDDEN]: 403,
+  [ErrorCodes.AUTH_REVOKED]: 403,
   [ErrorCodes.INGEST_RESULT_FOREIGN]: 403,
   [ErrorCodes.API_NOT_FOUND]: 404,
   // The request conflicts with the state it arrived in.
   [ErrorCodes.PROTOCOL_UNEXPECTED]: 409,
+  [ErrorCodes.ENROLL_ROLE_MISMATCH]: 409,
   [ErrorCodes.PROTOCOL_TOO_LARGE]: 413,
   [ErrorCodes.API_BUSY]: 503,
   [ErrorCodes.STORE_FAILED]: 503,

@@ -10,13 +10,16 @@ export const enrollPlugin: FastifyPluginAsync = async (app) => {
     '/api/v1/enroll',
     { schema: { body: EnrollRequest } },
     async (request, reply) => {
-      const { code, hostname, agent_version } = request.body;
+      const { code, hostname, agent_version, role } = request.body;
       const enrolled = await app.store.redeemEnrollmentCode(
         code,
-        { hostname, agent_version },
+        role === undefined ? { hostname, agent_version } : { hostname, agent_version, role },
         app.config.now(),
       );
-      request.log.info({ agent_id: enrolled.agent_id, school_id: enrolled.school_id }, 'agent enrolled');
+      request.log.info(
+        { agent_id: enrolled.agent_id, school_id: enrolled.school_id, role: enrolled.role },
+        'agent enrolled',
+      );
       const body: EnrollResponse = enrolled;
       return reply.code(201).send(body);
     },

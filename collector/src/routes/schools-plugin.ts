@@ -1,5 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { CreateSchool, ErrorCodes, SkolnetError, type SchoolSummary } from '@skolnet/shared';
+import {
+  AGENT_ROLES,
+  CreateSchool,
+  ErrorCodes,
+  SkolnetError,
+  type AgentRole,
+  type SchoolSummary,
+} from '@skolnet/shared';
 import {
   loadPlanningInputs,
   scoringFacts,
@@ -25,11 +32,16 @@ interface SchoolParams {
 
 const CreateEnrollmentCode = {
   type: 'object',
-  properties: { ttl_hours: { type: 'integer', minimum: 1 } },
+  properties: {
+    ttl_hours: { type: 'integer', minimum: 1 },
+    // When set, only an agent enrolling with this role can redeem the code.
+    role: { type: 'string', enum: [...AGENT_ROLES] },
+  },
   additionalProperties: false,
 } as const;
 interface CreateEnrollmentCode {
   ttl_hours?: number;
+  role?: AgentRole;
 }
 
 /** Most results a school's page lists (one per measurement and target by default). */
@@ -57,6 +69,8 @@ export interface SchoolDetail extends SchoolSummary {
   synthetic?: boolean;
   /** Agents of this school connected right now. */
   connected_agents: number;
+  /** Agents of this school flagged as possible clones (details in the admin agent listing). */
+  flagged_agents: number;
   /** Newest result per measurement and target, newest first. */
   latest: StoredResult[];
 }
@@ -144,6 +158,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
         caps_applied,
         ...(input?.synthetic ? { synthetic: true } : {}),
         connected_agents: app.connectedAgents.countForSchool(school.id),
+        flagged_agents: (await app.store.listAgents(school.id)).filter((a) => a.flags.length > 0).length,
         latest,
       };
       // Wi-Fi coverage summary (docs/wifi.md); the full picture is at /coverage.
@@ -183,10 +198,11 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
         request.params.id,
         ttlHours * 3_600_000,
         app.config.now(),
+        request.body.role,
       );
       // The code is not logged: it is a credential until redeemed.
       request.log.info(
-        { school_id: request.params.id, expires_at: issued.expires_at },
+        { school_id: request.params.id, expires_at: issued.expires_at, role: issued.role },
         'enrollment code issued',
       );
       return reply.code(201).send(issued);

@@ -1,4 +1,4 @@
-import type { Result } from '@skolnet/shared';
+import type { AgentConfig, AgentRole, ConfigAck, HardwareFingerprint, Result } from '@skolnet/shared';
 
 /** A school as stored. Timestamps are RFC 3339 UTC strings. */
 export interface SchoolRow {
@@ -22,6 +22,100 @@ export interface AgentRow {
   enrolled_at: string;
   /** Last time the agent said hello or sent a batch; null until then. */
   last_seen_at: string | null;
+  /** What kind of machine it runs on, given at enrollment. */
+  role: AgentRole;
+  /** When an administrator revoked it; a revoked agent never authenticates again. */
+  revoked_at: string | null;
+  /** Hash of the secret being rotated to; accepted beside `secret_hash` until used once. */
+  pending_secret_hash: string | null;
+  /** When the pending secret was issued. */
+  pending_secret_at: string | null;
+  /** When the agent last completed a secret rotation. */
+  secret_rotated_at: string | null;
+  /** When an administrator asked for a rotation that has not completed yet. */
+  rotation_requested_at: string | null;
+  /** The school before the last move, whose queued results are still accepted. */
+  previous_school_id: string | null;
+  /** When the agent was last moved to another school. */
+  moved_at: string | null;
+  /** JSON text of the configuration the collector wants the agent to run; null when none was set. */
+  config_json: string | null;
+  /** Version of `config_json`, monotonic per agent; 0 before any. */
+  config_version: number;
+  /** Newest version the agent reported as applied. */
+  config_applied_version: number | null;
+  /** Why the agent could not apply the version it last acknowledged; null when it applied it. */
+  config_error: string | null;
+  /** When the agent last acknowledged a configuration. */
+  config_acked_at: string | null;
+}
+
+/** Outcome of {@link Store.authenticateAgent}. */
+export type AgentAuthentication =
+  | {
+      ok: true;
+      agent: AgentRow;
+      /** True when this secret was the pending one: the rotation is now complete. */
+      rotated: boolean;
+    }
+  | {
+      ok: false;
+      /** `unknown` for an unknown agent or a wrong secret alike; `revoked` only for a right secret. */
+      reason: 'unknown' | 'revoked';
+    };
+
+/** Why an agent is flagged in the listing. */
+export type AgentFlag =
+  /** Another agent reported the same machine id or SMBIOS UUID: the image was cloned before enrollment. */
+  | 'hardware_shared'
+  /** This agent said hello from machines with different ids: its credentials run on several machines. */
+  | 'credentials_shared';
+
+/** An agent as the admin listing shows it; never its secret or hashes. */
+export interface AgentSummary {
+  id: string;
+  school_id: string;
+  role: AgentRole;
+  /** The hostname, or the pseudonym an `issued_laptop` reports instead. */
+  hostname: string;
+  agent_version: string;
+  enrolled_at: string;
+  last_seen_at: string | null;
+  revoked_at: string | null;
+  previous_school_id: string | null;
+  moved_at: string | null;
+  secret_rotated_at: string | null;
+  /** An administrator asked for a rotation that has not completed. */
+  rotation_pending: boolean;
+  flags: AgentFlag[];
+  /** Ids of the other agents that reported the same hardware (flag `hardware_shared`). */
+  shares_hardware_with: string[];
+  /** Distinct machine fingerprints this agent said hello with. */
+  fingerprints_seen: number;
+  config: {
+    /** Version the collector wants running; 0 when none was set. */
+    version: number;
+    applied_version: number | null;
+    /** True while the agent has not applied `version`. */
+    pending: boolean;
+    error: string | null;
+    acked_at: string | null;
+  };
+}
+
+/** Outcome of {@link Store.recordFingerprint}. */
+export interface FingerprintRecord {
+  /** True when this agent had never said hello with this fingerprint. */
+  new_fingerprint: boolean;
+  flags: AgentFlag[];
+  shares_hardware_with: string[];
+}
+
+/** A configuration that changed for one agent and should be pushed to it. */
+export interface AgentConfigChange {
+  agent_id: string;
+  version: number;
+  config: AgentConfig;
 }
 
 /** A stored result: the agent's {@link Result} plus when the collector received it. */
@@ -41,12 +135,16 @@ export interface IssuedEnrollmentCode {
   /** Human-typable code, e.g. `7KQ2M-XT9PA`. Shown once, stored only as a hash. */
   code: string;
   expires_at: string;
+  /** The role an agent redeeming the code must have; absent when it may choose. */
+  role?: AgentRole;
 }
 
 /** What {@link Store.redeemEnrollmentCode} records about the redeeming agent. */
 export interface NewAgent {
   hostname: string;
   agent_version: string;
+  /** Default `school_server`; must equal the code's role when the code fixes one. */
+  role?: AgentRole;
 }
 
 /** A freshly enrolled agent; the plain secret exists only in this value. */
@@ -55,6 +153,7 @@ export interface EnrolledAgent {
   school_id: string;
   /** The agent's secret, shown once, stored only as a hash. */
   secret: string;
+  role: AgentRole;
 }
 
 /** Outcome of {@link Store.insertResults}. */
@@ -153,17 +252,70 @@ export interface Store {
    * Issues a one-time enrollment code for a school, valid for `ttlMs`.
    * Throws `SKOLNET_API_NOT_FOUND` for an unknown school.
    */
-  createEnrollmentCode(schoolId: string, ttlMs: number, now?: Date): Promise<IssuedEnrollmentCode>;
+  createEnrollmentCode(
+    schoolId: string,
+    ttlMs: number,
+    now?: Date,
+    role?: AgentRole,
+  ): Promise<IssuedEnrollmentCode>;
   /**
    * Atomically marks the code used and creates an agent with a fresh
    * secret. Throws `SKOLNET_ENROLL_CODE_INVALID` for an unknown, used or
    * expired code; a code can be redeemed once, even under concurrency.
+   * Throws `SKOLNET_ENROLL_ROLE_MISMATCH`, leaving the code unused, when
+   * the code fixes another role than the agent's.
    */
   redeemEnrollmentCode(code: string, agent: NewAgent, now?: Date): Promise<EnrolledAgent>;
   /** One agent, or undefined. */
   findAgent(id: string): Promise<AgentRow | undefined>;
   /** Records that the agent was active at `at`, and its version when it tells one. */
   touchAgent(id: string, at?: Date, agentVersion?: string): Promise<void>;
+  /**
+   * Checks an agent's secret. The pending secret of a rotation also
+   * authenticates, and using it completes the rotation (the old secret
+   * stops working). A revoked agent is told so only when its secret is right.
+   */
+  authenticateAgent(id: string, secret: string, now?: Date): Promise<AgentAuthentication>;
+  /** A school's agents with their flags and configuration state, by enrollment. */
+  listAgents(schoolId: string): Promise<AgentSummary[]>;
+  /** One agent as the listing shows it, or undefined. */
+  describeAgent(id: string): Promise<AgentSummary | undefined>;
+  /** Revokes an agent for good. Throws `SKOLNET_API_NOT_FOUND` for an unknown agent. */
+  revokeAgent(id: string, now?: Date): Promise<AgentRow>;
+  /**
+   * Moves an agent to another school: results measured from `now` on
+   * belong to the new one; the old school is remembered for queued results.
+   * Recomputes the agent's configuration from the new school's. Throws
+   * `SKOLNET_API_NOT_FOUND` for an unknown agent or school,
+   * `SKOLNET_API_BAD_REQUEST` when it is already there.
+   */
+  moveAgent(
+    id: string,
+    schoolId: string,
+    now?: Date,
+  ): Promise<{ agent: AgentRow; config?: AgentConfigChange }>;
+  /** Asks for a secret rotation the next time the agent is connected. */
+  requestSecretRotation(id: string, now?: Date): Promise<AgentRow>;
+  /**
+   * Starts a rotation: a new secret whose hash is kept beside the current
+   * one. Returns the plain secret, which exists only in this value. A
+   * second call replaces an unconfirmed pending secret, unless
+   * `keepPendingForMs` is given and the pending one is younger: then it
+   * returns undefined, because the agent may have stored that one already.
+   */
+  beginSecretRotation(id: string, now?: Date, keepPendingForMs?: number): Promise<string | undefined>;
+  /** Records a hello's hardware fingerprint and returns the agent's clone flags. */
+  recordFingerprint(id: string, fingerprint: HardwareFingerprint, now?: Date): Promise<FingerprintRecord>;
+  /**
+   * Sets the configuration of every agent of a school (merged under each
+   * agent's override). Returns the agents whose configuration changed, with
+   * their new versions, for pushing.
+   */
+  setSchoolAgentConfig(schoolId: string, config: AgentConfig, now?: Date): Promise<AgentConfigChange[]>;
+  /** Sets one agent's override, merged over its school's configuration. */
+  setAgentConfigOverride(agentId: string, config: AgentConfig, now?: Date): Promise<AgentConfigChange[]>;
+  /** Records what an agent said about a pushed configuration. */
+  recordConfigAck(agentId: string, ack: ConfigAck, now?: Date): Promise<void>;
   /**
    * Stores results in one transaction, idempotent on `id`: a result whose
    * id is already stored is counted as a duplicate and changes nothing.

@@ -197,6 +197,9 @@ export class HostProbe implements Probe {
       HOST_CALLS.map((name) => [name, outcomes[name] ?? { ok: false, error: 'no answer' }]),
     ) as HostInventory;
     const { host, interfaces, failures } = hostMeasurements(inventory, this.options);
+    // An issued laptop's hostname may name its pupil; it reports a pseudonym.
+    if (this.ctx.hostLabel && typeof host.hostname === 'string')
+      host.hostname = this.ctx.hostLabel(host.hostname);
     if (failures.length === HOST_CALLS.length) {
       throw new SkolnetError(ErrorCodes.PROBE_FAILED, `systeminformation failed: ${failures.join('; ')}`, {
         retryable: true,

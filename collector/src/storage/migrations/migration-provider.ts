@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial.js';
 import { binaryTextOrderMigration } from './0002-binary-text-order.js';
 import { rollupsMigration } from './0003-rollups.js';
+import { agentIdentityMigration } from './0004-agent-identity.js';
 
 /** The SQL dialects the store speaks. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -18,6 +19,7 @@ export function createMigrationProvider(dialect: StoreDialect): MigrationProvide
     '0001-initial': initialMigration,
     '0002-binary-text-order': binaryTextOrderMigration(dialect),
     '0003-rollups': rollupsMigration(dialect),
+    '0004-agent-identity': agentIdentityMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
