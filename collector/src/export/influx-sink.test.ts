@@ -32,7 +32,7 @@ describe('resultToPoint', () => {
     );
   });
 
-  it('lets the collector identity win over result tags, adds role only when known, skips clashing fields', () => {
+  it('lets the collector identity win over result tags, adds role only when known, renames clashing fields', () => {
     const result = makeResult('agent-1', 'school-1', {
       fields: { role: 'router', if_count: 4 },
       tags: { school: 'forged', agent: 'forged', room: 'B12' },
@@ -44,15 +44,27 @@ describe('resultToPoint', () => {
       /^latency,agent=agent-1,municipality=Vik,room=B12,school=school-1 if_count=4,role="router" \d+$/,
     );
     const withRole = resultToPoint(result, { ...vik, role: 'school_server' });
-    expect(withRole.skipped).toEqual(['role']);
+    expect(withRole.skipped).toEqual([]);
+    // The device's role field stays, renamed beside the agent's role tag.
     expect(withRole.point?.toLineProtocol()).toMatch(
-      /,role=school_server,room=B12,school=school-1 if_count=4 \d+$/,
+      /,role=school_server,room=B12,school=school-1 if_count=4,role_field="router" \d+$/,
     );
   });
 
-  it('gives no point when every field clashes with a tag', () => {
-    const result = makeResult('a', 's', { fields: { room: 'x' }, tags: { room: 'B12' } });
-    expect(resultToPoint(result, identity)).toEqual({ point: undefined, skipped: ['room'] });
+  it('keeps the school of the result when its agent has moved since', () => {
+    const result = makeResult('agent-1', 'old-school', { fields: { rtt_avg_ms: 3 } });
+    const line = resultToPoint(result, {
+      school_id: 'new-school',
+      municipality: 'Vik',
+    }).point?.toLineProtocol();
+    expect(line).toMatch(/^latency,agent=agent-1,school=old-school,target=collector rtt_avg_ms=3 \d+$/);
+  });
+
+  it('gives no point when every field clashes with a tag and cannot be renamed', () => {
+    const result = makeResult('a', 's', { fields: { room: 'x', room_field: 'y' }, tags: { room: 'B12' } });
+    const { skipped, point } = resultToPoint(result, identity);
+    expect(skipped).toEqual(['room']);
+    expect(point?.toLineProtocol()).toMatch(/ room_field="y" \d+$/);
   });
 });
 

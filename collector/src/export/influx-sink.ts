@@ -111,9 +111,10 @@ export const IDENTITY_TAGS = ['school', 'municipality', 'agent', 'role'] as cons
  * fields as stored (numbers as floats, booleans as booleans, strings as
  * string fields with line breaks turned into spaces, since line protocol is
  * line-based), the result's tags, and the identity tags `school`,
- * `municipality`, `agent` and, when known, `role`. A field whose name
- * equals one of the point's tags is left out (InfluxDB cannot tell the two
- * apart in queries) and reported in `skipped`.
+ * `municipality` (when the agent still belongs to the result's school),
+ * `agent` and, when known, `role`. A field whose name equals one of the
+ * point's tags is renamed `<name>_field`; one that cannot be is left out
+ * and reported in `skipped`.
  */
 export function resultToPoint(
   result: Result,
@@ -121,8 +122,9 @@ export function resultToPoint(
 ): { point: Point | undefined; skipped: string[] } {
   const tags: Record<string, string> = { ...result.tags };
   for (const name of IDENTITY_TAGS) delete tags[name];
-  tags.school = identity.school_id;
-  tags.municipality = identity.municipality;
+  // The result's own school: a result measured before its agent moved stays with the old school.
+  tags.school = result.school_id;
+  if (identity.school_id === result.school_id) tags.municipality = identity.municipality;
   tags.agent = result.agent_id;
   if (identity.role !== undefined) tags.role = identity.role;
 
@@ -130,9 +132,13 @@ export function resultToPoint(
   for (const [name, value] of Object.entries(tags)) point.tag(name, value);
   const skipped: string[] = [];
   let fields = 0;
-  for (const [name, value] of Object.entries(result.fields)) {
-    if (name in tags) {
-      skipped.push(name);
+  for (const [stored, value] of Object.entries(result.fields)) {
+    // A field named like a tag (the SNMP device's `role` beside the agent's
+    // `role` tag) goes out as `<name>_field`; InfluxDB cannot tell a field
+    // and a tag of one name apart in queries.
+    const name = stored in tags ? `${stored}_field` : stored;
+    if (name in tags || (name !== stored && name in result.fields)) {
+      skipped.push(stored);
       continue;
     }
     if (typeof value === 'number') point.floatField(name, value);
@@ -143,15 +149,14 @@ export function resultToPoint(
   return { point: fields > 0 ? point : undefined, skipped };
 }
 
-/** Identity from the store: the agent's school and its municipality. */
+/** Identity from the store: the agent's school, its municipality and the agent's role. */
 export function createStoreAgentLookup(store: Pick<Store, 'findAgent' | 'getSchool'>): AgentLookup {
   return async (agentId) => {
     const agent = await store.findAgent(agentId);
     if (agent === undefined) return undefined;
     const school = await store.getSchool(agent.school_id);
     if (school === undefined) return undefined;
-    // The agent's role joins here once agents carry one.
-    return { school_id: school.id, municipality: school.municipality };
+    return { school_id: school.id, municipality: school.municipality, role: agent.role };
   };
 }
 
