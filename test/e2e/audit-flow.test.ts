@@ -1,5 +1,5 @@
 import { openSqlite } from '@skolnet/shared';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -122,6 +122,15 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('SKOLNET_ENROLL_CODE_INVALID');
 
+    // Lessons all day, every day: throughput is a heavy probe, which the
+    // default timetable keeps to school hours (docs/scheduling.md), and the
+    // test must not depend on the hour CI runs at.
+    const config = join(dir, 'agent.yaml');
+    await writeFile(
+      config,
+      "timetable:\n  timezone: Europe/Riga\n  days: [1, 2, 3, 4, 5, 6, 7]\n  start: '00:00'\n  end: '24:00'\n",
+      { mode: 0o600 },
+    );
     // Latency to the collector only (never the machine's real gateway: tests
     // send traffic to loopback alone), quick throughput runs for a score.
     agent = new RunningProcess('agent', [
@@ -129,6 +138,8 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
       'run',
       '--state',
       stateDir(),
+      '--config',
+      config,
       '--only',
       'latency,throughput',
       '--set',

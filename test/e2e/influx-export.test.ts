@@ -124,7 +124,13 @@ describe.skipIf(skip)('InfluxDB export, checked against VictoriaMetrics', () => 
     await eventually(async () => {
       const series = bySeries(await vm.export(`{__name__=~"${measurement}_.*"}`));
       for (const r of stored) {
-        const labels = { ...r.tags, school: r.school_id, municipality, agent: r.agent_id };
+        const labels = {
+          ...r.tags,
+          school: r.school_id,
+          municipality,
+          agent: r.agent_id,
+          role: 'school_server',
+        };
         for (const [field, value] of Object.entries(r.fields)) {
           const samples = series.get(seriesKey({ __name__: `${measurement}_${field}`, ...labels }));
           const got = samples?.get(Date.parse(r.at));
@@ -140,7 +146,7 @@ describe.skipIf(skip)('InfluxDB export, checked against VictoriaMetrics', () => 
     });
   }
 
-  it('exports every stored result with its fields and the school, municipality and agent tags', async () => {
+  it('exports every stored result with its fields and the school, municipality, agent and role tags', async () => {
     const municipality = 'Sør-Varanger, Finnmark';
     const { agentId, schoolId } = await setUp(municipality);
     const sent = results(agentId, schoolId, 'e2e_latency', 40);
@@ -148,9 +154,10 @@ describe.skipIf(skip)('InfluxDB export, checked against VictoriaMetrics', () => 
     await eventually(() => expect(outbox!.depth()).toBe(0));
     expect(await collector!.store.countResults({ agentId })).toBe(40);
     await expectExported(sent, municipality, 'e2e_latency');
-    // No role is known yet, so there is no role label.
+    // The agent enrolled without a role is a school server, and says so on every series.
     const any = await vm.export('{__name__="e2e_latency_rtt_avg_ms"}');
-    expect(any.every((s) => !('role' in s.metric))).toBe(true);
+    expect(any.length).toBeGreaterThan(0);
+    expect(any.every((s) => s.metric.role === 'school_server')).toBe(true);
     expect(collector!.app.metrics.export.written.get()).toBe(40);
     expect(collector!.app.metrics.export.buffered.get()).toBe(0);
 
