@@ -3,6 +3,7 @@ import websocket from '@fastify/websocket';
 import { loadDashboardAssets } from '@skolnet/dashboards';
 import { PROTOCOL_NAME, ProtocolLimits } from '@skolnet/shared';
 import { createConnectedAgents, type ConnectedAgents } from './ingest/connected-agents.js';
+import { createIngestQueue, type IngestQueue } from './ingest/ingest-queue.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import {
   configPlugin,
@@ -26,6 +27,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Agents connected to the stream right now. */
     connectedAgents: ConnectedAgents;
+    /** Group commit of agent batches into the store. */
+    ingestQueue: IngestQueue;
   }
 }
 
@@ -88,6 +91,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(storagePlugin, { store: options.store });
   void app.register(authPlugin);
   app.decorate('connectedAgents', createConnectedAgents());
+  const ingestQueue = createIngestQueue({ store: options.store, now: config.now });
+  app.decorate('ingestQueue', ingestQueue);
   void app.register(websocket, {
     options: {
       maxPayload: ProtocolLimits.maxMessageBytes,
@@ -104,10 +109,12 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
 
   let graceTimer: NodeJS.Timeout | undefined;
-  app.addHook('preClose', (done) => {
+  app.addHook('preClose', async () => {
     graceTimer = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
     graceTimer.unref();
-    done();
+    // Batches already queued are committed before the store closes (onClose
+    // hooks run after every preClose); their acks reach agents still connected.
+    await ingestQueue.drain();
   });
   app.addHook('onClose', (_instance, done) => {
     clearTimeout(graceTimer);

@@ -21,6 +21,7 @@ import {
 import { matchesHash } from '../security/secrets.js';
 import type { AgentRow, Store } from '../storage/store.js';
 import type { ConnectedAgents } from './connected-agents.js';
+import type { IngestQueue } from './ingest-queue.js';
 
 /**
  * WebSocket close codes of the agent stream. 4000-4999 are for
@@ -42,6 +43,8 @@ export const CloseCodes = {
 /** Everything a session needs; passed in so tests and other transports can supply their own. */
 export interface AgentSessionDeps {
   store: Store;
+  /** Group commit of batches into `store`, shared by all sessions of the app. */
+  ingest: IngestQueue;
   connectedAgents: ConnectedAgents;
   log: FastifyBaseLogger;
   helloTimeoutMs: number;
@@ -207,7 +210,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
     });
 
     try {
-      const outcome = await store.insertResults(good, deps.now());
+      const outcome = await deps.ingest.insert(good);
       log.debug(
         { agent_id: owner.id, batch_id: batch.batch_id, ...outcome, rejected: rejected.length },
         'batch stored',

@@ -1,0 +1,151 @@
+import { ErrorCodes, SkolnetError, type Result } from '@skolnet/shared';
+import type { InsertOutcome, Store } from '../storage/store.js';
+
+/**
+ * Most results committed in one group transaction. 4,000 is eight full
+ * batches (the protocol allows 500 per batch): large enough that the
+ * commit's fixed cost (an fsync with SQLite's default `synchronous=FULL`
+ * in WAL mode, a round trip with PostgreSQL) is spread over many batches,
+ * small enough that one group stays within a few tens of ms on modest
+ * hardware, which bounds how long a batch waits behind the group ahead.
+ */
+export const DEFAULT_MAX_GROUP_RESULTS = 4_000;
+
+/** What {@link IngestQueue.insert} reports about one batch's results. */
+export interface IngestOutcome {
+  /** Results of this call now stored (new now or stored before). */
+  stored: number;
+  /** Batches committed together in the transaction that stored them. */
+  group_batches: number;
+  /** The group transaction's counts over all of its batches. */
+  group: InsertOutcome;
+}
+
+/**
+ * Group commit for agent batches. Batches submitted while a transaction is
+ * running are stored together in the next one, so many connected agents
+ * share one commit instead of paying one each. Every call resolves only
+ * after the transaction holding its results has committed, and rejects
+ * when its results could not be stored; a failing group is retried batch
+ * by batch, so one bad batch fails alone.
+ */
+export interface IngestQueue {
+  /**
+   * Stores validated, ownership-checked results, idempotent on `id`
+   * (see {@link Store.insertResults}). Resolves after the commit.
+   */
+  insert(results: readonly Result[]): Promise<IngestOutcome>;
+  /** Resolves once nothing is waiting or being stored. */
+  drain(): Promise<void>;
+}
+
+/** Options of {@link createIngestQueue}. */
+export interface IngestQueueOptions {
+  store: Pick<Store, 'insertResults'>;
+  /** Clock for `received_at`. */
+  now: () => Date;
+  /** Most results per group transaction; default {@link DEFAULT_MAX_GROUP_RESULTS}. */
+  maxGroupResults?: number;
+}
+
+interface Pending {
+  results: readonly Result[];
+  resolve: (outcome: IngestOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Creates an {@link IngestQueue} over a store. */
+export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
+  const { store, now } = options;
+  const maxGroupResults = options.maxGroupResults ?? DEFAULT_MAX_GROUP_RESULTS;
+  if (!Number.isInteger(maxGroupResults) || maxGroupResults < 1) {
+    throw new SkolnetError(
+      ErrorCodes.CONFIG_INVALID,
+      `ingest maxGroupResults must be a positive integer, got ${maxGroupResults}`,
+    );
+  }
+  let pending: Pending[] = [];
+  let busy = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const schedule = (): void => {
+    if (busy) return;
+    busy = true;
+    // setImmediate, not a microtask: batches that arrived in the same
+    // I/O phase (and those that arrive while this group commits) get to
+    // join the group before it is taken.
+    setImmediate(() => void flushOne());
+  };
+
+  const takeGroup = (): Pending[] => {
+    let count = 0;
+    let n = 0;
+    while (n < pending.length) {
+      const size = pending[n]!.results.length;
+      if (n > 0 && count + size > maxGroupResults) break;
+      count += size;
+      n += 1;
+    }
+    const group = pending.slice(0, n);
+    pending = pending.slice(n);
+    return group;
+  };
+
+  const flushOne = async (): Promise<void> => {
+    const group = takeGroup();
+    try {
+      await commit(group);
+    } finally {
+      if (pending.length > 0) {
+        setImmediate(() => void flushOne());
+      } else {
+        busy = false;
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  };
+
+  const commit = async (group: Pending[]): Promise<void> => {
+    const all = group.length === 1 ? group[0]!.results : group.flatMap((p) => p.results);
+    try {
+      const outcome = await store.insertResults(all, now());
+      for (const p of group) {
+        p.resolve({ stored: p.results.length, group_batches: group.length, group: outcome });
+      }
+      return;
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.reject(err);
+        return;
+      }
+    }
+    // The group failed as a whole: store its batches one by one so a batch
+    // that cannot be stored fails alone and the others are still acked.
+    for (const p of group) {
+      try {
+        const outcome = await store.insertResults(p.results, now());
+        p.resolve({ stored: p.results.length, group_batches: 1, group: outcome });
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+  };
+
+  return {
+    insert(results) {
+      if (results.length === 0) {
+        return Promise.resolve({ stored: 0, group_batches: 0, group: { inserted: 0, duplicates: 0 } });
+      }
+      return new Promise<IngestOutcome>((resolve, reject) => {
+        pending.push({ results, resolve, reject });
+        schedule();
+      });
+    },
+    drain() {
+      if (!busy) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}
