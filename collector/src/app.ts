@@ -11,6 +11,7 @@ import {
   type CollectorConfigOverrides,
 } from './plugins/config-plugin.js';
 import { handleError, handleNotFound } from './plugins/error-handler.js';
+import { openapiPlugin } from './plugins/openapi-plugin.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
 import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
 import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-plugin.js';
@@ -90,6 +91,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(configPlugin, { config });
   void app.register(storagePlugin, { store: options.store });
   void app.register(authPlugin);
+  // Before the routes: the OpenAPI document collects routes as they are added.
+  void app.register(openapiPlugin);
   app.decorate('connectedAgents', createConnectedAgents());
   const ingestQueue = createIngestQueue({ store: options.store, now: config.now });
   app.decorate('ingestQueue', ingestQueue);

@@ -22,7 +22,8 @@
  * (300000 per run), SKOLNET_BENCH_BATCH (500), SKOLNET_BENCH_RATE (50000),
  * SKOLNET_BENCH_CONNECTIONS (20000), SKOLNET_BENCH_PING_MS (5000),
  * SKOLNET_BENCH_HOLD_S (20), SKOLNET_BENCH_CLIENT_PROCS (2),
- * SKOLNET_BENCH_POSTGRES_URL (unset: the PostgreSQL row is skipped).
+ * SKOLNET_BENCH_POSTGRES_URL (unset: the PostgreSQL row is skipped),
+ * SKOLNET_BENCH_COLLECTOR_NODE_ARGS (extra node options for the collector).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -52,6 +53,8 @@ const RATE = envInt('SKOLNET_BENCH_RATE', 50_000);
 const CONNECTIONS = envInt('SKOLNET_BENCH_CONNECTIONS', 20_000);
 const PING_MS = Math.max(100, envInt('SKOLNET_BENCH_PING_MS', 5_000));
 const HOLD_MS = envInt('SKOLNET_BENCH_HOLD_S', 20) * 1000;
+/** Extra node options for the collector, e.g. `--cpu-prof --cpu-prof-dir=prof` to profile it. */
+const NODE_ARGS = (process.env.SKOLNET_BENCH_COLLECTOR_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const CLIENT_PROCS = Math.max(1, envInt('SKOLNET_BENCH_CLIENT_PROCS', 2));
 /** Schools of the national deployment the issue sizes for. */
 const NATIONAL_SCHOOLS = 650;
@@ -106,11 +109,9 @@ async function startCollectorProcess(
 ): Promise<{ proc: RunningProcess; url: string; token?: string }> {
   const proc = spawnWithFileLimit(
     'collector',
-    [collectorBin, 'serve', '--port', '0', '--data', dir, ...store.serveArgs],
-    {
-      // Per-request logging would measure the logger, not ingest.
-      SKOLNET_LOG_LEVEL: 'warn',
-    },
+    [...NODE_ARGS, collectorBin, 'serve', '--port', '0', '--data', dir, ...store.serveArgs],
+    // Per-request logging would measure the logger, not ingest.
+    { SKOLNET_LOG_LEVEL: 'warn' },
   );
   const url = (await proc.waitFor(/listening on (http:\/\/\S+)/))[1]!;
   const token = (await proc.waitFor(/^\s+(\S{20,})\s*$/, 2_000).catch(() => undefined))?.[1];

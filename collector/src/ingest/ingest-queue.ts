@@ -3,11 +3,12 @@ import type { InsertOutcome, Store } from '../storage/store.js';
 
 /**
  * Most results committed in one group transaction. 4,000 is eight full
- * batches (the protocol allows 500 per batch): large enough that the
- * commit's fixed cost (an fsync with SQLite's default `synchronous=FULL`
- * in WAL mode, a round trip with PostgreSQL) is spread over many batches,
- * small enough that one group stays within a few tens of ms on modest
- * hardware, which bounds how long a batch waits behind the group ahead.
+ * batches (the protocol allows 500 per batch): large enough that a
+ * transaction's fixed cost (BEGIN/COMMIT and the WAL append with SQLite; a
+ * round trip and a WAL flush to disk with PostgreSQL) is spread over many
+ * batches, small enough that one group stays within a few tens of ms on
+ * modest hardware, which bounds how long a batch waits behind the group
+ * ahead of it.
  */
 export const DEFAULT_MAX_GROUP_RESULTS = 4_000;
 
