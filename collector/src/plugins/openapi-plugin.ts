@@ -80,7 +80,7 @@ export const openapiPlugin = fp(
       transform: ({ schema, url, route }) => {
         const base = { ...(schema ?? {}) } as RouteSchema;
         if (!DOCUMENTED_PATH.test(url)) return { schema: { ...base, hide: true }, url };
-        const doc: RouteSchema = { ...base, tags: (base.tags) ?? [tagOf(url)] };
+        const doc: RouteSchema = { ...base, tags: base.tags ?? [tagOf(url)] };
         const response = { ...((base.response as Record<string, unknown> | undefined) ?? {}) };
         const r = route as RouteOptions & { websocket?: boolean };
         if (hooksOf(r.onRequest).includes(app.requireAdmin)) {
