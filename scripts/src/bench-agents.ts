@@ -60,6 +60,8 @@ export interface BenchAgentsReport {
   ack_ms?: number[];
   window_ms?: number;
   store_errors?: number;
+  /** CPU time this process used (user + system) from the first connection to the report, ms. */
+  cpu_ms?: number;
   /** hold: pings sent and pongs received while holding; connections closed early. */
   pings?: number;
   pongs?: number;
@@ -147,9 +149,10 @@ async function connectAll(
   return { connections, failures, ms: performance.now() - t0 };
 }
 
-function makeBatches(agent: BenchAgent, total: number, size: number): string[] {
+/** Batches as UTF-8 bytes, encoded before the clock starts so sending costs the simulated agents little. */
+function makeBatches(agent: BenchAgent, total: number, size: number): Buffer[] {
   const start = Date.now() - total * 1000;
-  const batches: string[] = [];
+  const batches: Buffer[] = [];
   for (let b = 0; b * size < total; b += 1) {
     const results: Result[] = [];
     for (let i = b * size; i < Math.min(total, (b + 1) * size); i += 1) {
@@ -172,7 +175,7 @@ function makeBatches(agent: BenchAgent, total: number, size: number): string[] {
         at: new Date(start + i * 1000).toISOString(),
       });
     }
-    batches.push(JSON.stringify({ type: 'batch', batch_id: uuidv7(), results }));
+    batches.push(Buffer.from(JSON.stringify({ type: 'batch', batch_id: uuidv7(), results }), 'utf8'));
   }
   return batches;
 }
@@ -181,6 +184,7 @@ async function runIngest(plan: BenchAgentsPlan): Promise<BenchAgentsReport> {
   const size = plan.batch ?? 500;
   const perAgent = plan.results_per_agent ?? 1000;
   const prepared = new Map(plan.agents.map((a) => [a.agent_id, makeBatches(a, perAgent, size)]));
+  const cpu0 = process.cpuUsage();
   const { connections, failures, ms } = await connectAll(plan);
   out(`connected ${connections.length}`);
   // Paced: each agent sends a batch every `period` ms from a random phase,
@@ -202,7 +206,7 @@ async function runIngest(plan: BenchAgentsPlan): Promise<BenchAgentsReport> {
         due += periodMs;
         const t = performance.now();
         const reply = c.next();
-        c.ws.send(batch);
+        c.ws.send(batch, { binary: false });
         const m = await reply;
         const now = performance.now();
         ackMs.push(now - t);
@@ -214,7 +218,9 @@ async function runIngest(plan: BenchAgentsPlan): Promise<BenchAgentsReport> {
     }),
   );
   for (const c of connections) c.ws.close(1000);
+  const cpu = process.cpuUsage(cpu0);
   return {
+    cpu_ms: (cpu.user + cpu.system) / 1000,
     agents: plan.agents.length,
     welcomed: connections.length,
     connect_failures: failures.slice(0, 5),

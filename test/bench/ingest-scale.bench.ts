@@ -36,7 +36,15 @@ import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import type { BenchAgent, BenchAgentsPlan, BenchAgentsReport } from '../../scripts/src/bench-agents.js';
 import type { RunningProcess } from '../support/processes.js';
 import { collectorBin, repoRoot } from '../support/processes.js';
-import { fmt, openFileLimit, percentile, printTable, processMemory, spawnWithFileLimit } from './support.js';
+import {
+  fmt,
+  openFileLimit,
+  percentile,
+  printTable,
+  processCpuMs,
+  processMemory,
+  spawnWithFileLimit,
+} from './support.js';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -260,6 +268,10 @@ interface IngestRow {
   p50: number;
   p99: number;
   maxRssKib: number;
+  /** Collector CPU time (all threads) per result stored, µs. */
+  cpuUsPerResult: number;
+  /** The simulated agents' CPU time per result, µs. */
+  clientCpuUsPerResult: number;
 }
 
 let ingestRuns = 0;
@@ -275,6 +287,7 @@ async function ingestRun(
 ): Promise<IngestRow> {
   const perAgent = Math.max(1, Math.floor(RESULTS / agents.length));
   const stop = sampleMemory(pid);
+  const cpu0 = processCpuMs(pid);
   const reports = await runAgents(
     dir,
     `ingest-${++ingestRuns}`,
@@ -290,6 +303,7 @@ async function ingestRun(
     1,
   );
   const memory = stop();
+  const cpuMs = processCpuMs(pid) - cpu0;
   const r = reports[0]!;
   expect(r.connect_failures).toEqual([]);
   expect(r.welcomed).toBe(agents.length);
@@ -302,11 +316,16 @@ async function ingestRun(
     p50: percentile(r.ack_ms ?? [], 50),
     p99: percentile(r.ack_ms ?? [], 99),
     maxRssKib: memory.maxRssKib,
+    // Includes connecting and the hellos, a small share of a run.
+    cpuUsPerResult: (cpuMs * 1000) / Math.max(1, r.accepted ?? 0),
+    clientCpuUsPerResult: ((r.cpu_ms ?? 0) * 1000) / Math.max(1, r.accepted ?? 0),
   };
 }
 
 /** The same rows straight into SQLite with better-sqlite3, one transaction per batch. */
-async function rawSqliteReference(dir: string): Promise<{ rate: number; p50: number; p99: number }> {
+async function rawSqliteReference(
+  dir: string,
+): Promise<{ rate: number; p50: number; p99: number; cpuUsPerResult: number }> {
   const path = join(dir, 'ref.db');
   const store = await createSqliteStore(path);
   const school = await store.createSchool({ name: 'Bench school', municipality: 'Rīga', pupils: 500 });
@@ -353,6 +372,7 @@ async function rawSqliteReference(dir: string): Promise<{ rate: number; p50: num
     at: new Date(start + i * 1000).toISOString(),
   }));
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
     const t = performance.now();
@@ -360,9 +380,15 @@ async function rawSqliteReference(dir: string): Promise<{ rate: number; p50: num
     times.push(performance.now() - t);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   expect((db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n).toBe(RESULTS);
   db.close();
-  return { rate: RESULTS / seconds, p50: percentile(times, 50), p99: percentile(times, 99) };
+  return {
+    rate: RESULTS / seconds,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    cpuUsPerResult: (cpu.user + cpu.system) / RESULTS,
+  };
 }
 
 describe('ingest at scale', () => {
@@ -385,7 +411,7 @@ describe('ingest at scale', () => {
     const reference = await rawSqliteReference(dir);
     for (const [s, store] of STORES.entries()) {
       if (store.skip !== undefined) {
-        rows.push([`${store.name}: skipped (${store.skip})`, '', '', '', '', '', '']);
+        rows.push([`${store.name}: skipped (${store.skip})`, '', '', '', '', '', '', '']);
         continue;
       }
       const data = join(dir, `store-${s}`);
@@ -406,12 +432,16 @@ describe('ingest at scale', () => {
       ];
       const { hwmKib } = processMemory(pid);
       for (const run of runs) {
+        notes.push(
+          `${run.label}: the simulated agents used ${fmt(run.clientCpuUsPerResult, 1)} µs CPU per result`,
+        );
         rows.push([
           run.label,
           fmt(run.agents),
           fmt(run.rate),
           fmt(run.p50, 1),
           fmt(run.p99, 1),
+          fmt(run.cpuUsPerResult, 1),
           `${fmt(run.maxRssKib / MIB)} (${fmt(hwmKib / MIB)})`,
           fmt(run.rate / reference.rate, 2),
         ]);
@@ -424,6 +454,7 @@ describe('ingest at scale', () => {
       fmt(reference.rate),
       fmt(reference.p50, 1),
       fmt(reference.p99, 1),
+      fmt(reference.cpuUsPerResult, 1),
       '',
       '1.00',
     ]);
@@ -435,12 +466,17 @@ describe('ingest at scale', () => {
         'results/s',
         'ack p50 ms',
         'ack p99 ms',
+        'CPU µs/result',
         'collector RSS MiB max (peak)',
         'vs raw SQLite',
       ],
       rows,
     );
     for (const note of notes) console.log(`  ${note}`);
+    console.log(
+      '  CPU µs/result: collector process CPU (all threads) per result stored; for the reference, this process. ' +
+        'Unlike results/s it hardly depends on what else runs on the machine; 1,000,000 ÷ it is the ceiling on one core.',
+    );
   });
 
   it('holds many agent connections with heartbeats in one collector process', async () => {

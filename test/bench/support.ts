@@ -79,3 +79,17 @@ export function spawnWithFileLimit(
   );
   return new RunningProcess(name, child);
 }
+
+/** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ; 100 on Linux for every architecture that matters here). */
+const USER_HZ = 100;
+
+/**
+ * CPU time a process has used so far, user plus system, in ms (fields 14
+ * and 15 of `/proc/<pid>/stat`, proc(5)); every thread counts.
+ */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; fields after it are plain.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+}
