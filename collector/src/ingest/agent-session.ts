@@ -98,12 +98,17 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): vo
   });
 
   socket.on('message', (data: RawData, isBinary: boolean) => {
+    // Read no more from this agent until the message is handled, and handle
+    // it when the collector-wide budget admits it: under overload, batches
+    // wait unread in socket buffers instead of parsed in memory.
+    socket.pause();
     queue = queue
-      .then(() => handle(data, isBinary))
+      .then(() => deps.ingest.admit(messageBytes(data), () => handle(data, isBinary)))
       .catch((err: unknown) => {
         log.error({ err }, 'agent session failed');
         closeWith(CloseCodes.internal, 'internal error');
-      });
+      })
+      .finally(() => socket.resume());
   });
 
   async function handle(data: RawData, isBinary: boolean): Promise<void> {
@@ -279,6 +284,10 @@ function parseMessage(data: RawData, isBinary: boolean): Parsed {
     message: `${String(type)} message is malformed: ${formatIssues(checked.issues)}`,
     ...(validBatchId === undefined ? {} : { batchId: validBatchId }),
   };
+}
+
+function messageBytes(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 }
 
 function idOf(raw: unknown): string {

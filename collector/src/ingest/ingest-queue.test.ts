@@ -168,7 +168,60 @@ describe('ingest queue', () => {
     expect(rec.calls).toEqual([]);
   });
 
-  it('refuses a group size that is not a positive integer', () => {
+  it('admits message handling within the byte budget, first come first served', async () => {
+    const queue = createIngestQueue({ store, now: () => new Date(), maxAdmittedBytes: 100 });
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    const gates = new Map<string, () => void>();
+    const task = (name: string) => async (): Promise<string> => {
+      running += 1;
+      most = Math.max(most, running);
+      order.push(name);
+      await new Promise<void>((r) => gates.set(name, r));
+      running -= 1;
+      return name;
+    };
+    const a = queue.admit(60, task('a'));
+    const b = queue.admit(60, task('b'));
+    const c = queue.admit(30, task('c'));
+    // A message larger than the whole budget still runs, alone.
+    const big = queue.admit(500, task('big'));
+    await new Promise((r) => setImmediate(r));
+    // b does not fit beside a, and c waits its turn behind b.
+    expect(order).toEqual(['a']);
+    gates.get('a')!();
+    expect(await a).toBe('a');
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['a', 'b', 'c']);
+    gates.get('b')!();
+    gates.get('c')!();
+    await Promise.all([b, c]);
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['a', 'b', 'c', 'big']);
+    gates.get('big')!();
+    expect(await big).toBe('big');
+    expect(most).toBe(2);
+  });
+
+  it('frees the budget of a task that fails', async () => {
+    const queue = createIngestQueue({ store, now: () => new Date(), maxAdmittedBytes: 10 });
+    await expect(queue.admit(10, () => Promise.reject(new Error('bad message')))).rejects.toThrow(
+      'bad message',
+    );
+    expect(await queue.admit(10, () => Promise.resolve('next'))).toBe('next');
+  });
+
+  it('refuses a group size or byte budget that is not a positive integer', () => {
+    for (const bad of [0, -1, 2.5, Number.NaN]) {
+      let caught: unknown;
+      try {
+        createIngestQueue({ store, now: () => new Date(), maxAdmittedBytes: bad });
+      } catch (err) {
+        caught = err;
+      }
+      expect(isSkolnetError(caught) && caught.code === ErrorCodes.CONFIG_INVALID).toBe(true);
+    }
     for (const bad of [0, -1, 2.5, Number.NaN]) {
       let caught: unknown;
       try {

@@ -12,6 +12,17 @@ import type { InsertOutcome, Store } from '../storage/store.js';
  */
 export const DEFAULT_MAX_GROUP_RESULTS = 4_000;
 
+/**
+ * Message bytes handled (parsed, validated, waiting for their commit) at
+ * once across all sessions. 4 MiB holds about 25 full batches of typical
+ * results, some three groups: enough to keep the store busy, while
+ * everything beyond waits unread in the kernel's socket buffers (the
+ * sessions stop reading meanwhile). Without the bound, 20,000 agents
+ * reconnecting after an outage, each with a full batch, would all be
+ * parsed into memory at once.
+ */
+export const DEFAULT_MAX_ADMITTED_BYTES = 4 * 1024 * 1024;
+
 /** What {@link IngestQueue.insert} reports about one batch's results. */
 export interface IngestOutcome {
   /** Results of this call now stored (new now or stored before). */
@@ -38,6 +49,12 @@ export interface IngestQueue {
   insert(results: readonly Result[]): Promise<IngestOutcome>;
   /** Resolves once nothing is waiting or being stored. */
   drain(): Promise<void>;
+  /**
+   * Runs `task`, which handles one message of `bytes`, once the bytes
+   * handled at once across all sessions fit the budget (a message larger
+   * than the whole budget runs alone). First come, first served.
+   */
+  admit<T>(bytes: number, task: () => Promise<T>): Promise<T>;
 }
 
 /** Options of {@link createIngestQueue}. */
@@ -47,6 +64,8 @@ export interface IngestQueueOptions {
   now: () => Date;
   /** Most results per group transaction; default {@link DEFAULT_MAX_GROUP_RESULTS}. */
   maxGroupResults?: number;
+  /** Message bytes handled at once; default {@link DEFAULT_MAX_ADMITTED_BYTES}. */
+  maxAdmittedBytes?: number;
 }
 
 interface Pending {
@@ -65,6 +84,24 @@ export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
       `ingest maxGroupResults must be a positive integer, got ${maxGroupResults}`,
     );
   }
+  const maxAdmittedBytes = options.maxAdmittedBytes ?? DEFAULT_MAX_ADMITTED_BYTES;
+  if (!Number.isInteger(maxAdmittedBytes) || maxAdmittedBytes < 1) {
+    throw new SkolnetError(
+      ErrorCodes.CONFIG_INVALID,
+      `ingest maxAdmittedBytes must be a positive integer, got ${maxAdmittedBytes}`,
+    );
+  }
+  let admittedBytes = 0;
+  const admissionQueue: { bytes: number; start: () => void }[] = [];
+  const admitNext = (): void => {
+    while (admissionQueue.length > 0) {
+      const head = admissionQueue[0]!;
+      if (admittedBytes > 0 && admittedBytes + head.bytes > maxAdmittedBytes) return;
+      admissionQueue.shift();
+      admittedBytes += head.bytes;
+      head.start();
+    }
+  };
   let pending: Pending[] = [];
   let busy = false;
   let idleWaiters: (() => void)[] = [];
@@ -147,6 +184,22 @@ export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
     drain() {
       if (!busy) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    admit(bytes, task) {
+      return new Promise((resolve, reject) => {
+        admissionQueue.push({
+          bytes,
+          start: () => {
+            task()
+              .then(resolve, reject)
+              .finally(() => {
+                admittedBytes -= bytes;
+                admitNext();
+              });
+          },
+        });
+        admitNext();
+      });
     },
   };
 }
