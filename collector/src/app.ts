@@ -28,7 +28,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Agents connected to the stream right now. */
     connectedAgents: ConnectedAgents;
-    /** Group commit of agent batches into the store. */
+    /** Group commit of agent batches into the store, and the budget of agent messages in hand. */
     ingestQueue: IngestQueue;
   }
 }

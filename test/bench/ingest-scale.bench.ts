@@ -475,7 +475,7 @@ describe('ingest at scale', () => {
     for (const note of notes) console.log(`  ${note}`);
     console.log(
       '  CPU µs/result: collector process CPU (all threads) per result stored; for the reference, this process. ' +
-        'Unlike results/s it hardly depends on what else runs on the machine; 1,000,000 ÷ it is the ceiling on one core.',
+        'It depends less than results/s on what else runs on the machine (not at all only on a quiet one); 1,000,000 ÷ it bounds results/s on one core.',
     );
   });
 

@@ -43,7 +43,7 @@ export const CloseCodes = {
 /** Everything a session needs; passed in so tests and other transports can supply their own. */
 export interface AgentSessionDeps {
   store: Store;
-  /** Group commit of batches into `store`, shared by all sessions of the app. */
+  /** Group commit into `store` and the collector-wide budget of messages in hand, shared by all sessions. */
   ingest: IngestQueue;
   connectedAgents: ConnectedAgents;
   log: FastifyBaseLogger;
