@@ -6,6 +6,7 @@ import { createAgentSessions, type AgentSessions } from './ingest/agent-session.
 import { createConnectedAgents, type ConnectedAgents } from './ingest/connected-agents.js';
 import { exportPlugin, type ExportPluginOptions } from './export/export-plugin.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
+import { createIngestQueue, type IngestQueue } from './ingest/ingest-queue.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import {
   configPlugin,
@@ -13,6 +14,7 @@ import {
   type CollectorConfigOverrides,
 } from './plugins/config-plugin.js';
 import { handleError, handleNotFound } from './plugins/error-handler.js';
+import { openapiPlugin } from './plugins/openapi-plugin.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
 import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
 import { agentsPlugin } from './routes/agents-plugin.js';
@@ -32,6 +34,8 @@ declare module 'fastify' {
     connectedAgents: ConnectedAgents;
     /** Agent stream sessions, drained on close. */
     agentSessions: AgentSessions;
+    /** Group commit of agent batches into the store, and the budget of agent messages in hand. */
+    ingestQueue: IngestQueue;
   }
 }
 
@@ -95,10 +99,23 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(configPlugin, { config });
   void app.register(storagePlugin, { store: options.store });
   void app.register(authPlugin);
+  // Before the routes: the OpenAPI document collects routes as they are added.
+  void app.register(openapiPlugin);
   app.decorate('connectedAgents', createConnectedAgents());
   app.decorate('agentSessions', createAgentSessions());
   void app.register(metricsPlugin);
   void app.register(exportPlugin, options.agentLookup === undefined ? {} : { lookup: options.agentLookup });
+  const ingestQueue = createIngestQueue({
+    store: options.store,
+    now: config.now,
+    // Exact counts per committed transaction (the metrics plugin is
+    // registered above, so `app.metrics` exists by the time ingest runs).
+    onCommitted: (outcome) => {
+      app.metrics.ingest.results.inc({}, outcome.inserted);
+      app.metrics.ingest.duplicates.inc({}, outcome.duplicates);
+    },
+  });
+  app.decorate('ingestQueue', ingestQueue);
   void app.register(websocket, {
     options: {
       maxPayload: ProtocolLimits.maxMessageBytes,
@@ -127,10 +144,12 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
 
   let graceTimer: NodeJS.Timeout | undefined;
-  app.addHook('preClose', (done) => {
+  app.addHook('preClose', async () => {
     graceTimer = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
     graceTimer.unref();
-    done();
+    // Batches already queued are committed before the store closes (onClose
+    // hooks run after every preClose); their acks reach agents still connected.
+    await ingestQueue.drain();
   });
   app.addHook('onClose', (_instance, done) => {
     clearTimeout(graceTimer);

@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { RunningProcess } from '../support/processes.js';
+
 /** Percentile by nearest rank (p in 0-100) of a non-empty list. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -28,4 +32,64 @@ export function printTable(
 /** Formats a number with thousands separators and fixed decimals. */
 export function fmt(value: number, decimals = 0): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** Resident memory of a process from `/proc/<pid>/status`, in KiB: now (VmRSS) and its peak (VmHWM). */
+export function processMemory(pid: number): { rssKib: number; hwmKib: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string): number =>
+    Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
+  return { rssKib: kib('VmRSS'), hwmKib: kib('VmHWM') };
+}
+
+/** The soft limit on open files of a process, from `/proc/<pid>/limits`. */
+export function openFileLimit(pid: number): number {
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  return Number(limits.match(/^Max open files\s+(\d+)/m)?.[1] ?? NaN);
+}
+
+/**
+ * Open files wanted by the processes that hold many connections: one per
+ * socket, with room to spare. Raising a limit needs root; where even root
+ * may not go beyond the hard limit (a container), the hard limit is used
+ * and {@link openFileLimit} tells what the process got.
+ */
+export const WANTED_OPEN_FILES = 65_536;
+
+/**
+ * Starts `node args…` through `sh` with the open-file limit raised to
+ * {@link WANTED_OPEN_FILES} (or the hard limit, if that is lower). `exec`
+ * keeps the pid the node process's own, so its `/proc` entry is readable.
+ */
+export function spawnWithFileLimit(
+  name: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): RunningProcess {
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      `ulimit -n ${WANTED_OPEN_FILES} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`,
+      'sh',
+      process.execPath,
+      ...args,
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new RunningProcess(name, child);
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ; 100 on Linux for every architecture that matters here). */
+const USER_HZ = 100;
+
+/**
+ * CPU time a process has used so far, user plus system, in ms (fields 14
+ * and 15 of `/proc/<pid>/stat`, proc(5)); every thread counts.
+ */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; fields after it are plain.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
 }

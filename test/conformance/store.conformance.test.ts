@@ -301,4 +301,31 @@ describeStores('Store', (getStore, backend) => {
     expect(await a.countResults()).toBe(1);
     expect(await b.listSchools()).toHaveLength(1);
   });
+
+  it('binds every column to its value when statements are reused across calls of different sizes', async () => {
+    const store = getStore();
+    const { agentId, schoolId } = await enrolledAgent(store);
+    const stored = new Map<string, ReturnType<typeof makeResult>>();
+    // 100 and 37 rows repeat (the same statements again), 1 and 163 add others.
+    for (const [n, i] of [100, 37, 100, 37, 1, 163].map((n, i) => [n, i] as const)) {
+      const batch = Array.from({ length: n }, (_, k) =>
+        makeResult(agentId, schoolId, {
+          measurement: `m${i}`,
+          fields: { rtt_avg_ms: i * 1000 + k, result: `r${k}` },
+          tags: { target: `t${k}` },
+          at: new Date(Date.UTC(2026, 0, 1, 0, i, k % 60)).toISOString(),
+        }),
+      );
+      for (const r of batch) stored.set(r.id, r);
+      expect(await store.insertResults(batch)).toEqual({ inserted: n, duplicates: 0 });
+      expect(await store.insertResults(batch)).toEqual({ inserted: 0, duplicates: n });
+    }
+    const rows = await store.resultsForScoring(schoolId, new Date(0));
+    expect(rows).toHaveLength(stored.size);
+    for (const row of rows) {
+      const { received_at, ...result } = row;
+      expect(received_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(result).toEqual(stored.get(row.id));
+    }
+  });
 });

@@ -26,6 +26,7 @@ import { submitCommitted, type ResultSink } from '../export/influx-sink.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { AgentRow, Store } from '../storage/store.js';
 import type { AgentNotice, ConnectedAgents } from './connected-agents.js';
+import type { IngestQueue } from './ingest-queue.js';
 
 /**
  * WebSocket close codes of the agent stream. 4000-4999 are for
@@ -54,6 +55,8 @@ export const CloseCodes = {
 /** Everything a session needs; passed in so tests and other transports can supply their own. */
 export interface AgentSessionDeps {
   store: Store;
+  /** Group commit into `store` and the collector-wide budget of messages in hand, shared by all sessions. */
+  ingest: IngestQueue;
   connectedAgents: ConnectedAgents;
   log: FastifyBaseLogger;
   helloTimeoutMs: number;
@@ -142,7 +145,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   let draining = false;
   const outbox = metrics?.openOutboxReporter();
   const opened = performance.now();
-  const totals = { batches: 0, inserted: 0, duplicates: 0, rejected: 0 };
+  const totals = { batches: 0, stored: 0, rejected: 0 };
 
   const send = (message: CollectorMessage): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -187,7 +190,13 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   socket.on('message', (data: RawData, isBinary: boolean) => {
     // Once draining, new messages are left unanswered: no ack, so the agent resends them.
     if (draining) return;
-    enqueue(() => handle(data, isBinary));
+    // Read no more from this agent until the message is handled, and handle
+    // it when the collector-wide budget admits it: under overload, batches
+    // wait unread in socket buffers instead of parsed in memory.
+    socket.pause();
+    enqueue(() =>
+      deps.ingest.admit(messageBytes(data), () => handle(data, isBinary)).finally(() => socket.resume()),
+    );
   });
 
   async function handle(data: RawData, isBinary: boolean): Promise<void> {
@@ -415,17 +424,18 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     for (const r of rejected) metrics?.ingest.rejected.inc({ code: r.code });
     const started = performance.now();
     try {
-      const outcome = await store.insertResults(good, deps.now());
+      const outcome = await deps.ingest.insert(good);
       const seconds = (performance.now() - started) / 1000;
-      // Committed: only now may the export see these results.
-      submitCommitted(deps.sink, good, outcome);
+      // Committed: only now may the export see these results. A group
+      // transaction mixes batches, so whether this batch held anything new
+      // is known for the group only: a resent batch stored beside new ones
+      // may be exported again (InfluxDB overwrites the same point). The
+      // new/duplicate counters are kept by the queue (onCommitted).
+      submitCommitted(deps.sink, good, outcome.group);
       metrics?.ingest.batchStoreSeconds.observe(seconds);
       metrics?.ingest.batches.inc();
-      metrics?.ingest.results.inc({}, outcome.inserted);
-      metrics?.ingest.duplicates.inc({}, outcome.duplicates);
       totals.batches += 1;
-      totals.inserted += outcome.inserted;
-      totals.duplicates += outcome.duplicates;
+      totals.stored += outcome.stored;
       totals.rejected += rejected.length;
       log.debug(
         {
@@ -541,6 +551,10 @@ function parseMessage(data: RawData, isBinary: boolean): Parsed {
     message: `${String(type)} message is malformed: ${formatIssues(checked.issues)}`,
     ...(validBatchId === undefined ? {} : { batchId: validBatchId }),
   };
+}
+
+function messageBytes(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 }
 
 function idOf(raw: unknown): string {

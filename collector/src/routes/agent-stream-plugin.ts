@@ -41,6 +41,7 @@ export const agentStreamPlugin: FastifyPluginAsync = async (app) => {
     (socket, request) => {
       const session = startAgentSession(socket, {
         store: app.store,
+        ingest: app.ingestQueue,
         connectedAgents: app.connectedAgents,
         log: request.log,
         helloTimeoutMs: app.config.ingest.helloTimeoutMs,

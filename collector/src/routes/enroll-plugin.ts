@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { EnrollRequest, type EnrollResponse } from '@skolnet/shared';
+import { EnrollRequest, EnrollResponse } from '@skolnet/shared';
 
 /**
  * `POST /api/v1/enroll`: an agent trades a one-time code for its identity
@@ -8,7 +8,7 @@ import { EnrollRequest, type EnrollResponse } from '@skolnet/shared';
 export const enrollPlugin: FastifyPluginAsync = async (app) => {
   app.post<{ Body: EnrollRequest }>(
     '/api/v1/enroll',
-    { schema: { body: EnrollRequest } },
+    { schema: { body: EnrollRequest, response: { 201: EnrollResponse } } },
     async (request, reply) => {
       const { code, hostname, agent_version, role } = request.body;
       const enrolled = await app.store.redeemEnrollmentCode(

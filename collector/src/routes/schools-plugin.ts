@@ -3,9 +3,9 @@ import {
   AGENT_ROLES,
   CreateSchool,
   ErrorCodes,
+  SchoolSummary,
   SkolnetError,
   type AgentRole,
-  type SchoolSummary,
 } from '@skolnet/shared';
 import {
   loadPlanningInputs,
@@ -43,6 +43,33 @@ interface CreateEnrollmentCode {
   ttl_hours?: number;
   role?: AgentRole;
 }
+
+const SchoolList = { type: 'array', items: SchoolSummary } as const;
+
+/** A school as created (`POST /api/v1/schools`). */
+const SchoolCreated = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    municipality: { type: 'string' },
+    pupils: { type: 'integer', minimum: 0 },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'name', 'municipality', 'pupils', 'created_at'],
+  additionalProperties: false,
+} as const;
+
+/** A freshly issued enrollment code, shown once. */
+const IssuedCode = {
+  type: 'object',
+  properties: {
+    code: { type: 'string', description: 'one-time code for `skolnet-agent enroll --code`' },
+    expires_at: { type: 'string', format: 'date-time' },
+  },
+  required: ['code', 'expires_at'],
+  additionalProperties: false,
+} as const;
 
 /** Most results a school's page lists (one per measurement and target by default). */
 const MAX_LATEST_RESULTS = 500;
@@ -127,7 +154,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
   const notFound = (id: string): SkolnetError =>
     new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${id} does not exist`);
 
-  app.get('/api/v1/schools', async () =>
+  app.get('/api/v1/schools', { schema: { response: { 200: SchoolList } } }, async () =>
     listSchoolSummaries(app.store, app.config.now(), app.config.scoring),
   );
 
@@ -168,7 +195,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Body: CreateSchool }>(
     '/api/v1/schools',
-    { onRequest: app.requireAdmin, schema: { body: CreateSchool } },
+    { onRequest: app.requireAdmin, schema: { body: CreateSchool, response: { 201: SchoolCreated } } },
     async (request, reply) => {
       const school = await app.store.createSchool(request.body, app.config.now());
       request.log.info({ school_id: school.id }, 'school created');
@@ -185,7 +212,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
         request.body ??= {};
         return Promise.resolve();
       },
-      schema: { params: SchoolParams, body: CreateEnrollmentCode },
+      schema: { params: SchoolParams, body: CreateEnrollmentCode, response: { 201: IssuedCode } },
     },
     async (request, reply) => {
       const { defaultTtlHours, maxTtlHours } = app.config.enrollment;

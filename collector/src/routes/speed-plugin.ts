@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { ErrorCodes, SkolnetError, SpeedPaths, type UploadReport } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, SpeedPaths, UploadReport } from '@skolnet/shared';
 
 /**
  * Bytes per chunk pushed into a download stream: 256 KiB. Larger writes
@@ -157,6 +157,7 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
           properties: { warmup_ms: { type: 'integer', minimum: 0, maximum: MAX_UPLOAD_WARMUP_MS } },
           additionalProperties: false,
         },
+        response: { 200: UploadReport },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase,
+  type SqliteStatement,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import {
   DEFAULT_AGENT_ROLE,
@@ -204,6 +213,26 @@ export interface StoreOptions {
   statementTimeoutMs?: number;
 }
 
+/**
+ * Prepared statements kept per SQLite connection. Kysely prepares every
+ * query afresh; ingest repeats the same few INSERTs thousands of times a
+ * second, and preparing a 100-row INSERT costs about as much as running
+ * it. 256 covers every distinct query the collector makes with room over.
+ */
+const SQLITE_STATEMENT_CACHE_SIZE = 256;
+
+/** The columns of `results` in the order {@link KyselyStore} binds them when inserting. */
+const RESULT_COLUMNS = [
+  'id',
+  'agent_id',
+  'school_id',
+  'measurement',
+  'fields',
+  'tags',
+  'at',
+  'received_at',
+] as const satisfies readonly (keyof ResultRow)[];
+
 /** Runs every pending migration; throws `SKOLNET_STORE_FAILED` naming the one that failed. */
 export async function migrateToLatest(
   db: Kysely<CollectorDatabase>,
@@ -226,6 +255,9 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<CollectorDatabase>;
   /** Which database this store talks to. */
   readonly dialect: StoreDialect;
+
+  /** The result INSERT compiled once per row count, for this store's dialect. */
+  readonly #insertSql = new Map<number, string>();
 
   /** Wraps an open, migrated database; the store owns it from now on. */
   constructor(db: Kysely<CollectorDatabase>, dialect: StoreDialect = 'sqlite') {
@@ -708,7 +740,7 @@ export class KyselyStore implements Store {
     const inserted = await this.#db.transaction().execute(async (trx) => {
       let count = 0;
       for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
-        count += await insertIgnoringDuplicates(trx, rows.slice(i, i + INSERT_CHUNK_ROWS));
+        count += await this.#insertIgnoringDuplicates(trx, rows.slice(i, i + INSERT_CHUNK_ROWS));
       }
       // The hours these results fall in need their rollups recomputed; marked
       // in the same transaction, so a crash cannot store a result and forget
@@ -986,20 +1018,54 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     await this.#db.destroy();
   }
+
+  async #insertIgnoringDuplicates(trx: Transaction<CollectorDatabase>, rows: ResultRow[]): Promise<number> {
+    // The query builder compiles the statement once per row count; only
+    // the parameters change between batches, so building and compiling it
+    // again for every chunk would be wasted work on the ingest path.
+    const parameters: unknown[] = [];
+    for (const row of rows) for (const column of RESULT_COLUMNS) parameters.push(row[column]);
+    let sql = this.#insertSql.get(rows.length);
+    if (sql === undefined) {
+      const compiled = trx
+        .insertInto('results')
+        .values(rows)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .compile();
+      // The cached SQL is reused with parameters bound in RESULT_COLUMNS
+      // order; a row built in another key order would bind values to the
+      // wrong columns, so that is refused here rather than stored.
+      if (
+        compiled.parameters.length !== parameters.length ||
+        compiled.parameters.some((p, i) => p !== parameters[i])
+      ) {
+        throw new SkolnetError(ErrorCodes.INTERNAL, 'result INSERT binds columns in an unexpected order');
+      }
+      sql = compiled.sql;
+      this.#insertSql.set(rows.length, sql);
+    }
+    // Both dialects report only the rows actually inserted when a conflict
+    // is ignored, which is exactly the "new" count.
+    const outcome = await trx.executeQuery(CompiledQuery.raw(sql, parameters));
+    return Number(outcome.numAffectedRows ?? 0n);
+  }
 }
 
-async function insertIgnoringDuplicates(
-  trx: Transaction<CollectorDatabase>,
-  rows: ResultRow[],
-): Promise<number> {
-  // Both dialects report only the rows actually inserted when a conflict
-  // is ignored, which is exactly the "new" count.
-  const outcome = await trx
-    .insertInto('results')
-    .values(rows)
-    .onConflict((oc) => oc.column('id').doNothing())
-    .executeTakeFirst();
-  return Number(outcome.numInsertedOrUpdatedRows ?? 0n);
+/** A {@link SqliteDatabase} whose statements are prepared once and reused. */
+function withStatementCache(db: SqliteDatabase): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => db.close(),
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = db.prepare(sql);
+        if (cache.size >= SQLITE_STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function compareText(a: string, b: string): number {
@@ -1135,13 +1201,20 @@ export async function createSqliteStore(path: string): Promise<KyselyStore> {
     // and lets a second process (the admin-token command) open the file.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    // An ack tells the agent to delete its copy, so a commit must be on
+    // disk before it: FULL syncs the WAL at every commit (NORMAL, the
+    // WAL default, may lose the last commits to a power cut). Group commit
+    // (ingest/ingest-queue.ts) pays one sync for many agents' batches.
+    sqlite.pragma('synchronous = FULL');
     // SQLite leaves foreign keys off unless asked, per connection.
     sqlite.pragma('foreign_keys = ON');
   } catch (err) {
     sqlite.close();
     throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
   }
-  const db = new Kysely<CollectorDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<CollectorDatabase>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (err) {

@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { AGENT_STREAM_PATH } from '@skolnet/shared';
+import { buildApp } from '../app.js';
+import { ensureAdminToken } from '../auth/admin-token.js';
+import type { KyselyStore } from '../storage/kysely-store.js';
+import { createTempStore } from '../testing/fixtures.js';
+import { ADMIN_SECURITY_SCHEME, DOCS_PATH } from './openapi-plugin.js';
+
+interface Operation {
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: { in: string; name: string }[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+}
+
+describe('OpenAPI document and /docs', () => {
+  let app: FastifyInstance;
+  let store: KyselyStore;
+  let cleanup: () => Promise<void>;
+  let token: string;
+
+  beforeEach(async () => {
+    ({ store, cleanup } = await createTempStore());
+    token = (await ensureAdminToken(store))!;
+    app = buildApp({
+      store,
+      logger: false,
+      config: { version: '9.9.9' },
+      dashboardAssets: () =>
+        Promise.resolve(
+          new Map([
+            ['/', { contentType: 'text/html', body: Buffer.from('<h1>ui</h1>') }],
+            ['/app.js', { contentType: 'text/javascript', body: Buffer.from('') }],
+          ]),
+        ),
+    });
+  });
+  afterEach(async () => {
+    await app.close();
+    await cleanup();
+  });
+
+  const documentOf = async (): Promise<{ text: string; doc: OpenApiDocument }> => {
+    const res = await app.inject(`${DOCS_PATH}/json`);
+    expect(res.statusCode).toBe(200);
+    return { text: res.body, doc: res.json<OpenApiDocument>() };
+  };
+
+  it('serves the browsable docs as HTML with their assets from the collector itself', async () => {
+    const res = await app.inject(DOCS_PATH);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain('swagger-ui');
+    // Offline: every script and stylesheet comes from this collector.
+    const external = [...res.body.matchAll(/(?:src|href)="(https?:[^"]*)"/g)].map((m) => m[1]);
+    expect(external).toEqual([]);
+    const bundle = await app.inject(`${DOCS_PATH}/static/swagger-ui-bundle.js`);
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.body.length).toBeGreaterThan(10_000);
+  });
+
+  it('is an OpenAPI 3 document listing the known routes with their schemas', async () => {
+    const { doc } = await documentOf();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.info.version).toBe('9.9.9');
+    const expected: [string, string][] = [
+      ['/healthz', 'get'],
+      ['/api/v1/enroll', 'post'],
+      ['/api/v1/schools', 'get'],
+      ['/api/v1/schools', 'post'],
+      ['/api/v1/schools/{id}', 'get'],
+      ['/api/v1/schools/{id}/enrollment-codes', 'post'],
+      ['/api/v1/schools/{id}/coverage', 'get'],
+      ['/api/v1/plan', 'get'],
+      ['/api/v1/plan/schools/{id}', 'get'],
+      ['/api/v1/speed/download', 'get'],
+      ['/api/v1/speed/upload', 'post'],
+      [AGENT_STREAM_PATH, 'get'],
+    ];
+    for (const [path, method] of expected) {
+      expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
+    }
+    // Schemas come through: the enroll body, the path parameter, a response.
+    expect(doc.paths['/api/v1/enroll']!.post!.requestBody).toBeDefined();
+    expect(doc.paths['/api/v1/enroll']!.post!.responses['201']).toBeDefined();
+    expect(doc.paths['/api/v1/schools/{id}']!.get!.parameters).toContainEqual(
+      expect.objectContaining({ in: 'path', name: 'id' }),
+    );
+    expect(doc.paths['/healthz']!.get!.responses['200']).toBeDefined();
+    // The web UI's files and the docs themselves are not API.
+    expect(Object.keys(doc.paths).filter((p) => !/^\/(api|healthz|ndt)\b/.test(p))).toEqual([]);
+  });
+
+  it('marks admin routes with the bearer scheme, and only those, and never carries the token', async () => {
+    const { doc, text } = await documentOf();
+    expect(doc.components.securitySchemes[ADMIN_SECURITY_SCHEME]).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    const secured = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })))
+      .filter(({ op }) => op.security !== undefined)
+      .map(({ path, method }) => `${method.toUpperCase()} ${path}`)
+      .sort();
+    expect(secured).toEqual(['POST /api/v1/schools', 'POST /api/v1/schools/{id}/enrollment-codes']);
+    expect(doc.paths['/api/v1/schools/{id}/enrollment-codes']!.post!.responses['401']).toBeDefined();
+    expect(text).not.toContain(token);
+  });
+
+  it('leaves the routes working: response schemas keep the answers whole', async () => {
+    const health = await app.inject('/healthz');
+    expect(health.json()).toEqual({ status: 'ok', version: '9.9.9' });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/schools',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { name: 'Vik skole', municipality: 'Vik', pupils: 120 },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(Object.keys(created.json<Record<string, unknown>>()).sort()).toEqual([
+      'created_at',
+      'id',
+      'municipality',
+      'name',
+      'pupils',
+    ]);
+    const list = await app.inject('/api/v1/schools');
+    expect(list.json()).toEqual([
+      expect.objectContaining({ name: 'Vik skole', pupils: 120, score: null, band: 'insufficient_data' }),
+    ]);
+    // The UI is still served beside the docs.
+    expect((await app.inject('/')).body).toBe('<h1>ui</h1>');
+  });
+});

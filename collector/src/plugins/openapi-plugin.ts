@@ -1,0 +1,114 @@
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { RouteOptions } from 'fastify';
+import { AGENT_STREAM_PATH, PROTOCOL_NAME } from '@skolnet/shared';
+
+/** Where the browsable API documentation lives; `/docs/json` is the OpenAPI document. */
+export const DOCS_PATH = '/docs';
+
+/** Name of the admin bearer-token scheme in the OpenAPI document. */
+export const ADMIN_SECURITY_SCHEME = 'adminToken';
+
+/** Paths the document covers: the API, health and the ndt7 endpoints; the web UI's files are not API. */
+const DOCUMENTED_PATH = /^\/(api|healthz|ndt)(\/|$)/;
+
+/** The `{code, message}` body of every error response (plugins/error-handler.ts); documentation only. */
+const ErrorBodySchema = {
+  type: 'object',
+  description: 'An error; branch on `code` (SKOLNET_*), never on `message`.',
+  properties: { code: { type: 'string', pattern: '^SKOLNET_[A-Z_]+$' }, message: { type: 'string' } },
+  required: ['code', 'message'],
+} as const;
+
+type RouteSchema = NonNullable<RouteOptions['schema']> & Record<string, unknown>;
+
+function hooksOf(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? (value as unknown[]) : [value];
+}
+
+/** The API area a path belongs to, as the document's tag: `/api/v1/schools/:id` → `schools`. */
+function tagOf(url: string): string {
+  if (url === '/healthz') return 'health';
+  if (url.startsWith('/ndt/')) return 'speed';
+  if (url === AGENT_STREAM_PATH || url === '/api/v1/enroll') return 'agents';
+  return url.split('/')[3] ?? 'api';
+}
+
+/**
+ * The OpenAPI 3 document of the REST API at `/docs/json` and a browsable
+ * Swagger UI at {@link DOCS_PATH}, served from the installed package (no
+ * CDN, works offline). Routes are picked up as they are registered, so
+ * this plugin must be registered before the route plugins. Routes guarded
+ * by `requireAdmin` are marked with the bearer {@link ADMIN_SECURITY_SCHEME};
+ * the token itself is never part of the document.
+ */
+export const openapiPlugin = fp(
+  async (app) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'skolnet collector API',
+          description:
+            'Enrollment, schools, scores, the upgrade plan and speed-test endpoints of a skolnet collector. ' +
+            `Agents stream results over the WebSocket at ${AGENT_STREAM_PATH} (subprotocol ${PROTOCOL_NAME}; ` +
+            'its messages are described in docs/protocol.md).',
+          version: app.config.version,
+        },
+        tags: [
+          { name: 'agents', description: 'enrollment and the result stream' },
+          { name: 'schools', description: 'schools, scores, enrollment codes, Wi-Fi coverage' },
+          { name: 'plan', description: 'the upgrade plan under a budget' },
+          { name: 'scoring', description: 'the scoring method' },
+          { name: 'speed', description: 'speed-test endpoints agents measure against' },
+          { name: 'health', description: 'liveness' },
+        ],
+        components: {
+          securitySchemes: {
+            [ADMIN_SECURITY_SCHEME]: {
+              type: 'http',
+              scheme: 'bearer',
+              description:
+                'The admin token printed once by the first `skolnet-collector serve` ' +
+                '(replace it with `skolnet-collector admin-token --reset`).',
+            },
+          },
+        },
+      },
+      transform: ({ schema, url, route }) => {
+        const base = { ...(schema ?? {}) } as RouteSchema;
+        if (!DOCUMENTED_PATH.test(url)) return { schema: { ...base, hide: true }, url };
+        const doc: RouteSchema = { ...base, tags: base.tags ?? [tagOf(url)] };
+        const response = { ...((base.response as Record<string, unknown> | undefined) ?? {}) };
+        const r = route as RouteOptions & { websocket?: boolean };
+        if (hooksOf(r.onRequest).includes(app.requireAdmin)) {
+          doc.security = [{ [ADMIN_SECURITY_SCHEME]: [] }];
+          response['401'] ??= { ...ErrorBodySchema, description: 'admin token missing or not valid' };
+        }
+        if (r.websocket === true) {
+          // @fastify/websocket hides its routes from the document; the agent
+          // stream is part of the API, so it is listed as the GET it upgrades.
+          delete doc.hide;
+          response['101'] ??= { description: 'switching protocols to WebSocket', type: 'null' };
+          doc.description ??=
+            `WebSocket upgrade, subprotocol ${PROTOCOL_NAME}: hello, then batches of results, each acked ` +
+            'after it is stored (docs/protocol.md).';
+        } else if (url.startsWith('/ndt/')) {
+          doc.description ??= 'WebSocket upgrade, M-Lab ndt7 (subprotocol net.measurementlab.ndt.v7).';
+        }
+        response['4XX'] ??= { ...ErrorBodySchema, description: 'the request cannot be served' };
+        doc.response = response;
+        return { schema: doc, url };
+      },
+    });
+    await app.register(swaggerUi, {
+      routePrefix: DOCS_PATH,
+      // The default validator badge calls validator.swagger.io; the docs must work offline.
+      validatorUrl: false,
+      uiConfig: { docExpansion: 'list', deepLinking: true },
+    });
+  },
+  { name: 'skolnet-openapi', fastify: '5.x', dependencies: ['skolnet-config', 'skolnet-auth'] },
+);
