@@ -130,26 +130,45 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       this.server.removeAllListeners('upgrade');
       // Batches being stored finish and are acked; nothing else is acked.
       const started = performance.now();
-      void this.agentSessions.drainAll(config.shutdownGraceMs).then(({ sessions, unfinished }) => {
-        // 1001 "going away" tells agents to reconnect later, not that they erred.
-        for (const client of this.websocketServer.clients) client.close(1001, 'collector shutting down');
-        this.websocketServer.close();
-        this.log.info(
-          { sessions, unfinished, duration_ms: Math.round(performance.now() - started) },
-          'agent streams closed',
-        );
-        done();
-      });
+      const graceEnds = started + config.shutdownGraceMs;
+      void this.agentSessions
+        .drainAll(config.shutdownGraceMs)
+        .then(async (drained) => {
+          // Batches still in a group commit are stored (and so acked) first,
+          // within what is left of the grace period.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            ingestQueue.drain(),
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, Math.max(0, graceEnds - performance.now()));
+            }),
+          ]);
+          clearTimeout(timer);
+          return drained;
+        })
+        .then(({ sessions, unfinished }) => {
+          // 1001 "going away" tells agents to reconnect later, not that they erred.
+          for (const client of this.websocketServer.clients) {
+            // A session still waiting on its batch has paused its socket;
+            // the agent's closing frame must be read for the close to end.
+            client.resume();
+            client.close(1001, 'collector shutting down');
+          }
+          this.websocketServer.close();
+          this.log.info(
+            { sessions, unfinished, duration_ms: Math.round(performance.now() - started) },
+            'agent streams closed',
+          );
+          done();
+        });
     },
   });
 
   let graceTimer: NodeJS.Timeout | undefined;
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', () => {
     graceTimer = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
     graceTimer.unref();
-    // Batches already queued are committed before the store closes (onClose
-    // hooks run after every preClose); their acks reach agents still connected.
-    await ingestQueue.drain();
+    return Promise.resolve();
   });
   app.addHook('onClose', (_instance, done) => {
     clearTimeout(graceTimer);

@@ -168,7 +168,7 @@ describe.skipIf(skip)('InfluxDB export, checked against VictoriaMetrics', () => 
     );
     expect(logs).toContainEqual(expect.objectContaining({ msg: 'agent connected', agent_id: agentId }));
     const stored = logs.filter((l) => l.msg === 'batch stored');
-    expect(stored.reduce((n, l) => n + (l.inserted as number), 0)).toBe(40);
+    expect(stored.reduce((n, l) => n + (l.stored as number), 0)).toBe(40);
     expect(stored.every((l) => typeof l.store_ms === 'number')).toBe(true);
     const all = logLines.join('');
     for (const secret of ['test-token', 'gateway 1', 'timeout \\"gw\\"', 'B,12=a']) {

@@ -441,8 +441,11 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
         {
           agent_id: owner.id,
           batch_id: batch.batch_id,
-          ...outcome,
+          stored: outcome.stored,
           rejected: rejected.length,
+          group_batches: outcome.group_batches,
+          group_inserted: outcome.group.inserted,
+          group_duplicates: outcome.group.duplicates,
           store_ms: Math.round(seconds * 1000),
         },
         'batch stored',

@@ -110,7 +110,17 @@ describe('OpenAPI document and /docs', () => {
       .filter(({ op }) => op.security !== undefined)
       .map(({ path, method }) => `${method.toUpperCase()} ${path}`)
       .sort();
-    expect(secured).toEqual(['POST /api/v1/schools', 'POST /api/v1/schools/{id}/enrollment-codes']);
+    expect(secured).toEqual([
+      'GET /api/v1/agents/{id}',
+      'GET /api/v1/schools/{id}/agents',
+      'POST /api/v1/agents/{id}/move',
+      'POST /api/v1/agents/{id}/revoke',
+      'POST /api/v1/agents/{id}/rotate-secret',
+      'POST /api/v1/schools',
+      'POST /api/v1/schools/{id}/enrollment-codes',
+      'PUT /api/v1/agents/{id}/config',
+      'PUT /api/v1/schools/{id}/agent-config',
+    ]);
     expect(doc.paths['/api/v1/schools/{id}/enrollment-codes']!.post!.responses['401']).toBeDefined();
     expect(text).not.toContain(token);
   });
