@@ -1,16 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, type AgentConfig } from '@skolnet/shared';
-import { createTempStore } from '../testing/fixtures.js';
-import type { Store } from './store.js';
-
-// Plain store calls only, so the same cases can run against every backend.
+import type { KyselyStore } from '../../collector/src/storage/kysely-store.js';
+import { describeStores } from './stores.js';
 
 const HOUR_MS = 3_600_000;
 const hex = (c: string): string => c.repeat(64);
 
-describe('store: agent identity', () => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
+// Roles, revocation, rotation, moves, clone flags and pushed configuration, on every backend.
+describeStores('agent identity', (getStore) => {
+  let store: KyselyStore;
   let schoolId: string;
   let otherSchoolId: string;
 
@@ -33,11 +31,10 @@ describe('store: agent identity', () => {
   };
 
   beforeEach(async () => {
-    ({ store, cleanup } = await createTempStore());
+    store = getStore();
     schoolId = (await store.createSchool({ name: 'Vik skole', municipality: 'Vik', pupils: 100 })).id;
     otherSchoolId = (await store.createSchool({ name: 'Bø skole', municipality: 'Bø', pupils: 50 })).id;
   });
-  afterEach(async () => cleanup());
 
   describe('roles', () => {
     it('defaults to school_server and stores the role the agent gives', async () => {
