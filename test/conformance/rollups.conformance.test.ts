@@ -10,6 +10,16 @@ const AGENT = 'agent-1';
 const T0 = Date.parse('2026-03-10T06:00:00.000Z');
 const MIN_MS = 60_000;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 60 * MIN_MS;
+
+/** Rounds of ingest racing a recompute: enough for the two to overlap on two pooled connections. */
+const RACE_ROUNDS = 25;
+/** Hours marked dirty at once in the parallel refresh test. */
+const MARKED_HOURS = 60;
+/** Hours one batch touches in the lock-order test (each a dirty mark): a wide window for the batches to overlap. */
+const CROSSED_HOURS = 400;
+/** Pairs of crossing batches in the lock-order test. */
+const CROSSED_ROUNDS = 5;
 
 function latency(schoolId: string, atMs: number, rtt: number, over: Partial<Result> = {}): Result {
   return makeResult(AGENT, schoolId, {
@@ -164,5 +174,65 @@ describeStores('rollups and retention', (getStore, backend) => {
     expect(await store.deleteRollupsBefore(cutoff, 100)).toEqual({ deleted: perHour, more: false });
     const left = await store.hourlyRollups({ schoolId, since: new Date(0) });
     expect(new Set(left.map((r) => r.hour))).toEqual(new Set(['2026-03-10T08:00:00.000Z']));
+  });
+
+  it('keeps an hour dirty when results arrive while it is being recomputed', async () => {
+    // On PostgreSQL the two calls run on separate pooled connections, as
+    // ingest and the background job do; SQLite runs them one after the other.
+    let n = 0;
+    for (let round = 0; round < RACE_ROUNDS; round += 1) {
+      const batch = Array.from({ length: 4 }, () => {
+        n += 1;
+        return latency(schoolId, T0 + n * 1_000, n);
+      });
+      await Promise.all([store.insertResults(batch), store.refreshRollups()]);
+    }
+    // Whatever interleaving happened, the last result of every round is in
+    // the rollup once the hour is refreshed: no mark was cleared unseen.
+    await store.refreshRollups();
+    expect(await store.pendingRollupHours()).toBe(0);
+    const rollups = await backend.query<{ count: unknown; max: unknown }>(
+      "select count, max from rollups_hourly where field = 'rtt_avg_ms'",
+    );
+    expect(rollups.map((r) => [Number(r.count), Number(r.max)])).toEqual([[n, n]]);
+  });
+
+  it('lets several collectors recompute the same hours at once', async () => {
+    await store.insertResults(
+      Array.from({ length: MARKED_HOURS }, (_, i) => latency(schoolId, T0 + i * HOUR_MS, i)),
+    );
+    // Collectors sharing one database, or a read beside the background job.
+    const outcomes = await Promise.allSettled([
+      store.refreshRollups(),
+      store.refreshRollups(),
+      store.refreshRollups({ limit: MARKED_HOURS / 2 }),
+      store.hourlyRollups({ schoolId, since: new Date(T0) }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(await store.pendingRollupHours()).toBe(0);
+    const rtts = pick(await store.hourlyRollups({ schoolId, since: new Date(0) }), { field: 'rtt_avg_ms' });
+    expect(rtts.map((r) => [r.count, r.p50])).toEqual(Array.from({ length: MARKED_HOURS }, (_, i) => [1, i]));
+  });
+
+  it('stores batches marking the same hours in opposite order at once, without deadlock', async () => {
+    // Ids run forward in both batches (the store writes in id order), but
+    // the hours run forward in one and backward in the other, so the dirty
+    // marks come in opposite order unless the store orders them too.
+    const base = T0 + 100 * DAY_MS;
+    const batch = (reverse: boolean, offsetMs: number): Result[] =>
+      Array.from({ length: CROSSED_HOURS }, (_, i) =>
+        latency(schoolId, T0 + (reverse ? CROSSED_HOURS - 1 - i : i) * HOUR_MS + offsetMs, 1, {
+          id: uuidv7(base + offsetMs * CROSSED_HOURS + i),
+        }),
+      );
+    for (let round = 0; round < CROSSED_ROUNDS; round += 1) {
+      const outcomes = await Promise.allSettled([
+        store.insertResults(batch(false, 2 * round * 1_000)),
+        store.insertResults(batch(true, (2 * round + 1) * 1_000)),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    }
+    expect(await store.countResults()).toBe(2 * CROSSED_ROUNDS * CROSSED_HOURS);
+    expect(await store.pendingRollupHours()).toBe(CROSSED_HOURS);
   });
 });

@@ -806,7 +806,6 @@ export class KyselyStore implements Store {
     if (options.limit !== undefined) q = q.limit(options.limit);
     const dirty = await q.execute();
     if (dirty.length === 0) return 0;
-    const horizon = (await this.getMeta(RAW_HORIZON_META_KEY)) ?? '';
     // Several hours per transaction, up to a bounded number of raw rows:
     // one commit per hour would make a backlog wait on the disk, one huge
     // transaction would hold ingest up.
@@ -822,6 +821,41 @@ export class KyselyStore implements Store {
         ) {
           const mark = dirty[i] as RollupDirtyRow;
           i += 1;
+          // The mark as it is now, locked on PostgreSQL. Gone: another
+          // refresh (a second collector, a read beside the background job)
+          // has committed this hour already, and recomputing it here would
+          // insert its rollups twice. An ingest re-marking the hour meanwhile
+          // waits for this transaction, so its new mark outlives the delete
+          // below, which clears only the token read here.
+          const locked = await trx
+            .selectFrom('rollups_dirty')
+            .select('token')
+            .where('school_id', '=', mark.school_id)
+            .where('measurement', '=', mark.measurement)
+            .where('hour', '=', mark.hour)
+            .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+            .executeTakeFirst();
+          if (locked === undefined) continue;
+          const raw = await trx
+            .selectFrom('results')
+            .select(['fields', 'tags'])
+            .where('school_id', '=', mark.school_id)
+            .where('measurement', '=', mark.measurement)
+            .where('at', '>=', mark.hour)
+            .where('at', '<', nextHour(mark.hour))
+            .execute();
+          rowsRead += raw.length;
+          // The horizon is read after the raw rows: retention deletes rows
+          // and advances it in one transaction, so rows read before its
+          // commit are complete, and a horizon read after it is current.
+          const horizon =
+            (
+              await trx
+                .selectFrom('meta')
+                .select('value')
+                .where('key', '=', RAW_HORIZON_META_KEY)
+                .executeTakeFirst()
+            )?.value ?? '';
           const sealed =
             mark.hour < horizon &&
             (await trx
@@ -833,15 +867,6 @@ export class KyselyStore implements Store {
               .limit(1)
               .executeTakeFirst()) !== undefined;
           if (!sealed) {
-            const raw = await trx
-              .selectFrom('results')
-              .select(['fields', 'tags'])
-              .where('school_id', '=', mark.school_id)
-              .where('measurement', '=', mark.measurement)
-              .where('at', '>=', mark.hour)
-              .where('at', '<', nextHour(mark.hour))
-              .execute();
-            rowsRead += raw.length;
             const rollups = summariseHour(
               raw.map((r) => ({
                 fields: JSON.parse(r.fields) as StoredResult['fields'],
@@ -872,7 +897,7 @@ export class KyselyStore implements Store {
             .where('school_id', '=', mark.school_id)
             .where('measurement', '=', mark.measurement)
             .where('hour', '=', mark.hour)
-            .where('token', '=', mark.token)
+            .where('token', '=', locked.token)
             .execute();
         }
         return i;
@@ -1018,7 +1043,14 @@ async function markDirtyHours(
     const key = `${r.school_id} ${r.measurement} ${hour}`;
     if (!hours.has(key)) hours.set(key, { school_id: r.school_id, measurement: r.measurement, hour, token });
   }
-  const marks = [...hours.values()];
+  // One lock order for every batch, as for the results: two batches marking
+  // the same hours wait for each other on PostgreSQL instead of deadlocking.
+  const marks = [...hours.values()].sort(
+    (a, b) =>
+      compareText(a.school_id, b.school_id) ||
+      compareText(a.measurement, b.measurement) ||
+      compareText(a.hour, b.hour),
+  );
   for (let i = 0; i < marks.length; i += INSERT_CHUNK_ROWS) {
     await trx
       .insertInto('rollups_dirty')
