@@ -306,6 +306,9 @@ export class KyselyStore implements Store {
         );
       }
 
+      // Before the agent exists, so a school configuration set meanwhile
+      // either reaches it below or waits for it (see setSchoolAgentConfig).
+      await lockSchool(trx, this.dialect, row.school_id, 'share');
       const secret = generateSecret();
       const agentRow: AgentRow = {
         id: uuidv7(now.getTime()),
@@ -331,7 +334,7 @@ export class KyselyStore implements Store {
       };
       await trx.insertInto('agents').values(agentRow).execute();
       // A school configuration set before this agent enrolled applies to it too.
-      await recomputeAgentConfigs(trx, [agentRow.id]);
+      await recomputeAgentConfigs(trx, this.dialect, [agentRow.id]);
       // The `used_at is null` guard makes the claim atomic even where two
       // transactions read the unused code concurrently (PostgreSQL): only
       // one update matches, the other rolls back with its agent.
@@ -495,13 +498,9 @@ export class KyselyStore implements Store {
       const key = `${machine ?? '-'}/${smbios ?? '-'}`;
       const at = now.toISOString();
       isNew = await this.#db.transaction().execute(async (trx) => {
-        const seen = await trx
-          .updateTable('agent_fingerprints')
-          .set({ last_seen_at: at })
-          .where('agent_id', '=', id)
-          .where('fingerprint', '=', key)
-          .executeTakeFirst();
-        if (seen.numUpdatedRows > 0n) return false;
+        // Insert first: of several hellos bringing one new fingerprint at
+        // once (PostgreSQL), exactly one inserts; the others wait for it on
+        // the key and then only refresh the time seen.
         const inserted = await trx
           .insertInto('agent_fingerprints')
           .values({
@@ -512,9 +511,18 @@ export class KyselyStore implements Store {
             first_seen_at: at,
             last_seen_at: at,
           })
-          .onConflict((oc) => oc.columns(['agent_id', 'fingerprint']).doUpdateSet({ last_seen_at: at }))
+          .onConflict((oc) => oc.columns(['agent_id', 'fingerprint']).doNothing())
           .executeTakeFirst();
-        return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return true;
+        // A late hello must not move the time seen backwards.
+        await trx
+          .updateTable('agent_fingerprints')
+          .set({ last_seen_at: at })
+          .where('agent_id', '=', id)
+          .where('fingerprint', '=', key)
+          .where('last_seen_at', '<', at)
+          .execute();
+        return false;
       });
     }
     const flags = (await this.#cloneFlags([id])).get(id)!;
@@ -565,12 +573,13 @@ export class KyselyStore implements Store {
     }
     const at = now.toISOString();
     const changes = await this.#db.transaction().execute(async (trx) => {
+      await lockSchool(trx, this.dialect, schoolId, 'share');
       await trx
         .updateTable('agents')
         .set({ school_id: schoolId, previous_school_id: agent.school_id, moved_at: at })
         .where('id', '=', id)
         .execute();
-      return recomputeAgentConfigs(trx, [id]);
+      return recomputeAgentConfigs(trx, this.dialect, [id]);
     });
     const moved = await this.#requireAgent(id);
     return changes[0] === undefined ? { agent: moved } : { agent: moved, config: changes[0] };
@@ -603,11 +612,16 @@ export class KyselyStore implements Store {
       return undefined;
     }
     const secret = generateSecret();
-    await this.#db
+    // Revoked meanwhile: no new secret for a revoked identity.
+    const started = await this.#db
       .updateTable('agents')
       .set({ pending_secret_hash: sha256Hex(secret), pending_secret_at: now.toISOString() })
       .where('id', '=', id)
-      .execute();
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (started.numUpdatedRows !== 1n) {
+      throw new SkolnetError(ErrorCodes.AUTH_REVOKED, `agent ${id} is revoked; it has no secret to rotate`);
+    }
     return secret;
   }
 
@@ -616,12 +630,13 @@ export class KyselyStore implements Store {
     config: AgentConfig,
     now: Date = new Date(),
   ): Promise<AgentConfigChange[]> {
-    if (!(await this.getSchool(schoolId))) {
-      throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
-    }
     const text = JSON.stringify(config);
     const at = now.toISOString();
     return this.#db.transaction().execute(async (trx) => {
+      // Exclusive on the school: an agent enrolling into it or moving to it
+      // (which share-lock it) either commits first and is among the agents
+      // below, or waits and then reads this configuration.
+      await lockSchool(trx, this.dialect, schoolId, 'update');
       await trx
         .insertInto('school_agent_configs')
         .values({ school_id: schoolId, config: text, updated_at: at })
@@ -630,6 +645,7 @@ export class KyselyStore implements Store {
       const agents = await trx.selectFrom('agents').select('id').where('school_id', '=', schoolId).execute();
       return recomputeAgentConfigs(
         trx,
+        this.dialect,
         agents.map((a) => a.id),
       );
     });
@@ -649,7 +665,7 @@ export class KyselyStore implements Store {
         .values({ agent_id: agentId, config: text, updated_at: at })
         .onConflict((oc) => oc.column('agent_id').doUpdateSet({ config: text, updated_at: at }))
         .execute();
-      return recomputeAgentConfigs(trx, [agentId]);
+      return recomputeAgentConfigs(trx, this.dialect, [agentId]);
     });
   }
 
@@ -1084,14 +1100,22 @@ function toRollup(row: HourlyRollup): HourlyRollup {
  */
 async function recomputeAgentConfigs(
   trx: Transaction<CollectorDatabase>,
+  dialect: StoreDialect,
   agentIds: readonly string[],
 ): Promise<AgentConfigChange[]> {
   const changes: AgentConfigChange[] = [];
-  for (const id of agentIds) {
+  // Agents in id order, each locked on PostgreSQL before its version is
+  // read: two changes reaching one agent at once (a school's configuration
+  // and the agent's override) then take turns, and the second one reads
+  // both the version and the configuration the first committed. Without
+  // the lock both would write the same next version, and the later commit
+  // would drop the other's change.
+  for (const id of [...agentIds].sort(compareText)) {
     const agent = await trx
       .selectFrom('agents')
       .select(['school_id', 'config_json', 'config_version'])
       .where('id', '=', id)
+      .$if(dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
     if (agent === undefined) continue;
     const school = await trx
@@ -1117,6 +1141,29 @@ async function recomputeAgentConfigs(
     changes.push({ agent_id: id, version, config: effective });
   }
   return changes;
+}
+
+/**
+ * Locks a school's row on PostgreSQL for the rest of the transaction:
+ * `update` to change what applies to its agents, `share` to add an agent
+ * to it. SQLite runs one write transaction at a time and needs nothing.
+ * Throws `SKOLNET_API_NOT_FOUND` when the school does not exist.
+ */
+async function lockSchool(
+  trx: Transaction<CollectorDatabase>,
+  dialect: StoreDialect,
+  schoolId: string,
+  mode: 'update' | 'share',
+): Promise<void> {
+  const row = await trx
+    .selectFrom('schools')
+    .select('id')
+    .where('id', '=', schoolId)
+    .$if(dialect === 'postgres', (q) => (mode === 'update' ? q.forUpdate() : q.forShare()))
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
+  }
 }
 
 function parseConfig(text: string | undefined): AgentConfig | undefined {
