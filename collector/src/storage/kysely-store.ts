@@ -338,6 +338,9 @@ export class KyselyStore implements Store {
         );
       }
 
+      // Before the agent exists, so a school configuration set meanwhile
+      // either reaches it below or waits for it (see setSchoolAgentConfig).
+      await lockSchool(trx, this.dialect, row.school_id, 'share');
       const secret = generateSecret();
       const agentRow: AgentRow = {
         id: uuidv7(now.getTime()),
@@ -363,7 +366,7 @@ export class KyselyStore implements Store {
       };
       await trx.insertInto('agents').values(agentRow).execute();
       // A school configuration set before this agent enrolled applies to it too.
-      await recomputeAgentConfigs(trx, [agentRow.id]);
+      await recomputeAgentConfigs(trx, this.dialect, [agentRow.id]);
       // The `used_at is null` guard makes the claim atomic even where two
       // transactions read the unused code concurrently (PostgreSQL): only
       // one update matches, the other rolls back with its agent.
@@ -527,13 +530,9 @@ export class KyselyStore implements Store {
       const key = `${machine ?? '-'}/${smbios ?? '-'}`;
       const at = now.toISOString();
       isNew = await this.#db.transaction().execute(async (trx) => {
-        const seen = await trx
-          .updateTable('agent_fingerprints')
-          .set({ last_seen_at: at })
-          .where('agent_id', '=', id)
-          .where('fingerprint', '=', key)
-          .executeTakeFirst();
-        if (seen.numUpdatedRows > 0n) return false;
+        // Insert first: of several hellos bringing one new fingerprint at
+        // once (PostgreSQL), exactly one inserts; the others wait for it on
+        // the key and then only refresh the time seen.
         const inserted = await trx
           .insertInto('agent_fingerprints')
           .values({
@@ -544,9 +543,18 @@ export class KyselyStore implements Store {
             first_seen_at: at,
             last_seen_at: at,
           })
-          .onConflict((oc) => oc.columns(['agent_id', 'fingerprint']).doUpdateSet({ last_seen_at: at }))
+          .onConflict((oc) => oc.columns(['agent_id', 'fingerprint']).doNothing())
           .executeTakeFirst();
-        return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return true;
+        // A late hello must not move the time seen backwards.
+        await trx
+          .updateTable('agent_fingerprints')
+          .set({ last_seen_at: at })
+          .where('agent_id', '=', id)
+          .where('fingerprint', '=', key)
+          .where('last_seen_at', '<', at)
+          .execute();
+        return false;
       });
     }
     const flags = (await this.#cloneFlags([id])).get(id)!;
@@ -597,12 +605,13 @@ export class KyselyStore implements Store {
     }
     const at = now.toISOString();
     const changes = await this.#db.transaction().execute(async (trx) => {
+      await lockSchool(trx, this.dialect, schoolId, 'share');
       await trx
         .updateTable('agents')
         .set({ school_id: schoolId, previous_school_id: agent.school_id, moved_at: at })
         .where('id', '=', id)
         .execute();
-      return recomputeAgentConfigs(trx, [id]);
+      return recomputeAgentConfigs(trx, this.dialect, [id]);
     });
     const moved = await this.#requireAgent(id);
     return changes[0] === undefined ? { agent: moved } : { agent: moved, config: changes[0] };
@@ -635,11 +644,16 @@ export class KyselyStore implements Store {
       return undefined;
     }
     const secret = generateSecret();
-    await this.#db
+    // Revoked meanwhile: no new secret for a revoked identity.
+    const started = await this.#db
       .updateTable('agents')
       .set({ pending_secret_hash: sha256Hex(secret), pending_secret_at: now.toISOString() })
       .where('id', '=', id)
-      .execute();
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (started.numUpdatedRows !== 1n) {
+      throw new SkolnetError(ErrorCodes.AUTH_REVOKED, `agent ${id} is revoked; it has no secret to rotate`);
+    }
     return secret;
   }
 
@@ -648,12 +662,13 @@ export class KyselyStore implements Store {
     config: AgentConfig,
     now: Date = new Date(),
   ): Promise<AgentConfigChange[]> {
-    if (!(await this.getSchool(schoolId))) {
-      throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
-    }
     const text = JSON.stringify(config);
     const at = now.toISOString();
     return this.#db.transaction().execute(async (trx) => {
+      // Exclusive on the school: an agent enrolling into it or moving to it
+      // (which share-lock it) either commits first and is among the agents
+      // below, or waits and then reads this configuration.
+      await lockSchool(trx, this.dialect, schoolId, 'update');
       await trx
         .insertInto('school_agent_configs')
         .values({ school_id: schoolId, config: text, updated_at: at })
@@ -662,6 +677,7 @@ export class KyselyStore implements Store {
       const agents = await trx.selectFrom('agents').select('id').where('school_id', '=', schoolId).execute();
       return recomputeAgentConfigs(
         trx,
+        this.dialect,
         agents.map((a) => a.id),
       );
     });
@@ -681,7 +697,7 @@ export class KyselyStore implements Store {
         .values({ agent_id: agentId, config: text, updated_at: at })
         .onConflict((oc) => oc.column('agent_id').doUpdateSet({ config: text, updated_at: at }))
         .execute();
-      return recomputeAgentConfigs(trx, [agentId]);
+      return recomputeAgentConfigs(trx, this.dialect, [agentId]);
     });
   }
 
@@ -838,7 +854,6 @@ export class KyselyStore implements Store {
     if (options.limit !== undefined) q = q.limit(options.limit);
     const dirty = await q.execute();
     if (dirty.length === 0) return 0;
-    const horizon = (await this.getMeta(RAW_HORIZON_META_KEY)) ?? '';
     // Several hours per transaction, up to a bounded number of raw rows:
     // one commit per hour would make a backlog wait on the disk, one huge
     // transaction would hold ingest up.
@@ -854,6 +869,41 @@ export class KyselyStore implements Store {
         ) {
           const mark = dirty[i] as RollupDirtyRow;
           i += 1;
+          // The mark as it is now, locked on PostgreSQL. Gone: another
+          // refresh (a second collector, a read beside the background job)
+          // has committed this hour already, and recomputing it here would
+          // insert its rollups twice. An ingest re-marking the hour meanwhile
+          // waits for this transaction, so its new mark outlives the delete
+          // below, which clears only the token read here.
+          const locked = await trx
+            .selectFrom('rollups_dirty')
+            .select('token')
+            .where('school_id', '=', mark.school_id)
+            .where('measurement', '=', mark.measurement)
+            .where('hour', '=', mark.hour)
+            .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+            .executeTakeFirst();
+          if (locked === undefined) continue;
+          const raw = await trx
+            .selectFrom('results')
+            .select(['fields', 'tags'])
+            .where('school_id', '=', mark.school_id)
+            .where('measurement', '=', mark.measurement)
+            .where('at', '>=', mark.hour)
+            .where('at', '<', nextHour(mark.hour))
+            .execute();
+          rowsRead += raw.length;
+          // The horizon is read after the raw rows: retention deletes rows
+          // and advances it in one transaction, so rows read before its
+          // commit are complete, and a horizon read after it is current.
+          const horizon =
+            (
+              await trx
+                .selectFrom('meta')
+                .select('value')
+                .where('key', '=', RAW_HORIZON_META_KEY)
+                .executeTakeFirst()
+            )?.value ?? '';
           const sealed =
             mark.hour < horizon &&
             (await trx
@@ -865,15 +915,6 @@ export class KyselyStore implements Store {
               .limit(1)
               .executeTakeFirst()) !== undefined;
           if (!sealed) {
-            const raw = await trx
-              .selectFrom('results')
-              .select(['fields', 'tags'])
-              .where('school_id', '=', mark.school_id)
-              .where('measurement', '=', mark.measurement)
-              .where('at', '>=', mark.hour)
-              .where('at', '<', nextHour(mark.hour))
-              .execute();
-            rowsRead += raw.length;
             const rollups = summariseHour(
               raw.map((r) => ({
                 fields: JSON.parse(r.fields) as StoredResult['fields'],
@@ -904,7 +945,7 @@ export class KyselyStore implements Store {
             .where('school_id', '=', mark.school_id)
             .where('measurement', '=', mark.measurement)
             .where('hour', '=', mark.hour)
-            .where('token', '=', mark.token)
+            .where('token', '=', locked.token)
             .execute();
         }
         return i;
@@ -1084,7 +1125,14 @@ async function markDirtyHours(
     const key = `${r.school_id} ${r.measurement} ${hour}`;
     if (!hours.has(key)) hours.set(key, { school_id: r.school_id, measurement: r.measurement, hour, token });
   }
-  const marks = [...hours.values()];
+  // One lock order for every batch, as for the results: two batches marking
+  // the same hours wait for each other on PostgreSQL instead of deadlocking.
+  const marks = [...hours.values()].sort(
+    (a, b) =>
+      compareText(a.school_id, b.school_id) ||
+      compareText(a.measurement, b.measurement) ||
+      compareText(a.hour, b.hour),
+  );
   for (let i = 0; i < marks.length; i += INSERT_CHUNK_ROWS) {
     await trx
       .insertInto('rollups_dirty')
@@ -1118,14 +1166,22 @@ function toRollup(row: HourlyRollup): HourlyRollup {
  */
 async function recomputeAgentConfigs(
   trx: Transaction<CollectorDatabase>,
+  dialect: StoreDialect,
   agentIds: readonly string[],
 ): Promise<AgentConfigChange[]> {
   const changes: AgentConfigChange[] = [];
-  for (const id of agentIds) {
+  // Agents in id order, each locked on PostgreSQL before its version is
+  // read: two changes reaching one agent at once (a school's configuration
+  // and the agent's override) then take turns, and the second one reads
+  // both the version and the configuration the first committed. Without
+  // the lock both would write the same next version, and the later commit
+  // would drop the other's change.
+  for (const id of [...agentIds].sort(compareText)) {
     const agent = await trx
       .selectFrom('agents')
       .select(['school_id', 'config_json', 'config_version'])
       .where('id', '=', id)
+      .$if(dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
     if (agent === undefined) continue;
     const school = await trx
@@ -1151,6 +1207,29 @@ async function recomputeAgentConfigs(
     changes.push({ agent_id: id, version, config: effective });
   }
   return changes;
+}
+
+/**
+ * Locks a school's row on PostgreSQL for the rest of the transaction:
+ * `update` to change what applies to its agents, `share` to add an agent
+ * to it. SQLite runs one write transaction at a time and needs nothing.
+ * Throws `SKOLNET_API_NOT_FOUND` when the school does not exist.
+ */
+async function lockSchool(
+  trx: Transaction<CollectorDatabase>,
+  dialect: StoreDialect,
+  schoolId: string,
+  mode: 'update' | 'share',
+): Promise<void> {
+  const row = await trx
+    .selectFrom('schools')
+    .select('id')
+    .where('id', '=', schoolId)
+    .$if(dialect === 'postgres', (q) => (mode === 'update' ? q.forUpdate() : q.forShare()))
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
+  }
 }
 
 function parseConfig(text: string | undefined): AgentConfig | undefined {

@@ -1,16 +1,28 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, type AgentConfig } from '@skolnet/shared';
-import { createTempStore } from '../testing/fixtures.js';
-import type { Store } from './store.js';
-
-// Plain store calls only, so the same cases can run against every backend.
+import {
+  canonicalConfigJson,
+  effectiveAgentConfig,
+} from '../../collector/src/agents/effective-agent-config.js';
+import type { KyselyStore } from '../../collector/src/storage/kysely-store.js';
+import type { AgentConfigChange } from '../../collector/src/storage/store.js';
+import { describeStores } from './stores.js';
 
 const HOUR_MS = 3_600_000;
 const hex = (c: string): string => c.repeat(64);
 
-describe('store: agent identity', () => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
+/** Configuration changes of one school issued at once; on PostgreSQL they run on separate pooled connections. */
+const PARALLEL_SCHOOL_SETS = 6;
+/** Per-agent overrides issued at once beside them. */
+const PARALLEL_OVERRIDES = 4;
+/** Rounds of moving an agent while its new school's configuration changes. */
+const MOVE_ROUNDS = 10;
+/** Hellos at once with one new fingerprint. */
+const PARALLEL_HELLOS = 6;
+
+// Roles, revocation, rotation, moves, clone flags and pushed configuration, on every backend.
+describeStores('agent identity', (getStore, backend) => {
+  let store: KyselyStore;
   let schoolId: string;
   let otherSchoolId: string;
 
@@ -33,11 +45,10 @@ describe('store: agent identity', () => {
   };
 
   beforeEach(async () => {
-    ({ store, cleanup } = await createTempStore());
+    store = getStore();
     schoolId = (await store.createSchool({ name: 'Vik skole', municipality: 'Vik', pupils: 100 })).id;
     otherSchoolId = (await store.createSchool({ name: 'Bø skole', municipality: 'Bø', pupils: 50 })).id;
   });
-  afterEach(async () => cleanup());
 
   describe('roles', () => {
     it('defaults to school_server and stores the role the agent gives', async () => {
@@ -285,6 +296,78 @@ describe('store: agent identity', () => {
       await expect(store.setSchoolAgentConfig('nope', schoolConfig)).rejects.toMatchObject({
         code: ErrorCodes.API_NOT_FOUND,
       });
+    });
+
+    /** What the stored school configuration and override make of an agent, as the store writes it. */
+    const expectedConfigJson = async (agentId: string): Promise<string | null> => {
+      const [agent] = await backend.query<{ school_id: string }>(
+        `select school_id from agents where id = '${agentId}'`,
+      );
+      const [school] = await backend.query<{ config: string }>(
+        `select config from school_agent_configs where school_id = '${agent!.school_id}'`,
+      );
+      const [override] = await backend.query<{ config: string }>(
+        `select config from agent_config_overrides where agent_id = '${agentId}'`,
+      );
+      const parse = (text: string | undefined): AgentConfig | undefined =>
+        text === undefined ? undefined : (JSON.parse(text) as AgentConfig);
+      const effective = effectiveAgentConfig(parse(school?.config), parse(override?.config));
+      return effective === undefined ? null : canonicalConfigJson(effective);
+    };
+
+    it('gives each agent increasing versions without duplicates when one school is configured in parallel', async () => {
+      const agents = [await enroll(), await enroll(), await enroll()];
+      const [a] = agents;
+      const outcomes = await Promise.all([
+        ...Array.from({ length: PARALLEL_SCHOOL_SETS }, (_, i) =>
+          store.setSchoolAgentConfig(schoolId, { ...schoolConfig, data_budget_mb: 100 + i }),
+        ),
+        ...Array.from({ length: PARALLEL_OVERRIDES }, (_, i) =>
+          store.setAgentConfigOverride(a!.agent_id, { probes: {}, busy_threshold_mbps: 1 + i }),
+        ),
+      ]);
+      const changes: AgentConfigChange[] = outcomes.flat();
+      for (const { agent_id } of agents) {
+        const mine = changes.filter((c) => c.agent_id === agent_id);
+        const versions = mine.map((c) => c.version).sort((x, y) => x - y);
+        // Every set changed the configuration, so every set made exactly one new version.
+        const sets = PARALLEL_SCHOOL_SETS + (agent_id === a!.agent_id ? PARALLEL_OVERRIDES : 0);
+        expect(versions).toEqual(Array.from({ length: sets }, (_, i) => i + 1));
+        // The newest version is what is stored, and it is what both stored sources make.
+        const row = await store.findAgent(agent_id);
+        const newest = mine.find((c) => c.version === sets)!;
+        expect(row?.config_version).toBe(sets);
+        expect(row?.config_json).toBe(canonicalConfigJson(newest.config));
+        expect(row?.config_json).toBe(await expectedConfigJson(agent_id));
+      }
+    });
+
+    it("gives a moved agent its new school's configuration while that changes at once", async () => {
+      const a = await enroll();
+      const schools = [schoolId, otherSchoolId];
+      for (let round = 0; round < MOVE_ROUNDS; round += 1) {
+        const to = schools[(round + 1) % 2]!;
+        await Promise.all([
+          store.moveAgent(a.agent_id, to),
+          store.setSchoolAgentConfig(to, { ...schoolConfig, data_budget_mb: round + 1 }),
+        ]);
+        const row = await store.findAgent(a.agent_id);
+        expect(row?.school_id).toBe(to);
+        expect(row?.config_json).toBe(await expectedConfigJson(a.agent_id));
+      }
+    });
+  });
+
+  describe('concurrent hellos', () => {
+    it('reports a new fingerprint once when several hellos bring it at once', async () => {
+      const a = await enroll();
+      const records = await Promise.all(
+        Array.from({ length: PARALLEL_HELLOS }, () =>
+          store.recordFingerprint(a.agent_id, { machine_id_sha256: hex('e') }),
+        ),
+      );
+      expect(records.filter((r) => r.new_fingerprint)).toHaveLength(1);
+      expect((await store.describeAgent(a.agent_id))?.fingerprints_seen).toBe(1);
     });
   });
 });
