@@ -66,6 +66,11 @@ const IssuedCode = {
   properties: {
     code: { type: 'string', description: 'one-time code for `skolnet-agent enroll --code`' },
     expires_at: { type: 'string', format: 'date-time' },
+    role: {
+      type: ['string', 'null'],
+      enum: [...AGENT_ROLES, null],
+      description: 'the role an agent enrolling with this code must take; null lets it choose',
+    },
   },
   required: ['code', 'expires_at'],
   additionalProperties: false,
