@@ -206,6 +206,8 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
     await collector!.stop('SIGTERM');
     const agent = startAgent(stateDir, { SKOLNET_OUTBOX_MAX_ROWS: String(cap) });
     const drop = await agent.waitFor(/outbox full: dropped the (\d+) oldest results/);
+    // The run that overflowed the outbox is logged after its results were queued.
+    await agent.waitFor(/probe latency (?:done|failed)/);
     await agent.waitFor(/disconnected/);
     const dropped = Number(drop[1]);
     const produced = queued.length + producedCount(agent);
