@@ -1,8 +1,12 @@
 /**
  * Footprint benchmark: an enrolled agent running its schedule against a
  * real collector, sampled from /proc beside an idle bare `node` process
- * (the floor any Node.js program pays). Prints RSS and CPU over time, the
- * steady RSS (median of the second half) and the average CPU after start-up.
+ * (the floor any Node.js program pays). Prints RSS and CPU over time with
+ * the probes that ran in each stretch, the steady RSS (median of the second
+ * half, so start-up and the first runs of every probe are behind it), the
+ * peak and what ran around it, the average CPU after start-up, and the
+ * machine's load average (the figures of a busy machine are not those of an
+ * idle one).
  *
  * Targets (the agent runs for months on small school hardware): steady RSS
  * at most 60 MB, average CPU at most 1 % of one core outside throughput
@@ -16,7 +20,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +44,16 @@ interface Sample {
   rssMb: number;
   /** CPU time used so far, in s. */
   cpuS: number;
+}
+
+/** Probes whose runs ended in the agent's log lines `lines`, with a count each: `host, latency×2`. */
+function probesDone(lines: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const m = /probe (\w+) (?:done|failed|skipped)/.exec(line);
+    if (m) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+  }
+  return [...counts].map(([name, n]) => (n > 1 ? `${name}×${n}` : name)).join(', ') || '-';
 }
 
 /** RSS and CPU time of `pid` now, from /proc. */
@@ -139,12 +153,16 @@ describe('footprint', () => {
     const pids = { agent: agent.child.pid!, floor: floor.child.pid! };
     const agentSamples: Sample[] = [];
     const floorSamples: Sample[] = [];
+    /** How many agent log lines had arrived at each sample, to tell which probes ran between two. */
+    const logMarks: number[] = [];
+    const loadBefore = loadavg();
     const t0 = performance.now();
     for (;;) {
       const t = (performance.now() - t0) / 1000;
       expect(agent.child.exitCode, agent.lines.slice(-20).join('\n')).toBeNull();
       agentSamples.push(sample(pids.agent, t));
       floorSamples.push(sample(pids.floor, t));
+      logMarks.push(agent.lines.length);
       if (t >= DURATION_S) break;
       await sleep(SAMPLE_MS);
     }
@@ -161,17 +179,32 @@ describe('footprint', () => {
         const prev = agentSamples[Math.max(0, i - step)]!;
         const f = floorSamples[i]!;
         const cpu = s.t > prev.t ? (100 * (s.cpuS - prev.cpuS)) / (s.t - prev.t) : 0;
-        return [fmt(s.t), fmt(s.rssMb, 1), fmt(cpu, 2), fmt(f.rssMb, 1)];
+        const ran =
+          i === 0 ? agent!.lines.slice(0, logMarks[0]) : agent!.lines.slice(logMarks[i - step], logMarks[i]);
+        return [fmt(s.t), fmt(s.rssMb, 1), fmt(cpu, 2), fmt(f.rssMb, 1), probesDone(ran)];
       });
+    const loadAfter = loadavg();
     printTable(
-      `footprint over time (probes host, latency, http at default intervals; throughput not scheduled)`,
-      ['t s', 'agent RSS MB', 'agent CPU % (since prev row)', 'bare node RSS MB'],
+      `footprint over time (probes host, latency, http at default intervals; no throughput test scheduled)`,
+      [
+        't s',
+        'agent RSS MB',
+        'agent CPU % (since prev row)',
+        'bare node RSS MB',
+        'probe runs ended (since prev row)',
+      ],
       rows,
     );
+    /** Samples either side of the peak whose probe runs are named beside it (10 s). */
+    const around = Math.round(10_000 / SAMPLE_MS);
+    const peakAt = agentSamples.reduce((best, s, i) => (s.rssMb > agentSamples[best]!.rssMb ? i : best), 0);
     const a = summarise(agentSamples);
     const f = summarise(floorSamples);
     printTable(
-      `footprint summary over ${DURATION_S} s (CPU after the first ${fmt(WARMUP_S)} s; ${SAMPLE_MS / 1000} s samples)`,
+      `footprint summary over ${DURATION_S} s (steady RSS: median of the second half; CPU after the first ${fmt(WARMUP_S)} s; ` +
+        `${SAMPLE_MS / 1000} s samples; peak at t = ${fmt(agentSamples[peakAt]!.t)} s, probe runs ending within 10 s of it: ` +
+        `${probesDone(agent.lines.slice(logMarks[Math.max(0, peakAt - around)], logMarks[Math.min(logMarks.length - 1, peakAt + around)]))}; ` +
+        `load average 1/5/15 min ${loadBefore.map((l) => fmt(l, 2)).join('/')} at start, ${loadAfter.map((l) => fmt(l, 2)).join('/')} at end on ${cpus().length} cores)`,
       ['process', 'steady RSS MB', 'peak RSS MB', 'avg CPU % of one core', 'target'],
       [
         [
