@@ -5,23 +5,21 @@ import type { CommandRunner, ProbeDefinition } from './probes/probe.js';
 import { createCommandRunner } from './system/command-runner.js';
 import { AGENT_VERSION } from './runtime/agent-version.js';
 import { DEFAULT_INITIAL_DELAY_MAX_MS } from './runtime/scheduler.js';
-import { runAssessCommand, type AssessOptions } from './commands/assess-command.js';
+import type { AssessOptions } from './commands/assess-command.js';
 import type { CommandContext, CommandIo } from './commands/command-context.js';
 import { EXIT_USAGE, exitCodeFor, formatCliError } from './commands/command-context.js';
-import { runEnrollCommand, type EnrollOptions } from './commands/enroll-command.js';
-import { runRotateSecretCommand, type RotateSecretOptions } from './commands/rotate-secret-command.js';
-import { runRunCommand, type RunOptions } from './commands/run-command.js';
-import {
-  runServiceInstall,
-  runServiceStatus,
-  runServiceUninstall,
-  type ServiceDeps,
-  type ServiceOptions,
-} from './commands/service-command.js';
-import { runStatusCommand, type StatusOptions } from './commands/status-command.js';
-import { runSurveyCommand, type SurveyOptions } from './commands/survey-command.js';
-import { runWifiImportCommand, type WifiImportOptions } from './commands/wifi-import-command.js';
+import type { EnrollOptions } from './commands/enroll-command.js';
+import type { RotateSecretOptions } from './commands/rotate-secret-command.js';
+import type { RunOptions } from './commands/run-command.js';
+import type { ServiceDeps, ServiceOptions } from './commands/service-command.js';
+import type { StatusOptions } from './commands/status-command.js';
+import type { SurveyOptions } from './commands/survey-command.js';
+import type { WifiImportOptions } from './commands/wifi-import-command.js';
 import { STATE_DIR_ENV } from './state/agent-state.js';
+
+// Each command's module is imported when that command runs: a long-running
+// `run` then never loads what only `enroll` or `assess` need (the HTTP
+// client, the YAML parser, the survey prompts), and `--help` loads none.
 
 /** What `main` takes from its surroundings besides argv; everything defaults to this process's. */
 export interface CliDeps {
@@ -114,6 +112,7 @@ export async function main(
     )
     .addHelpText('after', probesHelp)
     .action(async (opts: AssessOptions) => {
+      const { runAssessCommand } = await import('./commands/assess-command.js');
       exitCode = await runAssessCommand(opts, ctx);
     });
 
@@ -128,6 +127,7 @@ export async function main(
     )
     .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
     .action(async (opts: EnrollOptions) => {
+      const { runEnrollCommand } = await import('./commands/enroll-command.js');
       exitCode = await runEnrollCommand(opts, ctx);
     });
 
@@ -155,6 +155,7 @@ export async function main(
     )
     .addHelpText('after', probesHelp)
     .action(async (opts: RunOptions) => {
+      const { runRunCommand } = await import('./commands/run-command.js');
       exitCode = await runRunCommand(opts, ctx);
     });
 
@@ -170,7 +171,8 @@ export async function main(
       '\nExit status: 0 an agent is running; 3 no agent is running (the last known state is shown,\n' +
         'with the age of its status file); 2 not enrolled or bad arguments; 1 anything else.\n',
     )
-    .action((opts: StatusOptions) => {
+    .action(async (opts: StatusOptions) => {
+      const { runStatusCommand } = await import('./commands/status-command.js');
       exitCode = runStatusCommand(opts, ctx);
     });
 
@@ -182,6 +184,7 @@ export async function main(
     .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
     .option('--timeout <duration>', 'how long to keep trying to reach the collector (default: 1m)')
     .action(async (opts: RotateSecretOptions) => {
+      const { runRotateSecretCommand } = await import('./commands/rotate-secret-command.js');
       exitCode = await runRotateSecretCommand(opts, ctx);
     });
 
@@ -195,6 +198,7 @@ export async function main(
     .option('--json', 'print one JSON object {"results": [...]} on stdout')
     .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
     .action(async (opts: SurveyOptions) => {
+      const { runSurveyCommand } = await import('./commands/survey-command.js');
       exitCode = await runSurveyCommand(opts, ctx);
     });
 
@@ -209,6 +213,7 @@ export async function main(
     .option('--json', 'print one JSON object {"results": [...]} on stdout')
     .option('--state <dir>', `state directory (default: $${STATE_DIR_ENV} or the per-user state directory)`)
     .action(async (file: string, opts: WifiImportOptions) => {
+      const { runWifiImportCommand } = await import('./commands/wifi-import-command.js');
       exitCode = await runWifiImportCommand(file, opts, ctx);
     });
 
@@ -227,6 +232,7 @@ export async function main(
     .option('--config <file>', 'agent config file (YAML) the service passes to run')
     .option('--dry-run', 'print the files and commands instead of applying them')
     .action(async (runArgs: string[], opts: ServiceOptions) => {
+      const { runServiceInstall } = await import('./commands/service-command.js');
       exitCode = await runServiceInstall(opts, runArgs, ctx, deps.service);
     });
   service
@@ -235,6 +241,7 @@ export async function main(
     .option('--state <dir>', serviceState)
     .option('--dry-run', 'print the commands instead of applying them')
     .action(async (opts: ServiceOptions) => {
+      const { runServiceUninstall } = await import('./commands/service-command.js');
       exitCode = await runServiceUninstall(opts, ctx, deps.service);
     });
   service
@@ -242,6 +249,7 @@ export async function main(
     .description('whether the service is installed and running (exit 0 running, 3 not)')
     .option('--state <dir>', serviceState)
     .action(async (opts: ServiceOptions) => {
+      const { runServiceStatus } = await import('./commands/service-command.js');
       exitCode = await runServiceStatus(opts, ctx, deps.service);
     });
 

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { FormatRegistry } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 
 // RFC 3339 date-time, as JSON Schema's "date-time" format means it. TypeBox
 // leaves formats to the application; fastify's ajv brings its own.
@@ -27,11 +27,17 @@ export interface Validator<S extends TSchema> {
   check(value: unknown, maxIssues?: number): Validation<Static<S>>;
 }
 
-/** Compiles `schema` once into a fast validator. */
+/**
+ * A fast validator of `schema`, compiled on its first use. Modules create
+ * their validators at load time; compiling there would cost every program
+ * the generated code of checks it may never run (the agent's `run` never
+ * checks an enrollment answer), so compilation waits for the first check.
+ */
 export function createValidator<S extends TSchema>(schema: S): Validator<S> {
-  const compiled = TypeCompiler.Compile(schema);
+  let compiled: TypeCheck<S> | undefined;
   return {
     check(value, maxIssues = 5) {
+      compiled ??= TypeCompiler.Compile(schema);
       if (compiled.Check(value)) return { ok: true, value };
       const issues: ValidationIssue[] = [];
       for (const e of compiled.Errors(value)) {

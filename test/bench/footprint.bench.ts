@@ -1,8 +1,12 @@
 /**
  * Footprint benchmark: an enrolled agent running its schedule against a
  * real collector, sampled from /proc beside an idle bare `node` process
- * (the floor any Node.js program pays). Prints RSS and CPU over time, the
- * steady RSS (median of the second half) and the average CPU after start-up.
+ * (the floor any Node.js program pays). Prints RSS and CPU over time with
+ * the probes that ran in each stretch, the steady RSS (median of the second
+ * half, so start-up and the first runs of every probe are behind it), the
+ * peak and what ran around it, the average CPU after start-up, and the
+ * machine's load average (the figures of a busy machine are not those of an
+ * idle one).
  *
  * Targets (the agent runs for months on small school hardware): steady RSS
  * at most 60 MB, average CPU at most 1 % of one core outside throughput
@@ -16,7 +20,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +29,12 @@ import { fmt, percentile, printTable } from './support.js';
 
 /** Run length, in s: ten minutes covers two latency and http rounds at their 5-minute default. */
 const DURATION_S = Number(process.env.SKOLNET_BENCH_FOOTPRINT_S ?? 600);
+/**
+ * Limit of the whole measuring test, in ms: the run itself, then enrollment
+ * and start-up on a busy machine. The bench config's 600 s default would
+ * end a default ten-minute run just before its last sample.
+ */
+const RUN_TIMEOUT_MS = (DURATION_S + 120) * 1000;
 /** Sampling period, in ms. */
 const SAMPLE_MS = 2_000;
 /** Start-up left out of the CPU average, in s: loading modules is a one-off, not the steady cost. */
@@ -40,6 +50,16 @@ interface Sample {
   rssMb: number;
   /** CPU time used so far, in s. */
   cpuS: number;
+}
+
+/** Probes whose runs ended in the agent's log lines `lines`, with a count each: `host, latency×2`. */
+function probesDone(lines: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const m = /probe (\w+) (?:done|failed|skipped)/.exec(line);
+    if (m) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+  }
+  return [...counts].map(([name, n]) => (n > 1 ? `${name}×${n}` : name)).join(', ') || '-';
 }
 
 /** RSS and CPU time of `pid` now, from /proc. */
@@ -95,95 +115,126 @@ describe('footprint', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it(`agent RSS and CPU over ${DURATION_S} s beside a bare node process`, async () => {
-    const token = (await collector.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const school = (await (
-      await fetch(`${url}/api/v1/schools`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ name: 'Footprint school', municipality: 'Valmiera', pupils: 300 }),
-      })
-    ).json()) as { id: string };
-    const { code } = (await (
-      await fetch(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-        method: 'POST',
-        headers,
-        body: '{}',
-      })
-    ).json()) as { code: string };
-    const state = join(dir, 'agent');
-    const enrolled = await runToEnd([
-      agentBin,
-      'enroll',
-      '--collector',
-      url,
-      '--code',
-      code,
-      '--state',
-      state,
-    ]);
-    expect(enrolled.code, enrolled.stderr).toBe(0);
+  it(
+    `agent RSS and CPU over ${DURATION_S} s beside a bare node process`,
+    async () => {
+      const token = (await collector.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const school = (await (
+        await fetch(`${url}/api/v1/schools`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ name: 'Footprint school', municipality: 'Valmiera', pupils: 300 }),
+        })
+      ).json()) as { id: string };
+      const { code } = (await (
+        await fetch(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
+          method: 'POST',
+          headers,
+          body: '{}',
+        })
+      ).json()) as { code: string };
+      const state = join(dir, 'agent');
+      const enrolled = await runToEnd([
+        agentBin,
+        'enroll',
+        '--collector',
+        url,
+        '--code',
+        code,
+        '--state',
+        state,
+      ]);
+      expect(enrolled.code, enrolled.stderr).toBe(0);
 
-    floor = new RunningProcess('node', ['-e', 'setInterval(() => {}, 1e6)']);
-    agent = new RunningProcess('agent', [
-      agentBin,
-      'run',
-      '--state',
-      state,
-      '--only',
-      'host,latency,http',
-      '--set',
-      'latency.gateway=off',
-    ]);
-    const pids = { agent: agent.child.pid!, floor: floor.child.pid! };
-    const agentSamples: Sample[] = [];
-    const floorSamples: Sample[] = [];
-    const t0 = performance.now();
-    for (;;) {
-      const t = (performance.now() - t0) / 1000;
-      expect(agent.child.exitCode, agent.lines.slice(-20).join('\n')).toBeNull();
-      agentSamples.push(sample(pids.agent, t));
-      floorSamples.push(sample(pids.floor, t));
-      if (t >= DURATION_S) break;
-      await sleep(SAMPLE_MS);
-    }
-    // The agent ran its probes and delivered: the figures are of a working agent.
-    expect(agent.matching(/probe (host|latency|http) done/).length).toBeGreaterThanOrEqual(3);
-    expect(agent.matching(/batch acked/).length).toBeGreaterThan(0);
+      floor = new RunningProcess('node', ['-e', 'setInterval(() => {}, 1e6)']);
+      agent = new RunningProcess('agent', [
+        agentBin,
+        'run',
+        '--state',
+        state,
+        '--only',
+        'host,latency,http',
+        '--set',
+        'latency.gateway=off',
+      ]);
+      const pids = { agent: agent.child.pid!, floor: floor.child.pid! };
+      const agentSamples: Sample[] = [];
+      const floorSamples: Sample[] = [];
+      /** How many agent log lines had arrived at each sample, to tell which probes ran between two. */
+      const logMarks: number[] = [];
+      const loadBefore = loadavg();
+      const t0 = performance.now();
+      for (;;) {
+        const t = (performance.now() - t0) / 1000;
+        expect(agent.child.exitCode, agent.lines.slice(-20).join('\n')).toBeNull();
+        agentSamples.push(sample(pids.agent, t));
+        floorSamples.push(sample(pids.floor, t));
+        logMarks.push(agent.lines.length);
+        if (t >= DURATION_S) break;
+        await sleep(SAMPLE_MS);
+      }
+      // The agent ran its probes and delivered: the figures are of a working agent.
+      expect(agent.matching(/probe (host|latency|http) done/).length).toBeGreaterThanOrEqual(3);
+      expect(agent.matching(/batch acked/).length).toBeGreaterThan(0);
 
-    // One row per tenth of the run.
-    const step = Math.max(1, Math.floor(agentSamples.length / 10));
-    const rows = agentSamples
-      .filter((_, i) => i % step === 0 || i === agentSamples.length - 1)
-      .map((s) => {
-        const i = agentSamples.indexOf(s);
-        const prev = agentSamples[Math.max(0, i - step)]!;
-        const f = floorSamples[i]!;
-        const cpu = s.t > prev.t ? (100 * (s.cpuS - prev.cpuS)) / (s.t - prev.t) : 0;
-        return [fmt(s.t), fmt(s.rssMb, 1), fmt(cpu, 2), fmt(f.rssMb, 1)];
-      });
-    printTable(
-      `footprint over time (probes host, latency, http at default intervals; throughput not scheduled)`,
-      ['t s', 'agent RSS MB', 'agent CPU % (since prev row)', 'bare node RSS MB'],
-      rows,
-    );
-    const a = summarise(agentSamples);
-    const f = summarise(floorSamples);
-    printTable(
-      `footprint summary over ${DURATION_S} s (CPU after the first ${fmt(WARMUP_S)} s; ${SAMPLE_MS / 1000} s samples)`,
-      ['process', 'steady RSS MB', 'peak RSS MB', 'avg CPU % of one core', 'target'],
-      [
+      // One row per tenth of the run.
+      const step = Math.max(1, Math.floor(agentSamples.length / 10));
+      const rows = agentSamples
+        .filter((_, i) => i % step === 0 || i === agentSamples.length - 1)
+        .map((s) => {
+          const i = agentSamples.indexOf(s);
+          const prev = agentSamples[Math.max(0, i - step)]!;
+          const f = floorSamples[i]!;
+          const cpu = s.t > prev.t ? (100 * (s.cpuS - prev.cpuS)) / (s.t - prev.t) : 0;
+          const ran =
+            i === 0
+              ? agent!.lines.slice(0, logMarks[0])
+              : agent!.lines.slice(logMarks[i - step], logMarks[i]);
+          return [fmt(s.t), fmt(s.rssMb, 1), fmt(cpu, 2), fmt(f.rssMb, 1), probesDone(ran)];
+        });
+      const loadAfter = loadavg();
+      printTable(
+        `footprint over time (probes host, latency, http at default intervals; no throughput test scheduled)`,
         [
-          'skolnet-agent run',
-          fmt(a.steadyRssMb, 1),
-          fmt(a.peakRssMb, 1),
-          fmt(a.cpuPct, 3),
-          `<= ${TARGET_RSS_MB} MB, <= ${TARGET_CPU_PCT} %`,
+          't s',
+          'agent RSS MB',
+          'agent CPU % (since prev row)',
+          'bare node RSS MB',
+          'probe runs ended (since prev row)',
         ],
-        ['bare node (floor)', fmt(f.steadyRssMb, 1), fmt(f.peakRssMb, 1), fmt(f.cpuPct, 3), ''],
-        ['agent above the floor', fmt(a.steadyRssMb - f.steadyRssMb, 1), '', fmt(a.cpuPct - f.cpuPct, 3), ''],
-      ],
-    );
-  });
+        rows,
+      );
+      /** Samples either side of the peak whose probe runs are named beside it (10 s). */
+      const around = Math.round(10_000 / SAMPLE_MS);
+      const peakAt = agentSamples.reduce((best, s, i) => (s.rssMb > agentSamples[best]!.rssMb ? i : best), 0);
+      const a = summarise(agentSamples);
+      const f = summarise(floorSamples);
+      printTable(
+        `footprint summary over ${DURATION_S} s (steady RSS: median of the second half; CPU after the first ${fmt(WARMUP_S)} s; ` +
+          `${SAMPLE_MS / 1000} s samples; peak at t = ${fmt(agentSamples[peakAt]!.t)} s, probe runs ending within 10 s of it: ` +
+          `${probesDone(agent.lines.slice(logMarks[Math.max(0, peakAt - around)], logMarks[Math.min(logMarks.length - 1, peakAt + around)]))}; ` +
+          `load average 1/5/15 min ${loadBefore.map((l) => fmt(l, 2)).join('/')} at start, ${loadAfter.map((l) => fmt(l, 2)).join('/')} at end on ${cpus().length} cores)`,
+        ['process', 'steady RSS MB', 'peak RSS MB', 'avg CPU % of one core', 'target'],
+        [
+          [
+            'skolnet-agent run',
+            fmt(a.steadyRssMb, 1),
+            fmt(a.peakRssMb, 1),
+            fmt(a.cpuPct, 3),
+            `<= ${TARGET_RSS_MB} MB, <= ${TARGET_CPU_PCT} %`,
+          ],
+          ['bare node (floor)', fmt(f.steadyRssMb, 1), fmt(f.peakRssMb, 1), fmt(f.cpuPct, 3), ''],
+          [
+            'agent above the floor',
+            fmt(a.steadyRssMb - f.steadyRssMb, 1),
+            '',
+            fmt(a.cpuPct - f.cpuPct, 3),
+            '',
+          ],
+        ],
+      );
+    },
+    RUN_TIMEOUT_MS,
+  );
 });

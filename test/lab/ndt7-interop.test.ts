@@ -21,7 +21,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '@skolnet/collector';
 import { MemoryAccumulator } from '../../agent/src/probes/memory-accumulator.js';
-import { ndt7ProbeDefinition } from '../../agent/src/probes/ndt7/ndt7-probe.js';
+import { ndt7ProbeDefinition } from '../../agent/src/probes/ndt7/ndt7-probe-definition.js';
 import { createCommandRunner } from '../../agent/src/system/command-runner.js';
 
 const require = createRequire(import.meta.url);

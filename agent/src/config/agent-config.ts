@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { ErrorCodes, SkolnetError, Timetable, createValidator, formatIssues } from '@skolnet/shared';
 import { checkScheduleSettings, type ScheduleFileSettings } from './pushed-config.js';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
@@ -66,6 +67,16 @@ const timetableValidator = createValidator(Timetable);
 
 /** Largest config file read, in bytes: a config is a page of YAML, not a data set. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const require = createRequire(import.meta.url);
+/**
+ * The YAML parser, loaded on the first config file read rather than with
+ * this module: an agent started without `--config` never needs it, and it
+ * would otherwise stay in memory for the agent's whole life.
+ */
+function parseYaml(text: string, options: Yaml.ToJSOptions): unknown {
+  return (require('yaml') as typeof Yaml).parse(text, options);
+}
 
 function invalid(message: string): never {
   throw new SkolnetError(ErrorCodes.CONFIG_INVALID, message);

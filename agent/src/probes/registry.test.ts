@@ -17,6 +17,17 @@ describe('probeRegistry', () => {
     expect(def.defaultIntervalS).toBeGreaterThan(0);
   });
 
+  it.each(probeNames())(
+    '%s: its registry entry loads the implementation only when the probe runs',
+    (name) => {
+      // The registry is imported by every command and by --help; a static
+      // import here would load every probe's code and libraries up front.
+      const source = readFileSync(new URL(`./${name}/${name}-probe-definition.ts`, import.meta.url), 'utf8');
+      expect(source).not.toMatch(new RegExp(`^import [^;]*from '\\./${name}-probe\\.js';`, 'm'));
+      expect(source).toContain(`import('./${name}-probe.js')`);
+    },
+  );
+
   it('lists the probes the agent ships', () => {
     expect(probeNames()).toEqual(
       expect.arrayContaining(['host', 'latency', 'throughput', 'ndt7', 'dns', 'http', 'bottleneck']),

@@ -1,13 +1,13 @@
-import { bottleneckProbeDefinition } from './bottleneck/bottleneck-probe.js';
-import { dnsProbeDefinition } from './dns/dns-probe.js';
-import { hostProbeDefinition } from './host/host-probe.js';
-import { httpProbeDefinition } from './http/http-probe.js';
-import { latencyProbeDefinition } from './latency/latency-probe.js';
-import { ndt7ProbeDefinition } from './ndt7/ndt7-probe.js';
+import { bottleneckProbeDefinition } from './bottleneck/bottleneck-probe-definition.js';
+import { dnsProbeDefinition } from './dns/dns-probe-definition.js';
+import { hostProbeDefinition } from './host/host-probe-definition.js';
+import { httpProbeDefinition } from './http/http-probe-definition.js';
+import { latencyProbeDefinition } from './latency/latency-probe-definition.js';
+import { ndt7ProbeDefinition } from './ndt7/ndt7-probe-definition.js';
 import type { ProbeDefinition } from './probe.js';
-import { snmpProbeDefinition } from './snmp/snmp-probe.js';
-import { throughputProbeDefinition } from './throughput/throughput-probe.js';
-import { wifiProbeDefinition } from './wifi/wifi-probe.js';
+import { snmpProbeDefinition } from './snmp/snmp-probe-definition.js';
+import { throughputProbeDefinition } from './throughput/throughput-probe-definition.js';
+import { wifiProbeDefinition } from './wifi/wifi-probe-definition.js';
 
 /**
  * Every probe the agent knows, keyed by its folder name under `probes/`.

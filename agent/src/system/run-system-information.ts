@@ -32,6 +32,14 @@ export type SystemInformationOutcome = { ok: true; value: unknown } | { ok: fals
  */
 export const DEFAULT_SYSTEM_INFORMATION_TIMEOUT_MS = 20_000;
 
+/**
+ * Young generation of the worker's heap, in MB. V8's default lets it grow
+ * to 16 MB per semi-space (48 MB) while systeminformation parses command
+ * output, and that memory is the agent's peak; the calls keep little alive,
+ * so a small young generation costs a few more scavenges and no more.
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 /** Options of {@link runSystemInformation}. */
 export interface RunSystemInformationOptions {
   /** Time limit for all calls together, in ms. */
@@ -90,7 +98,11 @@ export async function runSystemInformation<C extends SystemInformationCall>(
   const timeoutMs = options.timeoutMs ?? DEFAULT_SYSTEM_INFORMATION_TIMEOUT_MS;
   const modulePath = options.modulePath ?? createRequire(import.meta.url).resolve('systeminformation');
 
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { modulePath, calls: [...calls] } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { modulePath, calls: [...calls] },
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
 
   return new Promise<Record<C, SystemInformationOutcome>>((resolve, reject) => {
     let settled = false;

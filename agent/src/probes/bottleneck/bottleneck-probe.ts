@@ -4,10 +4,9 @@ import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared'
 import { sampleTcpRtt, tcpConnectTime, urlPort } from '../http/tcp-connect.js';
 import { defaultRouteCommand, parseDefaultGateway } from '../latency/default-gateway.js';
 import { percentile } from '../latency/statistics.js';
-import { resolveOptions } from '../options.js';
-import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
+import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { measureDownload, transferSettings, windowMbps } from '../throughput/speed-client.js';
-import { bottleneckOptionSpecs, type BottleneckOptions } from './bottleneck-options.js';
+import type { BottleneckOptions } from './bottleneck-options.js';
 import { limitingSegment, type SegmentFigures } from './limiting-segment.js';
 
 /** Measurement name of this probe's results. */
@@ -190,16 +189,3 @@ export class BottleneckProbe implements Probe {
     return iface === undefined ? { address } : { address, iface };
   }
 }
-
-/** Registry entry of the `bottleneck` probe. */
-export const bottleneckProbeDefinition: ProbeDefinition = {
-  description:
-    'Gateway RTT, LAN and WAN downloads side by side, naming the limiting segment (wifi, lan, internet).',
-  needsCollector: true,
-  // Daily: the answer changes with upgrades, not by the hour, and two
-  // downloads cost data.
-  defaultIntervalS: 86_400,
-  options: bottleneckOptionSpecs,
-  create: (ctx, options) =>
-    new BottleneckProbe(ctx, resolveOptions('bottleneck', bottleneckOptionSpecs, options)),
-};

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSkolnetError } from '@skolnet/shared';
 import { createCommandRunner } from '../../system/command-runner.js';
 import { MemoryAccumulator } from '../memory-accumulator.js';
-import { dnsProbeDefinition } from './dns-probe.js';
+import { dnsProbeDefinition } from './dns-probe-definition.js';
 
 /**
  * A DNS server on loopback that answers every A question with 10.0.0.1

@@ -4,9 +4,8 @@ import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared';
 import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared';
 import { percentile } from '../latency/statistics.js';
-import { resolveOptions } from '../options.js';
-import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
-import { dnsOptionSpecs, type DnsOptions } from './dns-options.js';
+import type { Accumulator, Probe, ProbeContext } from '../probe.js';
+import type { DnsOptions } from './dns-options.js';
 
 /** Measurement name of this probe's results. */
 export const DNS_MEASUREMENT = 'dns';
@@ -124,14 +123,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     );
   });
 }
-
-/** Registry entry of the `dns` probe. */
-export const dnsProbeDefinition: ProbeDefinition = {
-  description: 'DNS resolution time through the system resolver and configured resolvers.',
-  needsCollector: false,
-  // Every 15 minutes: a few small UDP packets, enough to catch a resolver
-  // that slows down in lesson hours.
-  defaultIntervalS: 900,
-  options: dnsOptionSpecs,
-  create: (ctx, options) => new DnsProbe(ctx, resolveOptions('dns', dnsOptionSpecs, options)),
-};

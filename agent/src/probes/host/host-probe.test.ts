@@ -6,13 +6,8 @@ import { createCommandRunner } from '../../system/command-runner.js';
 import type { SystemInformationOutcome } from '../../system/run-system-information.js';
 import { MemoryAccumulator } from '../memory-accumulator.js';
 import type { ProbeContext } from '../probe.js';
-import {
-  HOST_CALLS,
-  HostProbe,
-  hostMeasurements,
-  hostProbeDefinition,
-  type HostInventory,
-} from './host-probe.js';
+import { hostProbeDefinition } from './host-probe-definition.js';
+import { HOST_CALLS, HostProbe, hostMeasurements, type HostInventory } from './host-probe.js';
 
 const testcases = new URL('./testcases/', import.meta.url);
 const ctx: ProbeContext = { runner: createCommandRunner(), now: () => new Date('2026-03-02T09:00:00Z') };

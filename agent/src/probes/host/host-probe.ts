@@ -5,9 +5,8 @@ import {
   type SystemInformationCall,
   type SystemInformationOutcome,
 } from '../../system/run-system-information.js';
-import { resolveOptions } from '../options.js';
-import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
-import { hostOptionSpecs, type HostOptions } from './host-options.js';
+import type { Accumulator, Probe, ProbeContext } from '../probe.js';
+import type { HostOptions } from './host-options.js';
 
 /** Measurement name of the host summary. */
 export const HOST_MEASUREMENT = 'host';
@@ -215,13 +214,3 @@ export class HostProbe implements Probe {
     for (const { iface, fields } of interfaces) acc.add(HOST_INTERFACE_MEASUREMENT, fields, { iface }, at);
   }
 }
-
-/** Registry entry of the `host` probe. */
-export const hostProbeDefinition: ProbeDefinition = {
-  description: 'Inventory of this machine: OS, hardware, memory, network interfaces and battery.',
-  needsCollector: false,
-  // Daily: hardware and OS change rarely, and a reboot shows in uptime_s anyway.
-  defaultIntervalS: 86_400,
-  options: hostOptionSpecs,
-  create: (ctx, options) => new HostProbe(ctx, resolveOptions('host', hostOptionSpecs, options)),
-};

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createCommandRunner } from '../../system/command-runner.js';
 import { MemoryAccumulator } from '../memory-accumulator.js';
-import { httpProbeDefinition } from './http-probe.js';
+import { httpProbeDefinition } from './http-probe-definition.js';
 import { tcpConnectTime } from './tcp-connect.js';
 
 const ctx = (collector?: string) => ({

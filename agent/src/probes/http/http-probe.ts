@@ -10,9 +10,8 @@ import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared';
 import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared';
 import { percentile } from '../latency/statistics.js';
-import { resolveOptions } from '../options.js';
-import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
-import { httpOptionSpecs, type HttpOptions } from './http-options.js';
+import type { Accumulator, Probe, ProbeContext } from '../probe.js';
+import type { HttpOptions } from './http-options.js';
 
 /** Measurement name of this probe's results. */
 export const HTTP_MEASUREMENT = 'http';
@@ -137,13 +136,3 @@ export class HttpProbe implements Probe {
     acc.add(HTTP_MEASUREMENT, fields, tags, this.ctx.now());
   }
 }
-
-/** Registry entry of the `http` probe. */
-export const httpProbeDefinition: ProbeDefinition = {
-  description: 'TCP connect time and HTTP time to first byte to the collector or a configured URL.',
-  needsCollector: false,
-  // Every 5 minutes, beside latency: a few small requests.
-  defaultIntervalS: 300,
-  options: httpOptionSpecs,
-  create: (ctx, options) => new HttpProbe(ctx, resolveOptions('http', httpOptionSpecs, options)),
-};

@@ -9,7 +9,8 @@ import { defaultOptions } from '../options.js';
 import type { CommandRunner, ProbeContext } from '../probe.js';
 import { parseDefaultGateway } from './default-gateway.js';
 import { latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
-import { LatencyProbe, latencyProbeDefinition } from './latency-probe.js';
+import { latencyProbeDefinition } from './latency-probe-definition.js';
+import { LatencyProbe } from './latency-probe.js';
 import { jitterMs, parsePingOutput, pingArguments, summarizePing } from './ping-output.js';
 
 const testcases = new URL('./testcases/', import.meta.url);

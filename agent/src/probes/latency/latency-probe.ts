@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared';
 import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared';
-import { resolveOptions } from '../options.js';
-import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
+import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { defaultRouteCommand, parseDefaultGateway } from './default-gateway.js';
 import { tcpConnectTime, urlPort } from '../http/tcp-connect.js';
-import { GATEWAY_OFF, autoIntervalS, latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
+import { GATEWAY_OFF, autoIntervalS, type LatencyOptions } from './latency-options.js';
 import {
   lossFields,
   parsePingOutput,
@@ -230,16 +229,3 @@ function firstLine(text: string): string | undefined {
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
   return line?.trim();
 }
-
-/** Registry entry of the `latency` probe. */
-export const latencyProbeDefinition: ProbeDefinition = {
-  description:
-    'ICMP round-trip time (p50, p95), jitter and loss with its 95 % interval to the gateway and the collector; TCP fallback.',
-  needsCollector: false,
-  // Every 5 minutes: 2 targets × 500 echo requests of 84 bytes (84 kB) is
-  // negligible traffic, and 12 samples an hour show how a school's link
-  // behaves across lessons and breaks.
-  defaultIntervalS: 300,
-  options: latencyOptionSpecs,
-  create: (ctx, options) => new LatencyProbe(ctx, resolveOptions('latency', latencyOptionSpecs, options)),
-};

@@ -1,9 +1,8 @@
 import type { Fields } from '@skolnet/shared';
 import { ErrorCodes, SkolnetError, bytesToMbps, round } from '@skolnet/shared';
-import { resolveOptions } from '../options.js';
-import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
+import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { ndt7Download, ndt7Upload, type Ndt7TestResult } from './ndt7-client.js';
-import { ndt7OptionSpecs, type Ndt7Options } from './ndt7-options.js';
+import type { Ndt7Options } from './ndt7-options.js';
 
 /** Measurement name of this probe's results. */
 export const NDT7_MEASUREMENT = 'ndt7';
@@ -77,14 +76,3 @@ export class Ndt7Probe implements Probe {
     fields[`${direction}_duration_s`] = round(r.seconds, 3);
   }
 }
-
-/** Registry entry of the `ndt7` probe. */
-export const ndt7ProbeDefinition: ProbeDefinition = {
-  description: 'M-Lab ndt7 download and upload (WebSocket) against the collector or any ndt7 server.',
-  needsCollector: false,
-  // Daily: a cross-check of the throughput probe against a public method,
-  // not the main figure; one stream for 2 × 10 s.
-  defaultIntervalS: 86_400,
-  options: ndt7OptionSpecs,
-  create: (ctx, options) => new Ndt7Probe(ctx, resolveOptions('ndt7', ndt7OptionSpecs, options)),
-};

@@ -1,15 +1,9 @@
 import type { Fields } from '@skolnet/shared';
 import { describeError } from '@skolnet/shared';
 import { defaultRouteCommand, parseDefaultGateway } from '../latency/default-gateway.js';
-import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
+import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { IfTypes, SystemOids } from './snmp-oids.js';
-import {
-  GATEWAY_OFF,
-  resolveSnmpOptions,
-  snmpOptionSpecs,
-  type SnmpCredential,
-  type SnmpOptions,
-} from './snmp-options.js';
+import { GATEWAY_OFF, type SnmpCredential, type SnmpOptions } from './snmp-options.js';
 import {
   createNetSnmpSession,
   SnmpRequestError,
@@ -564,14 +558,3 @@ export class SnmpProbe implements Probe {
     acc.add(SNMP_NETWORK_MEASUREMENT, net, {}, now);
   }
 }
-
-/** Registry entry of the `snmp` probe. */
-export const snmpProbeDefinition: ProbeDefinition = {
-  description: 'SNMP discovery and inventory of routers, switches and access points; uplink utilisation',
-  needsCollector: false,
-  // Hourly: inventory changes rarely, and hourly utilisation samples across
-  // a school day show lesson-time saturation.
-  defaultIntervalS: 3600,
-  options: snmpOptionSpecs,
-  create: (ctx, options) => new SnmpProbe(ctx, resolveSnmpOptions(options)),
-};

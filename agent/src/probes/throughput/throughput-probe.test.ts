@@ -15,7 +15,8 @@ import { MemoryAccumulator } from '../memory-accumulator.js';
 import { defaultOptions } from '../options.js';
 import type { ProbeContext } from '../probe.js';
 import { throughputOptionSpecs, type ThroughputOptions } from './throughput-options.js';
-import { ThroughputProbe, throughputProbeDefinition } from './throughput-probe.js';
+import { throughputProbeDefinition } from './throughput-probe-definition.js';
+import { ThroughputProbe } from './throughput-probe.js';
 
 /** How the stand-in collector misbehaves, if at all. */
 interface ServerMode {

@@ -2,8 +2,7 @@ import type { Fields } from '@skolnet/shared';
 import { ErrorCodes, SkolnetError, round } from '@skolnet/shared';
 import { sampleTcpRtt, tcpConnectTime, urlPort } from '../http/tcp-connect.js';
 import { percentile } from '../latency/statistics.js';
-import { resolveOptions } from '../options.js';
-import type { Accumulator, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
+import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import {
   measureDownload,
   measureUpload,
@@ -12,7 +11,7 @@ import {
   transferSettings,
   type TransferSettings,
 } from './speed-client.js';
-import { throughputOptionSpecs, type ThroughputOptions } from './throughput-options.js';
+import type { ThroughputOptions } from './throughput-options.js';
 import { formatSeries } from './transfer-window.js';
 
 /** Measurement name of this probe's results. */
@@ -158,15 +157,3 @@ export class ThroughputProbe implements Probe {
     if (median !== undefined) fields[`${direction}_rtt_loaded_ms`] = round(median, 3);
   }
 }
-
-/** Registry entry of the `throughput` probe. */
-export const throughputProbeDefinition: ProbeDefinition = {
-  description: 'Download and upload throughput to the collector over parallel HTTP streams, with loaded RTT.',
-  needsCollector: true,
-  // Every 6 hours: morning, midday, afternoon and night each get a sample,
-  // and at most 4 × 2 × max_bytes a day count against the data budget.
-  defaultIntervalS: 21_600,
-  options: throughputOptionSpecs,
-  create: (ctx, options) =>
-    new ThroughputProbe(ctx, resolveOptions('throughput', throughputOptionSpecs, options)),
-};

@@ -1,4 +1,5 @@
-import type { OptionSpecs } from '../options.js';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { resolveOptions, type OptionSpecs } from '../options.js';
 
 /** Values of `room_use`: a room where lessons take place, or any other room (corridor, office, hall). */
 export const ROOM_USES = ['teaching', 'other'] as const;
@@ -38,3 +39,15 @@ export const wifiOptionSpecs: OptionSpecs<WifiOptions> = {
     description: 'Scan for visible networks; false reads only the current connection.',
   },
 };
+
+/** Checks the options a registry entry received and returns them typed. */
+export function resolveWifiOptions(raw: unknown): WifiOptions {
+  const options = resolveOptions('wifi', wifiOptionSpecs, raw);
+  if (!(ROOM_USES as readonly string[]).includes(options.room_use)) {
+    throw new SkolnetError(
+      ErrorCodes.CONFIG_INVALID,
+      `probes.wifi.room_use: expected one of ${ROOM_USES.join(', ')}, got ${JSON.stringify(options.room_use)}`,
+    );
+  }
+  return options;
+}

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { MemoryAccumulator } from '../memory-accumulator.js';
 import type { CommandRunner } from '../probe.js';
-import { WifiProbe, resolveWifiOptions, wifiProbeDefinition } from './wifi-probe.js';
+import { resolveWifiOptions } from './wifi-options.js';
+import { wifiProbeDefinition } from './wifi-probe-definition.js';
+import { WifiProbe } from './wifi-probe.js';
 
 const read = (name: string): string =>
   readFileSync(new URL(`./testcases/${name}/input.txt`, import.meta.url), 'utf8');

@@ -1,7 +1,6 @@
 import type { Tags } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
-import { resolveOptions } from '../options.js';
-import type { Accumulator, CommandRunner, Probe, ProbeContext, ProbeDefinition } from '../probe.js';
+import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared';
+import type { Accumulator, CommandRunner, Probe, ProbeContext } from '../probe.js';
 import { parseIwDev, parseIwLink, parseIwScan } from './iw-output.js';
 import { parseNetshInterfaces, parseNetshNetworks } from './netsh-output.js';
 import { NMCLI_SCAN_ARGS, parseNmcliWifiList } from './nmcli-output.js';
@@ -9,7 +8,7 @@ import { parseSystemProfilerAirport } from './system-profiler-output.js';
 import { linkFromNetwork, markConnected } from './wifi-import.js';
 import { sampleMeasurements, type WifiSample } from './wifi-measurements.js';
 import type { WifiLink, WifiNetwork } from './wifi-model.js';
-import { ROOM_USES, wifiOptionSpecs, type WifiOptions } from './wifi-options.js';
+import type { WifiOptions } from './wifi-options.js';
 
 /**
  * Time limit of one scan command, in ms. An active scan visits every
@@ -288,27 +287,3 @@ export class WifiProbe implements Probe {
     };
   }
 }
-
-/** Checks the options a registry entry received and returns them typed. */
-export function resolveWifiOptions(raw: unknown): WifiOptions {
-  const options = resolveOptions('wifi', wifiOptionSpecs, raw);
-  if (!(ROOM_USES as readonly string[]).includes(options.room_use)) {
-    throw new SkolnetError(
-      ErrorCodes.CONFIG_INVALID,
-      `probes.wifi.room_use: expected one of ${ROOM_USES.join(', ')}, got ${JSON.stringify(options.room_use)}`,
-    );
-  }
-  return options;
-}
-
-/** Registry entry of the `wifi` probe. */
-export const wifiProbeDefinition: ProbeDefinition = {
-  description: 'Wi-Fi connection (signal, channel, rate) and visible networks, tagged with the room.',
-  needsCollector: false,
-  // Hourly: a lab PC or laptop then adds a school day's worth of samples
-  // (8 or so) per room, enough for the weakest-10 % figure, and an active
-  // scan (a few seconds off-channel) stays rare during lessons.
-  defaultIntervalS: 3600,
-  options: wifiOptionSpecs,
-  create: (ctx, options) => new WifiProbe(ctx, resolveWifiOptions(options)),
-};
