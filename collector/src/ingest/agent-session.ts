@@ -112,6 +112,9 @@ export function createAgentSessions(): AgentSessions {
   };
 }
 
+/** Least time between two last-seen updates of one connected agent, in ms. */
+const TOUCH_INTERVAL_MS = 60_000;
+
 const helloValidator = createValidator(Hello);
 const batchValidator = createValidator(Batch);
 const configAckValidator = createValidator(ConfigAck);
@@ -143,6 +146,8 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   let unregister: (() => void) | undefined;
   let queue: Promise<void> = Promise.resolve();
   let draining = false;
+  /** When this session last recorded the agent's activity (`performance.now()`). */
+  let lastTouchAt = -Infinity;
   const outbox = metrics?.openOutboxReporter();
   const opened = performance.now();
   const totals = { batches: 0, stored: 0, rejected: 0 };
@@ -466,7 +471,10 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     }
     const ack: Ack = { type: 'ack', batch_id: batch.batch_id, accepted: good.map((r) => r.id), rejected };
     send(ack);
-    await touch(owner.id);
+    // Last-seen is kept to the minute, not per batch: with 20,000 agents a
+    // write transaction (and a disk sync) per batch would cost more than
+    // the results themselves.
+    if (performance.now() - lastTouchAt >= TOUCH_INTERVAL_MS) await touch(owner.id);
   }
 
   return {
@@ -479,6 +487,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   };
 
   async function touch(agentId: string, agentVersion?: string): Promise<void> {
+    lastTouchAt = performance.now();
     try {
       await store.touchAgent(agentId, deps.now(), agentVersion);
     } catch (err) {
