@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import {
   AGENT_STREAM_PATH,
@@ -9,7 +9,6 @@ import {
   ProtocolLimits,
   uuidv7,
   type Ack,
-  type CollectorMessage,
   type ErrorMessage,
   type Welcome,
 } from '@skolnet/shared';
@@ -18,47 +17,8 @@ import type { CollectorConfigOverrides } from '../plugins/config-plugin.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import type { Store } from '../storage/store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
+import { connectStream as connect, type StreamTestClient as Client } from '../testing/stream-test-client.js';
 import { CloseCodes } from './agent-session.js';
-
-/** A test client that queues what the collector sends. */
-interface Client {
-  ws: WebSocket;
-  /** The next message from the collector. */
-  next(): Promise<CollectorMessage>;
-  /** Resolves with the close code and reason once the connection closes. */
-  closed: Promise<{ code: number; reason: string }>;
-  send(value: unknown): void;
-}
-
-function connect(url: string, protocols: string | string[] = PROTOCOL_NAME): Promise<Client> {
-  const ws = new WebSocket(url, protocols);
-  const inbox: CollectorMessage[] = [];
-  const waiting: ((m: CollectorMessage) => void)[] = [];
-  ws.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString('utf8')) as CollectorMessage;
-    const waiter = waiting.shift();
-    if (waiter) waiter(message);
-    else inbox.push(message);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () =>
-      resolve({
-        ws,
-        closed,
-        next: () => {
-          const queued = inbox.shift();
-          return queued ? Promise.resolve(queued) : new Promise((r) => waiting.push(r));
-        },
-        send: (value) => ws.send(typeof value === 'string' ? value : JSON.stringify(value)),
-      }),
-    );
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-  });
-}
 
 describe('agent stream', () => {
   let store: KyselyStore;

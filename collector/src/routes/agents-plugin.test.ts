@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import {
   AGENT_STREAM_PATH,
   ErrorCodes,
-  PROTOCOL_NAME,
   PROTOCOL_VERSION,
   type AgentConfig,
   type CollectorMessage,
@@ -14,43 +13,8 @@ import { resetAdminToken } from '../auth/admin-token.js';
 import { CloseCodes } from '../ingest/agent-session.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
+import { connectStream as connect, type StreamTestClient as Client } from '../testing/stream-test-client.js';
 import type { AgentListing } from './agents-plugin.js';
-
-interface Client {
-  next(): Promise<CollectorMessage>;
-  closed: Promise<{ code: number; reason: string }>;
-  send(value: unknown): void;
-  ws: WebSocket;
-}
-
-function connect(url: string): Promise<Client> {
-  const ws = new WebSocket(url, PROTOCOL_NAME);
-  const inbox: CollectorMessage[] = [];
-  const waiting: ((m: CollectorMessage) => void)[] = [];
-  ws.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString('utf8')) as CollectorMessage;
-    const waiter = waiting.shift();
-    if (waiter) waiter(message);
-    else inbox.push(message);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () =>
-      resolve({
-        ws,
-        closed,
-        next: () => {
-          const queued = inbox.shift();
-          return queued ? Promise.resolve(queued) : new Promise((r) => waiting.push(r));
-        },
-        send: (value) => ws.send(JSON.stringify(value)),
-      }),
-    );
-    ws.once('error', reject);
-  });
-}
 
 const CONFIG: AgentConfig = { probes: { latency: { interval_s: 120, options: { count: 5 } } } };
 
