@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSkolnetError, uuidv7, type Result } from '@skolnet/shared';
 import { outboxOptionsFromEnv } from './outbox-options.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
+import { commandWorks, missingComponent } from '../../../test/support/real-component.js';
 
 const result = (n: number): Result => ({
   id: uuidv7(),
@@ -26,13 +27,15 @@ const builtOutbox = fileURLToPath(new URL('../../dist/outbox/sqlite-outbox.js', 
 /** How the read-only-directory case runs: directly when unprivileged, as "nobody" when root. */
 const unprivileged = ((): { skip: string | false; asOther: boolean } => {
   if (process.getuid?.() !== 0) return { skip: false, asOther: false };
-  if (!existsSync(builtOutbox)) return { skip: 'the agent is not built (run tsc -b)', asOther: true };
-  try {
-    execFileSync('runuser', ['-u', 'nobody', '--', 'true'], { stdio: 'ignore', timeout: 10_000 });
-    return { skip: false, asOther: true };
-  } catch {
-    return { skip: 'runuser -u nobody does not work here', asOther: true };
-  }
+  // As root the case needs another user; CI must have one (missingComponent fails there).
+  const built = missingComponent('the built agent', existsSync(builtOutbox), 'run tsc -b');
+  if (built !== undefined) return { skip: built, asOther: true };
+  const runuser = missingComponent(
+    'runuser -u nobody',
+    commandWorks('runuser', ['-u', 'nobody', '--', 'true']),
+    'util-linux runuser and a nobody user',
+  );
+  return { skip: runuser ?? false, asOther: true };
 })();
 
 let dir: string;
