@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandWorks, missingComponent } from '../support/real-component.js';
-import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
+import {
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  runToEnd,
+  fetchJson,
+  producedCount,
+} from '../support/processes.js';
 
 /** How long the collector stays down while the agent keeps measuring, in ms (the issue's 30 s). */
 const OUTAGE_MS = 30_000;
@@ -15,20 +22,6 @@ const skip = missingComponent(
   commandWorks('ping', ['-c', '1', '-W', '1', '127.0.0.1']),
   'apt-get install iputils-ping',
 );
-
-/** Results the agent says it produced, from its "probe X done …: N results" log lines. */
-function producedCount(agent: RunningProcess): number {
-  return agent
-    .matching(/probe \w+ (?:done in [\d.]+ s: (\d+) results|failed after [\d.]+ s \((\d+) results kept\))/)
-    .reduce((sum, m) => sum + Number(m[1] ?? m[2] ?? 0), 0);
-}
-
-async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, init);
-  const body = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
 
 describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate processes', () => {
   let dir: string;
@@ -83,16 +76,19 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
     token = (await collector!.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-    const school = await json<{ id: string }>(`${url}/api/v1/schools`, {
+    const school = await fetchJson<{ id: string }>(`${url}/api/v1/schools`, {
       method: 'POST',
       headers: auth,
       body: JSON.stringify({ name: 'Siguldas pamatskola', municipality: 'Sigulda', pupils: 120 }),
     });
-    const { code } = await json<{ code: string }>(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-      method: 'POST',
-      headers: auth,
-      body: '{}',
-    });
+    const { code } = await fetchJson<{ code: string }>(
+      `${url}/api/v1/schools/${school.id}/enrollment-codes`,
+      {
+        method: 'POST',
+        headers: auth,
+        body: '{}',
+      },
+    );
 
     const enrolled = await runToEnd([
       agentBin,
@@ -164,7 +160,7 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
     await expect
       .poll(
         async () =>
-          (await json<{ id: string; score: number | null }[]>(`${url}/api/v1/schools`)).find(
+          (await fetchJson<{ id: string; score: number | null }[]>(`${url}/api/v1/schools`)).find(
             (s) => s.id === school.id,
           )?.score,
         {

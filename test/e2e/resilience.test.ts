@@ -13,7 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox } from '@skolnet/agent';
 import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import { commandWorks, missingComponent } from '../support/real-component.js';
-import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
+import {
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  runToEnd,
+  fetchJson,
+  producedCount,
+} from '../support/processes.js';
 
 const skip = missingComponent(
   'ping',
@@ -35,13 +42,6 @@ const LOOPBACK_PROBES = [
   '0s',
 ];
 
-/** Results an agent says it produced, from its "probe X done …: N results" lines. */
-function producedCount(agent: RunningProcess): number {
-  return agent
-    .matching(/probe \w+ (?:done in [\d.]+ s: (\d+) results|failed after [\d.]+ s \((\d+) results kept\))/)
-    .reduce((sum, m) => sum + Number(m[1] ?? m[2] ?? 0), 0);
-}
-
 /** `n` valid latency results of one agent, oldest first, as a backlog from a long outage would hold. */
 function backlog(agentId: string, schoolId: string, n: number): Result[] {
   const start = Date.now() - n * 60_000;
@@ -54,13 +54,6 @@ function backlog(agentId: string, schoolId: string, n: number): Result[] {
     tags: { target: 'collector' },
     at: new Date(start + i * 60_000).toISOString(),
   }));
-}
-
-async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, init);
-  const body = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
 }
 
 describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disks', () => {
@@ -99,16 +92,19 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
   /** Enrolls a new agent of a new school into `stateDir`. */
   const enroll = async (stateDir: string): Promise<{ agentId: string; schoolId: string }> => {
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const school = await json<{ id: string }>(`${url}/api/v1/schools`, {
+    const school = await fetchJson<{ id: string }>(`${url}/api/v1/schools`, {
       method: 'POST',
       headers: auth,
       body: JSON.stringify({ name: `Skola ${stateDir.slice(-4)}`, municipality: 'Cēsis', pupils: 200 }),
     });
-    const { code } = await json<{ code: string }>(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-      method: 'POST',
-      headers: auth,
-      body: '{}',
-    });
+    const { code } = await fetchJson<{ code: string }>(
+      `${url}/api/v1/schools/${school.id}/enrollment-codes`,
+      {
+        method: 'POST',
+        headers: auth,
+        body: '{}',
+      },
+    );
     const out = await runToEnd([agentBin, 'enroll', '--collector', url, '--code', code, '--state', stateDir]);
     expect(out.code, out.stderr).toBe(0);
     return { agentId: /agent (\S+)/.exec(out.stdout)![1]!, schoolId: school.id };

@@ -129,3 +129,18 @@ export async function runToEnd(
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+/** JSON of a request to a collector started by a test; a non-2xx answer throws with its body. */
+export async function fetchJson<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(url, init);
+  const body = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Results an agent process said it produced so far (its "probe … done" and "failed … kept" lines). */
+export function producedCount(agent: RunningProcess): number {
+  return agent
+    .matching(/probe \w+ (?:done in [\d.]+ s: (\d+) results|failed after [\d.]+ s \((\d+) results kept\))/)
+    .reduce((sum, m) => sum + Number(m[1] ?? m[2] ?? 0), 0);
+}
