@@ -43,6 +43,7 @@ import {
   printTable,
   processCpuMs,
   processMemory,
+  rawSqliteReference,
   spawnWithFileLimit,
 } from './support.js';
 
@@ -323,40 +324,16 @@ async function ingestRun(
 }
 
 /** The same rows straight into SQLite with better-sqlite3, one transaction per batch. */
-async function rawSqliteReference(
+async function measureRawSqlite(
   dir: string,
 ): Promise<{ rate: number; p50: number; p99: number; cpuUsPerResult: number }> {
-  const path = join(dir, 'ref.db');
-  const store = await createSqliteStore(path);
-  const school = await store.createSchool({ name: 'Bench school', municipality: 'Rīga', pupils: 500 });
-  await store.close();
-  const db = openSqlite(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  const insert = db.prepare(
-    `INSERT INTO results (id, agent_id, school_id, measurement, fields, tags, at, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-  );
-  const insertBatch = db.transaction((rows: Result[]) => {
-    const now = new Date().toISOString();
-    for (const r of rows)
-      insert.run(
-        r.id,
-        r.agent_id,
-        school.id,
-        r.measurement,
-        JSON.stringify(r.fields),
-        JSON.stringify(r.tags),
-        r.at,
-        now,
-      );
-  });
+  const { db, schoolId, insertBatch } = await rawSqliteReference(join(dir, 'ref.db'));
   const agentId = uuidv7();
   const start = Date.now() - RESULTS * 1000;
   const rows: Result[] = Array.from({ length: RESULTS }, (_, i) => ({
     id: uuidv7(start + i * 1000),
     agent_id: agentId,
-    school_id: school.id,
+    school_id: schoolId,
     measurement: 'latency',
     fields: {
       rtt_avg_ms: 10 + (i % 17),
@@ -408,7 +385,7 @@ describe('ingest at scale', () => {
     const schools = Math.min(NATIONAL_SCHOOLS, Math.max(1, Math.ceil(AGENTS / 2)));
     const rows: string[][] = [];
     const notes: string[] = [];
-    const reference = await rawSqliteReference(dir);
+    const reference = await measureRawSqlite(dir);
     for (const [s, store] of STORES.entries()) {
       if (store.skip !== undefined) {
         rows.push([`${store.name}: skipped (${store.skip})`, '', '', '', '', '', '', '']);

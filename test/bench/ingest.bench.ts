@@ -14,17 +14,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createSqliteStore } from '@skolnet/collector';
-import {
-  AGENT_STREAM_PATH,
-  PROTOCOL_NAME,
-  PROTOCOL_VERSION,
-  openSqlite,
-  uuidv7,
-  type Result,
-} from '@skolnet/shared';
+import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, uuidv7, type Result } from '@skolnet/shared';
 import { RunningProcess, collectorBin } from '../support/processes.js';
-import { fmt, percentile, printTable } from './support.js';
+import { fmt, percentile, printTable, rawSqliteReference } from './support.js';
 
 /** Results per run: enough batches for a stable p99 on a 2-core machine. */
 const RESULTS = 50_000;
@@ -153,31 +145,7 @@ describe('ingest', () => {
     expect(resend.accepted).toBe(RESULTS);
 
     // --- reference: the same rows straight into SQLite, same schema and batch size.
-    const refPath = join(dir, 'ref.db');
-    const store = await createSqliteStore(refPath);
-    const refSchool = await store.createSchool({ name: 'Bench school', municipality: 'Rīga', pupils: 500 });
-    await store.close();
-    const db = openSqlite(refPath);
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
-    const insert = db.prepare(
-      `INSERT INTO results (id, agent_id, school_id, measurement, fields, tags, at, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    );
-    const insertBatch = db.transaction((rows: Result[]) => {
-      const now = new Date().toISOString();
-      for (const r of rows)
-        insert.run(
-          r.id,
-          r.agent_id,
-          refSchool.id,
-          r.measurement,
-          JSON.stringify(r.fields),
-          JSON.stringify(r.tags),
-          r.at,
-          now,
-        );
-    });
+    const { db, insertBatch } = await rawSqliteReference(join(dir, 'ref.db'));
     const refAcks: number[] = [];
     const r0 = performance.now();
     for (const rows of chunks(results, BATCH)) {

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createSqliteStore } from '@skolnet/collector';
+import { openSqlite, type Result, type SqliteDatabase } from '@skolnet/shared';
 import { RunningProcess } from '../support/processes.js';
 
 /** Percentile by nearest rank (p in 0-100) of a non-empty list. */
@@ -92,4 +94,41 @@ export function processCpuMs(pid: number): number {
   // The command name (field 2) may hold spaces; fields after it are plain.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+}
+
+/**
+ * The reference of the ingest benches: a SQLite file with the collector's
+ * schema (migrated by the store, one school in it) and a transaction that
+ * inserts rows into `results` with better-sqlite3 directly, as fast as
+ * SQLite itself goes.
+ */
+export async function rawSqliteReference(
+  path: string,
+): Promise<{ db: SqliteDatabase; schoolId: string; insertBatch: (rows: readonly Result[]) => void }> {
+  const store = await createSqliteStore(path);
+  const school = await store.createSchool({ name: 'Bench school', municipality: 'Rīga', pupils: 500 });
+  await store.close();
+  const db = openSqlite(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  const insert = db.prepare(
+    `INSERT INTO results (id, agent_id, school_id, measurement, fields, tags, at, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
+  const insertBatch = db.transaction((rows: readonly Result[]) => {
+    const now = new Date().toISOString();
+    for (const r of rows) {
+      insert.run(
+        r.id,
+        r.agent_id,
+        school.id,
+        r.measurement,
+        JSON.stringify(r.fields),
+        JSON.stringify(r.tags),
+        r.at,
+        now,
+      );
+    }
+  });
+  return { db, schoolId: school.id, insertBatch };
 }
