@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, uuidv7, type Result } from '@skolnet/shared';
+import { benchResult } from './bench-results.js';
 
 /** An enrolled agent's credentials. */
 export interface BenchAgent {
@@ -156,24 +157,7 @@ function makeBatches(agent: BenchAgent, total: number, size: number): Buffer[] {
   for (let b = 0; b * size < total; b += 1) {
     const results: Result[] = [];
     for (let i = b * size; i < Math.min(total, (b + 1) * size); i += 1) {
-      results.push({
-        id: uuidv7(start + i * 1000),
-        agent_id: agent.agent_id,
-        school_id: agent.school_id,
-        measurement: 'latency',
-        fields: {
-          rtt_avg_ms: 10 + (i % 17),
-          rtt_min_ms: 8.5,
-          rtt_max_ms: 31.2,
-          jitter_ms: 1.7,
-          loss_pct: i % 50 === 0 ? 10 : 0,
-          sent: 10,
-          received: 10,
-          result: 'success',
-        },
-        tags: { target: 'collector', host: 'collector.example.lv' },
-        at: new Date(start + i * 1000).toISOString(),
-      });
+      results.push(benchResult(agent.agent_id, agent.school_id, start, i));
     }
     batches.push(Buffer.from(JSON.stringify({ type: 'batch', batch_id: uuidv7(), results }), 'utf8'));
   }

@@ -34,6 +34,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, createSqliteStore } from '@skolnet/collector';
 import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import type { BenchAgent, BenchAgentsPlan, BenchAgentsReport } from '../../scripts/src/bench-agents.js';
+import { benchResult } from '../../scripts/src/bench-results.js';
 import type { RunningProcess } from '../support/processes.js';
 import { collectorBin, repoRoot } from '../support/processes.js';
 import {
@@ -330,24 +331,7 @@ async function measureRawSqlite(
   const { db, schoolId, insertBatch } = await rawSqliteReference(join(dir, 'ref.db'));
   const agentId = uuidv7();
   const start = Date.now() - RESULTS * 1000;
-  const rows: Result[] = Array.from({ length: RESULTS }, (_, i) => ({
-    id: uuidv7(start + i * 1000),
-    agent_id: agentId,
-    school_id: schoolId,
-    measurement: 'latency',
-    fields: {
-      rtt_avg_ms: 10 + (i % 17),
-      rtt_min_ms: 8.5,
-      rtt_max_ms: 31.2,
-      jitter_ms: 1.7,
-      loss_pct: 0,
-      sent: 10,
-      received: 10,
-      result: 'success',
-    },
-    tags: { target: 'collector', host: 'collector.example.lv' },
-    at: new Date(start + i * 1000).toISOString(),
-  }));
+  const rows: Result[] = Array.from({ length: RESULTS }, (_, i) => benchResult(agentId, schoolId, start, i));
   const times: number[] = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

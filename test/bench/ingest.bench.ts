@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, uuidv7, type Result } from '@skolnet/shared';
+import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, type Result } from '@skolnet/shared';
 import { RunningProcess, collectorBin } from '../support/processes.js';
+import { benchResult } from '../../scripts/src/bench-results.js';
 import { fmt, percentile, printTable, rawSqliteReference } from './support.js';
 
 /** Results per run: enough batches for a stable p99 on a 2-core machine. */
@@ -25,24 +26,7 @@ const BATCH = 500;
 
 function makeResults(agentId: string, schoolId: string, n: number): Result[] {
   const start = Date.now() - n * 1000;
-  return Array.from({ length: n }, (_, i) => ({
-    id: uuidv7(start + i * 1000),
-    agent_id: agentId,
-    school_id: schoolId,
-    measurement: 'latency',
-    fields: {
-      rtt_avg_ms: 10 + (i % 17),
-      rtt_min_ms: 8.5,
-      rtt_max_ms: 31.2,
-      jitter_ms: 1.7,
-      loss_pct: i % 50 === 0 ? 10 : 0,
-      sent: 10,
-      received: 10,
-      result: 'success',
-    },
-    tags: { target: 'collector', host: 'collector.example.lv' },
-    at: new Date(start + i * 1000).toISOString(),
-  }));
+  return Array.from({ length: n }, (_, i) => benchResult(agentId, schoolId, start, i));
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
