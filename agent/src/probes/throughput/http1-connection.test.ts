@@ -125,6 +125,24 @@ describe('Http1Connection', () => {
     expect(conn.reusable).toBe(false);
   });
 
+  it('keeps a head and an answer that arrive a byte per read intact', async () => {
+    // Plain connections read into one reused buffer: what spans reads must be copied.
+    const answer = '{"bytes":12345,"duration_ms":678}';
+    const reply = `HTTP/1.1 200 OK\r\nContent-Length: ${answer.length}\r\nX-Step: 250\r\n\r\n${answer}`;
+    const server = await scripted({ replies: [reply.split('')] });
+    const conn = await open(server.url);
+    let sent = false;
+    const { head, body } = await conn.upload('/u', 'application/octet-stream', () => {
+      if (sent) return undefined;
+      sent = true;
+      return Buffer.from('abc');
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('x-step')).toBe('250');
+    expect(body).toBe(answer);
+    conn.close();
+  });
+
   it('rejects a non-200 answer with the status and stays usable', async () => {
     const server = await scripted({
       replies: [
