@@ -16,11 +16,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabAddresses, SchoolLab, labMissingReason, tbfParameters } from '../lab/school-lab.js';
 import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
 import { commandWorks } from '../support/real-component.js';
-import { fmt, printTable } from './support.js';
+import { fmt, machineBusyMs, printTable, processCpuMs, reapedChildrenCpuMs } from './support.js';
 
 /** Measured seconds per direction, for both tools (iperf3's default, the probe's default). */
 const DURATION_S = 10;
@@ -226,14 +227,37 @@ describe.skipIf(!hasIperf)(
       const iDown = await loopbackIperf(1, true);
       const iUp = await loopbackIperf(1, false);
       const rows: string[][] = [];
+      const cpuRows: string[][] = [];
       for (const streams of [1, STREAMS]) {
+        // CPU spent by each side and by everything else on the machine
+        // while the run lasted: on loopback the transfer is bound by CPU,
+        // so a busy machine lowers skolnet's figure more than iperf3's.
+        const started = performance.now();
+        const [busy0, collector0, agent0, self0] = [
+          machineBusyMs(),
+          processCpuMs(collector.child.pid ?? 0),
+          reapedChildrenCpuMs(),
+          processCpuMs(process.pid),
+        ];
         const r = await runToEnd(
           [agentBin, 'assess', '--collector', url, ...throughputArgs(streams)],
           {},
           120_000,
         );
+        const wallMs = performance.now() - started;
+        const collectorMs = processCpuMs(collector.child.pid ?? 0) - collector0;
+        const agentMs = reapedChildrenCpuMs() - agent0;
+        const otherMs = machineBusyMs() - busy0 - collectorMs - agentMs - (processCpuMs(process.pid) - self0);
         expect(r.code, r.stderr).toBe(0);
         const s = skolnetFigures(r.stdout);
+        const gib = (Number(s.fields.bytes_down) + Number(s.fields.bytes_up)) / 2 ** 30;
+        cpuRows.push([
+          `skolnet ${streams} stream${streams > 1 ? 's' : ''}`,
+          fmt(gib, 1),
+          fmt(agentMs / 1000 / gib, 2),
+          fmt(collectorMs / 1000 / gib, 2),
+          fmt(Math.max(0, otherMs) / wallMs, 2),
+        ]);
         rows.push([
           `skolnet ${streams} stream${streams > 1 ? 's' : ''}`,
           fmt(s.down),
@@ -247,6 +271,11 @@ describe.skipIf(!hasIperf)(
         `loopback ceiling, ${WARMUP_S} s warm-up + ${DURATION_S} s, Mbit/s (target: skolnet ≥ 0.5 × iperf3 single stream)`,
         ['', 'down', 'vs iperf3', 'up', 'vs iperf3'],
         rows,
+      );
+      printTable(
+        'loopback CPU: seconds per GiB moved (both directions), and cores busy with other work during the run',
+        ['', 'GiB', 'agent s/GiB', 'collector s/GiB', 'other cores'],
+        cpuRows,
       );
     });
   },

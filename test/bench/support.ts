@@ -97,6 +97,26 @@ export function processCpuMs(pid: number): number {
 }
 
 /**
+ * CPU time the children this process has waited for used, user plus
+ * system, in ms (fields 16 and 17 of `/proc/self/stat`): a child's time is
+ * added once it has exited and been reaped.
+ */
+export function reapedChildrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ;
+}
+
+/** CPU time the whole machine spent busy (every state but idle and iowait), summed over its cores, in ms (`/proc/stat`). */
+export function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is inside user).
+  const busy = ticks.slice(0, 8).reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0);
+  return (busy * 1000) / USER_HZ;
+}
+
+/**
  * The reference of the ingest benches: a SQLite file with the collector's
  * schema (migrated by the store, one school in it) and a transaction that
  * inserts rows into `results` with better-sqlite3 directly, as fast as
