@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   CompiledQuery,
   Kysely,
@@ -850,6 +852,8 @@ export class KyselyStore implements Store {
     if (options.schoolId !== undefined) q = q.where('school_id', '=', options.schoolId);
     if (options.since !== undefined) q = q.where('hour', '>=', hourOf(options.since));
     if (options.before !== undefined) q = q.where('hour', '<', options.before.toISOString());
+    // A mark's token starts with the time it was last set (dirtyMarkToken).
+    if (options.markedBefore !== undefined) q = q.where('token', '<', options.markedBefore.toISOString());
     q = q.orderBy('hour').orderBy('school_id').orderBy('measurement');
     if (options.limit !== undefined) q = q.limit(options.limit);
     const dirty = await q.execute();
@@ -859,6 +863,11 @@ export class KyselyStore implements Store {
     // transaction would hold ingest up.
     let next = 0;
     while (next < dirty.length) {
+      // Between transactions the event loop runs: better-sqlite3 works
+      // synchronously, and without this a backlog of hours would hold the
+      // collector's only thread (every agent's batches and acks) for as
+      // long as the whole refresh takes.
+      if (next > 0) await yieldToEventLoop();
       next = await this.#db.transaction().execute(async (trx) => {
         let i = next;
         let rowsRead = 0;
@@ -1113,11 +1122,22 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * The token of a dirty-hour mark made at `ms` (wall clock): unique per
+ * mark, so a recomputation clears only the mark it read, and starting with
+ * the time as `Date#toISOString` text, so tokens compare by when they were
+ * made (`RefreshRollupsOptions.markedBefore`). Tokens written before this
+ * form (UUIDs, starting with a hex digit below "2") sort as long ago.
+ */
+function dirtyMarkToken(ms: number): string {
+  return `${new Date(ms).toISOString()} ${randomUUID()}`;
+}
+
 async function markDirtyHours(
   trx: Transaction<CollectorDatabase>,
   rows: readonly ResultRow[],
 ): Promise<void> {
-  const token = uuidv7();
+  const token = dirtyMarkToken(Date.now());
   const hours = new Map<string, RollupDirtyRow>();
   for (const r of rows) {
     // `at` is already `Date#toISOString` text: its first 13 characters name the hour.

@@ -224,6 +224,14 @@ export interface RefreshRollupsOptions {
   since?: Date;
   /** Only hours starting before `before`. */
   before?: Date;
+  /**
+   * Only hours whose latest mark was made before this time (by the
+   * collector's own clock, `Date.now()`): an hour still receiving results
+   * would be recomputed again at once, so the background job leaves it
+   * until it has been quiet for a while. Reads refresh every hour they
+   * cover whatever its age.
+   */
+  markedBefore?: Date;
 }
 
 /** Outcome of {@link Store.deleteResultsBefore} and {@link Store.deleteRollupsBefore}. */
