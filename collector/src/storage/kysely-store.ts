@@ -35,6 +35,7 @@ import {
   sha256Hex,
 } from '../security/secrets.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
+import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
 import { hourOf, nextHour, summariseHour } from './rollups.js';
 import type {
@@ -978,11 +979,13 @@ export class KyselyStore implements Store {
   async deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
     const horizon = hourOf(cutoff);
     return this.#db.transaction().execute(async (trx) => {
+      // By hour (the results_hour index; `horizon` is a whole hour, so this
+      // is `at < horizon`), oldest hours first.
       const old = await trx
         .selectFrom('results')
         .select(['id', 'school_id', 'measurement', 'at'])
-        .where('at', '<', horizon)
-        .orderBy('at')
+        .where(RESULT_HOUR_SQL, '<', horizon.slice(0, 13))
+        .orderBy(RESULT_HOUR_SQL)
         .limit(limit)
         .execute();
       const dirty = new Set(

@@ -355,7 +355,7 @@ export interface Store {
   /** Number of hours waiting for their rollup. */
   pendingRollupHours(): Promise<number>;
   /**
-   * Raw retention: deletes up to `limit` of the oldest results measured
+   * Raw retention: deletes up to `limit` results of the oldest hours measured
    * before `cutoff`, rounded down to a whole hour, and records that hour
    * as the raw retention horizon. A result whose hour still waits for its
    * rollup is kept, so nothing is deleted before it is rolled up.
