@@ -1,4 +1,5 @@
 import type { AgentConfig, AgentRole, ConfigAck, HardwareFingerprint, Result } from '@skolnet/shared';
+import type { StoreDialect } from './migrations/migration-provider.js';
 
 /** A school as stored. Timestamps are RFC 3339 UTC strings. */
 export interface SchoolRow {
@@ -250,6 +251,8 @@ export interface DeleteOutcome {
  * mistakes; database failures surface as they are thrown by the driver.
  */
 export interface Store {
+  /** The database behind the store, where it has one (test doubles may leave it out). */
+  readonly dialect?: StoreDialect;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */
