@@ -125,7 +125,7 @@ describe('ingest queue', () => {
   it('refuses a concurrentGroups that is not a positive integer', () => {
     for (const concurrentGroups of [0, 1.5]) {
       expect(() => createIngestQueue({ store, now: () => new Date(), concurrentGroups })).toThrow(
-        expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }) as unknown as Error,
+        expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }) as unknown,
       );
     }
   });
