@@ -6,7 +6,11 @@ import { createAgentSessions, type AgentSessions } from './ingest/agent-session.
 import { createConnectedAgents, type ConnectedAgents } from './ingest/connected-agents.js';
 import { exportPlugin, type ExportPluginOptions } from './export/export-plugin.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
-import { createIngestQueue, type IngestQueue } from './ingest/ingest-queue.js';
+import {
+  SERVER_STORE_CONCURRENT_GROUPS,
+  createIngestQueue,
+  type IngestQueue,
+} from './ingest/ingest-queue.js';
 import { authPlugin } from './plugins/auth-plugin.js';
 import {
   configPlugin,
@@ -108,6 +112,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const ingestQueue = createIngestQueue({
     store: options.store,
     now: config.now,
+    concurrentGroups: options.store.dialect === 'postgres' ? SERVER_STORE_CONCURRENT_GROUPS : 1,
     // Exact counts per committed transaction (the metrics plugin is
     // registered above, so `app.metrics` exists by the time ingest runs).
     onCommitted: (outcome) => {

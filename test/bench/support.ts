@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { createSqliteStore } from '@skolnet/collector';
 import { openSqlite, type Result, type SqliteDatabase } from '@skolnet/shared';
 import { RunningProcess } from '../support/processes.js';
@@ -151,4 +152,46 @@ export async function rawSqliteReference(
     }
   });
   return { db, schoolId: school.id, insertBatch };
+}
+
+/** A database made for one bench run; {@link ThrowawayDatabase.drop} removes it. */
+export interface ThrowawayDatabase {
+  /** `serverUrl` with its database name replaced by the new database's. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates an empty database with a fresh name on the PostgreSQL server
+ * that `serverUrl` names (connecting to the database in it, as its user,
+ * who needs the CREATEDB privilege), so every run starts from the same
+ * empty state instead of what earlier runs left behind.
+ */
+export async function createThrowawayDatabase(serverUrl: string): Promise<ThrowawayDatabase> {
+  const name = `skolnet_bench_${process.pid}_${Date.now()}`;
+  const admin = async (statement: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  try {
+    await admin(`CREATE DATABASE ${name}`);
+  } catch (err) {
+    throw new Error(
+      `cannot create a throwaway database on the server of SKOLNET_BENCH_POSTGRES_URL ` +
+        `(its user needs CREATEDB: ALTER ROLE … CREATEDB): ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    // FORCE (PostgreSQL 13+) closes connections a stopped collector left behind.
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
 }

@@ -118,6 +118,21 @@ describeStores('rollups and retention', (getStore, backend) => {
     expect(rtt).toMatchObject({ count: 3, min: 10, max: 30, mean: 20, p50: 20, p95: 30 });
   });
 
+  it('leaves hours marked since `markedBefore` for later; reads refresh them anyway', async () => {
+    await store.insertResults([latency(schoolId, T0, 10)]);
+    const marked = Date.now();
+    expect(await store.refreshRollups({ markedBefore: new Date(marked - MIN_MS) })).toBe(0);
+    expect(await store.pendingRollupHours()).toBe(1);
+    // A read covering the hour refreshes it whatever the age of its mark.
+    const [rtt] = pick(await store.hourlyRollups({ schoolId, since: new Date(T0) }), { field: 'rtt_avg_ms' });
+    expect(rtt).toMatchObject({ count: 1, p50: 10 });
+    expect(await store.pendingRollupHours()).toBe(0);
+
+    await store.insertResults([latency(schoolId, T0 + MIN_MS, 30)]);
+    expect(await store.refreshRollups({ markedBefore: new Date(Date.now() + 1_000) })).toBe(1);
+    expect(await store.pendingRollupHours()).toBe(0);
+  });
+
   it('keeps dirty hours across a restart and refreshes them in bounded steps', async () => {
     await store.insertResults([0, 1, 2].map((i) => latency(schoolId, T0 + i * 60 * MIN_MS, 10 + i)));
     store = await reopen();

@@ -97,6 +97,39 @@ describe('ingest queue', () => {
     expect(await store.countResults()).toBe(12);
   });
 
+  it('runs up to concurrentGroups groups at once, each settling after its own commit', async () => {
+    const rec = recording(store);
+    const queue = createIngestQueue({ store: rec.store, now: () => new Date(), concurrentGroups: 2 });
+    const release = rec.hold();
+    const settled: number[] = [];
+    const track = (p: Promise<unknown>, i: number): Promise<unknown> => p.then(() => settled.push(i));
+    const first = track(queue.insert(batch(2)), 0);
+    await new Promise((r) => setImmediate(r));
+    // The first group is held in its transaction; the second starts beside it.
+    const second = track(queue.insert(batch(3)), 1);
+    await new Promise((r) => setImmediate(r));
+    // A third waits for one of the two to finish, then forms the next group.
+    const third = [track(queue.insert(batch(4)), 2), track(queue.insert(batch(5)), 3)];
+    await new Promise((r) => setImmediate(r));
+    expect(rec.calls).toEqual([2, 3]);
+    expect(settled).toEqual([]);
+    let drained = false;
+    const draining = queue.drain().then(() => (drained = true));
+    release();
+    await Promise.all([first, second, ...third, draining]);
+    expect(rec.calls).toEqual([2, 3, 9]);
+    expect(drained).toBe(true);
+    expect(await store.countResults()).toBe(14);
+  });
+
+  it('refuses a concurrentGroups that is not a positive integer', () => {
+    for (const concurrentGroups of [0, 1.5]) {
+      expect(() => createIngestQueue({ store, now: () => new Date(), concurrentGroups })).toThrow(
+        expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }) as unknown,
+      );
+    }
+  });
+
   it('keeps a group within maxGroupResults, but never splits a batch', async () => {
     const rec = recording(store);
     const queue = createIngestQueue({ store: rec.store, now: () => new Date(), maxGroupResults: 10 });

@@ -23,6 +23,15 @@ export const DEFAULT_MAX_GROUP_RESULTS = 4_000;
  */
 export const DEFAULT_MAX_ADMITTED_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Group transactions a store that runs them on a server (PostgreSQL) gets
+ * at once. With one, the server waits while the collector forms and sends
+ * the next group, and the collector waits while the server inserts and
+ * flushes its WAL; with two, one group is inserted while the other
+ * commits. More would mostly wait on each other's dirty-hour marks.
+ */
+export const SERVER_STORE_CONCURRENT_GROUPS = 2;
+
 /** What {@link IngestQueue.insert} reports about one batch's results. */
 export interface IngestOutcome {
   /** Results of this call now stored (new now or stored before). */
@@ -67,6 +76,12 @@ export interface IngestQueueOptions {
   /** Message bytes handled at once; default {@link DEFAULT_MAX_ADMITTED_BYTES}. */
   maxAdmittedBytes?: number;
   /**
+   * Group transactions running at once; default 1. Only for a store with
+   * several connections (see {@link SERVER_STORE_CONCURRENT_GROUPS}):
+   * SQLite's one connection runs one transaction at a time anyway.
+   */
+  concurrentGroups?: number;
+  /**
    * Called after every committed transaction with its exact counts (new
    * and already stored): the one place that knows them, as a group mixes
    * batches of many agents.
@@ -97,6 +112,13 @@ export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
       `ingest maxAdmittedBytes must be a positive integer, got ${maxAdmittedBytes}`,
     );
   }
+  const concurrentGroups = options.concurrentGroups ?? 1;
+  if (!Number.isInteger(concurrentGroups) || concurrentGroups < 1) {
+    throw new SkolnetError(
+      ErrorCodes.CONFIG_INVALID,
+      `ingest concurrentGroups must be a positive integer, got ${concurrentGroups}`,
+    );
+  }
   let admittedBytes = 0;
   const admissionQueue: { bytes: number; start: () => void }[] = [];
   const admitNext = (): void => {
@@ -109,14 +131,15 @@ export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
     }
   };
   let pending: Pending[] = [];
-  let busy = false;
+  /** Groups taken or about to be taken, and not yet settled. */
+  let running = 0;
   let idleWaiters: (() => void)[] = [];
 
   const schedule = (): void => {
-    if (busy) return;
-    busy = true;
+    if (running >= concurrentGroups || pending.length === 0) return;
+    running += 1;
     // setImmediate, not a microtask: batches that arrived in the same
-    // I/O phase (and those that arrive while this group commits) get to
+    // I/O phase (and those that arrive while a group commits) get to
     // join the group before it is taken.
     setImmediate(() => void flushOne());
   };
@@ -138,12 +161,12 @@ export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
   const flushOne = async (): Promise<void> => {
     const group = takeGroup();
     try {
-      await commit(group);
+      // Another running group may have taken everything meanwhile.
+      if (group.length > 0) await commit(group);
     } finally {
-      if (pending.length > 0) {
-        setImmediate(() => void flushOne());
-      } else {
-        busy = false;
+      running -= 1;
+      schedule();
+      if (running === 0) {
         const waiters = idleWaiters;
         idleWaiters = [];
         for (const w of waiters) w();
@@ -190,7 +213,7 @@ export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
       });
     },
     drain() {
-      if (!busy) return Promise.resolve();
+      if (running === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
     admit(bytes, task) {

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   CompiledQuery,
   Kysely,
@@ -33,6 +35,7 @@ import {
   sha256Hex,
 } from '../security/secrets.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
+import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
 import { hourOf, nextHour, summariseHour } from './rollups.js';
 import type {
@@ -755,8 +758,12 @@ export class KyselyStore implements Store {
     rows.sort((a, b) => compareText(a.id, b.id));
     const inserted = await this.#db.transaction().execute(async (trx) => {
       let count = 0;
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
-        count += await this.#insertIgnoringDuplicates(trx, rows.slice(i, i + INSERT_CHUNK_ROWS));
+      if (this.dialect === 'postgres') {
+        count = await insertResultsUnnest(trx, rows);
+      } else {
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
+          count += await this.#insertIgnoringDuplicates(trx, rows.slice(i, i + INSERT_CHUNK_ROWS));
+        }
       }
       // The hours these results fall in need their rollups recomputed; marked
       // in the same transaction, so a crash cannot store a result and forget
@@ -850,6 +857,8 @@ export class KyselyStore implements Store {
     if (options.schoolId !== undefined) q = q.where('school_id', '=', options.schoolId);
     if (options.since !== undefined) q = q.where('hour', '>=', hourOf(options.since));
     if (options.before !== undefined) q = q.where('hour', '<', options.before.toISOString());
+    // A mark's token starts with the time it was last set (dirtyMarkToken).
+    if (options.markedBefore !== undefined) q = q.where('token', '<', options.markedBefore.toISOString());
     q = q.orderBy('hour').orderBy('school_id').orderBy('measurement');
     if (options.limit !== undefined) q = q.limit(options.limit);
     const dirty = await q.execute();
@@ -859,6 +868,11 @@ export class KyselyStore implements Store {
     // transaction would hold ingest up.
     let next = 0;
     while (next < dirty.length) {
+      // Between transactions the event loop runs: better-sqlite3 works
+      // synchronously, and without this a backlog of hours would hold the
+      // collector's only thread (every agent's batches and acks) for as
+      // long as the whole refresh takes.
+      if (next > 0) await yieldToEventLoop();
       next = await this.#db.transaction().execute(async (trx) => {
         let i = next;
         let rowsRead = 0;
@@ -965,11 +979,13 @@ export class KyselyStore implements Store {
   async deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
     const horizon = hourOf(cutoff);
     return this.#db.transaction().execute(async (trx) => {
+      // By hour (the results_hour index; `horizon` is a whole hour, so this
+      // is `at < horizon`), oldest hours first.
       const old = await trx
         .selectFrom('results')
         .select(['id', 'school_id', 'measurement', 'at'])
-        .where('at', '<', horizon)
-        .orderBy('at')
+        .where(RESULT_HOUR_SQL, '<', horizon.slice(0, 13))
+        .orderBy(RESULT_HOUR_SQL)
         .limit(limit)
         .execute();
       const dirty = new Set(
@@ -1092,6 +1108,35 @@ export class KyselyStore implements Store {
   }
 }
 
+/**
+ * PostgreSQL's own bulk form of the result INSERT: one statement with one
+ * array parameter per column, however many rows. The portable multi-row
+ * VALUES form sends 800 parameters per 100 rows and has the server parse
+ * and plan a statement that large for every chunk, which cost more than
+ * the rows themselves; this one is planned once per group. Rows are
+ * inserted in array order (ORDER BY the ordinality), so the lock order
+ * stays the sorted id order {@link KyselyStore.insertResults} relies on.
+ */
+async function insertResultsUnnest(
+  trx: Transaction<CollectorDatabase>,
+  rows: readonly ResultRow[],
+): Promise<number> {
+  const columns = RESULT_COLUMNS.map((column) => rows.map((row) => row[column]));
+  const outcome = await trx.executeQuery(
+    CompiledQuery.raw(
+      `insert into "results" (${RESULT_COLUMNS.map((c) => `"${c}"`).join(', ')})
+       select ${RESULT_COLUMNS.map((c) => `r."${c}"`).join(', ')}
+       from unnest(${RESULT_COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')})
+         with ordinality as r(${RESULT_COLUMNS.map((c) => `"${c}"`).join(', ')}, n)
+       order by r.n
+       on conflict ("id") do nothing`,
+      columns,
+    ),
+  );
+  // Only the rows actually inserted count, as for the VALUES form.
+  return Number(outcome.numAffectedRows ?? 0n);
+}
+
 /** A {@link SqliteDatabase} whose statements are prepared once and reused. */
 function withStatementCache(db: SqliteDatabase): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
@@ -1113,11 +1158,22 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * The token of a dirty-hour mark made at `ms` (wall clock): unique per
+ * mark, so a recomputation clears only the mark it read, and starting with
+ * the time as `Date#toISOString` text, so tokens compare by when they were
+ * made (`RefreshRollupsOptions.markedBefore`). Tokens written before this
+ * form (UUIDs, starting with a hex digit below "2") sort as long ago.
+ */
+function dirtyMarkToken(ms: number): string {
+  return `${new Date(ms).toISOString()} ${randomUUID()}`;
+}
+
 async function markDirtyHours(
   trx: Transaction<CollectorDatabase>,
   rows: readonly ResultRow[],
 ): Promise<void> {
-  const token = uuidv7();
+  const token = dirtyMarkToken(Date.now());
   const hours = new Map<string, RollupDirtyRow>();
   for (const r of rows) {
     // `at` is already `Date#toISOString` text: its first 13 characters name the hour.

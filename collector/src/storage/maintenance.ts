@@ -8,6 +8,16 @@ export const DEFAULT_RAW_RETENTION_DAYS = 400;
 export const DEFAULT_ROLLUP_RETENTION_DAYS = 1_826;
 /** Pause between background rollup passes, ms: how stale a rollup may get before a read refreshes it. */
 export const ROLLUP_INTERVAL_MS = 5_000;
+/**
+ * How long an hour must have gone without new results before the
+ * background job recomputes it, ms. A recomputation reads every raw row of
+ * the hour, so redoing an hour each time a batch lands in it costs ingest
+ * a multiple of its own work (agents draining a backlog, or the current
+ * hour of every school, are marked again every few seconds); waiting for
+ * a minute's quiet reads each row about once. Reads refresh the hours they
+ * cover at once, whatever their age, so nothing served is stale.
+ */
+export const ROLLUP_QUIET_MS = 60_000;
 /** Hours recomputed per background pass, so one pass stays short beside ingest. */
 export const ROLLUP_HOURS_PER_PASS = 500;
 /** Period of the retention job, ms (it also runs at start). */
@@ -24,6 +34,8 @@ export interface MaintenanceOptions {
   /** Hourly rollups older than this many days are deleted. */
   rollupRetentionDays?: number;
   rollupIntervalMs?: number;
+  /** See {@link ROLLUP_QUIET_MS}. */
+  rollupQuietMs?: number;
   retentionIntervalMs?: number;
   /** Clock; tests pass their own. */
   now?: () => Date;
@@ -48,8 +60,9 @@ export interface Maintenance {
 }
 
 /**
- * Starts the collector's background jobs: rolling up dirty hours every
- * few seconds and applying retention at start and hourly. Jobs run one at
+ * Starts the collector's background jobs: every few seconds, rolling up
+ * the dirty hours that have gone quiet, and applying retention at start
+ * and hourly. Jobs run one at
  * a time in small transactions with the event loop free between them, so
  * ingest interleaves; timers are unref'd and never keep the process alive.
  */
@@ -67,12 +80,15 @@ export function startMaintenance(store: Store, options: MaintenanceOptions = {})
     return run;
   };
 
-  const rollUpAll = async (before?: Date): Promise<number> => {
+  const quietMs = options.rollupQuietMs ?? ROLLUP_QUIET_MS;
+  const rollUpAll = async (scope: { before?: Date; quiet?: boolean } = {}): Promise<number> => {
     let total = 0;
     for (;;) {
       const done = await store.refreshRollups({
         limit: ROLLUP_HOURS_PER_PASS,
-        ...(before === undefined ? {} : { before }),
+        ...(scope.before === undefined ? {} : { before: scope.before }),
+        // Marks carry the wall-clock time they were made (Date.now()), not `now()`.
+        ...(scope.quiet === true ? { markedBefore: new Date(Date.now() - quietMs) } : {}),
       });
       total += done;
       if (done < ROLLUP_HOURS_PER_PASS || stopped) return total;
@@ -85,7 +101,7 @@ export function startMaintenance(store: Store, options: MaintenanceOptions = {})
     const rawCutoff = new Date(at - rawDays * DAY_MS);
     const rollupCutoff = new Date(at - rollupDays * DAY_MS);
     // Roll up what is about to go first; deleteResultsBefore also skips any hour still dirty.
-    await rollUpAll(rawCutoff);
+    await rollUpAll({ before: rawCutoff });
     const outcome: RetentionOutcome = { results_deleted: 0, rollups_deleted: 0 };
     for (let more = true; more && !stopped;) {
       const r = await store.deleteResultsBefore(rawCutoff, RETENTION_CHUNK_ROWS);
@@ -112,7 +128,7 @@ export function startMaintenance(store: Store, options: MaintenanceOptions = {})
     );
   };
 
-  const rollupTick = background('rollups', () => rollUpAll());
+  const rollupTick = background('rollups', () => rollUpAll({ quiet: true }));
   const retentionTick = background('retention', applyRetentionNow);
   const rollupTimer = setInterval(rollupTick, options.rollupIntervalMs ?? ROLLUP_INTERVAL_MS);
   const retentionTimer = setInterval(retentionTick, options.retentionIntervalMs ?? RETENTION_INTERVAL_MS);

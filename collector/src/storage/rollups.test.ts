@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { percentile } from '../scoring/school-score.js';
 import { summariseHour } from './rollups.js';
 
 // Store behaviour of rollups and retention runs on every backend in
@@ -15,5 +16,24 @@ describe('summariseHour', () => {
       { target: '', outcome: '', field: 'a_ms', count: 2, min: 1, max: 5, mean: 3, p50: 1, p95: 5 },
       { target: 't', outcome: 'success', field: 'a_ms', count: 1, min: 3, max: 3, mean: 3, p50: 3, p95: 3 },
     ]);
+  });
+
+  it('gives the scoring nearest-rank percentiles, min, max and mean for any count', () => {
+    for (const n of [1, 2, 3, 19, 20, 21, 100, 101]) {
+      // Deterministic, unsorted, with repeats and negatives.
+      const values = Array.from({ length: n }, (_, i) => ((i * 7919) % 113) - 20.5);
+      const [rollup] = summariseHour(values.map((v) => ({ fields: { v_ms: v }, tags: {} })));
+      expect(rollup).toEqual({
+        target: '',
+        outcome: '',
+        field: 'v_ms',
+        count: n,
+        min: Math.min(...values),
+        max: Math.max(...values),
+        mean: values.reduce((a, b) => a + b, 0) / n,
+        p50: percentile(values, 50),
+        p95: percentile(values, 95),
+      });
+    }
   });
 });

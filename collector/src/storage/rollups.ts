@@ -1,5 +1,4 @@
 import type { Fields, Tags } from '@skolnet/shared';
-import { percentile } from '../scoring/school-score.js';
 import type { HourlyRollup } from './store.js';
 
 /** Length of a rollup bucket, ms. */
@@ -29,13 +28,17 @@ export type SeriesRollup = Omit<HourlyRollup, 'school_id' | 'measurement' | 'hou
  * numeric field. p50 and p95 are the scoring's nearest-rank percentile.
  */
 export function summariseHour(results: Iterable<{ fields: Fields; tags: Tags }>): SeriesRollup[] {
+  // Keyed by plain concatenation: a NUL never appears in a tag or field
+  // name, and a background pass summarises every stored row, so the key
+  // is built millions of times.
   const series = new Map<string, { target: string; outcome: string; field: string; values: number[] }>();
   for (const { fields, tags } of results) {
     const target = typeof tags['target'] === 'string' ? tags['target'] : '';
     const outcome = typeof fields['result'] === 'string' ? fields['result'] : '';
-    for (const [field, value] of Object.entries(fields)) {
+    for (const field in fields) {
+      const value = fields[field];
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-      const key = JSON.stringify([target, outcome, field]);
+      const key = `${target}\u0000${outcome}\u0000${field}`;
       let s = series.get(key);
       if (!s) {
         s = { target, outcome, field, values: [] };
@@ -46,25 +49,28 @@ export function summariseHour(results: Iterable<{ fields: Fields; tags: Tags }>)
   }
   const out: SeriesRollup[] = [];
   for (const { target, outcome, field, values } of series.values()) {
-    let min = Infinity;
-    let max = -Infinity;
+    // One numeric sort serves min, max and both percentiles; the ranks are
+    // the scoring's nearest rank (see `percentile`).
+    const sorted = Float64Array.from(values).sort();
+    const n = sorted.length;
     let sum = 0;
-    for (const v of values) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-      sum += v;
-    }
+    for (const v of values) sum += v;
     out.push({
       target,
       outcome,
       field,
-      count: values.length,
-      min,
-      max,
-      mean: sum / values.length,
-      p50: percentile(values, 50),
-      p95: percentile(values, 95),
+      count: n,
+      min: sorted[0]!,
+      max: sorted[n - 1]!,
+      mean: sum / n,
+      p50: sorted[nearestRank(50, n) - 1]!,
+      p95: sorted[nearestRank(95, n) - 1]!,
     });
   }
   return out;
+}
+
+/** The 1-based nearest rank of percentile `p` (0-100) among `n` sorted values, as `percentile` takes it. */
+function nearestRank(p: number, n: number): number {
+  return Math.min(n, Math.max(1, Math.ceil((p / 100) * n)));
 }

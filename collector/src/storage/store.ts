@@ -1,4 +1,5 @@
 import type { AgentConfig, AgentRole, ConfigAck, HardwareFingerprint, Result } from '@skolnet/shared';
+import type { StoreDialect } from './migrations/migration-provider.js';
 
 /** A school as stored. Timestamps are RFC 3339 UTC strings. */
 export interface SchoolRow {
@@ -224,6 +225,14 @@ export interface RefreshRollupsOptions {
   since?: Date;
   /** Only hours starting before `before`. */
   before?: Date;
+  /**
+   * Only hours whose latest mark was made before this time (by the
+   * collector's own clock, `Date.now()`): an hour still receiving results
+   * would be recomputed again at once, so the background job leaves it
+   * until it has been quiet for a while. Reads refresh every hour they
+   * cover whatever its age.
+   */
+  markedBefore?: Date;
 }
 
 /** Outcome of {@link Store.deleteResultsBefore} and {@link Store.deleteRollupsBefore}. */
@@ -242,6 +251,8 @@ export interface DeleteOutcome {
  * mistakes; database failures surface as they are thrown by the driver.
  */
 export interface Store {
+  /** The database behind the store, where it has one (test doubles may leave it out). */
+  readonly dialect?: StoreDialect;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */
@@ -347,7 +358,7 @@ export interface Store {
   /** Number of hours waiting for their rollup. */
   pendingRollupHours(): Promise<number>;
   /**
-   * Raw retention: deletes up to `limit` of the oldest results measured
+   * Raw retention: deletes up to `limit` results of the oldest hours measured
    * before `cutoff`, rounded down to a whole hour, and records that hour
    * as the raw retention horizon. A result whose hour still waits for its
    * rollup is kept, so nothing is deleted before it is rolled up.

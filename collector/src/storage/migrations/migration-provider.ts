@@ -3,6 +3,7 @@ import { initialMigration } from './0001-initial.js';
 import { binaryTextOrderMigration } from './0002-binary-text-order.js';
 import { rollupsMigration } from './0003-rollups.js';
 import { agentIdentityMigration } from './0004-agent-identity.js';
+import { resultsHourIndexMigration } from './0005-results-hour-index.js';
 
 /** The SQL dialects the store speaks. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -20,6 +21,7 @@ export function createMigrationProvider(dialect: StoreDialect): MigrationProvide
     '0002-binary-text-order': binaryTextOrderMigration(dialect),
     '0003-rollups': rollupsMigration(dialect),
     '0004-agent-identity': agentIdentityMigration(dialect),
+    '0005-results-hour-index': resultsHourIndexMigration,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
