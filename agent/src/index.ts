@@ -49,6 +49,7 @@ export {
 } from './runtime/measurement-accumulator.js';
 export { createLogger, type Logger } from './runtime/logger.js';
 export { AGENT_VERSION } from './runtime/agent-version.js';
+export { AGENT_NODE_OPTIONS } from './service/service-spec.js';
 export type { CommandIo } from './commands/command-context.js';
 export { probeRegistry, probeNames } from './probes/registry.js';
 export type { Accumulator, Probe, ProbeContext, ProbeDefinition, CommandRunner } from './probes/probe.js';

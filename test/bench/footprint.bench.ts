@@ -16,14 +16,26 @@
  * http) use their default intervals, so the figures are the agent's idle
  * life between tests.
  *
+ * The agent runs as `service install` starts it: `node` with the
+ * agent's Node.js options (AGENT_NODE_OPTIONS, service-spec.ts), then
+ * `skolnet-agent run`.
+ *
+ * The agent's figures are of its whole process tree, as the machine pays
+ * for it: RSS is the agent's plus that of every descendant alive at the
+ * sample (the host probe's short-lived systeminformation child, ping), and
+ * CPU includes the children's once they have exited (cutime, cstime).
+ * Summed RSS counts the `node` binary's pages a child shares with the agent
+ * twice, so it errs high while a child lives.
+ *
  * SKOLNET_BENCH_FOOTPRINT_S sets the duration in s (default 600).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_NODE_OPTIONS } from '@skolnet/agent';
 import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
 import { fmt, percentile, printTable } from './support.js';
 
@@ -47,8 +59,11 @@ const TARGET_CPU_PCT = 1;
 
 interface Sample {
   t: number;
+  /** RSS of the process and its live descendants, in MB. */
   rssMb: number;
-  /** CPU time used so far, in s. */
+  /** RSS of the live descendants alone, in MB. */
+  childRssMb: number;
+  /** CPU time used so far by the process and its exited children, in s. */
   cpuS: number;
 }
 
@@ -62,15 +77,54 @@ function probesDone(lines: readonly string[]): string {
   return [...counts].map(([name, n]) => (n > 1 ? `${name}×${n}` : name)).join(', ') || '-';
 }
 
-/** RSS and CPU time of `pid` now, from /proc. */
-function sample(pid: number, t: number): Sample {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+/** Fields of /proc/<pid>/stat after the parenthesised command name (field 3 is index 0). */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(rest[11]) + Number(rest[12]);
-  return { t, rssMb: (rssKb * 1024) / 1e6, cpuS: ticks / CLOCK_TICKS_PER_S };
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** RSS of `pid` in MB, 0 when it has gone meanwhile. */
+function rssMbOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return (Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+/** Live descendants of `pid`, from the parent ids in /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(statFields(Number(entry))[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** RSS and CPU time of `pid` and its descendants now, from /proc. */
+function sample(pid: number, t: number): Sample {
+  const own = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(own)?.[1] ?? Number.NaN);
+  const childRssMb = descendants(pid).reduce((sum, child) => sum + rssMbOf(child), 0);
+  // utime, stime, cutime, cstime are fields 14-17: the process's own and that of its waited-for children.
+  const f = statFields(pid);
+  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return { t, rssMb: (rssKb * 1024) / 1e6 + childRssMb, childRssMb, cpuS: ticks / CLOCK_TICKS_PER_S };
 }
 
 /** Steady RSS (median of the second half) and average CPU % of one core after the warm-up. */
@@ -148,7 +202,9 @@ describe('footprint', () => {
       expect(enrolled.code, enrolled.stderr).toBe(0);
 
       floor = new RunningProcess('node', ['-e', 'setInterval(() => {}, 1e6)']);
+      // As installed: the service runs node with the agent's options (service-spec.ts).
       agent = new RunningProcess('agent', [
+        ...AGENT_NODE_OPTIONS,
         agentBin,
         'run',
         '--state',
@@ -191,14 +247,18 @@ describe('footprint', () => {
             i === 0
               ? agent!.lines.slice(0, logMarks[0])
               : agent!.lines.slice(logMarks[i - step], logMarks[i]);
-          return [fmt(s.t), fmt(s.rssMb, 1), fmt(cpu, 2), fmt(f.rssMb, 1), probesDone(ran)];
+          const children = Math.max(
+            ...agentSamples.slice(i === 0 ? 0 : i - step + 1, i + 1).map((x) => x.childRssMb),
+          );
+          return [fmt(s.t), fmt(s.rssMb, 1), fmt(children, 1), fmt(cpu, 2), fmt(f.rssMb, 1), probesDone(ran)];
         });
       const loadAfter = loadavg();
       printTable(
-        `footprint over time (probes host, latency, http at default intervals; no throughput test scheduled)`,
+        `footprint over time (node ${AGENT_NODE_OPTIONS.join(' ')} skolnet-agent run, as the service runs it; probes host, latency, http at default intervals; no throughput test scheduled)`,
         [
           't s',
-          'agent RSS MB',
+          'agent RSS MB (with children)',
+          'children RSS MB (max since prev row)',
           'agent CPU % (since prev row)',
           'bare node RSS MB',
           'probe runs ended (since prev row)',
@@ -210,12 +270,23 @@ describe('footprint', () => {
       const peakAt = agentSamples.reduce((best, s, i) => (s.rssMb > agentSamples[best]!.rssMb ? i : best), 0);
       const a = summarise(agentSamples);
       const f = summarise(floorSamples);
+      const withChild = agentSamples.filter((x) => x.childRssMb > 0);
+      const childSteady = percentile(
+        agentSamples.slice(Math.floor(agentSamples.length / 2)).map((x) => x.childRssMb),
+        50,
+      );
       printTable(
         `footprint summary over ${DURATION_S} s (steady RSS: median of the second half; CPU after the first ${fmt(WARMUP_S)} s; ` +
           `${SAMPLE_MS / 1000} s samples; peak at t = ${fmt(agentSamples[peakAt]!.t)} s, probe runs ending within 10 s of it: ` +
           `${probesDone(agent.lines.slice(logMarks[Math.max(0, peakAt - around)], logMarks[Math.min(logMarks.length - 1, peakAt + around)]))}; ` +
           `load average 1/5/15 min ${loadBefore.map((l) => fmt(l, 2)).join('/')} at start, ${loadAfter.map((l) => fmt(l, 2)).join('/')} at end on ${cpus().length} cores)`,
-        ['process', 'steady RSS MB', 'peak RSS MB', 'avg CPU % of one core', 'target'],
+        [
+          'process (RSS with live children, CPU with exited ones)',
+          'steady RSS MB',
+          'peak RSS MB',
+          'avg CPU % of one core',
+          'target',
+        ],
         [
           [
             'skolnet-agent run',
@@ -223,6 +294,13 @@ describe('footprint', () => {
             fmt(a.peakRssMb, 1),
             fmt(a.cpuPct, 3),
             `<= ${TARGET_RSS_MB} MB, <= ${TARGET_CPU_PCT} %`,
+          ],
+          [
+            `  of which child processes (alive in ${withChild.length} of ${agentSamples.length} samples)`,
+            fmt(childSteady, 1),
+            fmt(Math.max(0, ...agentSamples.map((x) => x.childRssMb)), 1),
+            '',
+            '',
           ],
           ['bare node (floor)', fmt(f.steadyRssMb, 1), fmt(f.peakRssMb, 1), fmt(f.cpuPct, 3), ''],
           [

@@ -1,4 +1,5 @@
 import type { Timetable } from '@skolnet/shared';
+import { zoneOffset } from './zone-offset.js';
 
 /**
  * Share of heavy tests placed outside lesson hours when the timetable
@@ -35,60 +36,36 @@ export interface ZonedParts {
   weekday: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    // en-US with h23 gives plain numbers; the locale does not matter for the fields.
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      weekday: 'short',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
+/**
+ * Offset of `timeZone` from UTC at instant `t`, in ms (Riga: +2 h in
+ * winter, +3 h in summer), from the system's time zone database (see
+ * zone-offset.ts; Intl only where there is none).
+ * @throws Error when the zone is unknown; timetables are checked with
+ *   {@link timetableProblem} before they are used.
+ */
+function offsetAt(t: number, timeZone: string): number {
+  const offset = zoneOffset(timeZone, t);
+  if (offset === undefined) throw new Error(`unknown time zone "${timeZone}"`);
+  return offset;
 }
 
-const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-
-/** The wall-clock fields of `at` in `timeZone` (an IANA name), through Intl, so DST is right. */
+/** The wall-clock fields of `at` in `timeZone` (an IANA name), DST included. */
 export function zonedParts(at: Date, timeZone: string): ZonedParts {
-  const out: Record<string, string> = {};
-  for (const p of formatter(timeZone).formatToParts(at)) out[p.type] = p.value;
+  const wall = new Date(at.getTime() + offsetAt(at.getTime(), timeZone));
   return {
-    year: Number(out.year),
-    month: Number(out.month),
-    day: Number(out.day),
-    hour: Number(out.hour),
-    minute: Number(out.minute),
-    second: Number(out.second),
-    weekday: WEEKDAYS[out.weekday ?? ''] ?? 0,
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    weekday: wall.getUTCDay() === 0 ? 7 : wall.getUTCDay(),
   };
 }
 
-/** True when `timeZone` is an IANA name this runtime knows. */
+/** True when `timeZone` is an IANA name this host's time zone database (or, lacking one, Intl) knows. */
 export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Offset of `timeZone` from UTC at instant `t`, in ms (Riga: +2 h in winter, +3 h in summer). */
-function offsetAt(t: number, timeZone: string): number {
-  const p = zonedParts(new Date(t), timeZone);
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return wall - Math.floor(t / 1000) * 1000;
+  return zoneOffset(timeZone, 0) !== undefined;
 }
 
 /**

@@ -35,10 +35,28 @@ export interface ServiceSpec {
   runArgs: readonly string[];
 }
 
-/** The argument vector of the agent inside the service: node, the script, `run` and its options. */
+/**
+ * Node.js options of the installed agent, which runs for months on small
+ * school hardware with a heap of about 10 MB (docs/footprint.md):
+ *
+ * - `--max-semi-space-size=1` (MB): V8 grows the young generation up to
+ *   16 MB per semi-space while modules load and keeps what it grew; 1 MB
+ *   costs a few more scavenges of a small heap and no throughput, since
+ *   transfer data lives outside the heap in Buffers.
+ * - `--v8-pool-size=1`: one V8 background thread for concurrent GC and
+ *   compilation instead of four; each thread that allocates keeps a malloc
+ *   arena of its own (about 1 MB resident apiece).
+ *
+ * Together about 3-4 MB of resident memory. `bench:footprint` runs the
+ * agent with these same options, as the service does.
+ */
+export const AGENT_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+
+/** The argument vector of the agent inside the service: node and its options, the script, `run` and its options. */
 export function agentCommand(spec: ServiceSpec): string[] {
   return [
     spec.nodePath,
+    ...AGENT_NODE_OPTIONS,
     spec.agentScript,
     'run',
     '--state',

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSkolnetError } from '@skolnet/shared';
 import { runSystemInformation } from './run-system-information.js';
 
-// Stand-ins for systeminformation, loaded by the worker exactly as the real
+// Stand-ins for systeminformation, loaded by the child process exactly as the real
 // module is: one blocks its thread synchronously, as systeminformation's
 // execSync calls do; one never answers.
 const dir = mkdtempSync(join(tmpdir(), 'skolnet-si-'));
@@ -27,6 +27,22 @@ writeFileSync(
 );
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Live child processes of this one whose command line mentions `text` (Linux, from /proc). */
+function childrenMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 describe('runSystemInformation', () => {
   it('runs the real systeminformation and returns each call', async () => {
     const r = await runSystemInformation(['osInfo', 'time']);
@@ -34,7 +50,7 @@ describe('runSystemInformation', () => {
     expect(r.time.ok).toBe(true);
   });
 
-  it('keeps the main thread free while the worker is blocked', async () => {
+  it('keeps the event loop free while the child is blocked', async () => {
     let ticks = 0;
     const ticker = setInterval(() => (ticks += 1), 20);
     try {
@@ -55,13 +71,23 @@ describe('runSystemInformation', () => {
     });
   });
 
-  it('gives up on a worker that does not answer in time', async () => {
+  it('gives up on a child that does not answer in time', async () => {
     const err: unknown = await runSystemInformation(['osInfo'], {
       modulePath: hanging,
       timeoutMs: 200,
     }).catch((e: unknown) => e);
     expect(isSkolnetError(err, ErrorCodes.PROBE_FAILED)).toBe(true);
     expect(isSkolnetError(err) && err.retryable).toBe(true);
+  });
+
+  it.skipIf(!existsSync('/proc/self/stat'))('leaves no child process behind, answered or not', async () => {
+    await runSystemInformation(['time', 'battery'], { modulePath: partial });
+    await runSystemInformation(['osInfo'], { modulePath: hanging, timeoutMs: 200 }).catch(() => undefined);
+    // A killed child is reaped on the next turns of the event loop.
+    for (let i = 0; i < 50 && childrenMentioning(dir).length > 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(childrenMentioning(dir)).toEqual([]);
   });
 
   it('rejects with the abort reason', async () => {
@@ -77,5 +103,7 @@ describe('runSystemInformation', () => {
       modulePath: join(dir, 'missing.cjs'),
     }).catch((e: unknown) => e);
     expect(isSkolnetError(err, ErrorCodes.PROBE_FAILED)).toBe(true);
+    // The child's own last words say why.
+    expect((err as Error).message).toMatch(/Cannot find module/);
   });
 });

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared';
 import { abortReason } from './abort-reason.js';
 
@@ -33,18 +33,22 @@ export type SystemInformationOutcome = { ok: true; value: unknown } | { ok: fals
 export const DEFAULT_SYSTEM_INFORMATION_TIMEOUT_MS = 20_000;
 
 /**
- * Young generation of the worker's heap, in MB. V8's default lets it grow
- * to 16 MB per semi-space (48 MB) while systeminformation parses command
- * output, and that memory is the agent's peak; the calls keep little alive,
- * so a small young generation costs a few more scavenges and no more.
+ * Largest semi-space of the child's young generation, in MB. V8's default
+ * lets it grow to 16 MB per semi-space while systeminformation parses
+ * command output, and that memory is the agent's peak; the calls keep
+ * little alive, so a small young generation costs a few more scavenges and
+ * no more.
  */
-const WORKER_YOUNG_GENERATION_MB = 4;
+const CHILD_SEMI_SPACE_MB = 1;
+
+/** How much of the child's stderr is kept to explain an early exit, in characters. */
+const STDERR_TAIL_CHARS = 2_000;
 
 /** Options of {@link runSystemInformation}. */
 export interface RunSystemInformationOptions {
   /** Time limit for all calls together, in ms. */
   timeoutMs?: number;
-  /** Stops the worker and rejects with the signal's reason. */
+  /** Stops the child and rejects with the signal's reason. */
   signal?: AbortSignal;
   /**
    * Absolute path of the module to load in place of `systeminformation`.
@@ -53,19 +57,21 @@ export interface RunSystemInformationOptions {
   modulePath?: string;
 }
 
-// The worker is plain CommonJS passed with `eval: true`, so it runs the same
-// under Vitest (TypeScript sources, no worker file on disk to point at) and
-// from the built dist/. It loads the module by the absolute path resolved in
-// the parent, because an eval'd worker has no file of its own to resolve
-// package names from. Each call settles on its own so one failing call
-// (no battery API, say) does not lose the others.
-const WORKER_SOURCE = `
+// The child runs plain CommonJS passed with `-e`, so it runs the same under
+// Vitest (TypeScript sources, no script file on disk to point at) and from
+// the built dist/. It loads the module by the absolute path resolved in
+// the parent, because an eval'd script has no file of its own to resolve
+// package names from. Each call settles on its own so one failing call (no
+// battery API, say) does not lose the others. The answer goes back over the
+// IPC channel with structured clone (`serialization: 'advanced'`), as from
+// a worker; then the child exits whatever systeminformation left pending.
+const CHILD_SOURCE = `
 'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const si = require(workerData.modulePath);
+const { modulePath, calls } = JSON.parse(process.argv[1]);
+const si = require(modulePath);
 const describe = (e) => (e instanceof Error ? e.message : String(e)).split('\\n')[0];
 Promise.all(
-  workerData.calls.map(async (name) => {
+  calls.map(async (name) => {
     try {
       if (typeof si[name] !== 'function') throw new Error('no such function: ' + name);
       return [name, { ok: true, value: await si[name]() }];
@@ -73,20 +79,27 @@ Promise.all(
       return [name, { ok: false, error: describe(e) }];
     }
   }),
-).then((entries) => parentPort.postMessage(Object.fromEntries(entries)));
+).then((entries) => process.send(Object.fromEntries(entries), () => process.exit(0)));
 `;
 
 /**
- * Runs `systeminformation` functions in a worker thread and returns what
- * each gave. systeminformation uses synchronous child processes on some
- * hosts (ARCHITECTURE.md, The agent), which would freeze the event loop, and
- * with it heartbeats and transfers, for seconds; in a worker only the
- * worker waits.
+ * Runs `systeminformation` functions in a short-lived child process and
+ * returns what each gave. systeminformation uses synchronous child
+ * processes on some hosts (ARCHITECTURE.md, The agent), which would freeze
+ * the event loop, and with it heartbeats and transfers, for seconds; in a
+ * child only the child waits.
+ *
+ * A child process rather than a worker thread: a worker lives in the
+ * agent's own address space, and what it touches stays in the agent's
+ * resident memory after it ends (its thread's malloc arena, the ICU time
+ * zone data systeminformation's `time()` reads, the code pages of a second
+ * Node.js environment), about 8 MB for a call made once a day. A child's
+ * memory goes back to the system when it exits, a few seconds later.
  *
  * Values come back through structured clone and are `unknown`: callers
  * validate them like any other outside input.
  *
- * @throws SkolnetError `PROBE_FAILED` (retryable) when the worker fails or
+ * @throws SkolnetError `PROBE_FAILED` (retryable) when the child fails or
  *   outlives `timeoutMs`; rejects with `signal.reason` when aborted.
  */
 export async function runSystemInformation<C extends SystemInformationCall>(
@@ -98,11 +111,27 @@ export async function runSystemInformation<C extends SystemInformationCall>(
   const timeoutMs = options.timeoutMs ?? DEFAULT_SYSTEM_INFORMATION_TIMEOUT_MS;
   const modulePath = options.modulePath ?? createRequire(import.meta.url).resolve('systeminformation');
 
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { modulePath, calls: [...calls] },
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  const child = spawn(
+    process.execPath,
+    [
+      `--max-semi-space-size=${CHILD_SEMI_SPACE_MB}`,
+      '-e',
+      CHILD_SOURCE,
+      JSON.stringify({ modulePath, calls }),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', windowsHide: true },
+  );
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
   });
+  /** The error line of what the child wrote before dying (Node prints `Error: …` after the source excerpt), else its last line. */
+  const lastWords = (): string => {
+    const lines = stderr.split('\n').map((l) => l.trim());
+    const line = lines.find((l) => /^[\w.]*Error\b.*:/.test(l)) ?? lines.filter((l) => l !== '').at(-1);
+    return line ? `: ${line.slice(0, 300)}` : '';
+  };
 
   return new Promise<Record<C, SystemInformationOutcome>>((resolve, reject) => {
     let settled = false;
@@ -111,9 +140,9 @@ export async function runSystemInformation<C extends SystemInformationCall>(
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      // A worker blocked in a synchronous child process stops only once that
-      // returns; nothing here waits for it, the main thread is free already.
-      void worker.terminate();
+      // A child that answered exits by itself; one that did not (blocked in
+      // a synchronous command, hung) is killed.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       settle();
     };
     const onAbort = (): void => {
@@ -134,13 +163,15 @@ export async function runSystemInformation<C extends SystemInformationCall>(
       );
     }, timeoutMs);
 
-    worker.once('message', (message: Record<C, SystemInformationOutcome>) => finish(() => resolve(message)));
-    worker.once('error', (cause) => {
+    child.once('message', (message) => {
+      finish(() => resolve(message as Record<C, SystemInformationOutcome>));
+    });
+    child.once('error', (cause) => {
       finish(() =>
         reject(
           new SkolnetError(
             ErrorCodes.PROBE_FAILED,
-            `systeminformation worker failed: ${describeError(cause)}`,
+            `systeminformation child process failed: ${describeError(cause)}`,
             {
               cause,
               retryable: true,
@@ -149,12 +180,14 @@ export async function runSystemInformation<C extends SystemInformationCall>(
         ),
       );
     });
-    worker.once('exit', (code) => {
+    // 'close', not 'exit': it comes after the IPC channel is drained, so an
+    // answer sent just before exiting is never taken for an early exit.
+    child.once('close', (code, sig) => {
       finish(() =>
         reject(
           new SkolnetError(
             ErrorCodes.PROBE_FAILED,
-            `systeminformation worker exited early with code ${code}`,
+            `systeminformation child process exited early with ${sig ?? `code ${code}`}${lastWords()}`,
             {
               retryable: true,
             },

@@ -112,7 +112,7 @@ describe('hostMeasurements rules', () => {
 });
 
 describe('HostProbe', () => {
-  it('inventories this machine through the real worker', async () => {
+  it('inventories this machine through the real child process', async () => {
     const acc = new MemoryAccumulator();
     await hostProbeDefinition.create(ctx).gather(acc, signal());
     const host = acc.measurements.find((m) => m.measurement === 'host');
