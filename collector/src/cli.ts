@@ -26,6 +26,7 @@ import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/da
 import { createStore } from './storage/kysely-store.js';
 import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS } from './storage/maintenance.js';
 import { backupSqlite, postgresBackupError, restoreSqlite } from './storage/sqlite-backup.js';
+import { tuneForTransfers } from './runtime/transfer-memory.js';
 import { collectorVersion } from './version.js';
 
 /** Highest TCP port. */
@@ -252,6 +253,7 @@ export function createCli(io: CliIo = defaultIo): Command {
         } & InfluxCliOptions,
       ) => {
         const influx = influxFromOptions(opts);
+        tuneForTransfers();
         const collector = await startCollector({
           host: opts.host,
           port: opts.port,
