@@ -7,6 +7,7 @@ import {
   LINUX_SERVICE_USER,
   MACOS_SERVICE_USER,
   SERVICE_NAME,
+  agentCommand,
   type ServiceSpec,
 } from './service-spec.js';
 import { SYSTEMD_UNIT_PATH, renderSystemdUnit } from './systemd-unit.js';
@@ -176,7 +177,8 @@ async function linuxInstall(spec: ServiceSpec, host: ServiceHost): Promise<Servi
     notes.push(
       `systemd is not running on this host (no ${SYSTEMD_RUNNING_MARKER}): the unit is written but nothing starts it. ` +
         `On a systemd host run: systemctl daemon-reload && systemctl enable --now ${UNIT}. ` +
-        `Otherwise start "${spec.nodePath} ${spec.agentScript} run --state ${spec.stateDir}" as user ${user} from your init system.`,
+        // The same command as the unit's ExecStart, node options included.
+        `Otherwise start "${agentCommand(spec).join(' ')}" as user ${user} from your init system.`,
     );
   }
   return { steps, notes };
