@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSkolnetError } from '@skolnet/shared';
+import { missingComponent } from '../../../test/support/real-component.js';
 import { runSystemInformation } from './run-system-information.js';
 
 // Stand-ins for systeminformation, loaded by the child process exactly as the real
@@ -80,7 +81,10 @@ describe('runSystemInformation', () => {
     expect(isSkolnetError(err) && err.retryable).toBe(true);
   });
 
-  it.skipIf(!existsSync('/proc/self/stat'))('leaves no child process behind, answered or not', async () => {
+  it.skipIf(
+    missingComponent('/proc', existsSync('/proc/self/stat'), 'the child check reads /proc/<pid>/cmdline') !==
+      undefined,
+  )('leaves no child process behind, answered or not', async () => {
     await runSystemInformation(['time', 'battery'], { modulePath: partial });
     await runSystemInformation(['osInfo'], { modulePath: hanging, timeoutMs: 200 }).catch(() => undefined);
     // A killed child is reaped on the next turns of the event loop.
