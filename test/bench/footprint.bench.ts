@@ -37,7 +37,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_NODE_OPTIONS } from '@skolnet/agent';
 import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
-import { fmt, percentile, printTable } from './support.js';
+import { USER_HZ, fmt, percentile, printTable, statFields } from './support.js';
 
 /** Run length, in s: ten minutes covers two latency and http rounds at their 5-minute default. */
 const DURATION_S = Number(process.env.SKOLNET_BENCH_FOOTPRINT_S ?? 600);
@@ -51,8 +51,6 @@ const RUN_TIMEOUT_MS = (DURATION_S + 120) * 1000;
 const SAMPLE_MS = 2_000;
 /** Start-up left out of the CPU average, in s: loading modules is a one-off, not the steady cost. */
 const WARMUP_S = Math.min(30, DURATION_S / 4);
-/** Clock ticks per second of utime/stime in /proc/<pid>/stat (USER_HZ; 100 on every Linux port in use). */
-const CLOCK_TICKS_PER_S = 100;
 /** Targets, in MB and % of one core. */
 const TARGET_RSS_MB = 60;
 const TARGET_CPU_PCT = 1;
@@ -75,12 +73,6 @@ function probesDone(lines: readonly string[]): string {
     if (m) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
   }
   return [...counts].map(([name, n]) => (n > 1 ? `${name}×${n}` : name)).join(', ') || '-';
-}
-
-/** Fields of /proc/<pid>/stat after the parenthesised command name (field 3 is index 0). */
-function statFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** RSS of `pid` in MB, 0 when it has gone meanwhile. */
@@ -124,7 +116,7 @@ function sample(pid: number, t: number): Sample {
   // utime, stime, cutime, cstime are fields 14-17: the process's own and that of its waited-for children.
   const f = statFields(pid);
   const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  return { t, rssMb: (rssKb * 1024) / 1e6 + childRssMb, childRssMb, cpuS: ticks / CLOCK_TICKS_PER_S };
+  return { t, rssMb: (rssKb * 1024) / 1e6 + childRssMb, childRssMb, cpuS: ticks / USER_HZ };
 }
 
 /** Steady RSS (median of the second half) and average CPU % of one core after the warm-up. */

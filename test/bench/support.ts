@@ -84,16 +84,24 @@ export function spawnWithFileLimit(
 }
 
 /** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ; 100 on Linux for every architecture that matters here). */
-const USER_HZ = 100;
+export const USER_HZ = 100;
+
+/**
+ * Fields of `/proc/<pid>/stat` (proc(5)) after the parenthesised command
+ * name, so field 3 (state) is index 0. The name may hold spaces; the
+ * fields after it are plain.
+ */
+export function statFields(pid: number | 'self'): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
 
 /**
  * CPU time a process has used so far, user plus system, in ms (fields 14
  * and 15 of `/proc/<pid>/stat`, proc(5)); every thread counts.
  */
 export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces; fields after it are plain.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
 }
 
@@ -103,8 +111,7 @@ export function processCpuMs(pid: number): number {
  * added once it has exited and been reaped.
  */
 export function reapedChildrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields('self');
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ;
 }
 
