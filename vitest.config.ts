@@ -1,10 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string): string => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index'): string =>
+  fileURLToPath(new URL(`./${pkg}/src/${entry}.ts`, import.meta.url));
 
-/** Tests run the TypeScript sources; processes spawned by e2e tests run the built dist/. */
+/**
+ * Tests run the TypeScript sources; processes spawned by e2e tests run the
+ * built dist/. A subpath comes before its package: the first match wins.
+ */
 export const skolnetAliases: Record<string, string> = {
+  '@skolnet/shared/core': src('shared', 'core'),
   '@skolnet/shared': src('shared'),
   '@skolnet/dashboards': src('dashboards'),
   '@skolnet/collector': src('collector'),

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { AGENT_ROLES, DEFAULT_AGENT_ROLE, ErrorCodes } from '@skolnet/shared';
+import { AGENT_ROLES, DEFAULT_AGENT_ROLE, ErrorCodes } from '@skolnet/shared/core';
 import { probeRegistry } from './probes/registry.js';
 import type { CommandRunner, ProbeDefinition } from './probes/probe.js';
 import { createCommandRunner } from './system/command-runner.js';

@@ -36,14 +36,3 @@ export const CreateSchool = Type.Object(
 );
 /** `POST /api/v1/schools` body. */
 export type CreateSchool = Static<typeof CreateSchool>;
-
-/** Speed-test endpoints on the collector. */
-export const SpeedPaths = {
-  /** `GET ?bytes=N`: N incompressible bytes. */
-  download: '/api/v1/speed/download',
-  /** `POST` any body: replies with an {@link UploadReport} of what arrived. */
-  upload: '/api/v1/speed/upload',
-} as const;
-
-/** Largest download or upload one speed-test request may move, in bytes (1 GiB). */
-export const MAX_SPEED_TRANSFER_BYTES = 1024 ** 3;

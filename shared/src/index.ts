@@ -6,8 +6,11 @@
 export * from './errors.js';
 export * from './ids.js';
 export * from './units.js';
+export * from './constants.js';
 export * from './result.js';
 export * from './protocol.js';
 export * from './api.js';
+export * from './validation.js';
 export * from './validate.js';
+export { PRECOMPILED_SCHEMAS, renderChecks, type PrecompiledName } from './check-source.js';
 export * from './sqlite-driver.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AgentMessage, Batch, Hello, ProtocolLimits } from './protocol.js';
+import { ProtocolLimits } from './constants.js';
+import { AgentMessage, Batch, Hello } from './protocol.js';
 import { Result } from './result.js';
 import { createValidator } from './validate.js';
 import { uuidv7 } from './ids.js';

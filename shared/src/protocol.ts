@@ -1,42 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** WebSocket subprotocol of the agent-collector stream (RFC 6455 §1.9). */
-export const PROTOCOL_NAME = 'skolnet.v1';
-/** Protocol version carried in `hello`; bumps only on incompatible change. */
-export const PROTOCOL_VERSION = 1;
-/** Path of the agent stream on the collector. */
-export const AGENT_STREAM_PATH = '/api/v1/agent/stream';
-
-/**
- * Size limits of the stream. A batch of 500 results of ~1 KiB each stays
- * well under 1 MiB; the collector closes a connection that sends more
- * (close code 1009, "message too big").
- */
-export const ProtocolLimits = {
-  /** Largest WebSocket message either side accepts, in bytes. */
-  maxMessageBytes: 1024 * 1024,
-  /** Most results in one batch. */
-  maxBatchResults: 500,
-  /** How long the agent waits for an ack before it resends on a new connection, in ms. */
-  ackTimeoutMs: 30_000,
-  /** How long the collector waits for `hello` after the upgrade, in ms. */
-  helloTimeoutMs: 10_000,
-} as const;
+import { AGENT_ROLES, ProtocolLimits } from './constants.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
-/**
- * What kind of machine an agent runs on, given at enrollment. It decides
- * what the agent may reveal about itself (an `issued_laptop` never sends
- * its hostname, which may name a pupil) and lets planners weigh results.
- */
-export const AGENT_ROLES = ['school_server', 'lab_pc', 'issued_laptop', 'router_poller'] as const;
 /** One of {@link AGENT_ROLES}. */
 export const AgentRole = Type.Union(AGENT_ROLES.map((role) => Type.Literal(role)));
 /** One of {@link AGENT_ROLES}. */
 export type AgentRole = (typeof AGENT_ROLES)[number];
-/** Role of an agent enrolled without `--role`: the always-on machine next to the router. */
-export const DEFAULT_AGENT_ROLE: AgentRole = 'school_server';
 
 const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 

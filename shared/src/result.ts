@@ -1,23 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { UUID_V7_PATTERN } from './ids.js';
-
-/**
- * Limits on a single result. They keep one misbehaving probe from filling
- * the collector: a result is a handful of numbers, not a log file.
- */
-export const ResultLimits = {
-  /** Maximum number of fields in one result. */
-  maxFields: 64,
-  /** Maximum number of tags in one result. */
-  maxTags: 16,
-  /** Maximum length of a string field value, in characters. */
-  maxStringFieldChars: 1024,
-  /** Maximum length of a tag value, in characters. */
-  maxTagValueChars: 256,
-} as const;
-
-/** Measurement, field and tag names: snake_case, starting with a letter. */
-export const NAME_PATTERN = '^[a-z][a-z0-9_]{0,63}$';
+import { NAME_PATTERN, ResultLimits } from './constants.js';
 
 /** A field value: a number (with its unit in the field's name), a string or a boolean. */
 export const FieldValue = Type.Union([

@@ -1,6 +1,7 @@
 import { Kind, Type, type TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { createValidator, formatIssues } from './validate.js';
+import { createValidator } from './validate.js';
+import { formatIssues } from './validation.js';
 
 describe('createValidator', () => {
   const Point = Type.Object({ x: Type.Number(), at: Type.String({ format: 'date-time' }) });

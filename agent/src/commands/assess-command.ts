@@ -1,5 +1,5 @@
-import type { AssessReport, Measurement } from '@skolnet/shared';
-import { describeError } from '@skolnet/shared';
+import type { AssessReport, Measurement } from '@skolnet/shared/core';
+import { describeError } from '@skolnet/shared/core';
 import type { ProbeContext } from '../probes/probe.js';
 import { errorMeasurement } from '../runtime/measurement-accumulator.js';
 import { runProbe } from '../runtime/probe-runner.js';

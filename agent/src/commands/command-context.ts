@@ -1,5 +1,5 @@
-import type { ErrorCode } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
+import type { ErrorCode } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared/core';
 import type { CommandRunner, ProbeDefinition } from '../probes/probe.js';
 
 /** Where a command writes; injected so tests capture output. */

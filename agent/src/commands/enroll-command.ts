@@ -1,13 +1,12 @@
 import { hostname } from 'node:os';
-import type { EnrollRequest } from '@skolnet/shared';
+import type { EnrollRequest } from '@skolnet/shared/core';
 import {
   AGENT_ROLES,
   DEFAULT_AGENT_ROLE,
-  EnrollRequest as EnrollRequestSchema,
-  createValidator,
+  enrollRequestValidator,
   formatIssues,
   isSkolnetError,
-} from '@skolnet/shared';
+} from '@skolnet/shared/core';
 import { AGENT_VERSION } from '../runtime/agent-version.js';
 import { generateHostKey, hostLabeller } from '../state/agent-identity.js';
 import { createAgentState } from '../state/agent-state.js';
@@ -28,8 +27,6 @@ export interface EnrollOptions {
 
 /** Hostnames are capped at 255 characters on the wire (`EnrollRequest.hostname`). */
 const MAX_HOSTNAME_CHARS = 255;
-
-const enrollRequestValidator = createValidator(EnrollRequestSchema);
 
 /**
  * Trades a one-time enrollment code for the agent's identity and secret,

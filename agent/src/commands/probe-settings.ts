@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
 import type { ProbeDefinition } from '../probes/probe.js';
 

@@ -1,4 +1,4 @@
-import type { FieldValue, Measurement } from '@skolnet/shared';
+import type { FieldValue, Measurement } from '@skolnet/shared/core';
 
 /**
  * Units by field-name suffix, following the naming rule "snake_case with a

@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError, describeError, isSkolnetError, parseDuration } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, describeError, isSkolnetError, parseDuration } from '@skolnet/shared/core';
 import { AGENT_VERSION } from '../runtime/agent-version.js';
 import { createAgentState } from '../state/agent-state.js';
 import { parseCollectorUrl } from '../transport/collector-endpoint.js';

@@ -1,5 +1,5 @@
-import type { ConfigPush, Result } from '@skolnet/shared';
-import { describeError, isSkolnetError, ErrorCodes, parseDuration } from '@skolnet/shared';
+import type { ConfigPush, Result } from '@skolnet/shared/core';
+import { describeError, isSkolnetError, ErrorCodes, parseDuration } from '@skolnet/shared/core';
 import { outboxOptionsFromEnv } from '../outbox/outbox-options.js';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';

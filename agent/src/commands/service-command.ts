@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, isSkolnetError } from '@skolnet/shared';
+import { ErrorCodes, isSkolnetError } from '@skolnet/shared/core';
 import { createServiceHost, type ServiceHost } from '../service/service-host.js';
 import {
   installPlan,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ErrorCodes, describeError, isSkolnetError, openSqlite } from '@skolnet/shared';
+import { ErrorCodes, describeError, isSkolnetError, openSqlite } from '@skolnet/shared/core';
 import { readRecord } from '../runtime/data-budget.js';
 import { STATUS_STALE_MS, readStatusFile, type AgentStatus } from '../runtime/status-file.js';
 import { monthKey } from '../runtime/timetable.js';

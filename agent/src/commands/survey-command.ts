@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
-import type { AssessReport, Measurement, Result } from '@skolnet/shared';
-import { ErrorCodes, describeError, isSkolnetError, parseDuration } from '@skolnet/shared';
+import type { AssessReport, Measurement, Result } from '@skolnet/shared/core';
+import { ErrorCodes, describeError, isSkolnetError, parseDuration } from '@skolnet/shared/core';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import type { ProbeContext } from '../probes/probe.js';
 import { FAIR_SIGNAL_DBM, VERDICT_TEXT, signalBar, signalVerdict } from '../probes/wifi/signal-verdict.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { Measurement } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
+import type { Measurement } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared/core';
 import { parseSavedScan } from '../probes/wifi/wifi-import.js';
 import { WIFI_SCAN_MEASUREMENT, sampleMeasurements } from '../probes/wifi/wifi-measurements.js';
 import { MeasurementAccumulator } from '../runtime/measurement-accumulator.js';

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
-import { ErrorCodes, SkolnetError, Timetable, createValidator, formatIssues } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, timetableValidator, formatIssues } from '@skolnet/shared/core';
 import { checkScheduleSettings, type ScheduleFileSettings } from './pushed-config.js';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
 import type { ProbeDefinition } from '../probes/probe.js';
@@ -62,8 +62,6 @@ export const agentConfigKeys = {
     description: 'A heavy test waits while other traffic on the line is above this, in Mbit/s.',
   },
 } as const;
-
-const timetableValidator = createValidator(Timetable);
 
 /** Largest config file read, in bytes: a config is a page of YAML, not a data set. */
 const MAX_CONFIG_BYTES = 1024 * 1024;

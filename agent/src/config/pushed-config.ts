@@ -1,11 +1,5 @@
-import type { ConfigPush, Timetable } from '@skolnet/shared';
-import {
-  ConfigPush as ConfigPushSchema,
-  ErrorCodes,
-  SkolnetError,
-  createValidator,
-  formatIssues,
-} from '@skolnet/shared';
+import type { ConfigPush, Timetable } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, configPushValidator, formatIssues } from '@skolnet/shared/core';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
 import type { ProbeDefinition } from '../probes/probe.js';
 import { resolveSnmpOptions } from '../probes/snmp/snmp-options.js';
@@ -35,8 +29,6 @@ export interface ScheduleFileSettings {
   data_budget_mb?: number;
   busy_threshold_mbps?: number;
 }
-
-const validatePush = createValidator(ConfigPushSchema);
 
 function invalid(message: string): never {
   throw new SkolnetError(ErrorCodes.CONFIG_INVALID, message);
@@ -75,7 +67,7 @@ export function validateConfigPush(
   candidate: unknown,
   registry: Readonly<Record<string, ProbeDefinition>>,
 ): ConfigPush {
-  const v = validatePush.check(candidate);
+  const v = configPushValidator.check(candidate);
   if (!v.ok) invalid(`config: ${formatIssues(v.issues)}`);
   const push = v.value;
   for (const [name, conf] of Object.entries(push.config.probes)) {

@@ -1,8 +1,8 @@
 import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Result, Rejection } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, describeError, openSqlite } from '@skolnet/shared';
+import type { Result, Rejection } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, describeError, openSqlite } from '@skolnet/shared/core';
 
 /**
  * Default cap on queued results, in rows. At roughly 300 bytes per result

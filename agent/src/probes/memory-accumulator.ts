@@ -1,4 +1,4 @@
-import type { Fields, Tags } from '@skolnet/shared';
+import type { Fields, Tags } from '@skolnet/shared/core';
 import type { Accumulator } from './probe.js';
 
 /** One measurement as a probe added it. */

@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 
 /**
  * Probe options are described by small JSON-Schema-shaped specs (`type`,

@@ -1,4 +1,4 @@
-import type { Fields, Tags } from '@skolnet/shared';
+import type { Fields, Tags } from '@skolnet/shared/core';
 import type { OptionSpec } from './options.js';
 
 /**

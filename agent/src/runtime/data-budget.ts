@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Measurement } from '@skolnet/shared';
+import type { Measurement } from '@skolnet/shared/core';
 import { writeFileAtomic } from '../state/agent-state.js';
 import { monthKey } from './timetable.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Measurement } from '@skolnet/shared';
+import type { Measurement } from '@skolnet/shared/core';
 
 /**
  * Default threshold of other traffic above which a heavy test waits, in

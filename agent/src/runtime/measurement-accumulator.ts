@@ -1,20 +1,18 @@
-import type { Fields, Tags } from '@skolnet/shared';
+import type { Fields, Tags } from '@skolnet/shared/core';
 import {
   ErrorCodes,
-  Measurement,
+  type Measurement,
   NAME_PATTERN,
-  Result,
+  type Result,
   ResultLimits,
   SkolnetError,
-  createValidator,
+  measurementValidator,
+  resultValidator,
   describeError,
   formatIssues,
   uuidv7,
-} from '@skolnet/shared';
+} from '@skolnet/shared/core';
 import type { Accumulator } from '../probes/probe.js';
-
-const measurementValidator = createValidator(Measurement);
-const resultValidator = createValidator(Result);
 
 /** Who owns the results an enrolled agent produces. */
 export interface ResultOwner {

@@ -1,5 +1,5 @@
-import type { Measurement } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared';
+import type { Measurement } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared/core';
 import type { Probe } from '../probes/probe.js';
 import { MeasurementAccumulator } from './measurement-accumulator.js';
 

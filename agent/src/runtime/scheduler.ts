@@ -1,4 +1,4 @@
-import { describeError } from '@skolnet/shared';
+import { describeError } from '@skolnet/shared/core';
 import type { Probe } from '../probes/probe.js';
 import type { Logger } from './logger.js';
 import { exponentialGap, type RandomSource } from './random-gaps.js';

@@ -1,4 +1,4 @@
-import type { Fields, Measurement, Tags, Timetable } from '@skolnet/shared';
+import type { Fields, Measurement, Tags, Timetable } from '@skolnet/shared/core';
 import type { DataBudget } from './data-budget.js';
 import { bytesMoved } from './data-budget.js';
 import type { CounterSource, UplinkReading } from './link-load.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Timetable } from '@skolnet/shared';
-import { describeError } from '@skolnet/shared';
+import type { Timetable } from '@skolnet/shared/core';
+import { describeError } from '@skolnet/shared/core';
 import { writeFileAtomic } from '../state/agent-state.js';
 import type { BudgetSnapshot } from './data-budget.js';
 import type { Logger } from './logger.js';

@@ -1,4 +1,4 @@
-import type { Timetable } from '@skolnet/shared';
+import type { Timetable } from '@skolnet/shared/core';
 import { zoneOffset } from './zone-offset.js';
 
 /**

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
-import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared/core';
 
 /** Output of one command the service installer ran. */
 export interface HostCommandResult {

@@ -1,5 +1,5 @@
 import { posix, win32 } from 'node:path';
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 import { LAUNCHD_LOG_PATH, LAUNCHD_PLIST_PATH, renderLaunchdPlist } from './launchd-plist.js';
 import type { ServiceHost } from './service-host.js';
 import {

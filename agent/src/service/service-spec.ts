@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 
 /** Name of the Linux unit, the Windows task and the macOS job's file stem. */
 export const SERVICE_NAME = 'skolnet-agent';

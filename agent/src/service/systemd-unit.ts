@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 import { LINUX_SERVICE_USER, agentCommand, assertPrintable, type ServiceSpec } from './service-spec.js';
 
 /** Where `service install` writes the unit. */

@@ -1,6 +1,11 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_AGENT_ROLE, describeError, type AgentRole, type HardwareFingerprint } from '@skolnet/shared';
+import {
+  DEFAULT_AGENT_ROLE,
+  describeError,
+  type AgentRole,
+  type HardwareFingerprint,
+} from '@skolnet/shared/core';
 import { runSystemInformation, type SystemInformationOutcome } from '../system/run-system-information.js';
 import type { Credentials } from './agent-state.js';
 

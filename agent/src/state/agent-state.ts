@@ -14,14 +14,14 @@ import { homedir as osHomedir } from 'node:os';
 import { join, posix, win32 } from 'node:path';
 import {
   AGENT_ROLES,
-  ConfigPush,
+  type ConfigPush,
   ErrorCodes,
   type AgentRole,
   SkolnetError,
-  createValidator,
+  configPushValidator,
   describeError,
   formatIssues,
-} from '@skolnet/shared';
+} from '@skolnet/shared/core';
 
 /** Environment variable that names the state directory when `--state` is not given. */
 export const STATE_DIR_ENV = 'SKOLNET_AGENT_STATE';
@@ -87,8 +87,6 @@ export function resolveStateDir(source: StateDirSource = {}): string {
     }
   }
 }
-
-const configPushValidator = createValidator(ConfigPush);
 
 /**
  * The agent's state directory: credentials, the last pushed configuration

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 import type { CommandRunner } from '../probes/probe.js';
 import { abortReason } from './abort-reason.js';
 

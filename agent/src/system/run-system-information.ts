@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
-import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared/core';
 import { abortReason } from './abort-reason.js';
 
 /**

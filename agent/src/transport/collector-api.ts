@@ -1,14 +1,14 @@
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { EnrollRequest, ErrorCode } from '@skolnet/shared';
+import type { EnrollRequest, ErrorCode } from '@skolnet/shared/core';
 import {
-  EnrollResponse,
+  type EnrollResponse,
   ErrorCodes,
   SkolnetError,
-  createValidator,
+  enrollResponseValidator,
   describeError,
   formatIssues,
-} from '@skolnet/shared';
+} from '@skolnet/shared/core';
 import { collectorEndpoint } from './collector-endpoint.js';
 
 /**
@@ -46,7 +46,6 @@ export interface CollectorApiOptions {
   timeoutMs?: number;
 }
 
-const enrollResponseValidator = createValidator(EnrollResponse);
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 /**

@@ -13,18 +13,17 @@ import type {
   SecretAck,
   SecretPush,
   Welcome,
-} from '@skolnet/shared';
+} from '@skolnet/shared/core';
 import {
   AGENT_STREAM_PATH,
-  CollectorMessage as CollectorMessageSchema,
   ErrorCodes,
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
   ProtocolLimits,
-  createValidator,
+  collectorMessageValidator,
   describeError,
   uuidv7,
-} from '@skolnet/shared';
+} from '@skolnet/shared/core';
 import { collectorEndpoint } from './collector-endpoint.js';
 
 /** First reconnect delay bound, in ms; full jitter draws from [0, bound). */
@@ -148,8 +147,6 @@ interface SessionOutcome {
 }
 
 type Wait<T> = { kind: 'message'; message: T } | { kind: 'closed' } | { kind: 'timeout' };
-
-const validateIncoming = createValidator(CollectorMessageSchema);
 
 /**
  * Streams the outbox to the collector over one WebSocket at a time:
@@ -522,7 +519,7 @@ export class StreamClient {
       this.#emit({ type: 'invalid_message', code: ErrorCodes.PROTOCOL_MALFORMED, detail: 'not JSON' });
       return undefined;
     }
-    const v = validateIncoming.check(value, 3);
+    const v = collectorMessageValidator.check(value, 3);
     if (!v.ok) {
       // Paths only: the content may be anything and does not belong in a log.
       const type =

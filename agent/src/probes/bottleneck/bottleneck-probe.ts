@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
-import type { Fields, Tags } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared';
+import type { Fields, Tags } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared/core';
 import { sampleTcpRtt, tcpConnectTime, urlPort } from '../http/tcp-connect.js';
 import { defaultRouteCommand, parseDefaultGateway } from '../latency/default-gateway.js';
 import { percentile } from '../latency/statistics.js';

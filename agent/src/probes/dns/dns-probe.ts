@@ -1,8 +1,8 @@
 import { Resolver, lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Fields } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared';
+import type { Fields } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared/core';
 import { percentile } from '../latency/statistics.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import type { DnsOptions } from './dns-options.js';

@@ -1,5 +1,5 @@
-import type { Fields } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import type { Fields } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 import {
   runSystemInformation,
   type SystemInformationCall,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Fields } from '@skolnet/shared';
-import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared';
+import type { Fields } from '@skolnet/shared/core';
+import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared/core';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { defaultRouteCommand, parseDefaultGateway } from './default-gateway.js';
 import { tcpConnectTime, urlPort } from '../http/tcp-connect.js';

@@ -1,5 +1,5 @@
-import type { Fields } from '@skolnet/shared';
-import { round } from '@skolnet/shared';
+import type { Fields } from '@skolnet/shared/core';
+import { round } from '@skolnet/shared/core';
 import { percentile, wilsonInterval } from './statistics.js';
 
 /** One echo reply as the system ping printed it. */

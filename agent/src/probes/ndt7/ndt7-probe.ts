@@ -1,5 +1,5 @@
-import type { Fields } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, bytesToMbps, round } from '@skolnet/shared';
+import type { Fields } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, bytesToMbps, round } from '@skolnet/shared/core';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { ndt7Download, ndt7Upload, type Ndt7TestResult } from './ndt7-client.js';
 import type { Ndt7Options } from './ndt7-options.js';

@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 import { resolveOptions, type OptionSpecs } from '../options.js';
 
 /** Value of the `gateway` option that leaves the default gateway out. */

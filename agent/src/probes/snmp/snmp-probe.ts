@@ -1,5 +1,5 @@
-import type { Fields } from '@skolnet/shared';
-import { describeError } from '@skolnet/shared';
+import type { Fields } from '@skolnet/shared/core';
+import { describeError } from '@skolnet/shared/core';
 import { defaultRouteCommand, parseDefaultGateway } from '../latency/default-gateway.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { IfTypes, SystemOids } from './snmp-oids.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 
 /** One address to query and whether the user named it (a named host that is silent is reported). */
 export interface SnmpTarget {

@@ -3,13 +3,13 @@ import { performance } from 'node:perf_hooks';
 import {
   MAX_SPEED_TRANSFER_BYTES,
   SpeedPaths,
-  UploadReport,
+  type UploadReport,
   bytesToMbps,
-  createValidator,
+  uploadReportValidator,
   describeError,
   formatIssues,
   round,
-} from '@skolnet/shared';
+} from '@skolnet/shared/core';
 import {
   alignedReceiverWindow,
   bucketsToMbps,
@@ -51,8 +51,6 @@ const SERIES_START_HEADER = 'x-skolnet-series-start';
 const SERIES_STEP_HEADER = 'x-skolnet-series-step-ms';
 const FIRST_BYTE_HEADER = 'x-skolnet-first-byte-ms';
 const LAST_BYTE_HEADER = 'x-skolnet-last-byte-ms';
-
-const uploadReportValidator = createValidator(UploadReport);
 
 /** How a transfer runs. */
 export interface TransferSettings {

@@ -1,5 +1,5 @@
-import type { Fields } from '@skolnet/shared';
-import { ErrorCodes, SkolnetError, round } from '@skolnet/shared';
+import type { Fields } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, round } from '@skolnet/shared/core';
 import { sampleTcpRtt, tcpConnectTime, urlPort } from '../http/tcp-connect.js';
 import { percentile } from '../latency/statistics.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';

@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 import { parseIwLink, parseIwScan } from './iw-output.js';
 import { parseNetshInterfaces, parseNetshNetworks } from './netsh-output.js';
 import { parseNmcliWifiList } from './nmcli-output.js';

@@ -1,4 +1,4 @@
-import type { Fields, Tags } from '@skolnet/shared';
+import type { Fields, Tags } from '@skolnet/shared/core';
 import { looksPersonal, type WifiFormat, type WifiLink, type WifiNetwork } from './wifi-model.js';
 
 /** Measurement of a connected (or disconnected) interface: one per Wi-Fi interface. */

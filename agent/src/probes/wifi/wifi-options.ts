@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared/core';
 import { resolveOptions, type OptionSpecs } from '../options.js';
 
 /** Values of `room_use`: a room where lessons take place, or any other room (corridor, office, hall). */

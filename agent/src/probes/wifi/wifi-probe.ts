@@ -1,5 +1,5 @@
-import type { Tags } from '@skolnet/shared';
-import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared';
+import type { Tags } from '@skolnet/shared/core';
+import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared/core';
 import type { Accumulator, CommandRunner, Probe, ProbeContext } from '../probe.js';
 import { parseIwDev, parseIwLink, parseIwScan } from './iw-output.js';
 import { parseNetshInterfaces, parseNetshNetworks } from './netsh-output.js';

@@ -1,0 +1,43 @@
+/**
+ * `@skolnet/shared/core`: the contract without TypeBox. Constants, errors,
+ * ids, units, the SQLite driver, the types of every schema, and validators
+ * generated from the schemas at build time. The agent's long-running path
+ * imports this instead of `@skolnet/shared`: loading TypeBox's modules and
+ * compiling checks at run time would cost it about 10 MB of its 60 MB
+ * budget (docs/footprint.md). A failed check still loads TypeBox, once, to
+ * say what is wrong.
+ */
+export * from './errors.js';
+export * from './ids.js';
+export * from './units.js';
+export * from './constants.js';
+export * from './validation.js';
+export * from './precompiled.js';
+export * from './sqlite-driver.js';
+export type { FieldValue, Fields, Tags, Measurement, Result, AssessReport } from './result.js';
+export type {
+  AgentRole,
+  HardwareFingerprint,
+  Hello,
+  Welcome,
+  OutboxReport,
+  Batch,
+  Rejection,
+  Ack,
+  ProbeConfig,
+  Timetable,
+  AgentConfig,
+  ConfigPush,
+  ConfigAck,
+  ErrorMessage,
+  SecretRotate,
+  SecretPush,
+  SecretAck,
+  SecretConfirmed,
+  AgentMessage,
+  CollectorMessage,
+  EnrollRequest,
+  EnrollResponse,
+  UploadReport,
+} from './protocol.js';
+export type { Band, SchoolSummary, CreateSchool } from './api.js';
