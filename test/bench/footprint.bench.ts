@@ -36,7 +36,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_NODE_OPTIONS } from '@skolnet/agent';
-import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
+import { enrollAgent } from '../support/enrollment.js';
+import { RunningProcess, agentBin, collectorBin } from '../support/processes.js';
 import { USER_HZ, fmt, percentile, printTable, statFields } from './support.js';
 
 /** Run length, in s: ten minutes covers two latency and http rounds at their 5-minute default. */
@@ -165,33 +166,10 @@ describe('footprint', () => {
     `agent RSS and CPU over ${DURATION_S} s beside a bare node process`,
     async () => {
       const token = (await collector.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
-      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-      const school = (await (
-        await fetch(`${url}/api/v1/schools`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ name: 'Footprint school', municipality: 'Valmiera', pupils: 300 }),
-        })
-      ).json()) as { id: string };
-      const { code } = (await (
-        await fetch(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-          method: 'POST',
-          headers,
-          body: '{}',
-        })
-      ).json()) as { code: string };
       const state = join(dir, 'agent');
-      const enrolled = await runToEnd([
-        agentBin,
-        'enroll',
-        '--collector',
-        url,
-        '--code',
-        code,
-        '--state',
-        state,
-      ]);
-      expect(enrolled.code, enrolled.stderr).toBe(0);
+      await enrollAgent(url, token, state, [], {
+        school: { name: 'Footprint school', municipality: 'Valmiera', pupils: 300 },
+      });
 
       floor = new RunningProcess('node', ['-e', 'setInterval(() => {}, 1e6)']);
       // As installed: the service runs node with the agent's options (service-spec.ts).

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, type Result } from '@skolnet/shared';
+import { createSchoolAndCode } from '../support/enrollment.js';
 import { RunningProcess, collectorBin } from '../support/processes.js';
 import { benchResult } from '../../scripts/src/bench-results.js';
 import { fmt, percentile, printTable, rawSqliteReference } from './support.js';
@@ -61,21 +62,11 @@ describe('ingest', () => {
   });
 
   it('WebSocket ingest into SQLite beside raw better-sqlite3 inserts', async () => {
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const school = (await (
-      await fetch(`${url}/api/v1/schools`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ name: 'Bench school', municipality: 'Rīga', pupils: 500 }),
-      })
-    ).json()) as { id: string };
-    const { code } = (await (
-      await fetch(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-        method: 'POST',
-        headers,
-        body: '{}',
-      })
-    ).json()) as { code: string };
+    const { schoolId, code } = await createSchoolAndCode(url, token, {
+      name: 'Bench school',
+      municipality: 'Rīga',
+      pupils: 500,
+    });
     const creds = (await (
       await fetch(`${url}/api/v1/enroll`, {
         method: 'POST',
@@ -84,7 +75,7 @@ describe('ingest', () => {
       })
     ).json()) as { agent_id: string; secret: string };
 
-    const results = makeResults(creds.agent_id, school.id, RESULTS);
+    const results = makeResults(creds.agent_id, schoolId, RESULTS);
     const batches = chunks(results, BATCH).map((r, i) =>
       JSON.stringify({ type: 'batch', batch_id: `b${i}`, results: r }),
     );

@@ -11,6 +11,7 @@ import {
 } from '@skolnet/shared';
 import { startCollector, type RunningCollector } from '../../collector/src/server.js';
 import { makeResult } from '../../collector/src/testing/fixtures.js';
+import { createSchoolAndCode } from '../support/enrollment.js';
 import { describeStores } from './stores.js';
 
 /** Parallel enrollments with one code over HTTP. */
@@ -92,22 +93,11 @@ describeStores('collector', (getStore, backend) => {
       dashboardAssets: false,
     });
     const { url } = running;
-    const admin = { authorization: `Bearer ${running.adminToken!}`, 'content-type': 'application/json' };
-
-    const schoolRes = await fetch(`${url}/api/v1/schools`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ name: 'Fjellheim skule', municipality: 'Voss', pupils: 240 }),
+    const { schoolId, code } = await createSchoolAndCode(url, running.adminToken!, {
+      name: 'Fjellheim skule',
+      municipality: 'Voss',
+      pupils: 240,
     });
-    expect(schoolRes.status).toBe(201);
-    const school = (await schoolRes.json()) as { id: string };
-    const codeRes = await fetch(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-      method: 'POST',
-      headers: admin,
-      body: '{}',
-    });
-    expect(codeRes.status).toBe(201);
-    const { code } = (await codeRes.json()) as { code: string };
 
     // Several agents race for the one code: exactly one gets it.
     const enrolls = await Promise.all(
@@ -144,16 +134,16 @@ describeStores('collector', (getStore, backend) => {
         agent_version: '0.1.0',
       }),
     );
-    expect(await welcome).toMatchObject({ agent_id: enrolled.agent_id, school_id: school.id });
+    expect(await welcome).toMatchObject({ agent_id: enrolled.agent_id, school_id: schoolId });
 
     const results = [
-      makeResult(enrolled.agent_id, school.id, {
+      makeResult(enrolled.agent_id, schoolId, {
         measurement: 'throughput',
         tags: {},
         fields: { download_mbps: 93.5 },
       }),
-      makeResult(enrolled.agent_id, school.id, { tags: { target: 'gateway' }, fields: { rtt_avg_ms: 1.2 } }),
-      makeResult(enrolled.agent_id, school.id, { tags: { target: 'collector' }, fields: { rtt_avg_ms: 18 } }),
+      makeResult(enrolled.agent_id, schoolId, { tags: { target: 'gateway' }, fields: { rtt_avg_ms: 1.2 } }),
+      makeResult(enrolled.agent_id, schoolId, { tags: { target: 'collector' }, fields: { rtt_avg_ms: 18 } }),
     ];
     const send = async (batchId: string): Promise<Ack> => {
       const ack = awaitMessage<Ack>(ws, (m) => m.type === 'ack' && m.batch_id === batchId);
@@ -166,12 +156,12 @@ describeStores('collector', (getStore, backend) => {
     expect((await send('b2')).accepted.sort()).toEqual(ids);
 
     // Read back through the REST API and, past the collector, through another store.
-    const detailRes = await fetch(`${url}/api/v1/schools/${school.id}`);
+    const detailRes = await fetch(`${url}/api/v1/schools/${schoolId}`);
     expect(detailRes.status).toBe(200);
     const detail = (await detailRes.json()) as { name: string; latest: { id: string }[] };
     expect(detail.name).toBe('Fjellheim skule');
     expect(detail.latest.map((r) => r.id).sort()).toEqual(ids);
-    expect(await getStore().countResults({ schoolId: school.id })).toBe(3);
+    expect(await getStore().countResults({ schoolId })).toBe(3);
     expect((await getStore().findAgent(enrolled.agent_id))?.last_seen_at).not.toBeNull();
     expect(getStore().dialect).toBe(backend.dialect);
   });
@@ -185,15 +175,13 @@ describeStores('collector', (getStore, backend) => {
     });
     const { url } = running;
     const admin = { authorization: `Bearer ${running.adminToken!}`, 'content-type': 'application/json' };
-    const post = (path: string, body: unknown): Promise<Response> =>
-      fetch(`${url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) });
 
-    const school = (await (
-      await post('/api/v1/schools', { name: 'Lia skole', municipality: 'Lia', pupils: 180 })
-    ).json()) as { id: string };
-    const codeRes = await post(`/api/v1/schools/${school.id}/enrollment-codes`, { role: 'lab_pc' });
-    expect(codeRes.status).toBe(201);
-    const { code, role } = (await codeRes.json()) as { code: string; role: string };
+    const { schoolId, code, role } = await createSchoolAndCode(
+      url,
+      running.adminToken!,
+      { name: 'Lia skole', municipality: 'Lia', pupils: 180 },
+      { role: 'lab_pc' },
+    );
     expect(role).toBe('lab_pc');
     const enrollRes = await fetch(`${url}/api/v1/enroll`, {
       method: 'POST',
@@ -210,7 +198,7 @@ describeStores('collector', (getStore, backend) => {
     const at = (minutesAgo: number): string => new Date(now - minutesAgo * 60_000).toISOString();
     const results = [
       ...[20, 90].map((m) =>
-        makeResult(enrolled.agent_id, school.id, {
+        makeResult(enrolled.agent_id, schoolId, {
           at: at(m),
           measurement: 'throughput',
           tags: { target: 'collector' },
@@ -218,7 +206,7 @@ describeStores('collector', (getStore, backend) => {
         }),
       ),
       ...[10, 15, 80, 85].map((m) =>
-        makeResult(enrolled.agent_id, school.id, {
+        makeResult(enrolled.agent_id, schoolId, {
           at: at(m),
           fields: { result: 'success', rtt_avg_ms: 10 + m / 10, jitter_ms: 1, loss_pct: 0 },
         }),
@@ -229,13 +217,13 @@ describeStores('collector', (getStore, backend) => {
     expect((await ack).accepted).toHaveLength(results.length);
 
     // The school's score comes from the hourly rollups, computed on read.
-    const detail = (await (await fetch(`${url}/api/v1/schools/${school.id}`)).json()) as {
+    const detail = (await (await fetch(`${url}/api/v1/schools/${schoolId}`)).json()) as {
       confidence: { throughput_samples: number; latency_samples: number };
     };
     expect(detail.confidence).toMatchObject({ throughput_samples: 2, latency_samples: 4 });
     const rollups = await backend.query<{ measurement: string; count: unknown }>(
       `select measurement, count from rollups_hourly
-       where school_id = '${school.id}' and field in ('download_mbps', 'rtt_avg_ms')`,
+       where school_id = '${schoolId}' and field in ('download_mbps', 'rtt_avg_ms')`,
     );
     const counted = (measurement: string): number =>
       rollups.filter((r) => r.measurement === measurement).reduce((n, r) => n + Number(r.count), 0);
@@ -243,7 +231,7 @@ describeStores('collector', (getStore, backend) => {
     expect(await getStore().pendingRollupHours()).toBe(0);
 
     // The administrator's listing shows the role and the live connection.
-    const listing = await fetch(`${url}/api/v1/schools/${school.id}/agents`, { headers: admin });
+    const listing = await fetch(`${url}/api/v1/schools/${schoolId}/agents`, { headers: admin });
     expect(listing.status).toBe(200);
     expect(await listing.json()).toMatchObject({
       agents: [{ id: enrolled.agent_id, role: 'lab_pc', connected: true, config: { version: 0 } }],
@@ -254,7 +242,7 @@ describeStores('collector', (getStore, backend) => {
       ws,
       (m) => m.type === 'config',
     );
-    const setRes = await fetch(`${url}/api/v1/schools/${school.id}/agent-config`, {
+    const setRes = await fetch(`${url}/api/v1/schools/${schoolId}/agent-config`, {
       method: 'PUT',
       headers: admin,
       body: JSON.stringify({ probes: { latency: { interval_s: 120 } }, data_budget_mb: 300 }),

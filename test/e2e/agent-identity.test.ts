@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, createSqliteStore, startCollector, type RunningCollector } from '@skolnet/collector';
+import { enrollAgent } from '../support/enrollment.js';
 import { missingComponent } from '../support/real-component.js';
-import { RunningProcess, agentBin, runToEnd } from '../support/processes.js';
+import { RunningProcess, agentBin } from '../support/processes.js';
 
 const TEST_TIMEOUT_MS = 180_000;
 /** Agents on one machine share its machine id; without one there is nothing to flag. */
@@ -61,21 +62,10 @@ describe('agent identity: a real collector and real agent processes', () => {
     (await api<{ agents: Listed[] }>('GET', `/api/v1/schools/${schoolId}/agents`)).agents;
 
   const enroll = async (schoolId: string, name: string, role: string): Promise<string> => {
-    const { code } = await api<{ code: string }>('POST', `/api/v1/schools/${schoolId}/enrollment-codes`, {});
-    const out = await runToEnd([
-      agentBin,
-      'enroll',
-      '--collector',
-      collector!.url,
-      '--code',
-      code,
-      '--role',
-      role,
-      '--state',
-      join(dir, name),
-    ]);
-    expect(out.code, out.stderr).toBe(0);
-    return /enrolled as agent (\S+)/.exec(out.stdout)![1]!;
+    const { stdout } = await enrollAgent(collector!.url, token, join(dir, name), ['--role', role], {
+      schoolId,
+    });
+    return /enrolled as agent (\S+)/.exec(stdout)![1]!;
   };
   const run = (name: string): RunningProcess => {
     const agent = new RunningProcess(name, [

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startCollector, type RunningCollector } from '@skolnet/collector';
+import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin, runToEnd } from '../support/processes.js';
 
 interface StatusJson {
@@ -43,32 +44,7 @@ describe('skolnet-agent status against a running agent', () => {
 
   it('reports identity, connection, outbox, budget and last results; then that no agent runs', async () => {
     const url = collector!.url;
-    const auth = { authorization: `Bearer ${collector!.adminToken!}`, 'content-type': 'application/json' };
-    const school = (await (
-      await fetch(`${url}/api/v1/schools`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ name: 'Cēsu pamatskola', municipality: 'Cēsis', pupils: 200 }),
-      })
-    ).json()) as { id: string };
-    const { code } = (await (
-      await fetch(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-        method: 'POST',
-        headers: auth,
-        body: '{}',
-      })
-    ).json()) as { code: string };
-    const enrolled = await runToEnd([
-      agentBin,
-      'enroll',
-      '--collector',
-      url,
-      '--code',
-      code,
-      '--state',
-      stateDir(),
-    ]);
-    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const { schoolId } = await enrollAgent(url, collector!.adminToken!, stateDir());
     const { secret } = JSON.parse(readFileSync(join(stateDir(), 'credentials.json'), 'utf8')) as {
       secret: string;
     };
@@ -110,7 +86,7 @@ describe('skolnet-agent status against a running agent', () => {
     expect(report.parsed).toMatchObject({
       running: true,
       not_running_reason: null,
-      agent: { school_id: school.id },
+      agent: { school_id: schoolId },
       timetable: { timezone: 'Europe/Riga' },
       budget: { budget_bytes: 10_000_000_000, used_bytes: 0 },
     });
@@ -120,7 +96,7 @@ describe('skolnet-agent status against a running agent', () => {
 
     const text = await status();
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`school ${school.id}`);
+    expect(text.stdout).toContain(`school ${schoolId}`);
     expect(text.stdout).toMatch(/running: +yes, pid \d+/);
     expect(text.stdout).toMatch(/connection: +connected since/);
     expect(text.stdout).toMatch(/outbox: +\d+ results waiting/);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollAgent } from '../support/enrollment.js';
 import { commandWorks, missingComponent } from '../support/real-component.js';
 import {
   RunningProcess,
@@ -74,33 +75,10 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
   it('stores every result exactly once across a 30-second collector outage, and scores the school', async () => {
     await startCollector();
     token = (await collector!.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
-    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-
-    const school = await fetchJson<{ id: string }>(`${url}/api/v1/schools`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ name: 'Siguldas pamatskola', municipality: 'Sigulda', pupils: 120 }),
+    const enrolled = await enrollAgent(url, token, stateDir(), [], {
+      school: { name: 'Siguldas pamatskola', municipality: 'Sigulda', pupils: 120 },
     });
-    const { code } = await fetchJson<{ code: string }>(
-      `${url}/api/v1/schools/${school.id}/enrollment-codes`,
-      {
-        method: 'POST',
-        headers: auth,
-        body: '{}',
-      },
-    );
-
-    const enrolled = await runToEnd([
-      agentBin,
-      'enroll',
-      '--collector',
-      url,
-      '--code',
-      code,
-      '--state',
-      stateDir(),
-    ]);
-    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const { schoolId, code } = enrolled;
     const agentId = /agent (\S+)/.exec(enrolled.stdout + enrolled.stderr)?.[1];
     expect(agentId).toBeTruthy();
 
@@ -161,7 +139,7 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
       .poll(
         async () =>
           (await fetchJson<{ id: string; score: number | null }[]>(`${url}/api/v1/schools`)).find(
-            (s) => s.id === school.id,
+            (s) => s.id === schoolId,
           )?.score,
         {
           timeout: 30_000,

@@ -21,6 +21,7 @@ import {
   type Result,
   type SchoolSummary,
 } from '@skolnet/shared';
+import { createSchoolAndCode } from '../support/enrollment.js';
 import { RunningProcess, collectorBin, runToEnd } from '../support/processes.js';
 
 const BATCH = 200;
@@ -76,22 +77,12 @@ describe('backup and restore', () => {
     const source = join(dir, 'source');
     const { proc, url } = await startCollectorProcess(source);
     const token = (await proc.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const school = (await (
-      await fetch(`${url}/api/v1/schools`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ name: 'Backup school', municipality: 'Rīga', pupils: 200 }),
-      })
-    ).json()) as { id: string };
-    schoolIds.push(school.id);
-    const { code } = (await (
-      await fetch(`${url}/api/v1/schools/${school.id}/enrollment-codes`, {
-        method: 'POST',
-        headers,
-        body: '{}',
-      })
-    ).json()) as { code: string };
+    const { schoolId, code } = await createSchoolAndCode(url, token, {
+      name: 'Backup school',
+      municipality: 'Rīga',
+      pupils: 200,
+    });
+    schoolIds.push(schoolId);
     const creds = (await (
       await fetch(`${url}/api/v1/enroll`, {
         method: 'POST',
@@ -125,7 +116,7 @@ describe('backup and restore', () => {
         JSON.stringify({
           type: 'batch',
           batch_id: `b${sent}`,
-          results: makeBatch(creds.agent_id, school.id, sent),
+          results: makeBatch(creds.agent_id, schoolId, sent),
         }),
       );
       expect((await ack).type).toBe('ack');
@@ -181,7 +172,7 @@ describe('backup and restore', () => {
     } finally {
       await reference.close();
     }
-    expect(expected.find((s) => s.id === school.id)?.score).toEqual(expect.any(Number));
+    expect(expected.find((s) => s.id === schoolId)?.score).toEqual(expect.any(Number));
 
     const restored = await startCollectorProcess(restoredDir);
     try {
@@ -196,7 +187,7 @@ describe('backup and restore', () => {
     }
     const store = await createSqliteStore(join(restoredDir, DATABASE_FILE));
     try {
-      expect(await store.countResults({ schoolId: school.id })).toBe(restoredCount);
+      expect(await store.countResults({ schoolId })).toBe(restoredCount);
     } finally {
       await store.close();
     }

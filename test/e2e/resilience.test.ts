@@ -12,15 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox } from '@skolnet/agent';
 import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
+import { enrollAgent } from '../support/enrollment.js';
 import { commandWorks, missingComponent } from '../support/real-component.js';
-import {
-  RunningProcess,
-  agentBin,
-  collectorBin,
-  runToEnd,
-  fetchJson,
-  producedCount,
-} from '../support/processes.js';
+import { RunningProcess, agentBin, collectorBin, runToEnd, producedCount } from '../support/processes.js';
 
 const skip = missingComponent(
   'ping',
@@ -91,23 +85,10 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
 
   /** Enrolls a new agent of a new school into `stateDir`. */
   const enroll = async (stateDir: string): Promise<{ agentId: string; schoolId: string }> => {
-    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const school = await fetchJson<{ id: string }>(`${url}/api/v1/schools`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ name: `Skola ${stateDir.slice(-4)}`, municipality: 'Cēsis', pupils: 200 }),
+    const { stdout, schoolId } = await enrollAgent(url, token, stateDir, [], {
+      school: { name: `Skola ${stateDir.slice(-4)}`, municipality: 'Cēsis', pupils: 200 },
     });
-    const { code } = await fetchJson<{ code: string }>(
-      `${url}/api/v1/schools/${school.id}/enrollment-codes`,
-      {
-        method: 'POST',
-        headers: auth,
-        body: '{}',
-      },
-    );
-    const out = await runToEnd([agentBin, 'enroll', '--collector', url, '--code', code, '--state', stateDir]);
-    expect(out.code, out.stderr).toBe(0);
-    return { agentId: /agent (\S+)/.exec(out.stdout)![1]!, schoolId: school.id };
+    return { agentId: /agent (\S+)/.exec(stdout)![1]!, schoolId };
   };
 
   /** Ids in the collector's store for an agent. */

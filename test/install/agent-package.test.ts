@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '@skolnet/collector';
+import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, repoRoot } from '../support/processes.js';
 
 /**
@@ -184,30 +185,11 @@ describe.runIf(process.platform !== 'win32')(
         async (ctx) => {
           if (offline || !collector) ctx.skip();
           const c = collector!;
-          const admin = { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' };
-          const school = (await (
-            await fetch(`${c.url}/api/v1/schools`, {
-              method: 'POST',
-              headers: admin,
-              body: JSON.stringify({ name: 'Installed agent school', municipality: 'Rīga', pupils: 100 }),
-            })
-          ).json()) as { id: string };
-          const { code } = (await (
-            await fetch(`${c.url}/api/v1/schools/${school.id}/enrollment-codes`, {
-              method: 'POST',
-              headers: admin,
-              body: '{}',
-            })
-          ).json()) as { code: string };
-
-          const enroll = await run(
-            agent,
-            ['enroll', '--collector', c.url, '--code', code, '--state', stateDir()],
-            {
-              timeoutMs: 60_000,
-            },
-          );
-          expect(enroll.code, enroll.stderr).toBe(0);
+          // Enrolled by the installed `skolnet-agent` in the prefix, not the repository's build.
+          await enrollAgent(c.url, c.adminToken!, stateDir(), [], {
+            school: { name: 'Installed agent school', municipality: 'Rīga', pupils: 100 },
+            runAgent: (args) => run(agent, args, { timeoutMs: 60_000 }),
+          });
 
           const dryRun = await run(agent, ['service', 'install', '--dry-run', '--state', stateDir()], {
             timeoutMs: 60_000,
