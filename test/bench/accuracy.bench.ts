@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_NODE_OPTIONS } from '@skolnet/agent';
 import { LabAddresses, SchoolLab, labMissingReason, tbfParameters } from '../lab/school-lab.js';
 import { RunningProcess, agentBin, collectorBin, runToEnd } from '../support/processes.js';
 import { commandWorks } from '../support/real-component.js';
@@ -228,7 +229,15 @@ describe.skipIf(!hasIperf)(
       const iUp = await loopbackIperf(1, false);
       const rows: string[][] = [];
       const cpuRows: string[][] = [];
-      for (const streams of [1, STREAMS]) {
+      // As a person runs `assess` (plain node), and as the installed service
+      // runs its scheduled tests (node with AGENT_NODE_OPTIONS: no
+      // optimising compiler, docs/footprint.md).
+      const runs = [
+        ...[1, STREAMS].map((streams) => ({ streams, nodeOptions: [] as readonly string[], how: '' })),
+        { streams: STREAMS, nodeOptions: AGENT_NODE_OPTIONS, how: ', service options' },
+      ];
+      for (const { streams, nodeOptions, how } of runs) {
+        const label = `skolnet ${streams} stream${streams > 1 ? 's' : ''}${how}`;
         // CPU spent by each side and by everything else on the machine
         // while the run lasted: on loopback the transfer is bound by CPU,
         // so a busy machine lowers skolnet's figure more than iperf3's.
@@ -240,7 +249,7 @@ describe.skipIf(!hasIperf)(
           processCpuMs(process.pid),
         ];
         const r = await runToEnd(
-          [agentBin, 'assess', '--collector', url, ...throughputArgs(streams)],
+          [...nodeOptions, agentBin, 'assess', '--collector', url, ...throughputArgs(streams)],
           {},
           120_000,
         );
@@ -252,19 +261,13 @@ describe.skipIf(!hasIperf)(
         const s = skolnetFigures(r.stdout);
         const gib = (Number(s.fields.bytes_down) + Number(s.fields.bytes_up)) / 2 ** 30;
         cpuRows.push([
-          `skolnet ${streams} stream${streams > 1 ? 's' : ''}`,
+          label,
           fmt(gib, 1),
           fmt(agentMs / 1000 / gib, 2),
           fmt(collectorMs / 1000 / gib, 2),
           fmt(Math.max(0, otherMs) / wallMs, 2),
         ]);
-        rows.push([
-          `skolnet ${streams} stream${streams > 1 ? 's' : ''}`,
-          fmt(s.down),
-          fmt(s.down / iDown, 2),
-          fmt(s.up),
-          fmt(s.up / iUp, 2),
-        ]);
+        rows.push([label, fmt(s.down), fmt(s.down / iDown, 2), fmt(s.up), fmt(s.up / iUp, 2)]);
       }
       rows.push(['iperf3 1 stream', fmt(iDown), '1.00', fmt(iUp), '1.00']);
       printTable(

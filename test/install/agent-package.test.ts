@@ -198,7 +198,7 @@ describe.runIf(process.platform !== 'win32')(
           // The unit runs the installed copy of the agent with this Node.js and
           // the service's node options (docs/install.md, docs/footprint.md).
           expect(dryRun.stdout).toContain(
-            `ExecStart=${process.execPath} --max-semi-space-size=1 --v8-pool-size=1 ${join(prefix, 'lib/node_modules/@skolnet/agent/bin/skolnet-agent.js')} run --state ${stateDir()}`,
+            `ExecStart=${process.execPath} --max-semi-space-size=1 --v8-pool-size=1 --max-opt=1 ${join(prefix, 'lib/node_modules/@skolnet/agent/bin/skolnet-agent.js')} run --state ${stateDir()}`,
           );
 
           agentRun = new RunningProcess(

@@ -93,7 +93,7 @@ describe('skolnet-agent service', () => {
     ]);
     const unit = host.written.get('/etc/systemd/system/skolnet-agent.service') ?? '';
     expect(unit).toContain(
-      `ExecStart=/usr/bin/node --max-semi-space-size=1 --v8-pool-size=1 /usr/lib/skolnet/bin/skolnet-agent.js run --state ${stateDir} --only latency`,
+      `ExecStart=/usr/bin/node --max-semi-space-size=1 --v8-pool-size=1 --max-opt=1 /usr/lib/skolnet/bin/skolnet-agent.js run --state ${stateDir} --only latency`,
     );
     expect(unit).toContain('# Collector: http://127.0.0.1:8080/');
   });

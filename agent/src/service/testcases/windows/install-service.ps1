@@ -7,7 +7,7 @@ New-Item -ItemType Directory -Force -Path $stateDir | Out-Null
 # LOCAL SERVICE (S-1-5-19) may modify the state directory: credentials and outbox.
 icacls $stateDir /grant '*S-1-5-19:(OI)(CI)M' /T /Q | Out-Null
 if ($LASTEXITCODE -ne 0) { throw "icacls failed on $stateDir" }
-$action = New-ScheduledTaskAction -Execute 'C:\Program Files\nodejs\node.exe' -Argument '--max-semi-space-size=1 --v8-pool-size=1 "C:\Program Files\skolnet-agent\node_modules\@skolnet\agent\bin\skolnet-agent.js" run --state C:\ProgramData\skolnet-agent --set latency.count=20' -WorkingDirectory $stateDir
+$action = New-ScheduledTaskAction -Execute 'C:\Program Files\nodejs\node.exe' -Argument '--max-semi-space-size=1 --v8-pool-size=1 --max-opt=1 "C:\Program Files\skolnet-agent\node_modules\@skolnet\agent\bin\skolnet-agent.js" run --state C:\ProgramData\skolnet-agent --set latency.count=20' -WorkingDirectory $stateDir
 $trigger = New-ScheduledTaskTrigger -AtStartup
 # Re-trigger every 5 minutes: starts the agent again if it stopped; ignored while it runs.
 $trigger.Repetition = (New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 5)).Repetition
