@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PRECOMPILED_SCHEMAS, renderChecks, type PrecompiledName } from './check-source.js';
@@ -155,5 +156,20 @@ describe('checks generated at build time', () => {
     expect(bad.ok).toBe(false);
     if (bad.ok) return;
     expect(core.formatIssues(bad.issues)).toMatch(/\/days: .*\/start: /);
+  });
+
+  it('explain a failure in the built entry under plain Node too, where TypeBox loads through require()', () => {
+    // The agent runs the built files, not these sources: there the full
+    // entry comes in through require() of an ES module (Node 20.19+).
+    const script = `
+      import { timetableValidator } from '@skolnet/shared/core';
+      console.log(JSON.stringify(timetableValidator.check({ timezone: 'UTC', days: [], start: '8:00', end: '17:00' })));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url),
+      encoding: 'utf8',
+    });
+    const v = JSON.parse(out) as { ok: boolean; issues: { path: string }[] };
+    expect(v.ok).toBe(false);
+    expect(v.issues.map((i) => i.path)).toEqual(['/days', '/start']);
   });
 });

@@ -46,11 +46,24 @@ export interface ServiceSpec {
  * - `--v8-pool-size=1`: one V8 background thread for concurrent GC and
  *   compilation instead of four; each thread that allocates keeps a malloc
  *   arena of its own (about 1 MB resident apiece).
+ * - `--max-opt=1`: V8 tiers code up to its baseline compiler (Sparkplug)
+ *   and never to its optimising compilers, whose own machine code, the
+ *   memory of each compilation (which malloc keeps) and the optimised
+ *   code cost about 5-7 MB, growing as more of the agent turns hot over
+ *   the months. The agent's hot paths are native: sockets and TLS, SQLite,
+ *   JSON, transfer bytes counted per 256 KiB read, and WebSocket masking
+ *   in ws's native `bufferutil` (an optional dependency). ndt7 and the
+ *   HTTP throughput test still move several Gbit/s on loopback; the
+ *   figures are in docs/footprint.md.
  *
- * Together about 3-4 MB of resident memory. `bench:footprint` runs the
- * agent with these same options, as the service does.
+ * `bench:footprint` runs the agent with these same options, as the
+ * service does.
  */
-export const AGENT_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+export const AGENT_NODE_OPTIONS: readonly string[] = [
+  '--max-semi-space-size=1',
+  '--v8-pool-size=1',
+  '--max-opt=1',
+];
 
 /** The argument vector of the agent inside the service: node and its options, the script, `run` and its options. */
 export function agentCommand(spec: ServiceSpec): string[] {
