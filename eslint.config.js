@@ -65,7 +65,7 @@ export default tseslint.config(
             {
               name: '@skolnet/shared',
               message:
-                "Import '@skolnet/shared/core': the full entry loads TypeBox, about 10 MB of the agent's 60 MB budget.",
+                "Import '@skolnet/shared/core': the full entry loads TypeBox, about 6 MB of the agent's steady memory (docs/footprint.md).",
             },
           ],
           patterns: [

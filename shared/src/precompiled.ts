@@ -1,16 +1,8 @@
 import { createRequire } from 'node:module';
-import type { PrecompiledName } from './check-source.js';
+import type { Static } from '@sinclair/typebox';
+import type { PRECOMPILED_SCHEMAS, PrecompiledName } from './check-source.js';
 import type * as FullEntry from './index.js';
 import * as generated from './checks.generated.js';
-import type {
-  EnrollRequest,
-  EnrollResponse,
-  CollectorMessage,
-  ConfigPush,
-  Timetable,
-  UploadReport,
-} from './protocol.js';
-import type { Measurement, Result } from './result.js';
 import type { ValidationIssue, Validator } from './validation.js';
 
 /**
@@ -49,37 +41,46 @@ function explain(name: PrecompiledName, value: unknown, maxIssues: number): Vali
   return v.issues;
 }
 
-function precompiled<T>(name: PrecompiledName, fast: (value: unknown) => boolean): Validator<T> {
+/** The type of the schema named `K`. */
+type Checked<K extends PrecompiledName> = Static<(typeof PRECOMPILED_SCHEMAS)[K]>;
+
+function precompiled<K extends PrecompiledName>(
+  name: K,
+  fast: (value: unknown) => boolean,
+): Validator<Checked<K>> {
   return {
     check(value, maxIssues = 5) {
-      if (fast(value)) return { ok: true, value: value as T };
+      if (fast(value)) return { ok: true, value: value as Checked<K> };
       return { ok: false, issues: explain(name, value, maxIssues) };
     },
   };
 }
 
-/** Checks a {@link Measurement}. */
-export const measurementValidator = precompiled<Measurement>('Measurement', generated.checkMeasurement);
-/** Checks a {@link Result}. */
-export const resultValidator = precompiled<Result>('Result', generated.checkResult);
-/** Checks a {@link Timetable}. */
-export const timetableValidator = precompiled<Timetable>('Timetable', generated.checkTimetable);
-/** Checks a {@link ConfigPush}. */
-export const configPushValidator = precompiled<ConfigPush>('ConfigPush', generated.checkConfigPush);
-/** Checks a {@link CollectorMessage}. */
-export const collectorMessageValidator = precompiled<CollectorMessage>(
-  'CollectorMessage',
-  generated.checkCollectorMessage,
-);
-/** Checks an {@link UploadReport}. */
-export const uploadReportValidator = precompiled<UploadReport>('UploadReport', generated.checkUploadReport);
-/** Checks an {@link EnrollRequest}. */
-export const enrollRequestValidator = precompiled<EnrollRequest>(
-  'EnrollRequest',
-  generated.checkEnrollRequest,
-);
-/** Checks an {@link EnrollResponse}. */
-export const enrollResponseValidator = precompiled<EnrollResponse>(
-  'EnrollResponse',
-  generated.checkEnrollResponse,
-);
+/** Every generated validator, by the name of its schema in PRECOMPILED_SCHEMAS. */
+export const precompiledValidators: { readonly [K in PrecompiledName]: Validator<Checked<K>> } = {
+  Measurement: precompiled('Measurement', generated.checkMeasurement),
+  Result: precompiled('Result', generated.checkResult),
+  Timetable: precompiled('Timetable', generated.checkTimetable),
+  ConfigPush: precompiled('ConfigPush', generated.checkConfigPush),
+  CollectorMessage: precompiled('CollectorMessage', generated.checkCollectorMessage),
+  UploadReport: precompiled('UploadReport', generated.checkUploadReport),
+  EnrollRequest: precompiled('EnrollRequest', generated.checkEnrollRequest),
+  EnrollResponse: precompiled('EnrollResponse', generated.checkEnrollResponse),
+};
+
+/** Checks a measurement as a probe reports it. */
+export const measurementValidator = precompiledValidators.Measurement;
+/** Checks a stored result. */
+export const resultValidator = precompiledValidators.Result;
+/** Checks a school timetable. */
+export const timetableValidator = precompiledValidators.Timetable;
+/** Checks a pushed configuration. */
+export const configPushValidator = precompiledValidators.ConfigPush;
+/** Checks any message the collector sends an agent. */
+export const collectorMessageValidator = precompiledValidators.CollectorMessage;
+/** Checks the collector's answer to a speed-test upload. */
+export const uploadReportValidator = precompiledValidators.UploadReport;
+/** Checks an enrollment request. */
+export const enrollRequestValidator = precompiledValidators.EnrollRequest;
+/** Checks the collector's answer to an enrollment. */
+export const enrollResponseValidator = precompiledValidators.EnrollResponse;

@@ -49,7 +49,7 @@ export interface ServiceSpec {
  * - `--max-opt=1`: V8 tiers code up to its baseline compiler (Sparkplug)
  *   and never to its optimising compilers, whose own machine code, the
  *   memory of each compilation (which malloc keeps) and the optimised
- *   code cost about 5-7 MB, growing as more of the agent turns hot over
+ *   code cost about 4-7 MB, growing as more of the agent turns hot over
  *   the months. The agent's hot paths are native: sockets and TLS, SQLite,
  *   JSON, transfer bytes counted per 256 KiB read, and WebSocket masking
  *   in ws's native `bufferutil` (an optional dependency). ndt7 and the
