@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCollector, type RunningCollector } from '@skolnet/collector';
+import type { RunningCollector } from '@skolnet/collector';
 import { AGENT_NODE_OPTIONS } from '@skolnet/agent';
+import { startTestCollector } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin } from '../support/processes.js';
 
@@ -28,7 +29,7 @@ register(${JSON.stringify(hooks)}, { data: { out: ${JSON.stringify(out)} } });`;
 
 /**
  * The agent's footprint budget (60 MB, docs/footprint.md) has no room for
- * TypeBox: loading its modules and compiling checks costs about 10 MB. The
+ * TypeBox: loading its modules and compiling checks cost it about 6 MB. The
  * long-running `run` checks with the validators generated at build time
  * (`@skolnet/shared/core`). This runs the real agent through start-up,
  * probes and deliveries and lists every ES module it loaded.
@@ -40,13 +41,7 @@ describe('skolnet-agent run loads no TypeBox', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-modules-'));
-    collector = await startCollector({
-      host: '127.0.0.1',
-      port: 0,
-      dataDir: join(dir, 'collector'),
-      logger: false,
-      dashboardAssets: false,
-    });
+    collector = await startTestCollector(join(dir, 'collector'));
   });
 
   afterAll(async () => {

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startCollector, type RunningCollector } from '@skolnet/collector';
+import type { RunningCollector } from '@skolnet/collector';
+import { startTestCollector } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin, runToEnd } from '../support/processes.js';
 
@@ -27,13 +28,7 @@ describe('skolnet-agent status against a running agent', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-status-'));
-    collector = await startCollector({
-      host: '127.0.0.1',
-      port: 0,
-      dataDir: join(dir, 'collector'),
-      logger: false,
-      dashboardAssets: false,
-    });
+    collector = await startTestCollector(join(dir, 'collector'));
   });
 
   afterAll(async () => {

@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCollector, type RunningCollector } from '@skolnet/collector';
+import type { RunningCollector } from '@skolnet/collector';
+import { startTestCollector } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, repoRoot } from '../support/processes.js';
 
@@ -166,13 +167,7 @@ describe.runIf(process.platform !== 'win32')(
 
       beforeAll(async () => {
         if (offline) return;
-        collector = await startCollector({
-          host: '127.0.0.1',
-          port: 0,
-          dataDir: join(dir, 'collector'),
-          logger: false,
-          dashboardAssets: false,
-        });
+        collector = await startTestCollector(join(dir, 'collector'));
       });
 
       afterAll(async () => {
