@@ -30,6 +30,8 @@ import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
+import { createDataChanges, trackStoreChanges } from './services/data-changes.js';
+import { servicesPlugin } from './services/services-plugin.js';
 import type { Store } from './storage/store.js';
 
 declare module 'fastify' {
@@ -100,8 +102,13 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.setNotFoundHandler(handleNotFound);
 
   const config = createCollectorConfig(options.config);
+  // Every write through the app's store that can change a score or a plan
+  // tells the read models (collector/src/services/).
+  const changes = createDataChanges();
+  const store = trackStoreChanges(options.store, changes);
   void app.register(configPlugin, { config });
-  void app.register(storagePlugin, { store: options.store });
+  void app.register(storagePlugin, { store });
+  void app.register(servicesPlugin, { changes });
   void app.register(authPlugin);
   // Before the routes: the OpenAPI document collects routes as they are added.
   void app.register(openapiPlugin);
@@ -110,9 +117,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(metricsPlugin);
   void app.register(exportPlugin, options.agentLookup === undefined ? {} : { lookup: options.agentLookup });
   const ingestQueue = createIngestQueue({
-    store: options.store,
+    store,
     now: config.now,
-    concurrentGroups: options.store.dialect === 'postgres' ? SERVER_STORE_CONCURRENT_GROUPS : 1,
+    concurrentGroups: store.dialect === 'postgres' ? SERVER_STORE_CONCURRENT_GROUPS : 1,
     // Exact counts per committed transaction (the metrics plugin is
     // registered above, so `app.metrics` exists by the time ingest runs).
     onCommitted: (outcome) => {

@@ -4,10 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
 import { loadCostCatalog } from './planning/catalog.js';
-import { loadPlanSchools } from './planning/plan-data.js';
 import {
   DEFAULT_BUDGET_EUR,
-  buildPlan,
   parsePlanInstance,
   PLAN_COLUMNS,
   planRows,
@@ -17,6 +15,8 @@ import {
   type PlanConstraints,
 } from './planning/plan.js';
 import { writeXlsx } from './planning/xlsx.js';
+import { createPlanService } from './services/plan-service.js';
+import { createSchoolService } from './services/school-service.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
 import { resetAdminToken } from './auth/admin-token.js';
 import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
@@ -425,8 +425,12 @@ export function createCli(io: CliIo = defaultIo): Command {
         const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
         let plan: Plan;
         try {
-          const schools = await loadPlanSchools(store, scoring, new Date());
-          plan = buildPlan({ schools, catalog, scoring, budget_eur: opts.budget, constraints });
+          // The services the running collector uses, so the CLI's plan is the API's.
+          const schools = createSchoolService({ store, scoring: () => scoring, now: () => new Date() });
+          plan = await createPlanService({ schools, catalog: () => catalog }).plan({
+            budget_eur: opts.budget,
+            constraints,
+          });
         } finally {
           await store.close();
         }

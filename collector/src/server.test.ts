@@ -3,10 +3,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommanderError } from 'commander';
-import { ErrorCodes } from '@skolnet/shared';
+import { ErrorCodes, type SchoolSummary } from '@skolnet/shared';
 import { DATABASE_URL_ENV, createCli, type CliIo } from './cli.js';
+import { DEFAULT_SCORING_CONFIG } from './scoring/score-config.js';
 import { startCollector, type RunningCollector } from './server.js';
-import { createTempDir } from './testing/fixtures.js';
+import { createTempDir, makeResult } from './testing/fixtures.js';
 import { collectorVersion } from './version.js';
 
 describe('startCollector', () => {
@@ -56,6 +57,57 @@ describe('startCollector', () => {
       ['Local school', null, 'insufficient_data'],
       ['Local school', null, 'insufficient_data'],
     ]);
+  });
+
+  it('scores with the configured scoring in its summaries, as the school list, detail and plan do', async () => {
+    // Issue 14 item 10: `serve --scoring FILE` passes the file's config here. 50 Mbit/s for
+    // 10 pupils, 160 ms and 0.5 % loss score 85 (as in app.test.ts: (30 + 5 + 7.5) / 0.5):
+    // good by default, moderate once the good band starts at 90.
+    const now = new Date('2026-03-10T12:00:00.000Z');
+    const scoring = { ...DEFAULT_SCORING_CONFIG, bands: { good: 90, moderate: 50 } };
+    running = await startCollector({
+      port: 0,
+      dataDir: dir,
+      logger: false,
+      dashboardAssets: false,
+      config: { scoring, now: () => now },
+    });
+    const created = await createSchool(running.url, running.adminToken!);
+    const { id } = (await created.json()) as { id: string };
+    const code = await running.store.createEnrollmentCode(id, 3_600_000, now);
+    const agent = await running.store.redeemEnrollmentCode(
+      code.code,
+      { hostname: 'h', agent_version: '1' },
+      now,
+    );
+    const at = new Date(now.getTime() - 3_600_000).toISOString();
+    await running.store.insertResults([
+      makeResult(agent.agent_id, id, {
+        measurement: 'throughput',
+        fields: { download_mbps: 50 },
+        tags: {},
+        at,
+      }),
+      makeResult(agent.agent_id, id, { fields: { rtt_avg_ms: 160, loss_pct: 0.5 }, at }),
+    ]);
+
+    const summaries = await running.schoolSummaries();
+    const list = (await (await fetch(`${running.url}/api/v1/schools`)).json()) as SchoolSummary[];
+    const detail = (await (await fetch(`${running.url}/api/v1/schools/${id}`)).json()) as SchoolSummary;
+    const plan = (await (await fetch(`${running.url}/api/v1/plan`)).json()) as {
+      selected: { school_id: string; score_before: number }[];
+      unscored: string[];
+    };
+    expect(summaries).toHaveLength(1);
+    const [summary] = summaries as [SchoolSummary];
+    expect(summary.score).toBeGreaterThanOrEqual(80);
+    expect(summary.score).toBeLessThan(90);
+    expect(summary.band).toBe('moderate');
+    expect(list).toEqual(summaries);
+    expect({ score: detail.score, band: detail.band }).toEqual({ score: summary.score, band: 'moderate' });
+    expect(plan.unscored).not.toContain(id);
+    for (const s of plan.selected.filter((s) => s.school_id === id))
+      expect(s.score_before).toBe(summary.score);
   });
 
   it('logs unless asked to be quiet', async () => {

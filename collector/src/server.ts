@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions, type CollectorLoggerOption } from './app.js';
 import type { SchoolSummary } from '@skolnet/shared';
 import { ensureAdminToken } from './auth/admin-token.js';
-import { listSchoolSummaries } from './routes/schools-plugin.js';
 import { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
 import { startMaintenance, type Maintenance } from './storage/maintenance.js';
@@ -60,7 +59,10 @@ export interface RunningCollector {
   adminToken?: string;
   /** The background jobs (rollups, retention). */
   maintenance: Maintenance;
-  /** Every school with its current score and band, as `GET /api/v1/schools` lists them. */
+  /**
+   * Every school with its current score and band with the configured
+   * scoring: the school service's list, the one `GET /api/v1/schools` answers.
+   */
   schoolSummaries(): Promise<SchoolSummary[]>;
   /** Stops accepting connections, closes agent streams, then the store. */
   close(): Promise<void>;
@@ -112,7 +114,8 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     await app.listen({ host, port });
     const log = app.log;
     const config = app.config;
-    const maintenance = startMaintenance(store, {
+    // The app's store: retention's deletions reach the read models (services/data-changes.ts).
+    const maintenance = startMaintenance(app.store, {
       ...(options.retention?.rawDays === undefined ? {} : { rawRetentionDays: options.retention.rawDays }),
       ...(options.retention?.rollupDays === undefined
         ? {}
@@ -124,9 +127,10 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     const running: RunningCollector = {
       url: urlOf(app.server.address() as AddressInfo),
       app,
-      store,
+      // Writes through it reach the read models, as the app's own do.
+      store: app.store,
       maintenance,
-      schoolSummaries: () => listSchoolSummaries(store, (app as FastifyInstance).config.now()),
+      schoolSummaries: async () => [...(await (app as FastifyInstance).services.schools.list())],
       close: () => (app as FastifyInstance).close(),
     };
     if (adminToken !== undefined) running.adminToken = adminToken;

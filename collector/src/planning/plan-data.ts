@@ -1,18 +1,13 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
-import {
-  extractFiguresFromRollups,
-  percentile,
-  SCORING_MEASUREMENTS,
-  type InternalNetworkFacts,
-} from '../scoring/school-score.js';
-import type { ScoringConfig } from '../scoring/score-config.js';
-import { loadSchoolCoverage } from '../routes/coverage-plugin.js';
-import type { SchoolRow, Store } from '../storage/store.js';
+import { ErrorCodes, SkolnetError, type Fields } from '@skolnet/shared';
+import type { SchoolCoverage } from '../coverage/coverage-analysis.js';
+import { percentile, type InternalNetworkFacts, type ScoreFigures } from '../scoring/school-score.js';
+import type { SchoolRow } from '../storage/store.js';
 import type { PlanSchool, SchoolInventory, SupportAggregates } from './options.js';
 
 /**
  * Planning inputs beside the measurements: each school's inventory (line,
- * rooms, Wi-Fi coverage, SNMP facts) and pupil-support aggregates. Until
+ * rooms, Wi-Fi coverage, SNMP facts) and pupil-support aggregates. Pure:
+ * the school service (`services/school-service.ts`) reads the store. Until
  * the SNMP and Wi-Fi probes and the support records feed the store
  * directly, these are kept as one JSON document in the store's meta table
  * under {@link PLANNING_INPUTS_META_KEY} (the demo seed writes it).
@@ -64,9 +59,8 @@ export function parsePlanningInputs(value: unknown): PlanningInputs {
   return value as PlanningInputs;
 }
 
-/** The stored planning inputs by school id (empty when none are stored). */
-export async function loadPlanningInputs(store: Store): Promise<Map<string, SchoolPlanningInput>> {
-  const text = await store.getMeta(PLANNING_INPUTS_META_KEY);
+/** A stored planning-inputs document (JSON text) by school id. */
+export function planningInputsById(text: string | undefined): Map<string, SchoolPlanningInput> {
   if (text === undefined) return new Map();
   const doc = parsePlanningInputs(JSON.parse(text));
   return new Map(doc.schools.map((s) => [s.school_id, s]));
@@ -85,7 +79,7 @@ export function scoringFacts(input: SchoolPlanningInput | undefined): {
 }
 
 /** SNMP results that carry network-wide facts (agent/src/probes/snmp/README.md). */
-const SNMP_NETWORK_MEASUREMENT = 'snmp_network';
+export const SNMP_NETWORK_MEASUREMENT = 'snmp_network';
 
 /**
  * A school's planning input with what its own agents measured laid over
@@ -94,22 +88,20 @@ const SNMP_NETWORK_MEASUREMENT = 'snmp_network';
  * - Wi-Fi survey (docs/wifi.md): coverage share of teaching rooms; rooms
  *   not fully covered (half-covered ones included) count as uncovered rooms
  *   for the access-point options; co-channel overlap is a configuration fault.
- * - SNMP (`snmp_network`, newest sweep): switch and access-point counts,
- *   and the uplink's p95 utilisation (the busier direction of each sweep)
- *   over the scoring window.
+ * - SNMP (`snmp_network` results of the scoring window, `sweeps`): switch and
+ *   access-point counts of the newest sweep, and the uplink's p95 utilisation
+ *   (the busier direction of each sweep).
  */
-export async function withMeasuredInventory(
-  store: Store,
+export function withMeasurements(
   schoolId: string,
   input: SchoolPlanningInput | undefined,
-  now: Date,
-  since: Date,
-): Promise<SchoolPlanningInput | undefined> {
+  coverage: SchoolCoverage,
+  sweeps: readonly { at: string; fields: Fields }[],
+): SchoolPlanningInput | undefined {
   const inventory: SchoolInventory = { ...input?.inventory };
   const internal: InternalNetworkFacts = { ...inventory.internal };
   let measured = false;
 
-  const coverage = await loadSchoolCoverage(store, schoolId, now);
   if (coverage.teaching_rooms_covered_pct !== null) {
     const teaching = coverage.rooms.filter((r) => r.teaching);
     inventory.teaching_rooms = teaching.length;
@@ -119,20 +111,15 @@ export async function withMeasuredInventory(
     measured = true;
   }
 
-  const sweeps = (await store.resultsForScoring(schoolId, since, [SNMP_NETWORK_MEASUREMENT])).filter(
-    (r) => r.fields.result === 'ok',
-  );
-  const newest = sweeps.reduce<(typeof sweeps)[number] | undefined>(
-    (a, r) => (!a || r.at > a.at ? r : a),
-    undefined,
-  );
+  const ok = sweeps.filter((r) => r.fields.result === 'ok');
+  const newest = ok.reduce<(typeof ok)[number] | undefined>((a, r) => (!a || r.at > a.at ? r : a), undefined);
   if (newest) {
     const count = (v: unknown): number | undefined => (typeof v === 'number' && v >= 0 ? v : undefined);
     const switches = count(newest.fields.switches_count);
     const aps = count(newest.fields.access_points_count);
     if (switches !== undefined) internal.switches_total = switches;
     if (aps !== undefined) internal.aps_total = aps;
-    const utilisation = sweeps
+    const utilisation = ok
       .map((r) => Math.max(Number(r.fields.uplink_in_util_pct), Number(r.fields.uplink_out_util_pct)))
       .filter((v) => Number.isFinite(v));
     if (utilisation.length > 0) internal.uplink_utilisation_p95_pct = percentile(utilisation, 95);
@@ -143,41 +130,18 @@ export async function withMeasuredInventory(
   return { ...input, school_id: schoolId, inventory: { ...inventory, internal } };
 }
 
-/** Every school of the store as the planner sees it, with figures over the scoring window ending at `now`. */
-export async function loadPlanSchools(
-  store: Store,
-  scoring: ScoringConfig,
-  now: Date,
-): Promise<PlanSchool[]> {
-  const inputs = await loadPlanningInputs(store);
-  const since = new Date(now.getTime() - scoring.window_days * 86_400_000);
-  const out: PlanSchool[] = [];
-  for (const school of await store.listSchools()) {
-    const input = await withMeasuredInventory(store, school.id, inputs.get(school.id), now, since);
-    out.push(await planSchool(store, school, input, scoring, since));
-  }
-  return out;
-}
-
-async function planSchool(
-  store: Store,
+/** A school as the planner sees it: its figures from the scoring window and its (measured) inputs. */
+export function planSchool(
   school: SchoolRow,
+  figures: ScoreFigures,
   input: SchoolPlanningInput | undefined,
-  scoring: ScoringConfig,
-  since: Date,
-): Promise<PlanSchool> {
-  // The same hourly rollups as the school's score, so plan and score agree.
-  const rollups = await store.hourlyRollups({
-    schoolId: school.id,
-    since,
-    measurements: SCORING_MEASUREMENTS,
-  });
+): PlanSchool {
   return {
     id: school.id,
     name: school.name,
     municipality: school.municipality,
     pupils: school.pupils,
-    figures: extractFiguresFromRollups(rollups, scoring),
+    figures,
     ...(input?.inventory ? { inventory: input.inventory } : {}),
     ...(input?.support ? { support: input.support } : {}),
     ...(input?.synthetic ? { synthetic: true } : {}),

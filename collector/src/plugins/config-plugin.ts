@@ -2,6 +2,8 @@ import fp from 'fastify-plugin';
 import { MAX_SPEED_TRANSFER_BYTES, ProtocolLimits } from '@skolnet/shared';
 import type { InfluxExportConfig } from '../export/influx-sink.js';
 import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
+import { DEFAULT_PLAN_CACHE_ENTRIES } from '../services/plan-service.js';
+import { DEFAULT_READ_MODEL_MAX_AGE_MS } from '../services/school-service.js';
 import { collectorVersion } from '../version.js';
 
 /** Settings of one collector instance, fixed at build time. */
@@ -43,6 +45,15 @@ export interface CollectorConfig {
   scoring: ScoringConfig;
   /** Export of stored results to InfluxDB (`serve --influx-url …`); none when undefined. */
   influx?: InfluxExportConfig;
+  /** The school read model and the plan cache (`collector/src/services/`). */
+  readModel: {
+    /** False serves every read from the store and solves every plan afresh (benchmarks compare both). */
+    cache: boolean;
+    /** Longest life of the read model when nothing changed in this process, ms. */
+    maxAgeMs: number;
+    /** Most plans cached per read-model build. */
+    planCacheEntries: number;
+  };
   /** Clock; tests replace it to move time. */
   now: () => Date;
 }
@@ -56,6 +67,7 @@ export interface CollectorConfigOverrides {
   shutdownGraceMs?: number;
   scoring?: ScoringConfig;
   influx?: InfluxExportConfig;
+  readModel?: Partial<CollectorConfig['readModel']>;
   now?: () => Date;
 }
 
@@ -83,6 +95,12 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
     shutdownGraceMs: overrides.shutdownGraceMs ?? 10_000,
     scoring: overrides.scoring ?? DEFAULT_SCORING_CONFIG,
     ...(overrides.influx === undefined ? {} : { influx: overrides.influx }),
+    readModel: {
+      cache: true,
+      maxAgeMs: DEFAULT_READ_MODEL_MAX_AGE_MS,
+      planCacheEntries: DEFAULT_PLAN_CACHE_ENTRIES,
+      ...overrides.readModel,
+    },
     now: overrides.now ?? ((): Date => new Date()),
   };
 }

@@ -4,7 +4,6 @@ import { ErrorCodes } from '@skolnet/shared';
 import { buildApp } from '../app.js';
 import { ensureAdminToken } from '../auth/admin-token.js';
 import type { CoverageSummary, SchoolCoverage } from '../coverage/coverage-analysis.js';
-import { withMeasuredInventory } from '../planning/plan-data.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
 
@@ -88,7 +87,7 @@ describe('Wi-Fi coverage in the API', () => {
     }>();
     // Room 201 covered, room 202 half: 75 % of teaching rooms.
     expect(detail.components.wifi?.coverage_share).toBe(0.75);
-    const input = await withMeasuredInventory(store, schoolId, undefined, NOW, new Date(0));
+    const input = (await app.services.schools.get(schoolId))?.input;
     expect(input?.inventory).toMatchObject({
       teaching_rooms: 2,
       uncovered_rooms: 1,
@@ -110,8 +109,8 @@ describe('Wi-Fi coverage in the API', () => {
         tags: {},
         at: new Date(NOW.getTime() - 7_200_000 + minute * 60_000).toISOString(),
       });
-    await store.insertResults([sweep(0, 20, 5, 2), sweep(10, 40, 90, 2), sweep(20, 30, 10, 3)]);
-    const input = await withMeasuredInventory(store, schoolId, undefined, NOW, new Date(0));
+    await app.store.insertResults([sweep(0, 20, 5, 2), sweep(10, 40, 90, 2), sweep(20, 30, 10, 3)]);
+    const input = (await app.services.schools.get(schoolId))?.input;
     // Newest sweep for the counts; p95 of the busier direction over all three (20, 90, 30).
     expect(input?.inventory?.internal).toMatchObject({
       switches_total: 3,

@@ -1,36 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
-import {
-  COVERAGE_MEASUREMENTS,
-  COVERAGE_WINDOW_MS,
-  analyseCoverage,
-  summarizeCoverage,
-  type CoverageOptions,
-  type CoverageSummary,
-  type SchoolCoverage,
-} from '../coverage/coverage-analysis.js';
-import type { Store } from '../storage/store.js';
-
-/** A school's Wi-Fi coverage over the coverage window ending at `now` (docs/wifi.md). */
-export async function loadSchoolCoverage(
-  store: Store,
-  schoolId: string,
-  now: Date,
-  options: CoverageOptions = {},
-): Promise<SchoolCoverage> {
-  const since = new Date(now.getTime() - COVERAGE_WINDOW_MS);
-  const results = await store.resultsForScoring(schoolId, since, COVERAGE_MEASUREMENTS);
-  return analyseCoverage(results, options);
-}
-
-/** The coverage summary a school's record (`GET /api/v1/schools/:id`) carries, with the default choices. */
-export async function loadCoverageSummary(
-  store: Store,
-  schoolId: string,
-  now: Date,
-): Promise<CoverageSummary> {
-  return summarizeCoverage(await loadSchoolCoverage(store, schoolId, now));
-}
+import type { CoverageOptions } from '../coverage/coverage-analysis.js';
 
 const Params = {
   type: 'object',
@@ -74,17 +43,11 @@ export const coveragePlugin: FastifyPluginAsync = async (app) => {
     '/api/v1/schools/:id/coverage',
     { schema: { params: Params, querystring: Query } },
     async (request) => {
-      const school = await app.store.getSchool(request.params.id);
-      if (!school)
-        throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${request.params.id} does not exist`);
       const options: CoverageOptions = {
         schoolSsids: list(request.query.school_ssids),
         nonTeachingRooms: list(request.query.non_teaching_rooms),
       };
-      return {
-        school_id: school.id,
-        ...(await loadSchoolCoverage(app.store, school.id, app.config.now(), options)),
-      };
+      return app.services.coverage.school(request.params.id, options);
     },
   );
   return Promise.resolve();

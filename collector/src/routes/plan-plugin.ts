@@ -1,9 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
-import { loadCostCatalog, type CostCatalog } from '../planning/catalog.js';
-import { loadPlanSchools } from '../planning/plan-data.js';
-import { DEFAULT_BUDGET_EUR, buildPlan, planToCsv, type Plan } from '../planning/plan.js';
-import { rankingSensitivity } from '../scoring/sensitivity.js';
+import { DEFAULT_BUDGET_EUR, planToCsv, type Plan } from '../planning/plan.js';
+import type { PlanRequest } from '../services/plan-service.js';
 
 const PlanQuery = {
   type: 'object',
@@ -40,30 +38,23 @@ const SchoolParams = {
  * Public like the scores: the plan is meant to be checked by anyone.
  */
 export const planPlugin: FastifyPluginAsync = async (app) => {
-  let catalog: CostCatalog | undefined;
-  const plan = async (q: PlanQuery): Promise<Plan> => {
-    catalog ??= loadCostCatalog();
-    const schools = await loadPlanSchools(app.store, app.config.scoring, app.config.now());
-    try {
-      return buildPlan({
-        schools,
-        catalog,
-        scoring: app.config.scoring,
-        budget_eur: q.budget ?? DEFAULT_BUDGET_EUR,
-        constraints: {
-          ...(q.min_score === undefined ? {} : { min_score: q.min_score }),
-          ...(q.municipality_cap === undefined ? {} : { municipality_cap_eur: q.municipality_cap }),
-          ...(q.installs_per_month === undefined ? {} : { installs_per_month: q.installs_per_month }),
-          ...(q.months === undefined ? {} : { months_to_deadline: q.months }),
-        },
-      });
-    } catch (err) {
-      if (isSkolnetError(err, ErrorCodes.PLAN_INFEASIBLE)) {
-        throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, err.message, { cause: err });
-      }
-      throw err;
+  const planRequest = (q: PlanQuery): PlanRequest => ({
+    budget_eur: q.budget ?? DEFAULT_BUDGET_EUR,
+    constraints: {
+      ...(q.min_score === undefined ? {} : { min_score: q.min_score }),
+      ...(q.municipality_cap === undefined ? {} : { municipality_cap_eur: q.municipality_cap }),
+      ...(q.installs_per_month === undefined ? {} : { installs_per_month: q.installs_per_month }),
+      ...(q.months === undefined ? {} : { months_to_deadline: q.months }),
+    },
+  });
+  // An infeasible constraint is the caller's to fix: 400, not 500.
+  const asBadRequest = (err: unknown): never => {
+    if (isSkolnetError(err, ErrorCodes.PLAN_INFEASIBLE)) {
+      throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, err.message, { cause: err });
     }
+    throw err;
   };
+  const plan = (q: PlanQuery): Promise<Plan> => app.services.plan.plan(planRequest(q)).catch(asBadRequest);
 
   app.get<{ Querystring: PlanQuery }>(
     '/api/v1/plan',
@@ -79,39 +70,12 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string }; Querystring: PlanQuery }>(
     '/api/v1/plan/schools/:id',
     { schema: { params: SchoolParams, querystring: PlanQuery } },
-    async (request) => {
-      const result = await plan(request.query);
-      const explanation = result.explanations.find((e) => e.school_id === request.params.id);
-      if (!explanation) {
-        throw new SkolnetError(
-          ErrorCodes.API_NOT_FOUND,
-          `school ${request.params.id} has no options in the plan`,
-        );
-      }
-      return {
-        ...explanation,
-        benefit_per_eur_at_cutoff: result.benefit_per_eur_at_cutoff,
-        synthetic: result.synthetic,
-      };
-    },
+    async (request) =>
+      app.services.plan.explain(request.params.id, planRequest(request.query)).catch(asBadRequest),
   );
 
   app.get('/api/v1/scoring/sensitivity', async () => {
-    const schools = await loadPlanSchools(app.store, app.config.scoring, app.config.now());
-    return rankingSensitivity(
-      schools.map((s) => ({
-        id: s.id,
-        pupils: s.pupils,
-        figures: {
-          ...s.figures,
-          ...(s.inventory?.wifi_coverage_share === undefined
-            ? {}
-            : { wifi_coverage_share: s.inventory.wifi_coverage_share }),
-          ...(s.inventory?.internal === undefined ? {} : { internal: s.inventory.internal }),
-        },
-      })),
-      app.config.scoring,
-    );
+    return app.services.plan.sensitivity();
   });
   return Promise.resolve();
 };

@@ -7,16 +7,6 @@ import {
   SkolnetError,
   type AgentRole,
 } from '@skolnet/shared';
-import {
-  loadPlanningInputs,
-  scoringFacts,
-  withMeasuredInventory,
-  type SchoolPlanningInput,
-} from '../planning/plan-data.js';
-import { SCORING_MEASUREMENTS, scoreSchool, type SchoolScore } from '../scoring/school-score.js';
-import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
-import type { SchoolRow, Store, StoredResult } from '../storage/store.js';
-import { loadCoverageSummary } from './coverage-plugin.js';
 
 // Small route-local schemas are written as plain JSON Schema; the shared
 // contract types come from @skolnet/shared.
@@ -89,67 +79,7 @@ interface SchoolQuery {
 /** Results on a school's page when `?latest` is omitted. */
 const DEFAULT_LATEST_RESULTS = 50;
 
-/** `GET /api/v1/schools/:id`: a school, its score with components, and its newest results. */
-export interface SchoolDetail extends SchoolSummary {
-  created_at: string;
-  components: SchoolScore['components'];
-  /** How much data stands behind the score (school days, lesson hours). */
-  confidence: SchoolScore['confidence'];
-  /** Hard caps that lowered the score. */
-  caps_applied: SchoolScore['caps_applied'];
-  /** True for generated demo data. */
-  synthetic?: boolean;
-  /** Agents of this school connected right now. */
-  connected_agents: number;
-  /** Agents of this school flagged as possible clones (details in the admin agent listing). */
-  flagged_agents: number;
-  /** Newest result per measurement and target, newest first. */
-  latest: StoredResult[];
-}
-
-/**
- * Scores a school over the scoring window ending at `now`, with Wi-Fi and
- * internal-network facts from its planning inputs when there are any.
- */
-export async function scoreStoredSchool(
-  store: Store,
-  school: SchoolRow,
-  now: Date,
-  scoring: ScoringConfig = DEFAULT_SCORING_CONFIG,
-  input?: SchoolPlanningInput,
-): Promise<SchoolScore> {
-  const since = new Date(now.getTime() - scoring.window_days * 86_400_000);
-  // The time series come from hourly rollups; Wi-Fi and SNMP inventory from raw results.
-  const rollups = await store.hourlyRollups({
-    schoolId: school.id,
-    since,
-    measurements: SCORING_MEASUREMENTS,
-  });
-  const measured = await withMeasuredInventory(store, school.id, input, now, since);
-  return scoreSchool({ pupils: school.pupils, rollups, ...scoringFacts(measured) }, scoring);
-}
-
-/** Every school with its current score and band, by name: what `GET /api/v1/schools` answers. */
-export async function listSchoolSummaries(
-  store: Store,
-  now: Date,
-  scoring: ScoringConfig = DEFAULT_SCORING_CONFIG,
-): Promise<SchoolSummary[]> {
-  const summaries: SchoolSummary[] = [];
-  const inputs = await loadPlanningInputs(store);
-  for (const school of await store.listSchools()) {
-    const { score, band } = await scoreStoredSchool(store, school, now, scoring, inputs.get(school.id));
-    summaries.push({
-      id: school.id,
-      name: school.name,
-      municipality: school.municipality,
-      pupils: school.pupils,
-      score,
-      band,
-    });
-  }
-  return summaries;
-}
+export type { SchoolDetail } from '../services/school-service.js';
 
 /**
  * School routes: public reads (list with scores, one school in detail)
@@ -160,49 +90,25 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
     new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${id} does not exist`);
 
   app.get('/api/v1/schools', { schema: { response: { 200: SchoolList } } }, async () =>
-    listSchoolSummaries(app.store, app.config.now(), app.config.scoring),
+    app.services.schools.list(),
   );
 
   app.get<{ Params: SchoolParams; Querystring: SchoolQuery }>(
     '/api/v1/schools/:id',
     { schema: { params: SchoolParams, querystring: SchoolQuery } },
-    async (request) => {
-      const school = await app.store.getSchool(request.params.id);
-      if (!school) throw notFound(request.params.id);
-      const input = (await loadPlanningInputs(app.store)).get(school.id);
-      const { score, band, components, confidence, caps_applied } = await scoreStoredSchool(
-        app.store,
-        school,
-        app.config.now(),
-        app.config.scoring,
-        input,
-      );
-      const latest = await app.store.latestResults(school.id, {
-        perMeasurement: true,
-        limit: request.query.latest ?? DEFAULT_LATEST_RESULTS,
-      });
-      const detail: SchoolDetail = {
-        ...school,
-        score,
-        band,
-        components,
-        confidence,
-        caps_applied,
-        ...(input?.synthetic ? { synthetic: true } : {}),
-        connected_agents: app.connectedAgents.countForSchool(school.id),
-        flagged_agents: (await app.store.listAgents(school.id)).filter((a) => a.flags.length > 0).length,
-        latest,
-      };
-      // Wi-Fi coverage summary (docs/wifi.md); the full picture is at /coverage.
-      return { ...detail, coverage: await loadCoverageSummary(app.store, school.id, app.config.now()) };
-    },
+    async (request) =>
+      app.services.schools.detail(
+        request.params.id,
+        request.query.latest ?? DEFAULT_LATEST_RESULTS,
+        app.connectedAgents.countForSchool(request.params.id),
+      ),
   );
 
   app.post<{ Body: CreateSchool }>(
     '/api/v1/schools',
     { onRequest: app.requireAdmin, schema: { body: CreateSchool, response: { 201: SchoolCreated } } },
     async (request, reply) => {
-      const school = await app.store.createSchool(request.body, app.config.now());
+      const school = await app.services.schools.create(request.body);
       request.log.info({ school_id: school.id }, 'school created');
       return reply.code(201).send(school);
     },

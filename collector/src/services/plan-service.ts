@@ -1,0 +1,145 @@
+import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import type { CostCatalog } from '../planning/catalog.js';
+import { buildPlan, type Plan, type PlanConstraints, type SchoolExplanation } from '../planning/plan.js';
+import { rankingSensitivity, type SensitivityReport } from '../scoring/sensitivity.js';
+import type { SchoolService, SchoolSnapshot } from './school-service.js';
+
+/** What a plan is asked for: the budget and the side constraints. */
+export interface PlanRequest {
+  budget_eur: number;
+  constraints?: PlanConstraints;
+}
+
+/**
+ * Default number of plans kept per read-model build: one per distinct
+ * (budget, constraints) asked for. A plan of 650 schools is a few MB in
+ * memory (its JSON is about 2.4 MB), so 16 bound the cache to tens of MB
+ * while a planner tries a handful of budgets and caps.
+ */
+export const DEFAULT_PLAN_CACHE_ENTRIES = 16;
+
+/** Dependencies and settings of {@link createPlanService}. */
+export interface PlanServiceOptions {
+  schools: SchoolService;
+  /** The cost catalog; called once, on the first plan. */
+  catalog: () => CostCatalog;
+  /** False: solve on every call (the pre-service behaviour). Default true. */
+  cache?: boolean;
+  /** Most plans cached, least recently used dropped first. Default {@link DEFAULT_PLAN_CACHE_ENTRIES}. */
+  maxEntries?: number;
+}
+
+/** The upgrade plan over the school read model. */
+export interface PlanService {
+  /**
+   * The plan for `request` over the current read model: solved once per
+   * (read-model build, budget, constraints), concurrent callers sharing the
+   * solve. Throws `SKOLNET_PLAN_INFEASIBLE` as {@link buildPlan} does.
+   */
+  plan(request: PlanRequest): Promise<Plan>;
+  /**
+   * Why a school gets what it gets in that plan. Throws
+   * `SKOLNET_API_NOT_FOUND` for a school without options in it.
+   */
+  explain(
+    schoolId: string,
+    request: PlanRequest,
+  ): Promise<SchoolExplanation & { benefit_per_eur_at_cutoff: number; synthetic: boolean }>;
+  /** How the ranking moves when one weight changes, over the current read model (cached per build). */
+  sensitivity(): Promise<SensitivityReport>;
+}
+
+/** JSON with object keys sorted at every level, so equal requests give equal cache keys. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The plan service: the planner (pure, `planning/plan.ts`) fed from the school read model, with a bounded LRU cache. */
+export function createPlanService(options: PlanServiceOptions): PlanService {
+  const cache = options.cache ?? true;
+  const maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_PLAN_CACHE_ENTRIES);
+  let catalog: CostCatalog | undefined;
+  /** Plans by key, least recently used first (a Map keeps insertion order). */
+  const plans = new Map<string, { build: number; plan: Promise<Plan> }>();
+  let sensitivity: { build: number; report: SensitivityReport } | undefined;
+
+  const solve = (snap: SchoolSnapshot, request: PlanRequest): Plan => {
+    catalog ??= options.catalog();
+    return buildPlan({
+      schools: snap.planSchools,
+      catalog,
+      scoring: snap.scoring,
+      budget_eur: request.budget_eur,
+      constraints: request.constraints ?? {},
+    });
+  };
+
+  async function plan(request: PlanRequest): Promise<Plan> {
+    const snap = await options.schools.snapshot();
+    if (!cache) return solve(snap, request);
+    const key = `${snap.id}|${canonicalJson([request.budget_eur, request.constraints ?? {}])}`;
+    const hit = plans.get(key);
+    if (hit) {
+      plans.delete(key);
+      plans.set(key, hit);
+      return hit.plan;
+    }
+    // Plans of older builds can never be asked for again.
+    for (const [k, entry] of plans) if (entry.build !== snap.id) plans.delete(k);
+    // Set before anything awaits, so concurrent callers find it and share the solve.
+    const entry = {
+      build: snap.id,
+      plan: Promise.resolve().then(() => solve(snap, request)),
+    };
+    plans.set(key, entry);
+    if (plans.size > maxEntries) plans.delete(plans.keys().next().value as string);
+    // A failed solve (an infeasible constraint) is not kept: the next call says why again.
+    entry.plan.catch(() => {
+      if (plans.get(key) === entry) plans.delete(key);
+    });
+    return entry.plan;
+  }
+
+  return {
+    plan,
+    async explain(schoolId, request) {
+      const result = await plan(request);
+      const explanation = result.explanations.find((e) => e.school_id === schoolId);
+      if (!explanation) {
+        throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} has no options in the plan`);
+      }
+      return {
+        ...explanation,
+        benefit_per_eur_at_cutoff: result.benefit_per_eur_at_cutoff,
+        synthetic: result.synthetic,
+      };
+    },
+    async sensitivity() {
+      const snap = await options.schools.snapshot();
+      if (cache && sensitivity?.build === snap.id) return sensitivity.report;
+      const report = rankingSensitivity(
+        snap.planSchools.map((s) => ({
+          id: s.id,
+          pupils: s.pupils,
+          figures: {
+            ...s.figures,
+            ...(s.inventory?.wifi_coverage_share === undefined
+              ? {}
+              : { wifi_coverage_share: s.inventory.wifi_coverage_share }),
+            ...(s.inventory?.internal === undefined ? {} : { internal: s.inventory.internal }),
+          },
+        })),
+        snap.scoring,
+      );
+      if (cache) sensitivity = { build: snap.id, report };
+      return report;
+    },
+  };
+}

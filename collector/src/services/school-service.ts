@@ -1,0 +1,282 @@
+import { ErrorCodes, SkolnetError, type SchoolSummary } from '@skolnet/shared';
+import { summarizeCoverage, type CoverageSummary } from '../coverage/coverage-analysis.js';
+import type { PlanSchool } from '../planning/options.js';
+import {
+  PLANNING_INPUTS_META_KEY,
+  SNMP_NETWORK_MEASUREMENT,
+  planSchool,
+  planningInputsById,
+  scoringFacts,
+  withMeasurements,
+  type SchoolPlanningInput,
+} from '../planning/plan-data.js';
+import {
+  SCORING_MEASUREMENTS,
+  extractFiguresFromRollups,
+  scoreFigures,
+  type SchoolScore,
+} from '../scoring/school-score.js';
+import type { ScoringConfig } from '../scoring/score-config.js';
+import type { NewSchool, SchoolRow, Store, StoredResult } from '../storage/store.js';
+import { loadSchoolCoverage } from './coverage-service.js';
+import type { DataChange, DataChanges } from './data-changes.js';
+
+/** One school in the read model: everything its score, its record and the plan need. */
+export interface SchoolView {
+  row: SchoolRow;
+  /** The score with the configured scoring over the window ending when the entry was built. */
+  score: SchoolScore;
+  /** The school as the planner sees it (figures of the same window, measured inventory). */
+  plan: PlanSchool;
+  /** Wi-Fi coverage summary with the default choices (docs/wifi.md). */
+  coverage: CoverageSummary;
+  /** The planning input with measurements laid over it; undefined when there is none. */
+  input: SchoolPlanningInput | undefined;
+}
+
+/**
+ * The read model of every school: built from the store once, then served
+ * until the data it rests on changes, the scoring config is replaced or it
+ * grows older than the service's `maxAgeMs`.
+ */
+export interface SchoolSnapshot {
+  /** Build number, increasing: a plan cached for one build is stale for the next. */
+  readonly id: number;
+  /** The data version ({@link DataChanges.version}) the build started from. */
+  readonly dataVersion: number;
+  /** When it was built, by the service's clock, ms since the epoch. */
+  readonly builtAtMs: number;
+  readonly scoring: ScoringConfig;
+  /** Schools by name, as `GET /api/v1/schools` lists them. */
+  readonly summaries: readonly SchoolSummary[];
+  /** Schools by name, as the planner takes them. */
+  readonly planSchools: readonly PlanSchool[];
+  readonly schools: ReadonlyMap<string, SchoolView>;
+}
+
+/** `GET /api/v1/schools/:id`: a school, its score with components, and its newest results. */
+export interface SchoolDetail extends SchoolSummary {
+  created_at: string;
+  components: SchoolScore['components'];
+  /** How much data stands behind the score (school days, lesson hours). */
+  confidence: SchoolScore['confidence'];
+  /** Hard caps that lowered the score. */
+  caps_applied: SchoolScore['caps_applied'];
+  /** True for generated demo data. */
+  synthetic?: boolean;
+  /** Agents of this school connected right now. */
+  connected_agents: number;
+  /** Agents of this school flagged as possible clones (details in the admin agent listing). */
+  flagged_agents: number;
+  /** Newest result per measurement and target, newest first. */
+  latest: StoredResult[];
+  /** Wi-Fi coverage summary (docs/wifi.md); the full picture is at `/coverage`. */
+  coverage: CoverageSummary;
+}
+
+/**
+ * Default longest life of the read model when nothing in this process
+ * changed, ms. Writes through this process's store invalidate it at once;
+ * this bounds how long writes made elsewhere go unseen (another collector
+ * on the same PostgreSQL database, a demo seed into a running collector)
+ * and how far the scoring window may slide. One minute: scores move on
+ * the scale of hourly rollups, and a full rebuild of 650 schools takes
+ * seconds (docs/scaling.md), so it is paid at most once a minute.
+ */
+export const DEFAULT_READ_MODEL_MAX_AGE_MS = 60_000;
+
+/** Dependencies and settings of {@link createSchoolService}. */
+export interface SchoolServiceOptions {
+  store: Store;
+  /** The scoring config in force; a different object rebuilds the read model. */
+  scoring: () => ScoringConfig;
+  /** Clock; the scoring window ends now. */
+  now: () => Date;
+  /** Changes made through this process's store; without it only `maxAgeMs` refreshes. */
+  changes?: DataChanges;
+  /** False: every read builds from the store (no read model; the pre-service behaviour). Default true. */
+  cache?: boolean;
+  /** See {@link DEFAULT_READ_MODEL_MAX_AGE_MS}. */
+  maxAgeMs?: number;
+}
+
+/** Schools, their scores and what the planner needs of them: the one code path for a school's score. */
+export interface SchoolService {
+  /** The read model, rebuilt first when it is stale (one build at a time; concurrent reads share it). */
+  snapshot(): Promise<SchoolSnapshot>;
+  /** Every school with its current score and band, by name. */
+  list(): Promise<readonly SchoolSummary[]>;
+  /** One school of the read model, or undefined. */
+  get(schoolId: string): Promise<SchoolView | undefined>;
+  /**
+   * A school's record with its newest results. Throws
+   * `SKOLNET_API_NOT_FOUND` for an unknown school. `connectedAgents`
+   * counts this process's agent streams.
+   */
+  detail(schoolId: string, latest: number, connectedAgents: number): Promise<SchoolDetail>;
+  /** Every school as the planner takes it, by name. */
+  planSchools(): Promise<readonly PlanSchool[]>;
+  /** Creates a school (the store reports the change to the read model). */
+  create(school: NewSchool): Promise<SchoolRow>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** What a rebuild must re-read. */
+interface Work {
+  all: boolean;
+  list: boolean;
+  schools: Set<string>;
+}
+
+/**
+ * Scores one school: hourly rollups of the scoring window, its Wi-Fi
+ * coverage and SNMP sweeps, over its planning input. Three reads.
+ */
+async function buildView(
+  store: Store,
+  row: SchoolRow,
+  stored: SchoolPlanningInput | undefined,
+  scoring: ScoringConfig,
+  now: Date,
+): Promise<SchoolView> {
+  const since = new Date(now.getTime() - scoring.window_days * DAY_MS);
+  // The time series come from hourly rollups; Wi-Fi and SNMP inventory from raw results.
+  const rollups = await store.hourlyRollups({ schoolId: row.id, since, measurements: SCORING_MEASUREMENTS });
+  const coverage = await loadSchoolCoverage(store, row.id, now);
+  const sweeps = await store.resultsForScoring(row.id, since, [SNMP_NETWORK_MEASUREMENT]);
+  const input = withMeasurements(row.id, stored, coverage, sweeps);
+  const figures = extractFiguresFromRollups(rollups, scoring);
+  // The same figures feed the score and the plan, so they agree.
+  const score = scoreFigures({ ...figures, ...scoringFacts(input) }, row.pupils, scoring);
+  return { row, score, plan: planSchool(row, figures, input), coverage: summarizeCoverage(coverage), input };
+}
+
+const sameRow = (a: SchoolRow, b: SchoolRow): boolean =>
+  a.name === b.name && a.municipality === b.municipality && a.pupils === b.pupils;
+
+/**
+ * The school service: a read model of every school's score, coverage
+ * summary and planning figures, refreshed lazily on the first read after
+ * a change. A change to some schools' results re-reads those schools only;
+ * new schools, new planning inputs, retention, a new scoring config or age
+ * re-read everything.
+ */
+export function createSchoolService(options: SchoolServiceOptions): SchoolService {
+  const { store } = options;
+  const cache = options.cache ?? true;
+  const maxAgeMs = options.maxAgeMs ?? DEFAULT_READ_MODEL_MAX_AGE_MS;
+  let builds = 0;
+  let current: SchoolSnapshot | undefined;
+  let inputs: Map<string, SchoolPlanningInput> = new Map();
+  let building: Promise<SchoolSnapshot> | undefined;
+  const pending: Work = { all: true, list: false, schools: new Set() };
+
+  options.changes?.subscribe((change: DataChange) => {
+    if (change.all) pending.all = true;
+    if (change.schoolList) pending.list = true;
+    for (const id of change.schoolIds ?? []) pending.schools.add(id);
+  });
+
+  async function build(work: Work, scoring: ScoringConfig, now: Date): Promise<SchoolSnapshot> {
+    const dataVersion = options.changes?.version ?? 0;
+    const previous = work.all ? undefined : current;
+    if (!previous) inputs = planningInputsById(await store.getMeta(PLANNING_INPUTS_META_KEY));
+    const rows =
+      !previous || work.list ? await store.listSchools() : [...previous.schools.values()].map((v) => v.row);
+    const schools = new Map<string, SchoolView>();
+    for (const row of rows) {
+      const old = previous?.schools.get(row.id);
+      const keep = old !== undefined && !work.schools.has(row.id) && sameRow(old.row, row);
+      schools.set(row.id, keep ? old : await buildView(store, row, inputs.get(row.id), scoring, now));
+    }
+    const views = [...schools.values()];
+    builds += 1;
+    return {
+      id: builds,
+      dataVersion,
+      builtAtMs: now.getTime(),
+      scoring,
+      summaries: views.map(({ row, score }) => ({
+        id: row.id,
+        name: row.name,
+        municipality: row.municipality,
+        pupils: row.pupils,
+        score: score.score,
+        band: score.band,
+      })),
+      planSchools: views.map((v) => v.plan),
+      schools,
+    };
+  }
+
+  // A clock that went back counts as old: the window the model was built for is not now's.
+  const young = (snap: SchoolSnapshot, nowMs: number): boolean =>
+    nowMs >= snap.builtAtMs && nowMs - snap.builtAtMs < maxAgeMs;
+  const unchanged = (): boolean => !pending.all && !pending.list && pending.schools.size === 0;
+
+  async function snapshot(): Promise<SchoolSnapshot> {
+    const scoring = options.scoring();
+    const now = options.now();
+    if (!cache) return build({ all: true, list: true, schools: new Set() }, scoring, now);
+    const valid = current !== undefined && current.scoring === scoring && young(current, now.getTime());
+    if (current && valid && unchanged()) return current;
+    // Single flight: reads that arrive during a build share it.
+    if (building) return building;
+    const work: Work = { all: pending.all || !valid, list: pending.list, schools: new Set(pending.schools) };
+    pending.all = false;
+    pending.list = false;
+    pending.schools.clear();
+    building = build(work, scoring, now).then(
+      (snap) => {
+        current = snap;
+        building = undefined;
+        return snap;
+      },
+      (err: unknown) => {
+        // What this build was to re-read is re-read by the next one.
+        pending.all = true;
+        building = undefined;
+        throw err;
+      },
+    );
+    return building;
+  }
+
+  return {
+    snapshot,
+    async list() {
+      return (await snapshot()).summaries;
+    },
+    async get(schoolId) {
+      return (await snapshot()).schools.get(schoolId);
+    },
+    async planSchools() {
+      return (await snapshot()).planSchools;
+    },
+    async detail(schoolId, latest, connectedAgents) {
+      const view = await this.get(schoolId);
+      // A school created elsewhere after the last build is not in the model yet.
+      const row = view?.row ?? (await store.getSchool(schoolId));
+      if (!row) throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
+      const { score, coverage, input } =
+        view ?? (await buildView(store, row, inputs.get(row.id), options.scoring(), options.now()));
+      return {
+        ...row,
+        score: score.score,
+        band: score.band,
+        components: score.components,
+        confidence: score.confidence,
+        caps_applied: score.caps_applied,
+        ...(input?.synthetic ? { synthetic: true } : {}),
+        connected_agents: connectedAgents,
+        flagged_agents: (await store.listAgents(row.id)).filter((a) => a.flags.length > 0).length,
+        latest: await store.latestResults(row.id, { perMeasurement: true, limit: latest }),
+        coverage,
+      };
+    },
+    create(school) {
+      return store.createSchool(school, options.now());
+    },
+  };
+}
