@@ -60,10 +60,11 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
     '/api/v1/plan',
     { schema: { querystring: PlanQuery } },
     async (request, reply) => {
-      const result = await plan(request.query);
       if (request.query.format === 'csv')
-        return reply.type('text/csv; charset=utf-8').send(planToCsv(result));
-      return result;
+        return reply.type('text/csv; charset=utf-8').send(planToCsv(await plan(request.query)));
+      // Serialised once per cached plan, not on every view.
+      const json = await app.services.plan.planJson(planRequest(request.query)).catch(asBadRequest);
+      return reply.type('application/json; charset=utf-8').send(json);
     },
   );
 

@@ -38,6 +38,12 @@ export interface PlanService {
    */
   plan(request: PlanRequest): Promise<Plan>;
   /**
+   * The same plan as JSON text, serialised once per cached plan: the plan
+   * of 650 schools is about 2.4 MB of JSON, and writing it out is most of
+   * what a view of a cached plan would otherwise cost.
+   */
+  planJson(request: PlanRequest): Promise<string>;
+  /**
    * Why a school gets what it gets in that plan. Throws
    * `SKOLNET_API_NOT_FOUND` for a school without options in it.
    */
@@ -61,13 +67,19 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+interface CacheEntry {
+  build: number;
+  plan: Promise<Plan>;
+  json?: Promise<string>;
+}
+
 /** The plan service: the planner (pure, `planning/plan.ts`) fed from the school read model, with a bounded LRU cache. */
 export function createPlanService(options: PlanServiceOptions): PlanService {
   const cache = options.cache ?? true;
   const maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_PLAN_CACHE_ENTRIES);
   let catalog: CostCatalog | undefined;
   /** Plans by key, least recently used first (a Map keeps insertion order). */
-  const plans = new Map<string, { build: number; plan: Promise<Plan> }>();
+  const plans = new Map<string, CacheEntry>();
   let sensitivity: { build: number; report: SensitivityReport } | undefined;
 
   const solve = (snap: SchoolSnapshot, request: PlanRequest): Plan => {
@@ -81,20 +93,21 @@ export function createPlanService(options: PlanServiceOptions): PlanService {
     });
   };
 
-  async function plan(request: PlanRequest): Promise<Plan> {
+  /** The cache entry of `request` over the current read model; undefined with the cache off. */
+  async function entryFor(request: PlanRequest): Promise<CacheEntry> {
     const snap = await options.schools.snapshot();
-    if (!cache) return solve(snap, request);
+    if (!cache) return { build: snap.id, plan: Promise.resolve().then(() => solve(snap, request)) };
     const key = `${snap.id}|${canonicalJson([request.budget_eur, request.constraints ?? {}])}`;
     const hit = plans.get(key);
     if (hit) {
       plans.delete(key);
       plans.set(key, hit);
-      return hit.plan;
+      return hit;
     }
     // Plans of older builds can never be asked for again.
     for (const [k, entry] of plans) if (entry.build !== snap.id) plans.delete(k);
     // Set before anything awaits, so concurrent callers find it and share the solve.
-    const entry = {
+    const entry: CacheEntry = {
       build: snap.id,
       plan: Promise.resolve().then(() => solve(snap, request)),
     };
@@ -104,11 +117,20 @@ export function createPlanService(options: PlanServiceOptions): PlanService {
     entry.plan.catch(() => {
       if (plans.get(key) === entry) plans.delete(key);
     });
-    return entry.plan;
+    return entry;
+  }
+
+  async function plan(request: PlanRequest): Promise<Plan> {
+    return (await entryFor(request)).plan;
   }
 
   return {
     plan,
+    async planJson(request) {
+      const entry = await entryFor(request);
+      entry.json ??= entry.plan.then((p) => JSON.stringify(p));
+      return entry.json;
+    },
     async explain(schoolId, request) {
       const result = await plan(request);
       const explanation = result.explanations.find((e) => e.school_id === schoolId);

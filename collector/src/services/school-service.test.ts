@@ -234,6 +234,10 @@ describe('plan service cache', () => {
       await plans.plan({ budget_eur: 100_000, constraints: { months_to_deadline: 6, min_score: 10 } }),
     ).toBe(capped);
     expect(await plans.plan({ budget_eur: 100_000 })).toBe(a);
+    // Its JSON is written once and served as it is.
+    const json = await plans.planJson({ budget_eur: 100_000 });
+    expect(JSON.parse(json)).toEqual(a);
+    expect(await plans.planJson({ budget_eur: 100_000 })).toBe(json);
     // A change in the data: solved again over the new read model.
     await tracked.insertResults(measured(agentId, schoolA, 1));
     const after = await plans.plan({ budget_eur: 100_000 });

@@ -249,7 +249,12 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       return (await snapshot()).summaries;
     },
     async get(schoolId) {
-      return (await snapshot()).schools.get(schoolId);
+      if (cache) return (await snapshot()).schools.get(schoolId);
+      // Without the read model, one school's reads (as before the service layer), not every school's.
+      const row = await store.getSchool(schoolId);
+      if (!row) return undefined;
+      const stored = planningInputsById(await store.getMeta(PLANNING_INPUTS_META_KEY)).get(row.id);
+      return buildView(store, row, stored, options.scoring(), options.now());
     },
     async planSchools() {
       return (await snapshot()).planSchools;
