@@ -31,6 +31,17 @@ const SchoolParams = {
   additionalProperties: false,
 } as const;
 
+/** Whether an Accept-Encoding header (RFC 9110 §12.5.3) takes gzip: named, or `*`, without q=0. */
+export function acceptsGzip(header: string | undefined): boolean {
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [coding, ...params] = part.split(';').map((p) => p.trim());
+    if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== '*') continue;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
 /**
  * The upgrade plan over the collector's data (docs/methodology.md):
  * `GET /api/v1/plan` (the plan, JSON or CSV), `GET /api/v1/plan/schools/:id`
@@ -62,9 +73,13 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       if (request.query.format === 'csv')
         return reply.type('text/csv; charset=utf-8').send(planToCsv(await plan(request.query)));
-      // Serialised once per cached plan, not on every view.
-      const json = await app.services.plan.planJson(planRequest(request.query)).catch(asBadRequest);
-      return reply.type('application/json; charset=utf-8').send(json);
+      // Serialised and compressed once per cached plan, not on every view.
+      const body = await app.services.plan.planJson(planRequest(request.query)).catch(asBadRequest);
+      void reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+      if (acceptsGzip(request.headers['accept-encoding'])) {
+        return reply.header('content-encoding', 'gzip').send(body.gzip);
+      }
+      return reply.send(body.json);
     },
   );
 

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Result } from '@skolnet/shared';
 import { loadCostCatalog } from '../planning/catalog.js';
@@ -236,7 +237,8 @@ describe('plan service cache', () => {
     expect(await plans.plan({ budget_eur: 100_000 })).toBe(a);
     // Its JSON is written once and served as it is.
     const json = await plans.planJson({ budget_eur: 100_000 });
-    expect(JSON.parse(json)).toEqual(a);
+    expect(JSON.parse(json.json.toString('utf8'))).toEqual(a);
+    expect(JSON.parse(gunzipSync(json.gzip).toString('utf8'))).toEqual(a);
     expect(await plans.planJson({ budget_eur: 100_000 })).toBe(json);
     // A change in the data: solved again over the new read model.
     await tracked.insertResults(measured(agentId, schoolA, 1));

@@ -1,0 +1,77 @@
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.js';
+import type { KyselyStore } from '../storage/kysely-store.js';
+import { createTempStore, makeResult } from '../testing/fixtures.js';
+import { acceptsGzip } from './plan-plugin.js';
+
+const NOW = new Date('2026-03-10T12:00:00.000Z');
+
+describe('plan routes', () => {
+  let app: FastifyInstance;
+  let store: KyselyStore;
+  let cleanup: () => Promise<void>;
+  let schoolId: string;
+
+  beforeEach(async () => {
+    ({ store, cleanup } = await createTempStore());
+    app = buildApp({ store, logger: false, dashboardAssets: false, config: { now: () => NOW } });
+    await app.ready();
+    schoolId = (await app.store.createSchool({ name: 'A skola', municipality: 'Rīga', pupils: 100 }, NOW)).id;
+    const at = new Date(NOW.getTime() - 3_600_000).toISOString();
+    await app.store.insertResults([
+      makeResult('a1', schoolId, { measurement: 'throughput', fields: { download_mbps: 50 }, tags: {}, at }),
+      makeResult('a1', schoolId, { fields: { rtt_avg_ms: 160, loss_pct: 0.5 }, at }),
+    ]);
+  });
+  afterEach(async () => {
+    await app.close();
+    await cleanup();
+  });
+
+  it('sends the plan gzipped to a client that takes gzip, plain otherwise, the same plan either way', async () => {
+    const zipped = await app.inject({
+      url: '/api/v1/plan?budget=50000',
+      headers: { 'accept-encoding': 'br, gzip' },
+    });
+    expect(zipped.statusCode).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(zipped.headers['vary']).toContain('accept-encoding');
+    const plan = JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8')) as {
+      budget_eur: number;
+      selected: { school_id: string }[];
+    };
+    expect(plan.budget_eur).toBe(50_000);
+    expect(plan.selected.map((s) => s.school_id)).toEqual([schoolId]);
+
+    for (const header of [undefined, 'gzip;q=0, identity', 'br']) {
+      const plain = await app.inject({
+        url: '/api/v1/plan?budget=50000',
+        headers: header === undefined ? {} : { 'accept-encoding': header },
+      });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.json()).toEqual(plan);
+    }
+  });
+
+  it('serves the plan as CSV and explains a school, 404 for a school without options', async () => {
+    const csv = await app.inject('/api/v1/plan?budget=50000&format=csv');
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.body).toContain(schoolId);
+    const missing = await app.inject('/api/v1/plan/schools/nope');
+    expect(missing.statusCode).toBe(404);
+    const explained = await app.inject(`/api/v1/plan/schools/${schoolId}?budget=50000`);
+    expect(explained.json()).toMatchObject({ school_id: schoolId, synthetic: false });
+  });
+
+  it('reads Accept-Encoding as RFC 9110 does', () => {
+    expect(acceptsGzip('gzip')).toBe(true);
+    expect(acceptsGzip('deflate, GZIP;q=0.5')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('identity')).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
+  });
+});
