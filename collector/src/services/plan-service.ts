@@ -15,7 +15,7 @@ export interface PlanRequest {
 /**
  * Default number of plans kept per read-model build: one per distinct
  * (budget, constraints) asked for. A plan of 650 schools is a few MB in
- * memory (its JSON is about 2.4 MB), so 16 bound the cache to tens of MB
+ * memory (its JSON is about 1.8 MB over the demo data), so 16 bound the cache to tens of MB
  * while a planner tries a handful of budgets and caps.
  */
 export const DEFAULT_PLAN_CACHE_ENTRIES = 16;
