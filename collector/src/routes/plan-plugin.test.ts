@@ -64,6 +64,8 @@ describe('plan routes', () => {
     expect(missing.statusCode).toBe(404);
     const explained = await app.inject(`/api/v1/plan/schools/${schoolId}?budget=50000`);
     expect(explained.json()).toMatchObject({ school_id: schoolId, synthetic: false });
+    const sensitivity = await app.inject('/api/v1/scoring/sensitivity');
+    expect(sensitivity.json()).toMatchObject({ schools: 1 });
   });
 
   it('reads Accept-Encoding as RFC 9110 does', () => {
