@@ -79,6 +79,43 @@ export default tseslint.config(
     },
   },
   {
+    // The collector's domain stays pure: plain data in, plain data out; the
+    // services (collector/src/services/) bring the store and the routes call them.
+    files: [
+      'collector/src/scoring/**/*.ts',
+      'collector/src/planning/**/*.ts',
+      'collector/src/coverage/**/*.ts',
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/storage/*'],
+              allowTypeImports: true,
+              message: 'Domain modules take plain data; a service reads the store (collector/src/services/).',
+            },
+            {
+              group: [
+                '**/routes/*',
+                '**/services/*',
+                '**/plugins/*',
+                'fastify',
+                'fastify-plugin',
+                'kysely',
+                'pg',
+                'better-sqlite3',
+              ],
+              message: 'Domain modules stay pure: no routes, services, plugins, fastify or database drivers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
