@@ -5,7 +5,7 @@ import { loadCostCatalog } from '../planning/catalog.js';
 import { PLANNING_INPUTS_META_KEY, type PlanningInputs } from '../planning/plan-data.js';
 import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
-import type { Store } from '../storage/store.js';
+import type { HourlyRollup, RollupQuery, Store } from '../storage/store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
 import { createDataChanges, trackStoreChanges, type DataChanges } from './data-changes.js';
 import { createPlanService, type PlanService } from './plan-service.js';
@@ -148,6 +148,70 @@ describe('school service read model', () => {
     now = new Date(NOW.getTime() + 59_000);
     expect((await schools.list())[0]?.score).toBe(65);
     now = new Date(NOW.getTime() + 60_000);
+    // Old, not changed here: served at once while the rebuild runs behind it.
+    expect((await schools.list())[0]?.score).toBe(65);
+    await schools.settled();
+    expect((await schools.list())[0]?.score).toBeLessThan(65);
+  });
+
+  it('serves the old read model when a rebuild behind it fails, and tries again on the next read', async () => {
+    let fail = false;
+    const errors: unknown[] = [];
+    const schools = createSchoolService({
+      store: new Proxy(counting.store, {
+        get(target, property) {
+          if (property === 'listSchools' && fail)
+            return () => Promise.reject(new Error('database is locked'));
+          return Reflect.get(target, property, target) as unknown;
+        },
+      }),
+      scoring: () => scoring,
+      now: () => now,
+      changes,
+      maxAgeMs: 1000,
+      onBackgroundError: (err) => errors.push(err),
+    });
+    const first = await schools.list();
+    fail = true;
+    now = new Date(NOW.getTime() + 1000);
+    expect(await schools.list()).toBe(first);
+    await schools.settled();
+    expect(errors).toHaveLength(1);
+    fail = false;
+    expect(await schools.list()).toBe(first);
+    await schools.settled();
+    const again = await schools.list();
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
+  it('shows a write to the next read even while a rebuild behind the old model runs', async () => {
+    // The rebuild behind the model reads each school's rollups as they were before the
+    // write (as a rebuild that read them just before it would), whenever it runs.
+    const before = new Map<string, HourlyRollup[]>();
+    for (const id of [schoolA, schoolB]) {
+      before.set(id, await tracked.hourlyRollups({ schoolId: id, since: new Date(0) }));
+    }
+    let staleReads = 0;
+    const schools = service({
+      maxAgeMs: 1000,
+      store: new Proxy(counting.store, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target) as unknown;
+          if (property !== 'hourlyRollups' || staleReads === 0) return value;
+          return (query: RollupQuery) => {
+            staleReads -= 1;
+            return Promise.resolve(before.get(query.schoolId) ?? []);
+          };
+        },
+      }),
+    });
+    await schools.list();
+    staleReads = 2;
+    now = new Date(NOW.getTime() + 1000);
+    // Old, not changed: served as it is while the rebuild runs behind it.
+    expect((await schools.list())[0]?.score).toBe(65);
+    await tracked.insertResults(measured(agentId, schoolA, 1));
     expect((await schools.list())[0]?.score).toBeLessThan(65);
   });
 

@@ -98,12 +98,21 @@ export interface SchoolServiceOptions {
   cache?: boolean;
   /** See {@link DEFAULT_READ_MODEL_MAX_AGE_MS}. */
   maxAgeMs?: number;
+  /** Told when a rebuild run behind a served read model fails (the next read tries again). */
+  onBackgroundError?: (err: unknown) => void;
 }
 
 /** Schools, their scores and what the planner needs of them: the one code path for a school's score. */
 export interface SchoolService {
-  /** The read model, rebuilt first when it is stale (one build at a time; concurrent reads share it). */
+  /**
+   * The read model. After a change made through this process's store (or
+   * a new scoring config) it is rebuilt first, one build at a time,
+   * concurrent reads sharing it; when it is merely older than `maxAgeMs`
+   * it is served as it is while a full rebuild runs behind it.
+   */
   snapshot(): Promise<SchoolSnapshot>;
+  /** Resolves when no build is running (tests, and a clean shutdown). */
+  settled(): Promise<void>;
   /** Every school with its current score and band, by name. */
   list(): Promise<readonly SchoolSummary[]>;
   /** One school of the read model, or undefined. */
@@ -169,10 +178,15 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
   let builds = 0;
   let current: SchoolSnapshot | undefined;
   let inputs: Map<string, SchoolPlanningInput> = new Map();
-  let building: Promise<SchoolSnapshot> | undefined;
+  /** The build running, with the change count and scoring it covers. */
+  let building: { promise: Promise<SchoolSnapshot>; seq: number; scoring: ScoringConfig } | undefined;
+  /** Changes reported so far; `currentSeq` of them are in the model. */
+  let changeSeq = 0;
+  let currentSeq = -1;
   const pending: Work = { all: true, list: false, schools: new Set() };
 
   options.changes?.subscribe((change: DataChange) => {
+    changeSeq += 1;
     if (change.all) pending.all = true;
     if (change.schoolList) pending.list = true;
     for (const id of change.schoolIds ?? []) pending.schools.add(id);
@@ -213,23 +227,18 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
   // A clock that went back counts as old: the window the model was built for is not now's.
   const young = (snap: SchoolSnapshot, nowMs: number): boolean =>
     nowMs >= snap.builtAtMs && nowMs - snap.builtAtMs < maxAgeMs;
-  const unchanged = (): boolean => !pending.all && !pending.list && pending.schools.size === 0;
 
-  async function snapshot(): Promise<SchoolSnapshot> {
-    const scoring = options.scoring();
-    const now = options.now();
-    if (!cache) return build({ all: true, list: true, schools: new Set() }, scoring, now);
-    const valid = current !== undefined && current.scoring === scoring && young(current, now.getTime());
-    if (current && valid && unchanged()) return current;
-    // Single flight: reads that arrive during a build share it.
-    if (building) return building;
-    const work: Work = { all: pending.all || !valid, list: pending.list, schools: new Set(pending.schools) };
+  /** Starts a build of what is pending (plus everything when `all`); one at a time. */
+  function startBuild(all: boolean, scoring: ScoringConfig, now: Date): Promise<SchoolSnapshot> {
+    const work: Work = { all: pending.all || all, list: pending.list, schools: new Set(pending.schools) };
     pending.all = false;
     pending.list = false;
     pending.schools.clear();
-    building = build(work, scoring, now).then(
+    const seq = changeSeq;
+    const started = build(work, scoring, now).then(
       (snap) => {
         current = snap;
+        currentSeq = seq;
         building = undefined;
         return snap;
       },
@@ -240,11 +249,44 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
         throw err;
       },
     );
-    return building;
+    building = { promise: started, seq, scoring };
+    return started;
+  }
+
+  async function snapshot(): Promise<SchoolSnapshot> {
+    const scoring = options.scoring();
+    const now = options.now();
+    if (!cache) return build({ all: true, list: true, schools: new Set() }, scoring, now);
+    for (;;) {
+      const sameScoring = current !== undefined && current.scoring === scoring;
+      if (current && sameScoring && currentSeq === changeSeq) {
+        if (young(current, now.getTime())) return current;
+        // Only old: nothing written through this process is missing from it, so it is
+        // served while a full rebuild (for other processes' writes, and the sliding
+        // window) runs behind it; a failed one is tried again by a later read.
+        if (!building) {
+          startBuild(true, scoring, now).catch((err: unknown) => options.onBackgroundError?.(err));
+        }
+        return current;
+      }
+      // A change (or a new scoring config) since the model was built: the caller waits, so
+      // a write is seen by the next read. Reads share a build that covers every change so far;
+      // one started before the latest change is waited out, then another starts.
+      if (building) {
+        if (building.seq === changeSeq && building.scoring === scoring) return building.promise;
+        await building.promise.catch(() => undefined);
+        continue;
+      }
+      const expired = !current || !sameScoring || !young(current, now.getTime());
+      return startBuild(expired, scoring, now);
+    }
   }
 
   return {
     snapshot,
+    async settled() {
+      while (building) await building.promise.catch(() => undefined);
+    },
     async list() {
       return (await snapshot()).summaries;
     },

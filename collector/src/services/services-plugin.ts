@@ -38,6 +38,8 @@ export const servicesPlugin = fp<ServicesPluginOptions>(
       changes: options.changes,
       cache: config.readModel.cache,
       maxAgeMs: config.readModel.maxAgeMs,
+      onBackgroundError: (err) =>
+        app.log.error({ err }, 'school read model: rebuild failed, serving the previous one'),
     });
     app.decorate('services', {
       schools,
