@@ -41,6 +41,8 @@ export const servicesPlugin = fp<ServicesPluginOptions>(
       onBackgroundError: (err) =>
         app.log.error({ err }, 'school read model: rebuild failed, serving the previous one'),
     });
+    // A rebuild running behind the read model ends before the store closes (an onClose hook of the storage plugin).
+    app.addHook('preClose', () => schools.settled());
     app.decorate('services', {
       schools,
       plan: createPlanService({
