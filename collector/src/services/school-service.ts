@@ -183,6 +183,8 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
   /** Changes reported so far; `currentSeq` of them are in the model. */
   let changeSeq = 0;
   let currentSeq = -1;
+  /** What the current model holds, as JSON, to tell a rebuild that changed nothing. */
+  let currentFingerprint = '';
   const pending: Work = { all: true, list: false, schools: new Set() };
 
   options.changes?.subscribe((change: DataChange) => {
@@ -205,6 +207,13 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       schools.set(row.id, keep ? old : await buildView(store, row, inputs.get(row.id), scoring, now));
     }
     const views = [...schools.values()];
+    // A rebuild that found nothing new (the periodic one, mostly) keeps the model's id, so
+    // the plans cached for it stay valid and are not solved again.
+    const fingerprint = JSON.stringify(views.map((v) => [v.row, v.score, v.plan, v.coverage]));
+    if (current && current.scoring === scoring && fingerprint === currentFingerprint) {
+      return { ...current, dataVersion, builtAtMs: now.getTime() };
+    }
+    currentFingerprint = fingerprint;
     builds += 1;
     return {
       id: builds,
