@@ -131,6 +131,8 @@ export interface SchoolService {
 
 const DAY_MS = 86_400_000;
 
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** What a rebuild must re-read. */
 interface Work {
   all: boolean;
@@ -202,6 +204,9 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       !previous || work.list ? await store.listSchools() : [...previous.schools.values()].map((v) => v.row);
     const schools = new Map<string, SchoolView>();
     for (const row of rows) {
+      // SQLite answers synchronously, so a build of 650 schools would otherwise hold the
+      // event loop for seconds; between schools, requests (and agents' batches) get their turn.
+      await yieldToEventLoop();
       const old = previous?.schools.get(row.id);
       const keep = old !== undefined && !work.schools.has(row.id) && sameRow(old.row, row);
       schools.set(row.id, keep ? old : await buildView(store, row, inputs.get(row.id), scoring, now));
