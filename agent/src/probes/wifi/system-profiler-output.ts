@@ -1,4 +1,5 @@
 import {
+  bandFromChannel,
   classifySecurity,
   emptyLink,
   normalizeMac,
@@ -22,7 +23,7 @@ export interface SystemProfilerWifi {
   interfaces: string[];
   links: WifiLink[];
   networks: WifiNetwork[];
-  /** Network entries dropped: no channel or no signal. */
+  /** Network entries dropped: no channel. */
   skipped: number;
 }
 
@@ -38,10 +39,16 @@ function signalNoise(v: unknown): { rssi: number | null; noise: number | null } 
   return { rssi: m?.[1] ? Number(m[1]) : null, noise: m?.[2] ? Number(m[2]) : null };
 }
 
+/**
+ * `"36 (5GHz, 80MHz)"` since macOS 13; macOS 12 and older print a bare
+ * number (`149`, as a JSON number) or the channel with its secondary
+ * channel offset (`"1,+1"`), so the band then comes from the channel number.
+ */
 function channelOf(v: unknown): { channel: number | null; band: number | null } {
   const text = str(v);
   const m = /^(\d+)/.exec(text.trim());
-  return { channel: m?.[1] ? Number(m[1]) : null, band: parseBandLabel(text) };
+  const channel = m?.[1] ? Number(m[1]) : null;
+  return { channel, band: parseBandLabel(text) ?? (channel === null ? null : bandFromChannel(channel)) };
 }
 
 function ssidOf(entry: Json): string {
@@ -96,10 +103,15 @@ export function parseSystemProfilerAirport(text: string): SystemProfilerWifi {
   return out;
 }
 
+/**
+ * A network entry; null when it has no channel (damaged). macOS 15 lists
+ * neighbours without `spairport_signal_noise`: they are kept, their
+ * signal unknown, since they still say which SSIDs and channels are in use.
+ */
 function toNetwork(entry: Json, connected: boolean): WifiNetwork | null {
   const { channel, band } = channelOf(entry['spairport_network_channel']);
   const { rssi } = signalNoise(entry['spairport_signal_noise']);
-  if (channel === null || rssi === null) return null;
+  if (channel === null) return null;
   const ssid = ssidOf(entry);
   const { security, enterprise, tkip } = classifySecurity(str(entry['spairport_security_mode']));
   return {

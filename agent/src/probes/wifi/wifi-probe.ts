@@ -3,7 +3,7 @@ import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared/core'
 import type { Accumulator, CommandRunner, Probe, ProbeContext } from '../probe.js';
 import { parseIwDev, parseIwLink, parseIwScan } from './iw-output.js';
 import { parseNetshInterfaces, parseNetshNetworks } from './netsh-output.js';
-import { NMCLI_SCAN_ARGS, parseNmcliWifiList } from './nmcli-output.js';
+import { NMCLI_FIELDS, NMCLI_SCAN_ARGS, parseNmcliWifiList } from './nmcli-output.js';
 import { parseSystemProfilerAirport } from './system-profiler-output.js';
 import { linkFromNetwork, markConnected } from './wifi-import.js';
 import { sampleMeasurements, type WifiSample } from './wifi-measurements.js';
@@ -202,7 +202,7 @@ export class WifiProbe implements Probe {
         ...NO_READING,
       };
     }
-    const networks = parseNmcliWifiList(out.stdout).networks;
+    const networks = parseNmcliWifiList(out.stdout, NMCLI_FIELDS).networks;
     const links = networks.filter((n) => n.connected).map(linkFromNetwork);
     return {
       source: 'nmcli',
