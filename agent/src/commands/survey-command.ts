@@ -220,6 +220,7 @@ export async function runSurveyCommand(
   const runner = ctx.createRunner();
   let attempted = 0;
   let cannotScan: { result: WifiScanResult; error: string } | undefined;
+  let lastFailure = '';
   try {
     walk: for (;;) {
       let room = options.room;
@@ -256,9 +257,9 @@ export async function runSurveyCommand(
             cannotScan = { result: result as WifiScanResult, error: why };
             break walk;
           }
-          ctx.io.stderr(
-            `  sample ${i}/${samples} measured nothing (${String(result)}: ${why}): not stored\n`,
-          );
+          lastFailure = `${String(result)}: ${why}`;
+          ctx.io.stderr(`  sample ${i}/${samples} measured nothing (${lastFailure}): not stored\n`);
+          if (i < samples) await sleep(intervalMs, stop.signal);
           continue;
         }
         collected.push(...run.measurements);
@@ -281,8 +282,10 @@ export async function runSurveyCommand(
     dispose();
   }
   const platform = deps.platform ?? process.platform;
-  if (collected.length === 0 && attempted + (cannotScan ? 1 : 0) > 0) {
-    const why = cannotScan ? `${cannotScan.result}: ${cannotScan.error}` : 'no sample measured anything';
+  if (collected.length === 0 && attempted > 0) {
+    const why = cannotScan
+      ? `${cannotScan.result}: ${cannotScan.error}`
+      : `no sample measured anything; the last: ${lastFailure}`;
     throw new SkolnetError(
       ErrorCodes.PROBE_UNAVAILABLE,
       `this machine cannot scan Wi-Fi (${why}). ${cannotScanRemedy(platform, cannotScan?.result ?? 'error')} Nothing was stored.`,

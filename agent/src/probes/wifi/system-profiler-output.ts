@@ -21,6 +21,8 @@ import {
 export interface SystemProfilerWifi {
   /** Wi-Fi interface names (`en0`). */
   interfaces: string[];
+  /** Those of {@link interfaces} whose Wi-Fi is turned off (`spairport_status_off`). */
+  off: string[];
   links: WifiLink[];
   networks: WifiNetwork[];
   /** Network entries dropped: no channel. */
@@ -63,7 +65,7 @@ function ssidOf(entry: Json): string {
  */
 export function parseSystemProfilerAirport(text: string): SystemProfilerWifi {
   const root: unknown = JSON.parse(text);
-  const out: SystemProfilerWifi = { interfaces: [], links: [], networks: [], skipped: 0 };
+  const out: SystemProfilerWifi = { interfaces: [], off: [], links: [], networks: [], skipped: 0 };
   const sections = objects(isObject(root) ? root['SPAirPortDataType'] : undefined);
   for (const section of sections) {
     for (const iface of objects(section['spairport_airport_interfaces'])) {
@@ -71,6 +73,7 @@ export function parseSystemProfilerAirport(text: string): SystemProfilerWifi {
       // Only Wi-Fi cards carry these keys; the AWDL interface and others do not.
       if (!('spairport_status_information' in iface) && !('spairport_card_type' in iface)) continue;
       out.interfaces.push(name);
+      if (iface['spairport_status_information'] === 'spairport_status_off') out.off.push(name);
       const current = iface['spairport_current_network_information'];
       let connectedKey: string | null = null;
       if (isObject(current)) {

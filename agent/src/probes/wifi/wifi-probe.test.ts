@@ -104,6 +104,16 @@ describe('WifiProbe on replayed commands', () => {
     });
   });
 
+  it('Linux: an nmcli list none of whose rows can be read is an error, not an empty success (synthetic)', async () => {
+    const runner = replay({
+      'iw dev': 'missing',
+      nmcli: { stdout: '*:3C\\:41\\:0E\\:1A\\:2B\\:30:SkolaNet\n' },
+    });
+    const scan = scanOf(await gather('linux', runner)).fields;
+    expect(scan).toMatchObject({ result: 'error', source: 'nmcli' });
+    expect(String(scan['error'])).toContain('could not read');
+  });
+
   it('Linux: says a scan needs privileges when neither iw nor NetworkManager can scan', async () => {
     const runner = replay({
       'iw dev': { stdout: read('synthetic-iw-dev-managed') },
@@ -189,6 +199,15 @@ describe('WifiProbe on replayed commands', () => {
     expect(ms[0]?.fields).toMatchObject({ rssi_dbm: -58, noise_dbm: -94, snr_db: 36 });
     expect(JSON.stringify(ms)).not.toContain('f0:2f:4b');
     expect(scanOf(ms).fields).toMatchObject({ result: 'success', source: 'system_profiler' });
+  });
+
+  it('macOS: Wi-Fi turned off is no interface to scan with, not an empty scan (recorded, macOS 15.5)', async () => {
+    const ms = await gather(
+      'darwin',
+      replay({ system_profiler: { stdout: read('recorded-system-profiler-macos15-wifi-off') } }),
+    );
+    expect(scanOf(ms).fields).toMatchObject({ result: 'no_interface', error: 'Wi-Fi is turned off (en0)' });
+    expect(JSON.stringify(ms)).not.toContain('fe:dc:ba:09:87:65');
   });
 
   it('rejects a bad room_use and leaves results untagged without a room', async () => {

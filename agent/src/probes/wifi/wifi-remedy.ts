@@ -8,6 +8,8 @@ import type { WifiScanResult } from './wifi-measurements.js';
  * change a setting or take another laptop.
  */
 export function cannotScanRemedy(platform: NodeJS.Platform, result: WifiScanResult): string {
+  if (result === 'error')
+    return "The scan failed; try again, and if it keeps failing, save the scan command's output and report it with the error above.";
   switch (platform) {
     case 'linux':
       if (result === 'no_interface')
