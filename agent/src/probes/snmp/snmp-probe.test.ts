@@ -586,6 +586,53 @@ describe('targets and options', () => {
     expect(() => expandTargets(['not a host!'], 10)).toThrow(/snmp\.targets\[0\]/);
   });
 
+  it.each([
+    ['sha256', 'AES256', 'SHA-256', 'AES-256'],
+    ['SHA256', 'aes-256', 'SHA-256', 'AES-256'],
+    ['Sha-512', 'AES128', 'SHA-512', 'AES'],
+    ['sha', 'aes', 'SHA', 'AES'],
+    ['SHA224', 'AES256C', 'SHA-224', 'AES-256-C'],
+    ['sha-384', 'aes-256-c', 'SHA-384', 'AES-256-C'],
+  ])('accepts auth %s and privacy %s as %s and %s', (auth, priv, authName, privName) => {
+    const [cred] = resolveSnmpOptions({
+      credentials: [
+        {
+          version: '3',
+          user: 'u',
+          auth_protocol: auth,
+          auth_key: 'auth-key-1',
+          priv_protocol: priv,
+          priv_key: 'priv-key-1',
+        },
+      ],
+    }).credentials;
+    expect(cred).toMatchObject({ auth_protocol: authName, priv_protocol: privName });
+  });
+
+  it('refuses protocol names that are none of these, naming what it accepts', () => {
+    for (const [auth, priv, key] of [
+      ['MD5', 'AES', 'auth_protocol'],
+      ['SHA-255', 'AES', 'auth_protocol'],
+      ['SHA256', 'DES', 'priv_protocol'],
+      ['SHA256', 'AES-192', 'priv_protocol'],
+    ] as const) {
+      expect(() =>
+        resolveSnmpOptions({
+          credentials: [
+            {
+              version: '3',
+              user: 'u',
+              auth_protocol: auth,
+              auth_key: 'auth-key-1',
+              priv_protocol: priv,
+              priv_key: 'priv-key-1',
+            },
+          ],
+        }),
+      ).toThrow(new RegExp(`snmp\\.credentials\\[0\\]\\.${key}.*one of`));
+    }
+  });
+
   it('names the bad key and never echoes a secret', () => {
     expect(() =>
       resolveSnmpOptions({
