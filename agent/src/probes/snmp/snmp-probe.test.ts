@@ -288,6 +288,42 @@ describe('SnmpProbe with injected sessions', () => {
     });
   });
 
+  it('reports configured targets before the gateway, and says what it waits for', async () => {
+    const progress: string[] = [];
+    const probe = new SnmpProbe(
+      { runner: noRunner, now: () => new Date(0), progress: (m) => progress.push(m) },
+      resolveSnmpOptions({
+        gateway: '192.0.2.1',
+        targets: ['192.0.2.10', '192.0.2.11'],
+        credentials: [{ version: '2c', community: 'c' }],
+        sample_interval_s: 7,
+        discovery_timeout_ms: 300,
+        discovery_retries: 2,
+      }),
+      {
+        createSession: (host) => {
+          if (host === '192.0.2.10') return fakeSession(deviceMib({ in: 1n }));
+          const silent = fakeSession(new Map());
+          return { ...silent, get: () => Promise.reject(new SnmpRequestError('timeout', 'no response')) };
+        },
+        sleep: () => Promise.resolve(),
+      },
+    );
+    const acc = new MemoryAccumulator();
+    await probe.gather(acc, new AbortController().signal);
+    const devices = acc.measurements.filter((m) => m.measurement === 'snmp_device');
+    expect(devices.map((m) => [m.tags.host, m.fields.result])).toEqual([
+      ['192.0.2.10', 'ok'],
+      ['192.0.2.11', 'timeout'],
+      ['192.0.2.1', 'timeout'],
+    ]);
+    const said = progress.join('\n');
+    // The gateway is named, with how long a silent host is waited for: 300 ms × 3 tries.
+    expect(said).toMatch(/gateway 192\.0\.2\.1/);
+    expect(said).toMatch(/0\.9 s/);
+    expect(said).toMatch(/7 s/);
+  });
+
   it('sends nothing without credentials', async () => {
     const acc = new MemoryAccumulator();
     await probeWith(
