@@ -176,6 +176,8 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   }));
 
   const outbox = new SqliteOutbox(state.outboxFile, outboxOptionsFromEnv(ctx.env));
+  // `wifi import` and `survey` append from their own processes: send their rows within a second.
+  outbox.watchExternalWrites();
   const owner = { agent_id: credentials.agent_id, school_id: credentials.school_id };
   const budget = new DataBudget({
     file: state.budgetFile,
