@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { PROTOCOL_NAME, type ConfigAck, type Result } from '@skolnet/shared';
 import { main } from '../cli.js';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
+import { dnsProbeDefinition } from '../probes/dns/dns-probe-definition.js';
 import type { ProbeDefinition } from '../probes/probe.js';
 import { readStatusFile } from '../runtime/status-file.js';
 import { AgentState } from '../state/agent-state.js';
@@ -310,6 +311,44 @@ describe('skolnet-agent run: the first assessment after enrollment', () => {
     });
     const again = await runUntil([], (log) => /first assessment done/.test(log));
     expect(again).toMatch(/probe throughput runs now/);
+  });
+});
+
+describe('skolnet-agent run with the dns probe and a collector addressed by IP', () => {
+  it('records why dns has nothing to resolve once, and warns at no interval', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skolnet-dns-'));
+    const server = new TinyCollector();
+    await server.listen();
+    try {
+      new AgentState(dir).writeCredentials({
+        collector_url: `http://127.0.0.1:${server.port}`,
+        agent_id: 'agent-1',
+        school_id: 'school-1',
+        secret: 's'.repeat(32),
+        enrolled_at: new Date().toISOString(),
+      });
+      const ac = new AbortController();
+      const err: string[] = [];
+      const running = main(
+        ['run', '--state', dir, '--initial-delay', '0s', '--interval', 'dns=1s'],
+        { stdout: () => {}, stderr: (t) => void err.push(t) },
+        { registry: { dns: dnsProbeDefinition }, stopSignal: ac.signal },
+      );
+      // Several intervals go by.
+      await eventually(() =>
+        expect(err.join('').match(/probe dns done/g)?.length ?? 0).toBeGreaterThanOrEqual(3),
+      );
+      ac.abort();
+      expect(await running).toBe(0);
+      const log = err.join('');
+      expect(log).not.toMatch(/ (warn|error) .*dns/);
+      const dns = server.results.filter((r) => r.measurement === 'dns');
+      expect(dns).toHaveLength(1);
+      expect(dns[0]?.fields).toMatchObject({ result: 'skipped', reason: 'no_name' });
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
