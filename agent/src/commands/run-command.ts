@@ -284,9 +284,8 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     const secs = (run.durationMs / 1000).toFixed(1);
     if (!store(results, `probe ${run.probe}`)) return;
     if (run.failure && isSkolnetError(run.failure, ErrorCodes.PROBE_UNAVAILABLE) && !run.failure.retryable) {
-      // The probe cannot run on this host as configured (no name to resolve,
-      // no Wi-Fi tool): trying again every interval would only repeat the
-      // same error in the log. It stays off until the agent restarts or the
+      // The probe cannot run on this host as configured (no Wi-Fi tool, say):
+      // trying again every interval would only repeat the same error in the log. It stays off until the agent restarts or the
       // collector pushes a configuration that enables it.
       scheduler.configure(run.probe, { enabled: false });
       log.warn(`probe ${run.probe} cannot run here and is paused: ${describeError(run.failure)}`);
