@@ -4,19 +4,23 @@
  * Starts the collector on the embedded SQLite store, creates "Local school"
  * when there is no school yet, enrolls a local agent for it (once; the
  * credentials stay in the data directory), starts the agent as its own
- * process so its first assessment runs at once, and prints the dashboard
- * URL. Ctrl-C stops the agent, then the collector.
+ * process with `--assess-now`, so its first assessment runs every probe at
+ * once whatever the timetable says, and prints the dashboard URL. Ctrl-C
+ * stops the agent, then the collector.
  *
  * Environment: PORT (8080), HOST (127.0.0.1), SKOLNET_DATA (./data),
  * SKOLNET_LOCAL_PUPILS (pupils of the local school, 300),
  * SKOLNET_AGENT_PROBES (probes the local agent runs, all by default),
  * SKOLNET_AGENT_SET (space-separated probe options for the local agent,
  * e.g. `latency.gateway=off throughput.duration_s=5`).
+ * For tests only, SKOLNET_TEST_CLOCK_START sets the clock of the collector
+ * and (inherited) of the agent, e.g. to a Saturday night.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testClockFromEnv } from '@skolnet/agent';
 import { startCollector } from '@skolnet/collector';
 import { describeError } from '@skolnet/shared';
 
@@ -70,8 +74,15 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.SKOLNET_DATA ?? 'data');
   const pupils = Number(process.env.SKOLNET_LOCAL_PUPILS ?? 300);
   const agentState = resolve(dataDir, 'agent');
+  const clock = testClockFromEnv(process.env);
 
-  const collector = await startCollector({ host, port, dataDir, quiet: true }).catch((err: unknown) => {
+  const collector = await startCollector({
+    host,
+    port,
+    dataDir,
+    quiet: true,
+    ...(clock ? { config: { now: clock } } : {}),
+  }).catch((err: unknown) => {
     const code = (err as { code?: string }).code;
     if (code === 'EADDRINUSE') {
       throw new Error(
@@ -123,7 +134,8 @@ async function main(): Promise<void> {
     if (status !== 0) throw new Error(`the local agent could not enroll (exit ${status})`);
   }
 
-  const runArgs = ['run', '--state', agentState, '--initial-delay', '0s'];
+  // --assess-now: someone is waiting for the score, whatever hour it is.
+  const runArgs = ['run', '--state', agentState, '--initial-delay', '0s', '--assess-now'];
   if (process.env.SKOLNET_AGENT_PROBES) runArgs.push('--only', process.env.SKOLNET_AGENT_PROBES);
   for (const setting of (process.env.SKOLNET_AGENT_SET ?? '').split(/\s+/).filter(Boolean)) {
     runArgs.push('--set', setting);

@@ -165,7 +165,7 @@ export function deliverResults(
       outbox.close();
     }
     ctx.io.stderr(
-      `stored ${results.length} results in the outbox (${state.outboxFile}); they reach the collector with the next skolnet-agent run\n`,
+      `stored ${results.length} results in the outbox (${state.outboxFile}); a running skolnet-agent run sends them within seconds, else the next one does\n`,
     );
   } else {
     ctx.io.stderr(`not enrolled (no credentials in ${state.dir}): results printed, not stored\n`);
