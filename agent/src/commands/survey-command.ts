@@ -134,7 +134,7 @@ export function formatSignalLine(label: string, rssi: number | null, what: strin
 
 /**
  * Where survey and import results go: into the outbox of an enrolled agent
- * (they reach the collector with the next `skolnet-agent run`), or, when
+ * (a running `skolnet-agent run` sends them within seconds), or, when
  * the agent is not enrolled, only onto stdout. Either way stdout gets a
  * table, or `{"results": [...]}` with `--json`.
  */
