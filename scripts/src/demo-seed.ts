@@ -343,7 +343,7 @@ async function main(): Promise<void> {
       opts.database === undefined ? `--data ${opts.data}` : `--database ${redactDatabaseUrl(database)}`;
     process.stdout.write(
       `demo:seed: ${schools.length} SYNTHETIC schools in ${new Set(schools.map((s) => s.municipality)).size} municipalities, ${resultCount} results, planning inputs → ${opts.database === undefined ? opts.data : redactDatabaseUrl(database)}\n` +
-        `Try: node collector/bin/skolnet-collector.js plan ${storage} --budget 18090300 --format json\n`,
+        `Try: node collector/bin/skolnet-collector.js plan ${storage} --budget 18090300\n`,
     );
   } finally {
     await store.close();
