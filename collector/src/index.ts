@@ -6,6 +6,7 @@ export { buildApp, type BuildAppOptions, type CollectorLoggerOption } from './ap
 export {
   startCollector,
   DATABASE_FILE,
+  pidFileFor,
   type RunningCollector,
   type StartCollectorOptions,
 } from './server.js';
@@ -19,6 +20,7 @@ export {
   type StoreOptions,
 } from './storage/kysely-store.js';
 export { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
+export { livePid } from './storage/pid-file.js';
 export type {
   AgentAuthentication,
   AgentConfigChange,

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +9,7 @@ import { listSchoolSummaries } from './routes/schools-plugin.js';
 import { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
 import { startMaintenance, type Maintenance } from './storage/maintenance.js';
+import { writePidFile } from './storage/pid-file.js';
 import type { Store } from './storage/store.js';
 
 /** File name of the SQLite database inside the data directory. */
@@ -100,14 +101,16 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     // A SQLite collector writes its pid beside the database, so `restore`
     // can refuse to replace a file that is being served.
     const location = parseDatabaseUrl(database);
+    // Removed on close and on any exit, a fatal error included.
     const pidFile =
-      location.dialect === 'sqlite' && location.path !== ':memory:' ? pidFileFor(location.path) : undefined;
-    if (pidFile !== undefined) await writeFile(pidFile, `${process.pid}\n`);
+      location.dialect === 'sqlite' && location.path !== ':memory:'
+        ? await writePidFile(pidFileFor(location.path))
+        : undefined;
     // Started once listening; stopped before the store closes (an onClose hook of the storage plugin).
     const jobs: { maintenance?: Maintenance } = {};
     app.addHook('preClose', async () => {
       await jobs.maintenance?.stop();
-      if (pidFile !== undefined) await rm(pidFile, { force: true });
+      await pidFile?.remove();
     });
     await app.listen({ host, port });
     const log = app.log;

@@ -164,9 +164,15 @@ async function main(): Promise<void> {
       log('no score yet after two minutes: check the agent lines above');
       return;
     }
-    setTimeout(() => void poll(), SCORE_POLL_MS);
+    setTimeout(() => void poll().catch(pollFailed), SCORE_POLL_MS);
   };
-  void poll();
+  // A failed look for the score is said and tried again; it must never take
+  // the collector and the agent down with it.
+  const pollFailed = (err: unknown): void => {
+    log(`could not read the score yet: ${describeError(err)}`);
+    if (!stopping && Date.now() <= deadline) setTimeout(() => void poll().catch(pollFailed), SCORE_POLL_MS);
+  };
+  void poll().catch(pollFailed);
 }
 
 main().catch((err: unknown) => {

@@ -8,7 +8,6 @@ import {
   Kysely,
   Migrator,
   PostgresDialect,
-  SqliteDialect,
   type SqliteDatabase,
   type SqliteStatement,
   type Transaction,
@@ -38,6 +37,7 @@ import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
 import { hourOf, nextHour, summariseHour } from './rollups.js';
+import { BusyAwareSqliteDialect, retryWhileBusy, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-busy.js';
 import type {
   AgentAuthentication,
   AgentConfigChange,
@@ -165,12 +165,6 @@ const LATEST_SCAN_ROWS_PER_MEASUREMENT = 200;
 const MAX_SCORING_ROWS = 50_000;
 
 /**
- * SQLite waits this long for a lock held by another connection (say the
- * `admin-token --reset` command beside a running server), in ms.
- */
-const SQLITE_BUSY_TIMEOUT_MS = 5_000;
-
-/**
  * PostgreSQL connections per collector. Requests are short and the event
  * loop is single-threaded, so a few connections keep it busy; ten leaves
  * room under the server's default `max_connections` (100) for several
@@ -268,6 +262,17 @@ export class KyselyStore implements Store {
     this.dialect = dialect;
   }
 
+  /**
+   * Runs `fn` in a transaction. On SQLite a transaction that found the
+   * database locked by another process (or its snapshot stale) is rolled
+   * back and run again from the start (sqlite-busy.ts); PostgreSQL waits
+   * for its row locks itself.
+   */
+  #transaction<T>(fn: (trx: Transaction<CollectorDatabase>) => Promise<T>): Promise<T> {
+    const run = (): Promise<T> => this.#db.transaction().execute(fn);
+    return this.dialect === 'sqlite' ? retryWhileBusy(run) : run();
+  }
+
   async createSchool(school: NewSchool, now: Date = new Date()): Promise<SchoolRow> {
     const row: SchoolRow = {
       id: uuidv7(now.getTime()),
@@ -318,7 +323,7 @@ export class KyselyStore implements Store {
   async redeemEnrollmentCode(code: string, agent: NewAgent, now: Date = new Date()): Promise<EnrolledAgent> {
     const codeHash = sha256Hex(normalizeEnrollmentCode(code));
     const at = now.toISOString();
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       const row = await trx
         .selectFrom('enrollment_codes')
         .select(['school_id', 'expires_at', 'used_at', 'role'])
@@ -532,7 +537,7 @@ export class KyselyStore implements Store {
     if (machine !== null || smbios !== null) {
       const key = `${machine ?? '-'}/${smbios ?? '-'}`;
       const at = now.toISOString();
-      isNew = await this.#db.transaction().execute(async (trx) => {
+      isNew = await this.#transaction(async (trx) => {
         // Insert first: of several hellos bringing one new fingerprint at
         // once (PostgreSQL), exactly one inserts; the others wait for it on
         // the key and then only refresh the time seen.
@@ -607,7 +612,7 @@ export class KyselyStore implements Store {
       throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, `agent ${id} already belongs to school ${schoolId}`);
     }
     const at = now.toISOString();
-    const changes = await this.#db.transaction().execute(async (trx) => {
+    const changes = await this.#transaction(async (trx) => {
       await lockSchool(trx, this.dialect, schoolId, 'share');
       await trx
         .updateTable('agents')
@@ -667,7 +672,7 @@ export class KyselyStore implements Store {
   ): Promise<AgentConfigChange[]> {
     const text = JSON.stringify(config);
     const at = now.toISOString();
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       // Exclusive on the school: an agent enrolling into it or moving to it
       // (which share-lock it) either commits first and is among the agents
       // below, or waits and then reads this configuration.
@@ -694,7 +699,7 @@ export class KyselyStore implements Store {
     await this.#requireAgent(agentId);
     const text = JSON.stringify(config);
     const at = now.toISOString();
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       await trx
         .insertInto('agent_config_overrides')
         .values({ agent_id: agentId, config: text, updated_at: at })
@@ -756,7 +761,7 @@ export class KyselyStore implements Store {
     // concurrently (an agent resending while the first send is still being
     // stored) then wait for each other on PostgreSQL instead of deadlocking.
     rows.sort((a, b) => compareText(a.id, b.id));
-    const inserted = await this.#db.transaction().execute(async (trx) => {
+    const inserted = await this.#transaction(async (trx) => {
       let count = 0;
       if (this.dialect === 'postgres') {
         count = await insertResultsUnnest(trx, rows);
@@ -873,7 +878,7 @@ export class KyselyStore implements Store {
       // collector's only thread (every agent's batches and acks) for as
       // long as the whole refresh takes.
       if (next > 0) await yieldToEventLoop();
-      next = await this.#db.transaction().execute(async (trx) => {
+      next = await this.#transaction(async (trx) => {
         let i = next;
         let rowsRead = 0;
         while (
@@ -978,7 +983,7 @@ export class KyselyStore implements Store {
 
   async deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
     const horizon = hourOf(cutoff);
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       // By hour (the results_hour index; `horizon` is a whole hour, so this
       // is `at < horizon`), oldest hours first.
       const old = await trx
@@ -1026,7 +1031,7 @@ export class KyselyStore implements Store {
 
   async deleteRollupsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
     const before = hourOf(cutoff);
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       const old = await trx
         .selectFrom('rollups_hourly')
         .select(['school_id', 'measurement', 'hour', 'target', 'outcome', 'field'])
@@ -1332,10 +1337,11 @@ export async function createSqliteStore(path: string): Promise<KyselyStore> {
     throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
   }
   try {
+    // First, so the pragmas below wait for a lock another process holds.
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // WAL lets readers (dashboards) proceed while a batch is being written,
     // and lets a second process (the admin-token command) open the file.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    await retryWhileBusy(() => Promise.resolve(sqlite.pragma('journal_mode = WAL')));
     // An ack tells the agent to delete its copy, so a commit must be on
     // disk before it: FULL syncs the WAL at every commit (NORMAL, the
     // WAL default, may lose the last commits to a power cut). Group commit
@@ -1348,7 +1354,9 @@ export async function createSqliteStore(path: string): Promise<KyselyStore> {
     throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
   }
   const db = new Kysely<CollectorDatabase>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    // Transactions take the write lock first and wait for other processes
+    // without holding the event loop (sqlite-busy.ts).
+    dialect: new BusyAwareSqliteDialect({ database: withStatementCache(sqlite) }),
   });
   try {
     await migrateToLatest(db, 'sqlite');

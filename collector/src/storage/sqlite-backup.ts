@@ -1,7 +1,8 @@
-import { copyFile, link, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCodes, SkolnetError, openSqlite, type SqliteDatabase } from '@skolnet/shared';
+import { livePid } from './pid-file.js';
 import { createMigrationProvider } from './migrations/migration-provider.js';
 
 /**
@@ -204,21 +205,8 @@ export async function restoreSqlite(
 
 /** Throws `SKOLNET_STORE_IN_USE` when the pid file names a live process. */
 async function assertNotServing(pidFile: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number((await readFile(pidFile, 'utf8')).trim());
-  } catch {
-    return;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  let alive = true;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (alive) {
+  const pid = await livePid(pidFile);
+  if (pid !== undefined) {
     throw new SkolnetError(
       ErrorCodes.STORE_IN_USE,
       `a collector (process ${pid}) is serving this data directory; stop it before restoring ` +
