@@ -151,13 +151,14 @@ function logged(uuid: string | undefined): CompleteLine['ndt7'] {
 }
 
 /**
- * How far the page ran behind the server, in s: the largest gap between a
- * server measurement's ElapsedTime and when the page got it. A starved
- * browser (a loaded machine) takes messages in seconds late, which no
- * server can see: Chromium answers pings from its network process.
+ * How far the page ran behind the server at the end, in s: the gap between
+ * the last server measurement's ElapsedTime and when the page got it. A
+ * starved browser (a loaded machine) takes messages in seconds late, which
+ * no server can see: Chromium answers pings from its network process.
  */
 function lagS(measurements: ServerMeasurement[]): number {
-  return Math.max(0, ...measurements.map((m) => (m.ReceivedAt ?? 0) - (m.AppInfo?.ElapsedTime ?? 0) / 1e6));
+  const last = measurements.at(-1);
+  return last ? (last.ReceivedAt ?? 0) - (last.AppInfo?.ElapsedTime ?? 0) / 1e6 : Infinity;
 }
 
 /** The one ConnectionInfo of a test: present and identical in every server measurement. */

@@ -2,6 +2,14 @@ import type { RawData, WebSocket } from 'ws';
 
 /** Largest message either side may send, in bytes: 2^24 (ndt7 spec, "WebSocket channel usage"). */
 export const NDT7_MAX_MESSAGE_BYTES = 1 << 24;
+/**
+ * Largest binary message the download sends, in bytes: 2^20, as M-Lab's
+ * reference server (ndt-server `spec.MaxScaledMessageSize`: "a good
+ * compromise between Go and JavaScript as seen in cloud based tests").
+ * Bigger messages gain nothing at school line rates, make the browser
+ * client build bigger Blobs, and leave more queued at the end of a test.
+ */
+const MAX_DOWNLOAD_MESSAGE_BYTES = 1 << 20;
 /** First binary message size in a download, in bytes: 2^13 (ndt7 spec, "WebSocket channel usage"). */
 const INITIAL_MESSAGE_BYTES = 1 << 13;
 /**
@@ -44,6 +52,11 @@ export const NDT7_UPLOAD_END_MARGIN_MS = 1000;
  * 12 s after starting a 10 s test and nobody listens after that.
  */
 const FINAL_ACK_WAIT_MS = 2000;
+/**
+ * The window the download's acknowledged rate is taken over, in ms: 1 s,
+ * four measurement intervals, long enough to smooth one late pong.
+ */
+const ACK_RATE_WINDOW_MS = 1000;
 /** Time between the server's measurement messages, in ms: 250 ms (ndt-server's average interval). */
 const MEASUREMENT_INTERVAL_MS = 250;
 /**
@@ -207,9 +220,10 @@ export function runNdt7Download(
   let sending = true;
   let size = INITIAL_MESSAGE_BYTES;
   let offset = 0;
-  /** Bytes the client acknowledged (a pong's payload), and when, in ms since the start. */
+  /** Bytes the client acknowledged (the latest pong's payload). */
   let acked = 0;
-  let ackedAtMs = 0;
+  /** Recent acknowledgements, oldest first: when (ms since the start) and how many bytes. */
+  const acks: { atMs: number; bytes: number }[] = [];
   const s = session(
     ws,
     info,
@@ -233,7 +247,9 @@ export function runNdt7Download(
     const n = Number(payload.toString('latin1'));
     if (Number.isSafeInteger(n) && n > acked && n <= sent + queued) {
       acked = n;
-      ackedAtMs = s.elapsedMs();
+      const atMs = s.elapsedMs();
+      acks.push({ atMs, bytes: n });
+      while (acks.length > 2 && atMs - acks[1]!.atMs >= ACK_RATE_WINDOW_MS) acks.shift();
       endWhenReceived();
     }
   });
@@ -244,22 +260,30 @@ export function runNdt7Download(
   const arrivesPastDeadline = (elapsedMs: number, next: number): boolean => {
     // In the first half TCP's slow start makes the acknowledged rate a poor
     // guide; and without pongs there is nothing to go on.
-    if (elapsedMs < options.durationMs / 2 || acked === 0) return false;
+    const first = acks[0];
+    const last = acks.at(-1);
+    if (elapsedMs < options.durationMs / 2 || !first || !last || last.atMs - first.atMs <= 0) return false;
+    // The recent rate, not the mean since the start: messages grow during
+    // the test, and a receiver takes big ones in faster than small ones.
+    const bytesPerMs = (last.bytes - first.bytes) / (last.atMs - first.atMs);
+    if (bytesPerMs <= 0) return false;
     const unacknowledged = sent + queued + next - acked;
-    return elapsedMs + (unacknowledged * ackedAtMs) / acked >= options.durationMs;
+    return elapsedMs + unacknowledged / bytesPerMs >= options.durationMs;
   };
   const pump = (): void => {
     while (sending && inFlight < MAX_IN_FLIGHT_MESSAGES && ws.readyState === ws.OPEN) {
-      if (size < NDT7_MAX_MESSAGE_BYTES && size * MESSAGE_SCALING_FRACTION <= sent) size *= 2;
+      if (size < MAX_DOWNLOAD_MESSAGE_BYTES && size * MESSAGE_SCALING_FRACTION <= sent) size *= 2;
       const elapsedMs = s.elapsedMs();
       if (elapsedMs >= options.durationMs || arrivesPastDeadline(elapsedMs, size)) {
         stopSending();
         return;
       }
-      // Messages larger than the pool repeat it; 4 MiB of random data still
-      // defeats any compressor on the path.
-      const message = size <= pool.length ? slice(pool, offset, size) : Buffer.concat(repeat(pool, size));
-      offset = (offset + size) % pool.length;
+      // A view into the random pool, never a copy: sizes are powers of two
+      // no larger than the pool, so a message that would run past its end
+      // starts again at 0.
+      if (offset + size > pool.length) offset = 0;
+      const message = pool.subarray(offset, offset + size);
+      offset += size;
       inFlight += 1;
       queued += message.length;
       ws.send(message, { binary: true }, (err) => {
@@ -320,17 +344,4 @@ export function runNdt7Upload(
   });
   const timer = setTimeout(() => s.end('complete'), options.durationMs - options.uploadEndMarginMs);
   ws.on('close', () => clearTimeout(timer));
-}
-
-/** `size` bytes of `pool` from `offset`, wrapping around. */
-function slice(pool: Buffer, offset: number, size: number): Buffer {
-  if (offset + size <= pool.length) return pool.subarray(offset, offset + size);
-  return Buffer.concat([pool.subarray(offset), pool.subarray(0, size - (pool.length - offset))]);
-}
-
-function repeat(pool: Buffer, size: number): Buffer[] {
-  const parts: Buffer[] = [];
-  for (let left = size; left > 0; left -= pool.length)
-    parts.push(pool.subarray(0, Math.min(left, pool.length)));
-  return parts;
 }
