@@ -236,13 +236,14 @@ export function runNdt7Download(
   /** Ends the test once nothing is left to write and the client acknowledged it all. */
   const endWhenReceived = (): void => {
     if (sending || inFlight > 0 || s.done()) return;
-    if (acked >= sent) s.end('complete');
+    if (acked >= sent || ackWaitOver) s.end('complete');
     else if (!finalPingSent) {
       finalPingSent = true;
       ws.ping(String(sent));
     }
   };
   let finalPingSent = false;
+  let ackWaitOver = false;
   ws.on('pong', (payload: Buffer) => {
     const n = Number(payload.toString('latin1'));
     if (Number.isSafeInteger(n) && n > acked && n <= sent + queued) {
@@ -301,7 +302,8 @@ export function runNdt7Download(
   // A client that does not answer pings gets its final measurement anyway.
   const ackTimer = setTimeout(() => {
     sending = false;
-    if (inFlight === 0) s.end('complete');
+    ackWaitOver = true;
+    endWhenReceived();
   }, options.durationMs + FINAL_ACK_WAIT_MS);
   ws.on('close', () => {
     clearTimeout(timer);

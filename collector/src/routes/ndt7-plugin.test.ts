@@ -23,6 +23,8 @@ const SUBPROTOCOL = 'net.measurementlab.ndt.v7';
  */
 const SLOW_RECEIVER_BYTES_PER_S = 4_000_000;
 const SLOW_RECEIVER_DURATION_MS = 4000;
+/** The hard limit for the test of a client that stops reading: past the duration and the 2 s ack wait. */
+const HARD_LIMIT_MS = DURATION_MS + 2500;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface LogLine {
@@ -43,13 +45,22 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function startServer(host = '127.0.0.1', durationMs = DURATION_MS): Promise<Server> {
+async function startServer(
+  host = '127.0.0.1',
+  durationMs = DURATION_MS,
+  hardLimitMs?: number,
+): Promise<Server> {
   const logs: LogLine[] = [];
   const app = Fastify({
     logger: { level: 'info', stream: { write: (line: string) => logs.push(JSON.parse(line) as LogLine) } },
   });
   await app.register(websocket);
-  await app.register(ndt7Plugin, { durationMs, maxConcurrent: 4, now: () => new Date() });
+  await app.register(ndt7Plugin, {
+    ...(hardLimitMs === undefined ? {} : { hardLimitMs }),
+    durationMs,
+    maxConcurrent: 4,
+    now: () => new Date(),
+  });
   const address = await app.listen({ host, port: 0 });
   server = { app, url: address.replace(/^http/, 'ws'), logs };
   return server;
@@ -176,6 +187,26 @@ describe('ndt7 download', () => {
     // ndt7-js stops its download worker 12 s after it starts, 10 s tests:
     // the same 20 % beyond the duration here, counted from the open.
     expect(finalAt - openedAt).toBeLessThan(SLOW_RECEIVER_DURATION_MS * 1.2);
+  });
+
+  it('cuts a client that stops reading at the hard limit, and logs it', async () => {
+    const { url, logs } = await startServer('127.0.0.1', DURATION_MS, HARD_LIMIT_MS);
+    const ws = new WebSocket(`${url}/ndt/v7/download`, SUBPROTOCOL, { perMessageDeflate: false });
+    ws.on('error', () => undefined);
+    // Reads nothing from here on: the server's writes never complete, and
+    // the paused socket would not see the server's end either.
+    ws.on('open', () => (ws as unknown as { _socket: Socket })._socket.pause());
+    const complete = await new Promise<LogLine>((resolve) => {
+      const poll = setInterval(() => {
+        const line = logs.find((l) => l.msg === 'ndt7 test complete');
+        if (line) {
+          clearInterval(poll);
+          resolve(line);
+        }
+      }, 100);
+    });
+    ws.terminate();
+    expect(complete.ndt7).toMatchObject({ test: 'download', end: 'time_limit' });
   });
 
   it('closes the connection when the client sends a binary message (spec: half duplex)', async () => {

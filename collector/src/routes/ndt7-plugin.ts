@@ -34,6 +34,8 @@ export interface Ndt7PluginOptions {
   durationMs?: number;
   /** Most tests at once; default the speed endpoints' `maxConcurrentTransfers`. */
   maxConcurrent?: number;
+  /** Longest a test may last from its handshake, in ms; default 13 000 (the spec's). Tests shorten it. */
+  hardLimitMs?: number;
   /** Wall clock for `ConnectionInfo.StartTime`; default the collector's configured clock. */
   now?: () => Date;
   /** Monotonic clock in ms for elapsed times; default `performance.now`. */
@@ -65,7 +67,7 @@ export const ndt7Plugin: FastifyPluginAsync<Ndt7PluginOptions> = async (app, opt
   const timing: Ndt7SessionOptions = {
     durationMs: opts.durationMs ?? NDT7_DURATION_MS,
     uploadEndMarginMs: NDT7_UPLOAD_END_MARGIN_MS,
-    hardLimitMs: NDT7_HARD_LIMIT_MS,
+    hardLimitMs: opts.hardLimitMs ?? NDT7_HARD_LIMIT_MS,
     monotonicNow: opts.monotonicNow ?? (() => performance.now()),
   };
   const pool = randomBytes(POOL_BYTES);
