@@ -16,18 +16,17 @@ function format(name, value) {
 export const checkMeasurement: (value: unknown) => boolean = (function () {
   const local_0 = /^[a-z][a-z0-9_]{0,63}$/;
   const local_1 = /^[a-z][a-z0-9_]{0,63}$/
-  const local_2 = /^[a-z][a-z0-9_]{0,63}$/
+  const local_2 = /_(ms|s|bytes|mbps|bps|ghz|pct)$/
+  const local_3 = /^[a-z][a-z0-9_]{0,63}$/
   return function check(value) {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
       (typeof value['measurement'] === 'string') &&
       local_0.test(value['measurement']) &&
-      (typeof value['fields'] === 'object' && value['fields'] !== null && !Array.isArray(value['fields']) && !(value['fields'] instanceof Date) && !(value['fields'] instanceof Uint8Array)) &&
-      Object.getOwnPropertyNames(value['fields']).length <= 64 &&
-      (Object.entries(value['fields']).every(([key, value]) => (local_1.test(key) ? (((Number.isFinite(value)) || ((typeof value === 'string') && value.length <= 1024) || ((typeof value === 'boolean')))) : false))) &&
+      (((typeof value['fields'] === 'object' && value['fields'] !== null && !Array.isArray(value['fields']) && !(value['fields'] instanceof Date) && !(value['fields'] instanceof Uint8Array)) && Object.getOwnPropertyNames(value['fields']).length <= 64 && (Object.entries(value['fields']).every(([key, value]) => (local_1.test(key) ? (((Number.isFinite(value)) || ((typeof value === 'string') && value.length <= 1024) || ((typeof value === 'boolean')))) : false)))) && ((typeof value['fields'] === 'object' && value['fields'] !== null && !Array.isArray(value['fields']) && !(value['fields'] instanceof Date) && !(value['fields'] instanceof Uint8Array)) && (Object.entries(value['fields']).every(([key, value]) => (local_2.test(key) ? (((Number.isFinite(value) && value >= 0) || ((typeof value === 'string') && value.length <= 1024) || ((typeof value === 'boolean')))) : true))))) &&
       (typeof value['tags'] === 'object' && value['tags'] !== null && !Array.isArray(value['tags']) && !(value['tags'] instanceof Date) && !(value['tags'] instanceof Uint8Array)) &&
       Object.getOwnPropertyNames(value['tags']).length <= 16 &&
-      (Object.entries(value['tags']).every(([key, value]) => (local_2.test(key) ? ((typeof value === 'string') && value.length <= 256) : false))) &&
+      (Object.entries(value['tags']).every(([key, value]) => (local_3.test(key) ? ((typeof value === 'string') && value.length <= 256) : false))) &&
       (typeof value['at'] === 'string') &&
       format('date-time', value['at']) &&
       Object.getOwnPropertyNames(value).length === 4
@@ -40,7 +39,8 @@ export const checkResult: (value: unknown) => boolean = (function () {
   const local_0 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const local_1 = /^[a-z][a-z0-9_]{0,63}$/;
   const local_2 = /^[a-z][a-z0-9_]{0,63}$/
-  const local_3 = /^[a-z][a-z0-9_]{0,63}$/
+  const local_3 = /_(ms|s|bytes|mbps|bps|ghz|pct)$/
+  const local_4 = /^[a-z][a-z0-9_]{0,63}$/
   return function check(value) {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -54,12 +54,10 @@ export const checkResult: (value: unknown) => boolean = (function () {
       value['school_id'].length >= 1 &&
       (typeof value['measurement'] === 'string') &&
       local_1.test(value['measurement']) &&
-      (typeof value['fields'] === 'object' && value['fields'] !== null && !Array.isArray(value['fields']) && !(value['fields'] instanceof Date) && !(value['fields'] instanceof Uint8Array)) &&
-      Object.getOwnPropertyNames(value['fields']).length <= 64 &&
-      (Object.entries(value['fields']).every(([key, value]) => (local_2.test(key) ? (((Number.isFinite(value)) || ((typeof value === 'string') && value.length <= 1024) || ((typeof value === 'boolean')))) : false))) &&
+      (((typeof value['fields'] === 'object' && value['fields'] !== null && !Array.isArray(value['fields']) && !(value['fields'] instanceof Date) && !(value['fields'] instanceof Uint8Array)) && Object.getOwnPropertyNames(value['fields']).length <= 64 && (Object.entries(value['fields']).every(([key, value]) => (local_2.test(key) ? (((Number.isFinite(value)) || ((typeof value === 'string') && value.length <= 1024) || ((typeof value === 'boolean')))) : false)))) && ((typeof value['fields'] === 'object' && value['fields'] !== null && !Array.isArray(value['fields']) && !(value['fields'] instanceof Date) && !(value['fields'] instanceof Uint8Array)) && (Object.entries(value['fields']).every(([key, value]) => (local_3.test(key) ? (((Number.isFinite(value) && value >= 0) || ((typeof value === 'string') && value.length <= 1024) || ((typeof value === 'boolean')))) : true))))) &&
       (typeof value['tags'] === 'object' && value['tags'] !== null && !Array.isArray(value['tags']) && !(value['tags'] instanceof Date) && !(value['tags'] instanceof Uint8Array)) &&
       Object.getOwnPropertyNames(value['tags']).length <= 16 &&
-      (Object.entries(value['tags']).every(([key, value]) => (local_3.test(key) ? ((typeof value === 'string') && value.length <= 256) : false))) &&
+      (Object.entries(value['tags']).every(([key, value]) => (local_4.test(key) ? ((typeof value === 'string') && value.length <= 256) : false))) &&
       (typeof value['at'] === 'string') &&
       format('date-time', value['at']) &&
       Object.getOwnPropertyNames(value).length === 7
