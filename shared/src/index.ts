@@ -12,5 +12,6 @@ export * from './protocol.js';
 export * from './api.js';
 export * from './validation.js';
 export * from './validate.js';
+export * from './csv.js';
 export { PRECOMPILED_SCHEMAS, renderChecks, type PrecompiledName } from './check-source.js';
 export * from './sqlite-driver.js';
