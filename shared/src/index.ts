@@ -9,6 +9,7 @@ export * from './units.js';
 export * from './constants.js';
 export * from './result.js';
 export * from './protocol.js';
+export * from './pushed-options.js';
 export * from './api.js';
 export * from './validation.js';
 export * from './validate.js';

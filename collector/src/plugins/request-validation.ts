@@ -53,6 +53,20 @@ export function findNonFinite(value: unknown, path = ''): string | undefined {
   return undefined;
 }
 
+/**
+ * Ajv reports an unknown property at its parent (`/probes/latency/options
+ * must NOT have additional properties`); this puts the property's own
+ * path in the message, so a refusal names the field to remove.
+ */
+function namingTheField<
+  E extends { keyword: string; instancePath: string; params: object; message?: string },
+>(error: E): E {
+  const extra = (error.params as { additionalProperty?: unknown }).additionalProperty;
+  if (error.keyword !== 'additionalProperties' || typeof extra !== 'string') return error;
+  const key = extra.replace(/~/g, '~0').replace(/\//g, '~1');
+  return { ...error, instancePath: `${error.instancePath}/${key}`, message: 'is not allowed here' };
+}
+
 /** `validate`, then refuse any number in the validated (and coerced) value that is not finite. */
 function withFiniteNumbers(validate: AjvValidate): AjvValidate {
   const checked = function (this: unknown, data: unknown, ...rest: unknown[]): boolean {
@@ -62,7 +76,7 @@ function withFiniteNumbers(validate: AjvValidate): AjvValidate {
       ...rest,
     );
     if (!ok) {
-      checked.errors = validate.errors;
+      checked.errors = validate.errors?.map(namingTheField) ?? null;
       return false;
     }
     const at = findNonFinite(data);
