@@ -339,7 +339,13 @@ export function parsePlanInstance(value: unknown): PlanInstance {
         bad(`${key}.cost_eur`, 'a number >= 0');
       const benefit = opt['benefit'];
       if (typeof benefit !== 'number' || !Number.isFinite(benefit)) bad(`${key}.benefit`, 'a finite number');
+      // Installer capacity counts these: Infinity or a negative count would dodge the limit.
+      const installs = opt['installs'];
+      if (installs !== undefined && !(Number.isInteger(installs) && (installs as number) >= 0))
+        bad(`${key}.installs`, 'a whole number >= 0');
     });
+    if (school['mandatory'] !== undefined && typeof school['mandatory'] !== 'boolean')
+      bad(`schools[${i}].mandatory`, 'true or false');
   });
   return value as PlanInstance;
 }
