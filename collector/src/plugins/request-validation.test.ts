@@ -111,6 +111,11 @@ describe('request validation through the HTTP API', () => {
       expect(await store.listSchools()).toEqual([]);
     });
 
+    it('says what plain text means', async () => {
+      const res = await createSchool({ name: 'Vik\u0000skole', municipality: 'Vik', pupils: 12 });
+      expect(res.json<{ message: string }>().message).toMatch(/^body\/name must be plain text/);
+    });
+
     it('refuses a lone surrogate in the name (JSON escape \\ud800)', async () => {
       expectBadRequest(
         await createSchool('{"name":"Vik \\ud800skole","municipality":"Vik","pupils":12}'),

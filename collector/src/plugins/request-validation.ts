@@ -53,14 +53,24 @@ export function findNonFinite(value: unknown, path = ''): string | undefined {
   return undefined;
 }
 
+/** What each of skolnet's string formats asks for, in words. */
+const FORMAT_MESSAGES: Readonly<Record<string, string>> = {
+  'plain-text': 'must be plain text (no control characters such as NUL or line breaks, no lone surrogates)',
+  'date-time': 'must be an RFC 3339 date-time on a real calendar day',
+};
+
 /**
  * Ajv reports an unknown property at its parent (`/probes/latency/options
  * must NOT have additional properties`); this puts the property's own
- * path in the message, so a refusal names the field to remove.
+ * path in the message, so a refusal names the field to remove; a
+ * failed format says what the format means.
  */
 function namingTheField<
   E extends { keyword: string; instancePath: string; params: object; message?: string },
 >(error: E): E {
+  const format = (error.params as { format?: unknown }).format;
+  if (error.keyword === 'format' && typeof format === 'string' && format in FORMAT_MESSAGES)
+    return { ...error, message: FORMAT_MESSAGES[format] };
   const extra = (error.params as { additionalProperty?: unknown }).additionalProperty;
   if (error.keyword !== 'additionalProperties' || typeof extra !== 'string') return error;
   const key = extra.replace(/~/g, '~0').replace(/\//g, '~1');
