@@ -19,6 +19,7 @@ import {
 } from './plugins/config-plugin.js';
 import { handleError, handleNotFound } from './plugins/error-handler.js';
 import { openapiPlugin } from './plugins/openapi-plugin.js';
+import { createRequestValidatorFactory } from './plugins/request-validation.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
 import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
 import { agentsPlugin } from './routes/agents-plugin.js';
@@ -93,6 +94,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       // instead of fastify's default of silently dropping them.
       customOptions: { removeAdditional: false },
     },
+    // Bodies without type coercion, finite numbers only, skolnet's formats.
+    schemaController: { compilersFactory: { buildValidator: createRequestValidatorFactory() } },
+    // A URL fastify cannot decode (`%ff`) gets the same {code, message} as any bad request.
+    frameworkErrors: handleError,
     // The JSON API takes small bodies; uploads bypass this in their own plugin.
     bodyLimit: 1024 * 1024,
   });

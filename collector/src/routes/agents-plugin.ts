@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { AgentConfig, ErrorCodes, SkolnetError, createValidator, formatIssues } from '@skolnet/shared';
+import { AgentConfig, ErrorCodes, SkolnetError } from '@skolnet/shared';
 import type { AgentConfigChange, AgentSummary } from '../storage/store.js';
 
 const IdParams = {
@@ -20,21 +20,6 @@ const MoveBody = {
 } as const;
 interface MoveBody {
   school_id: string;
-}
-
-// Validated here rather than by fastify's schema: fastify coerces types, and
-// a probe option 5 would arrive as the string "5" (the union tries string first).
-const agentConfigValidator = createValidator(AgentConfig);
-
-function parseAgentConfig(body: unknown): AgentConfig {
-  const checked = agentConfigValidator.check(body);
-  if (!checked.ok) {
-    throw new SkolnetError(
-      ErrorCodes.API_BAD_REQUEST,
-      `body is not an agent configuration: ${formatIssues(checked.issues)}`,
-    );
-  }
-  return checked.value;
 }
 
 /** An agent in the admin listing: the stored summary and whether it is connected now. */
@@ -143,12 +128,13 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.put<{ Params: IdParams; Body: unknown }>(
+  // Both configuration routes check the body against the one allow-listed
+  // schema the agent applies (shared AgentConfig), without type coercion.
+  app.put<{ Params: IdParams; Body: AgentConfig }>(
     '/api/v1/schools/:id/agent-config',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { onRequest: app.requireAdmin, schema: { params: IdParams, body: AgentConfig } },
     async (request) => {
-      const config = parseAgentConfig(request.body);
-      const changes = await app.store.setSchoolAgentConfig(request.params.id, config, app.config.now());
+      const changes = await app.store.setSchoolAgentConfig(request.params.id, request.body, app.config.now());
       request.log.info({ school_id: request.params.id, changed: changes.length }, 'school agent config set');
       return push(changes);
     },
