@@ -228,7 +228,7 @@ describe('skolnet-agent run: the first assessment after enrollment', () => {
       defaultIntervalS: 6 * 3600,
       create: () => ({ gather: (acc) => Promise.resolve(acc.add('throughput', { download_mbps: 50 })) }),
     },
-    quiet: registry.quiet!,
+    http: registry.http!,
   };
   // Saturday 28 November 2026, 23:00 in Riga (UTC+2): outside the default lesson hours.
   const saturdayNight = new Date('2026-11-28T21:00:00Z');
