@@ -11,6 +11,7 @@ import {
 } from '@skolnet/shared';
 import { startCollector, type RunningCollector } from '../../collector/src/server.js';
 import { makeResult } from '../../collector/src/testing/fixtures.js';
+import { createAdminToken } from '../support/collector.js';
 import { createSchoolAndCode } from '../support/enrollment.js';
 import { describeStores } from './stores.js';
 
@@ -93,7 +94,7 @@ describeStores('collector', (getStore, backend) => {
       dashboardAssets: false,
     });
     const { url } = running;
-    const { schoolId, code } = await createSchoolAndCode(url, running.adminToken!, {
+    const { schoolId, code } = await createSchoolAndCode(url, await createAdminToken(running), {
       name: 'Fjellheim skule',
       municipality: 'Voss',
       pupils: 240,
@@ -174,11 +175,12 @@ describeStores('collector', (getStore, backend) => {
       dashboardAssets: false,
     });
     const { url } = running;
-    const admin = { authorization: `Bearer ${running.adminToken!}`, 'content-type': 'application/json' };
+    const adminToken = await createAdminToken(running);
+    const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
 
     const { schoolId, code, role } = await createSchoolAndCode(
       url,
-      running.adminToken!,
+      adminToken,
       { name: 'Lia skole', municipality: 'Lia', pupils: 180 },
       { role: 'lab_pc' },
     );

@@ -48,7 +48,8 @@ export interface ConfigSetResponse {
 }
 
 /**
- * Admin routes over enrolled agents: the listing of a school's agents
+ * Routes over enrolled agents, for admins and a school's IT staff (moving
+ * an agent between schools is the admin's alone): the listing of a school's agents
  * with their role, clone flags and configuration state; revocation; moving
  * to another school; forcing a secret rotation; remote configuration per
  * school and per agent. A change takes effect on a live connection at once
@@ -75,7 +76,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: IdParams }>(
     '/api/v1/schools/:id/agents',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'school' } }, schema: { params: IdParams } },
     async (request) => {
       if (!(await app.store.getSchool(request.params.id))) {
         throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${request.params.id} does not exist`);
@@ -86,7 +87,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: IdParams }>(
     '/api/v1/agents/:id',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request) => {
       const agent = await app.store.describeAgent(request.params.id);
       if (!agent)
@@ -97,7 +98,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams }>(
     '/api/v1/agents/:id/revoke',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request) => {
       const agent = await app.store.revokeAgent(request.params.id, app.config.now());
       const closed = app.connectedAgents.notify(agent.id, { type: 'revoked' });
@@ -108,7 +109,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams; Body: MoveBody }>(
     '/api/v1/agents/:id/move',
-    { onRequest: app.requireAdmin, schema: { params: IdParams, body: MoveBody } },
+    { config: { access: { roles: ['admin'] } }, schema: { params: IdParams, body: MoveBody } },
     async (request) => {
       const { agent, config } = await app.store.moveAgent(
         request.params.id,
@@ -133,7 +134,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams }>(
     '/api/v1/agents/:id/rotate-secret',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request, reply) => {
       const agent = await app.store.requestSecretRotation(request.params.id, app.config.now());
       // Connected: the session starts the rotation now; otherwise at the next hello.
@@ -145,7 +146,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.put<{ Params: IdParams; Body: unknown }>(
     '/api/v1/schools/:id/agent-config',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'school' } }, schema: { params: IdParams } },
     async (request) => {
       const config = parseAgentConfig(request.body);
       const changes = await app.store.setSchoolAgentConfig(request.params.id, config, app.config.now());
@@ -156,7 +157,10 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.put<{ Params: IdParams; Body: AgentConfig }>(
     '/api/v1/agents/:id/config',
-    { onRequest: app.requireAdmin, schema: { params: IdParams, body: AgentConfig } },
+    {
+      config: { access: { roles: ['admin', 'school_it'], target: 'agent' } },
+      schema: { params: IdParams, body: AgentConfig },
+    },
     async (request) => {
       await requireAgent(request.params.id);
       const changes = await app.store.setAgentConfigOverride(
