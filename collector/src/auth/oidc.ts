@@ -100,14 +100,18 @@ export class OidcSignIn {
     const state = callbackUrl.searchParams.get('state') ?? '';
     const flow = this.#pending.get(state);
     this.#pending.delete(state);
-    if (flow === undefined || boundState !== state || this.#now().getTime() - flow.startedMs > OIDC_FLOW_TTL_MS) {
+    if (
+      flow === undefined ||
+      boundState !== state ||
+      this.#now().getTime() - flow.startedMs > OIDC_FLOW_TTL_MS
+    ) {
       throw new SkolnetError(ErrorCodes.AUTH_UNAUTHORIZED, 'the sign-in is unknown or expired: start again');
     }
     const configuration = await this.#configuration();
     // The redirect URI the provider checks is the one sent, whatever host the callback came to.
     const returned = new URL(flow.redirectUri);
     returned.search = callbackUrl.search;
-    let claims: client.IDToken | undefined;
+    let claims: Record<string, unknown> & { iss: string; sub: string };
     try {
       const tokens = await client.authorizationCodeGrant(configuration, returned, {
         pkceCodeVerifier: flow.verifier,
@@ -115,14 +119,27 @@ export class OidcSignIn {
         expectedNonce: flow.nonce,
         idTokenExpected: true,
       });
-      claims = tokens.claims();
+      const idToken = tokens.claims();
+      if (idToken === undefined) {
+        throw new SkolnetError(ErrorCodes.AUTH_UNAUTHORIZED, 'the identity provider sent no ID token');
+      }
+      claims = { ...idToken };
+      // Providers that follow the spec's default keep scope claims out of the
+      // ID token (OpenID Connect Core 1.0, 5.4): ask the UserInfo endpoint.
+      if (claims[this.#config.claim] === undefined) {
+        const info = await client.fetchUserInfo(configuration, tokens.access_token, idToken.sub);
+        claims = { ...info, ...claims, [this.#config.claim]: info[this.#config.claim] };
+        if (this.#config.claim === 'email') claims.email_verified = info.email_verified;
+      }
     } catch (err) {
-      throw new SkolnetError(ErrorCodes.AUTH_UNAUTHORIZED, 'the identity provider did not confirm the sign-in', {
-        cause: err,
-      });
-    }
-    if (claims === undefined) {
-      throw new SkolnetError(ErrorCodes.AUTH_UNAUTHORIZED, 'the identity provider sent no ID token');
+      if (err instanceof SkolnetError) throw err;
+      throw new SkolnetError(
+        ErrorCodes.AUTH_UNAUTHORIZED,
+        'the identity provider did not confirm the sign-in',
+        {
+          cause: err,
+        },
+      );
     }
     const subject = `${claims.iss}|${claims.sub}`;
     const bound = await accounts.findUserByOidcSubject(subject);
@@ -135,12 +152,18 @@ export class OidcSignIn {
       );
     }
     if (this.#config.claim === 'email' && claims.email_verified === false) {
-      throw new SkolnetError(ErrorCodes.AUTH_UNAUTHORIZED, 'the identity provider has not verified this email');
+      throw new SkolnetError(
+        ErrorCodes.AUTH_UNAUTHORIZED,
+        'the identity provider has not verified this email',
+      );
     }
     const user = await accounts.findUserByEmail(value);
     // No account is ever created here: an administrator creates it first.
     if (!user || user.oidc_subject !== null) {
-      throw new SkolnetError(ErrorCodes.AUTH_UNAUTHORIZED, `no skolnet account for ${value}: ask an administrator`);
+      throw new SkolnetError(
+        ErrorCodes.AUTH_UNAUTHORIZED,
+        `no skolnet account for ${value}: ask an administrator`,
+      );
     }
     return accounts.updateUser(user.id, { oidc_subject: subject }, this.#now());
   }
