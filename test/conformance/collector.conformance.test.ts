@@ -94,7 +94,8 @@ describeStores('collector', (getStore, backend) => {
       dashboardAssets: false,
     });
     const { url } = running;
-    const { schoolId, code } = await createSchoolAndCode(url, await createAdminToken(running), {
+    const adminToken = await createAdminToken(running);
+    const { schoolId, code } = await createSchoolAndCode(url, adminToken, {
       name: 'Fjellheim skule',
       municipality: 'Voss',
       pupils: 240,
@@ -157,7 +158,9 @@ describeStores('collector', (getStore, backend) => {
     expect((await send('b2')).accepted.sort()).toEqual(ids);
 
     // Read back through the REST API and, past the collector, through another store.
-    const detailRes = await fetch(`${url}/api/v1/schools/${schoolId}`);
+    const detailRes = await fetch(`${url}/api/v1/schools/${schoolId}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(detailRes.status).toBe(200);
     const detail = (await detailRes.json()) as { name: string; latest: { id: string }[] };
     expect(detail.name).toBe('Fjellheim skule');
@@ -219,7 +222,7 @@ describeStores('collector', (getStore, backend) => {
     expect((await ack).accepted).toHaveLength(results.length);
 
     // The school's score comes from the hourly rollups, computed on read.
-    const detail = (await (await fetch(`${url}/api/v1/schools/${schoolId}`)).json()) as {
+    const detail = (await (await fetch(`${url}/api/v1/schools/${schoolId}`, { headers: admin })).json()) as {
       confidence: { throughput_samples: number; latency_samples: number };
     };
     expect(detail.confidence).toMatchObject({ throughput_samples: 2, latency_samples: 4 });
