@@ -153,6 +153,33 @@ describe('people sign in through the HTTP API', () => {
     expect(limited.headers['retry-after']).toBeDefined();
   });
 
+  it('limits enrollment and password reset attempts per address too', async () => {
+    await teardown();
+    await setup({ rateLimits: { enrollment: 2, passwordReset: 2 } });
+    const enroll = (): Promise<number> =>
+      app
+        .inject({
+          method: 'POST',
+          url: '/api/v1/enroll',
+          payload: { code: 'AAAAA-BBBBB', hostname: 'h', agent_version: '1' },
+        })
+        .then((r) => r.statusCode);
+    expect([await enroll(), await enroll(), await enroll()]).toEqual([401, 401, 429]);
+    const reset = (): Promise<number> =>
+      app
+        .inject({
+          method: 'POST',
+          url: '/api/v1/password-reset',
+          payload: {
+            email: 'planner@skolnet.test',
+            code: 'skolnet_pr_guess',
+            password: 'a long new password',
+          },
+        })
+        .then((r) => r.statusCode);
+    expect([await reset(), await reset(), await reset()]).toEqual([401, 401, 429]);
+  });
+
   it('refuses state-changing session requests without the CSRF token or from another origin', async () => {
     const admin = await app.accounts.createUser(
       { email: 'admin@skolnet.test', role: 'admin', password: PASSWORD },
