@@ -308,16 +308,12 @@ export class AccountService {
         locked_until: lockedUntil,
         last_failure_at: now.toISOString(),
       });
-      await this.audit(
-        { label: 'anonymous', ip },
-        'sign_in_failed',
-        typed,
-        {
-          reason: user === undefined ? 'unknown_email' : user.disabled_at !== null ? 'disabled' : 'wrong_password',
-          failures: count,
-          ...(lockedUntil === null ? {} : { locked_until: lockedUntil }),
-        },
-      );
+      await this.audit({ label: 'anonymous', ip }, 'sign_in_failed', typed, {
+        reason:
+          user === undefined ? 'unknown_email' : user.disabled_at !== null ? 'disabled' : 'wrong_password',
+        failures: count,
+        ...(lockedUntil === null ? {} : { locked_until: lockedUntil }),
+      });
       throw new SkolnetError(ErrorCodes.AUTH_UNAUTHORIZED, 'wrong email or password');
     }
     await this.#store.clearLoginFailures(typed);
@@ -476,7 +472,12 @@ export class AccountService {
   }
 
   /** Appends to the audit log. */
-  async audit(actor: Actor, action: string, target?: string | null, details?: Record<string, unknown>): Promise<void> {
+  async audit(
+    actor: Actor,
+    action: string,
+    target?: string | null,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
     await this.#store.appendAudit(
       {
         actor_user_id: actor.user_id ?? null,

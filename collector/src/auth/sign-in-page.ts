@@ -33,7 +33,9 @@ function escapeHtml(text: string): string {
  */
 export function signInPage(options: { error?: SignInError; oidc: boolean }): string {
   const error =
-    options.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(ERROR_TEXT[options.error])}</p>`;
+    options.error === undefined
+      ? ''
+      : `<p class="error" role="alert">${escapeHtml(ERROR_TEXT[options.error])}</p>`;
   const oidc = options.oidc
     ? '<p><a href="/api/v1/session/oidc">Pieteikties ar organizācijas kontu</a></p>'
     : '';

@@ -36,14 +36,19 @@ function parseRole(value: string): Role {
 
 function parseDays(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected whole days >= 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected whole days >= 1, got "${value}"`);
   return n;
 }
 
 /** Adds `--data` and `--database` as every store command has them. */
 function withStore(command: Command): Command {
   return command
-    .option('--data <dir>', 'data directory (holds the SQLite database unless --database says otherwise)', './data')
+    .option(
+      '--data <dir>',
+      'data directory (holds the SQLite database unless --database says otherwise)',
+      './data',
+    )
     .addOption(
       new Option('--database <url>', 'database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB').env(
         'SKOLNET_DATABASE_URL',
@@ -63,7 +68,10 @@ function asUsage(err: unknown): unknown {
   return err;
 }
 
-async function withAccounts<T>(opts: StoreOpts, work: (accounts: AccountService, store: Store) => Promise<T>): Promise<T> {
+async function withAccounts<T>(
+  opts: StoreOpts,
+  work: (accounts: AccountService, store: Store) => Promise<T>,
+): Promise<T> {
   const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
   try {
     return await work(new AccountService(store.accounts, createAuthConfig(), () => new Date()), store);
@@ -120,30 +128,53 @@ export async function readPasswordFromTerminalOrStdin(prompt: string): Promise<s
  */
 export function createUserCommand(io: UserCommandIo): Command {
   const readPassword = io.readPassword ?? readPasswordFromTerminalOrStdin;
-  const user = new Command('user').description('people\'s accounts: add, list, change role, disable, API tokens');
+  const user = new Command('user').description(
+    "people's accounts: add, list, change role, disable, API tokens",
+  );
 
   withStore(
     user
       .command('add')
-      .description('create an account; the password comes from stdin, a prompt, or is generated and shown once')
-      .requiredOption('--email <email>', 'the person\'s email (their sign-in name)')
+      .description(
+        'create an account; the password comes from stdin, a prompt, or is generated and shown once',
+      )
+      .requiredOption('--email <email>', "the person's email (their sign-in name)")
       .addOption(
-        new Option('--role <role>', `one of: ${ROLES.map((r) => `${r} (${ROLE_DESCRIPTIONS[r]})`).join('; ')}`)
+        new Option(
+          '--role <role>',
+          `one of: ${ROLES.map((r) => `${r} (${ROLE_DESCRIPTIONS[r]})`).join('; ')}`,
+        )
           .argParser(parseRole)
           .makeOptionMandatory(),
       )
-      .option('--school <id>', 'the school of a school-scoped role (school_it, support_coordinator, director)')
+      .option(
+        '--school <id>',
+        'the school of a school-scoped role (school_it, support_coordinator, director)',
+      )
       .option('--municipality <name>', 'the municipality of municipality_planner or municipal_coordinator')
       .option('--vendor <organisation>', 'the organisation of a vendor')
       .option('--name <name>', 'display name')
       .option('--generate-password', 'generate a password and print it once instead of reading one')
       .option('--no-password', 'no password: the account signs in through OpenID Connect only'),
   ).action(
-    async (opts: StoreOpts & { email: string; role: Role; school?: string; municipality?: string; vendor?: string; name?: string; generatePassword?: boolean; password: boolean }) => {
+    async (
+      opts: StoreOpts & {
+        email: string;
+        role: Role;
+        school?: string;
+        municipality?: string;
+        vendor?: string;
+        name?: string;
+        generatePassword?: boolean;
+        password: boolean;
+      },
+    ) => {
       let password: string | undefined;
       let generated = false;
       if (opts.password) {
-        password = opts.generatePassword ? undefined : await readPassword('Password (at least 12 characters): ');
+        password = opts.generatePassword
+          ? undefined
+          : await readPassword('Password (at least 12 characters): ');
         if (password === undefined) {
           password = generatePassword();
           generated = true;
@@ -174,14 +205,19 @@ export function createUserCommand(io: UserCommandIo): Command {
 
   withStore(user.command('list').description('list accounts').option('--json', 'one JSON object')).action(
     async (opts: StoreOpts & { json?: boolean }) => {
-      const users = await withAccounts(opts, async (accounts) => (await accounts.store.listUsers()).map(publicUser));
+      const users = await withAccounts(opts, async (accounts) =>
+        (await accounts.store.listUsers()).map(publicUser),
+      );
       if (opts.json) {
         io.out(JSON.stringify({ users }, null, 2));
         return;
       }
-      if (users.length === 0) io.out('no accounts: create one with skolnet-collector user add --role admin --email …');
+      if (users.length === 0)
+        io.out('no accounts: create one with skolnet-collector user add --role admin --email …');
       for (const u of users) {
-        io.out(`${u.email}\t${u.role}\t${scopeText(u)}\t${u.disabled ? 'disabled' : 'active'}${u.oidc_linked ? '\toidc' : ''}`);
+        io.out(
+          `${u.email}\t${u.role}\t${scopeText(u)}\t${u.disabled ? 'disabled' : 'active'}${u.oidc_linked ? '\toidc' : ''}`,
+        );
       }
     },
   );
@@ -193,7 +229,9 @@ export function createUserCommand(io: UserCommandIo): Command {
     withStore(
       user
         .command(name)
-        .description(disabled ? 'disable an account: its sessions and tokens end at once' : 'enable a disabled account')
+        .description(
+          disabled ? 'disable an account: its sessions and tokens end at once' : 'enable a disabled account',
+        )
         .requiredOption('--email <email>', 'the account'),
     ).action(async (opts: StoreOpts & { email: string }) => {
       const changed = await withAccounts(opts, async (accounts) => {
@@ -213,13 +251,23 @@ export function createUserCommand(io: UserCommandIo): Command {
       .option('--school <id>', 'school scope')
       .option('--municipality <name>', 'municipality scope')
       .option('--vendor <organisation>', 'vendor scope'),
-  ).action(async (opts: StoreOpts & { email: string; role: Role; school?: string; municipality?: string; vendor?: string }) => {
-    const changed = await withAccounts(opts, async (accounts) => {
-      const found = await accounts.findUser(opts.email);
-      return accounts.setRole(found.id, opts.role, scopeFrom(opts), CLI_ACTOR);
-    });
-    io.out(`${changed.email} is now ${changed.role} (${scopeText(publicUser(changed))})`);
-  });
+  ).action(
+    async (
+      opts: StoreOpts & {
+        email: string;
+        role: Role;
+        school?: string;
+        municipality?: string;
+        vendor?: string;
+      },
+    ) => {
+      const changed = await withAccounts(opts, async (accounts) => {
+        const found = await accounts.findUser(opts.email);
+        return accounts.setRole(found.id, opts.role, scopeFrom(opts), CLI_ACTOR);
+      });
+      io.out(`${changed.email} is now ${changed.role} (${scopeText(publicUser(changed))})`);
+    },
+  );
 
   withStore(
     user
@@ -240,7 +288,7 @@ export function createUserCommand(io: UserCommandIo): Command {
   withStore(
     token
       .command('create')
-      .description('create an API token; it is shown once and acts with the account\'s role and scope')
+      .description("create an API token; it is shown once and acts with the account's role and scope")
       .requiredOption('--email <email>', 'the account')
       .requiredOption('--name <name>', 'what the token is for (shown in listings)')
       .option('--ttl-days <days>', 'expire after this many days (default: until revoked)', parseDays),
@@ -254,18 +302,25 @@ export function createUserCommand(io: UserCommandIo): Command {
         opts.ttlDays === undefined ? undefined : opts.ttlDays * 86_400_000,
       );
     });
-    io.out(`API token ${created.row.id} for ${opts.email} (shown once; send it as "Authorization: Bearer <token>"):`);
+    io.out(
+      `API token ${created.row.id} for ${opts.email} (shown once; send it as "Authorization: Bearer <token>"):`,
+    );
     io.out(`  ${created.token}`);
   });
   withStore(
-    token.command('list').description("list an account's API tokens").requiredOption('--email <email>', 'the account'),
+    token
+      .command('list')
+      .description("list an account's API tokens")
+      .requiredOption('--email <email>', 'the account'),
   ).action(async (opts: StoreOpts & { email: string }) => {
     const tokens = await withAccounts(opts, async (accounts) => {
       const found = await accounts.findUser(opts.email);
       return (await accounts.store.listUserTokens(found.id, 'api')).map(publicToken);
     });
     for (const t of tokens) {
-      io.out(`${t.id}\t${t.name}\tcreated ${t.created_at}\t${t.revoked_at === null ? 'active' : `revoked ${t.revoked_at}`}`);
+      io.out(
+        `${t.id}\t${t.name}\tcreated ${t.created_at}\t${t.revoked_at === null ? 'active' : `revoked ${t.revoked_at}`}`,
+      );
     }
   });
   withStore(
