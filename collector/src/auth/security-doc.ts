@@ -1,5 +1,6 @@
 import type { RouteAccess } from '../plugins/auth-plugin.js';
 import { DOCS_PATH } from '../plugins/openapi-plugin.js';
+import { createAuthConfig } from './auth-config.js';
 import { ROLES, ROLE_DESCRIPTIONS, ROLE_SCOPES, type AccessDeclaration, type Role } from './roles.js';
 
 /** Whether a route belongs in the table: the API, health, metrics, ndt7, sign-in; not the UI's files or the API docs. */
@@ -43,6 +44,10 @@ export function renderSecurityDoc(routes: readonly RouteAccess[]): string {
         `| \`${r.method} ${r.url}\` | ${accessCell(r.access, 'anonymous')} | ${accessCell(r.access, 'agent')} | ${ROLES.map((role) => accessCell(r.access, role)).join(' | ')} |`,
     ),
   ];
+  // The defaults, so the prose says what an unconfigured collector does.
+  const auth = createAuthConfig();
+  const minutes = (ms: number): number => ms / 60_000;
+  const { lockout, rateLimits } = auth;
   const roles = ROLES.map((r) => `| \`${r}\` | ${ROLE_SCOPES[r]} | ${ROLE_DESCRIPTIONS[r]} |`);
   return `<!-- Generated from the routes' access declarations by collector/src/auth/security-doc.ts. -->
 <!-- Do not edit by hand: run \`SKOLNET_WRITE_DOCS=1 npx vitest run collector/src/auth/access-matrix.test.ts\`. -->
@@ -57,8 +62,8 @@ Three credentials, never interchangeable:
   TLS. Every state-changing request with a session (POST, PUT, PATCH,
   DELETE) must come from the collector's own origin and carry the session's
   CSRF token in the \`x-skolnet-csrf\` header (the token is in the answer of
-  \`POST\` and \`GET /api/v1/session\`). A session ends after 30 minutes
-  without a request, 12 hours after sign-in, at sign-out, and when the
+  \`POST\` and \`GET /api/v1/session\`). A session ends after ${minutes(auth.sessionIdleMs)} minutes
+  without a request, ${minutes(auth.sessionAbsoluteMs) / 60} hours after sign-in, at sign-out, and when the
   account is disabled.
 - **Scripts** send a person's API token, \`Authorization: Bearer
   skolnet_ut_…\` (from \`skolnet-collector user token create\` or \`POST
@@ -68,10 +73,10 @@ Three credentials, never interchangeable:
   \`POST /api/v1/enroll\` and their secret in the stream's hello. A person's
   token is refused on agent routes; an agent secret opens no person's route.
 
-Failed sign-ins are counted per typed email: after 5 in a row the email is
-locked for 1 minute, doubling with every further failure up to an hour.
+Failed sign-ins are counted per typed email: after ${lockout.threshold} in a row the email is
+locked for ${minutes(lockout.baseMs)} minute(s), doubling with every further failure up to ${minutes(lockout.maxMs)} minutes.
 Sign-in, password reset and enrollment are also limited per client address
-(10, 5 and 30 a minute). Every sign-in, failed sign-in, sign-out, account
+(${rateLimits.signIn}, ${rateLimits.passwordReset} and ${rateLimits.enrollment} a minute; the defaults). Every sign-in, failed sign-in, sign-out, account
 creation, role and scope change, disabling, token creation and revocation
 and password reset is written to the append-only audit log
 (\`GET /api/v1/audit\`, admins).
