@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { AGENT_STREAM_PATH, SpeedPaths } from '@skolnet/shared';
+import WebSocket from 'ws';
+import { AGENT_STREAM_PATH, PROTOCOL_NAME, SpeedPaths } from '@skolnet/shared';
 import { Ndt7Paths } from '../routes/ndt7-plugin.js';
 import { buildApp } from '../app.js';
 import type { RouteAccess } from '../plugins/auth-plugin.js';
@@ -235,6 +236,26 @@ describe('route × role matrix', () => {
     }
     expect(wrong).toEqual([]);
   }, 180_000);
+
+  it("refuses a person's API token on the agent stream before any WebSocket exists", async () => {
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const admin = callers.find((c) => c.role === 'admin')!;
+    const status = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${address.replace('http', 'ws')}${AGENT_STREAM_PATH}`, PROTOCOL_NAME, {
+        headers: admin.headers,
+      });
+      ws.on('unexpected-response', (_request, response) => {
+        resolve(response.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.on('open', () => {
+        ws.close();
+        reject(new Error('the stream accepted a user API token'));
+      });
+      ws.on('error', () => undefined);
+    });
+    expect(status).toBe(401);
+  });
 
   it('closes the public score list when public-scores is off', async () => {
     const temp = await createTempStore();
