@@ -21,6 +21,7 @@ import { handleError, handleNotFound } from './plugins/error-handler.js';
 import { openapiPlugin } from './plugins/openapi-plugin.js';
 import { createRequestValidatorFactory } from './plugins/request-validation.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
+import { accountsPlugin } from './routes/accounts-plugin.js';
 import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
 import { agentsPlugin } from './routes/agents-plugin.js';
 import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-plugin.js';
@@ -29,6 +30,7 @@ import { healthPlugin } from './routes/health-plugin.js';
 import { ndt7Plugin } from './routes/ndt7-plugin.js';
 import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
+import { sessionPlugin } from './routes/session-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
 import type { Store } from './storage/store.js';
@@ -65,8 +67,8 @@ export interface BuildAppOptions {
 }
 
 /**
- * Headers never written to logs: admin tokens travel in `authorization`,
- * and nothing else in a request header is needed to debug.
+ * Headers never written to logs: API tokens travel in `authorization`,
+ * sessions in `cookie`, and nothing else in a request header is needed to debug.
  */
 const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -186,6 +188,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
 
   void app.register(healthPlugin);
+  void app.register(sessionPlugin);
+  void app.register(accountsPlugin);
   void app.register(enrollPlugin);
   void app.register(schoolsPlugin);
   void app.register(agentsPlugin);

@@ -19,7 +19,13 @@ import {
 import { writeXlsx } from './planning/xlsx.js';
 import { instanceTable, instanceTotals, planSummary, planTable, planTotals } from './cli-plan-output.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
-import { resetAdminToken } from './auth/admin-token.js';
+import {
+  addAuthOptions,
+  authFromOptions,
+  leafCommands,
+  type AuthCliOptions,
+} from './commands/auth-options.js';
+import { createUserCommand } from './commands/user-command.js';
 import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
 import { addConfigFile } from './config-file.js';
 import { pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
@@ -250,8 +256,7 @@ export function createCli(io: CliIo = defaultIo): Command {
     })
     .showSuggestionAfterError(true);
 
-  program
-    .command('serve')
+  addAuthOptions(program.command('serve'))
     .description('run the collector')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port', parsePort, 8080)
@@ -299,9 +304,11 @@ export function createCli(io: CliIo = defaultIo): Command {
           scoring?: string;
           rawRetentionDays: number;
           rollupRetentionDays: number;
-        } & InfluxCliOptions,
+        } & InfluxCliOptions &
+          AuthCliOptions,
       ) => {
         const influx = influxFromOptions(opts);
+        const auth = authFromOptions(opts);
         tuneForTransfers();
         const collector = await startCollector({
           host: opts.host,
@@ -309,7 +316,7 @@ export function createCli(io: CliIo = defaultIo): Command {
           dataDir: opts.data,
           ...(opts.database === undefined ? {} : { database: opts.database }),
           logger: { level: opts.logLevel },
-          config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }) },
+          config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }), auth },
           retention: { rawDays: opts.rawRetentionDays, rollupDays: opts.rollupRetentionDays },
         }).catch((err: unknown) => {
           if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
@@ -320,10 +327,7 @@ export function createCli(io: CliIo = defaultIo): Command {
           );
         });
         io.out(`skolnet collector listening on ${collector.url}`);
-        if (collector.adminToken !== undefined) {
-          io.out('');
-          io.out(`Admin token (shown once, it will not be shown again; store it safely):`);
-          io.out(`  ${collector.adminToken}`);
+        if (collector.needsFirstAdmin) {
           // The same storage options as this start, the password left out.
           const storage =
             opts.config !== undefined
@@ -331,7 +335,9 @@ export function createCli(io: CliIo = defaultIo): Command {
               : opts.database !== undefined
                 ? `--database ${redactDatabaseUrl(opts.database)}`
                 : `--data ${opts.data}`;
-          io.out(`A lost token can be replaced with: skolnet-collector admin-token --reset ${storage}`);
+          io.out('');
+          io.out('No admin account yet. Create one, then sign in at ' + `${collector.url}/sign-in:`);
+          io.out(`  skolnet-collector user add --role admin --email you@example.lv ${storage}`);
           io.out('');
         }
         let closing = false;
@@ -358,25 +364,19 @@ export function createCli(io: CliIo = defaultIo): Command {
 
   program
     .command('admin-token')
-    .description('manage the admin token (it is only ever shown when issued)')
-    .option('--reset', 'issue a new admin token; the old one stops working at once')
+    .description('retired: people have accounts now (see "user add" and "user token create")')
+    .option('--reset', 'no longer issues anything')
     .option('--data <dir>', DATA_DIR_HELP, './data')
     .addOption(databaseOption())
-    .action(async (opts: { reset?: boolean; data: string; database?: string }) => {
-      if (!opts.reset) {
-        io.err('The admin token is shown only when issued. Use --reset to issue a new one.');
-        process.exitCode = 2;
-        return;
-      }
-      const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
-      try {
-        const token = await resetAdminToken(store);
-        io.out('New admin token (shown once; the previous token no longer works):');
-        io.out(`  ${token}`);
-      } finally {
-        await store.close();
-      }
+    .action(() => {
+      throw new SkolnetError(
+        ErrorCodes.CLI_BAD_ARGUMENT,
+        'the admin token is retired: create an admin account with "skolnet-collector user add --role admin --email EMAIL" ' +
+          'and an API token for scripts with "skolnet-collector user token create --email EMAIL --name NAME"',
+      );
     });
+
+  program.addCommand(createUserCommand(io));
 
   /** The SQLite file behind `--database`/`--data`; PostgreSQL has its own tools. */
   const sqliteFile = (command: 'backup' | 'restore', opts: { data: string; database?: string }): string => {
@@ -509,7 +509,7 @@ export function createCli(io: CliIo = defaultIo): Command {
     );
 
   // Every command gets --config; its keys are the long options of the commands.
-  addConfigFile(program.commands);
+  addConfigFile(leafCommands(program.commands));
   return program;
 }
 

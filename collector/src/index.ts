@@ -10,7 +10,21 @@ export {
   type RunningCollector,
   type StartCollectorOptions,
 } from './server.js';
-export { ensureAdminToken, resetAdminToken } from './auth/admin-token.js';
+export {
+  AccountService,
+  CLI_ACTOR,
+  generatePassword,
+  publicUser,
+  type Actor,
+  type PublicUser,
+} from './auth/account-service.js';
+export {
+  createAuthConfig,
+  type AuthConfig,
+  type AuthConfigOverrides,
+  type OidcConfig,
+} from './auth/auth-config.js';
+export { ROLES, ROLE_SCOPES, type Role, type Scope } from './auth/roles.js';
 export {
   createSqliteStore,
   createStore,

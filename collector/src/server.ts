@@ -3,8 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions, type CollectorLoggerOption } from './app.js';
+import type { AccountService } from './auth/account-service.js';
 import type { SchoolSummary } from '@skolnet/shared';
-import { ensureAdminToken } from './auth/admin-token.js';
 import { listSchoolSummaries } from './routes/schools-plugin.js';
 import { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
@@ -57,8 +57,14 @@ export interface RunningCollector {
   url: string;
   app: FastifyInstance;
   store: Store;
-  /** The admin token when this start created it (first start only); it is never shown again. */
-  adminToken?: string;
+  /**
+   * True while the database has no active admin account: the operator
+   * creates one with `skolnet-collector user add --role admin`
+   * (`npm start` does it by itself).
+   */
+  needsFirstAdmin: boolean;
+  /** People's accounts (the app's account service). */
+  accounts: AccountService;
   /** The background jobs (rollups, retention). */
   maintenance: Maintenance;
   /** Every school with its current score and band, as `GET /api/v1/schools` lists them. */
@@ -78,8 +84,8 @@ export function resolveDatabaseUrl(database: string | undefined, dataDir = './da
 }
 
 /**
- * Opens the database (`database`, else SQLite in `dataDir`), ensures an
- * admin token, builds the app and listens. The programmatic twin of
+ * Opens the database (`database`, else SQLite in `dataDir`), builds the
+ * app and listens. The programmatic twin of
  * `skolnet-collector serve`.
  */
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
@@ -90,7 +96,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   const store = await createStore(database);
   let app: FastifyInstance | undefined;
   try {
-    const adminToken = await ensureAdminToken(store);
+    const needsFirstAdmin = (await store.accounts.countActiveAdmins()) === 0;
     app = buildApp({
       store,
       ...(options.quiet ? { logger: false } : options.logger === undefined ? {} : { logger: options.logger }),
@@ -129,10 +135,11 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       app,
       store,
       maintenance,
+      needsFirstAdmin,
+      accounts: app.accounts,
       schoolSummaries: () => listSchoolSummaries(store, (app as FastifyInstance).config.now()),
       close: () => (app as FastifyInstance).close(),
     };
-    if (adminToken !== undefined) running.adminToken = adminToken;
     return running;
   } catch (err) {
     // The app owns the store once built; before that, close it here.

@@ -1,7 +1,9 @@
 /**
  * `npm start`: the whole of skolnet on one machine, for a first look.
  *
- * Starts the collector on the embedded SQLite store, creates "Local school"
+ * Starts the collector on the embedded SQLite store, creates the first
+ * admin account when there is none (printing its password once and how to
+ * sign in), creates "Local school"
  * when there is no school yet, enrolls a local agent for it (once; the
  * credentials stay in the data directory), starts the agent as its own
  * process with `--assess-now`, so its first assessment runs every probe at
@@ -10,6 +12,7 @@
  *
  * Environment: PORT (8080), HOST (127.0.0.1), SKOLNET_DATA (./data),
  * SKOLNET_LOCAL_PUPILS (pupils of the local school, 300),
+ * SKOLNET_ADMIN_EMAIL (the first admin's sign-in name, admin@localhost),
  * SKOLNET_AGENT_PROBES (probes the local agent runs, all by default),
  * SKOLNET_AGENT_SET (space-separated probe options for the local agent,
  * e.g. `latency.gateway=off throughput.duration_s=5`).
@@ -21,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testClockFromEnv } from '@skolnet/agent';
-import { startCollector } from '@skolnet/collector';
+import { generatePassword, startCollector } from '@skolnet/collector';
 import { describeError } from '@skolnet/shared';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -96,8 +99,17 @@ async function main(): Promise<void> {
   });
   const url = collector.url;
   log(`collector listening on ${url} (data in ${dataDir})`);
-  if (collector.adminToken) {
-    log(`admin token (shown once, keep it): ${collector.adminToken}`);
+  const signIn = `${url.replace('127.0.0.1', 'localhost')}/sign-in`;
+  if (collector.needsFirstAdmin) {
+    const email = process.env.SKOLNET_ADMIN_EMAIL ?? 'admin@localhost';
+    const password = generatePassword();
+    await collector.accounts.createUser({ email, role: 'admin', password }, { label: 'npm start' });
+    log(`created the admin account ${email}; its password (shown once, keep it): ${password}`);
+    log(
+      `sign in at ${signIn} (a lost password: skolnet-collector user reset-password --email ${email} --data ${dataDir})`,
+    );
+  } else {
+    log(`sign in at ${signIn}; accounts: skolnet-collector user list --data ${dataDir}`);
   }
 
   // Filled once the agent runs; the stop handler must exist before that.

@@ -24,7 +24,7 @@ export const metricsPlugin = fp(
       now: () => app.config.now(),
     });
     app.decorate('metrics', metrics);
-    app.get(METRICS_PATH, (_request, reply) =>
+    app.get(METRICS_PATH, { config: { access: 'public' } }, (_request, reply) =>
       reply.type(PROMETHEUS_CONTENT_TYPE).header('cache-control', 'no-store').send(metrics.registry.render()),
     );
     done();

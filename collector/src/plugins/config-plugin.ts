@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { MAX_SPEED_TRANSFER_BYTES, ProtocolLimits } from '@skolnet/shared';
+import { createAuthConfig, type AuthConfig, type AuthConfigOverrides } from '../auth/auth-config.js';
 import type { InfluxExportConfig } from '../export/influx-sink.js';
 import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import { collectorVersion } from '../version.js';
@@ -43,6 +44,8 @@ export interface CollectorConfig {
   scoring: ScoringConfig;
   /** Export of stored results to InfluxDB (`serve --influx-url …`); none when undefined. */
   influx?: InfluxExportConfig;
+  /** People's sign-in, sessions, lockout, rate limits, OpenID Connect, public scores (docs/security.md). */
+  auth: AuthConfig;
   /** Clock; tests replace it to move time. */
   now: () => Date;
 }
@@ -56,6 +59,7 @@ export interface CollectorConfigOverrides {
   shutdownGraceMs?: number;
   scoring?: ScoringConfig;
   influx?: InfluxExportConfig;
+  auth?: AuthConfigOverrides;
   now?: () => Date;
 }
 
@@ -83,6 +87,7 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
     shutdownGraceMs: overrides.shutdownGraceMs ?? 10_000,
     scoring: overrides.scoring ?? DEFAULT_SCORING_CONFIG,
     ...(overrides.influx === undefined ? {} : { influx: overrides.influx }),
+    auth: createAuthConfig(overrides.auth),
     now: overrides.now ?? ((): Date => new Date()),
   };
 }

@@ -19,6 +19,8 @@ export const agentStreamPlugin: FastifyPluginAsync = async (app) => {
     AGENT_STREAM_PATH,
     {
       websocket: true,
+      // The agent authenticates in its hello with its own secret.
+      config: { access: 'agent' },
       preValidation: async (request, reply) => {
         if (!request.ws) {
           return reply

@@ -33,7 +33,8 @@ export interface ConfigSetResponse {
 }
 
 /**
- * Admin routes over enrolled agents: the listing of a school's agents
+ * Routes over enrolled agents, for admins and a school's IT staff (moving
+ * an agent between schools is the admin's alone): the listing of a school's agents
  * with their role, clone flags and configuration state; revocation; moving
  * to another school; forcing a secret rotation; remote configuration per
  * school and per agent. A change takes effect on a live connection at once
@@ -60,7 +61,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: IdParams }>(
     '/api/v1/schools/:id/agents',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'school' } }, schema: { params: IdParams } },
     async (request) => {
       if (!(await app.store.getSchool(request.params.id))) {
         throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${request.params.id} does not exist`);
@@ -71,7 +72,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: IdParams }>(
     '/api/v1/agents/:id',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request) => {
       const agent = await app.store.describeAgent(request.params.id);
       if (!agent)
@@ -82,7 +83,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams }>(
     '/api/v1/agents/:id/revoke',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request) => {
       const agent = await app.store.revokeAgent(request.params.id, app.config.now());
       const closed = app.connectedAgents.notify(agent.id, { type: 'revoked' });
@@ -93,7 +94,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams; Body: MoveBody }>(
     '/api/v1/agents/:id/move',
-    { onRequest: app.requireAdmin, schema: { params: IdParams, body: MoveBody } },
+    { config: { access: { roles: ['admin'] } }, schema: { params: IdParams, body: MoveBody } },
     async (request) => {
       const { agent, config } = await app.store.moveAgent(
         request.params.id,
@@ -118,7 +119,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams }>(
     '/api/v1/agents/:id/rotate-secret',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request, reply) => {
       const agent = await app.store.requestSecretRotation(request.params.id, app.config.now());
       // Connected: the session starts the rotation now; otherwise at the next hello.
@@ -132,7 +133,10 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
   // schema the agent applies (shared AgentConfig), without type coercion.
   app.put<{ Params: IdParams; Body: AgentConfig }>(
     '/api/v1/schools/:id/agent-config',
-    { onRequest: app.requireAdmin, schema: { params: IdParams, body: AgentConfig } },
+    {
+      config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
+      schema: { params: IdParams, body: AgentConfig },
+    },
     async (request) => {
       const changes = await app.store.setSchoolAgentConfig(request.params.id, request.body, app.config.now());
       request.log.info({ school_id: request.params.id, changed: changes.length }, 'school agent config set');
@@ -142,7 +146,10 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.put<{ Params: IdParams; Body: AgentConfig }>(
     '/api/v1/agents/:id/config',
-    { onRequest: app.requireAdmin, schema: { params: IdParams, body: AgentConfig } },
+    {
+      config: { access: { roles: ['admin', 'school_it'], target: 'agent' } },
+      schema: { params: IdParams, body: AgentConfig },
+    },
     async (request) => {
       await requireAgent(request.params.id);
       const changes = await app.store.setAgentConfigOverride(

@@ -176,7 +176,10 @@ export const ndt7Plugin: FastifyPluginAsync<Ndt7PluginOptions> = async (app, opt
   for (const [test, path] of Object.entries(Ndt7Paths) as ['download' | 'upload', string][]) {
     // The upgrade is handled in onRequest, before `@fastify/websocket`'s
     // route wrapper could hand it to the agent stream's ws server.
-    app.get(path, { onRequest: upgrade(test) }, (_request, reply) => reply.code(426).send());
+    // Open like the speed-test endpoints: any ndt7 client may measure.
+    app.get(path, { config: { access: 'public' }, onRequest: upgrade(test) }, (_request, reply) =>
+      reply.code(426).send(),
+    );
   }
   return Promise.resolve();
 };

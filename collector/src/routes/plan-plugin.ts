@@ -37,7 +37,9 @@ const SchoolParams = {
  * The upgrade plan over the collector's data (docs/methodology.md):
  * `GET /api/v1/plan` (the plan, JSON or CSV), `GET /api/v1/plan/schools/:id`
  * (why this school gets what it gets), `GET /api/v1/scoring/sensitivity`.
- * Public like the scores: the plan is meant to be checked by anyone.
+ * Planners' tools: they need sign-in (the plan is weighted by pupil-support
+ * aggregates); a municipality planner sees the explanation of a school of
+ * their municipality.
  */
 export const planPlugin: FastifyPluginAsync = async (app) => {
   let catalog: CostCatalog | undefined;
@@ -67,7 +69,7 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Querystring: PlanQuery }>(
     '/api/v1/plan',
-    { schema: { querystring: PlanQuery } },
+    { config: { access: { roles: ['admin', 'planner'] } }, schema: { querystring: PlanQuery } },
     async (request, reply) => {
       const result = await plan(request.query);
       if (request.query.format === 'csv')
@@ -78,7 +80,10 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: { id: string }; Querystring: PlanQuery }>(
     '/api/v1/plan/schools/:id',
-    { schema: { params: SchoolParams, querystring: PlanQuery } },
+    {
+      config: { access: { roles: ['admin', 'planner', 'municipality_planner'], target: 'school' } },
+      schema: { params: SchoolParams, querystring: PlanQuery },
+    },
     async (request) => {
       const result = await plan(request.query);
       const explanation = result.explanations.find((e) => e.school_id === request.params.id);
@@ -96,22 +101,26 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get('/api/v1/scoring/sensitivity', async () => {
-    const schools = await loadPlanSchools(app.store, app.config.scoring, app.config.now());
-    return rankingSensitivity(
-      schools.map((s) => ({
-        id: s.id,
-        pupils: s.pupils,
-        figures: {
-          ...s.figures,
-          ...(s.inventory?.wifi_coverage_share === undefined
-            ? {}
-            : { wifi_coverage_share: s.inventory.wifi_coverage_share }),
-          ...(s.inventory?.internal === undefined ? {} : { internal: s.inventory.internal }),
-        },
-      })),
-      app.config.scoring,
-    );
-  });
+  app.get(
+    '/api/v1/scoring/sensitivity',
+    { config: { access: { roles: ['admin', 'planner'] } } },
+    async () => {
+      const schools = await loadPlanSchools(app.store, app.config.scoring, app.config.now());
+      return rankingSensitivity(
+        schools.map((s) => ({
+          id: s.id,
+          pupils: s.pupils,
+          figures: {
+            ...s.figures,
+            ...(s.inventory?.wifi_coverage_share === undefined
+              ? {}
+              : { wifi_coverage_share: s.inventory.wifi_coverage_share }),
+            ...(s.inventory?.internal === undefined ? {} : { internal: s.inventory.internal }),
+          },
+        })),
+        app.config.scoring,
+      );
+    },
+  );
   return Promise.resolve();
 };

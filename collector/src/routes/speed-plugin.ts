@@ -127,6 +127,8 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
   app.get<{ Querystring: DownloadQuery }>(
     SpeedPaths.download,
     {
+      // Open as before: `skolnet-agent assess` measures without enrollment.
+      config: { access: 'public' },
       schema: {
         querystring: {
           type: 'object',
@@ -151,6 +153,7 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
   app.post<{ Querystring: UploadQuery }>(
     SpeedPaths.upload,
     {
+      config: { access: 'public' },
       schema: {
         querystring: {
           type: 'object',

@@ -33,6 +33,7 @@ import {
   normalizeEnrollmentCode,
   sha256Hex,
 } from '../security/secrets.js';
+import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
@@ -252,6 +253,8 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<CollectorDatabase>;
   /** Which database this store talks to. */
   readonly dialect: StoreDialect;
+  /** People's accounts, sessions, tokens and the audit log. */
+  readonly accounts: KyselyAccountStore;
 
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
@@ -260,6 +263,8 @@ export class KyselyStore implements Store {
   constructor(db: Kysely<CollectorDatabase>, dialect: StoreDialect = 'sqlite') {
     this.#db = db;
     this.dialect = dialect;
+    // The account tables live in their own module; the same connection serves them.
+    this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { AgentConfig, AgentRole, ConfigAck, HardwareFingerprint, Result } from '@skolnet/shared';
+import type { AccountStore } from './account-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
 /** A school as stored. Timestamps are RFC 3339 UTC strings. */
@@ -253,6 +254,8 @@ export interface DeleteOutcome {
 export interface Store {
   /** The database behind the store, where it has one (test doubles may leave it out). */
   readonly dialect?: StoreDialect;
+  /** People's accounts, sessions, tokens and the audit log (migration 0006-accounts). */
+  readonly accounts: AccountStore;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */
