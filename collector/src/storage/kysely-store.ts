@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -35,6 +34,7 @@ import {
   sha256Hex,
 } from '../security/secrets.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
+import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
 import { hourOf, nextHour, summariseHour } from './rollups.js';
@@ -1324,9 +1324,15 @@ function toStoredResult(row: ResultRow): StoredResult {
  * returns a {@link KyselyStore}. `:memory:` gives a throwaway database.
  */
 export async function createSqliteStore(path: string): Promise<KyselyStore> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let sqlite: ReturnType<typeof openSqlite>;
   try {
+    if (path !== ':memory:') {
+      // A folder made here is private; an existing one (perhaps shared, such
+      // as /var/lib) is left as it is. The file and its -wal/-shm are made
+      // owner-only in any case: they hold every result and credential hash.
+      ensurePrivateDir(dirname(path), false);
+      preparePrivateDatabaseFile(path);
+    }
     sqlite = openSqlite(path);
   } catch (err) {
     throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
