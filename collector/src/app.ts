@@ -30,6 +30,7 @@ import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
+import { serializeRequest } from './runtime/log-redaction.js';
 import type { Store } from './storage/store.js';
 
 declare module 'fastify' {
@@ -77,7 +78,13 @@ function loggerOptions(option: CollectorLoggerOption | undefined): FastifyServer
   if (option === false) return false;
   const level = typeof option === 'object' ? (option.level ?? 'info') : 'info';
   const stream = typeof option === 'object' ? option.stream : undefined;
-  return { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(stream ? { stream } : {}) };
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Query values may carry credentials a client put there (refused, but logged with the URL).
+    serializers: { req: serializeRequest },
+    ...(stream ? { stream } : {}),
+  };
 }
 
 /**

@@ -26,6 +26,7 @@ import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/da
 import { createStore } from './storage/kysely-store.js';
 import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS } from './storage/maintenance.js';
 import { backupSqlite, postgresBackupError, restoreSqlite } from './storage/sqlite-backup.js';
+import { credentialWriter } from './runtime/credential-output.js';
 import { tuneForTransfers } from './runtime/transfer-memory.js';
 import { collectorVersion } from './version.js';
 
@@ -185,11 +186,17 @@ const DATA_DIR_HELP = 'data directory (holds the SQLite database unless --databa
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /**
+   * Where a credential shown once goes (undefined: not shown at all); `out`
+   * when this is left out. The default keeps it out of the JSON log stream.
+   */
+  credential?: () => ((line: string) => void) | undefined;
 }
 
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  credential: () => credentialWriter(),
 };
 
 /** Builds the `skolnet-collector` command line. */
@@ -265,9 +272,6 @@ export function createCli(io: CliIo = defaultIo): Command {
         });
         io.out(`skolnet collector listening on ${collector.url}`);
         if (collector.adminToken !== undefined) {
-          io.out('');
-          io.out(`Admin token (shown once, it will not be shown again; store it safely):`);
-          io.out(`  ${collector.adminToken}`);
           // The same storage options as this start, the password left out.
           const storage =
             opts.config !== undefined
@@ -275,8 +279,20 @@ export function createCli(io: CliIo = defaultIo): Command {
               : opts.database !== undefined
                 ? `--database ${redactDatabaseUrl(opts.database)}`
                 : `--data ${opts.data}`;
-          io.out(`A lost token can be replaced with: skolnet-collector admin-token --reset ${storage}`);
-          io.out('');
+          // Never into the JSON log on stdout (runtime/credential-output.ts).
+          const show = io.credential === undefined ? io.out : io.credential();
+          if (show === undefined) {
+            io.err(
+              'An admin token was created, but it is not shown: this output goes to the system journal. ' +
+                `Issue one on a terminal with: skolnet-collector admin-token --reset ${storage}`,
+            );
+          } else {
+            show('');
+            show(`Admin token (shown once, it will not be shown again; store it safely):`);
+            show(`  ${collector.adminToken}`);
+            show(`A lost token can be replaced with: skolnet-collector admin-token --reset ${storage}`);
+            show('');
+          }
         }
         let closing = false;
         const shutdown = (signal: string): void => {

@@ -10,6 +10,7 @@ export {
   type StartCollectorOptions,
 } from './server.js';
 export { ensureAdminToken, resetAdminToken } from './auth/admin-token.js';
+export { credentialWriter } from './runtime/credential-output.js';
 export {
   createSqliteStore,
   createStore,

@@ -17,7 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCollector } from '@skolnet/collector';
+import { credentialWriter, startCollector } from '@skolnet/collector';
 import { describeError } from '@skolnet/shared';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,7 +86,13 @@ async function main(): Promise<void> {
   const url = collector.url;
   log(`collector listening on ${url} (data in ${dataDir})`);
   if (collector.adminToken) {
-    log(`admin token (shown once, keep it): ${collector.adminToken}`);
+    // On the terminal, not among the agent's log lines on stdout.
+    const show = credentialWriter();
+    if (show) show(`skolnet: admin token (shown once, keep it): ${collector.adminToken}`);
+    else
+      log(
+        'admin token created but not shown (this output is a log); issue one with skolnet-collector admin-token --reset',
+      );
   }
 
   // Filled once the agent runs; the stop handler must exist before that.
