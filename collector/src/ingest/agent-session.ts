@@ -61,6 +61,11 @@ export interface AgentSessionDeps {
   log: FastifyBaseLogger;
   helloTimeoutMs: number;
   maxMalformedMessages: number;
+  /**
+   * Ping interval of an authenticated stream, in ms; a stream silent for a
+   * whole interval after a ping is closed. Omitted: no heartbeat.
+   */
+  heartbeatIntervalMs?: number;
   now: () => Date;
   /** Ingest counters and the agents' outbox reports. */
   metrics?: CollectorMetrics;
@@ -150,6 +155,11 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   let lastTouchAt = -Infinity;
   const outbox = metrics?.openOutboxReporter();
   const opened = performance.now();
+  /** Set by a pong or any message; cleared by each ping. */
+  let heard = true;
+  /** Messages read and not yet handled: the socket is paused meanwhile, so a pong may wait unread. */
+  let inHand = 0;
+  let heartbeat: NodeJS.Timeout | undefined;
   const totals = { batches: 0, stored: 0, rejected: 0 };
 
   const send = (message: CollectorMessage): void => {
@@ -172,8 +182,42 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     closeWith(CloseCodes.helloTimeout, 'hello timeout');
   }, deps.helloTimeoutMs);
 
+  socket.on('pong', () => {
+    heard = true;
+  });
+
+  /**
+   * Pings the authenticated agent every interval and closes the stream when
+   * nothing (no pong, no message) came back since the previous ping: a
+   * machine switched off or cut from the network mid-stream sends no FIN,
+   * and its connection would otherwise count as connected until the
+   * kernel's keep-alive gives up (hours).
+   */
+  const startHeartbeat = (agentId: string): void => {
+    const intervalMs = deps.heartbeatIntervalMs;
+    if (intervalMs === undefined) return;
+    heartbeat = setInterval(() => {
+      // A message waiting for the store keeps the socket paused: its
+      // pongs sit unread, and the wait is ours, not the agent's.
+      if (inHand > 0) heard = true;
+      if (!heard) {
+        metrics?.ingest.heartbeatTimeouts.inc();
+        log.info(
+          { agent_id: agentId, interval_ms: intervalMs },
+          'agent stopped answering pings; stream closed',
+        );
+        clearInterval(heartbeat);
+        socket.terminate();
+        return;
+      }
+      heard = false;
+      if (socket.readyState === socket.OPEN) socket.ping();
+    }, intervalMs);
+  };
+
   socket.on('close', (code: number) => {
     clearTimeout(helloTimer);
+    clearInterval(heartbeat);
     unregister?.();
     outbox?.close();
     if (agent !== undefined) {
@@ -195,12 +239,20 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   socket.on('message', (data: RawData, isBinary: boolean) => {
     // Once draining, new messages are left unanswered: no ack, so the agent resends them.
     if (draining) return;
+    heard = true;
     // Read no more from this agent until the message is handled, and handle
     // it when the collector-wide budget admits it: under overload, batches
     // wait unread in socket buffers instead of parsed in memory.
     socket.pause();
+    inHand += 1;
     enqueue(() =>
-      deps.ingest.admit(messageBytes(data), () => handle(data, isBinary)).finally(() => socket.resume()),
+      deps.ingest
+        .admit(messageBytes(data), () => handle(data, isBinary))
+        .finally(() => {
+          inHand -= 1;
+          heard = true;
+          socket.resume();
+        }),
     );
   });
 
@@ -351,6 +403,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
       max_message_bytes: ProtocolLimits.maxMessageBytes,
     };
     send(welcome);
+    startHeartbeat(found.id);
     if (hello.outbox_depth !== undefined) outbox?.report(hello.outbox_depth, undefined);
     log.info(
       { agent_id: found.id, school_id: found.school_id, outbox_depth: hello.outbox_depth },
@@ -481,6 +534,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     async drain() {
       draining = true;
       clearTimeout(helloTimer);
+      clearInterval(heartbeat);
       await queue;
       closeWith(1001, 'collector shutting down');
     },

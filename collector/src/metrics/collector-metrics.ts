@@ -23,6 +23,8 @@ export interface IngestMetrics {
   malformed: Counter;
   /** Time to commit one batch to the store, in seconds. */
   batchStoreSeconds: Histogram;
+  /** Authenticated streams closed because the agent answered no ping. */
+  heartbeatTimeouts: Counter;
 }
 
 /** Counters of the InfluxDB export; see `collector/src/export/influx-sink.ts`. */
@@ -91,6 +93,10 @@ export function createCollectorMetrics(options: {
       'skolnet_ingest_batch_store_seconds',
       'Time to commit one batch to the store, in seconds.',
       DURATION_BUCKETS_S,
+    ),
+    heartbeatTimeouts: registry.counter(
+      'skolnet_agent_heartbeat_timeouts_total',
+      'Agent streams closed because the agent answered no ping for a whole interval.',
     ),
   };
   registry.gaugeFn('skolnet_agents_connected', 'Authenticated agent connections.', () =>

@@ -25,6 +25,13 @@ export interface CollectorConfig {
     helloTimeoutMs: number;
     /** Malformed messages tolerated on one connection before it is closed with 1008. */
     maxMalformedMessages: number;
+    /**
+     * Interval of the server's WebSocket pings on an authenticated stream,
+     * in ms. A stream that answered neither the last ping nor with any
+     * message by the next one is closed, so a vanished agent stops counting
+     * as connected within two intervals.
+     */
+    heartbeatIntervalMs: number;
   };
   /** Enrollment codes. */
   enrollment: {
@@ -77,6 +84,10 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
       // Ten: enough to survive a buggy agent build for a few batches while
       // the logs show what it sends, few enough to stop a flood.
       maxMalformedMessages: 10,
+      // 30 s: a vanished agent is dropped within a minute, and the pings keep
+      // NATs and proxies, whose idle timeouts are commonly 60 s or more,
+      // from dropping a quiet stream; 20,000 agents cost ~670 pings a second.
+      heartbeatIntervalMs: 30_000,
       ...overrides.ingest,
     },
     enrollment: { defaultTtlHours: 72, maxTtlHours: 720, ...overrides.enrollment },

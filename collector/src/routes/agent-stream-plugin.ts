@@ -46,6 +46,7 @@ export const agentStreamPlugin: FastifyPluginAsync = async (app) => {
         log: request.log,
         helloTimeoutMs: app.config.ingest.helloTimeoutMs,
         maxMalformedMessages: app.config.ingest.maxMalformedMessages,
+        heartbeatIntervalMs: app.config.ingest.heartbeatIntervalMs,
         now: app.config.now,
         metrics: app.metrics,
         ...(app.resultSink === undefined ? {} : { sink: app.resultSink }),
