@@ -4,6 +4,7 @@ import { loadDashboardAssets } from '@skolnet/dashboards';
 import { PROTOCOL_NAME, ProtocolLimits } from '@skolnet/shared';
 import { createAgentSessions, type AgentSessions } from './ingest/agent-session.js';
 import { createConnectedAgents, type ConnectedAgents } from './ingest/connected-agents.js';
+import { createAgentClocks, type AgentClocks } from './ingest/result-clock.js';
 import { exportPlugin, type ExportPluginOptions } from './export/export-plugin.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
 import {
@@ -39,6 +40,8 @@ declare module 'fastify' {
     connectedAgents: ConnectedAgents;
     /** Agent stream sessions, drained on close. */
     agentSessions: AgentSessions;
+    /** Agents whose results came with a badly wrong date. */
+    agentClocks: AgentClocks;
     /** Group commit of agent batches into the store, and the budget of agent messages in hand. */
     ingestQueue: IngestQueue;
   }
@@ -114,6 +117,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(openapiPlugin);
   app.decorate('connectedAgents', createConnectedAgents());
   app.decorate('agentSessions', createAgentSessions());
+  app.decorate('agentClocks', createAgentClocks());
+  // Reads end at the clock plus the allowed skew: a result dated later
+  // (stored before ingest refused them) is never the latest nor scored.
+  options.store.setReadHorizon?.(() => new Date(config.now().getTime() + config.ingest.maxClockSkewMs));
   void app.register(metricsPlugin);
   void app.register(exportPlugin, options.agentLookup === undefined ? {} : { lookup: options.agentLookup });
   const ingestQueue = createIngestQueue({

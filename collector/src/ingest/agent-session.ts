@@ -27,6 +27,7 @@ import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { AgentRow, Store } from '../storage/store.js';
 import type { AgentNotice, ConnectedAgents } from './connected-agents.js';
 import type { IngestQueue } from './ingest-queue.js';
+import { checkResultTime, type AgentClocks, type ResultClockLimits } from './result-clock.js';
 
 /**
  * WebSocket close codes of the agent stream. 4000-4999 are for
@@ -66,6 +67,10 @@ export interface AgentSessionDeps {
    * whole interval after a ping is closed. Omitted: no heartbeat.
    */
   heartbeatIntervalMs?: number;
+  /** Limits on a result's `at` against `now`; unchecked when omitted. */
+  resultClock?: ResultClockLimits;
+  /** Where agents with a badly wrong clock are flagged. */
+  agentClocks?: AgentClocks;
   now: () => Date;
   /** Ingest counters and the agents' outbox reports. */
   metrics?: CollectorMetrics;
@@ -452,6 +457,8 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     }
     const good: Result[] = [];
     const rejected: Rejection[] = [];
+    const now = deps.now();
+    const flaggedBefore = deps.agentClocks?.get(owner.id, now) !== undefined;
     batch.results.forEach((raw, index) => {
       const checked = resultValidator.check(raw);
       if (!checked.ok) {
@@ -472,8 +479,31 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
         });
         return;
       }
+      const misdated =
+        deps.resultClock === undefined ? undefined : checkResultTime(result.at, now, deps.resultClock);
+      if (misdated !== undefined) {
+        // Rejected for good (the agent keeps it aside): a result from a
+        // wrong clock cannot be placed in time, and accepted it would count
+        // as the latest and enter scores until its date came.
+        rejected.push({
+          id: result.id,
+          code: ErrorCodes.INGEST_RESULT_INVALID,
+          message: `/results/${index}/at: ${misdated.message}`,
+        });
+        metrics?.ingest.clockRejected.inc({ reason: misdated.reason });
+        deps.agentClocks?.record(owner.id, misdated, now);
+        return;
+      }
       good.push(attributed);
     });
+    // Once per episode, not per batch: the counter has the volume.
+    const clock = flaggedBefore ? undefined : deps.agentClocks?.get(owner.id, now);
+    if (clock !== undefined) {
+      log.warn(
+        { agent_id: owner.id, school_id: owner.school_id, reason: clock.reason, offset_ms: clock.offset_ms },
+        'agent sent results with a wrong date; its clock is off',
+      );
+    }
 
     if (batch.outbox !== undefined) {
       const oldest = batch.outbox.oldest_at === undefined ? undefined : new Date(batch.outbox.oldest_at);

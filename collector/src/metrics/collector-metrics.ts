@@ -25,6 +25,8 @@ export interface IngestMetrics {
   batchStoreSeconds: Histogram;
   /** Authenticated streams closed because the agent answered no ping. */
   heartbeatTimeouts: Counter;
+  /** Results rejected for their date, by reason (`future`, `before_earliest`). */
+  clockRejected: Counter;
 }
 
 /** Counters of the InfluxDB export; see `collector/src/export/influx-sink.ts`. */
@@ -67,6 +69,8 @@ export interface CollectorMetrics {
 export function createCollectorMetrics(options: {
   connectedAgents: () => number;
   now: () => Date;
+  /** Agents flagged for a badly wrong clock; none when left out. */
+  clockWrongAgents?: () => number;
 }): CollectorMetrics {
   const registry = createMetricsRegistry();
   const ingest: IngestMetrics = {
@@ -98,9 +102,19 @@ export function createCollectorMetrics(options: {
       'skolnet_agent_heartbeat_timeouts_total',
       'Agent streams closed because the agent answered no ping for a whole interval.',
     ),
+    clockRejected: registry.counter(
+      'skolnet_ingest_clock_rejected_results_total',
+      'Results rejected for their date, by reason (future: ahead of the collector clock by more than the allowed skew; before_earliest).',
+      ['reason'],
+    ),
   };
   registry.gaugeFn('skolnet_agents_connected', 'Authenticated agent connections.', () =>
     options.connectedAgents(),
+  );
+  registry.gaugeFn(
+    'skolnet_agents_clock_wrong',
+    'Agents whose results were rejected for a badly wrong date within the last 24 hours.',
+    () => options.clockWrongAgents?.() ?? 0,
   );
 
   const reports = new Set<{ depth: number; oldestMs: number | undefined }>();

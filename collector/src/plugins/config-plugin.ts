@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { MAX_SPEED_TRANSFER_BYTES, ProtocolLimits } from '@skolnet/shared';
 import type { InfluxExportConfig } from '../export/influx-sink.js';
+import { DEFAULT_EARLIEST_RESULT_AT, DEFAULT_MAX_CLOCK_SKEW_MS } from '../ingest/result-clock.js';
 import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import { collectorVersion } from '../version.js';
 
@@ -32,6 +33,14 @@ export interface CollectorConfig {
      * as connected within two intervals.
      */
     heartbeatIntervalMs: number;
+    /**
+     * How far a result's `at` may lie ahead of the collector's clock, in
+     * ms; later ones are rejected, and every read of results and rollups
+     * ends at the clock plus this.
+     */
+    maxClockSkewMs: number;
+    /** Results dated before this are rejected (a machine whose clock reset). */
+    earliestResultAt: Date;
   };
   /** Enrollment codes. */
   enrollment: {
@@ -88,6 +97,8 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
       // NATs and proxies, whose idle timeouts are commonly 60 s or more,
       // from dropping a quiet stream; 20,000 agents cost ~670 pings a second.
       heartbeatIntervalMs: 30_000,
+      maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
+      earliestResultAt: DEFAULT_EARLIEST_RESULT_AT,
       ...overrides.ingest,
     },
     enrollment: { defaultTtlHours: 72, maxTtlHours: 720, ...overrides.enrollment },
