@@ -31,10 +31,16 @@ import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
+import { guardBody, hasBody, refuseSlowBody } from './runtime/body-guard.js';
+import { createLogLimiter } from './runtime/log-limiter.js';
 import { serializeRequest } from './runtime/log-redaction.js';
 import type { Store } from './storage/store.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `upload`: the body is a speed-test upload, held to the `speed` limits instead of the API's. */
+    bodyGuard?: 'upload';
+  }
   interface FastifyInstance {
     /** Agents connected to the stream right now. */
     connectedAgents: ConnectedAgents;
@@ -181,6 +187,41 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
           done();
         });
     },
+  });
+
+  // Request bodies must keep arriving: a minimum rate and an overall
+  // deadline for the API, a floor rate and a longer deadline for speed-test
+  // uploads (routes ask with `config.bodyGuard`). Without them a sender
+  // trickling bytes holds a connection, and a speed-test slot, for ever.
+  const slowBodyLog = createLogLimiter();
+  app.addHook('onRequest', (request, reply, done) => {
+    if (hasBody(request.raw)) {
+      const upload = request.routeOptions.config.bodyGuard === 'upload';
+      const limits = upload
+        ? {
+            minBytesPerSecond: config.speed.minUploadBytesPerSecond,
+            windowMs: config.speed.uploadRateWindowMs,
+            deadlineMs: config.speed.maxUploadMs,
+          }
+        : {
+            minBytesPerSecond: config.http.minBodyBytesPerSecond,
+            windowMs: config.http.bodyRateWindowMs,
+            deadlineMs: config.http.bodyDeadlineMs,
+          };
+      guardBody(request.raw, limits, (violation, detail) => {
+        const kind = upload ? 'speed_upload' : 'api';
+        app.metrics.http.slowBodies.inc({ kind, violation });
+        const logged = slowBodyLog.take(kind);
+        if (logged !== undefined) {
+          request.log.warn(
+            { kind, violation, suppressed: logged.suppressed },
+            'request body too slow; answered 408 and closed',
+          );
+        }
+        refuseSlowBody(reply.raw, request.raw.socket, detail);
+      });
+    }
+    done();
   });
 
   let graceTimer: NodeJS.Timeout | undefined;

@@ -29,6 +29,14 @@ export interface IngestMetrics {
   clockRejected: Counter;
 }
 
+/** Counters of the HTTP side: expected refusals. */
+export interface HttpMetrics {
+  /** Request bodies cut off, by route kind (`api`, `speed_upload`) and violation (`slow`, `deadline`). */
+  slowBodies: Counter;
+  /** Speed tests refused because all slots, or this address's share, were taken, by `limit`. */
+  speedBusy: Counter;
+}
+
 /** Counters of the InfluxDB export; see `collector/src/export/influx-sink.ts`. */
 export interface ExportMetrics {
   /** Points the time-series database accepted. */
@@ -55,6 +63,7 @@ export interface OutboxReporter {
 export interface CollectorMetrics {
   registry: MetricsRegistry;
   ingest: IngestMetrics;
+  http: HttpMetrics;
   export: ExportMetrics;
   /** Tracks the outbox reports of one connection. */
   openOutboxReporter(): OutboxReporter;
@@ -161,9 +170,23 @@ export function createCollectorMetrics(options: {
     buffered: registry.gauge('skolnet_export_points_buffered', 'Points waiting to be written.'),
   };
 
+  const http: HttpMetrics = {
+    slowBodies: registry.counter(
+      'skolnet_http_slow_bodies_total',
+      'Request bodies cut off (408) for arriving too slowly, by kind (api, speed_upload) and violation (slow, deadline).',
+      ['kind', 'violation'],
+    ),
+    speedBusy: registry.counter(
+      'skolnet_speed_busy_total',
+      'Speed tests refused with 503, by limit (total: every slot taken; client: the address holds its share).',
+      ['limit'],
+    ),
+  };
+
   return {
     registry,
     ingest,
+    http,
     export: exportMetrics,
     openOutboxReporter() {
       const entry: { depth: number; oldestMs: number | undefined } = { depth: 0, oldestMs: undefined };

@@ -19,6 +19,26 @@ export interface CollectorConfig {
     defaultDownloadBytes: number;
     /** Size of the random pool downloads are cut from, in bytes. */
     poolBytes: number;
+    /**
+     * Most transfers one client address holds at once; beyond it that
+     * address gets 503 while others still get slots.
+     */
+    maxTransfersPerClient: number;
+    /** Least upload rate, bytes/s over each {@link uploadRateWindowMs}; a slower upload is ended (408). */
+    minUploadBytesPerSecond: number;
+    /** Window the upload rate is measured over, in ms. */
+    uploadRateWindowMs: number;
+    /** Longest an upload's body may take, in ms. */
+    maxUploadMs: number;
+  };
+  /** Request bodies of the JSON API (uploads have their own limits under `speed`). */
+  http: {
+    /** Least rate of a request body, bytes/s over each {@link bodyRateWindowMs}; slower ones get 408. */
+    minBodyBytesPerSecond: number;
+    /** Window the body rate is measured over, in ms. */
+    bodyRateWindowMs: number;
+    /** Longest a whole request body may take to arrive, in ms. */
+    bodyDeadlineMs: number;
   };
   /** Agent stream. */
   ingest: {
@@ -67,6 +87,7 @@ export interface CollectorConfig {
 export interface CollectorConfigOverrides {
   version?: string;
   speed?: Partial<CollectorConfig['speed']>;
+  http?: Partial<CollectorConfig['http']>;
   ingest?: Partial<CollectorConfig['ingest']>;
   enrollment?: Partial<CollectorConfig['enrollment']>;
   shutdownGraceMs?: number;
@@ -86,7 +107,28 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
       // 4 MiB: far beyond any compressor's window that matters on the wire
       // (gzip's is 32 KiB), yet cheap to generate at start.
       poolBytes: 4 * 1024 * 1024,
+      // 16: the agent's most streams per direction (throughput probe), so one
+      // agent at its maximum still runs, yet one address never holds more
+      // than half of the default 32 slots.
+      maxTransfersPerClient: 16,
+      // 8,000 bytes/s (64 kbit/s) per stream: below the upstream of any line
+      // worth measuring, even split over 16 streams of a 1 Mbit/s uplink,
+      // while a sender trickling bytes to hold a slot is ended within 5 s.
+      minUploadBytesPerSecond: 8_000,
+      uploadRateWindowMs: 5_000,
+      // The agent's longest upload is 90 s (60 s measured + 30 s warm-up, its
+      // options' maxima); 120 s leaves room for the answer.
+      maxUploadMs: 120_000,
       ...overrides.speed,
+    },
+    http: {
+      // API bodies are small JSON sent in one piece: 1,000 bytes/s over 10 s
+      // is below any working line, and the 30 s deadline covers the 1 MiB
+      // body limit at 1 Mbit/s (8.4 s) with room to spare.
+      minBodyBytesPerSecond: 1_000,
+      bodyRateWindowMs: 10_000,
+      bodyDeadlineMs: 30_000,
+      ...overrides.http,
     },
     ingest: {
       helloTimeoutMs: ProtocolLimits.helloTimeoutMs,
