@@ -4,6 +4,7 @@ import { loadDashboardAssets } from '@skolnet/dashboards';
 import { PROTOCOL_NAME, ProtocolLimits } from '@skolnet/shared';
 import { createAgentSessions, type AgentSessions } from './ingest/agent-session.js';
 import { createConnectedAgents, type ConnectedAgents } from './ingest/connected-agents.js';
+import { createAgentClocks, type AgentClocks } from './ingest/result-clock.js';
 import { exportPlugin, type ExportPluginOptions } from './export/export-plugin.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
 import {
@@ -33,14 +34,23 @@ import { schoolsPlugin } from './routes/schools-plugin.js';
 import { sessionPlugin } from './routes/session-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
+import { guardBody, hasBody, refuseSlowBody } from './runtime/body-guard.js';
+import { createLogLimiter } from './runtime/log-limiter.js';
+import { serializeRequest } from './runtime/log-redaction.js';
 import type { Store } from './storage/store.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `upload`: the body is a speed-test upload, held to the `speed` limits instead of the API's. */
+    bodyGuard?: 'upload';
+  }
   interface FastifyInstance {
     /** Agents connected to the stream right now. */
     connectedAgents: ConnectedAgents;
     /** Agent stream sessions, drained on close. */
     agentSessions: AgentSessions;
+    /** Agents whose results came with a badly wrong date. */
+    agentClocks: AgentClocks;
     /** Group commit of agent batches into the store, and the budget of agent messages in hand. */
     ingestQueue: IngestQueue;
   }
@@ -80,7 +90,13 @@ function loggerOptions(option: CollectorLoggerOption | undefined): FastifyServer
   if (option === false) return false;
   const level = typeof option === 'object' ? (option.level ?? 'info') : 'info';
   const stream = typeof option === 'object' ? option.stream : undefined;
-  return { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(stream ? { stream } : {}) };
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Query values may carry credentials a client put there (refused, but logged with the URL).
+    serializers: { req: serializeRequest },
+    ...(stream ? { stream } : {}),
+  };
 }
 
 /**
@@ -114,6 +130,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(openapiPlugin);
   app.decorate('connectedAgents', createConnectedAgents());
   app.decorate('agentSessions', createAgentSessions());
+  app.decorate('agentClocks', createAgentClocks());
+  // Reads end at the clock plus the allowed skew: a result dated later
+  // (stored before ingest refused them) is never the latest nor scored.
+  options.store.setReadHorizon?.(() => new Date(config.now().getTime() + config.ingest.maxClockSkewMs));
   void app.register(metricsPlugin);
   void app.register(exportPlugin, options.agentLookup === undefined ? {} : { lookup: options.agentLookup });
   const ingestQueue = createIngestQueue({
@@ -174,6 +194,41 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
           done();
         });
     },
+  });
+
+  // Request bodies must keep arriving: a minimum rate and an overall
+  // deadline for the API, a floor rate and a longer deadline for speed-test
+  // uploads (routes ask with `config.bodyGuard`). Without them a sender
+  // trickling bytes holds a connection, and a speed-test slot, for ever.
+  const slowBodyLog = createLogLimiter();
+  app.addHook('onRequest', (request, reply, done) => {
+    if (hasBody(request.raw)) {
+      const upload = request.routeOptions.config.bodyGuard === 'upload';
+      const limits = upload
+        ? {
+            minBytesPerSecond: config.speed.minUploadBytesPerSecond,
+            windowMs: config.speed.uploadRateWindowMs,
+            deadlineMs: config.speed.maxUploadMs,
+          }
+        : {
+            minBytesPerSecond: config.http.minBodyBytesPerSecond,
+            windowMs: config.http.bodyRateWindowMs,
+            deadlineMs: config.http.bodyDeadlineMs,
+          };
+      guardBody(request.raw, limits, (violation, detail) => {
+        const kind = upload ? 'speed_upload' : 'api';
+        app.metrics.http.slowBodies.inc({ kind, violation });
+        const logged = slowBodyLog.take(kind);
+        if (logged !== undefined) {
+          request.log.warn(
+            { kind, violation, suppressed: logged.suppressed },
+            'request body too slow; answered 408 and closed',
+          );
+        }
+        refuseSlowBody(reply.raw, request.raw.socket, detail);
+      });
+    }
+    done();
   });
 
   let graceTimer: NodeJS.Timeout | undefined;

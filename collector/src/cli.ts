@@ -33,6 +33,7 @@ import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/da
 import { createStore } from './storage/kysely-store.js';
 import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS } from './storage/maintenance.js';
 import { backupSqlite, postgresBackupError, restoreSqlite } from './storage/sqlite-backup.js';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from './ingest/result-clock.js';
 import { tuneForTransfers } from './runtime/transfer-memory.js';
 import { collectorVersion } from './version.js';
 
@@ -495,7 +496,10 @@ export function createCli(io: CliIo = defaultIo): Command {
         const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
         let plan: Plan;
         try {
-          const schools = await loadPlanSchools(store, scoring, new Date());
+          // As `serve` does: results dated after now plus the skew do not count.
+          const now = new Date();
+          store.setReadHorizon(() => new Date(now.getTime() + DEFAULT_MAX_CLOCK_SKEW_MS));
+          const schools = await loadPlanSchools(store, scoring, now);
           plan = buildPlan({ schools, catalog, scoring, budget_eur: opts.budget, constraints });
         } finally {
           await store.close();

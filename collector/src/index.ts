@@ -25,6 +25,7 @@ export {
   type OidcConfig,
 } from './auth/auth-config.js';
 export { ROLES, ROLE_SCOPES, type Role, type Scope } from './auth/roles.js';
+export { credentialWriter } from './runtime/credential-output.js';
 export {
   createSqliteStore,
   createStore,

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +6,7 @@ import type { AccountService } from './auth/account-service.js';
 import type { SchoolSummary } from '@skolnet/shared';
 import { listSchoolSummaries } from './routes/schools-plugin.js';
 import { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
+import { ensurePrivateDir } from './storage/file-modes.js';
 import { createStore } from './storage/kysely-store.js';
 import { startMaintenance, type Maintenance } from './storage/maintenance.js';
 import { writePidFile } from './storage/pid-file.js';
@@ -91,7 +91,9 @@ export function resolveDatabaseUrl(database: string | undefined, dataDir = './da
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
-  if (options.database === undefined) await mkdir(resolve(options.dataDir ?? './data'), { recursive: true });
+  // The data directory is the collector's own: made private, and tightened
+  // when an earlier version left it open to other users (it was 755).
+  if (options.database === undefined) ensurePrivateDir(resolve(options.dataDir ?? './data'), true);
   const database = resolveDatabaseUrl(options.database, options.dataDir);
   const store = await createStore(database);
   let app: FastifyInstance | undefined;

@@ -24,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testClockFromEnv } from '@skolnet/agent';
-import { generatePassword, startCollector } from '@skolnet/collector';
+import { credentialWriter, generatePassword, startCollector } from '@skolnet/collector';
 import { describeError } from '@skolnet/shared';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -104,7 +104,11 @@ async function main(): Promise<void> {
     const email = process.env.SKOLNET_ADMIN_EMAIL ?? 'admin@localhost';
     const password = generatePassword();
     await collector.accounts.createUser({ email, role: 'admin', password }, { label: 'npm start' });
-    log(`created the admin account ${email}; its password (shown once, keep it): ${password}`);
+    // On the terminal, not among the agent's log lines on stdout.
+    const show = credentialWriter();
+    if (show)
+      show(`skolnet: created the admin account ${email}; its password (shown once, keep it): ${password}`);
+    else log(`created the admin account ${email}; its password is not shown (this output is a log)`);
     log(
       `sign in at ${signIn} (a lost password: skolnet-collector user reset-password --email ${email} --data ${dataDir})`,
     );

@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '@skolnet/collector';
-import { startTestCollector } from '../support/collector.js';
+import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin, repoRoot, runToEnd } from '../support/processes.js';
 
@@ -12,7 +11,7 @@ const savedScan = `${repoRoot}agent/src/probes/wifi/testcases/iw-link-and-scan/i
 
 describe('a running agent sends what another process put in its outbox', () => {
   let dir: string;
-  let collector: RunningCollector | undefined;
+  let collector: TestCollector | undefined;
   let agent: RunningProcess | undefined;
   const stateDir = (): string => join(dir, 'agent');
 
@@ -28,7 +27,7 @@ describe('a running agent sends what another process put in its outbox', () => {
   });
 
   it('delivers results of wifi import without a restart', async () => {
-    const { schoolId } = await enrollAgent(collector!.url, collector!.adminToken!, stateDir());
+    const { schoolId } = await enrollAgent(collector!.url, collector!.adminToken, stateDir());
     // One latency run at start (to the collector only: tests keep to loopback), then quiet for an hour.
     agent = new RunningProcess('agent', [
       agentBin,

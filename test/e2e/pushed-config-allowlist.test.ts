@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '@skolnet/shared';
-import type { RunningCollector } from '@skolnet/collector';
-import { startTestCollector } from '../support/collector.js';
+import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin } from '../support/processes.js';
 
@@ -20,7 +19,7 @@ const TEST_TIMEOUT_MS = 120_000;
  */
 describe('pushed configuration is an allow-list: a real collector and a real agent', () => {
   let dir: string;
-  let collector: RunningCollector;
+  let collector: TestCollector;
   let agent: RunningProcess | undefined;
 
   beforeAll(async () => {
@@ -36,7 +35,7 @@ describe('pushed configuration is an allow-list: a real collector and a real age
   it(
     'refuses ping_command through the API, and the agent refuses and reports one that reaches it',
     async () => {
-      const token = collector.adminToken!;
+      const token = collector.adminToken;
       const stateDir = join(dir, 'agent');
       const enrolled = await enrollAgent(collector.url, token, stateDir);
       const agentId = /enrolled as agent (\S+)/.exec(enrolled.stdout)![1]!;

@@ -66,6 +66,12 @@ describe('npm start reaches a numeric score at any hour', () => {
       });
       const [, score] = await start.waitFor(/"Local school" scored (\d+)/, 90_000);
       expect(Number(score)).toBeGreaterThanOrEqual(0);
+      // The first admin's password is shown once, to the person (stderr when
+      // stdout is a pipe), never among the log lines on stdout.
+      const [, password] = await start.waitFor(/its password \(shown once, keep it\): (\S+)/, 1_000);
+      expect(start.stderr).toContain(password);
+      expect(start.stdout).not.toContain(password!);
+      expect(start.lines.join('\n')).toMatch(/sign in at http:\/\/localhost:\d+\/sign-in/);
       // The agent ran on the injected clock, and said why throughput ran at once.
       expect(start.lines.join('\n')).toContain(`it reads ${at.toISOString().slice(0, 15)}`);
       expect(start.matching(/probe throughput runs now, whatever the timetable says/)).toHaveLength(1);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, PushedConfigLimits } from '@skolnet/shared';
 import { buildApp } from '../app.js';
-import { ensureAdminToken } from '../auth/admin-token.js';
+import { createTestAccount } from '../testing/accounts.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore } from '../testing/fixtures.js';
 
@@ -21,7 +21,7 @@ describe('pushed configuration through the HTTP API', () => {
 
   beforeEach(async () => {
     ({ store, cleanup } = await createTempStore());
-    token = (await ensureAdminToken(store))!;
+    token = (await createTestAccount(store)).token;
     schoolId = (await store.createSchool({ name: 'Vik skole', municipality: 'Vik', pupils: 100 })).id;
     const code = await store.createEnrollmentCode(schoolId, 3_600_000);
     agentId = (await store.redeemEnrollmentCode(code.code, { hostname: 'h', agent_version: '1' })).agent_id;

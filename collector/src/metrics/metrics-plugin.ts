@@ -21,6 +21,7 @@ export const metricsPlugin = fp(
   (app, _options, done) => {
     const metrics = createCollectorMetrics({
       connectedAgents: () => app.connectedAgents.list().length,
+      clockWrongAgents: () => app.agentClocks.count(app.config.now()),
       now: () => app.config.now(),
     });
     app.decorate('metrics', metrics);

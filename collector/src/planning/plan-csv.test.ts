@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
-import { ensureAdminToken } from '../auth/admin-token.js';
+import { createTestAccount } from '../testing/accounts.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
 import { PLANNING_INPUTS_META_KEY } from './plan-data.js';
@@ -40,7 +40,7 @@ describe('plan CSV export through the HTTP API', () => {
   });
 
   async function schoolInPlan(name: string, municipality: string): Promise<string> {
-    const token = (await ensureAdminToken(store))!;
+    const token = (await createTestAccount(store)).token;
     const res = await app.inject({
       method: 'POST',
       url: '/api/v1/schools',

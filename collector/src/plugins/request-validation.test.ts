@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ErrorCodes, SpeedPaths } from '@skolnet/shared';
 import { buildApp } from '../app.js';
-import { ensureAdminToken } from '../auth/admin-token.js';
+import { createTestAccount } from '../testing/accounts.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore } from '../testing/fixtures.js';
 import { findNonFinite } from './request-validation.js';
@@ -15,7 +15,7 @@ describe('request validation through the HTTP API', () => {
 
   beforeEach(async () => {
     ({ store, cleanup } = await createTempStore());
-    token = (await ensureAdminToken(store))!;
+    token = (await createTestAccount(store)).token;
     app = buildApp({ store, logger: false, dashboardAssets: false });
   });
   afterEach(async () => {

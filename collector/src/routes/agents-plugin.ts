@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AgentConfig, ErrorCodes, SkolnetError } from '@skolnet/shared';
+import type { AgentClockFlag } from '../ingest/result-clock.js';
 import type { AgentConfigChange, AgentSummary } from '../storage/store.js';
 
 const IdParams = {
@@ -22,9 +23,11 @@ interface MoveBody {
   school_id: string;
 }
 
-/** An agent in the admin listing: the stored summary and whether it is connected now. */
+/** An agent in the admin listing: the stored summary, whether it is connected now, and its clock. */
 export interface AgentListing extends AgentSummary {
   connected: boolean;
+  /** Set when the agent sent results with a badly wrong date in the last 24 hours; null otherwise. */
+  clock: AgentClockFlag | null;
 }
 
 /** Answer of the configuration routes: which agents got a new version, and how many were pushed live. */
@@ -44,6 +47,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
   const listing = (a: AgentSummary): AgentListing => ({
     ...a,
     connected: app.connectedAgents.list().some((c) => c.agent_id === a.id),
+    clock: app.agentClocks.get(a.id, app.config.now()) ?? null,
   });
   const push = (changes: AgentConfigChange[]): ConfigSetResponse => ({
     changed: changes.map((c) => ({

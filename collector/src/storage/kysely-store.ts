@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -35,6 +34,7 @@ import {
 } from '../security/secrets.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
+import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
 import { hourOf, nextHour, summariseHour } from './rollups.js';
@@ -203,6 +203,12 @@ const UNREACHABLE_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/**
+ * Upper bound of a read without one: above every `Date#toISOString` text
+ * of a four-digit year, which the result schema's date-time format allows.
+ */
+const NO_UPPER_BOUND = '9999-12-31T23:59:59.999Z';
+
 /** Options of {@link createStore}; they apply to PostgreSQL only. */
 export interface StoreOptions {
   /** Most pooled connections; default {@link DEFAULT_POOL_SIZE}. */
@@ -259,6 +265,9 @@ export class KyselyStore implements Store {
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
 
+  /** Latest `at` a read returns when the caller gives no `until` (see {@link setReadHorizon}). */
+  #readHorizon: (() => Date) | undefined;
+
   /** Wraps an open, migrated database; the store owns it from now on. */
   constructor(db: Kysely<CollectorDatabase>, dialect: StoreDialect = 'sqlite') {
     this.#db = db;
@@ -276,6 +285,16 @@ export class KyselyStore implements Store {
   #transaction<T>(fn: (trx: Transaction<CollectorDatabase>) => Promise<T>): Promise<T> {
     const run = (): Promise<T> => this.#db.transaction().execute(fn);
     return this.dialect === 'sqlite' ? retryWhileBusy(run) : run();
+  }
+
+  setReadHorizon(horizon: (() => Date) | undefined): void {
+    this.#readHorizon = horizon;
+  }
+
+  /** The upper bound of a read: the caller's, else the horizon's, else none. */
+  #until(explicit: Date | undefined): string | undefined {
+    const until = explicit ?? this.#readHorizon?.();
+    return until?.toISOString();
   }
 
   async createSchool(school: NewSchool, now: Date = new Date()): Promise<SchoolRow> {
@@ -785,11 +804,14 @@ export class KyselyStore implements Store {
   }
 
   async latestResults(schoolId: string, options: LatestResultsOptions): Promise<StoredResult[]> {
+    // The far future as the bound when there is none keeps one query shape.
+    const until = this.#until(options.until) ?? NO_UPPER_BOUND;
     if (!options.perMeasurement) {
       const rows = await this.#db
         .selectFrom('results')
         .selectAll()
         .where('school_id', '=', schoolId)
+        .where('at', '<=', until)
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .limit(options.limit)
@@ -809,6 +831,7 @@ export class KyselyStore implements Store {
         .selectAll()
         .where('school_id', '=', schoolId)
         .where('measurement', '=', measurement)
+        .where('at', '<=', until)
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .limit(LATEST_SCAN_ROWS_PER_MEASUREMENT)
@@ -831,13 +854,15 @@ export class KyselyStore implements Store {
     schoolId: string,
     since: Date,
     measurements?: readonly string[],
+    until?: Date,
   ): Promise<StoredResult[]> {
     if (measurements !== undefined && measurements.length === 0) return [];
     let query = this.#db
       .selectFrom('results')
       .selectAll()
       .where('school_id', '=', schoolId)
-      .where('at', '>=', since.toISOString());
+      .where('at', '>=', since.toISOString())
+      .where('at', '<=', this.#until(until) ?? NO_UPPER_BOUND);
     if (measurements !== undefined) query = query.where('measurement', 'in', [...measurements]);
     const rows = await query.orderBy('at', 'desc').limit(MAX_SCORING_ROWS).execute();
     return rows.reverse().map(toStoredResult);
@@ -845,12 +870,22 @@ export class KyselyStore implements Store {
 
   async hourlyRollups(query: RollupQuery): Promise<HourlyRollup[]> {
     if (query.measurements !== undefined && query.measurements.length === 0) return [];
-    await this.refreshRollups({ schoolId: query.schoolId, since: query.since });
+    const until = this.#until(query.until);
+    // Hours up to the one holding the bound; a later hour is neither
+    // recomputed nor returned, so a result dated in the future (stored
+    // before ingest refused them) never reaches a score.
+    const lastHour = until === undefined ? undefined : hourOf(until);
+    await this.refreshRollups({
+      schoolId: query.schoolId,
+      since: query.since,
+      ...(lastHour === undefined ? {} : { before: new Date(nextHour(lastHour)) }),
+    });
     let q = this.#db
       .selectFrom('rollups_hourly')
       .selectAll()
       .where('school_id', '=', query.schoolId)
       .where('hour', '>=', hourOf(query.since));
+    if (lastHour !== undefined) q = q.where('hour', '<=', lastHour);
     if (query.measurements !== undefined) q = q.where('measurement', 'in', [...query.measurements]);
     const rows = await q
       .orderBy('hour')
@@ -1334,9 +1369,15 @@ function toStoredResult(row: ResultRow): StoredResult {
  * returns a {@link KyselyStore}. `:memory:` gives a throwaway database.
  */
 export async function createSqliteStore(path: string): Promise<KyselyStore> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let sqlite: ReturnType<typeof openSqlite>;
   try {
+    if (path !== ':memory:') {
+      // A folder made here is private; an existing one (perhaps shared, such
+      // as /var/lib) is left as it is. The file and its -wal/-shm are made
+      // owner-only in any case: they hold every result and credential hash.
+      ensurePrivateDir(dirname(path), false);
+      preparePrivateDatabaseFile(path);
+    }
     sqlite = openSqlite(path);
   } catch (err) {
     throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
