@@ -153,6 +153,10 @@ export async function main(
       '--initial-delay <duration>',
       `upper bound of the random delay before each probe's first run (default: ${DEFAULT_INITIAL_DELAY_MAX_MS / 1000}s)`,
     )
+    .option(
+      '--assess-now',
+      'run every probe once at start, heavy ones too, whatever the timetable says (as after enrollment)',
+    )
     .addHelpText('after', probesHelp)
     .action(async (opts: RunOptions) => {
       const { runRunCommand } = await import('./commands/run-command.js');

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, type EnrollResponse, type SchoolSummary } from '@skolnet/shared';
 import { buildApp } from './app.js';
-import { ensureAdminToken, resetAdminToken } from './auth/admin-token.js';
+import { createTestAccount } from './testing/accounts.js';
 import type { SchoolDetail } from './routes/schools-plugin.js';
 import type { KyselyStore } from './storage/kysely-store.js';
 import { createTempStore, makeResult } from './testing/fixtures.js';
@@ -18,7 +18,7 @@ describe('collector HTTP API', () => {
 
   beforeEach(async () => {
     ({ store, cleanup } = await createTempStore());
-    token = (await ensureAdminToken(store))!;
+    token = (await createTestAccount(store)).token;
     app = buildApp({
       store,
       logger: false,
@@ -77,9 +77,18 @@ describe('collector HTTP API', () => {
       expect(await store.listSchools()).toHaveLength(0);
     });
 
-    it('accepts the token, and only the newest after a reset', async () => {
+    it('accepts a user API token until it is revoked', async () => {
       await createSchool();
-      const newToken = await resetAdminToken(store);
+      const [listed] = await app
+        .inject({ url: '/api/v1/tokens', headers: admin() })
+        .then((r) => r.json<{ tokens: { id: string }[] }>().tokens);
+      const revoked = await app.inject({
+        method: 'DELETE',
+        url: `/api/v1/tokens/${listed!.id}`,
+        headers: admin(),
+      });
+      expect(revoked.statusCode).toBe(204);
+      const newToken = (await createTestAccount(store)).token;
       const old = await app.inject({
         method: 'POST',
         url: '/api/v1/schools',
@@ -103,7 +112,7 @@ describe('collector HTTP API', () => {
       ['a missing name', { municipality: 'Vik', pupils: 1 }, 'name'],
       ['negative pupils', { name: 'A', municipality: 'Vik', pupils: -1 }, 'pupils'],
       ['an empty municipality', { name: 'A', municipality: '', pupils: 1 }, 'municipality'],
-      ['an unknown property', { name: 'A', municipality: 'Vik', pupils: 1, budget: 5 }, 'additional'],
+      ['an unknown property', { name: 'A', municipality: 'Vik', pupils: 1, budget: 5 }, 'body/budget'],
     ])('rejects %s with 400 naming the field', async (_name, payload, field) => {
       const res = await app.inject({ method: 'POST', url: '/api/v1/schools', headers: admin(), payload });
       expect(res.statusCode).toBe(400);
@@ -139,7 +148,7 @@ describe('collector HTTP API', () => {
 
   describe('not found', () => {
     it('answers an unknown school with 404', async () => {
-      const res = await app.inject('/api/v1/schools/does-not-exist');
+      const res = await app.inject({ url: '/api/v1/schools/does-not-exist', headers: admin() });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toMatchObject({ code: ErrorCodes.API_NOT_FOUND });
     });
@@ -251,7 +260,7 @@ describe('collector HTTP API', () => {
         },
       ]);
 
-      const detail = await app.inject(`/api/v1/schools/${scoredId}`);
+      const detail = await app.inject({ url: `/api/v1/schools/${scoredId}`, headers: admin() });
       expect(detail.statusCode).toBe(200);
       const body = detail.json<SchoolDetail>();
       expect(body).toMatchObject({ id: scoredId, score: 65, band: 'moderate', connected_agents: 0 });
@@ -262,8 +271,10 @@ describe('collector HTTP API', () => {
 
     it('limits the latest results on request and validates the limit', async () => {
       const id = await createSchool();
-      expect((await app.inject(`/api/v1/schools/${id}?latest=1`)).statusCode).toBe(200);
-      const bad = await app.inject(`/api/v1/schools/${id}?latest=0`);
+      expect((await app.inject({ url: `/api/v1/schools/${id}?latest=1`, headers: admin() })).statusCode).toBe(
+        200,
+      );
+      const bad = await app.inject({ url: `/api/v1/schools/${id}?latest=0`, headers: admin() });
       expect(bad.statusCode).toBe(400);
       expect(bad.json<{ message: string }>().message).toContain('latest');
     });
@@ -320,10 +331,10 @@ describe('dashboard assets', () => {
 });
 
 describe('logging', () => {
-  it('never writes the admin token, an enrollment code or an agent secret', async () => {
+  it('never writes an API token, an enrollment code or an agent secret', async () => {
     const temp = await createTempStore();
     const lines: string[] = [];
-    const token = (await ensureAdminToken(temp.store))!;
+    const token = (await createTestAccount(temp.store)).token;
     const app = buildApp({
       store: temp.store,
       dashboardAssets: false,

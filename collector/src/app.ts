@@ -4,6 +4,7 @@ import { loadDashboardAssets } from '@skolnet/dashboards';
 import { PROTOCOL_NAME, ProtocolLimits } from '@skolnet/shared';
 import { createAgentSessions, type AgentSessions } from './ingest/agent-session.js';
 import { createConnectedAgents, type ConnectedAgents } from './ingest/connected-agents.js';
+import { createAgentClocks, type AgentClocks } from './ingest/result-clock.js';
 import { exportPlugin, type ExportPluginOptions } from './export/export-plugin.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
 import {
@@ -19,7 +20,9 @@ import {
 } from './plugins/config-plugin.js';
 import { handleError, handleNotFound } from './plugins/error-handler.js';
 import { openapiPlugin } from './plugins/openapi-plugin.js';
+import { createRequestValidatorFactory } from './plugins/request-validation.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
+import { accountsPlugin } from './routes/accounts-plugin.js';
 import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
 import { agentsPlugin } from './routes/agents-plugin.js';
 import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-plugin.js';
@@ -28,18 +31,28 @@ import { healthPlugin } from './routes/health-plugin.js';
 import { ndt7Plugin } from './routes/ndt7-plugin.js';
 import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
+import { sessionPlugin } from './routes/session-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
 import { createDataChanges, trackStoreChanges } from './services/data-changes.js';
 import { servicesPlugin } from './services/services-plugin.js';
+import { guardBody, hasBody, refuseSlowBody } from './runtime/body-guard.js';
+import { createLogLimiter } from './runtime/log-limiter.js';
+import { serializeRequest } from './runtime/log-redaction.js';
 import type { Store } from './storage/store.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `upload`: the body is a speed-test upload, held to the `speed` limits instead of the API's. */
+    bodyGuard?: 'upload';
+  }
   interface FastifyInstance {
     /** Agents connected to the stream right now. */
     connectedAgents: ConnectedAgents;
     /** Agent stream sessions, drained on close. */
     agentSessions: AgentSessions;
+    /** Agents whose results came with a badly wrong date. */
+    agentClocks: AgentClocks;
     /** Group commit of agent batches into the store, and the budget of agent messages in hand. */
     ingestQueue: IngestQueue;
   }
@@ -66,8 +79,8 @@ export interface BuildAppOptions {
 }
 
 /**
- * Headers never written to logs: admin tokens travel in `authorization`,
- * and nothing else in a request header is needed to debug.
+ * Headers never written to logs: API tokens travel in `authorization`,
+ * sessions in `cookie`, and nothing else in a request header is needed to debug.
  */
 const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -79,7 +92,13 @@ function loggerOptions(option: CollectorLoggerOption | undefined): FastifyServer
   if (option === false) return false;
   const level = typeof option === 'object' ? (option.level ?? 'info') : 'info';
   const stream = typeof option === 'object' ? option.stream : undefined;
-  return { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(stream ? { stream } : {}) };
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Query values may carry credentials a client put there (refused, but logged with the URL).
+    serializers: { req: serializeRequest },
+    ...(stream ? { stream } : {}),
+  };
 }
 
 /**
@@ -95,6 +114,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       // instead of fastify's default of silently dropping them.
       customOptions: { removeAdditional: false },
     },
+    // Bodies without type coercion, finite numbers only, skolnet's formats.
+    schemaController: { compilersFactory: { buildValidator: createRequestValidatorFactory() } },
+    // A URL fastify cannot decode (`%ff`) gets the same {code, message} as any bad request.
+    frameworkErrors: handleError,
     // The JSON API takes small bodies; uploads bypass this in their own plugin.
     bodyLimit: 1024 * 1024,
   });
@@ -114,6 +137,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(openapiPlugin);
   app.decorate('connectedAgents', createConnectedAgents());
   app.decorate('agentSessions', createAgentSessions());
+  app.decorate('agentClocks', createAgentClocks());
+  // Reads end at the clock plus the allowed skew: a result dated later
+  // (stored before ingest refused them) is never the latest nor scored.
+  options.store.setReadHorizon?.(() => new Date(config.now().getTime() + config.ingest.maxClockSkewMs));
   void app.register(metricsPlugin);
   void app.register(exportPlugin, options.agentLookup === undefined ? {} : { lookup: options.agentLookup });
   const ingestQueue = createIngestQueue({
@@ -176,6 +203,41 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     },
   });
 
+  // Request bodies must keep arriving: a minimum rate and an overall
+  // deadline for the API, a floor rate and a longer deadline for speed-test
+  // uploads (routes ask with `config.bodyGuard`). Without them a sender
+  // trickling bytes holds a connection, and a speed-test slot, for ever.
+  const slowBodyLog = createLogLimiter();
+  app.addHook('onRequest', (request, reply, done) => {
+    if (hasBody(request.raw)) {
+      const upload = request.routeOptions.config.bodyGuard === 'upload';
+      const limits = upload
+        ? {
+            minBytesPerSecond: config.speed.minUploadBytesPerSecond,
+            windowMs: config.speed.uploadRateWindowMs,
+            deadlineMs: config.speed.maxUploadMs,
+          }
+        : {
+            minBytesPerSecond: config.http.minBodyBytesPerSecond,
+            windowMs: config.http.bodyRateWindowMs,
+            deadlineMs: config.http.bodyDeadlineMs,
+          };
+      guardBody(request.raw, limits, (violation, detail) => {
+        const kind = upload ? 'speed_upload' : 'api';
+        app.metrics.http.slowBodies.inc({ kind, violation });
+        const logged = slowBodyLog.take(kind);
+        if (logged !== undefined) {
+          request.log.warn(
+            { kind, violation, suppressed: logged.suppressed },
+            'request body too slow; answered 408 and closed',
+          );
+        }
+        refuseSlowBody(reply.raw, request.raw.socket, detail);
+      });
+    }
+    done();
+  });
+
   let graceTimer: NodeJS.Timeout | undefined;
   app.addHook('preClose', () => {
     graceTimer = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
@@ -188,6 +250,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
 
   void app.register(healthPlugin);
+  void app.register(sessionPlugin);
+  void app.register(accountsPlugin);
   void app.register(enrollPlugin);
   void app.register(schoolsPlugin);
   void app.register(agentsPlugin);

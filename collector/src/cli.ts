@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ErrorCodes, SkolnetError, describeError, isSkolnetError, type ErrorCode } from '@skolnet/shared';
 import { loadCostCatalog } from './planning/catalog.js';
 import {
   DEFAULT_BUDGET_EUR,
@@ -15,10 +15,17 @@ import {
   type PlanConstraints,
 } from './planning/plan.js';
 import { writeXlsx } from './planning/xlsx.js';
+import { instanceTable, instanceTotals, planSummary, planTable, planTotals } from './cli-plan-output.js';
 import { createPlanService } from './services/plan-service.js';
 import { createSchoolService } from './services/school-service.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
-import { resetAdminToken } from './auth/admin-token.js';
+import {
+  addAuthOptions,
+  authFromOptions,
+  leafCommands,
+  type AuthCliOptions,
+} from './commands/auth-options.js';
+import { createUserCommand } from './commands/user-command.js';
 import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
 import { addConfigFile } from './config-file.js';
 import { pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
@@ -26,6 +33,7 @@ import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/da
 import { createStore } from './storage/kysely-store.js';
 import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS } from './storage/maintenance.js';
 import { backupSqlite, postgresBackupError, restoreSqlite } from './storage/sqlite-backup.js';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from './ingest/result-clock.js';
 import { tuneForTransfers } from './runtime/transfer-memory.js';
 import { collectorVersion } from './version.js';
 
@@ -185,12 +193,45 @@ const DATA_DIR_HELP = 'data directory (holds the SQLite database unless --databa
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Whether stdout is a terminal (a person reading): `plan` then prints a table. Default false. */
+  stdoutIsTerminal?: boolean;
 }
 
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  stdoutIsTerminal: process.stdout.isTTY === true,
 };
+
+/** Exit status of a failure that is not the user's input. */
+export const EXIT_FAILURE = 1;
+/** Exit status of bad usage, or a file or environment the user must fix first. */
+export const EXIT_USAGE = 2;
+
+/**
+ * Codes that mean "fix your input or environment": they exit with
+ * {@link EXIT_USAGE}. The agent's list (agent/src/commands/command-context.ts)
+ * and the collector's own (a backup file that is none, a plan whose
+ * constraints cannot all be met), so both CLIs follow one convention.
+ */
+const USAGE_CODES = new Set<ErrorCode>([
+  ErrorCodes.CLI_BAD_ARGUMENT,
+  ErrorCodes.CONFIG_INVALID,
+  ErrorCodes.NET_UNREACHABLE,
+  ErrorCodes.ENROLL_CODE_INVALID,
+  ErrorCodes.ENROLL_MISSING,
+  ErrorCodes.AUTH_UNAUTHORIZED,
+  ErrorCodes.AUTH_FORBIDDEN,
+  ErrorCodes.API_BAD_REQUEST,
+  ErrorCodes.API_NOT_FOUND,
+  ErrorCodes.BACKUP_INVALID,
+  ErrorCodes.PLAN_INFEASIBLE,
+]);
+
+/** The exit status for an error a command did not handle itself. */
+export function exitCodeFor(err: unknown): number {
+  return isSkolnetError(err) && USAGE_CODES.has(err.code) ? EXIT_USAGE : EXIT_FAILURE;
+}
 
 /** Builds the `skolnet-collector` command line. */
 export function createCli(io: CliIo = defaultIo): Command {
@@ -199,10 +240,24 @@ export function createCli(io: CliIo = defaultIo): Command {
     .description(
       'skolnet collector: enrolls agents, ingests their results, scores schools, serves the dashboards.',
     )
-    .version(collectorVersion());
+    .version(collectorVersion())
+    // Errors are thrown to runCli, which sets the exit status, instead of
+    // commander exiting the process with 1.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+      // Commander's own usage errors get the code every other error carries, as in the agent.
+      outputError: (s, write) => {
+        const [first = '', ...rest] = s.trimEnd().split('\n');
+        write(
+          `${[`${first} (${ErrorCodes.CLI_BAD_ARGUMENT})`, ...rest].join('\n')}\nsee skolnet-collector --help\n`,
+        );
+      },
+    })
+    .showSuggestionAfterError(true);
 
-  program
-    .command('serve')
+  addAuthOptions(program.command('serve'))
     .description('run the collector')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port', parsePort, 8080)
@@ -250,9 +305,11 @@ export function createCli(io: CliIo = defaultIo): Command {
           scoring?: string;
           rawRetentionDays: number;
           rollupRetentionDays: number;
-        } & InfluxCliOptions,
+        } & InfluxCliOptions &
+          AuthCliOptions,
       ) => {
         const influx = influxFromOptions(opts);
+        const auth = authFromOptions(opts);
         tuneForTransfers();
         const collector = await startCollector({
           host: opts.host,
@@ -260,14 +317,18 @@ export function createCli(io: CliIo = defaultIo): Command {
           dataDir: opts.data,
           ...(opts.database === undefined ? {} : { database: opts.database }),
           logger: { level: opts.logLevel },
-          config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }) },
+          config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }), auth },
           retention: { rawDays: opts.rawRetentionDays, rollupDays: opts.rollupRetentionDays },
+        }).catch((err: unknown) => {
+          if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
+          throw new SkolnetError(
+            ErrorCodes.CLI_BAD_ARGUMENT,
+            `port ${opts.port} on ${opts.host} is in use; stop what uses it or choose another --port`,
+            { cause: err },
+          );
         });
         io.out(`skolnet collector listening on ${collector.url}`);
-        if (collector.adminToken !== undefined) {
-          io.out('');
-          io.out(`Admin token (shown once, it will not be shown again; store it safely):`);
-          io.out(`  ${collector.adminToken}`);
+        if (collector.needsFirstAdmin) {
           // The same storage options as this start, the password left out.
           const storage =
             opts.config !== undefined
@@ -275,7 +336,9 @@ export function createCli(io: CliIo = defaultIo): Command {
               : opts.database !== undefined
                 ? `--database ${redactDatabaseUrl(opts.database)}`
                 : `--data ${opts.data}`;
-          io.out(`A lost token can be replaced with: skolnet-collector admin-token --reset ${storage}`);
+          io.out('');
+          io.out('No admin account yet. Create one, then sign in at ' + `${collector.url}/sign-in:`);
+          io.out(`  skolnet-collector user add --role admin --email you@example.lv ${storage}`);
           io.out('');
         }
         let closing = false;
@@ -302,25 +365,19 @@ export function createCli(io: CliIo = defaultIo): Command {
 
   program
     .command('admin-token')
-    .description('manage the admin token (it is only ever shown when issued)')
-    .option('--reset', 'issue a new admin token; the old one stops working at once')
+    .description('retired: people have accounts now (see "user add" and "user token create")')
+    .option('--reset', 'no longer issues anything')
     .option('--data <dir>', DATA_DIR_HELP, './data')
     .addOption(databaseOption())
-    .action(async (opts: { reset?: boolean; data: string; database?: string }) => {
-      if (!opts.reset) {
-        io.err('The admin token is shown only when issued. Use --reset to issue a new one.');
-        process.exitCode = 2;
-        return;
-      }
-      const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
-      try {
-        const token = await resetAdminToken(store);
-        io.out('New admin token (shown once; the previous token no longer works):');
-        io.out(`  ${token}`);
-      } finally {
-        await store.close();
-      }
+    .action(() => {
+      throw new SkolnetError(
+        ErrorCodes.CLI_BAD_ARGUMENT,
+        'the admin token is retired: create an admin account with "skolnet-collector user add --role admin --email EMAIL" ' +
+          'and an API token for scripts with "skolnet-collector user token create --email EMAIL --name NAME"',
+      );
     });
+
+  program.addCommand(createUserCommand(io));
 
   /** The SQLite file behind `--database`/`--data`; PostgreSQL has its own tools. */
   const sqliteFile = (command: 'backup' | 'restore', opts: { data: string; database?: string }): string => {
@@ -366,7 +423,10 @@ export function createCli(io: CliIo = defaultIo): Command {
     )
     .option('--budget <eur>', 'budget in EUR', parseNumber, DEFAULT_BUDGET_EUR)
     .addOption(
-      new Option('--format <format>', 'output format').choices(['json', 'csv', 'xlsx']).default('json'),
+      new Option(
+        '--format <format>',
+        'output format (default: a table on a terminal, else json; json in a file)',
+      ).choices(['json', 'csv', 'xlsx', 'table']),
     )
     .option('--out <file>', 'write to this file instead of stdout (required for xlsx)')
     .option('--data <dir>', DATA_DIR_HELP, './data')
@@ -384,7 +444,7 @@ export function createCli(io: CliIo = defaultIo): Command {
     .action(
       async (opts: {
         budget: number;
-        format: 'json' | 'csv' | 'xlsx';
+        format?: 'json' | 'csv' | 'xlsx' | 'table';
         out?: string;
         data: string;
         database?: string;
@@ -402,22 +462,33 @@ export function createCli(io: CliIo = defaultIo): Command {
           ...(opts.installsPerMonth === undefined ? {} : { installs_per_month: opts.installsPerMonth }),
           ...(opts.months === undefined ? {} : { months_to_deadline: opts.months }),
         };
+        // A person at a terminal gets a table; a pipe or a file gets JSON unless told otherwise.
+        const format = opts.format ?? (opts.out === undefined && io.stdoutIsTerminal ? 'table' : 'json');
         const emit = (text: string | Buffer): void => {
           if (opts.out !== undefined) writeFileSync(opts.out, text);
           else io.out(typeof text === 'string' ? text.replace(/\n$/, '') : text.toString('base64'));
         };
+        // Always, on stderr, whatever went to stdout or the file.
+        const summarise = (summary: string): void =>
+          io.err(opts.out === undefined ? summary : `${summary} → ${opts.out}`);
         if (opts.instance !== undefined) {
-          if (opts.format !== 'json') {
+          if (format !== 'json' && format !== 'table') {
             throw new SkolnetError(
               ErrorCodes.CLI_BAD_ARGUMENT,
-              'an instance plan is written as --format json',
+              'an instance plan is written as --format json (or a table)',
             );
           }
           const instance = parsePlanInstance(readJson(opts.instance, 'instance'));
-          emit(`${JSON.stringify(solveInstance(instance, opts.budget, constraints), null, 2)}\n`);
+          const solved = solveInstance(instance, opts.budget, constraints);
+          emit(
+            format === 'table'
+              ? `${instanceTable(solved).join('\n')}\n`
+              : `${JSON.stringify(solved, null, 2)}\n`,
+          );
+          summarise(planSummary(instanceTotals(solved, opts.budget)));
           return;
         }
-        if (opts.format === 'xlsx' && opts.out === undefined) {
+        if (format === 'xlsx' && opts.out === undefined) {
           throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, '--format xlsx needs --out FILE');
         }
         const scoring = scoringFrom(opts.scoring);
@@ -425,8 +496,11 @@ export function createCli(io: CliIo = defaultIo): Command {
         const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
         let plan: Plan;
         try {
+          // As `serve` does: results dated after now plus the skew do not count.
+          const now = new Date();
+          store.setReadHorizon(() => new Date(now.getTime() + DEFAULT_MAX_CLOCK_SKEW_MS));
           // The services the running collector uses, so the CLI's plan is the API's.
-          const schools = createSchoolService({ store, scoring: () => scoring, now: () => new Date() });
+          const schools = createSchoolService({ store, scoring: () => scoring, now: () => now });
           plan = await createPlanService({ schools, catalog: () => catalog }).plan({
             budget_eur: opts.budget,
             constraints,
@@ -434,37 +508,37 @@ export function createCli(io: CliIo = defaultIo): Command {
         } finally {
           await store.close();
         }
-        if (opts.format === 'csv') emit(planToCsv(plan));
-        else if (opts.format === 'xlsx') emit(writeXlsx(planSheets(plan)));
+        if (format === 'csv') emit(planToCsv(plan));
+        else if (format === 'xlsx') emit(writeXlsx(planSheets(plan)));
+        else if (format === 'table') emit(`${planTable(plan).join('\n')}\n`);
         else emit(`${JSON.stringify(plan, null, 2)}\n`);
-        if (opts.out !== undefined) {
-          io.err(
-            `plan: ${plan.selected.length} schools, ${plan.total_cost_eur} EUR of ${opts.budget}, benefit ${plan.total_benefit} (LP bound ${plan.upper_bound}, ${plan.optimal ? 'optimal' : `gap ${(plan.gap * 100).toFixed(3)}%`})${plan.synthetic ? ' [synthetic demo data]' : ''} → ${opts.out}`,
-          );
-        }
+        summarise(planSummary(planTotals(plan)));
       },
     );
 
   // Every command gets --config; its keys are the long options of the commands.
-  addConfigFile(program.commands);
+  addConfigFile(leafCommands(program.commands));
   return program;
 }
 
 /**
- * Runs the CLI with `argv` (as `process.argv`); reports failures on stderr
- * (the message carries its SKOLNET_ code) with exit code 2 for input the
- * user must fix (arguments, config and instance files), 1 otherwise.
+ * Runs the CLI with `argv` (as `process.argv`). A failure is one line on
+ * stderr, `error: <message> (<SKOLNET_CODE>)`, as the agent writes it,
+ * and the exit status is 2 for input or an environment the user must fix
+ * (arguments, config and instance files, a backup that is none), 1
+ * otherwise; help and version exit 0.
  */
 export async function runCli(argv: readonly string[] = process.argv, io: CliIo = defaultIo): Promise<void> {
   try {
     await createCli(io).parseAsync([...argv]);
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help/version).
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
     // A last guard: no message leaves with a password in a URL.
-    io.err(`skolnet-collector: ${redactSecrets(describeError(err))}`);
-    const usage =
-      isSkolnetError(err, ErrorCodes.CONFIG_INVALID) ||
-      isSkolnetError(err, ErrorCodes.CLI_BAD_ARGUMENT) ||
-      isSkolnetError(err, ErrorCodes.BACKUP_INVALID);
-    process.exitCode = usage ? 2 : 1;
+    io.err(`error: ${redactSecrets(describeError(err))}`);
+    process.exitCode = exitCodeFor(err);
   }
 }

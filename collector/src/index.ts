@@ -6,10 +6,26 @@ export { buildApp, type BuildAppOptions, type CollectorLoggerOption } from './ap
 export {
   startCollector,
   DATABASE_FILE,
+  pidFileFor,
   type RunningCollector,
   type StartCollectorOptions,
 } from './server.js';
-export { ensureAdminToken, resetAdminToken } from './auth/admin-token.js';
+export {
+  AccountService,
+  CLI_ACTOR,
+  generatePassword,
+  publicUser,
+  type Actor,
+  type PublicUser,
+} from './auth/account-service.js';
+export {
+  createAuthConfig,
+  type AuthConfig,
+  type AuthConfigOverrides,
+  type OidcConfig,
+} from './auth/auth-config.js';
+export { ROLES, ROLE_SCOPES, type Role, type Scope } from './auth/roles.js';
+export { credentialWriter } from './runtime/credential-output.js';
 export {
   createSqliteStore,
   createStore,
@@ -19,6 +35,7 @@ export {
   type StoreOptions,
 } from './storage/kysely-store.js';
 export { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
+export { livePid } from './storage/pid-file.js';
 export type {
   AgentAuthentication,
   AgentConfigChange,

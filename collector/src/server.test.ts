@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { ErrorCodes, type SchoolSummary } from '@skolnet/shared';
 import { DATABASE_URL_ENV, createCli, type CliIo } from './cli.js';
 import { DEFAULT_SCORING_CONFIG } from './scoring/score-config.js';
@@ -31,7 +31,7 @@ describe('startCollector', () => {
       body: JSON.stringify({ name: 'Local school', municipality: 'Here', pupils: 10 }),
     });
 
-  it('creates the data directory, listens, and hands out the admin token on first start only', async () => {
+  it('creates the data directory, listens, and says whether a first admin is needed', async () => {
     const dataDir = join(dir, 'nested', 'data');
     running = await startCollector({
       host: '127.0.0.1',
@@ -43,13 +43,17 @@ describe('startCollector', () => {
     expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await fetch(`${running.url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok', version: collectorVersion() });
-    const token = running.adminToken!;
-    expect(token.length).toBeGreaterThanOrEqual(43);
+    expect(running.needsFirstAdmin).toBe(true);
+    const admin = await running.accounts.createUser(
+      { email: 'admin@skolnet.test', role: 'admin' },
+      { label: 'test' },
+    );
+    const { token } = await running.accounts.createApiToken(admin.id, 'test', { label: 'test' });
     expect((await createSchool(running.url, token)).status).toBe(201);
     await running.close();
 
     running = await startCollector({ port: 0, dataDir, logger: false, dashboardAssets: false });
-    expect(running.adminToken).toBeUndefined();
+    expect(running.needsFirstAdmin).toBe(false);
     // Same token, same data, after a restart.
     expect((await createSchool(running.url, token)).status).toBe(201);
     expect(await running.store.listSchools()).toHaveLength(2);
@@ -72,7 +76,19 @@ describe('startCollector', () => {
       dashboardAssets: false,
       config: { scoring, now: () => now },
     });
-    const created = await createSchool(running.url, running.adminToken!);
+    const admin = await running.accounts.createUser(
+      { email: 'planner@skolnet.test', role: 'planner' },
+      { label: 'test' },
+    );
+    const { token } = await running.accounts.createApiToken(admin.id, 'test', { label: 'test' });
+    const root = await running.accounts.createUser(
+      { email: 'admin@skolnet.test', role: 'admin' },
+      { label: 'test' },
+    );
+    const created = await createSchool(
+      running.url,
+      (await running.accounts.createApiToken(root.id, 'test', { label: 'test' })).token,
+    );
     const { id } = (await created.json()) as { id: string };
     const code = await running.store.createEnrollmentCode(id, 3_600_000, now);
     const agent = await running.store.redeemEnrollmentCode(
@@ -93,8 +109,11 @@ describe('startCollector', () => {
 
     const summaries = await running.schoolSummaries();
     const list = (await (await fetch(`${running.url}/api/v1/schools`)).json()) as SchoolSummary[];
-    const detail = (await (await fetch(`${running.url}/api/v1/schools/${id}`)).json()) as SchoolSummary;
-    const plan = (await (await fetch(`${running.url}/api/v1/plan`)).json()) as {
+    const signedIn = { headers: { authorization: `Bearer ${token}` } };
+    const detail = (await (
+      await fetch(`${running.url}/api/v1/schools/${id}`, signedIn)
+    ).json()) as SchoolSummary;
+    const plan = (await (await fetch(`${running.url}/api/v1/plan`, signedIn)).json()) as {
       selected: { school_id: string; score_before: number }[];
       unscored: string[];
     };
@@ -174,10 +193,15 @@ describe('skolnet-collector CLI', () => {
     const cli = createCli(io)
       .exitOverride()
       .configureOutput({ writeOut: (s) => (written += s), writeErr: (s) => (written += s) });
-    for (const sub of cli.commands)
-      sub
-        .exitOverride()
-        .configureOutput({ writeOut: (s) => (written += s), writeErr: (s) => (written += s) });
+    const quiet = (commands: readonly Command[]): void => {
+      for (const sub of commands) {
+        sub
+          .exitOverride()
+          .configureOutput({ writeOut: (s) => (written += s), writeErr: (s) => (written += s) });
+        quiet(sub.commands);
+      }
+    };
+    quiet(cli.commands);
     try {
       await cli.parseAsync(['node', 'skolnet-collector', ...args]);
     } catch (err) {
@@ -190,7 +214,7 @@ describe('skolnet-collector CLI', () => {
     expect((await run('--version')).trim()).toBe(collectorVersion());
     const help = await run('--help');
     expect(help).toContain('serve');
-    expect(help).toContain('admin-token');
+    expect(help).toContain('user');
     expect(await run('serve', '--help')).toContain('--data <dir>');
   });
 
@@ -198,23 +222,57 @@ describe('skolnet-collector CLI', () => {
     expect(await run('serve', '--port', 'eighty')).toContain('expected a port number');
   });
 
-  it('issues a new admin token with --reset and invalidates the old one', async () => {
+  /** The API token `user token create` printed last. */
+  const printedToken = (): string | undefined =>
+    lines.out
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('skolnet_ut_'))
+      .at(-1);
+
+  it('creates an admin with user add and a token with user token create; revocation applies at once', async () => {
     const running = await startCollector({ port: 0, dataDir: dir, logger: false, dashboardAssets: false });
-    const oldToken = running.adminToken!;
     try {
-      await run('admin-token', '--reset', '--data', dir);
-      const newToken = lines.out.map((l) => l.trim()).find((l) => /^[A-Za-z0-9_-]{43}$/.test(l));
+      await run(
+        'user',
+        'add',
+        '--role',
+        'admin',
+        '--email',
+        'Admin@Skolnet.test',
+        '--generate-password',
+        '--data',
+        dir,
+      );
+      expect(lines.out.join('\n')).toContain('created admin account admin@skolnet.test (national)');
+      // The generated password is printed once, on its own line.
+      expect(lines.out.some((l) => /^\s+\S{24}$/.test(l))).toBe(true);
+      await run(
+        'user',
+        'token',
+        'create',
+        '--email',
+        'admin@skolnet.test',
+        '--name',
+        'script',
+        '--data',
+        dir,
+      );
+      const newToken = printedToken();
       expect(newToken).toBeDefined();
-      expect(newToken).not.toBe(oldToken);
       const post = (token: string): Promise<Response> =>
         fetch(`${running.url}/api/v1/schools`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
         });
-      // The running server reads the hash per request: the reset applies at once.
-      expect((await post(oldToken)).status).toBe(401);
       expect((await post(newToken!)).status).toBe(201);
+      // The running server reads tokens per request: a revocation applies at once.
+      const id = /API token (\S+) for/.exec(lines.out.join('\n'))![1]!;
+      await run('user', 'token', 'revoke', '--id', id, '--data', dir);
+      expect((await post(newToken!)).status).toBe(401);
+      // The audit log has the account's creation and the token's.
+      const actions = (await running.store.accounts.listAudit({ limit: 10 })).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['user_created', 'token_created', 'token_revoked']));
     } finally {
       await running.close();
     }
@@ -223,33 +281,53 @@ describe('skolnet-collector CLI', () => {
   it('finds the database by --database, by a config file, and by SKOLNET_DATABASE_URL', async () => {
     const database = `sqlite:${join(dir, 'elsewhere', 'c.db')}`;
     const running = await startCollector({ port: 0, database, logger: false, dashboardAssets: false });
-    const tokens = new Set([running.adminToken]);
+    const tokens = new Set<string | undefined>();
     const newToken = (): string | undefined => {
-      const token = lines.out
-        .map((l) => l.trim())
-        .find((l) => /^[A-Za-z0-9_-]{43}$/.test(l) && !tokens.has(l));
+      const token = printedToken();
+      if (tokens.has(token)) return undefined;
       tokens.add(token);
       return token;
     };
     try {
-      await run('admin-token', '--reset', '--database', database);
+      await run(
+        'user',
+        'add',
+        '--role',
+        'admin',
+        '--email',
+        'a@skolnet.test',
+        '--no-password',
+        '--database',
+        database,
+      );
+      await run(
+        'user',
+        'token',
+        'create',
+        '--email',
+        'a@skolnet.test',
+        '--name',
+        'one',
+        '--database',
+        database,
+      );
       expect(newToken()).toBeDefined();
 
       const config = join(dir, 'collector.yaml');
-      // `port` is a serve option: admin-token reads the same file and skips it.
+      // `port` is a serve option: the user commands read the same file and skip it.
       writeFileSync(config, `database: ${database}\nport: 8080\n`);
-      await run('admin-token', '--reset', '--config', config);
+      await run('user', 'token', 'create', '--email', 'a@skolnet.test', '--name', 'two', '--config', config);
       expect(newToken()).toBeDefined();
 
       process.env[DATABASE_URL_ENV] = database;
       try {
-        await run('admin-token', '--reset');
+        await run('user', 'token', 'create', '--email', 'a@skolnet.test', '--name', 'three');
       } finally {
         delete process.env[DATABASE_URL_ENV];
       }
       const last = newToken();
       expect(last).toBeDefined();
-      // The last reset went to the running collector's database.
+      // The last token went to the running collector's database.
       const res = await fetch(`${running.url}/api/v1/schools`, {
         method: 'POST',
         headers: { authorization: `Bearer ${last!}`, 'content-type': 'application/json' },
@@ -262,19 +340,54 @@ describe('skolnet-collector CLI', () => {
   });
 
   it('refuses a database URL it does not understand without echoing it', async () => {
-    await expect(
-      run('admin-token', '--reset', '--database', 'mysql://root:hunter2@db/x'),
-    ).rejects.toMatchObject({
+    await expect(run('user', 'list', '--database', 'mysql://root:hunter2@db/x')).rejects.toMatchObject({
       code: ErrorCodes.CONFIG_INVALID,
       message: 'database URL must start with sqlite: or postgres:// (got mysql:)',
     });
     expect(await run('serve', '--help')).toContain('SKOLNET_DATABASE_URL');
   });
 
-  it('refuses admin-token without --reset', async () => {
-    await run('admin-token', '--data', dir);
-    expect(process.exitCode).toBe(2);
-    expect(lines.err.join('\n')).toContain('--reset');
+  it('refuses the retired admin-token, pointing to the accounts', async () => {
+    await expect(run('admin-token', '--reset', '--data', dir)).rejects.toMatchObject({
+      code: ErrorCodes.CLI_BAD_ARGUMENT,
+      message: expect.stringContaining('user add --role admin') as unknown,
+    });
     expect(lines.out).toEqual([]);
+  });
+
+  it('refuses bad user input with a clear error and changes nothing', async () => {
+    await expect(
+      run('user', 'add', '--role', 'school_it', '--email', 'it@skolnet.test', '--no-password', '--data', dir),
+    ).rejects.toMatchObject({
+      code: ErrorCodes.CLI_BAD_ARGUMENT,
+      message: 'role school_it needs a school scope',
+    });
+    await expect(
+      run('user', 'add', '--role', 'admin', '--email', 'not-an-email', '--no-password', '--data', dir),
+    ).rejects.toMatchObject({ code: ErrorCodes.CLI_BAD_ARGUMENT });
+    expect(
+      await run('user', 'add', '--role', 'wizard', '--email', 'w@skolnet.test', '--data', dir),
+    ).toContain('expected one of admin, planner');
+    await run(
+      'user',
+      'add',
+      '--role',
+      'admin',
+      '--email',
+      'only@skolnet.test',
+      '--no-password',
+      '--data',
+      dir,
+    );
+    // The last admin cannot be disabled: the collector would have no administrator left.
+    await expect(run('user', 'disable', '--email', 'only@skolnet.test', '--data', dir)).rejects.toMatchObject(
+      {
+        code: ErrorCodes.CLI_BAD_ARGUMENT,
+        message: expect.stringContaining('last active admin') as unknown,
+      },
+    );
+    lines.out.length = 0;
+    await run('user', 'list', '--data', dir);
+    expect(lines.out).toEqual(['only@skolnet.test\tadmin\tnational\tactive']);
   });
 });

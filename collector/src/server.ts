@@ -1,13 +1,14 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions, type CollectorLoggerOption } from './app.js';
+import type { AccountService } from './auth/account-service.js';
 import type { SchoolSummary } from '@skolnet/shared';
-import { ensureAdminToken } from './auth/admin-token.js';
 import { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
+import { ensurePrivateDir } from './storage/file-modes.js';
 import { createStore } from './storage/kysely-store.js';
 import { startMaintenance, type Maintenance } from './storage/maintenance.js';
+import { writePidFile } from './storage/pid-file.js';
 import type { Store } from './storage/store.js';
 
 /** File name of the SQLite database inside the data directory. */
@@ -55,8 +56,14 @@ export interface RunningCollector {
   url: string;
   app: FastifyInstance;
   store: Store;
-  /** The admin token when this start created it (first start only); it is never shown again. */
-  adminToken?: string;
+  /**
+   * True while the database has no active admin account: the operator
+   * creates one with `skolnet-collector user add --role admin`
+   * (`npm start` does it by itself).
+   */
+  needsFirstAdmin: boolean;
+  /** People's accounts (the app's account service). */
+  accounts: AccountService;
   /** The background jobs (rollups, retention). */
   maintenance: Maintenance;
   /**
@@ -79,19 +86,21 @@ export function resolveDatabaseUrl(database: string | undefined, dataDir = './da
 }
 
 /**
- * Opens the database (`database`, else SQLite in `dataDir`), ensures an
- * admin token, builds the app and listens. The programmatic twin of
+ * Opens the database (`database`, else SQLite in `dataDir`), builds the
+ * app and listens. The programmatic twin of
  * `skolnet-collector serve`.
  */
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
-  if (options.database === undefined) await mkdir(resolve(options.dataDir ?? './data'), { recursive: true });
+  // The data directory is the collector's own: made private, and tightened
+  // when an earlier version left it open to other users (it was 755).
+  if (options.database === undefined) ensurePrivateDir(resolve(options.dataDir ?? './data'), true);
   const database = resolveDatabaseUrl(options.database, options.dataDir);
   const store = await createStore(database);
   let app: FastifyInstance | undefined;
   try {
-    const adminToken = await ensureAdminToken(store);
+    const needsFirstAdmin = (await store.accounts.countActiveAdmins()) === 0;
     app = buildApp({
       store,
       ...(options.quiet ? { logger: false } : options.logger === undefined ? {} : { logger: options.logger }),
@@ -102,14 +111,16 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     // A SQLite collector writes its pid beside the database, so `restore`
     // can refuse to replace a file that is being served.
     const location = parseDatabaseUrl(database);
+    // Removed on close and on any exit, a fatal error included.
     const pidFile =
-      location.dialect === 'sqlite' && location.path !== ':memory:' ? pidFileFor(location.path) : undefined;
-    if (pidFile !== undefined) await writeFile(pidFile, `${process.pid}\n`);
+      location.dialect === 'sqlite' && location.path !== ':memory:'
+        ? await writePidFile(pidFileFor(location.path))
+        : undefined;
     // Started once listening; stopped before the store closes (an onClose hook of the storage plugin).
     const jobs: { maintenance?: Maintenance } = {};
     app.addHook('preClose', async () => {
       await jobs.maintenance?.stop();
-      if (pidFile !== undefined) await rm(pidFile, { force: true });
+      await pidFile?.remove();
     });
     await app.listen({ host, port });
     const log = app.log;
@@ -130,10 +141,11 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       // Writes through it reach the read models, as the app's own do.
       store: app.store,
       maintenance,
+      needsFirstAdmin,
+      accounts: app.accounts,
       schoolSummaries: async () => [...(await (app as FastifyInstance).services.schools.list())],
       close: () => (app as FastifyInstance).close(),
     };
-    if (adminToken !== undefined) running.adminToken = adminToken;
     return running;
   } catch (err) {
     // The app owns the store once built; before that, close it here.

@@ -76,7 +76,7 @@ function formatPairs(obj) {
 
 async function getJson(path) {
   const res = await fetch(path, { headers: { accept: 'application/json' } });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  if (!res.ok) throw Object.assign(new Error(`${path}: HTTP ${res.status}`), { status: res.status });
   return res.json();
 }
 
@@ -111,6 +111,11 @@ async function refreshSchools() {
     status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     if (selected) await showSchool(selected);
   } catch (err) {
+    // An operator may close the list (public-scores: false): then it needs sign-in.
+    if (err.status === 401) {
+      status.replaceChildren('The school list needs sign-in: ', el('a', { href: '/sign-in' }, ['sign in']));
+      return;
+    }
     status.textContent = `Could not load schools (${err.message}); retrying.`;
   }
 }
@@ -122,6 +127,15 @@ async function showSchool(id) {
     d = await getJson(`/api/v1/schools/${encodeURIComponent(id)}`);
   } catch (err) {
     document.getElementById('detail').hidden = false;
+    // School details need a signed-in person whose role and scope cover the school.
+    if (err.status === 401 || err.status === 403) {
+      document.getElementById('detail-name').textContent =
+        err.status === 401 ? 'Sign in to see this school' : 'Not within your account';
+      document
+        .getElementById('detail-summary')
+        .replaceChildren('School details need sign-in: ', el('a', { href: '/sign-in' }, ['sign in']), '.');
+      return;
+    }
     document.getElementById('detail-name').textContent = 'School not available';
     document.getElementById('detail-summary').textContent = err.message;
     return;

@@ -10,9 +10,14 @@
  * SNMP facts, pupil-support aggregates per school) marked `synthetic`.
  * Nothing here describes a real school.
  *
- * Usage: npm run demo:seed [-- --data DIR | --database URL] [--seed N] [--force]
+ * Usage: npm run demo:seed [-- --data DIR | --database URL] [--seed N] [--schools N] [--force]
  * (or SKOLNET_DATA=DIR, SKOLNET_DATABASE_URL=URL). Deterministic for a
- * given seed and day.
+ * given seed and day. `--schools N` writes an even spread of N of the 640
+ * (a quicker demo; the tests use it).
+ *
+ * It can write into the database of a running collector (`npm start`'s
+ * `./data`): every write waits its turn for SQLite's lock, and the
+ * collector serves the demo schools as they arrive.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -20,12 +25,21 @@ import {
   DATABASE_FILE,
   PLANNING_INPUTS_META_KEY,
   createStore,
+  livePid,
+  pidFileFor,
   redactDatabaseUrl,
   sqliteDatabaseUrl,
   type PlanningInputs,
   type SchoolPlanningInput,
 } from '@skolnet/collector';
-import { uuidv7, type Result } from '@skolnet/shared';
+import {
+  ErrorCodes,
+  SkolnetError,
+  describeError,
+  isSkolnetError,
+  uuidv7,
+  type Result,
+} from '@skolnet/shared';
 
 /** Latvia's 7 state cities and 36 municipalities since the 2021 reform, with a rough share of schools. */
 const CITIES: readonly [string, number][] = [
@@ -90,16 +104,36 @@ function prng(seed: number): () => number {
   };
 }
 
-function args(): { data: string; database: string | undefined; seed: number; force: boolean } {
+interface SeedOptions {
+  data: string;
+  database: string | undefined;
+  seed: number;
+  schools: number;
+  force: boolean;
+}
+
+function args(): SeedOptions {
   const argv = process.argv.slice(2);
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  const whole = (flag: string, fallback: number, min: number, max: number): number => {
+    const text = value(flag);
+    const n = Number(text ?? fallback);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new SkolnetError(
+        ErrorCodes.CLI_BAD_ARGUMENT,
+        `${flag} expects a whole number ${min}-${max}, got "${text}"`,
+      );
+    }
+    return n;
+  };
   return {
     data: resolve(value('--data') ?? process.env['SKOLNET_DATA'] ?? 'data'),
     database: value('--database') ?? process.env['SKOLNET_DATABASE_URL'],
-    seed: Number(value('--seed') ?? 8),
+    seed: whole('--seed', 8, 0, 2 ** 32 - 1),
+    schools: whole('--schools', TARGET_SCHOOLS, 1, TARGET_SCHOOLS),
     force: argv.includes('--force'),
   };
 }
@@ -109,7 +143,13 @@ interface DemoSchool {
   city: boolean;
 }
 
-function layout(): DemoSchool[] {
+/** The 640 demo schools, or an even spread of `count` of them over the municipalities. */
+function layout(count: number): DemoSchool[] {
+  const all = fullLayout();
+  return Array.from({ length: count }, (_, i) => all[Math.floor((i * all.length) / count)] as DemoSchool);
+}
+
+function fullLayout(): DemoSchool[] {
   const out: DemoSchool[] = [];
   for (const [name, n] of CITIES) for (let i = 0; i < n; i += 1) out.push({ municipality: name, city: true });
   const rest = TARGET_SCHOOLS - out.length;
@@ -127,18 +167,27 @@ async function main(): Promise<void> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
   if (opts.database === undefined) await mkdir(opts.data, { recursive: true });
   const database = opts.database ?? sqliteDatabaseUrl(join(opts.data, DATABASE_FILE));
+  if (opts.database === undefined) {
+    const pid = await livePid(pidFileFor(join(opts.data, DATABASE_FILE)));
+    if (pid !== undefined) {
+      process.stdout.write(
+        `demo:seed: a collector (process ${pid}) serves ${opts.data}; writing beside it, each write in its turn\n`,
+      );
+    }
+  }
   const store = await createStore(database);
   try {
     const existing = await store.listSchools();
     if (existing.some((s) => s.name.startsWith('Demo school ')) && !opts.force) {
-      throw new Error(
+      throw new SkolnetError(
+        ErrorCodes.CLI_BAD_ARGUMENT,
         `${redactDatabaseUrl(database)} already holds demo schools; use --force to add another set, or another database`,
       );
     }
     const now = Date.now();
     const inputs: SchoolPlanningInput[] = [];
     let resultCount = 0;
-    const schools = layout();
+    const schools = layout(opts.schools);
     for (const [n, demo] of schools.entries()) {
       // Pupils: city schools 400-1200 (some small specialised ones), rural 50-250 with a long tail.
       const pupils = demo.city
@@ -293,15 +342,20 @@ async function main(): Promise<void> {
     const storage =
       opts.database === undefined ? `--data ${opts.data}` : `--database ${redactDatabaseUrl(database)}`;
     process.stdout.write(
-      `demo:seed: ${schools.length} SYNTHETIC schools in ${CITIES.length + COUNTIES.length} municipalities, ${resultCount} results, planning inputs → ${opts.database === undefined ? opts.data : redactDatabaseUrl(database)}\n` +
-        `Try: node collector/bin/skolnet-collector.js plan ${storage} --budget 18090300 --format json\n`,
+      `demo:seed: ${schools.length} SYNTHETIC schools in ${new Set(schools.map((s) => s.municipality)).size} municipalities, ${resultCount} results, planning inputs → ${opts.database === undefined ? opts.data : redactDatabaseUrl(database)}\n` +
+        `Try: node collector/bin/skolnet-collector.js plan ${storage} --budget 18090300\n`,
     );
   } finally {
     await store.close();
   }
 }
 
+// The collector CLI's convention: the message with its SKOLNET_ code, exit
+// 2 for what the user must fix, 1 for anything else.
 main().catch((err: unknown) => {
-  process.stderr.write(`demo:seed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  process.stderr.write(`demo:seed: error: ${describeError(err)}\n`);
+  process.exitCode =
+    isSkolnetError(err, ErrorCodes.CLI_BAD_ARGUMENT) || isSkolnetError(err, ErrorCodes.CONFIG_INVALID)
+      ? 2
+      : 1;
 });

@@ -1,23 +1,30 @@
 /**
  * `npm start`: the whole of skolnet on one machine, for a first look.
  *
- * Starts the collector on the embedded SQLite store, creates "Local school"
+ * Starts the collector on the embedded SQLite store, creates the first
+ * admin account when there is none (printing its password once and how to
+ * sign in), creates "Local school"
  * when there is no school yet, enrolls a local agent for it (once; the
  * credentials stay in the data directory), starts the agent as its own
- * process so its first assessment runs at once, and prints the dashboard
- * URL. Ctrl-C stops the agent, then the collector.
+ * process with `--assess-now`, so its first assessment runs every probe at
+ * once whatever the timetable says, and prints the dashboard URL. Ctrl-C
+ * stops the agent, then the collector.
  *
  * Environment: PORT (8080), HOST (127.0.0.1), SKOLNET_DATA (./data),
  * SKOLNET_LOCAL_PUPILS (pupils of the local school, 300),
+ * SKOLNET_ADMIN_EMAIL (the first admin's sign-in name, admin@localhost),
  * SKOLNET_AGENT_PROBES (probes the local agent runs, all by default),
  * SKOLNET_AGENT_SET (space-separated probe options for the local agent,
  * e.g. `latency.gateway=off throughput.duration_s=5`).
+ * For tests only, SKOLNET_TEST_CLOCK_START sets the clock of the collector
+ * and (inherited) of the agent, e.g. to a Saturday night.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCollector } from '@skolnet/collector';
+import { testClockFromEnv } from '@skolnet/agent';
+import { credentialWriter, generatePassword, startCollector } from '@skolnet/collector';
 import { describeError } from '@skolnet/shared';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,8 +77,15 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.SKOLNET_DATA ?? 'data');
   const pupils = Number(process.env.SKOLNET_LOCAL_PUPILS ?? 300);
   const agentState = resolve(dataDir, 'agent');
+  const clock = testClockFromEnv(process.env);
 
-  const collector = await startCollector({ host, port, dataDir, quiet: true }).catch((err: unknown) => {
+  const collector = await startCollector({
+    host,
+    port,
+    dataDir,
+    quiet: true,
+    ...(clock ? { config: { now: clock } } : {}),
+  }).catch((err: unknown) => {
     const code = (err as { code?: string }).code;
     if (code === 'EADDRINUSE') {
       throw new Error(
@@ -85,8 +99,21 @@ async function main(): Promise<void> {
   });
   const url = collector.url;
   log(`collector listening on ${url} (data in ${dataDir})`);
-  if (collector.adminToken) {
-    log(`admin token (shown once, keep it): ${collector.adminToken}`);
+  const signIn = `${url.replace('127.0.0.1', 'localhost')}/sign-in`;
+  if (collector.needsFirstAdmin) {
+    const email = process.env.SKOLNET_ADMIN_EMAIL ?? 'admin@localhost';
+    const password = generatePassword();
+    await collector.accounts.createUser({ email, role: 'admin', password }, { label: 'npm start' });
+    // On the terminal, not among the agent's log lines on stdout.
+    const show = credentialWriter();
+    if (show)
+      show(`skolnet: created the admin account ${email}; its password (shown once, keep it): ${password}`);
+    else log(`created the admin account ${email}; its password is not shown (this output is a log)`);
+    log(
+      `sign in at ${signIn} (a lost password: skolnet-collector user reset-password --email ${email} --data ${dataDir})`,
+    );
+  } else {
+    log(`sign in at ${signIn}; accounts: skolnet-collector user list --data ${dataDir}`);
   }
 
   // Filled once the agent runs; the stop handler must exist before that.
@@ -123,7 +150,8 @@ async function main(): Promise<void> {
     if (status !== 0) throw new Error(`the local agent could not enroll (exit ${status})`);
   }
 
-  const runArgs = ['run', '--state', agentState, '--initial-delay', '0s'];
+  // --assess-now: someone is waiting for the score, whatever hour it is.
+  const runArgs = ['run', '--state', agentState, '--initial-delay', '0s', '--assess-now'];
   if (process.env.SKOLNET_AGENT_PROBES) runArgs.push('--only', process.env.SKOLNET_AGENT_PROBES);
   for (const setting of (process.env.SKOLNET_AGENT_SET ?? '').split(/\s+/).filter(Boolean)) {
     runArgs.push('--set', setting);
@@ -152,9 +180,15 @@ async function main(): Promise<void> {
       log('no score yet after two minutes: check the agent lines above');
       return;
     }
-    setTimeout(() => void poll(), SCORE_POLL_MS);
+    setTimeout(() => void poll().catch(pollFailed), SCORE_POLL_MS);
   };
-  void poll();
+  // A failed look for the score is said and tried again; it must never take
+  // the collector and the agent down with it.
+  const pollFailed = (err: unknown): void => {
+    log(`could not read the score yet: ${describeError(err)}`);
+    if (!stopping && Date.now() <= deadline) setTimeout(() => void poll().catch(pollFailed), SCORE_POLL_MS);
+  };
+  void poll().catch(pollFailed);
 }
 
 main().catch((err: unknown) => {

@@ -28,8 +28,9 @@ export type SchoolSummary = Static<typeof SchoolSummary>;
 /** `POST /api/v1/schools` body. */
 export const CreateSchool = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    municipality: Type.String({ minLength: 1, maxLength: 100 }),
+    // plain-text: no NUL, line breaks or other controls, no lone surrogates.
+    name: Type.String({ minLength: 1, maxLength: 200, format: 'plain-text' }),
+    municipality: Type.String({ minLength: 1, maxLength: 100, format: 'plain-text' }),
     pupils: Type.Integer({ minimum: 0, maximum: 100_000 }),
   },
   { additionalProperties: false },

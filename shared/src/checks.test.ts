@@ -37,7 +37,11 @@ const SAMPLES: Record<PrecompiledName, unknown[]> = {
       version: 3,
       config: {
         probes: {
-          latency: { enabled: true, interval_s: 60, options: { count: 5, target: 'lv', gateway: false } },
+          latency: {
+            enabled: true,
+            interval_s: 60,
+            options: { count: 5, gateway: '192.168.1.1', tcp_fallback: false },
+          },
         },
         timetable: { timezone: 'Europe/Riga', days: [1, 5], start: '08:00', end: '16:30' },
         data_budget_mb: 2000,

@@ -64,3 +64,23 @@ export const SpeedPaths = {
 
 /** Largest download or upload one speed-test request may move, in bytes (1 GiB). */
 export const MAX_SPEED_TRANSFER_BYTES = 1024 ** 3;
+
+/**
+ * Bounds of a pushed configuration (docs/scheduling.md), the same on the
+ * collector, which refuses a push outside them, and on the agent.
+ */
+export const PushedConfigLimits = {
+  /**
+   * Shortest interval of a light probe, in s: once a minute is already a
+   * lot of results over months.
+   */
+  minIntervalS: 60,
+  /** Shortest interval of a heavy probe (throughput, ndt7, bottleneck), in s: four bulk transfers an hour at most. */
+  minHeavyIntervalS: 900,
+  /** Longest interval, in s (30 days): beyond it a probe is better switched off with `enabled: false`. */
+  maxIntervalS: 30 * 86_400,
+  /** Largest monthly data budget, in MB (10 TB): anything above is a typo, not a contract. */
+  maxDataBudgetMb: 10_000_000,
+  /** Largest busy threshold, in Mbit/s (100 Gbit/s, past any school line). */
+  maxBusyThresholdMbps: 100_000,
+} as const;

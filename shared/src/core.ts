@@ -28,6 +28,7 @@ export type {
   Timetable,
   AgentConfig,
   ConfigPush,
+  ConfigOffer,
   ConfigAck,
   ErrorMessage,
   SecretRotate,

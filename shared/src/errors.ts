@@ -37,6 +37,10 @@ export const ErrorCodes = {
   AUTH_FORBIDDEN: 'SKOLNET_AUTH_FORBIDDEN',
   /** The agent was revoked by an administrator; only a new enrollment brings it back. */
   AUTH_REVOKED: 'SKOLNET_AUTH_REVOKED',
+  /** Too many failed sign-ins for this account: it is locked for a while (the answer says until when). */
+  AUTH_LOCKED: 'SKOLNET_AUTH_LOCKED',
+  /** A state-changing browser request without the session's CSRF token or from another origin. */
+  AUTH_CSRF: 'SKOLNET_AUTH_CSRF',
   /** An enrollment code is unknown, used or expired. */
   ENROLL_CODE_INVALID: 'SKOLNET_ENROLL_CODE_INVALID',
   /** The agent is not enrolled (no credentials in its state directory). */
@@ -51,6 +55,10 @@ export const ErrorCodes = {
   API_BAD_REQUEST: 'SKOLNET_API_BAD_REQUEST',
   /** The requested resource does not exist. */
   API_NOT_FOUND: 'SKOLNET_API_NOT_FOUND',
+  /** The request conflicts with what exists (an account with that email, say). */
+  API_CONFLICT: 'SKOLNET_API_CONFLICT',
+  /** Too many requests from this address in a short time; the answer says when to retry. */
+  API_RATE_LIMITED: 'SKOLNET_API_RATE_LIMITED',
   /** The server is busy (too many concurrent speed tests, say). */
   API_BUSY: 'SKOLNET_API_BUSY',
   /** The storage backend failed. */

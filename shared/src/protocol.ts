@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-import { AGENT_ROLES, ProtocolLimits } from './constants.js';
+import { AGENT_ROLES, ProtocolLimits, PushedConfigLimits } from './constants.js';
+import { PushedProbes } from './pushed-options.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -121,25 +122,16 @@ export const Ack = Type.Object(
 /** Collector → agent: the batch is settled. */
 export type Ack = Static<typeof Ack>;
 
-/** A value of one probe option, as `--set probe.option=value` would give it. */
-export const ProbeOptionValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]);
-
-/** One probe's part of a pushed configuration. */
-export const ProbeConfig = Type.Object(
-  {
-    enabled: Type.Optional(Type.Boolean()),
-    interval_s: Type.Optional(Type.Number({ minimum: 10 })),
-    /**
-     * Probe options by name, with the meaning and validation of
-     * `--set probe.option=value` (targets are options too, e.g. a
-     * comma-separated `targets` list).
-     */
-    options: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), ProbeOptionValue)),
-  },
-  { additionalProperties: false },
-);
-/** One probe's part of a pushed configuration. */
-export type ProbeConfig = Static<typeof ProbeConfig>;
+/**
+ * One probe's part of a pushed configuration, as the collector merges
+ * them: on or off, how often, which options. What may be pushed is
+ * narrower, per probe: {@link PushedProbes}.
+ */
+export interface ProbeConfig {
+  enabled?: boolean;
+  interval_s?: number;
+  options?: Record<string, string | number | boolean>;
+}
 
 /**
  * The school's timetable: heavy tests concentrate in lesson hours. Days
@@ -160,20 +152,43 @@ export const Timetable = Type.Object(
 /** The school's timetable. */
 export type Timetable = Static<typeof Timetable>;
 
-/** Probe schedule, targets, options and limits pushed by the collector. */
+/**
+ * Probe schedule, targets, options and limits pushed by the collector: an
+ * allow-list ({@link PushedProbes}); settings that name programs, files or
+ * paths exist only in the agent's local configuration.
+ */
 export const AgentConfig = Type.Object(
   {
-    probes: Type.Record(Type.String({ maxLength: 64 }), ProbeConfig),
+    probes: PushedProbes,
     timetable: Type.Optional(Timetable),
-    /** Monthly data budget of throughput tests, in MB (10^6 bytes); 0 = no throughput tests. */
-    data_budget_mb: Type.Optional(Type.Number({ minimum: 0 })),
-    /** A throughput test waits while other traffic on the interface is above this, in Mbit/s. */
-    busy_threshold_mbps: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Monthly data budget of heavy tests, in MB (10^6 bytes); 0 = no heavy tests. */
+    data_budget_mb: Type.Optional(Type.Number({ minimum: 0, maximum: PushedConfigLimits.maxDataBudgetMb })),
+    /** A heavy test waits while other traffic on the interface is above this, in Mbit/s. */
+    busy_threshold_mbps: Type.Optional(
+      Type.Number({ minimum: 0, maximum: PushedConfigLimits.maxBusyThresholdMbps }),
+    ),
   },
   { additionalProperties: false },
 );
 /** Probe schedule, targets, options and limits pushed by the collector. */
 export type AgentConfig = Static<typeof AgentConfig>;
+
+/**
+ * Collector → agent: a new configuration, as the stream carries it. Only
+ * the envelope is checked on arrival; the agent checks `config` against
+ * {@link ConfigPush} itself, so a push it refuses is answered with a
+ * `config_ack` that says why, not dropped as a malformed message.
+ */
+export const ConfigOffer = Type.Object(
+  {
+    type: Type.Literal('config'),
+    version: Type.Integer({ minimum: 1 }),
+    config: Type.Unknown(),
+  },
+  { additionalProperties: false },
+);
+/** Collector → agent: a new configuration, not yet checked. */
+export type ConfigOffer = Static<typeof ConfigOffer>;
 
 /** Collector → agent: a new configuration. */
 export const ConfigPush = Type.Object(
@@ -258,7 +273,7 @@ export type AgentMessage = Static<typeof AgentMessage>;
 export const CollectorMessage = Type.Union([
   Welcome,
   Ack,
-  ConfigPush,
+  ConfigOffer,
   ErrorMessage,
   SecretPush,
   SecretConfirmed,

@@ -11,12 +11,40 @@ export const FieldValue = Type.Union([
 /** A field value. */
 export type FieldValue = Static<typeof FieldValue>;
 
-/** The measured values of a result, keyed by snake_case name with a unit suffix. */
-export const Fields = Type.Record(Type.String({ pattern: NAME_PATTERN }), FieldValue, {
-  maxProperties: ResultLimits.maxFields,
-  additionalProperties: false,
-  description: 'Measured values, keyed by snake_case name with a unit suffix (rtt_avg_ms).',
-});
+/**
+ * Field names whose unit cannot be negative: durations (`_ms`, `_s`),
+ * sizes (`_bytes`), rates (`_mbps`, `_bps`), frequencies (`_ghz`) and
+ * percentages (`_pct`). A negative round trip or loss is a broken probe or
+ * a forged result, never a measurement. Signed quantities keep units that
+ * may be negative (`rssi_dbm`, `snr_db`).
+ */
+export const NON_NEGATIVE_FIELD_PATTERN = '_(ms|s|bytes|mbps|bps|ghz|pct)$';
+
+/** A field value whose unit (by {@link NON_NEGATIVE_FIELD_PATTERN}) cannot be negative. */
+const NonNegativeFieldValue = Type.Union([
+  Type.Number({ minimum: 0 }),
+  Type.String({ maxLength: ResultLimits.maxStringFieldChars }),
+  Type.Boolean(),
+]);
+
+/**
+ * The measured values of a result, keyed by snake_case name with a unit
+ * suffix. Two rules that both hold: every name and value is a field, and
+ * names with a non-negative unit carry no negative number.
+ */
+export const Fields = Type.Intersect(
+  [
+    Type.Record(Type.String({ pattern: NAME_PATTERN }), FieldValue, {
+      maxProperties: ResultLimits.maxFields,
+      additionalProperties: false,
+    }),
+    Type.Record(Type.String({ pattern: NON_NEGATIVE_FIELD_PATTERN }), NonNegativeFieldValue),
+  ],
+  {
+    description:
+      'Measured values, keyed by snake_case name with a unit suffix (rtt_avg_ms); durations, sizes, rates and percentages are never negative.',
+  },
+);
 /** The measured values of a result. */
 export type Fields = Static<typeof Fields>;
 

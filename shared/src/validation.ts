@@ -27,14 +27,47 @@ export interface Validator<T> {
 const DATE_TIME =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 
-/** Whether `v` is an RFC 3339 date-time that names a real instant. */
-export function isDateTime(v: string): boolean {
-  return DATE_TIME.test(v) && !Number.isNaN(Date.parse(v));
+/** Days in `month` (1-12) of `year`, Gregorian leap years included. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
-/** The string formats the schemas use, by name. */
+/**
+ * Whether `v` is an RFC 3339 date-time that names a real instant. The
+ * calendar is checked here because `Date.parse` is not strict: it reads
+ * `2026-02-30` as 2 March, so an impossible date would be stored as
+ * another day.
+ */
+export function isDateTime(v: string): boolean {
+  if (!DATE_TIME.test(v)) return false;
+  const year = Number(v.slice(0, 4));
+  const month = Number(v.slice(5, 7));
+  const day = Number(v.slice(8, 10));
+  return day <= daysInMonth(year, month) && !Number.isNaN(Date.parse(v));
+}
+
+// C0 controls (NUL included), DEL, C1 controls, and, with the `u` flag, a
+// surrogate that is not half of a pair (which no UTF-8 text can hold and
+// storage would turn into U+FFFD).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NOT_PLAIN_TEXT = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/u;
+
+/**
+ * Whether `v` is plain text fit for a name shown to people and stored:
+ * no control characters (NUL, line breaks, tabs) and no lone surrogates.
+ */
+export function isPlainText(v: string): boolean {
+  return !NOT_PLAIN_TEXT.test(v);
+}
+
+/**
+ * The string formats the schemas use, by name. The collector's request
+ * validation and the agent's checks both use these definitions.
+ */
 export const STRING_FORMATS: Readonly<Record<string, (v: string) => boolean>> = {
   'date-time': isDateTime,
+  'plain-text': isPlainText,
 };
 
 /** Formats validation issues as one readable line. */

@@ -41,7 +41,7 @@ import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import type { BenchAgent, BenchAgentsPlan, BenchAgentsReport } from '../../scripts/src/bench-agents.js';
 import { benchResult } from '../../scripts/src/bench-results.js';
 import type { RunningProcess } from '../support/processes.js';
-import { collectorBin, repoRoot } from '../support/processes.js';
+import { collectorBin, repoRoot, runToEnd } from '../support/processes.js';
 import {
   createThrowawayDatabase,
   fmt,
@@ -142,12 +142,40 @@ async function startCollectorProcess(
       '--data',
       dir,
       ...(databaseUrl === undefined ? [] : ['--database', databaseUrl]),
+      // The whole fleet enrolls from loopback within seconds.
+      '--enrollment-rate-limit',
+      '1000000',
     ],
     // Per-request logging would measure the logger, not ingest.
     { SKOLNET_LOG_LEVEL: 'warn' },
   );
   const url = (await proc.waitFor(/listening on (http:\/\/\S+)/))[1]!;
-  const token = (await proc.waitFor(/^\s+(\S{20,})\s*$/, 2_000).catch(() => undefined))?.[1];
+  // An admin account and its API token, made with the CLI on the same database.
+  const store = ['--data', dir, ...(databaseUrl === undefined ? [] : ['--database', databaseUrl])];
+  const email = 'bench@skolnet.test';
+  await runToEnd([
+    collectorBin,
+    'user',
+    'add',
+    '--role',
+    'admin',
+    '--email',
+    email,
+    '--generate-password',
+    ...store,
+  ]);
+  const created = await runToEnd([
+    collectorBin,
+    'user',
+    'token',
+    'create',
+    '--email',
+    email,
+    '--name',
+    'bench',
+    ...store,
+  ]);
+  const token = /^\s+(skolnet_ut_\S+)$/m.exec(created.stdout)?.[1];
   return { proc, url, ...(token === undefined ? {} : { token }) };
 }
 

@@ -1,6 +1,7 @@
 /**
  * SNMP inventory speed: the probe's full inventory of one device (system
- * group, ifTable + ifXTable, ENTITY-MIB, LLDP, default route) beside
+ * group, ifTable + ifXTable, ENTITY-MIB, LLDP, default route, IEEE 802.11
+ * MIB product names) beside
  * `snmpbulkwalk` of the same subtrees in the same run, against a real
  * snmpd in a network namespace; then discovery of a /24 in which five
  * addresses answer. Targets (issue 4): inventory at most 1.5 × snmpbulkwalk,
@@ -27,6 +28,8 @@ const SUBTREES = [
   '1.0.8802.1.1.2.1.3.7',
   '1.0.8802.1.1.2.1.4.1',
   '1.3.6.1.2.1.4.24.7.1.7',
+  // IEEE 802.11 MIB product names: the probe reads them when no model is known yet, as for this snmpd.
+  '1.2.840.10036.3.1.2.1',
 ];
 const missing = snmpLabMissing();
 const noRunner: CommandRunner = { run: () => Promise.reject(new Error('no command expected')) };

@@ -209,7 +209,7 @@ describeStores('agent identity', (getStore, backend) => {
   describe('remote configuration', () => {
     const schoolConfig: AgentConfig = {
       probes: {
-        latency: { interval_s: 300, options: { count: 10, targets: 'a,b' } },
+        latency: { interval_s: 300, options: { count: 10, gateway: '10.0.0.1' } },
         dns: { enabled: true },
       },
       data_budget_mb: 500,
@@ -236,7 +236,7 @@ describeStores('agent identity', (getStore, backend) => {
           version: 2,
           config: {
             probes: {
-              latency: { interval_s: 300, options: { count: 20, targets: 'a,b' } },
+              latency: { interval_s: 300, options: { count: 20, gateway: '10.0.0.1' } },
               dns: { enabled: true },
             },
             data_budget_mb: 0,

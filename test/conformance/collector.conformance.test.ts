@@ -11,6 +11,7 @@ import {
 } from '@skolnet/shared';
 import { startCollector, type RunningCollector } from '../../collector/src/server.js';
 import { makeResult } from '../../collector/src/testing/fixtures.js';
+import { createAdminToken } from '../support/collector.js';
 import { createSchoolAndCode } from '../support/enrollment.js';
 import { describeStores } from './stores.js';
 
@@ -93,7 +94,8 @@ describeStores('collector', (getStore, backend) => {
       dashboardAssets: false,
     });
     const { url } = running;
-    const { schoolId, code } = await createSchoolAndCode(url, running.adminToken!, {
+    const adminToken = await createAdminToken(running);
+    const { schoolId, code } = await createSchoolAndCode(url, adminToken, {
       name: 'Fjellheim skule',
       municipality: 'Voss',
       pupils: 240,
@@ -156,7 +158,9 @@ describeStores('collector', (getStore, backend) => {
     expect((await send('b2')).accepted.sort()).toEqual(ids);
 
     // Read back through the REST API and, past the collector, through another store.
-    const detailRes = await fetch(`${url}/api/v1/schools/${schoolId}`);
+    const detailRes = await fetch(`${url}/api/v1/schools/${schoolId}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(detailRes.status).toBe(200);
     const detail = (await detailRes.json()) as { name: string; latest: { id: string }[] };
     expect(detail.name).toBe('Fjellheim skule');
@@ -174,11 +178,12 @@ describeStores('collector', (getStore, backend) => {
       dashboardAssets: false,
     });
     const { url } = running;
-    const admin = { authorization: `Bearer ${running.adminToken!}`, 'content-type': 'application/json' };
+    const adminToken = await createAdminToken(running);
+    const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
 
     const { schoolId, code, role } = await createSchoolAndCode(
       url,
-      running.adminToken!,
+      adminToken,
       { name: 'Lia skole', municipality: 'Lia', pupils: 180 },
       { role: 'lab_pc' },
     );
@@ -217,7 +222,7 @@ describeStores('collector', (getStore, backend) => {
     expect((await ack).accepted).toHaveLength(results.length);
 
     // The school's score comes from the hourly rollups, computed on read.
-    const detail = (await (await fetch(`${url}/api/v1/schools/${schoolId}`)).json()) as {
+    const detail = (await (await fetch(`${url}/api/v1/schools/${schoolId}`, { headers: admin })).json()) as {
       confidence: { throughput_samples: number; latency_samples: number };
     };
     expect(detail.confidence).toMatchObject({ throughput_samples: 2, latency_samples: 4 });

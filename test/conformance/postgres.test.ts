@@ -103,29 +103,56 @@ describe.skipIf(postgresMissing() !== undefined)('KyselyStore on PostgreSQL', ()
     try {
       const [, url] = await serve.waitFor(/listening on (http:\/\/\S+)/);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      const token = (await serve.waitFor(/^\s+([A-Za-z0-9_-]{43})$/))[1]!;
-      await serve.waitFor(/replaced with: skolnet-collector admin-token --reset --config /);
+      // A new database has no admin: serve says how to create one, on the same database.
+      await serve.waitFor(/user add --role admin --email you@example\.lv --config /);
       // The log says where the data is, with the password masked.
       expect(serve.stdout).toContain(
         `"database":"postgres://${cluster.user}:***@127.0.0.1:${cluster.port}/${new URL(databaseUrl).pathname.slice(1)}"`,
       );
 
-      // admin-token finds the same database through the environment variable.
-      const reset = await runToEnd([collectorBin, 'admin-token', '--reset'], {
-        SKOLNET_DATABASE_URL: databaseUrl,
-      });
-      expect(reset.code).toBe(0);
-      const newToken = /^\s+([A-Za-z0-9_-]{43})$/m.exec(reset.stdout)?.[1];
+      // The user commands find the same database through the environment variable.
+      const env = { SKOLNET_DATABASE_URL: databaseUrl };
+      const added = await runToEnd(
+        [
+          collectorBin,
+          'user',
+          'add',
+          '--role',
+          'admin',
+          '--email',
+          'admin@skolnet.test',
+          '--generate-password',
+        ],
+        env,
+      );
+      expect(added.code, added.stderr).toBe(0);
+      const created = await runToEnd(
+        [collectorBin, 'user', 'token', 'create', '--email', 'admin@skolnet.test', '--name', 'conformance'],
+        env,
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const newToken = /^\s+(skolnet_ut_\S+)$/m.exec(created.stdout)?.[1];
       expect(newToken).toBeDefined();
+      // The retired admin token is no key: the command refuses, pointing to the accounts.
+      const retired = await runToEnd([collectorBin, 'admin-token', '--reset'], env);
+      expect(retired.code).toBe(2);
+      expect(retired.stderr).toContain('user add --role admin');
       const post = (bearer: string): Promise<Response> =>
         fetch(`${url}/api/v1/schools`, {
           method: 'POST',
           headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
           body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
         });
-      expect((await post(token)).status).toBe(401);
+      expect((await post('not-a-user-token')).status).toBe(401);
       expect((await post(newToken!)).status).toBe(201);
-      for (const text of [serve.stdout, serve.stderr, reset.stdout, reset.stderr]) {
+      for (const text of [
+        serve.stdout,
+        serve.stderr,
+        added.stdout,
+        added.stderr,
+        created.stdout,
+        created.stderr,
+      ]) {
         expect(text).not.toContain(cluster.password);
       }
     } finally {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, createSqliteStore, startCollector, type RunningCollector } from '@skolnet/collector';
+import { createAdminToken } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { missingComponent } from '../support/real-component.js';
 import { RunningProcess, agentBin } from '../support/processes.js';
@@ -88,7 +89,7 @@ describe('agent identity: a real collector and real agent processes', () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-identity-'));
     collector = await startCollector({ host: '127.0.0.1', port: 0, dataDir: dataDir(), quiet: true });
     port = Number(new URL(collector.url).port);
-    token = collector.adminToken!;
+    token = await createAdminToken(collector);
   });
 
   afterAll(async () => {

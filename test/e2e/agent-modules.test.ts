@@ -3,9 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '@skolnet/collector';
 import { AGENT_NODE_OPTIONS } from '@skolnet/agent';
-import { startTestCollector } from '../support/collector.js';
+import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin } from '../support/processes.js';
 
@@ -36,7 +35,7 @@ register(${JSON.stringify(hooks)}, { data: { out: ${JSON.stringify(out)} } });`;
  */
 describe('skolnet-agent run loads no TypeBox', () => {
   let dir: string;
-  let collector: RunningCollector | undefined;
+  let collector: TestCollector | undefined;
   let agent: RunningProcess | undefined;
 
   beforeAll(async () => {
@@ -52,7 +51,7 @@ describe('skolnet-agent run loads no TypeBox', () => {
 
   it('runs probes, checks their results and delivers them with the generated validators only', async () => {
     const state = join(dir, 'agent');
-    await enrollAgent(collector!.url, collector!.adminToken!, state);
+    await enrollAgent(collector!.url, collector!.adminToken, state);
     const out = join(dir, 'modules.txt');
     agent = new RunningProcess('agent', [
       ...AGENT_NODE_OPTIONS,

@@ -3,8 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningCollector } from '@skolnet/collector';
-import { startTestCollector } from '../support/collector.js';
+import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin, runToEnd } from '../support/processes.js';
 
@@ -21,7 +20,7 @@ interface StatusJson {
 
 describe('skolnet-agent status against a running agent', () => {
   let dir: string;
-  let collector: RunningCollector | undefined;
+  let collector: TestCollector | undefined;
   let agent: RunningProcess | undefined;
   const stateDir = (): string => join(dir, 'agent');
   const status = (...extra: string[]) => runToEnd([agentBin, 'status', '--state', stateDir(), ...extra]);
@@ -39,7 +38,7 @@ describe('skolnet-agent status against a running agent', () => {
 
   it('reports identity, connection, outbox, budget and last results; then that no agent runs', async () => {
     const url = collector!.url;
-    const { schoolId } = await enrollAgent(url, collector!.adminToken!, stateDir());
+    const { schoolId } = await enrollAgent(url, collector!.adminToken, stateDir());
     const { secret } = JSON.parse(readFileSync(join(stateDir(), 'credentials.json'), 'utf8')) as {
       secret: string;
     };

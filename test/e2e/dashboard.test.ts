@@ -100,14 +100,21 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
     expect(stdout).toMatch(/band-(good|moderate|priority)/);
   });
 
-  it('opens a school from the URL with its score components and latest results', async () => {
+  it('asks an anonymous visitor to sign in for the details of a school, showing none of them', async () => {
     const dom = await renderedDom(`${collector.url}/#school=${encodeURIComponent(scoredId)}`);
     const detail = dom.slice(dom.indexOf('<section id="detail"'));
     // The detail section is hidden until a school is open.
     expect(detail.slice(0, detail.indexOf('>'))).not.toContain('hidden');
-    expect(detail).toContain('Valmieras sākumskola');
-    // 180 Mbit/s over 200 pupils is 0.90 Mbit/s per pupil.
-    expect(detail).toContain('0.90 Mbit/s');
-    expect(detail).toContain('download_mbps=180');
+    expect(detail).toContain('Sign in to see this school');
+    expect(detail).toContain('href="/sign-in"');
+    expect(detail).not.toContain('download_mbps=180');
+  });
+
+  it('serves the sign-in page in Latvian under its CSP, with no script', async () => {
+    const dom = await renderedDom(`${collector.url}/sign-in`);
+    expect(dom).toContain('<html lang="lv">');
+    expect(dom).toContain('Pieteikšanās');
+    expect(dom).toContain('action="/api/v1/session"');
+    expect(dom).not.toContain('<script');
   });
 });

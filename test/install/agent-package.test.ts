@@ -5,8 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '@skolnet/collector';
-import { startTestCollector } from '../support/collector.js';
+import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, repoRoot } from '../support/processes.js';
 
@@ -161,7 +160,7 @@ describe.runIf(process.platform !== 'win32')(
     });
 
     describe.runIf(WITH_SCRIPTS)('the Linux steps of docs/install.md against a loopback collector', () => {
-      let collector: RunningCollector | undefined;
+      let collector: TestCollector | undefined;
       let agentRun: RunningProcess | undefined;
       const stateDir = (): string => join(dir, 'state', 'skolnet-agent');
 
@@ -181,7 +180,7 @@ describe.runIf(process.platform !== 'win32')(
           if (offline || !collector) ctx.skip();
           const c = collector!;
           // Enrolled by the installed `skolnet-agent` in the prefix, not the repository's build.
-          await enrollAgent(c.url, c.adminToken!, stateDir(), [], {
+          await enrollAgent(c.url, c.adminToken, stateDir(), [], {
             school: { name: 'Installed agent school', municipality: 'Rīga', pupils: 100 },
             runAgent: (args) => run(agent, args, { timeoutMs: 60_000 }),
           });

@@ -1,95 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryAccumulator, type AddedMeasurement } from '../../agent/src/probes/memory-accumulator.js';
-import type { CommandRunner } from '../../agent/src/probes/probe.js';
-import { resolveSnmpOptions } from '../../agent/src/probes/snmp/snmp-options.js';
-import { SnmpProbe } from '../../agent/src/probes/snmp/snmp-probe.js';
-import { commandWorks, missingComponent } from '../support/real-component.js';
+import type { AddedMeasurement } from '../../agent/src/probes/memory-accumulator.js';
+import { snmpsimMissing, startSnmpsim, type Snmpsim } from './snmpsim.js';
 
 const CASES = fileURLToPath(new URL('../../agent/src/probes/snmp/testcases/', import.meta.url));
-// snmpsimd exits 255 even for --version, so look it up on PATH instead.
-const skip = missingComponent(
-  'snmpsim',
-  commandWorks('sh', ['-c', 'command -v snmpsimd']),
-  'apt-get install snmpsim',
-);
-
-const noRunner: CommandRunner = { run: () => Promise.reject(new Error('no command expected')) };
-
-async function freeUdpPort(): Promise<number> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-  const { port } = sock.address();
-  await new Promise<void>((resolve) => sock.close(() => resolve()));
-  return port;
-}
+const skip = snmpsimMissing();
 
 describe.skipIf(skip)('snmp probe against snmpsim serving recorded and written walks', () => {
-  let child: ChildProcess | undefined;
-  let dir = '';
-  let port = 0;
+  let sim: Snmpsim | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'skolnet-snmpsim-'));
-    const data = join(dir, 'data');
-    const cache = join(dir, 'cache');
-    for (const d of [data, cache]) mkdirSync(d);
-    for (const f of readdirSync(CASES).filter((f) => f.endsWith('.snmprec')))
-      copyFileSync(join(CASES, f), join(data, f));
-    // snmpsimd drops root privileges; let the unprivileged user read and cache.
-    for (const d of [dir, data, cache]) chmodSync(d, 0o777);
-    port = await freeUdpPort();
-    const asRoot = process.getuid?.() === 0;
-    child = spawn(
-      'snmpsimd',
-      [
-        `--data-dir=${data}`,
-        `--cache-dir=${cache}`,
-        `--agent-udpv4-endpoint=127.0.0.1:${port}`,
-        ...(asRoot ? ['--process-user=nobody', '--process-group=nogroup'] : []),
-      ],
-      { stdio: 'ignore' },
-    );
-    // Wait until it answers (it indexes the files first).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const acc = await gatherFrom('linux-snmpd-recorded', { sample_interval_s: 0 });
-      if (acc.some((m) => m.measurement === 'snmp_device' && m.fields.result === 'ok')) break;
-      if (Date.now() > deadline) throw new Error('snmpsimd did not answer within 30 s');
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    sim = await startSnmpsim(CASES, 'linux-snmpd-recorded');
   }, 60_000);
 
-  afterAll(() => {
-    if (child?.pid && child.exitCode === null) child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => sim?.stop());
 
   /** snmpsim picks the .snmprec file by community name. */
   async function gatherFrom(
     community: string,
     options: Record<string, unknown> = {},
   ): Promise<AddedMeasurement[]> {
-    const probe = new SnmpProbe(
-      { runner: noRunner, now: () => new Date() },
-      resolveSnmpOptions({
-        gateway: 'off',
-        port,
-        targets: ['127.0.0.1'],
-        credentials: [{ version: '2c', community }],
-        sample_interval_s: 0,
-        discovery_timeout_ms: 500,
-        ...options,
-      }),
-    );
-    const acc = new MemoryAccumulator();
-    await probe.gather(acc, new AbortController().signal);
-    return acc.measurements;
+    if (!sim) throw new Error('snmpsim did not start');
+    return sim.gather(community, options);
   }
 
   const device = (ms: AddedMeasurement[]): AddedMeasurement | undefined =>

@@ -1,10 +1,50 @@
 import { startCollector, type RunningCollector } from '@skolnet/collector';
 
+/** A collector started for a test, with an admin's API token to set schools and codes up. */
+export type TestCollector = RunningCollector & {
+  /** `Bearer` token of an admin account created for the test (`user add --role admin`, `user token create`). */
+  adminToken: string;
+};
+
+/**
+ * Creates an admin account and an API token for it on a running collector,
+ * as `skolnet-collector user add --role admin` and `user token create` do;
+ * returns the token, which opens the admin routes (schools, codes, agents).
+ */
+export async function createAdminToken(
+  running: CollectorWithAccounts,
+  email = 'admin@test.skolnet',
+): Promise<string> {
+  const existing = await running.accounts.store.findUserByEmail(email);
+  const user = existing ?? (await running.accounts.createUser({ email, role: 'admin' }, { label: 'test' }));
+  return (await running.accounts.createApiToken(user.id, 'test', { label: 'test' })).token;
+}
+
+/**
+ * What {@link createAdminToken} needs of a running collector, written out
+ * so a collector started from the sources (the conformance suite) fits as
+ * well as one from the built package.
+ */
+export interface CollectorWithAccounts {
+  accounts: {
+    store: { findUserByEmail(email: string): Promise<{ id: string } | undefined> };
+    createUser(input: { email: string; role: 'admin' }, actor: { label: string }): Promise<{ id: string }>;
+    createApiToken(userId: string, name: string, actor: { label: string }): Promise<{ token: string }>;
+  };
+}
+
 /**
  * Starts a collector on a free loopback port with its data in `dataDir`,
  * as tests that enroll and run real agents against it want one: no log
- * output and no dashboard assets.
+ * output and no dashboard assets, and an admin's API token.
  */
-export function startTestCollector(dataDir: string): Promise<RunningCollector> {
-  return startCollector({ host: '127.0.0.1', port: 0, dataDir, logger: false, dashboardAssets: false });
+export async function startTestCollector(dataDir: string): Promise<TestCollector> {
+  const running = await startCollector({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    logger: false,
+    dashboardAssets: false,
+  });
+  return Object.assign(running, { adminToken: await createAdminToken(running) });
 }

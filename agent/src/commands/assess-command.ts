@@ -29,6 +29,8 @@ export interface AssessOptions {
  * One-shot assessment without enrollment: runs the selected probes in turn
  * and prints what they measured. A probe that fails becomes a result with
  * `result: "error"`, so the report is complete and the exit status is 0.
+ * A `--collector` that does not answer its health check exits 2 (through
+ * `SKOLNET_NET_UNREACHABLE`) whichever probes were chosen.
  * stdout carries only the report; progress goes to stderr.
  */
 export async function runAssessCommand(options: AssessOptions, ctx: CommandContext): Promise<number> {
@@ -40,7 +42,10 @@ export async function runAssessCommand(options: AssessOptions, ctx: CommandConte
   );
   const collectorUrl = options.collector === undefined ? undefined : parseCollectorUrl(options.collector);
   const needing = names.filter((n) => ctx.registry[n]?.needsCollector);
-  if (needing.length > 0) {
+  // One rule whichever probes are chosen: a collector named but unreachable
+  // exits 2 before anything is measured (latency and http measure against
+  // it too, and would only have reported timeouts after their full run).
+  if (needing.length > 0 || collectorUrl) {
     if (!collectorUrl) {
       const others = names.filter((n) => !needing.includes(n));
       badArgument(

@@ -1,12 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PROTOCOL_NAME, type ConfigAck, type Result } from '@skolnet/shared';
 import { main } from '../cli.js';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
+import { dnsProbeDefinition } from '../probes/dns/dns-probe-definition.js';
 import type { ProbeDefinition } from '../probes/probe.js';
 import { readStatusFile } from '../runtime/status-file.js';
 import { AgentState } from '../state/agent-state.js';
@@ -23,8 +25,10 @@ const quietSpecs: OptionSpecs<QuietOptions> = {
 };
 
 /** A probe that measures nothing outside this process: it reports its option. */
+// Registered under a real probe's name: a push may only name probes of the
+// shared allow-list (http takes `count` as this one does).
 const registry: Record<string, ProbeDefinition> = {
-  quiet: {
+  http: {
     description: 'reports its count option',
     needsCollector: false,
     defaultIntervalS: 3600,
@@ -120,7 +124,7 @@ describe('skolnet-agent run with pushed configurations', () => {
 
   it('applies a valid push, refuses an invalid one and keeps the last good, across a restart', async () => {
     const running = main(
-      ['run', '--state', dir, '--initial-delay', '0s', '--set', 'quiet.count=2'],
+      ['run', '--state', dir, '--initial-delay', '0s', '--set', 'http.count=2'],
       { stdout: () => {}, stderr: (t) => void stderr.push(t) },
       { registry, stopSignal: stop.signal },
     );
@@ -128,7 +132,7 @@ describe('skolnet-agent run with pushed configurations', () => {
     await eventually(() => expect(server.results.some((r) => r.fields.count_n === 2)).toBe(true));
 
     const good = {
-      probes: { quiet: { interval_s: 600, options: { count: 5 } } },
+      probes: { http: { interval_s: 600, options: { count: 5 } } },
       timetable: { timezone: 'Europe/Riga', days: [1, 2, 3, 4, 5, 6], start: '08:00', end: '14:00' },
       data_budget_mb: 2000,
     };
@@ -137,7 +141,7 @@ describe('skolnet-agent run with pushed configurations', () => {
     expect(state.readConfig()).toEqual({ type: 'config', version: 2, config: good });
 
     // Invalid in several ways; nothing of it may be applied.
-    server.push(3, { probes: { quiet: { options: { count: 50 } } }, data_budget_mb: 1 });
+    server.push(3, { probes: { http: { options: { count: 50 } } }, data_budget_mb: 1 });
     server.push(4, { probes: { teleport: {} } });
     server.push(5, {
       probes: {},
@@ -149,8 +153,8 @@ describe('skolnet-agent run with pushed configurations', () => {
       [4, false],
       [5, false],
     ]);
-    expect(server.acks[1]?.error).toMatch(/config\.probes\.quiet\.options.*count/);
-    expect(server.acks[2]?.error).toMatch(/unknown probe/);
+    expect(server.acks[1]?.error).toMatch(/config\.probes\.http\.options.*count/);
+    expect(server.acks[2]?.error).toMatch(/\/config\/probes\/teleport/);
     expect(server.acks[3]?.error).toMatch(/unknown time zone/);
     expect(state.readConfig()?.version).toBe(2);
 
@@ -160,7 +164,7 @@ describe('skolnet-agent run with pushed configurations', () => {
       expect(s?.config_version).toBe(2);
       expect(s?.timetable.end).toBe('14:00');
       expect(s?.budget.budget_bytes).toBe(2_000_000_000);
-      expect(s?.probes.quiet?.interval_s).toBe(600);
+      expect(s?.probes.http?.interval_s).toBe(600);
     });
     const out: string[] = [];
     const code = runStatusCommand(
@@ -185,7 +189,7 @@ describe('skolnet-agent run with pushed configurations', () => {
     state.writeConfig({
       type: 'config',
       version: 7,
-      config: { probes: { quiet: { options: { count: 4 } } } },
+      config: { probes: { http: { options: { count: 4 } } } },
     });
     const ac = new AbortController();
     const running = main(
@@ -200,7 +204,7 @@ describe('skolnet-agent run with pushed configurations', () => {
     server.results = [];
     const ac2 = new AbortController();
     const again = main(
-      ['run', '--state', dir, '--initial-delay', '0s', '--set', 'quiet.count=9'],
+      ['run', '--state', dir, '--initial-delay', '0s', '--set', 'http.count=9'],
       { stdout: () => {}, stderr: () => {} },
       { registry, stopSignal: ac2.signal },
     );
@@ -208,6 +212,145 @@ describe('skolnet-agent run with pushed configurations', () => {
     ac2.abort();
     expect(await again).toBe(0);
     expect(JSON.parse(readFileSync(state.statusFile, 'utf8'))).toMatchObject({ config_version: 7 });
+  });
+});
+
+describe('skolnet-agent run: the first assessment after enrollment', () => {
+  let dir: string;
+  let server: TinyCollector;
+  let config: string;
+
+  /** A heavy probe by name (the timetable places `throughput`), measuring nothing outside this process. */
+  const heavy: Record<string, ProbeDefinition> = {
+    throughput: {
+      description: 'stands in for the throughput probe',
+      needsCollector: false,
+      defaultIntervalS: 6 * 3600,
+      create: () => ({ gather: (acc) => Promise.resolve(acc.add('throughput', { download_mbps: 50 })) }),
+    },
+    http: registry.http!,
+  };
+  // Saturday 28 November 2026, 23:00 in Riga (UTC+2): outside the default lesson hours.
+  const saturdayNight = new Date('2026-11-28T21:00:00Z');
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skolnet-first-'));
+    server = new TinyCollector();
+    await server.listen();
+    new AgentState(dir).writeCredentials({
+      collector_url: `http://127.0.0.1:${server.port}`,
+      agent_id: 'agent-1',
+      school_id: 'school-1',
+      secret: 's'.repeat(32),
+      enrolled_at: saturdayNight.toISOString(),
+    });
+    // The default timetable; only the busy threshold is out of reach, so
+    // this host's own traffic never decides the test.
+    config = join(dir, 'agent.yaml');
+    writeFileSync(config, 'busy_threshold_mbps: 100000\n', { mode: 0o600 });
+  });
+
+  afterEach(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs the agent on a clock that starts on Saturday night until `until` holds, then stops it. */
+  async function runUntil(extra: string[], until: (log: string) => boolean): Promise<string> {
+    const ac = new AbortController();
+    const err: string[] = [];
+    const started = performance.now();
+    const running = main(
+      ['run', '--state', dir, '--config', config, '--initial-delay', '0s', ...extra],
+      { stdout: () => {}, stderr: (t) => void err.push(t) },
+      {
+        registry: heavy,
+        stopSignal: ac.signal,
+        now: () => new Date(saturdayNight.getTime() + (performance.now() - started)),
+      },
+    );
+    await eventually(() => expect(until(err.join(''))).toBe(true));
+    ac.abort();
+    expect(await running).toBe(0);
+    return err.join('');
+  }
+
+  it('runs heavy probes at once after enrollment whatever the hour, then leaves them to the timetable', async () => {
+    const first = await runUntil([], (log) => /first assessment done/.test(log));
+    expect(server.results.filter((r) => r.measurement === 'throughput')).toHaveLength(1);
+    expect(first).toMatch(
+      /probe throughput runs now, whatever the timetable says: the first assessment after enrollment/,
+    );
+    // The next run waits for Monday's lessons, and the log says when and why.
+    expect(first).toMatch(
+      /probe throughput next runs at 2026-1[12]-\d\d \d\d:\d\d Europe\/Riga \((Mon|Tue|Wed|Thu|Fri|Sat|Sun)\), in .+: /,
+    );
+
+    // Started again: the first assessment is behind it, so throughput waits.
+    server.results = [];
+    const again = await runUntil([], (log) => /probe throughput next runs at/.test(log));
+    expect(again).not.toMatch(/runs now/);
+    expect(again).toMatch(
+      /probe throughput next runs at .+: (outside lesson hours now; heavy tests wait for lessons \(Mon-Fri 08:00-17:00 Europe\/Riga\)|one of the 10 % of heavy tests run outside lesson hours)/,
+    );
+    expect(server.results.some((r) => r.measurement === 'throughput')).toBe(false);
+
+    // Asked for: at once again, whatever the timetable says.
+    const asked = await runUntil(['--assess-now'], (log) => /first assessment done/.test(log));
+    expect(asked).toMatch(
+      /probe throughput runs now, whatever the timetable says: asked for with --assess-now/,
+    );
+    await eventually(() => expect(server.results.some((r) => r.measurement === 'throughput')).toBe(true));
+  });
+
+  it('is due again after a new enrollment', async () => {
+    await runUntil([], (log) => /first assessment done/.test(log));
+    // Enrolled anew (say after a revocation): new credentials, a new enrolled_at.
+    const state = new AgentState(dir);
+    state.writeCredentials({
+      ...state.readCredentials(),
+      enrolled_at: new Date(saturdayNight.getTime() + 60_000).toISOString(),
+    });
+    const again = await runUntil([], (log) => /first assessment done/.test(log));
+    expect(again).toMatch(/probe throughput runs now/);
+  });
+});
+
+describe('skolnet-agent run with the dns probe and a collector addressed by IP', () => {
+  it('records why dns has nothing to resolve once, and warns at no interval', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skolnet-dns-'));
+    const server = new TinyCollector();
+    await server.listen();
+    try {
+      new AgentState(dir).writeCredentials({
+        collector_url: `http://127.0.0.1:${server.port}`,
+        agent_id: 'agent-1',
+        school_id: 'school-1',
+        secret: 's'.repeat(32),
+        enrolled_at: new Date().toISOString(),
+      });
+      const ac = new AbortController();
+      const err: string[] = [];
+      const running = main(
+        ['run', '--state', dir, '--initial-delay', '0s', '--interval', 'dns=1s'],
+        { stdout: () => {}, stderr: (t) => void err.push(t) },
+        { registry: { dns: dnsProbeDefinition }, stopSignal: ac.signal },
+      );
+      // Several intervals go by.
+      await eventually(() =>
+        expect(err.join('').match(/probe dns done/g)?.length ?? 0).toBeGreaterThanOrEqual(3),
+      );
+      ac.abort();
+      expect(await running).toBe(0);
+      const log = err.join('');
+      expect(log).not.toMatch(/ (warn|error) .*dns/);
+      const dns = server.results.filter((r) => r.measurement === 'dns');
+      expect(dns).toHaveLength(1);
+      expect(dns[0]?.fields).toMatchObject({ result: 'skipped', reason: 'no_name' });
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

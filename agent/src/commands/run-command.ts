@@ -11,12 +11,20 @@ import type { ProbeRun } from '../runtime/probe-runner.js';
 import {
   DEFAULT_INITIAL_DELAY_MAX_MS,
   createScheduler,
+  type PlannedRun,
   type ScheduleSkip,
   type ScheduledProbe,
 } from '../runtime/scheduler.js';
 import { DataBudget } from '../runtime/data-budget.js';
 import { createProcCounterSource } from '../runtime/link-load.js';
-import { SchoolSchedule, skipMeasurement } from '../runtime/school-schedule.js';
+import {
+  SchoolSchedule,
+  formatSchoolTime,
+  isHeavyProbe,
+  skipMeasurement,
+} from '../runtime/school-schedule.js';
+import { FirstAssessment } from '../runtime/first-assessment.js';
+import { TEST_CLOCK_ENV, testClockFromEnv } from '../runtime/test-clock.js';
 import { StatusFile, type AgentStatus, type ProbeStatus } from '../runtime/status-file.js';
 import { createAgentState, type Credentials } from '../state/agent-state.js';
 import { cachedHardwareFingerprint, hostLabeller } from '../state/agent-identity.js';
@@ -45,6 +53,11 @@ export interface RunOptions {
   set?: string[];
   /** Agent config file (YAML): snmp targets and credentials, probe options. */
   config?: string;
+  /**
+   * Run every probe once at start, heavy ones included, whatever the
+   * timetable says (`npm start` asks for it: someone is waiting for a score).
+   */
+  assessNow?: boolean;
 }
 
 /**
@@ -81,7 +94,11 @@ export function parseIntervals(entries: readonly string[], valid: readonly strin
  * SIGINT/SIGTERM (or the injected stop signal), then shuts down cleanly.
  */
 export async function runRunCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
-  const log = createLogger((text) => ctx.io.stderr(text), ctx.now);
+  const testClock = testClockFromEnv(ctx.env);
+  const now = testClock ?? ctx.now;
+  const log = createLogger((text) => ctx.io.stderr(text), now);
+  if (testClock)
+    log.warn(`the clock is set by ${TEST_CLOCK_ENV} (for tests only): it reads ${now().toISOString()}`);
   const state = createAgentState({ ...(options.state ? { flag: options.state } : {}), env: ctx.env });
   let credentials;
   try {
@@ -116,7 +133,7 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
 
   const runner = ctx.createRunner();
   const hostLabel = hostLabeller(credentials);
-  const probeCtx: ProbeContext = { collectorUrl, runner, now: ctx.now, ...(hostLabel ? { hostLabel } : {}) };
+  const probeCtx: ProbeContext = { collectorUrl, runner, now, ...(hostLabel ? { hostLabel } : {}) };
   const build = (eff: EffectiveConfig, tolerant: boolean): Map<string, Probe> => {
     const built = new Map<string, Probe>();
     for (const [name, conf] of Object.entries(eff.probes)) {
@@ -159,27 +176,41 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   }));
 
   const outbox = new SqliteOutbox(state.outboxFile, outboxOptionsFromEnv(ctx.env));
+  // `wifi import` and `survey` append from their own processes: send their rows within a second.
+  outbox.watchExternalWrites();
   const owner = { agent_id: credentials.agent_id, school_id: credentials.school_id };
   const budget = new DataBudget({
     file: state.budgetFile,
-    now: ctx.now,
+    now,
     timezone: current.schedule.timetable.timezone,
     budgetMb: current.dataBudgetMb,
   });
+  // The first assessment after enrollment (or one asked for) runs the heavy
+  // probes at once: someone is waiting for a first score. It ends when each
+  // heavy probe has run once or had its slot given up (budget, a line busy
+  // through every retry); the timetable places every run after that.
+  const firstAssessment = new FirstAssessment(state.dir);
+  const pendingHeavy = new Set(scheduled.filter((p) => p.enabled && isHeavyProbe(p.name)).map((p) => p.name));
+  const firstWhy = options.assessNow
+    ? 'asked for with --assess-now'
+    : firstAssessment.isDue(credentials.enrolled_at)
+      ? 'the first assessment after enrollment'
+      : undefined;
   const schedule = new SchoolSchedule({
+    firstAssessment: firstWhy !== undefined && pendingHeavy.size > 0,
     settings: current.schedule,
     budget,
     counters: createProcCounterSource(),
     random: Math.random,
-    now: ctx.now,
+    now,
     optionsOf: (probe) => current.probes[probe]?.options ?? {},
   });
   let configVersion = stored?.version;
   const status = new StatusFile(
     state.statusFile,
-    initialStatus(credentials, current, names, budget, configVersion, ctx.now()),
+    initialStatus(credentials, current, names, budget, configVersion, now()),
     {
-      now: ctx.now,
+      now,
       logger: log,
       refresh: (s) => {
         const stats = outbox.stats();
@@ -204,6 +235,30 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
       return false;
     }
   };
+  const firstRunDone = (probe: string): void => {
+    if (!schedule.inFirstAssessment || !pendingHeavy.delete(probe) || pendingHeavy.size > 0) return;
+    schedule.endFirstAssessment();
+    const failed = firstAssessment.complete(credentials.enrolled_at, now());
+    if (failed) log.warn(`cannot record the first assessment, the next start repeats it: ${failed}`);
+    log.info(
+      `first assessment done: heavy tests (${heavyNames(scheduled).join(', ')}) follow the timetable from now on`,
+    );
+  };
+  const onPlan = (plan: PlannedRun): void => {
+    if (!isHeavyProbe(plan.probe) || plan.kind === 'retry') return;
+    const at = now();
+    if (plan.kind === 'first' && schedule.inFirstAssessment && pendingHeavy.has(plan.probe)) {
+      log.info(
+        `probe ${plan.probe} runs now, whatever the timetable says: ${firstWhy ?? 'first assessment'}`,
+      );
+      return;
+    }
+    const why = schedule.explainPlan(plan.probe, plan.due, at) ?? '';
+    log.info(
+      `probe ${plan.probe} next runs at ${formatSchoolTime(plan.due, schedule.settings.timetable.timezone)}, ` +
+        `in ${formatDelay(plan.due.getTime() - at.getTime())}: ${why}`,
+    );
+  };
   const onRun = (run: ProbeRun): void => {
     const results: Result[] = [];
     for (const m of run.measurements) {
@@ -220,7 +275,7 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     status.update((s) => {
       const p = s.probes[run.probe];
       if (!p) return;
-      p.last_run_at = ctx.now().toISOString();
+      p.last_run_at = now().toISOString();
       p.last_outcome = run.failure ? 'failed' : 'ok';
       p.last_detail = run.failure
         ? describeError(run.failure).slice(0, 300)
@@ -229,9 +284,8 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     const secs = (run.durationMs / 1000).toFixed(1);
     if (!store(results, `probe ${run.probe}`)) return;
     if (run.failure && isSkolnetError(run.failure, ErrorCodes.PROBE_UNAVAILABLE) && !run.failure.retryable) {
-      // The probe cannot run on this host as configured (no name to resolve,
-      // no Wi-Fi tool): trying again every interval would only repeat the
-      // same error in the log. It stays off until the agent restarts or the
+      // The probe cannot run on this host as configured (no Wi-Fi tool, say):
+      // trying again every interval would only repeat the same error in the log. It stays off until the agent restarts or the
       // collector pushes a configuration that enables it.
       scheduler.configure(run.probe, { enabled: false });
       log.warn(`probe ${run.probe} cannot run here and is paused: ${describeError(run.failure)}`);
@@ -242,6 +296,7 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     } else {
       log.info(`probe ${run.probe} done in ${secs} s: ${results.length} results`);
     }
+    firstRunDone(run.probe);
   };
   const onSkip = (skip: ScheduleSkip): void => {
     const r = toResult(skipMeasurement(skip), owner);
@@ -255,14 +310,17 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
       p.last_detail = detail;
     });
     log.info(`probe ${skip.probe} skipped: ${detail}`);
+    // A slot given up (no retry) ends this probe's part of the first assessment.
+    if (skip.retryInMs === undefined) firstRunDone(skip.probe);
   };
   const scheduler = createScheduler({
     probes: scheduled,
     onRun,
     onSkip,
+    onPlan,
     policy: schedule,
     initialDelayMaxMs: initialDelayMs,
-    now: ctx.now,
+    now,
     logger: log,
   });
 
@@ -353,7 +411,7 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
         status.update((s) => {
           s.connection = {
             state: event.state,
-            since: ctx.now().toISOString(),
+            since: now().toISOString(),
             detail: event.state === 'disconnected' ? event.reason.slice(0, 300) : null,
           };
         });
@@ -397,6 +455,23 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
   log.info('stopped');
   // Revoked: a service manager should not restart it in a loop.
   return revoked.signal.aborted ? EXIT_USAGE : EXIT_OK;
+}
+
+/** Heavy probes among those scheduled, for the log. */
+function heavyNames(scheduled: readonly ScheduledProbe[]): string[] {
+  return scheduled.filter((p) => isHeavyProbe(p.name)).map((p) => p.name);
+}
+
+/** `1 d 14 h`, `3 h 5 min`, `12 min`, `40 s`: a delay in words for the log. */
+function formatDelay(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min`;
+  return `${s} s`;
 }
 
 /** One line saying why a slot was skipped. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AssessReport } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { main } from '../cli.js';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import type { CommandRunner, ProbeDefinition } from '../probes/probe.js';
@@ -27,7 +28,7 @@ function walkingRunner(signals: number[]): CommandRunner & { calls: string[] } {
       const line = [command, ...args].join(' ');
       calls.push(line);
       if (line === 'iw dev')
-        return Promise.resolve({ stdout: testcase('iw-dev-managed'), stderr: '', exitCode: 0 });
+        return Promise.resolve({ stdout: testcase('synthetic-iw-dev-managed'), stderr: '', exitCode: 0 });
       if (line.endsWith(' link')) {
         const rssi = signals[sample++ % signals.length]!;
         const stdout = `Connected to 3c:41:0e:1a:2b:30 (on wlp0s20f3)\n\tSSID: SkolaNet\n\tfreq: 5180\n\tsignal: ${rssi} dBm\n`;
@@ -134,6 +135,72 @@ describe('skolnet-agent survey', () => {
     expect(err).toContain('SKOLNET_CLI_BAD_ARGUMENT');
   });
 
+  it('says plainly that this machine cannot scan Wi-Fi, stores nothing and exits non-zero without iw or nmcli', async () => {
+    new AgentState(dir).writeCredentials({
+      collector_url: 'http://127.0.0.1:9',
+      agent_id: 'agent-1',
+      school_id: 'school-1',
+      secret: 's'.repeat(40),
+      enrolled_at: '2026-03-01T00:00:00Z',
+    });
+    const missing: CommandRunner & { calls: string[] } = {
+      calls: [],
+      run(command) {
+        this.calls.push(command);
+        return Promise.reject(
+          new SkolnetError(ErrorCodes.PROBE_UNAVAILABLE, `cannot run ${command}: ENOENT`),
+        );
+      },
+    };
+    const code = await main(
+      ['survey', '--room', 'Lab 2', '--samples', '3', '--interval', '1ms', '--state', dir],
+      { stdout: (t) => void (out += t), stderr: (t) => void (err += t) },
+      { registry: { wifi: linuxWifi }, createRunner: () => missing },
+    );
+    expect(code).not.toBe(0);
+    expect(err).toContain('this machine cannot scan Wi-Fi');
+    expect(err).toContain('apt install iw');
+    expect(err).toContain('SKOLNET_PROBE_UNAVAILABLE');
+    expect(err).not.toMatch(/stored \d+ results/);
+    // One sample tells: walking further cannot help.
+    expect(missing.calls).toEqual(['iw', 'nmcli']);
+    const outbox = new SqliteOutbox(new AgentState(dir).outboxFile);
+    try {
+      expect(outbox.peek(100)).toEqual([]);
+    } finally {
+      outbox.close();
+    }
+  });
+
+  it.each([
+    ['win32', 'Location'],
+    ['darwin', 'Location Services'],
+    ['freebsd', 'wifi import'],
+  ] as const)('tells what to do on %s when the scan is refused or impossible', async (platform, hint) => {
+    const refused: CommandRunner = {
+      run: (command) =>
+        command === 'netsh'
+          ? Promise.resolve({
+              stdout: 'Network shell commands need location permission to access WLAN information.\r\n',
+              stderr: '',
+              exitCode: 1,
+            })
+          : Promise.reject(new SkolnetError(ErrorCodes.PROBE_UNAVAILABLE, `cannot run ${command}: ENOENT`)),
+    };
+    const def: ProbeDefinition = {
+      ...wifiProbeDefinition,
+      create: (c, options) => new WifiProbe(c, resolveWifiOptions(options), { platform }),
+    };
+    const code = await runSurveyCommand(
+      { room: 'A', samples: '2', json: true, state: dir },
+      { ...ctx(refused), registry: { wifi: def } },
+      { sleep: noWait, platform },
+    ).catch((e: unknown) => e);
+    expect(code).toMatchObject({ code: ErrorCodes.PROBE_UNAVAILABLE });
+    expect(String((code as Error).message)).toContain(hint);
+    expect(out).toBe('');
+  });
+
   it('reports the strongest network when not connected', () => {
     const at = '2026-03-02T09:00:00Z';
     expect(
@@ -172,7 +239,10 @@ describe('skolnet-agent wifi import', () => {
     const file = join(dir, 'scan.txt');
     writeFileSync(
       file,
-      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(testcase('netsh-lv-win11'), 'utf16le')]),
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(testcase('synthetic-netsh-lv-win11'), 'utf16le'),
+      ]),
     );
     const code = await main(
       ['wifi', 'import', file, '--room', 'Kabinets 12', '--json', '--state', join(dir, 'state')],
@@ -191,9 +261,48 @@ describe('skolnet-agent wifi import', () => {
     expect(err).toContain('netsh output, 10 BSSIDs');
   });
 
+  it('never reports success for a file from which nothing valid was read', async () => {
+    const state = join(dir, 'state');
+    new AgentState(state).writeCredentials({
+      collector_url: 'http://127.0.0.1:9',
+      agent_id: 'agent-1',
+      school_id: 'school-1',
+      secret: 's'.repeat(40),
+      enrolled_at: '2026-03-01T00:00:00Z',
+    });
+    // macOS 15 with Wi-Fi turned off: valid system_profiler JSON without any network.
+    const file = join(dir, 'off.json');
+    writeFileSync(file, testcase('recorded-system-profiler-macos15-wifi-off'));
+    expect(await main(['wifi', 'import', file, '--room', '5', '--json', '--state', state], io())).toBe(2);
+    expect(err).toContain('no network and no connection');
+    expect(err).toContain('SKOLNET_CLI_BAD_ARGUMENT');
+    expect(out).toBe('');
+    const outbox = new SqliteOutbox(new AgentState(state).outboxFile);
+    try {
+      expect(outbox.peek(100)).toEqual([]);
+    } finally {
+      outbox.close();
+    }
+  });
+
+  it('imports nmcli terse output saved with nmcli’s default fields', async () => {
+    const file = join(dir, 'nmcli.txt');
+    writeFileSync(file, testcase('recorded-nmcli-terse-default-fields'));
+    expect(
+      await main(['wifi', 'import', file, '--room', '5', '--json', '--state', join(dir, 'state')], io()),
+    ).toBe(0);
+    const report = JSON.parse(out) as AssessReport;
+    expect(report.results.filter((r) => r.measurement === 'wifi_network')).toHaveLength(11);
+    expect(report.results.find((r) => r.measurement === 'wifi_scan')?.fields).toMatchObject({
+      result: 'success',
+      connected: true,
+      bssids: 11,
+    });
+  });
+
   it('prints a table without --json, and refuses an unknown format or a missing room', async () => {
     const file = join(dir, 'scan.txt');
-    writeFileSync(file, testcase('system-profiler-sonoma'));
+    writeFileSync(file, testcase('synthetic-system-profiler-sonoma'));
     expect(await main(['wifi', 'import', file, '--room', '5', '--state', join(dir, 'state')], io())).toBe(0);
     expect(out).toMatch(/^MEASUREMENT\s+TAGS/);
     writeFileSync(file, 'hello\n');

@@ -1,10 +1,12 @@
 import { createInterface } from 'node:readline';
 import type { AssessReport, Measurement, Result } from '@skolnet/shared/core';
-import { ErrorCodes, describeError, isSkolnetError, parseDuration } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, describeError, isSkolnetError, parseDuration } from '@skolnet/shared/core';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import type { ProbeContext } from '../probes/probe.js';
 import { FAIR_SIGNAL_DBM, VERDICT_TEXT, signalBar, signalVerdict } from '../probes/wifi/signal-verdict.js';
+import type { WifiScanResult } from '../probes/wifi/wifi-measurements.js';
 import { ROOM_USES } from '../probes/wifi/wifi-options.js';
+import { cannotScanRemedy } from '../probes/wifi/wifi-remedy.js';
 import { toResult } from '../runtime/measurement-accumulator.js';
 import { runProbe } from '../runtime/probe-runner.js';
 import { createAgentState } from '../state/agent-state.js';
@@ -33,6 +35,29 @@ export interface SurveyDeps {
   input?: NodeJS.ReadableStream;
   /** Waits between samples; default a timer that the stop signal cuts short. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The platform whose remedies to give when it cannot scan; default this host's. */
+  platform?: NodeJS.Platform;
+}
+
+/**
+ * Scan results that no walking changes: the tool is missing or refuses,
+ * there is no Wi-Fi interface, or scanning needs root. One such sample
+ * ends the survey instead of asking for more rooms.
+ */
+const CANNOT_SCAN: ReadonlySet<unknown> = new Set(['unavailable', 'no_interface', 'needs_privileges']);
+
+/**
+ * Whether a sample measured anything: a scan that ran, or a connection
+ * whose signal was read (iw reads the link without root). A sample that
+ * measured nothing is not stored: a room-tagged "unavailable" would count
+ * as a room where nothing was heard.
+ */
+export function sampleMeasured(measurements: readonly Measurement[]): boolean {
+  return measurements.some(
+    (m) =>
+      (m.measurement === 'wifi_scan' && m.fields['result'] === 'success') ||
+      (m.measurement === 'wifi_link' && m.fields['result'] === 'connected'),
+  );
 }
 
 /**
@@ -109,7 +134,7 @@ export function formatSignalLine(label: string, rssi: number | null, what: strin
 
 /**
  * Where survey and import results go: into the outbox of an enrolled agent
- * (they reach the collector with the next `skolnet-agent run`), or, when
+ * (a running `skolnet-agent run` sends them within seconds), or, when
  * the agent is not enrolled, only onto stdout. Either way stdout gets a
  * table, or `{"results": [...]}` with `--json`.
  */
@@ -140,7 +165,7 @@ export function deliverResults(
       outbox.close();
     }
     ctx.io.stderr(
-      `stored ${results.length} results in the outbox (${state.outboxFile}); they reach the collector with the next skolnet-agent run\n`,
+      `stored ${results.length} results in the outbox (${state.outboxFile}); a running skolnet-agent run sends them within seconds, else the next one does\n`,
     );
   } else {
     ctx.io.stderr(`not enrolled (no credentials in ${state.dir}): results printed, not stored\n`);
@@ -193,8 +218,11 @@ export async function runSurveyCommand(
 
   const collected: Measurement[] = [];
   const runner = ctx.createRunner();
+  let attempted = 0;
+  let cannotScan: { result: WifiScanResult; error: string } | undefined;
+  let lastFailure = '';
   try {
-    for (;;) {
+    walk: for (;;) {
       let room = options.room;
       let roomUse = options.roomUse ?? 'teaching';
       if (room === undefined) {
@@ -220,13 +248,22 @@ export async function runSurveyCommand(
           ctx.io.stderr(`  sample ${i}/${samples} failed: ${describeError(run.failure)}\n`);
           continue;
         }
-        collected.push(...run.measurements);
+        attempted += 1;
         const scanResult = run.measurements.find((m) => m.measurement === 'wifi_scan');
-        if (scanResult && scanResult.fields['result'] !== 'success') {
-          ctx.io.stderr(
-            `  note: ${String(scanResult.fields['result'])}: ${String(scanResult.fields['error'] ?? '')}\n`,
-          );
+        const result = scanResult?.fields['result'];
+        const why = String(scanResult?.fields['error'] ?? '');
+        if (!sampleMeasured(run.measurements)) {
+          if (CANNOT_SCAN.has(result)) {
+            cannotScan = { result: result as WifiScanResult, error: why };
+            break walk;
+          }
+          lastFailure = `${String(result)}: ${why}`;
+          ctx.io.stderr(`  sample ${i}/${samples} measured nothing (${lastFailure}): not stored\n`);
+          if (i < samples) await sleep(intervalMs, stop.signal);
+          continue;
         }
+        collected.push(...run.measurements);
+        if (result !== 'success') ctx.io.stderr(`  note: ${String(result)}: ${why}\n`);
         const { rssi, what } = sampleSignal(run.measurements);
         readings.push(rssi);
         ctx.io.stderr(formatSignalLine(`  sample ${i}/${samples}`, rssi, what));
@@ -243,6 +280,25 @@ export async function runSurveyCommand(
   } finally {
     rl?.close();
     dispose();
+  }
+  const platform = deps.platform ?? process.platform;
+  if (collected.length === 0 && attempted > 0) {
+    const why = cannotScan
+      ? `${cannotScan.result}: ${cannotScan.error}`
+      : `no sample measured anything; the last: ${lastFailure}`;
+    throw new SkolnetError(
+      ErrorCodes.PROBE_UNAVAILABLE,
+      `this machine cannot scan Wi-Fi (${why}). ${cannotScanRemedy(platform, cannotScan?.result ?? 'error')} Nothing was stored.`,
+    );
+  }
+  if (cannotScan) {
+    ctx.io.stderr(
+      `this machine stopped scanning Wi-Fi (${cannotScan.result}: ${cannotScan.error}): ${cannotScanRemedy(platform, cannotScan.result)} The rooms measured before are kept.\n`,
+    );
+  }
+  if (collected.length === 0) {
+    ctx.io.stderr('no room surveyed: nothing stored\n');
+    return EXIT_OK;
   }
   deliverResults(collected, options, ctx);
   return EXIT_OK;

@@ -57,9 +57,17 @@ export async function runWifiImportCommand(
       });
     throw err;
   }
+  const damaged = observation.skipped > 0 ? `, ${observation.skipped} damaged entries skipped` : '';
+  // A file that yields nothing is not a survey of an empty room: storing a
+  // "success" with no network would count the room as not covered.
+  if (observation.networks.length === 0 && observation.links.length === 0) {
+    throw new SkolnetError(
+      ErrorCodes.CLI_BAD_ARGUMENT,
+      `${file}: ${observation.format} output, but no network and no connection could be read from it${damaged} (Wi-Fi off, or the scan saved before it finished?): nothing imported`,
+    );
+  }
   ctx.io.stderr(
-    `${file}: ${observation.format} output, ${observation.networks.length} BSSIDs, ${observation.links.length} connections` +
-      `${observation.skipped > 0 ? `, ${observation.skipped} damaged entries skipped` : ''}\n`,
+    `${file}: ${observation.format} output, ${observation.networks.length} BSSIDs, ${observation.links.length} connections${damaged}\n`,
   );
   const at = ctx.now();
   const acc = new MeasurementAccumulator('wifi', ctx.now);

@@ -41,19 +41,19 @@ describe('validateConfigPush', () => {
   });
 
   it.each([
-    ['an unknown probe', { probes: { teleport: {} } }, /config\.probes\.teleport: unknown probe/],
+    ['an unknown probe', { probes: { teleport: {} } }, /\/config\/probes\/teleport/],
     ['an unknown option', { probes: { latency: { options: { colour: 'red' } } } }, /latency.*colour/],
     ['an option out of range', { probes: { latency: { options: { count: 100000 } } } }, /count/],
     ['an option of the wrong type', { probes: { throughput: { options: { streams: 'many' } } } }, /streams/],
     [
       'a heavy probe too often',
       { probes: { throughput: { interval_s: 60 } } },
-      /throughput\.interval_s: expected 900/,
+      /\/probes\/throughput\/interval_s: .*900/,
     ],
     [
       'a light probe too often',
       { probes: { latency: { interval_s: 20 } } },
-      /latency\.interval_s: expected 60/,
+      /\/probes\/latency\/interval_s: .*60/,
     ],
     [
       'an unknown time zone',

@@ -1,5 +1,11 @@
-import type { ConfigPush, Timetable } from '@skolnet/shared/core';
-import { ErrorCodes, SkolnetError, configPushValidator, formatIssues } from '@skolnet/shared/core';
+import type { ConfigPush, ProbeConfig, Timetable } from '@skolnet/shared/core';
+import {
+  ErrorCodes,
+  PushedConfigLimits,
+  SkolnetError,
+  configPushValidator,
+  formatIssues,
+} from '@skolnet/shared/core';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
 import type { ProbeDefinition } from '../probes/probe.js';
 import { resolveSnmpOptions } from '../probes/snmp/snmp-options.js';
@@ -8,20 +14,16 @@ import { DEFAULT_BUSY_THRESHOLD_MBPS } from '../runtime/link-load.js';
 import { isHeavyProbe, type ScheduleSettings } from '../runtime/school-schedule.js';
 import { DEFAULT_TIMETABLE, timetableProblem } from '../runtime/timetable.js';
 
-/**
- * Shortest interval a pushed configuration may set, in s. A light probe
- * once a minute is already a lot of results over months; the schema's own
- * floor (10 s) is for the wire, not for a school's line.
- */
-export const MIN_PUSHED_INTERVAL_S = 60;
-/** Shortest pushed interval of a heavy probe, in s: four bulk transfers an hour at most. */
-export const MIN_PUSHED_HEAVY_INTERVAL_S = 900;
-/** Longest pushed interval, in s (30 days): beyond it a probe is better switched off with `enabled: false`. */
-export const MAX_PUSHED_INTERVAL_S = 30 * 86_400;
-/** Largest budget a push may set, in MB (10 TB): anything above is a typo, not a contract. */
-export const MAX_DATA_BUDGET_MB = 10_000_000;
-/** Largest busy threshold a push may set, in Mbit/s (100 Gbit/s, past any school line). */
-export const MAX_BUSY_THRESHOLD_MBPS = 100_000;
+/** Shortest interval a pushed configuration may set, in s (the shared schema's bound). */
+export const MIN_PUSHED_INTERVAL_S = PushedConfigLimits.minIntervalS;
+/** Shortest pushed interval of a heavy probe, in s. */
+export const MIN_PUSHED_HEAVY_INTERVAL_S = PushedConfigLimits.minHeavyIntervalS;
+/** Longest pushed interval, in s. */
+export const MAX_PUSHED_INTERVAL_S = PushedConfigLimits.maxIntervalS;
+/** Largest budget a push (or the config file) may set, in MB. */
+export const MAX_DATA_BUDGET_MB = PushedConfigLimits.maxDataBudgetMb;
+/** Largest busy threshold a push (or the config file) may set, in Mbit/s. */
+export const MAX_BUSY_THRESHOLD_MBPS = PushedConfigLimits.maxBusyThresholdMbps;
 
 /** Schedule settings from the agent's YAML config file (`timetable`, `data_budget_mb`, `busy_threshold_mbps`). */
 export interface ScheduleFileSettings {
@@ -58,7 +60,8 @@ export function checkScheduleSettings(s: ScheduleFileSettings, where: string): v
 
 /**
  * Validates a pushed configuration completely before anything of it is
- * applied: the schema, every probe name against the registry, every
+ * applied: the shared allow-listed schema (which refuses settings that
+ * name programs, files or paths), every probe name against the registry, every
  * option with the probe's own rules (the same as `--set` and the config
  * file), interval bounds, the timetable, budget and threshold.
  * @throws SkolnetError `CONFIG_INVALID` whose message names the first bad key
@@ -146,7 +149,8 @@ export function effectiveConfig(
   for (const name of names) {
     const def = layers.registry[name];
     if (!def) continue;
-    const conf = pushed?.probes[name];
+    // Probe names are checked against the schema's list when the push is validated.
+    const conf = (pushed?.probes as Readonly<Record<string, ProbeConfig | undefined>> | undefined)?.[name];
     probes[name] = {
       options: {
         ...(layers.fileProbes[name] ?? {}),

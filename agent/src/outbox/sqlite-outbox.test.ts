@@ -57,6 +57,27 @@ afterEach(() => {
 });
 
 describe('SqliteOutbox', () => {
+  it('notices rows another connection appended: counts them and wakes the listeners, not for its own', () => {
+    const agent = openOutbox();
+    const importer = openOutbox();
+    let woken = 0;
+    agent.onAppend(() => (woken += 1));
+    agent.append([result(1)]);
+    expect(woken).toBe(1);
+    // Its own write is not another process's.
+    expect(agent.checkExternalWrites()).toBe(false);
+
+    importer.append([result(2), result(3)]);
+    expect(agent.depth()).toBe(1);
+    expect(agent.checkExternalWrites()).toBe(true);
+    expect(agent.depth()).toBe(3);
+    expect(woken).toBe(2);
+    expect(agent.peek(10).map((r) => r.fields.rtt_avg_ms)).toEqual([1, 2, 3]);
+    // Nothing new since: no second wake-up.
+    expect(agent.checkExternalWrites()).toBe(false);
+    expect(woken).toBe(2);
+  });
+
   it('keeps everything across close without settle and reopen', () => {
     const a = openOutbox();
     const rows = Array.from({ length: 25 }, (_, i) => result(i));

@@ -18,6 +18,15 @@ export const DEFAULT_OUTBOX_MAX_ROWS = 500_000;
  */
 export const DEFAULT_REJECTED_KEEP_ROWS = 10_000;
 
+/**
+ * How often a running agent looks for rows other processes wrote, in ms
+ * (`wifi import` and `survey` append to the outbox of an agent that may be
+ * running). One `PRAGMA data_version` a second is a read of SQLite's
+ * shared memory, no disk I/O, and puts imported results on their way
+ * within about a second.
+ */
+export const DEFAULT_EXTERNAL_WRITES_POLL_MS = 1_000;
+
 /** Options of {@link SqliteOutbox}. */
 export interface SqliteOutboxOptions {
   /** Most queued rows; appending beyond it drops the oldest. Default {@link DEFAULT_OUTBOX_MAX_ROWS}. */
@@ -98,7 +107,9 @@ type Listener = () => void;
  * `append` returned for survives a power cut. Rows leave only when the
  * collector settles them (or the size cap drops the oldest).
  *
- * Single writer: one agent process owns one outbox file.
+ * The running agent owns the file; short-lived commands (`wifi import`,
+ * `survey`) may append to it from another process meanwhile. The agent
+ * notices their rows through {@link SqliteOutbox.watchExternalWrites}.
  */
 export class SqliteOutbox {
   /** Path of the SQLite file. */
@@ -110,6 +121,8 @@ export class SqliteOutbox {
   readonly #listeners = new Set<Listener>();
   #depth: number;
   #closed = false;
+  #watch: NodeJS.Timeout | undefined;
+  #dataVersion = 0;
 
   readonly #stmts: {
     insert: Database.Statement<[string, string, number, string]>;
@@ -122,6 +135,7 @@ export class SqliteOutbox {
     getMeta: Database.Statement<[string], { value: number }>;
     oldest: Database.Statement<[], { at: string }>;
     count: Database.Statement<[], { n: number }>;
+    dataVersion: Database.Statement<[], number>;
   };
 
   /**
@@ -171,10 +185,14 @@ export class SqliteOutbox {
         getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
         oldest: db.prepare('SELECT at FROM outbox ORDER BY seq LIMIT 1'),
         count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+        // Changes whenever another connection commits; this one's own writes leave it alone.
+        dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       };
-      // Counted once here; afterwards this process is the only writer and
-      // keeps the figure current, avoiding a full scan per batch.
+      // Counted once here; afterwards this process keeps the figure current
+      // for its own writes (no full scan per batch) and counts again only
+      // when another process wrote (watchExternalWrites).
       this.#depth = this.#stmts.count.get()?.n ?? 0;
+      this.#dataVersion = this.#stmts.dataVersion.get() ?? 0;
     } catch (err) {
       db?.close();
       throw new SkolnetError(
@@ -298,10 +316,53 @@ export class SqliteOutbox {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Looks every `intervalMs` for commits by other processes (another
+   * command appending imported results, say): when there were any, the
+   * depth is counted again and, with rows waiting, the
+   * {@link SqliteOutbox.onAppend} listeners are called, so a running
+   * stream sends them without a restart. Until {@link SqliteOutbox.close};
+   * calling it again changes the interval. The timer does not keep the
+   * process alive.
+   */
+  watchExternalWrites(intervalMs: number = DEFAULT_EXTERNAL_WRITES_POLL_MS): void {
+    this.#assertOpen();
+    clearInterval(this.#watch);
+    this.#watch = setInterval(() => this.checkExternalWrites(), intervalMs);
+    this.#watch.unref();
+  }
+
+  /**
+   * Counts the rows again when another process committed since the last
+   * look, and wakes the append listeners when rows are waiting. Returns
+   * true when another process had written. A failed look (the file
+   * briefly locked) is tried again at the next one.
+   */
+  checkExternalWrites(): boolean {
+    if (this.#closed) return false;
+    let version: number;
+    let depth: number;
+    try {
+      version = this.#stmts.dataVersion.get() ?? 0;
+      if (version === this.#dataVersion) return false;
+      depth = this.#stmts.count.get()?.n ?? 0;
+    } catch {
+      return false;
+    }
+    this.#dataVersion = version;
+    this.#depth = depth;
+    if (depth > 0) {
+      for (const listener of [...this.#listeners]) listener();
+    }
+    return true;
+  }
+
   /** Closes the file. Further calls fail; closing twice is harmless. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#watch);
+    this.#watch = undefined;
     this.#listeners.clear();
     this.#db.close();
   }

@@ -3,7 +3,7 @@ import { ErrorCodes, UUID_V7_PATTERN } from '@skolnet/shared';
 import type { Probe } from '../probes/probe.js';
 import { MeasurementAccumulator, errorMeasurement, toResult } from './measurement-accumulator.js';
 import { runProbe, type ProbeRun } from './probe-runner.js';
-import { createScheduler } from './scheduler.js';
+import { createScheduler, type PlannedRun } from './scheduler.js';
 
 const at = new Date('2026-03-01T08:00:00.000Z');
 
@@ -213,5 +213,31 @@ describe('Scheduler', () => {
     expect(scheduler.configure('nope', { intervalMs: 2000 })).toBe(false);
     expect(scheduler.intervals()).toEqual({ a: 2000 });
     expect(() => scheduler.configure('a', { intervalMs: 0 })).toThrow(RangeError);
+  });
+
+  it('announces every plan, and a replan keeps a probe that has not run yet as a first run', async () => {
+    const now = new Date('2026-11-28T21:00:00Z');
+    const plans: PlannedRun[] = [];
+    let ran = 0;
+    const scheduler = createScheduler({
+      probes: [
+        { name: 'a', probe: { gather: () => Promise.resolve(void (ran += 1)) }, intervalMs: 3_600_000 },
+      ],
+      onRun: () => {},
+      onPlan: (plan) => plans.push(plan),
+      // First runs in an hour, later ones in a day: a policy that tells them apart.
+      policy: { firstDelay: () => 3_600_000, nextDelay: () => 86_400_000 },
+      now: () => now,
+    });
+    scheduler.start();
+    // A pushed timetable replans before the first run: it stays a first run.
+    scheduler.replan();
+    expect(plans).toEqual([
+      { probe: 'a', due: new Date('2026-11-28T22:00:00Z'), kind: 'first' },
+      { probe: 'a', due: new Date('2026-11-28T22:00:00Z'), kind: 'first' },
+    ]);
+    expect(scheduler.nextRuns().a).toEqual(new Date('2026-11-28T22:00:00Z'));
+    await scheduler.stop();
+    expect(ran).toBe(0);
   });
 });

@@ -44,6 +44,15 @@ export interface ScheduleSkip {
   at: Date;
 }
 
+/** A run the scheduler has just placed in time. */
+export interface PlannedRun {
+  probe: string;
+  /** When it is due. */
+  due: Date;
+  /** `first`: the probe's first run (or its first after being switched on); `next`: after a run or a given-up slot; `retry`: the same slot again after a skip. */
+  kind: 'first' | 'next' | 'retry';
+}
+
 /** What a gate says about a planned run. */
 export type GateDecision = { run: true } | { run: false; skip: ScheduleSkip };
 
@@ -72,6 +81,8 @@ export interface SchedulerOptions {
   onRun: (run: ProbeRun) => void | Promise<void>;
   /** Called for every skipped slot; the caller records it as a result. */
   onSkip?: (skip: ScheduleSkip) => void;
+  /** Called whenever a run is placed in time, so the caller can say when and why. */
+  onPlan?: (plan: PlannedRun) => void;
   /** Upper bound of the random first-run delay, in ms. Default {@link DEFAULT_INITIAL_DELAY_MAX_MS}. */
   initialDelayMaxMs?: number;
   /** Where runs go; default: exponential gaps around each interval, no gate. */
@@ -91,6 +102,8 @@ interface Entry {
   due: Date | undefined;
   /** Retries of the current slot so far. */
   attempt: number;
+  /** True once the probe has run (not merely been skipped) since it was switched on. */
+  ran: boolean;
 }
 
 /**
@@ -126,6 +139,7 @@ export class Scheduler {
         running: undefined,
         due: undefined,
         attempt: 0,
+        ran: false,
       });
     }
   }
@@ -135,7 +149,7 @@ export class Scheduler {
     if (this.#started || this.#abort.signal.aborted) return;
     this.#started = true;
     for (const entry of this.#entries.values()) {
-      if (entry.enabled) this.#plan(entry, this.#firstDelay(entry));
+      if (entry.enabled) this.#plan(entry, this.#firstDelay(entry), 'first');
     }
   }
 
@@ -160,21 +174,24 @@ export class Scheduler {
       entry.timer = undefined;
       entry.due = undefined;
     } else if (!wasEnabled) {
-      this.#plan(entry, this.#firstDelay(entry));
+      entry.ran = false;
+      this.#plan(entry, this.#firstDelay(entry), 'first');
     } else if (change.intervalMs !== undefined) {
-      this.#plan(entry, this.#nextDelay(entry));
+      this.#replanIdle(entry);
     }
     return true;
   }
 
   /**
    * Plans every idle probe's next run again, e.g. after the timetable
-   * changed: runs placed by the old one would otherwise stand.
+   * changed: runs placed by the old one would otherwise stand. A probe
+   * that has not run yet keeps its place as a first run (the policy may
+   * treat first runs differently, as the first assessment does).
    */
   replan(): void {
     if (!this.#started || this.#abort.signal.aborted) return;
     for (const entry of this.#entries.values()) {
-      if (entry.enabled && !entry.running) this.#plan(entry, this.#nextDelay(entry));
+      if (entry.enabled && !entry.running) this.#replanIdle(entry);
     }
   }
 
@@ -201,12 +218,25 @@ export class Scheduler {
     await Promise.all(running);
   }
 
-  #plan(entry: Entry, delayMs: number): void {
+  #replanIdle(entry: Entry): void {
+    if (entry.ran) this.#plan(entry, this.#nextDelay(entry), 'next');
+    else this.#plan(entry, this.#firstDelay(entry), 'first');
+  }
+
+  /** Places the entry's next run `delayMs` from now; `kind` is announced, a wake-up of a long wait is not. */
+  #plan(entry: Entry, delayMs: number, kind?: PlannedRun['kind']): void {
     clearTimeout(entry.timer);
     // Node timers fire at once beyond 2^31-1 ms (24.8 days); a longer
     // delay wakes up then and plans the rest.
     const wait = Math.min(Math.max(0, delayMs), MAX_TIMER_MS);
     entry.due = new Date(this.#now().getTime() + Math.max(0, delayMs));
+    if (kind !== undefined && this.#options.onPlan) {
+      try {
+        this.#options.onPlan({ probe: entry.def.name, due: entry.due, kind });
+      } catch (err) {
+        this.#log.error(`announcing the next run of probe ${entry.def.name} failed: ${describeError(err)}`);
+      }
+    }
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       if (wait < delayMs) {
@@ -240,15 +270,16 @@ export class Scheduler {
         }
         if (decision.skip.retryInMs !== undefined) {
           entry.attempt += 1;
-          this.#plan(entry, decision.skip.retryInMs);
+          this.#plan(entry, decision.skip.retryInMs, 'retry');
         } else {
           entry.attempt = 0;
-          this.#plan(entry, this.#nextDelay(entry));
+          this.#plan(entry, this.#nextDelay(entry), 'next');
         }
         return;
       }
     }
     entry.attempt = 0;
+    entry.ran = true;
     const run = await runProbe({
       name: def.name,
       probe: def.probe,
@@ -271,7 +302,7 @@ export class Scheduler {
       if (this.#abort.signal.aborted || !entry.enabled) return;
     }
     // Gaps run from the end of a run: the next one is planned now.
-    this.#plan(entry, this.#nextDelay(entry));
+    this.#plan(entry, this.#nextDelay(entry), 'next');
   }
 
   #firstDelay(entry: Entry): number {

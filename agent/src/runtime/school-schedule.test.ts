@@ -12,6 +12,7 @@ import {
   BUSY_RETRY_DELAYS_MS,
   HEAVY_PROBES,
   SchoolSchedule,
+  formatSchoolTime,
   skipMeasurement,
   type ScheduleSettings,
 } from './school-schedule.js';
@@ -88,6 +89,33 @@ describe('SchoolSchedule', () => {
     expect(Math.abs(inside / runs - 0.9)).toBeLessThan(0.03);
     // 364 days / 6 h = 1456 runs; gaps scale with the hours they are counted in.
     expect(Math.abs(runs / 1456 - 1)).toBeLessThan(0.08);
+  });
+
+  it('starts heavy probes at once in the first assessment, then by the timetable, and says why', () => {
+    const saturdayNight = new Date('2026-03-28T21:00:00Z'); // 23:00 in Riga (UTC+2 before the DST change)
+    const schedule = new SchoolSchedule({
+      settings,
+      budget,
+      counters: counters(0),
+      random: createSeededRandom(3),
+      now: () => saturdayNight,
+      firstAssessment: true,
+    });
+    expect(schedule.inFirstAssessment).toBe(true);
+    expect(schedule.firstDelay('throughput', 6 * HOUR, saturdayNight)).toBeUndefined();
+    schedule.endFirstAssessment();
+    const delay = schedule.firstDelay('throughput', 6 * HOUR, saturdayNight) ?? 0;
+    expect(delay).toBeGreaterThan(0);
+    const due = new Date(saturdayNight.getTime() + delay);
+    expect(schedule.explainPlan('throughput', due, saturdayNight)).toMatch(
+      isLessonTime(due, timetable)
+        ? /^outside lesson hours now; heavy tests wait for lessons \(Mon-Fri 08:00-17:00 Europe\/Riga\)$/
+        : /^one of the 10 % of heavy tests run outside lesson hours/,
+    );
+    expect(schedule.explainPlan('latency', due, saturdayNight)).toBeUndefined();
+    expect(formatSchoolTime(new Date('2026-03-30T07:42:00Z'), 'Europe/Riga')).toBe(
+      '2026-03-30 10:42 Europe/Riga (Mon)',
+    );
   });
 
   it('lets light probes run at any hour at exponential gaps', () => {

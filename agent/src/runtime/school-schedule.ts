@@ -6,7 +6,7 @@ import { DEFAULT_BUSY_WINDOW_MS, loadVerdict, sampleTraffic, uplinkReading } fro
 import type { ProbeRun } from './probe-runner.js';
 import { exponentialGap, type RandomSource } from './random-gaps.js';
 import type { GateDecision, SchedulePolicy, ScheduleSkip } from './scheduler.js';
-import { advanceWeighted, isLessonTime, lessonShare, outsideShare } from './timetable.js';
+import { advanceWeighted, isLessonTime, lessonShare, outsideShare, zonedParts } from './timetable.js';
 
 /**
  * Probes that move bulk data over the school's internet line: they follow
@@ -58,6 +58,13 @@ export interface SchoolScheduleOptions {
   monotonic?: () => number;
   /** The options a probe runs with, for estimating bytes it does not report. */
   optionsOf?: (probe: string) => Readonly<Record<string, unknown>>;
+  /**
+   * True while the first assessment is due (the first after enrollment,
+   * or one asked for with `run --assess-now`): heavy probes then start at
+   * once like the others, whatever the timetable says, until
+   * {@link SchoolSchedule.endFirstAssessment}. Default false.
+   */
+  firstAssessment?: boolean;
 }
 
 /**
@@ -71,10 +78,22 @@ export class SchoolSchedule implements SchedulePolicy {
   readonly #o: SchoolScheduleOptions;
   readonly #plannedInside = new Map<string, boolean>();
   #uplink: UplinkReading | undefined;
+  #firstAssessment: boolean;
 
   constructor(options: SchoolScheduleOptions) {
     this.#o = options;
     this.#settings = options.settings;
+    this.#firstAssessment = options.firstAssessment ?? false;
+  }
+
+  /** True while heavy probes' first runs ignore the timetable. */
+  get inFirstAssessment(): boolean {
+    return this.#firstAssessment;
+  }
+
+  /** Ends the first assessment: from now on the timetable places every heavy run. */
+  endFirstAssessment(): void {
+    this.#firstAssessment = false;
   }
 
   /** The settings in force. */
@@ -87,11 +106,38 @@ export class SchoolSchedule implements SchedulePolicy {
     this.#settings = settings;
   }
 
-  /** Heavy probes are placed by the timetable from the start; light ones start soon. */
+  /**
+   * Light probes start soon. Heavy probes too during the first assessment
+   * (a person who just enrolled the agent, or ran `npm start`, is waiting
+   * for a score); otherwise the timetable places them from the start.
+   */
   firstDelay(probe: string, intervalMs: number, now: Date): number | undefined {
+    if (!isHeavyProbe(probe)) return undefined;
+    if (this.#firstAssessment) {
+      // Not a lesson-hour slot: a busy retry of it is never given up as `outside_hours`.
+      this.#plannedInside.delete(probe);
+      return undefined;
+    }
     // Exponential gaps are memoryless: the first one drawn like any other
     // is exactly what a run already in progress would leave.
-    return isHeavyProbe(probe) ? this.nextDelay(probe, intervalMs, now) : undefined;
+    return this.nextDelay(probe, intervalMs, now);
+  }
+
+  /**
+   * Why a heavy run planned for `due` goes there, in words for the log:
+   * whether it waits for lesson hours or is one of the comparison runs
+   * outside them. Undefined for a light probe (they run at any hour).
+   */
+  explainPlan(probe: string, due: Date, now: Date): string | undefined {
+    if (!isHeavyProbe(probe)) return undefined;
+    const tt = this.#settings.timetable;
+    const hours = describeLessonHours(tt);
+    if (lessonShare(tt) >= 1) return `lessons all week (${hours}): a random gap around its interval`;
+    const dueInside = isLessonTime(due, tt);
+    if (dueInside && !isLessonTime(now, tt))
+      return `outside lesson hours now; heavy tests wait for lessons (${hours})`;
+    if (dueInside) return `a random gap around its interval, within lesson hours (${hours})`;
+    return `one of the ${Math.round(outsideShare(tt) * 100)} % of heavy tests run outside lesson hours (${hours}), for comparison`;
   }
 
   /**
@@ -173,6 +219,27 @@ export class SchoolSchedule implements SchedulePolicy {
     const bytes = bytesMoved(run.probe, run.measurements, this.#o.optionsOf?.(run.probe));
     if (bytes !== undefined && bytes > 0) this.#o.budget.record(run.probe, bytes);
   }
+}
+
+const WEEKDAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** `Mon-Fri 08:00-17:00 Europe/Riga`: a timetable's lesson hours in a few words. */
+export function describeLessonHours(tt: Timetable): string {
+  const days = [...tt.days].sort((a, b) => a - b);
+  const consecutive = days.every((d, i) => i === 0 || d === (days[i - 1] ?? 0) + 1);
+  const name = (d: number): string => WEEKDAY_NAMES[d - 1] ?? String(d);
+  const dayText =
+    days.length > 2 && consecutive
+      ? `${name(days[0] ?? 1)}-${name(days[days.length - 1] ?? 7)}`
+      : days.map(name).join(',');
+  return `${dayText} ${tt.start}-${tt.end} ${tt.timezone}`;
+}
+
+/** `2026-12-07 09:42 Europe/Riga (Mon)`: an instant as the school's wall clock shows it. */
+export function formatSchoolTime(at: Date, timeZone: string): string {
+  const p = zonedParts(at, timeZone);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)} ${timeZone} (${WEEKDAY_NAMES[p.weekday - 1] ?? ''})`;
 }
 
 /** The result a skipped slot leaves, so the collector sees why a test is missing. */

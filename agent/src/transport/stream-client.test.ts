@@ -289,12 +289,16 @@ describe('StreamClient', () => {
     startClient();
     await eventually(() => expect(outbox.depth()).toBe(0));
     const invalid = events.filter((e) => e.type === 'invalid_message');
-    expect(invalid).toHaveLength(4);
+    expect(invalid).toHaveLength(3);
     expect(
       invalid.every((e) => e.type === 'invalid_message' && e.code === ErrorCodes.PROTOCOL_MALFORMED),
     ).toBe(true);
     expect(JSON.stringify(invalid)).not.toContain('secret-looking-content');
-    expect(server.configAcks).toEqual([]);
+    // A well-formed config message with a bad configuration is refused with
+    // an ack that says where, so the collector learns of it.
+    await eventually(() => expect(server.configAcks).toHaveLength(1));
+    expect(server.configAcks[0]).toMatchObject({ version: 1, applied: false });
+    expect((server.configAcks[0] as { error?: string }).error).toContain('/config/probes/latency/interval_s');
   });
 
   it('acks a valid config push after applying it', async () => {

@@ -5,6 +5,7 @@ import type {
   Batch,
   CollectorMessage,
   ConfigAck,
+  ConfigOffer,
   ConfigPush,
   HardwareFingerprint,
   Hello,
@@ -20,8 +21,11 @@ import {
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
   ProtocolLimits,
+  SkolnetError,
   collectorMessageValidator,
+  configPushValidator,
   describeError,
+  formatIssues,
   uuidv7,
 } from '@skolnet/shared/core';
 import { collectorEndpoint } from './collector-endpoint.js';
@@ -595,17 +599,26 @@ export class StreamClient {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(ack));
   }
 
-  async #applyConfig(ws: WebSocket, push: ConfigPush): Promise<void> {
-    const reply: ConfigAck = { type: 'config_ack', version: push.version, applied: true };
+  async #applyConfig(ws: WebSocket, offer: ConfigOffer): Promise<void> {
+    const reply: ConfigAck = { type: 'config_ack', version: offer.version, applied: true };
     try {
-      await this.#o.onConfig?.(push);
+      // Checked here against the allow-listed schema, so a push with a
+      // setting only the local configuration may hold (a program to run)
+      // is refused and the refusal, with the path, goes back to the collector.
+      const checked = configPushValidator.check(offer);
+      if (!checked.ok)
+        throw new SkolnetError(
+          ErrorCodes.CONFIG_INVALID,
+          `configuration version ${offer.version} refused: ${formatIssues(checked.issues)}`,
+        );
+      await this.#o.onConfig?.(checked.value);
     } catch (err) {
       reply.applied = false;
       reply.error = describeError(err).slice(0, 1024);
     }
     this.#emit({
       type: 'config',
-      version: push.version,
+      version: offer.version,
       applied: reply.applied,
       ...(reply.error ? { error: reply.error } : {}),
     });

@@ -13,16 +13,19 @@ export function effectiveAgentConfig(
   if (school === undefined) return override;
   if (override === undefined) return school;
   const probes: Record<string, ProbeConfig> = {};
-  for (const name of new Set([...Object.keys(school.probes), ...Object.keys(override.probes)])) {
-    const base = school.probes[name];
-    const over = override.probes[name];
+  // Both come from the allow-listed schema, so every name is a pushable probe.
+  const schoolProbes = school.probes as Readonly<Record<string, ProbeConfig | undefined>>;
+  const overProbes = override.probes as Readonly<Record<string, ProbeConfig | undefined>>;
+  for (const name of new Set([...Object.keys(schoolProbes), ...Object.keys(overProbes)])) {
+    const base = schoolProbes[name];
+    const over = overProbes[name];
     const merged: ProbeConfig = { ...base, ...over };
     if (base?.options !== undefined || over?.options !== undefined) {
       merged.options = { ...base?.options, ...over?.options };
     }
     probes[name] = merged;
   }
-  const out: AgentConfig = { probes };
+  const out: AgentConfig = { probes: probes };
   const timetable = override.timetable ?? school.timetable;
   if (timetable !== undefined) out.timetable = timetable;
   const budget = override.data_budget_mb ?? school.data_budget_mb;

@@ -27,6 +27,7 @@ import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { AgentRow, Store } from '../storage/store.js';
 import type { AgentNotice, ConnectedAgents } from './connected-agents.js';
 import type { IngestQueue } from './ingest-queue.js';
+import { checkResultTime, type AgentClocks, type ResultClockLimits } from './result-clock.js';
 
 /**
  * WebSocket close codes of the agent stream. 4000-4999 are for
@@ -61,6 +62,15 @@ export interface AgentSessionDeps {
   log: FastifyBaseLogger;
   helloTimeoutMs: number;
   maxMalformedMessages: number;
+  /**
+   * Ping interval of an authenticated stream, in ms; a stream silent for a
+   * whole interval after a ping is closed. Omitted: no heartbeat.
+   */
+  heartbeatIntervalMs?: number;
+  /** Limits on a result's `at` against `now`; unchecked when omitted. */
+  resultClock?: ResultClockLimits;
+  /** Where agents with a badly wrong clock are flagged. */
+  agentClocks?: AgentClocks;
   now: () => Date;
   /** Ingest counters and the agents' outbox reports. */
   metrics?: CollectorMetrics;
@@ -150,6 +160,11 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   let lastTouchAt = -Infinity;
   const outbox = metrics?.openOutboxReporter();
   const opened = performance.now();
+  /** Set by a pong or any message; cleared by each ping. */
+  let heard = true;
+  /** Messages read and not yet handled: the socket is paused meanwhile, so a pong may wait unread. */
+  let inHand = 0;
+  let heartbeat: NodeJS.Timeout | undefined;
   const totals = { batches: 0, stored: 0, rejected: 0 };
 
   const send = (message: CollectorMessage): void => {
@@ -172,8 +187,42 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     closeWith(CloseCodes.helloTimeout, 'hello timeout');
   }, deps.helloTimeoutMs);
 
+  socket.on('pong', () => {
+    heard = true;
+  });
+
+  /**
+   * Pings the authenticated agent every interval and closes the stream when
+   * nothing (no pong, no message) came back since the previous ping: a
+   * machine switched off or cut from the network mid-stream sends no FIN,
+   * and its connection would otherwise count as connected until the
+   * kernel's keep-alive gives up (hours).
+   */
+  const startHeartbeat = (agentId: string): void => {
+    const intervalMs = deps.heartbeatIntervalMs;
+    if (intervalMs === undefined) return;
+    heartbeat = setInterval(() => {
+      // A message waiting for the store keeps the socket paused: its
+      // pongs sit unread, and the wait is ours, not the agent's.
+      if (inHand > 0) heard = true;
+      if (!heard) {
+        metrics?.ingest.heartbeatTimeouts.inc();
+        log.info(
+          { agent_id: agentId, interval_ms: intervalMs },
+          'agent stopped answering pings; stream closed',
+        );
+        clearInterval(heartbeat);
+        socket.terminate();
+        return;
+      }
+      heard = false;
+      if (socket.readyState === socket.OPEN) socket.ping();
+    }, intervalMs);
+  };
+
   socket.on('close', (code: number) => {
     clearTimeout(helloTimer);
+    clearInterval(heartbeat);
     unregister?.();
     outbox?.close();
     if (agent !== undefined) {
@@ -195,12 +244,20 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   socket.on('message', (data: RawData, isBinary: boolean) => {
     // Once draining, new messages are left unanswered: no ack, so the agent resends them.
     if (draining) return;
+    heard = true;
     // Read no more from this agent until the message is handled, and handle
     // it when the collector-wide budget admits it: under overload, batches
     // wait unread in socket buffers instead of parsed in memory.
     socket.pause();
+    inHand += 1;
     enqueue(() =>
-      deps.ingest.admit(messageBytes(data), () => handle(data, isBinary)).finally(() => socket.resume()),
+      deps.ingest
+        .admit(messageBytes(data), () => handle(data, isBinary))
+        .finally(() => {
+          inHand -= 1;
+          heard = true;
+          socket.resume();
+        }),
     );
   });
 
@@ -351,6 +408,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
       max_message_bytes: ProtocolLimits.maxMessageBytes,
     };
     send(welcome);
+    startHeartbeat(found.id);
     if (hello.outbox_depth !== undefined) outbox?.report(hello.outbox_depth, undefined);
     log.info(
       { agent_id: found.id, school_id: found.school_id, outbox_depth: hello.outbox_depth },
@@ -399,6 +457,8 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     }
     const good: Result[] = [];
     const rejected: Rejection[] = [];
+    const now = deps.now();
+    const flaggedBefore = deps.agentClocks?.get(owner.id, now) !== undefined;
     batch.results.forEach((raw, index) => {
       const checked = resultValidator.check(raw);
       if (!checked.ok) {
@@ -419,8 +479,31 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
         });
         return;
       }
+      const misdated =
+        deps.resultClock === undefined ? undefined : checkResultTime(result.at, now, deps.resultClock);
+      if (misdated !== undefined) {
+        // Rejected for good (the agent keeps it aside): a result from a
+        // wrong clock cannot be placed in time, and accepted it would count
+        // as the latest and enter scores until its date came.
+        rejected.push({
+          id: result.id,
+          code: ErrorCodes.INGEST_RESULT_INVALID,
+          message: `/results/${index}/at: ${misdated.message}`,
+        });
+        metrics?.ingest.clockRejected.inc({ reason: misdated.reason });
+        deps.agentClocks?.record(owner.id, misdated, now);
+        return;
+      }
       good.push(attributed);
     });
+    // Once per episode, not per batch: the counter has the volume.
+    const clock = flaggedBefore ? undefined : deps.agentClocks?.get(owner.id, now);
+    if (clock !== undefined) {
+      log.warn(
+        { agent_id: owner.id, school_id: owner.school_id, reason: clock.reason, offset_ms: clock.offset_ms },
+        'agent sent results with a wrong date; its clock is off',
+      );
+    }
 
     if (batch.outbox !== undefined) {
       const oldest = batch.outbox.oldest_at === undefined ? undefined : new Date(batch.outbox.oldest_at);
@@ -481,6 +564,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     async drain() {
       draining = true;
       clearTimeout(helloTimer);
+      clearInterval(heartbeat);
       await queue;
       closeWith(1001, 'collector shutting down');
     },

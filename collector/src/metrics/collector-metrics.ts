@@ -23,6 +23,18 @@ export interface IngestMetrics {
   malformed: Counter;
   /** Time to commit one batch to the store, in seconds. */
   batchStoreSeconds: Histogram;
+  /** Authenticated streams closed because the agent answered no ping. */
+  heartbeatTimeouts: Counter;
+  /** Results rejected for their date, by reason (`future`, `before_earliest`). */
+  clockRejected: Counter;
+}
+
+/** Counters of the HTTP side: expected refusals. */
+export interface HttpMetrics {
+  /** Request bodies cut off, by route kind (`api`, `speed_upload`) and violation (`slow`, `deadline`). */
+  slowBodies: Counter;
+  /** Speed tests refused because all slots, or this address's share, were taken, by `limit`. */
+  speedBusy: Counter;
 }
 
 /** Counters of the InfluxDB export; see `collector/src/export/influx-sink.ts`. */
@@ -51,6 +63,7 @@ export interface OutboxReporter {
 export interface CollectorMetrics {
   registry: MetricsRegistry;
   ingest: IngestMetrics;
+  http: HttpMetrics;
   export: ExportMetrics;
   /** Tracks the outbox reports of one connection. */
   openOutboxReporter(): OutboxReporter;
@@ -65,6 +78,8 @@ export interface CollectorMetrics {
 export function createCollectorMetrics(options: {
   connectedAgents: () => number;
   now: () => Date;
+  /** Agents flagged for a badly wrong clock; none when left out. */
+  clockWrongAgents?: () => number;
 }): CollectorMetrics {
   const registry = createMetricsRegistry();
   const ingest: IngestMetrics = {
@@ -92,9 +107,23 @@ export function createCollectorMetrics(options: {
       'Time to commit one batch to the store, in seconds.',
       DURATION_BUCKETS_S,
     ),
+    heartbeatTimeouts: registry.counter(
+      'skolnet_agent_heartbeat_timeouts_total',
+      'Agent streams closed because the agent answered no ping for a whole interval.',
+    ),
+    clockRejected: registry.counter(
+      'skolnet_ingest_clock_rejected_results_total',
+      'Results rejected for their date, by reason (future: ahead of the collector clock by more than the allowed skew; before_earliest).',
+      ['reason'],
+    ),
   };
   registry.gaugeFn('skolnet_agents_connected', 'Authenticated agent connections.', () =>
     options.connectedAgents(),
+  );
+  registry.gaugeFn(
+    'skolnet_agents_clock_wrong',
+    'Agents whose results were rejected for a badly wrong date within the last 24 hours.',
+    () => options.clockWrongAgents?.() ?? 0,
   );
 
   const reports = new Set<{ depth: number; oldestMs: number | undefined }>();
@@ -141,9 +170,23 @@ export function createCollectorMetrics(options: {
     buffered: registry.gauge('skolnet_export_points_buffered', 'Points waiting to be written.'),
   };
 
+  const http: HttpMetrics = {
+    slowBodies: registry.counter(
+      'skolnet_http_slow_bodies_total',
+      'Request bodies cut off (408) for arriving too slowly, by kind (api, speed_upload) and violation (slow, deadline).',
+      ['kind', 'violation'],
+    ),
+    speedBusy: registry.counter(
+      'skolnet_speed_busy_total',
+      'Speed tests refused with 503, by limit (total: every slot taken; client: the address holds its share).',
+      ['limit'],
+    ),
+  };
+
   return {
     registry,
     ingest,
+    http,
     export: exportMetrics,
     openOutboxReporter() {
       const entry: { depth: number; oldestMs: number | undefined } = { depth: 0, oldestMs: undefined };

@@ -46,6 +46,10 @@ describe('/metrics', () => {
   });
 
   /** An authenticated agent connection that yields the collector's messages in order. */
+  /** A result measured a minute before the collector's clock (a later one would be refused as future). */
+  const measured = (): ReturnType<typeof makeResult> =>
+    makeResult(agentId, schoolId, { at: new Date(now.getTime() - 60_000).toISOString() });
+
   async function agent(): Promise<{ send(v: unknown): void; next(): Promise<CollectorMessage> }> {
     const ws = new WebSocket(`${base.replace('http', 'ws')}${AGENT_STREAM_PATH}`, PROTOCOL_NAME);
     sockets.push(ws);
@@ -79,8 +83,8 @@ describe('/metrics', () => {
     expect(empty.value('skolnet_agents_connected')).toBe(0);
 
     const a = await agent();
-    const good = [makeResult(agentId, schoolId), makeResult(agentId, schoolId)];
-    const bad = { ...makeResult(agentId, schoolId), fields: { 'Bad Name': 1 } };
+    const good = [measured(), measured()];
+    const bad = { ...measured(), fields: { 'Bad Name': 1 } };
     a.send({
       type: 'batch',
       batch_id: 'b1',
@@ -126,7 +130,7 @@ describe('/metrics', () => {
     a.send({
       type: 'batch',
       batch_id: 'b1',
-      results: [makeResult(agentId, schoolId)],
+      results: [measured()],
       outbox: { depth: 40, oldest_at: '2026-03-02T09:58:00.000Z' },
     });
     expect((await a.next()).type).toBe('ack');
@@ -138,7 +142,7 @@ describe('/metrics', () => {
   it('counts a batch the store failed to commit, and does not ack it', async () => {
     const a = await agent();
     store.insertResults = () => Promise.reject(new Error('disk full'));
-    a.send({ type: 'batch', batch_id: 'b1', results: [makeResult(agentId, schoolId)] });
+    a.send({ type: 'batch', batch_id: 'b1', results: [measured()] });
     const reply = await a.next();
     expect(reply).toMatchObject({ type: 'error', code: ErrorCodes.STORE_FAILED, batch_id: 'b1' });
     const m = await scrape();

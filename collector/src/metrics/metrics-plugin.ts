@@ -21,10 +21,11 @@ export const metricsPlugin = fp(
   (app, _options, done) => {
     const metrics = createCollectorMetrics({
       connectedAgents: () => app.connectedAgents.list().length,
+      clockWrongAgents: () => app.agentClocks.count(app.config.now()),
       now: () => app.config.now(),
     });
     app.decorate('metrics', metrics);
-    app.get(METRICS_PATH, (_request, reply) =>
+    app.get(METRICS_PATH, { config: { access: 'public' } }, (_request, reply) =>
       reply.type(PROMETHEUS_CONTENT_TYPE).header('cache-control', 'no-store').send(metrics.registry.render()),
     );
     done();

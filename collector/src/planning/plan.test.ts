@@ -135,6 +135,15 @@ describe('instance files', () => {
       parsePlanInstance({ schools: [{ id: 'a', options: [{ id: 'x', cost_eur: -1, benefit: 1 }] }] }),
     ).toThrow(/schools\[0\]\.options\[0\]\.cost_eur/);
   });
+
+  it.each([
+    ['Infinity installs (1e400 in JSON)', '{"id":"x","cost_eur":1,"benefit":1,"installs":1e400}', /installs/],
+    ['negative installs', '{"id":"x","cost_eur":1,"benefit":1,"installs":-3}', /installs/],
+    ['Infinity cost', '{"id":"x","cost_eur":1e400,"benefit":1}', /cost_eur/],
+  ])('refuses an instance with %s, naming the key', (_what, option, key) => {
+    const text = `{"schools":[{"id":"a","options":[${option}]}]}`;
+    expect(() => parsePlanInstance(JSON.parse(text))).toThrow(key);
+  });
 });
 
 describe('xlsx', () => {

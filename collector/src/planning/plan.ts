@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, toCsv } from '@skolnet/shared';
 import type { ScoringConfig } from '../scoring/score-config.js';
 import type { CostCatalog } from './catalog.js';
 import { solveMckp, type McSchool, type McSolution } from './mckp.js';
@@ -339,7 +339,13 @@ export function parsePlanInstance(value: unknown): PlanInstance {
         bad(`${key}.cost_eur`, 'a number >= 0');
       const benefit = opt['benefit'];
       if (typeof benefit !== 'number' || !Number.isFinite(benefit)) bad(`${key}.benefit`, 'a finite number');
+      // Installer capacity counts these: Infinity or a negative count would dodge the limit.
+      const installs = opt['installs'];
+      if (installs !== undefined && !(Number.isInteger(installs) && (installs as number) >= 0))
+        bad(`${key}.installs`, 'a whole number >= 0');
     });
+    if (school['mandatory'] !== undefined && typeof school['mandatory'] !== 'boolean')
+      bad(`schools[${i}].mandatory`, 'true or false');
   });
   return value as PlanInstance;
 }
@@ -430,13 +436,7 @@ export function planRows(plan: Plan): (string | number)[][] {
   return plan.selected.map((s) => PLAN_COLUMNS.map((c) => s[c]));
 }
 
-/** The selected options as CSV (RFC 4180), one row per school. */
+/** The selected options as CSV (RFC 4180), one row per school; text that looks like a formula stays text. */
 export function planToCsv(plan: Plan): string {
-  const header = PLAN_COLUMNS;
-  const cell = (v: unknown): string => {
-    const s = String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-  };
-  const rows = planRows(plan).map((row) => row.map(cell).join(','));
-  return [header.join(','), ...rows].join('\r\n') + '\r\n';
+  return toCsv(PLAN_COLUMNS, planRows(plan));
 }

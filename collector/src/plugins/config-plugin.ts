@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin';
 import { MAX_SPEED_TRANSFER_BYTES, ProtocolLimits } from '@skolnet/shared';
+import { createAuthConfig, type AuthConfig, type AuthConfigOverrides } from '../auth/auth-config.js';
 import type { InfluxExportConfig } from '../export/influx-sink.js';
+import { DEFAULT_EARLIEST_RESULT_AT, DEFAULT_MAX_CLOCK_SKEW_MS } from '../ingest/result-clock.js';
 import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import { DEFAULT_PLAN_CACHE_ENTRIES } from '../services/plan-service.js';
 import { DEFAULT_READ_MODEL_MAX_AGE_MS } from '../services/school-service.js';
@@ -20,6 +22,26 @@ export interface CollectorConfig {
     defaultDownloadBytes: number;
     /** Size of the random pool downloads are cut from, in bytes. */
     poolBytes: number;
+    /**
+     * Most transfers one client address holds at once; beyond it that
+     * address gets 503 while others still get slots.
+     */
+    maxTransfersPerClient: number;
+    /** Least upload rate, bytes/s over each {@link uploadRateWindowMs}; a slower upload is ended (408). */
+    minUploadBytesPerSecond: number;
+    /** Window the upload rate is measured over, in ms. */
+    uploadRateWindowMs: number;
+    /** Longest an upload's body may take, in ms. */
+    maxUploadMs: number;
+  };
+  /** Request bodies of the JSON API (uploads have their own limits under `speed`). */
+  http: {
+    /** Least rate of a request body, bytes/s over each {@link bodyRateWindowMs}; slower ones get 408. */
+    minBodyBytesPerSecond: number;
+    /** Window the body rate is measured over, in ms. */
+    bodyRateWindowMs: number;
+    /** Longest a whole request body may take to arrive, in ms. */
+    bodyDeadlineMs: number;
   };
   /** Agent stream. */
   ingest: {
@@ -27,6 +49,21 @@ export interface CollectorConfig {
     helloTimeoutMs: number;
     /** Malformed messages tolerated on one connection before it is closed with 1008. */
     maxMalformedMessages: number;
+    /**
+     * Interval of the server's WebSocket pings on an authenticated stream,
+     * in ms. A stream that answered neither the last ping nor with any
+     * message by the next one is closed, so a vanished agent stops counting
+     * as connected within two intervals.
+     */
+    heartbeatIntervalMs: number;
+    /**
+     * How far a result's `at` may lie ahead of the collector's clock, in
+     * ms; later ones are rejected, and every read of results and rollups
+     * ends at the clock plus this.
+     */
+    maxClockSkewMs: number;
+    /** Results dated before this are rejected (a machine whose clock reset). */
+    earliestResultAt: Date;
   };
   /** Enrollment codes. */
   enrollment: {
@@ -54,6 +91,8 @@ export interface CollectorConfig {
     /** Most plans cached per read-model build. */
     planCacheEntries: number;
   };
+  /** People's sign-in, sessions, lockout, rate limits, OpenID Connect, public scores (docs/security.md). */
+  auth: AuthConfig;
   /** Clock; tests replace it to move time. */
   now: () => Date;
 }
@@ -62,12 +101,14 @@ export interface CollectorConfig {
 export interface CollectorConfigOverrides {
   version?: string;
   speed?: Partial<CollectorConfig['speed']>;
+  http?: Partial<CollectorConfig['http']>;
   ingest?: Partial<CollectorConfig['ingest']>;
   enrollment?: Partial<CollectorConfig['enrollment']>;
   shutdownGraceMs?: number;
   scoring?: ScoringConfig;
   influx?: InfluxExportConfig;
   readModel?: Partial<CollectorConfig['readModel']>;
+  auth?: AuthConfigOverrides;
   now?: () => Date;
 }
 
@@ -82,13 +123,40 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
       // 4 MiB: far beyond any compressor's window that matters on the wire
       // (gzip's is 32 KiB), yet cheap to generate at start.
       poolBytes: 4 * 1024 * 1024,
+      // 16: the agent's most streams per direction (throughput probe), so one
+      // agent at its maximum still runs, yet one address never holds more
+      // than half of the default 32 slots.
+      maxTransfersPerClient: 16,
+      // 8,000 bytes/s (64 kbit/s) per stream: below the upstream of any line
+      // worth measuring, even split over 16 streams of a 1 Mbit/s uplink,
+      // while a sender trickling bytes to hold a slot is ended within 5 s.
+      minUploadBytesPerSecond: 8_000,
+      uploadRateWindowMs: 5_000,
+      // The agent's longest upload is 90 s (60 s measured + 30 s warm-up, its
+      // options' maxima); 120 s leaves room for the answer.
+      maxUploadMs: 120_000,
       ...overrides.speed,
+    },
+    http: {
+      // API bodies are small JSON sent in one piece: 1,000 bytes/s over 10 s
+      // is below any working line, and the 30 s deadline covers the 1 MiB
+      // body limit at 1 Mbit/s (8.4 s) with room to spare.
+      minBodyBytesPerSecond: 1_000,
+      bodyRateWindowMs: 10_000,
+      bodyDeadlineMs: 30_000,
+      ...overrides.http,
     },
     ingest: {
       helloTimeoutMs: ProtocolLimits.helloTimeoutMs,
       // Ten: enough to survive a buggy agent build for a few batches while
       // the logs show what it sends, few enough to stop a flood.
       maxMalformedMessages: 10,
+      // 30 s: a vanished agent is dropped within a minute, and the pings keep
+      // NATs and proxies, whose idle timeouts are commonly 60 s or more,
+      // from dropping a quiet stream; 20,000 agents cost ~670 pings a second.
+      heartbeatIntervalMs: 30_000,
+      maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
+      earliestResultAt: DEFAULT_EARLIEST_RESULT_AT,
       ...overrides.ingest,
     },
     enrollment: { defaultTtlHours: 72, maxTtlHours: 720, ...overrides.enrollment },
@@ -101,6 +169,7 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
       planCacheEntries: DEFAULT_PLAN_CACHE_ENTRIES,
       ...overrides.readModel,
     },
+    auth: createAuthConfig(overrides.auth),
     now: overrides.now ?? ((): Date => new Date()),
   };
 }

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { AGENT_STREAM_PATH } from '@skolnet/shared';
 import { buildApp } from '../app.js';
-import { ensureAdminToken } from '../auth/admin-token.js';
+import { createTestAccount } from '../testing/accounts.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore } from '../testing/fixtures.js';
-import { ADMIN_SECURITY_SCHEME, DOCS_PATH } from './openapi-plugin.js';
+import { DOCS_PATH, SESSION_SCHEME, USER_TOKEN_SCHEME } from './openapi-plugin.js';
 
 interface Operation {
   tags?: string[];
@@ -29,7 +29,7 @@ describe('OpenAPI document and /docs', () => {
 
   beforeEach(async () => {
     ({ store, cleanup } = await createTempStore());
-    token = (await ensureAdminToken(store))!;
+    token = (await createTestAccount(store)).token;
     app = buildApp({
       store,
       logger: false,
@@ -99,12 +99,13 @@ describe('OpenAPI document and /docs', () => {
     expect(Object.keys(doc.paths).filter((p) => !/^\/(api|healthz|ndt)\b/.test(p))).toEqual([]);
   });
 
-  it('marks admin routes with the bearer scheme, and only those, and never carries the token', async () => {
+  it('marks the routes that need a role with the token and session schemes, and never carries a token', async () => {
     const { doc, text } = await documentOf();
-    expect(doc.components.securitySchemes[ADMIN_SECURITY_SCHEME]).toMatchObject({
+    expect(doc.components.securitySchemes[USER_TOKEN_SCHEME]).toMatchObject({
       type: 'http',
       scheme: 'bearer',
     });
+    expect(doc.components.securitySchemes[SESSION_SCHEME]).toMatchObject({ type: 'apiKey' });
     const secured = Object.entries(doc.paths)
       .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })))
       .filter(({ op }) => op.security !== undefined)
@@ -112,12 +113,22 @@ describe('OpenAPI document and /docs', () => {
       .sort();
     expect(secured).toEqual([
       'GET /api/v1/agents/{id}',
+      'GET /api/v1/audit',
+      'GET /api/v1/plan',
+      'GET /api/v1/plan/schools/{id}',
+      'GET /api/v1/schools/{id}',
       'GET /api/v1/schools/{id}/agents',
+      'GET /api/v1/schools/{id}/coverage',
+      'GET /api/v1/scoring/sensitivity',
+      'GET /api/v1/users',
+      'PATCH /api/v1/users/{id}',
       'POST /api/v1/agents/{id}/move',
       'POST /api/v1/agents/{id}/revoke',
       'POST /api/v1/agents/{id}/rotate-secret',
       'POST /api/v1/schools',
       'POST /api/v1/schools/{id}/enrollment-codes',
+      'POST /api/v1/users',
+      'POST /api/v1/users/{id}/password-reset',
       'PUT /api/v1/agents/{id}/config',
       'PUT /api/v1/schools/{id}/agent-config',
     ]);

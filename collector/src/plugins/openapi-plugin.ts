@@ -3,12 +3,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { RouteOptions } from 'fastify';
 import { AGENT_STREAM_PATH, PROTOCOL_NAME } from '@skolnet/shared';
+import { describeAccess, type AccessDeclaration } from '../auth/roles.js';
 
 /** Where the browsable API documentation lives; `/docs/json` is the OpenAPI document. */
 export const DOCS_PATH = '/docs';
 
-/** Name of the admin bearer-token scheme in the OpenAPI document. */
-export const ADMIN_SECURITY_SCHEME = 'adminToken';
+/** Name of the per-user API token scheme (scripts) in the OpenAPI document. */
+export const USER_TOKEN_SCHEME = 'userToken';
+/** Name of the browser session scheme (cookie plus CSRF header) in the OpenAPI document. */
+export const SESSION_SCHEME = 'session';
 
 /** Paths the document covers: the API, health and the ndt7 endpoints; the web UI's files are not API. */
 const DOCUMENTED_PATH = /^\/(api|healthz|ndt)(\/|$)/;
@@ -23,11 +26,6 @@ const ErrorBodySchema = {
 
 type RouteSchema = NonNullable<RouteOptions['schema']> & Record<string, unknown>;
 
-function hooksOf(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? (value as unknown[]) : [value];
-}
-
 /** The API area a path belongs to, as the document's tag: `/api/v1/schools/:id` → `schools`. */
 function tagOf(url: string): string {
   if (url === '/healthz') return 'health';
@@ -40,9 +38,10 @@ function tagOf(url: string): string {
  * The OpenAPI 3 document of the REST API at `/docs/json` and a browsable
  * Swagger UI at {@link DOCS_PATH}, served from the installed package (no
  * CDN, works offline). Routes are picked up as they are registered, so
- * this plugin must be registered before the route plugins. Routes guarded
- * by `requireAdmin` are marked with the bearer {@link ADMIN_SECURITY_SCHEME};
- * the token itself is never part of the document.
+ * this plugin must be registered before the route plugins. Routes that
+ * need sign-in (their `config.access`, auth/roles.ts) are marked with the
+ * {@link USER_TOKEN_SCHEME} and {@link SESSION_SCHEME} schemes and say who
+ * may call them; no token is ever part of the document.
  */
 export const openapiPlugin = fp(
   async (app) => {
@@ -67,12 +66,20 @@ export const openapiPlugin = fp(
         ],
         components: {
           securitySchemes: {
-            [ADMIN_SECURITY_SCHEME]: {
+            [USER_TOKEN_SCHEME]: {
               type: 'http',
               scheme: 'bearer',
               description:
-                'The admin token printed once by the first `skolnet-collector serve` ' +
-                '(replace it with `skolnet-collector admin-token --reset`).',
+                'A per-user API token (`skolnet_ut_…`) from `skolnet-collector user token create` or ' +
+                "`POST /api/v1/tokens`; it acts with its account's role and scope (docs/security.md).",
+            },
+            [SESSION_SCHEME]: {
+              type: 'apiKey',
+              in: 'cookie',
+              name: 'skolnet_session',
+              description:
+                'A browser session from `POST /api/v1/session` (`__Host-skolnet_session` over TLS); ' +
+                "state-changing requests also send the session's CSRF token in `x-skolnet-csrf`.",
             },
           },
         },
@@ -83,9 +90,15 @@ export const openapiPlugin = fp(
         const doc: RouteSchema = { ...base, tags: base.tags ?? [tagOf(url)] };
         const response = { ...((base.response as Record<string, unknown> | undefined) ?? {}) };
         const r = route as RouteOptions & { websocket?: boolean };
-        if (hooksOf(r.onRequest).includes(app.requireAdmin)) {
-          doc.security = [{ [ADMIN_SECURITY_SCHEME]: [] }];
-          response['401'] ??= { ...ErrorBodySchema, description: 'admin token missing or not valid' };
+        const access: AccessDeclaration | undefined = r.config?.access;
+        if (access !== undefined && typeof access !== 'string') {
+          doc.security = [{ [USER_TOKEN_SCHEME]: [] }, { [SESSION_SCHEME]: [] }];
+          doc.description = `${doc.description === undefined ? '' : `${String(doc.description)}\n\n`}Who may call it: ${describeAccess(access)}.`;
+          response['401'] ??= {
+            ...ErrorBodySchema,
+            description: 'not signed in, or the credential is not valid',
+          };
+          response['403'] ??= { ...ErrorBodySchema, description: 'this role or scope may not do this' };
         }
         if (r.websocket === true) {
           // @fastify/websocket hides its routes from the document; the agent

@@ -19,6 +19,8 @@ export const agentStreamPlugin: FastifyPluginAsync = async (app) => {
     AGENT_STREAM_PATH,
     {
       websocket: true,
+      // The agent authenticates in its hello with its own secret.
+      config: { access: 'agent' },
       preValidation: async (request, reply) => {
         if (!request.ws) {
           return reply
@@ -46,6 +48,12 @@ export const agentStreamPlugin: FastifyPluginAsync = async (app) => {
         log: request.log,
         helloTimeoutMs: app.config.ingest.helloTimeoutMs,
         maxMalformedMessages: app.config.ingest.maxMalformedMessages,
+        heartbeatIntervalMs: app.config.ingest.heartbeatIntervalMs,
+        resultClock: {
+          maxSkewMs: app.config.ingest.maxClockSkewMs,
+          earliest: app.config.ingest.earliestResultAt,
+        },
+        agentClocks: app.agentClocks,
         now: app.config.now,
         metrics: app.metrics,
         ...(app.resultSink === undefined ? {} : { sink: app.resultSink }),

@@ -9,7 +9,7 @@ import {
   type CollectorMessage,
 } from '@skolnet/shared';
 import { buildApp } from '../app.js';
-import { resetAdminToken } from '../auth/admin-token.js';
+import { createTestAccount } from '../testing/accounts.js';
 import { CloseCodes } from '../ingest/agent-session.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
@@ -59,7 +59,7 @@ describe('admin agent routes', () => {
 
   beforeEach(async () => {
     ({ store, cleanup } = await createTempStore());
-    token = await resetAdminToken(store);
+    token = (await createTestAccount(store)).token;
     schoolId = (await store.createSchool({ name: 'Vik skole', municipality: 'Vik', pupils: 100 })).id;
     otherSchoolId = (await store.createSchool({ name: 'Bø skole', municipality: 'Bø', pupils: 50 })).id;
     const enrolled = await store.redeemEnrollmentCode(
@@ -266,7 +266,7 @@ describe('admin agent routes', () => {
     await second.client.next();
     const agents = await listAgents();
     expect(agents.map((a) => a.flags)).toEqual([['hardware_shared'], ['hardware_shared']]);
-    const detail = await app.inject({ method: 'GET', url: `/api/v1/schools/${schoolId}` });
+    const detail = await app.inject({ method: 'GET', url: `/api/v1/schools/${schoolId}`, headers: admin() });
     expect(detail.json()).toMatchObject({ flagged_agents: 2 });
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { AgentConfig, ErrorCodes, SkolnetError, createValidator, formatIssues } from '@skolnet/shared';
+import { AgentConfig, ErrorCodes, SkolnetError } from '@skolnet/shared';
+import type { AgentClockFlag } from '../ingest/result-clock.js';
 import type { AgentConfigChange, AgentSummary } from '../storage/store.js';
 
 const IdParams = {
@@ -22,24 +23,11 @@ interface MoveBody {
   school_id: string;
 }
 
-// Validated here rather than by fastify's schema: fastify coerces types, and
-// a probe option 5 would arrive as the string "5" (the union tries string first).
-const agentConfigValidator = createValidator(AgentConfig);
-
-function parseAgentConfig(body: unknown): AgentConfig {
-  const checked = agentConfigValidator.check(body);
-  if (!checked.ok) {
-    throw new SkolnetError(
-      ErrorCodes.API_BAD_REQUEST,
-      `body is not an agent configuration: ${formatIssues(checked.issues)}`,
-    );
-  }
-  return checked.value;
-}
-
-/** An agent in the admin listing: the stored summary and whether it is connected now. */
+/** An agent in the admin listing: the stored summary, whether it is connected now, and its clock. */
 export interface AgentListing extends AgentSummary {
   connected: boolean;
+  /** Set when the agent sent results with a badly wrong date in the last 24 hours; null otherwise. */
+  clock: AgentClockFlag | null;
 }
 
 /** Answer of the configuration routes: which agents got a new version, and how many were pushed live. */
@@ -48,7 +36,8 @@ export interface ConfigSetResponse {
 }
 
 /**
- * Admin routes over enrolled agents: the listing of a school's agents
+ * Routes over enrolled agents, for admins and a school's IT staff (moving
+ * an agent between schools is the admin's alone): the listing of a school's agents
  * with their role, clone flags and configuration state; revocation; moving
  * to another school; forcing a secret rotation; remote configuration per
  * school and per agent. A change takes effect on a live connection at once
@@ -58,6 +47,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
   const listing = (a: AgentSummary): AgentListing => ({
     ...a,
     connected: app.connectedAgents.list().some((c) => c.agent_id === a.id),
+    clock: app.agentClocks.get(a.id, app.config.now()) ?? null,
   });
   const push = (changes: AgentConfigChange[]): ConfigSetResponse => ({
     changed: changes.map((c) => ({
@@ -75,7 +65,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: IdParams }>(
     '/api/v1/schools/:id/agents',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'school' } }, schema: { params: IdParams } },
     async (request) => {
       if (!(await app.store.getSchool(request.params.id))) {
         throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${request.params.id} does not exist`);
@@ -86,7 +76,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: IdParams }>(
     '/api/v1/agents/:id',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request) => {
       const agent = await app.store.describeAgent(request.params.id);
       if (!agent)
@@ -97,7 +87,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams }>(
     '/api/v1/agents/:id/revoke',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request) => {
       const agent = await app.store.revokeAgent(request.params.id, app.config.now());
       const closed = app.connectedAgents.notify(agent.id, { type: 'revoked' });
@@ -108,7 +98,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams; Body: MoveBody }>(
     '/api/v1/agents/:id/move',
-    { onRequest: app.requireAdmin, schema: { params: IdParams, body: MoveBody } },
+    { config: { access: { roles: ['admin'] } }, schema: { params: IdParams, body: MoveBody } },
     async (request) => {
       const { agent, config } = await app.store.moveAgent(
         request.params.id,
@@ -133,7 +123,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: IdParams }>(
     '/api/v1/agents/:id/rotate-secret',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request, reply) => {
       const agent = await app.store.requestSecretRotation(request.params.id, app.config.now());
       // Connected: the session starts the rotation now; otherwise at the next hello.
@@ -143,12 +133,16 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.put<{ Params: IdParams; Body: unknown }>(
+  // Both configuration routes check the body against the one allow-listed
+  // schema the agent applies (shared AgentConfig), without type coercion.
+  app.put<{ Params: IdParams; Body: AgentConfig }>(
     '/api/v1/schools/:id/agent-config',
-    { onRequest: app.requireAdmin, schema: { params: IdParams } },
+    {
+      config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
+      schema: { params: IdParams, body: AgentConfig },
+    },
     async (request) => {
-      const config = parseAgentConfig(request.body);
-      const changes = await app.store.setSchoolAgentConfig(request.params.id, config, app.config.now());
+      const changes = await app.store.setSchoolAgentConfig(request.params.id, request.body, app.config.now());
       request.log.info({ school_id: request.params.id, changed: changes.length }, 'school agent config set');
       return push(changes);
     },
@@ -156,7 +150,10 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   app.put<{ Params: IdParams; Body: AgentConfig }>(
     '/api/v1/agents/:id/config',
-    { onRequest: app.requireAdmin, schema: { params: IdParams, body: AgentConfig } },
+    {
+      config: { access: { roles: ['admin', 'school_it'], target: 'agent' } },
+      schema: { params: IdParams, body: AgentConfig },
+    },
     async (request) => {
       await requireAgent(request.params.id);
       const changes = await app.store.setAgentConfigOverride(

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes } from '@skolnet/shared';
 import { buildApp } from '../app.js';
-import { ensureAdminToken } from '../auth/admin-token.js';
+import { createTestAccount } from '../testing/accounts.js';
 import type { CoverageSummary, SchoolCoverage } from '../coverage/coverage-analysis.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
@@ -14,10 +14,12 @@ describe('Wi-Fi coverage in the API', () => {
   let store: KyselyStore;
   let cleanup: () => Promise<void>;
   let schoolId: string;
+  let token: string;
+  const get = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
 
   beforeEach(async () => {
     ({ store, cleanup } = await createTempStore());
-    const token = (await ensureAdminToken(store))!;
+    token = (await createTestAccount(store)).token;
     app = buildApp({ store, logger: false, dashboardAssets: false, config: { now: () => NOW } });
     const res = await app.inject({
       method: 'POST',
@@ -67,7 +69,7 @@ describe('Wi-Fi coverage in the API', () => {
   });
 
   it("shows the coverage summary in the school's record", async () => {
-    const res = await app.inject(`/api/v1/schools/${schoolId}`);
+    const res = await get(`/api/v1/schools/${schoolId}`);
     expect(res.statusCode).toBe(200);
     const coverage = res.json<{ coverage: CoverageSummary }>().coverage;
     expect(coverage).toEqual({
@@ -82,7 +84,7 @@ describe('Wi-Fi coverage in the API', () => {
   });
 
   it('feeds the measured coverage into the score and the plan inputs', async () => {
-    const detail = (await app.inject(`/api/v1/schools/${schoolId}`)).json<{
+    const detail = (await get(`/api/v1/schools/${schoolId}`)).json<{
       components: { wifi: { coverage_share: number } | null };
     }>();
     // Room 201 covered, room 202 half: 75 % of teaching rooms.
@@ -117,14 +119,14 @@ describe('Wi-Fi coverage in the API', () => {
       aps_total: 4,
       uplink_utilisation_p95_pct: 90,
     });
-    const detail = (await app.inject(`/api/v1/schools/${schoolId}`)).json<{
+    const detail = (await get(`/api/v1/schools/${schoolId}`)).json<{
       components: { internal: unknown };
     }>();
     expect(detail.components.internal).not.toBeNull();
   });
 
   it('serves the full picture, with per-school choices from the query', async () => {
-    const res = await app.inject(`/api/v1/schools/${schoolId}/coverage`);
+    const res = await get(`/api/v1/schools/${schoolId}/coverage`);
     expect(res.statusCode).toBe(200);
     const full = res.json<SchoolCoverage & { school_id: string }>();
     expect(full.school_id).toBe(schoolId);
@@ -134,7 +136,7 @@ describe('Wi-Fi coverage in the API', () => {
     ]);
     expect(full.unknown_ssids).toBe(1);
 
-    const custom = await app.inject(
+    const custom = await get(
       `/api/v1/schools/${schoolId}/coverage?school_ssids=SkolaNet,Kafejnica&non_teaching_rooms=202`,
     );
     const body = custom.json<SchoolCoverage>();
@@ -144,10 +146,10 @@ describe('Wi-Fi coverage in the API', () => {
   });
 
   it('answers an unknown school with 404 and a bad query with 400', async () => {
-    expect((await app.inject('/api/v1/schools/nope/coverage')).json()).toMatchObject({
+    expect((await get('/api/v1/schools/nope/coverage')).json()).toMatchObject({
       code: ErrorCodes.API_NOT_FOUND,
     });
-    const bad = await app.inject(`/api/v1/schools/${schoolId}/coverage?rooms=1`);
+    const bad = await get(`/api/v1/schools/${schoolId}/coverage?rooms=1`);
     expect(bad.statusCode).toBe(400);
   });
 });

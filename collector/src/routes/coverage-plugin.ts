@@ -41,7 +41,12 @@ const list = (text: string | undefined): string[] =>
 export const coveragePlugin: FastifyPluginAsync = async (app) => {
   app.get<{ Params: Params; Querystring: Query }>(
     '/api/v1/schools/:id/coverage',
-    { schema: { params: Params, querystring: Query } },
+    {
+      config: {
+        access: { roles: ['admin', 'planner', 'municipality_planner', 'school_it'], target: 'school' },
+      },
+      schema: { params: Params, querystring: Query },
+    },
     async (request) => {
       const options: CoverageOptions = {
         schoolSsids: list(request.query.school_ssids),

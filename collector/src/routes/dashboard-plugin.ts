@@ -29,7 +29,9 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     return;
   }
   for (const [path, asset] of assets) {
-    app.get(path, async (_request, reply) =>
+    // The pages and their scripts are public; what they show comes from the
+    // API, which checks who asks (the overview's list is public_scores).
+    app.get(path, { config: { access: 'public' } }, async (_request, reply) =>
       reply
         .header('content-type', asset.contentType)
         // Revalidate each time: the files change with every collector upgrade

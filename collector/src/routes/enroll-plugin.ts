@@ -3,12 +3,16 @@ import { EnrollRequest, EnrollResponse } from '@skolnet/shared';
 
 /**
  * `POST /api/v1/enroll`: an agent trades a one-time code for its identity
- * and secret. Unauthenticated by design; the code is the credential.
+ * and secret. No person's credential: the code is the credential, and the
+ * enrollment rate limit bounds guessing.
  */
 export const enrollPlugin: FastifyPluginAsync = async (app) => {
   app.post<{ Body: EnrollRequest }>(
     '/api/v1/enroll',
-    { schema: { body: EnrollRequest, response: { 201: EnrollResponse } } },
+    {
+      config: { access: 'agent', limit: 'enrollment' },
+      schema: { body: EnrollRequest, response: { 201: EnrollResponse } },
+    },
     async (request, reply) => {
       const { code, hostname, agent_version, role } = request.body;
       const enrolled = await app.store.redeemEnrollmentCode(

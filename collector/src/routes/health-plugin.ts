@@ -9,8 +9,10 @@ const HealthResponse = {
 
 /** `GET /healthz`: liveness for load balancers and the `npm start` script. */
 export const healthPlugin: FastifyPluginAsync = async (app) => {
-  app.get('/healthz', { schema: { response: { 200: HealthResponse } } }, (_request, reply) =>
-    reply.send({ status: 'ok', version: app.config.version }),
+  app.get(
+    '/healthz',
+    { config: { access: 'public' }, schema: { response: { 200: HealthResponse } } },
+    (_request, reply) => reply.send({ status: 'ok', version: app.config.version }),
   );
   return Promise.resolve();
 };

@@ -2,39 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ErrorCodes } from '@skolnet/shared';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ErrorCodes, uuidv7 } from '@skolnet/shared';
+import { parseNdt7Query, type Ndt7ClientMetadata } from '../ndt7/ndt7-client-metadata.js';
+import {
+  formatNdt7Endpoint,
+  NDT7_DURATION_MS,
+  NDT7_HARD_LIMIT_MS,
+  NDT7_MAX_MESSAGE_BYTES,
+  NDT7_UPLOAD_END_MARGIN_MS,
+  runNdt7Download,
+  runNdt7Upload,
+  type Ndt7ConnectionInfo,
+  type Ndt7Outcome,
+  type Ndt7SessionOptions,
+} from '../ndt7/ndt7-session.js';
 
-/** The ndt7 WebSocket subprotocol (ndt7 spec, "Protocol description"). */
+/** The ndt7 WebSocket subprotocol (ndt7 spec, "The WebSocket handshake"). */
 export const NDT7_SUBPROTOCOL = 'net.measurementlab.ndt.v7';
 /** ndt7 paths (ndt7 spec: `/ndt/v7/download`, `/ndt/v7/upload`). */
 export const Ndt7Paths = { download: '/ndt/v7/download', upload: '/ndt/v7/upload' } as const;
 
-/** Largest message either side may send, in bytes: 2^24 (ndt7 spec, "Message size"). */
-export const NDT7_MAX_MESSAGE_BYTES = 1 << 24;
-/** First binary message size in a download, in bytes: 2^13 (ndt7 spec, reference server). */
-const INITIAL_MESSAGE_BYTES = 1 << 13;
-/**
- * The download doubles its message size once the bytes sent exceed this
- * many times the current size (ndt7 spec: scale so the message is about
- * 1/16 of what was sent), so a slow line gets small messages and a fast one
- * big ones.
- */
-const MESSAGE_SCALING_FRACTION = 16;
-/** Default length of each test, in ms: 10 s (ndt7 spec: the server ends the test after ~10 s). */
-const DEFAULT_DURATION_MS = 10_000;
-/** Time between the server's measurement messages, in ms: 250 ms, as the reference server. */
-const MEASUREMENT_INTERVAL_MS = 250;
-/**
- * Download messages written but not yet flushed to the socket. Enough to
- * keep the kernel's send buffer full between event-loop turns, few enough
- * that the process does not queue megabytes of its own.
- */
-const MAX_IN_FLIGHT_MESSAGES = 4;
 /** Random bytes the download messages are cut from (4 MiB, cf. the speed endpoints' pool). */
 const POOL_BYTES = 4 * 1024 * 1024;
-/** WebSocket close code for a normal end of test (RFC 6455 §7.4.1). */
-const CLOSE_NORMAL = 1000;
 /** Close code when the server is too busy: 1013 "try again later" (IANA WebSocket close codes). */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 
@@ -44,33 +34,42 @@ export interface Ndt7PluginOptions {
   durationMs?: number;
   /** Most tests at once; default the speed endpoints' `maxConcurrentTransfers`. */
   maxConcurrent?: number;
-}
-
-/** The server's measurement message (ndt7 spec, "Measurement message"). */
-interface Ndt7Measurement {
-  AppInfo: { ElapsedTime: number; NumBytes: number };
-  ConnectionInfo: { Client: string; Server: string; UUID: string };
-  Origin: 'server';
-  Test: 'download' | 'upload';
+  /** Longest a test may last from its handshake, in ms; default 13 000 (the spec's). Tests shorten it. */
+  hardLimitMs?: number;
+  /** Wall clock for `ConnectionInfo.StartTime`; default the collector's configured clock. */
+  now?: () => Date;
+  /** Monotonic clock in ms for elapsed times; default `performance.now`. */
+  monotonicNow?: () => number;
 }
 
 /**
  * ndt7-compatible endpoints, so the M-Lab ndt7 clients (and the agent's
  * `ndt7` probe) measure against the ministry's own server exactly as they
- * would against M-Lab. Download: the server sends random binary messages
- * of growing size for the test duration, with a JSON measurement text
- * message every 250 ms. Upload: the server counts what the client sends
- * and answers with the same measurements, counted at the receiver. TCPInfo
- * and BBRInfo are optional in the spec and left out: Node cannot read the
- * kernel's TCP_INFO.
+ * would against M-Lab (ndt7 spec v0.11.0). Download: the server sends
+ * random binary messages of growing size for the test duration, with a
+ * JSON measurement text message every 250 ms. Upload: the server counts
+ * what the client sends and answers with the same measurements, counted
+ * at the receiver. TCPInfo and BBRInfo are optional in the spec and left
+ * out: Node cannot read the kernel's TCP_INFO.
+ *
+ * Every test gets a UUID, sent in `ConnectionInfo` and logged with the
+ * client's query-string metadata (sanitised and bounded) and the final
+ * counts in one "ndt7 test complete" line: the spec asks servers to store
+ * the metadata, and the UUID lets a client's result be found in the log.
  *
  * It runs its own `ws` server (subprotocol and the spec's 16 MiB message
  * limit differ from the agent stream's), and takes upgrades on its two
  * paths before `@fastify/websocket` would.
  */
 export const ndt7Plugin: FastifyPluginAsync<Ndt7PluginOptions> = async (app, opts) => {
-  const durationMs = opts.durationMs ?? DEFAULT_DURATION_MS;
   const maxConcurrent = opts.maxConcurrent ?? app.config.speed.maxConcurrentTransfers;
+  const now = opts.now ?? (() => app.config.now());
+  const timing: Ndt7SessionOptions = {
+    durationMs: opts.durationMs ?? NDT7_DURATION_MS,
+    uploadEndMarginMs: NDT7_UPLOAD_END_MARGIN_MS,
+    hardLimitMs: opts.hardLimitMs ?? NDT7_HARD_LIMIT_MS,
+    monotonicNow: opts.monotonicNow ?? (() => performance.now()),
+  };
   const pool = randomBytes(POOL_BYTES);
   const wss = new WebSocketServer({
     noServer: true,
@@ -109,10 +108,33 @@ export const ndt7Plugin: FastifyPluginAsync<Ndt7PluginOptions> = async (app, opt
       });
       return reply;
     }
+    // The spec: the server MUST parse the query string and refuse (4xx)
+    // one that is not parseable or not acceptable.
+    const rawUrl = request.raw.url ?? '';
+    const queryAt = rawUrl.indexOf('?');
+    const query = parseNdt7Query(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1));
+    if (!query.ok) {
+      void reply.code(query.status).send({
+        code: query.status === 414 ? ErrorCodes.PROTOCOL_TOO_LARGE : ErrorCodes.API_BAD_REQUEST,
+        message: query.message,
+      });
+      return reply;
+    }
     // Taken over from here: the socket is upgraded by our own ws server.
     void reply.hijack();
     const socket = request.raw.socket as Duplex;
     wss.handleUpgrade(request.raw, socket, upgradeHead(request.raw), (ws) => {
+      try {
+        startTest(ws, query);
+      } catch (err) {
+        // Never leave an upgraded socket open with nothing running on it.
+        request.log.error({ err, ndt7: { test } }, 'ndt7 test could not start');
+        ws.terminate();
+      }
+    });
+    return reply;
+
+    function startTest(ws: WebSocket, client: Ndt7ClientMetadata): void {
       if (active >= maxConcurrent) {
         ws.close(CLOSE_TRY_AGAIN_LATER, 'too many tests running');
         return;
@@ -121,22 +143,43 @@ export const ndt7Plugin: FastifyPluginAsync<Ndt7PluginOptions> = async (app, opt
       ws.once('close', () => {
         active -= 1;
       });
-      const info = {
-        Client: `${request.ip}:${request.raw.socket.remotePort ?? 0}`,
-        Server: `${request.raw.socket.localAddress ?? ''}:${request.raw.socket.localPort ?? 0}`,
-        UUID: request.id,
+      // The four-tuple as the socket has it (not a proxy's forwarded
+      // address: the spec asks for the connection's own endpoints).
+      const raw = request.raw.socket;
+      const info: Ndt7ConnectionInfo = {
+        Client: formatNdt7Endpoint(raw.remoteAddress, raw.remotePort),
+        Server: formatNdt7Endpoint(raw.localAddress, raw.localPort),
+        UUID: uuidv7(),
+        StartTime: now().toISOString(),
       };
-      request.log.info({ test }, 'ndt7 test started');
-      if (test === 'download') runDownload(ws, pool, durationMs, info);
-      else runUpload(ws, durationMs, info);
-    });
-    return reply;
+      request.log.info({ ndt7: { test, uuid: info.UUID } }, 'ndt7 test started');
+      const onDone = (outcome: Ndt7Outcome): void => {
+        request.log.info(
+          {
+            ndt7: {
+              test,
+              uuid: info.UUID,
+              start_time: info.StartTime,
+              ...outcome,
+              client_metadata: client.metadata,
+              ...(client.dropped > 0 ? { client_metadata_dropped: client.dropped } : {}),
+            },
+          },
+          'ndt7 test complete',
+        );
+      };
+      if (test === 'download') runNdt7Download(ws, pool, info, timing, onDone);
+      else runNdt7Upload(ws, info, timing, onDone);
+    }
   };
 
   for (const [test, path] of Object.entries(Ndt7Paths) as ['download' | 'upload', string][]) {
     // The upgrade is handled in onRequest, before `@fastify/websocket`'s
     // route wrapper could hand it to the agent stream's ws server.
-    app.get(path, { onRequest: upgrade(test) }, (_request, reply) => reply.code(426).send());
+    // Open like the speed-test endpoints: any ndt7 client may measure.
+    app.get(path, { config: { access: 'public' }, onRequest: upgrade(test) }, (_request, reply) =>
+      reply.code(426).send(),
+    );
   }
   return Promise.resolve();
 };
@@ -154,113 +197,4 @@ function upgradeHead(raw: object): Buffer {
     }
   }
   return Buffer.alloc(0);
-}
-
-function measurement(
-  test: 'download' | 'upload',
-  startedAt: number,
-  bytes: number,
-  info: Ndt7Measurement['ConnectionInfo'],
-): string {
-  const m: Ndt7Measurement = {
-    // ElapsedTime is in microseconds (ndt7 spec, AppInfo).
-    AppInfo: { ElapsedTime: Math.round((performance.now() - startedAt) * 1000), NumBytes: bytes },
-    ConnectionInfo: info,
-    Origin: 'server',
-    Test: test,
-  };
-  return JSON.stringify(m);
-}
-
-/** Sends growing random messages until the duration is over, then closes normally. */
-function runDownload(
-  ws: WebSocket,
-  pool: Buffer,
-  durationMs: number,
-  info: Ndt7Measurement['ConnectionInfo'],
-): void {
-  const startedAt = performance.now();
-  let sent = 0;
-  let size = INITIAL_MESSAGE_BYTES;
-  let offset = 0;
-  let inFlight = 0;
-  let done = false;
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    clearInterval(ticker);
-    clearTimeout(timer);
-    if (ws.readyState === ws.OPEN) {
-      ws.send(measurement('download', startedAt, sent, info));
-      ws.close(CLOSE_NORMAL, 'test complete');
-    }
-  };
-  const pump = (): void => {
-    while (!done && inFlight < MAX_IN_FLIGHT_MESSAGES && ws.readyState === ws.OPEN) {
-      if (size < NDT7_MAX_MESSAGE_BYTES && size * MESSAGE_SCALING_FRACTION <= sent) size *= 2;
-      // Messages larger than the pool are filled by repeating it; 4 MiB of
-      // random data still defeats any compressor on the path.
-      const message = size <= pool.length ? slice(pool, offset, size) : Buffer.concat(repeat(pool, size));
-      offset = (offset + size) % pool.length;
-      inFlight += 1;
-      ws.send(message, { binary: true }, (err) => {
-        inFlight -= 1;
-        if (err) return;
-        sent += message.length;
-        pump();
-      });
-    }
-  };
-  const ticker = setInterval(() => {
-    if (ws.readyState === ws.OPEN) ws.send(measurement('download', startedAt, sent, info));
-  }, MEASUREMENT_INTERVAL_MS);
-  const timer = setTimeout(finish, durationMs);
-  ws.on('close', () => {
-    done = true;
-    clearInterval(ticker);
-    clearTimeout(timer);
-  });
-  ws.on('error', () => ws.terminate());
-  pump();
-}
-
-/** Counts what the client sends, reports it every 250 ms, and ends the test after the duration. */
-function runUpload(ws: WebSocket, durationMs: number, info: Ndt7Measurement['ConnectionInfo']): void {
-  const startedAt = performance.now();
-  let received = 0;
-  ws.on('message', (data: RawData) => {
-    received += Array.isArray(data)
-      ? data.reduce((sum, b) => sum + b.length, 0)
-      : data instanceof ArrayBuffer
-        ? data.byteLength
-        : data.length;
-  });
-  const ticker = setInterval(() => {
-    if (ws.readyState === ws.OPEN) ws.send(measurement('upload', startedAt, received, info));
-  }, MEASUREMENT_INTERVAL_MS);
-  const timer = setTimeout(() => {
-    clearInterval(ticker);
-    if (ws.readyState === ws.OPEN) {
-      ws.send(measurement('upload', startedAt, received, info));
-      ws.close(CLOSE_NORMAL, 'test complete');
-    }
-  }, durationMs);
-  ws.on('close', () => {
-    clearInterval(ticker);
-    clearTimeout(timer);
-  });
-  ws.on('error', () => ws.terminate());
-}
-
-/** `size` bytes of `pool` from `offset`, wrapping around. */
-function slice(pool: Buffer, offset: number, size: number): Buffer {
-  if (offset + size <= pool.length) return pool.subarray(offset, offset + size);
-  return Buffer.concat([pool.subarray(offset), pool.subarray(0, size - (pool.length - offset))]);
-}
-
-function repeat(pool: Buffer, size: number): Buffer[] {
-  const parts: Buffer[] = [];
-  for (let left = size; left > 0; left -= pool.length)
-    parts.push(pool.subarray(0, Math.min(left, pool.length)));
-  return parts;
 }

@@ -46,7 +46,9 @@ export function acceptsGzip(header: string | undefined): boolean {
  * The upgrade plan over the collector's data (docs/methodology.md):
  * `GET /api/v1/plan` (the plan, JSON or CSV), `GET /api/v1/plan/schools/:id`
  * (why this school gets what it gets), `GET /api/v1/scoring/sensitivity`.
- * Public like the scores: the plan is meant to be checked by anyone.
+ * Planners' tools: they need sign-in (the plan is weighted by pupil-support
+ * aggregates); a municipality planner sees the explanation of a school of
+ * their municipality.
  */
 export const planPlugin: FastifyPluginAsync = async (app) => {
   const planRequest = (q: PlanQuery): PlanRequest => ({
@@ -69,7 +71,7 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Querystring: PlanQuery }>(
     '/api/v1/plan',
-    { schema: { querystring: PlanQuery } },
+    { config: { access: { roles: ['admin', 'planner'] } }, schema: { querystring: PlanQuery } },
     async (request, reply) => {
       if (request.query.format === 'csv')
         return reply.type('text/csv; charset=utf-8').send(planToCsv(await plan(request.query)));
@@ -85,13 +87,16 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: { id: string }; Querystring: PlanQuery }>(
     '/api/v1/plan/schools/:id',
-    { schema: { params: SchoolParams, querystring: PlanQuery } },
+    {
+      config: { access: { roles: ['admin', 'planner', 'municipality_planner'], target: 'school' } },
+      schema: { params: SchoolParams, querystring: PlanQuery },
+    },
     async (request) =>
       app.services.plan.explain(request.params.id, planRequest(request.query)).catch(asBadRequest),
   );
 
-  app.get('/api/v1/scoring/sensitivity', async () => {
-    return app.services.plan.sensitivity();
-  });
+  app.get('/api/v1/scoring/sensitivity', { config: { access: { roles: ['admin', 'planner'] } } }, async () =>
+    app.services.plan.sensitivity(),
+  );
   return Promise.resolve();
 };

@@ -89,13 +89,20 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
   const notFound = (id: string): SkolnetError =>
     new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${id} does not exist`);
 
-  app.get('/api/v1/schools', { schema: { response: { 200: SchoolList } } }, async () =>
-    app.services.schools.list(),
+  app.get(
+    '/api/v1/schools',
+    { config: { access: 'public_scores' }, schema: { response: { 200: SchoolList } } },
+    async () => app.services.schools.list(),
   );
 
   app.get<{ Params: SchoolParams; Querystring: SchoolQuery }>(
     '/api/v1/schools/:id',
-    { schema: { params: SchoolParams, querystring: SchoolQuery } },
+    {
+      config: {
+        access: { roles: ['admin', 'planner', 'municipality_planner', 'school_it'], target: 'school' },
+      },
+      schema: { params: SchoolParams, querystring: SchoolQuery },
+    },
     async (request) =>
       app.services.schools.detail(
         request.params.id,
@@ -106,7 +113,10 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
 
   app.post<{ Body: CreateSchool }>(
     '/api/v1/schools',
-    { onRequest: app.requireAdmin, schema: { body: CreateSchool, response: { 201: SchoolCreated } } },
+    {
+      config: { access: { roles: ['admin'] } },
+      schema: { body: CreateSchool, response: { 201: SchoolCreated } },
+    },
     async (request, reply) => {
       const school = await app.services.schools.create(request.body);
       request.log.info({ school_id: school.id }, 'school created');
@@ -117,7 +127,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
   app.post<{ Params: SchoolParams; Body: CreateEnrollmentCode }>(
     '/api/v1/schools/:id/enrollment-codes',
     {
-      onRequest: app.requireAdmin,
+      config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
       // The body is optional: an empty POST takes the default lifetime.
       preValidation: async (request) => {
         request.body ??= {};

@@ -4,6 +4,8 @@ import { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { ErrorCodes, SkolnetError, SpeedPaths, UploadReport } from '@skolnet/shared';
+import { httpStatusFor, type ErrorBody } from '../plugins/error-handler.js';
+import { createLogLimiter } from '../runtime/log-limiter.js';
 
 /**
  * Bytes per chunk pushed into a download stream: 256 KiB. Larger writes
@@ -76,40 +78,62 @@ const MAX_UPLOAD_WARMUP_MS = 60_000;
  * on concurrent transfers keeps the collector's own link usable.
  */
 export const speedPlugin: FastifyPluginAsync = async (app) => {
-  const { maxConcurrentTransfers, maxTransferBytes, defaultDownloadBytes, poolBytes } = app.config.speed;
+  const { maxConcurrentTransfers, maxTransfersPerClient, maxTransferBytes, defaultDownloadBytes, poolBytes } =
+    app.config.speed;
   // Generated once per app: random bytes are incompressible, so neither a
   // proxy nor the transport can inflate the measured rate.
   const pool = randomBytes(poolBytes);
   // Responses holding a transfer slot; their count caps concurrency.
   let active = 0;
+  // Slots held per client address, so one address cannot take them all.
+  const perClient = new Map<string, number>();
+  // A refusal is expected and anyone can provoke it: warn, no stack, at most once a minute.
+  const busyLog = createLogLimiter();
   // Connections that carried a transfer. On shutdown they are cut: a
   // gigabyte download to a slow (or stalled) client must not hold up a
   // restart, and a finished transfer may still sit in the socket's buffers.
   const sockets = new Set<Socket>();
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request, reply): Promise<FastifyReply | undefined> => {
     // Tracked before the cap check: a refused upload's body may still be arriving.
     const socket = request.raw.socket;
     if (!sockets.has(socket)) {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     }
-    if (active >= maxConcurrentTransfers) {
-      throw new SkolnetError(
-        ErrorCodes.API_BUSY,
-        `too many speed tests running (${maxConcurrentTransfers}); retry later`,
-        {
-          retryable: true,
-        },
-      );
+    const client = request.ip;
+    const held = perClient.get(client) ?? 0;
+    const limit =
+      active >= maxConcurrentTransfers ? 'total' : held >= maxTransfersPerClient ? 'client' : undefined;
+    if (limit !== undefined) {
+      app.metrics.http.speedBusy.inc({ limit });
+      const logged = busyLog.take(limit);
+      if (logged !== undefined) {
+        request.log.warn(
+          { code: ErrorCodes.API_BUSY, limit, active, suppressed: logged.suppressed },
+          'speed test refused: busy',
+        );
+      }
+      const body: ErrorBody = {
+        code: ErrorCodes.API_BUSY,
+        message:
+          limit === 'total'
+            ? `too many speed tests running (${maxConcurrentTransfers}); retry later`
+            : `this address already runs ${maxTransfersPerClient} speed tests; retry when one ends`,
+      };
+      return reply.code(httpStatusFor(ErrorCodes.API_BUSY)).header('retry-after', '10').send(body);
     }
     active += 1;
+    perClient.set(client, held + 1);
     // 'close' fires once the response is done or the connection drops,
     // whichever comes first, so aborted transfers free their slot too.
     reply.raw.once('close', () => {
       active -= 1;
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
     });
-    return Promise.resolve();
+    return undefined;
   });
 
   app.addHook('preClose', (done) => {
@@ -127,6 +151,8 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
   app.get<{ Querystring: DownloadQuery }>(
     SpeedPaths.download,
     {
+      // Open as before: `skolnet-agent assess` measures without enrollment.
+      config: { access: 'public' },
       schema: {
         querystring: {
           type: 'object',
@@ -151,6 +177,9 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
   app.post<{ Querystring: UploadQuery }>(
     SpeedPaths.upload,
     {
+      // A floor rate and a deadline of their own (app.ts): an upload that
+      // trickles is ended and frees its slot.
+      config: { access: 'public', bodyGuard: 'upload' },
       schema: {
         querystring: {
           type: 'object',
@@ -201,7 +230,14 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
         raw.once('end', resolve);
         raw.once('error', reject);
         // A client that goes away mid-body ends neither with 'end' nor 'error'.
-        raw.once('close', () => (raw.readableEnded ? resolve() : reject(new Error('upload aborted'))));
+        // Expected (a client gone, or one cut off as too slow): a refusal, not a fault of ours.
+        raw.once('close', () =>
+          raw.readableEnded
+            ? resolve()
+            : reject(
+                new SkolnetError(ErrorCodes.API_BAD_REQUEST, 'upload ended before its body was complete'),
+              ),
+        );
       });
       if (firstByteAt !== undefined && seriesStart !== undefined) {
         void reply

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /**
- * Bytes of randomness in agent secrets and the admin token: 256 bits, so
+ * Bytes of randomness in agent secrets: 256 bits, so
  * guessing is hopeless and a plain (unsalted) SHA-256 suffices to store them.
  */
 export const SECRET_BYTES = 32;
@@ -23,7 +23,7 @@ export function matchesHash(plain: string, expectedHash: string): boolean {
   return timingSafeEqual(actual, expected);
 }
 
-/** A new random secret (agent secret, admin token) as base64url text. */
+/** A new random secret (an agent secret) as base64url text. */
 export function generateSecret(): string {
   return randomBytes(SECRET_BYTES).toString('base64url');
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -8,7 +7,6 @@ import {
   Kysely,
   Migrator,
   PostgresDialect,
-  SqliteDialect,
   type SqliteDatabase,
   type SqliteStatement,
   type Transaction,
@@ -34,10 +32,13 @@ import {
   normalizeEnrollmentCode,
   sha256Hex,
 } from '../security/secrets.js';
+import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
+import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
 import { hourOf, nextHour, summariseHour } from './rollups.js';
+import { BusyAwareSqliteDialect, retryWhileBusy, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-busy.js';
 import type {
   AgentAuthentication,
   AgentConfigChange,
@@ -165,12 +166,6 @@ const LATEST_SCAN_ROWS_PER_MEASUREMENT = 200;
 const MAX_SCORING_ROWS = 50_000;
 
 /**
- * SQLite waits this long for a lock held by another connection (say the
- * `admin-token --reset` command beside a running server), in ms.
- */
-const SQLITE_BUSY_TIMEOUT_MS = 5_000;
-
-/**
  * PostgreSQL connections per collector. Requests are short and the event
  * loop is single-threaded, so a few connections keep it busy; ten leaves
  * room under the server's default `max_connections` (100) for several
@@ -207,6 +202,12 @@ const UNREACHABLE_CODES = new Set([
   'ETIMEDOUT',
   'EAI_AGAIN',
 ]);
+
+/**
+ * Upper bound of a read without one: above every `Date#toISOString` text
+ * of a four-digit year, which the result schema's date-time format allows.
+ */
+const NO_UPPER_BOUND = '9999-12-31T23:59:59.999Z';
 
 /** Options of {@link createStore}; they apply to PostgreSQL only. */
 export interface StoreOptions {
@@ -258,14 +259,42 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<CollectorDatabase>;
   /** Which database this store talks to. */
   readonly dialect: StoreDialect;
+  /** People's accounts, sessions, tokens and the audit log. */
+  readonly accounts: KyselyAccountStore;
 
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
+
+  /** Latest `at` a read returns when the caller gives no `until` (see {@link setReadHorizon}). */
+  #readHorizon: (() => Date) | undefined;
 
   /** Wraps an open, migrated database; the store owns it from now on. */
   constructor(db: Kysely<CollectorDatabase>, dialect: StoreDialect = 'sqlite') {
     this.#db = db;
     this.dialect = dialect;
+    // The account tables live in their own module; the same connection serves them.
+    this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
+  }
+
+  /**
+   * Runs `fn` in a transaction. On SQLite a transaction that found the
+   * database locked by another process (or its snapshot stale) is rolled
+   * back and run again from the start (sqlite-busy.ts); PostgreSQL waits
+   * for its row locks itself.
+   */
+  #transaction<T>(fn: (trx: Transaction<CollectorDatabase>) => Promise<T>): Promise<T> {
+    const run = (): Promise<T> => this.#db.transaction().execute(fn);
+    return this.dialect === 'sqlite' ? retryWhileBusy(run) : run();
+  }
+
+  setReadHorizon(horizon: (() => Date) | undefined): void {
+    this.#readHorizon = horizon;
+  }
+
+  /** The upper bound of a read: the caller's, else the horizon's, else none. */
+  #until(explicit: Date | undefined): string | undefined {
+    const until = explicit ?? this.#readHorizon?.();
+    return until?.toISOString();
   }
 
   async createSchool(school: NewSchool, now: Date = new Date()): Promise<SchoolRow> {
@@ -318,7 +347,7 @@ export class KyselyStore implements Store {
   async redeemEnrollmentCode(code: string, agent: NewAgent, now: Date = new Date()): Promise<EnrolledAgent> {
     const codeHash = sha256Hex(normalizeEnrollmentCode(code));
     const at = now.toISOString();
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       const row = await trx
         .selectFrom('enrollment_codes')
         .select(['school_id', 'expires_at', 'used_at', 'role'])
@@ -532,7 +561,7 @@ export class KyselyStore implements Store {
     if (machine !== null || smbios !== null) {
       const key = `${machine ?? '-'}/${smbios ?? '-'}`;
       const at = now.toISOString();
-      isNew = await this.#db.transaction().execute(async (trx) => {
+      isNew = await this.#transaction(async (trx) => {
         // Insert first: of several hellos bringing one new fingerprint at
         // once (PostgreSQL), exactly one inserts; the others wait for it on
         // the key and then only refresh the time seen.
@@ -607,7 +636,7 @@ export class KyselyStore implements Store {
       throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, `agent ${id} already belongs to school ${schoolId}`);
     }
     const at = now.toISOString();
-    const changes = await this.#db.transaction().execute(async (trx) => {
+    const changes = await this.#transaction(async (trx) => {
       await lockSchool(trx, this.dialect, schoolId, 'share');
       await trx
         .updateTable('agents')
@@ -667,7 +696,7 @@ export class KyselyStore implements Store {
   ): Promise<AgentConfigChange[]> {
     const text = JSON.stringify(config);
     const at = now.toISOString();
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       // Exclusive on the school: an agent enrolling into it or moving to it
       // (which share-lock it) either commits first and is among the agents
       // below, or waits and then reads this configuration.
@@ -694,7 +723,7 @@ export class KyselyStore implements Store {
     await this.#requireAgent(agentId);
     const text = JSON.stringify(config);
     const at = now.toISOString();
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       await trx
         .insertInto('agent_config_overrides')
         .values({ agent_id: agentId, config: text, updated_at: at })
@@ -756,7 +785,7 @@ export class KyselyStore implements Store {
     // concurrently (an agent resending while the first send is still being
     // stored) then wait for each other on PostgreSQL instead of deadlocking.
     rows.sort((a, b) => compareText(a.id, b.id));
-    const inserted = await this.#db.transaction().execute(async (trx) => {
+    const inserted = await this.#transaction(async (trx) => {
       let count = 0;
       if (this.dialect === 'postgres') {
         count = await insertResultsUnnest(trx, rows);
@@ -775,11 +804,14 @@ export class KyselyStore implements Store {
   }
 
   async latestResults(schoolId: string, options: LatestResultsOptions): Promise<StoredResult[]> {
+    // The far future as the bound when there is none keeps one query shape.
+    const until = this.#until(options.until) ?? NO_UPPER_BOUND;
     if (!options.perMeasurement) {
       const rows = await this.#db
         .selectFrom('results')
         .selectAll()
         .where('school_id', '=', schoolId)
+        .where('at', '<=', until)
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .limit(options.limit)
@@ -799,6 +831,7 @@ export class KyselyStore implements Store {
         .selectAll()
         .where('school_id', '=', schoolId)
         .where('measurement', '=', measurement)
+        .where('at', '<=', until)
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .limit(LATEST_SCAN_ROWS_PER_MEASUREMENT)
@@ -821,13 +854,15 @@ export class KyselyStore implements Store {
     schoolId: string,
     since: Date,
     measurements?: readonly string[],
+    until?: Date,
   ): Promise<StoredResult[]> {
     if (measurements !== undefined && measurements.length === 0) return [];
     let query = this.#db
       .selectFrom('results')
       .selectAll()
       .where('school_id', '=', schoolId)
-      .where('at', '>=', since.toISOString());
+      .where('at', '>=', since.toISOString())
+      .where('at', '<=', this.#until(until) ?? NO_UPPER_BOUND);
     if (measurements !== undefined) query = query.where('measurement', 'in', [...measurements]);
     const rows = await query.orderBy('at', 'desc').limit(MAX_SCORING_ROWS).execute();
     return rows.reverse().map(toStoredResult);
@@ -835,12 +870,22 @@ export class KyselyStore implements Store {
 
   async hourlyRollups(query: RollupQuery): Promise<HourlyRollup[]> {
     if (query.measurements !== undefined && query.measurements.length === 0) return [];
-    await this.refreshRollups({ schoolId: query.schoolId, since: query.since });
+    const until = this.#until(query.until);
+    // Hours up to the one holding the bound; a later hour is neither
+    // recomputed nor returned, so a result dated in the future (stored
+    // before ingest refused them) never reaches a score.
+    const lastHour = until === undefined ? undefined : hourOf(until);
+    await this.refreshRollups({
+      schoolId: query.schoolId,
+      since: query.since,
+      ...(lastHour === undefined ? {} : { before: new Date(nextHour(lastHour)) }),
+    });
     let q = this.#db
       .selectFrom('rollups_hourly')
       .selectAll()
       .where('school_id', '=', query.schoolId)
       .where('hour', '>=', hourOf(query.since));
+    if (lastHour !== undefined) q = q.where('hour', '<=', lastHour);
     if (query.measurements !== undefined) q = q.where('measurement', 'in', [...query.measurements]);
     const rows = await q
       .orderBy('hour')
@@ -873,7 +918,7 @@ export class KyselyStore implements Store {
       // collector's only thread (every agent's batches and acks) for as
       // long as the whole refresh takes.
       if (next > 0) await yieldToEventLoop();
-      next = await this.#db.transaction().execute(async (trx) => {
+      next = await this.#transaction(async (trx) => {
         let i = next;
         let rowsRead = 0;
         while (
@@ -978,7 +1023,7 @@ export class KyselyStore implements Store {
 
   async deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
     const horizon = hourOf(cutoff);
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       // By hour (the results_hour index; `horizon` is a whole hour, so this
       // is `at < horizon`), oldest hours first.
       const old = await trx
@@ -1026,7 +1071,7 @@ export class KyselyStore implements Store {
 
   async deleteRollupsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
     const before = hourOf(cutoff);
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#transaction(async (trx) => {
       const old = await trx
         .selectFrom('rollups_hourly')
         .select(['school_id', 'measurement', 'hour', 'target', 'outcome', 'field'])
@@ -1324,18 +1369,25 @@ function toStoredResult(row: ResultRow): StoredResult {
  * returns a {@link KyselyStore}. `:memory:` gives a throwaway database.
  */
 export async function createSqliteStore(path: string): Promise<KyselyStore> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let sqlite: ReturnType<typeof openSqlite>;
   try {
+    if (path !== ':memory:') {
+      // A folder made here is private; an existing one (perhaps shared, such
+      // as /var/lib) is left as it is. The file and its -wal/-shm are made
+      // owner-only in any case: they hold every result and credential hash.
+      ensurePrivateDir(dirname(path), false);
+      preparePrivateDatabaseFile(path);
+    }
     sqlite = openSqlite(path);
   } catch (err) {
     throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
   }
   try {
+    // First, so the pragmas below wait for a lock another process holds.
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // WAL lets readers (dashboards) proceed while a batch is being written,
     // and lets a second process (the admin-token command) open the file.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    await retryWhileBusy(() => Promise.resolve(sqlite.pragma('journal_mode = WAL')));
     // An ack tells the agent to delete its copy, so a commit must be on
     // disk before it: FULL syncs the WAL at every commit (NORMAL, the
     // WAL default, may lose the last commits to a power cut). Group commit
@@ -1348,7 +1400,9 @@ export async function createSqliteStore(path: string): Promise<KyselyStore> {
     throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
   }
   const db = new Kysely<CollectorDatabase>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    // Transactions take the write lock first and wait for other processes
+    // without holding the event loop (sqlite-busy.ts).
+    dialect: new BusyAwareSqliteDialect({ database: withStatementCache(sqlite) }),
   });
   try {
     await migrateToLatest(db, 'sqlite');

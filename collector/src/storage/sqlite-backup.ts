@@ -1,7 +1,9 @@
-import { copyFile, link, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, link, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCodes, SkolnetError, openSqlite, type SqliteDatabase } from '@skolnet/shared';
+import { PRIVATE_FILE_MODE, preparePrivateDatabaseFile } from './file-modes.js';
+import { livePid } from './pid-file.js';
 import { createMigrationProvider } from './migrations/migration-provider.js';
 
 /**
@@ -74,6 +76,8 @@ export async function backupSqlite(source: string, dest: string, force = false):
   // leaves a half-written file under the requested name.
   const partial = join(dirname(dest), `.${basename(dest)}.partial`);
   await removeDatabaseFiles(partial);
+  // A backup holds everything the database does: owner-only from the start.
+  preparePrivateDatabaseFile(partial);
   const db = openSqlite(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
@@ -173,6 +177,8 @@ export async function restoreSqlite(
   const staged = join(dirname(target), `.${basename(target)}.restoring`);
   await removeDatabaseFiles(staged);
   await copyFile(file, staged);
+  // copyFile keeps the backup's mode, which may be wider than the database's.
+  await chmod(staged, PRIVATE_FILE_MODE);
   const outcome: RestoreOutcome = { path: target, results };
   if (existsSync(target)) {
     // Fold a write-ahead log left by an unclean stop into the file first,
@@ -204,21 +210,8 @@ export async function restoreSqlite(
 
 /** Throws `SKOLNET_STORE_IN_USE` when the pid file names a live process. */
 async function assertNotServing(pidFile: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number((await readFile(pidFile, 'utf8')).trim());
-  } catch {
-    return;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  let alive = true;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (alive) {
+  const pid = await livePid(pidFile);
+  if (pid !== undefined) {
     throw new SkolnetError(
       ErrorCodes.STORE_IN_USE,
       `a collector (process ${pid}) is serving this data directory; stop it before restoring ` +

@@ -1,4 +1,5 @@
 import type { AgentConfig, AgentRole, ConfigAck, HardwareFingerprint, Result } from '@skolnet/shared';
+import type { AccountStore } from './account-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
 /** A school as stored. Timestamps are RFC 3339 UTC strings. */
@@ -174,6 +175,8 @@ export interface LatestResultsOptions {
   perMeasurement?: boolean;
   /** Most results returned. */
   limit: number;
+  /** Only results measured at or before this time; default the store's read horizon. */
+  until?: Date;
 }
 
 /** Filter of {@link Store.countResults}; omitted keys match everything. */
@@ -214,6 +217,8 @@ export interface RollupQuery {
   since: Date;
   /** Narrows to these measurements. */
   measurements?: readonly string[];
+  /** Only hours up to the one that contains `until`; default the store's read horizon. */
+  until?: Date;
 }
 
 /** Options of {@link Store.refreshRollups}; omitted keys match every dirty hour. */
@@ -253,6 +258,8 @@ export interface DeleteOutcome {
 export interface Store {
   /** The database behind the store, where it has one (test doubles may leave it out). */
   readonly dialect?: StoreDialect;
+  /** People's accounts, sessions, tokens and the audit log (migration 0006-accounts). */
+  readonly accounts: AccountStore;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */
@@ -333,13 +340,27 @@ export interface Store {
    * The caller has validated the results and their ownership.
    */
   insertResults(results: readonly Result[], receivedAt?: Date): Promise<InsertOutcome>;
+  /**
+   * Sets the default upper time bound of every read of results and
+   * rollups ({@link latestResults}, {@link resultsForScoring},
+   * {@link hourlyRollups}) that gives none: the app sets it to its clock
+   * plus the allowed clock skew, so a result dated in the future never
+   * counts as the latest or enters a score. Undefined: no bound.
+   */
+  setReadHorizon?(horizon: (() => Date) | undefined): void;
   /** A school's newest results, newest first. */
   latestResults(schoolId: string, options: LatestResultsOptions): Promise<StoredResult[]>;
   /**
    * A school's results measured at or after `since`, oldest first, for the
    * scoring; `measurements` narrows them to the kinds the scoring uses.
+   * Only results measured at or before `until` (default the read horizon).
    */
-  resultsForScoring(schoolId: string, since: Date, measurements?: readonly string[]): Promise<StoredResult[]>;
+  resultsForScoring(
+    schoolId: string,
+    since: Date,
+    measurements?: readonly string[],
+    until?: Date,
+  ): Promise<StoredResult[]>;
   /**
    * Hourly rollups of a school, oldest hour first. Hours still waiting for
    * their rollup (see {@link refreshRollups}) are brought up to date

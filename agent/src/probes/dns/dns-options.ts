@@ -18,7 +18,8 @@ export const dnsOptionSpecs: OptionSpecs<DnsOptions> = {
     type: 'string',
     default: '',
     maxLength: 253,
-    description: "Name to resolve; empty resolves the collector's host name.",
+    description:
+      "Name to resolve; empty resolves the collector's host name (with a collector addressed by IP, nothing: one skipped result says so).",
   },
   resolvers: {
     type: 'string',

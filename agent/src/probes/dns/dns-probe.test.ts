@@ -1,6 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, isSkolnetError } from '@skolnet/shared';
 import { createCommandRunner } from '../../system/command-runner.js';
 import { MemoryAccumulator } from '../memory-accumulator.js';
 import { dnsProbeDefinition } from './dns-probe-definition.js';
@@ -64,11 +63,24 @@ describe('DnsProbe', () => {
     expect(acc.measurements.every((m) => m.tags.name === 'localhost')).toBe(true);
   });
 
-  it('needs a name when the collector URL is an address', () => {
+  it('records one skipped result, once, when the collector URL is an address and no name is set', async () => {
     const probe = dnsProbeDefinition.create({ ...ctx, collectorUrl: new URL('http://127.0.0.1:8080') });
-    return probe.gather(new MemoryAccumulator(), new AbortController().signal).then(
-      () => expect.fail('should have thrown'),
-      (err: unknown) => expect(isSkolnetError(err, ErrorCodes.PROBE_UNAVAILABLE)).toBe(true),
-    );
+    const first = new MemoryAccumulator();
+    await probe.gather(first, new AbortController().signal);
+    expect(first.errors).toEqual([]);
+    expect(first.measurements).toHaveLength(1);
+    expect(first.measurements[0]).toMatchObject({
+      measurement: 'dns',
+      tags: { resolver: 'system' },
+      fields: { result: 'skipped', reason: 'no_name' },
+    });
+    expect(first.measurements[0]?.fields.detail).toMatch(/addressed by IP \(127\.0\.0\.1\); set dns\.name/);
+    // Every later interval: nothing to record, nothing to warn about.
+    for (let i = 0; i < 3; i += 1) {
+      const later = new MemoryAccumulator();
+      await probe.gather(later, new AbortController().signal);
+      expect(later.measurements).toEqual([]);
+      expect(later.errors).toEqual([]);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { Resolver, lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared/core';
-import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared/core';
+import { describeError, round } from '@skolnet/shared/core';
 import { percentile } from '../latency/statistics.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import type { DnsOptions } from './dns-options.js';
@@ -21,26 +21,42 @@ type Lookup = (name: string) => Promise<number>;
  * whatever the line's rate.
  */
 export class DnsProbe implements Probe {
+  /** True once the skip for want of a name was recorded: it is said once, not every interval. */
+  #skipRecorded = false;
+
   constructor(
     private readonly ctx: ProbeContext,
     private readonly options: DnsOptions,
   ) {}
 
   /**
-   * Adds one `dns` measurement per resolver; failures are results.
-   *
-   * @throws SkolnetError `PROBE_UNAVAILABLE` with no name to resolve
+   * Adds one `dns` measurement per resolver; failures are results. With
+   * no name to resolve (no `dns.name`, and the collector is addressed by
+   * IP, as in the quickstart) the first run records one `skipped` result
+   * saying so and later runs record nothing: a warning every interval
+   * would only repeat it, and no name is better than one nobody chose.
    */
   async gather(acc: Accumulator, signal: AbortSignal): Promise<void> {
     const o = this.options;
     const collectorHost = this.ctx.collectorUrl?.hostname.replace(/^\[(.*)\]$/, '$1');
     const name = o.name !== '' ? o.name : collectorHost;
     if (name === undefined || name === '' || isIP(name) !== 0) {
-      throw new SkolnetError(
-        ErrorCodes.PROBE_UNAVAILABLE,
-        'dns needs a name to resolve: set dns.name (the collector URL is an address)',
-        { retryable: false },
+      if (this.#skipRecorded) return;
+      this.#skipRecorded = true;
+      acc.add(
+        DNS_MEASUREMENT,
+        {
+          result: 'skipped',
+          reason: 'no_name',
+          detail:
+            collectorHost === undefined || collectorHost === ''
+              ? 'no name to resolve: set dns.name'
+              : `no name to resolve: the collector is addressed by IP (${collectorHost}); set dns.name`,
+        },
+        { resolver: 'system' },
+        this.ctx.now(),
       );
+      return;
     }
     const timeoutMs = o.timeout_s * 1000;
     const targets: { resolver: string; resolve: Lookup }[] = [

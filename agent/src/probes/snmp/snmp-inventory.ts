@@ -1,6 +1,11 @@
 import {
-  ENT_CLASS_CHASSIS,
-  ENT_CLASS_STACK,
+  chassisIdentity,
+  fullerModel,
+  modelFromChassisDescr,
+  versionFromChassisDescr,
+} from './snmp-identity.js';
+import {
+  Dot11Columns,
   EntPhysicalColumns,
   INET_CIDR_ROUTE_DEFAULT_IFINDEX,
   IP_FORWARDING,
@@ -11,13 +16,20 @@ import {
   LldpCapabilityMask,
   LldpLocColumns,
   LldpRemColumns,
-  MikrotikOids,
   SystemOids,
+  VendorIdentityOids,
 } from './snmp-oids.js';
 import type { SnmpSession, SnmpValue } from './snmp-session.js';
-import { asCounter, asInt, asMac, asOid, asText } from './snmp-values.js';
+import { asCounter, asInt, asMac, asOid, asText, asTextLines } from './snmp-values.js';
 import { walkColumns, type WalkLimits, type WalkResult } from './snmp-walker.js';
-import { classifyDevice, roleFromText, wifiGeneration, type DeviceRole } from './vendor-classifier.js';
+import {
+  classifyDevice,
+  normalizeIdentity,
+  refineWithModel,
+  roleFromText,
+  wifiGeneration,
+  type DeviceRole,
+} from './vendor-classifier.js';
 
 /** One interface of a device. */
 export interface InterfaceInfo {
@@ -121,6 +133,9 @@ const IF_COLUMNS = [
 const ENT_COLUMNS = Object.values(EntPhysicalColumns);
 const LLDP_COLUMNS = [...Object.values(LldpRemColumns), ...Object.values(LldpLocColumns)];
 
+/** Rows read from the IEEE 802.11 MIB's resource table: one per radio, and a device has a few. */
+const DOT11_MAX_ROWS = 8;
+
 /** Largest value of ifSpeed (Gauge32): beyond it ifHighSpeed must be read (RFC 2863). */
 const IF_SPEED_MAX = 4_294_967_295;
 
@@ -212,35 +227,6 @@ export function countersFrom(walk: WalkResult, at: number, uptimeCs: number | un
       : { at, hc: false, in: read(IfTableColumns.ifInOctets), out: read(IfTableColumns.ifOutOctets) };
   if (uptimeCs !== undefined) sample.uptimeCs = uptimeCs;
   return sample;
-}
-
-function entityFrom(walk: WalkResult): { model?: string; serial?: string; softwareVersion?: string } {
-  const classes = col(walk, EntPhysicalColumns.entPhysicalClass);
-  const indexes = [
-    ...new Set([...classes.keys(), ...col(walk, EntPhysicalColumns.entPhysicalModelName).keys()]),
-  ].sort((a, b) => Number(a) - Number(b));
-  // The chassis (or the stack) describes the device; other entities are
-  // modules, ports and fans. Without any, the first entity that names a
-  // model stands for the device.
-  const chassis = indexes.filter((ix) => {
-    const c = asInt(classes.get(ix));
-    return c === ENT_CLASS_CHASSIS || c === ENT_CLASS_STACK;
-  });
-  const pick = (root: string, preferred: readonly string[]): string | undefined => {
-    for (const ix of [...preferred, ...indexes]) {
-      const v = nonEmpty(asText(col(walk, root).get(ix)));
-      if (v !== undefined) return v;
-    }
-    return undefined;
-  };
-  const out: { model?: string; serial?: string; softwareVersion?: string } = {};
-  const model = pick(EntPhysicalColumns.entPhysicalModelName, chassis);
-  if (model !== undefined) out.model = model;
-  const serial = pick(EntPhysicalColumns.entPhysicalSerialNum, chassis);
-  if (serial !== undefined) out.serial = serial;
-  const sw = pick(EntPhysicalColumns.entPhysicalSoftwareRev, chassis);
-  if (sw !== undefined) out.softwareVersion = sw;
-  return out;
 }
 
 function formatId(v: SnmpValue | undefined): string | undefined {
@@ -357,24 +343,51 @@ export async function inventoryDevice(session: SnmpSession, limits: WalkLimits):
   const uptimeCs = asInt(system.get(SystemOids.sysUpTime));
   const sysServices = asInt(system.get(SystemOids.sysServices));
   const forwarding = asInt(extra.get(IP_FORWARDING));
-  const classification = classifyDevice(sysObjectId ?? '', sysDescr ?? '');
+  let classification = classifyDevice(sysObjectId ?? '', asTextLines(system.get(SystemOids.sysDescr)) ?? '');
   const interfaces = interfacesFrom(ifWalk);
-  const entity = entityFrom(entWalk);
+  const chassis = chassisIdentity(entWalk);
 
-  let { model, serial, softwareVersion } = entity;
+  // Identity, each field from the first source that has it: the ENTITY-MIB
+  // chassis row, the vendor's own MIB, the IEEE 802.11 MIB (radios that
+  // name their product), then descriptions (the chassis's entPhysicalDescr,
+  // sysDescr). Never a module's, port's or radio's ENTITY-MIB row.
+  let { model, serial, softwareVersion } = chassis;
   let requests = ifWalk.requests + entWalk.requests + lldpWalk.requests + routeWalk.requests + 2;
-  if (classification.vendor === 'MikroTik' && (model === undefined || serial === undefined)) {
-    // RouterOS fills ENTITY-MIB only partly; MIKROTIK-MIB has the rest.
-    const mt = await tryGet(session, Object.values(MikrotikOids));
+  const vendorOids = VendorIdentityOids[classification.vendor];
+  const wanted = [
+    model === undefined ? vendorOids?.model : undefined,
+    serial === undefined ? vendorOids?.serial : undefined,
+    softwareVersion === undefined ? vendorOids?.version : undefined,
+  ].filter((o): o is string => o !== undefined);
+  if (vendorOids && wanted.length > 0) {
+    const got = await tryGet(session, wanted);
     requests++;
-    model ??= nonEmpty(asText(mt.get(MikrotikOids.mtxrBoardName)));
-    serial ??= nonEmpty(asText(mt.get(MikrotikOids.mtxrSerialNumber)));
-    softwareVersion ??=
-      nonEmpty(asText(mt.get(MikrotikOids.mtxrLicVersion))) ??
-      nonEmpty(asText(mt.get(MikrotikOids.mtxrFirmwareVersion)));
+    const read = (oid: string | undefined): string | undefined =>
+      oid === undefined ? undefined : nonEmpty(asText(got.get(oid))?.trim());
+    model ??= read(vendorOids.model);
+    serial ??= read(vendorOids.serial);
+    softwareVersion ??= read(vendorOids.version);
   }
-  model ??= classification.model;
+  if (model === undefined) {
+    const dot11 = await walkColumns(session, Object.values(Dot11Columns), {
+      ...limits,
+      maxRows: DOT11_MAX_ROWS,
+      maxRepetitions: DOT11_MAX_ROWS,
+    });
+    requests += dot11.requests;
+    const firstOf = (root: string): string | undefined =>
+      [...col(dot11, root).values()].map((v) => nonEmpty(asText(v)?.trim())).find((t) => t !== undefined);
+    model = firstOf(Dot11Columns.dot11manufacturerProductName);
+    if (model !== undefined) softwareVersion ??= firstOf(Dot11Columns.dot11manufacturerProductVersion);
+  }
+  for (const d of chassis.descriptions) {
+    model ??= modelFromChassisDescr(d);
+    softwareVersion ??= versionFromChassisDescr(d);
+  }
+  model = fullerModel(model, classification.model);
   softwareVersion ??= classification.softwareVersion;
+  ({ model, softwareVersion } = normalizeIdentity(classification.vendor, { model, softwareVersion }));
+  classification = refineWithModel(classification, model);
 
   const ipForwarding = forwarding === undefined ? undefined : forwarding === 1;
   const role = decideRole(classification.role, model, interfaces, sysServices, ipForwarding);

@@ -53,6 +53,8 @@ export const IfXTableColumns = {
 /** ENTITY-MIB (RFC 6933) entPhysicalTable columns (`entPhysicalEntry` = 1.3.6.1.2.1.47.1.1.1.1). */
 export const EntPhysicalColumns = {
   entPhysicalDescr: '1.3.6.1.2.1.47.1.1.1.1.2',
+  /** entPhysicalIndex of the entity that contains this one; 0 at the top of the tree. */
+  entPhysicalContainedIn: '1.3.6.1.2.1.47.1.1.1.1.4',
   /** PhysicalClass: 3 chassis, 10 port, 11 stack… (RFC 6933). */
   entPhysicalClass: '1.3.6.1.2.1.47.1.1.1.1.5',
   entPhysicalSoftwareRev: '1.3.6.1.2.1.47.1.1.1.1.10',
@@ -90,12 +92,67 @@ export const IP_ROUTE_DEFAULT_IFINDEX = '1.3.6.1.2.1.4.21.1.2.0.0.0.0';
  */
 export const INET_CIDR_ROUTE_DEFAULT_IFINDEX = '1.3.6.1.2.1.4.24.7.1.7.1.4.0.0.0.0.0';
 
-/** MIKROTIK-MIB scalars, the fallback for model, serial and version on RouterOS. */
+/**
+ * MIKROTIK-MIB scalars, the fallback for model, serial and version on
+ * RouterOS. mtxrBoardName is `.7.9`; `.7.8` is mtxrDisplayName, a free text.
+ */
 export const MikrotikOids = {
   mtxrSerialNumber: '1.3.6.1.4.1.14988.1.1.7.3.0',
-  mtxrFirmwareVersion: '1.3.6.1.4.1.14988.1.1.7.4.0',
-  mtxrBoardName: '1.3.6.1.4.1.14988.1.1.7.8.0',
+  mtxrBoardName: '1.3.6.1.4.1.14988.1.1.7.9.0',
+  /** RouterOS version (the license's software level); `.7.4` is the RouterBOOT firmware, not RouterOS. */
   mtxrLicVersion: '1.3.6.1.4.1.14988.1.1.4.4.0',
+} as const;
+
+/** CISCOSB-Physicaldescription-MIB rlPhdUnitGenParamSoftwareVersion of stack unit 1 (Cisco small-business switches). */
+export const CISCO_SB_SOFTWARE_VERSION = '1.3.6.1.4.1.9.6.1.101.53.14.1.2.1';
+
+/**
+ * Vendors' own MIB scalars for model, serial and software version, read when
+ * the ENTITY-MIB chassis row leaves them empty. Keyed by the vendor name the
+ * classifier gives. Each OID is named after its MIB object.
+ */
+export const VendorIdentityOids: Readonly<
+  Record<string, { model?: string; serial?: string; version?: string } | undefined>
+> = {
+  MikroTik: {
+    model: MikrotikOids.mtxrBoardName,
+    serial: MikrotikOids.mtxrSerialNumber,
+    version: MikrotikOids.mtxrLicVersion,
+  },
+  // Small-business switches; IOS devices do not have the object and answer noSuchObject.
+  Cisco: { version: CISCO_SB_SOFTWARE_VERSION },
+  // UBNT-UniFi-MIB unifiApSystemModel / unifiApSystemVersion.
+  Ubiquiti: { model: '1.3.6.1.4.1.41112.1.6.3.3.0', version: '1.3.6.1.4.1.41112.1.6.3.6.0' },
+  // TPLINK-SYSINFO-MIB tpSysInfoHwVersion ("T1600G-28TS 3.0"), tpSysInfoSwVersion, tpSysInfoSerialNum.
+  'TP-Link': {
+    model: '1.3.6.1.4.1.11863.6.1.1.5.0',
+    version: '1.3.6.1.4.1.11863.6.1.1.6.0',
+    serial: '1.3.6.1.4.1.11863.6.1.1.8.0',
+  },
+  // ZYXEL-ES-COMMON sysProductModel, sysProductSerialNumber, sysSwVersionString ("V4.80(ABQF.3) | 10/06/2023").
+  Zyxel: {
+    model: '1.3.6.1.4.1.890.1.15.3.1.11.0',
+    serial: '1.3.6.1.4.1.890.1.15.3.1.12.0',
+    version: '1.3.6.1.4.1.890.1.15.3.1.6.0',
+  },
+  // FORTINET-FORTIGATE-MIB fgSysVersion ("v7.2.6,build1575,…"), FORTINET-CORE-MIB fnSysSerial.
+  Fortinet: { version: '1.3.6.1.4.1.12356.101.4.1.1.0', serial: '1.3.6.1.4.1.12356.100.1.1.1.0' },
+  // RUCKUS-ZD-SYSTEM-MIB ruckusZDSystemModel, …SerialNumber, …Version ("9.13.3.0 build 145").
+  Ruckus: {
+    model: '1.3.6.1.4.1.25053.1.2.1.1.1.1.9.0',
+    serial: '1.3.6.1.4.1.25053.1.2.1.1.1.1.15.0',
+    version: '1.3.6.1.4.1.25053.1.2.1.1.1.1.18.0',
+  },
+};
+
+/**
+ * IEEE 802.11 MIB (IEEE Std 802.11, Annex C) dot11ResourceInfoTable
+ * columns, one row per radio interface: the only place some outdoor
+ * bridges (airMAX) name their model.
+ */
+export const Dot11Columns = {
+  dot11manufacturerProductName: '1.2.840.10036.3.1.2.1.3',
+  dot11manufacturerProductVersion: '1.2.840.10036.3.1.2.1.4',
 } as const;
 
 /** LldpSystemCapabilitiesMap masks of the first octet (BITS put bit 0 in the most significant bit, RFC 2578 §7.1.4). */

@@ -16,6 +16,31 @@ export const AUTH_PROTOCOL_NAMES = ['SHA', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA
 export const PRIV_PROTOCOL_NAMES = ['AES', 'AES-256', 'AES-256-C'] as const;
 
 /**
+ * The spellings people and other tools use, folded (upper case, no hyphen,
+ * underscore or space) to the config's names: Net-SNMP writes `SHA-256` and
+ * `AES-256`, Telegraf `SHA256`, `AES256` and `AES256C` (Reeder's key
+ * extension, our `AES-256-C`), and `AES128` is RFC 3826's AES, our `AES`.
+ */
+const AUTH_PROTOCOL_SPELLINGS: ReadonlyMap<string, (typeof AUTH_PROTOCOL_NAMES)[number]> = new Map([
+  ['SHA', 'SHA'],
+  ['SHA1', 'SHA'],
+  ['SHA224', 'SHA-224'],
+  ['SHA256', 'SHA-256'],
+  ['SHA384', 'SHA-384'],
+  ['SHA512', 'SHA-512'],
+]);
+const PRIV_PROTOCOL_SPELLINGS: ReadonlyMap<string, (typeof PRIV_PROTOCOL_NAMES)[number]> = new Map([
+  ['AES', 'AES'],
+  ['AES128', 'AES'],
+  ['AES256', 'AES-256'],
+  ['AES256C', 'AES-256-C'],
+]);
+
+function fold(name: string): string {
+  return name.toUpperCase().replace(/[-_\s]/g, '');
+}
+
+/**
  * An SNMPv3 USM user. MD5 and DES are not offered: both are broken
  * (RFC 6151, RFC 8018 notes) and a ministry tool should not normalise them.
  */
@@ -234,13 +259,21 @@ export function parseSnmpCredentials(raw: unknown, where: string): SnmpCredentia
       const privProtocol = optionalString(obj, 'priv_protocol', at);
       const privKey = optionalString(obj, 'priv_key', at);
       if (authProtocol !== undefined) {
-        const p = AUTH_PROTOCOL_NAMES.find((n) => n === authProtocol.toUpperCase());
-        if (!p) invalid(`${at}.auth_protocol`, `one of ${AUTH_PROTOCOL_NAMES.join(', ')}`);
+        const p = AUTH_PROTOCOL_SPELLINGS.get(fold(authProtocol));
+        if (!p)
+          invalid(
+            `${at}.auth_protocol`,
+            `one of ${AUTH_PROTOCOL_NAMES.join(', ')} (any case, hyphen optional: sha256 works)`,
+          );
         cred.auth_protocol = p;
       }
       if (privProtocol !== undefined) {
-        const p = PRIV_PROTOCOL_NAMES.find((n) => n === privProtocol.toUpperCase());
-        if (!p) invalid(`${at}.priv_protocol`, `one of ${PRIV_PROTOCOL_NAMES.join(', ')}`);
+        const p = PRIV_PROTOCOL_SPELLINGS.get(fold(privProtocol));
+        if (!p)
+          invalid(
+            `${at}.priv_protocol`,
+            `one of ${PRIV_PROTOCOL_NAMES.join(', ')} (any case, hyphen optional; AES128 is AES)`,
+          );
         cred.priv_protocol = p;
       }
       // RFC 3414 §11.2: keys shorter than 8 characters are rejected by agents.

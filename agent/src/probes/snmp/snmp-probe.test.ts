@@ -8,7 +8,8 @@ import { SnmpRequestError, type SnmpSession, type SnmpValue, type SnmpVarbind } 
 import { expandTargets } from './snmp-targets.js';
 import { COUNTER64_MODULUS, counterDelta } from './snmp-values.js';
 import { walkColumns } from './snmp-walker.js';
-import { classifyDevice, wifiGeneration } from './vendor-classifier.js';
+import { chassisIdentity, fullerModel, modelFromChassisDescr } from './snmp-identity.js';
+import { classifyDevice, normalizeIdentity, refineWithModel, wifiGeneration } from './vendor-classifier.js';
 
 const noRunner: CommandRunner = { run: () => Promise.reject(new Error('no command expected')) };
 const text = (s: string): SnmpValue => ({ kind: 'octets', value: Buffer.from(s) });
@@ -224,6 +225,105 @@ describe('SnmpProbe with injected sessions', () => {
     expect(iface?.fields.if_type).toBeUndefined();
   });
 
+  it('takes model, serial and version from the chassis or the vendor MIB, never from a radio or USB row', async () => {
+    // ENTITY-MIB as a hAP ac lite (RouterOS 6.40.5) fills it: an empty
+    // chassis row, then rows for the radios and the USB controller.
+    const ent = '1.3.6.1.2.1.47.1.1.1.1';
+    const mib = deviceMib({ in: 1n });
+    mib.set('1.3.6.1.2.1.1.1.0', text('router'));
+    const rows: [string, number, number, string, string, string][] = [
+      ['65536', 3, 0, 'RouterOS 6.40.5 (stable) on RB952Ui-5ac2nD', '', ''],
+      ['131073', 2, 65536, 'Atheros Communications Inc. unknown device (rev: 0)', '0x0050', ''],
+      ['262145', 2, 65536, 'Linux 3.3.5 ehci_hcd RB400 EHCI', '0x0002', 'rb400_usb'],
+    ];
+    for (const [ix, cls, parent, descr, model, serial] of rows) {
+      mib.set(`${ent}.2.${ix}`, text(descr));
+      mib.set(`${ent}.4.${ix}`, int(parent));
+      mib.set(`${ent}.5.${ix}`, int(cls));
+      mib.set(`${ent}.10.${ix}`, text(''));
+      mib.set(`${ent}.11.${ix}`, text(serial));
+      mib.set(`${ent}.13.${ix}`, text(model));
+    }
+    mib.set('1.3.6.1.4.1.14988.1.1.4.4.0', text('6.40.5'));
+    mib.set('1.3.6.1.4.1.14988.1.1.7.3.0', text('71B1060EE89D'));
+    // mtxrDisplayName (.7.8) is free text; the board name is .7.9.
+    mib.set('1.3.6.1.4.1.14988.1.1.7.8.0', text('office hAP'));
+    const acc = new MemoryAccumulator();
+    await probeWith(() => fakeSession(mib), { sample_interval_s: 0 }).gather(
+      acc,
+      new AbortController().signal,
+    );
+    expect(acc.measurements.find((m) => m.measurement === 'snmp_device')?.fields).toMatchObject({
+      model: 'RB952Ui-5ac2nD',
+      serial: '71B1060EE89D',
+      software_version: '6.40.5',
+    });
+    mib.set('1.3.6.1.4.1.14988.1.1.7.9.0', text('RB952Ui-5ac2nD-TC'));
+    const acc2 = new MemoryAccumulator();
+    await probeWith(() => fakeSession(mib), { sample_interval_s: 0 }).gather(
+      acc2,
+      new AbortController().signal,
+    );
+    expect(acc2.measurements.find((m) => m.measurement === 'snmp_device')?.fields.model).toBe(
+      'RB952Ui-5ac2nD-TC',
+    );
+  });
+
+  it('reads the model of a radio that names it only in the IEEE 802.11 MIB', async () => {
+    const mib = deviceMib({ in: 1n });
+    mib.set('1.3.6.1.2.1.1.1.0', text('Linux 2.6.32.68 #1 Thu Aug 22 16:38:44 EEST 2019 mips'));
+    mib.set('1.3.6.1.2.1.1.2.0', { kind: 'oid', value: '1.3.6.1.4.1.10002.1' });
+    mib.set('1.2.840.10036.3.1.2.1.3.7', text('LiteBeam 5AC Gen2'));
+    mib.set('1.2.840.10036.3.1.2.1.4.7', text('WA.ar934x.v8.7.4.45112.210415.1103'));
+    const acc = new MemoryAccumulator();
+    await probeWith(() => fakeSession(mib), { sample_interval_s: 0 }).gather(
+      acc,
+      new AbortController().signal,
+    );
+    expect(acc.measurements.find((m) => m.measurement === 'snmp_device')?.fields).toMatchObject({
+      vendor: 'Ubiquiti',
+      os: 'airOS',
+      model: 'LiteBeam 5AC Gen2',
+      software_version: '8.7.4',
+    });
+  });
+
+  it('reports configured targets before the gateway, and says what it waits for', async () => {
+    const progress: string[] = [];
+    const probe = new SnmpProbe(
+      { runner: noRunner, now: () => new Date(0), progress: (m) => progress.push(m) },
+      resolveSnmpOptions({
+        gateway: '192.0.2.1',
+        targets: ['192.0.2.10', '192.0.2.11'],
+        credentials: [{ version: '2c', community: 'c' }],
+        sample_interval_s: 7,
+        discovery_timeout_ms: 300,
+        discovery_retries: 2,
+      }),
+      {
+        createSession: (host) => {
+          if (host === '192.0.2.10') return fakeSession(deviceMib({ in: 1n }));
+          const silent = fakeSession(new Map());
+          return { ...silent, get: () => Promise.reject(new SnmpRequestError('timeout', 'no response')) };
+        },
+        sleep: () => Promise.resolve(),
+      },
+    );
+    const acc = new MemoryAccumulator();
+    await probe.gather(acc, new AbortController().signal);
+    const devices = acc.measurements.filter((m) => m.measurement === 'snmp_device');
+    expect(devices.map((m) => [m.tags.host, m.fields.result])).toEqual([
+      ['192.0.2.10', 'ok'],
+      ['192.0.2.11', 'timeout'],
+      ['192.0.2.1', 'timeout'],
+    ]);
+    const said = progress.join('\n');
+    // The gateway is named, with how long a silent host is waited for: 300 ms × 3 tries.
+    expect(said).toMatch(/gateway 192\.0\.2\.1/);
+    expect(said).toMatch(/0\.9 s/);
+    expect(said).toMatch(/7 s/);
+  });
+
   it('sends nothing without credentials', async () => {
     const acc = new MemoryAccumulator();
     await probeWith(
@@ -318,6 +418,177 @@ describe('classifyDevice', () => {
     expect(c.role).toBe(role);
   });
 
+  it.each([
+    [
+      '1.3.6.1.4.1.12325.1.1.2.1.1',
+      'pfSense 2.3.2-RELEASE pfSense FreeBSD 10.3-RELEASE-p5 amd64',
+      'Netgate',
+      'pfSense',
+      'router',
+      undefined,
+      '2.3.2',
+    ],
+    [
+      '1.3.6.1.4.1.8072.3.2.8',
+      'FreeBSD fw 12.1-RELEASE-p19-HBSD FreeBSD 12.1-RELEASE-p19-HBSD #0  0c59842367b(stable/21.1)-dirty: Mon Jul  5 15:08:43 CEST 2021',
+      'Deciso',
+      'OPNsense',
+      'router',
+      undefined,
+      '21.1',
+    ],
+    [
+      '1.3.6.1.4.1.8072.3.2.8',
+      'FreeBSD nas 13.2-RELEASE FreeBSD 13.2-RELEASE releng/13.2 amd64',
+      'net-snmp',
+      'FreeBSD',
+      undefined,
+      undefined,
+      '13.2-RELEASE',
+    ],
+    [
+      '1.3.6.1.4.1.9.6.1.1004.28.5',
+      'CBS350-24P-4G 24-Port Gigabit PoE Managed Switch',
+      'Cisco',
+      'Cisco Small Business',
+      'switch',
+      'CBS350-24P-4G',
+      undefined,
+    ],
+    [
+      '1.3.6.1.4.1.9.6.1.80',
+      'Linux, Cisco Systems, Inc WAP371 (WAP371-A-K9), Version 1.3.0.4',
+      'Cisco',
+      'Cisco Small Business',
+      'access_point',
+      'WAP371-A-K9',
+      '1.3.0.4',
+    ],
+    [
+      '1.3.6.1.4.1.14823.1.2.59',
+      'ArubaOS (MODEL: 225), Version 8.4.0.0-8.4.0.0',
+      'HPE Aruba',
+      'ArubaOS',
+      'access_point',
+      'AP-225',
+      '8.4.0.0',
+    ],
+    [
+      '1.3.6.1.4.1.29671.2.45',
+      '=Meraki MR28 Cloud Managed AP',
+      'Cisco Meraki',
+      'Meraki',
+      'access_point',
+      'MR28',
+      undefined,
+    ],
+    [
+      '1.3.6.1.4.1.41112.1.5',
+      'EdgeRouter Lite',
+      'Ubiquiti',
+      'EdgeOS',
+      'router',
+      'EdgeRouter Lite',
+      undefined,
+    ],
+    ['1.3.6.1.4.1.8072.3.2.10', 'USG FLEX 100H', 'Zyxel', 'Zyxel', 'router', 'USG FLEX 100H', undefined],
+    [
+      '1.3.6.1.4.1.25053.3.1.5.15',
+      'Ruckus Wireless ZD1200',
+      'Ruckus',
+      'ZoneDirector',
+      'other',
+      'ZD1200',
+      undefined,
+    ],
+    [
+      '1.3.6.1.4.1.2636.1.1.1.4.131.2',
+      'Juniper Networks, Inc. ex3400-48t Ethernet Switch, kernel JUNOS 15.1X53-D59.4',
+      'Juniper',
+      'Junos',
+      'switch',
+      'EX3400-48T',
+      '15.1X53-D59.4',
+    ],
+    [
+      '1.3.6.1.4.1.2011.2.23.276',
+      'S5720-36C-EI-AC \r\nHuawei Versatile Routing Platform Software \r\n VRP (R) software,Version 5.160 (S5720 V200R007C00SPC500)',
+      'Huawei',
+      'VRP',
+      'switch',
+      'S5720-36C-EI-AC',
+      'V200R007C00SPC500',
+    ],
+  ])('%s %s: identity from descriptions', (oid, descr, vendor, os, role, model, version) => {
+    const c = classifyDevice(oid, descr);
+    expect({
+      vendor: c.vendor,
+      os: c.os,
+      role: c.role,
+      model: c.model,
+      softwareVersion: c.softwareVersion,
+    }).toEqual({
+      vendor,
+      os,
+      role,
+      model,
+      softwareVersion: version,
+    });
+  });
+
+  it('a full model name beats a series name, a description does not', () => {
+    expect(fullerModel('S5720', 'S5720-36C-EI-AC')).toBe('S5720-36C-EI-AC');
+    expect(fullerModel('J9146A', 'J9146A E2910al-24G-PoE Switch')).toBe('J9146A');
+    expect(fullerModel(undefined, 'SG350-10')).toBe('SG350-10');
+    expect(modelFromChassisDescr('RouterOS 7.20beta2 (testing) on RB750Gr3')).toBe('RB750Gr3');
+    expect(modelFromChassisDescr('C9200L-48P-4X')).toBe('C9200L-48P-4X');
+    expect(modelFromChassisDescr('HUAWEI S5720 Routing Switch')).toBeUndefined();
+  });
+
+  it('puts models and versions in the form vendors sell them', () => {
+    expect(
+      normalizeIdentity('Fortinet', { model: 'FGT_60F', softwareVersion: 'v7.2.6,build1575,230926 (GA.F)' }),
+    ).toEqual({
+      model: 'FortiGate-60F',
+      softwareVersion: '7.2.6',
+    });
+    expect(normalizeIdentity('TP-Link', { model: 'T1600G-28TS 3.0' }).model).toBe('T1600G-28TS');
+    expect(
+      normalizeIdentity('Zyxel', { softwareVersion: 'V4.80(ABQF.3) | 10/06/2023' }).softwareVersion,
+    ).toBe('V4.80(ABQF.3)');
+    expect(refineWithModel(classifyDevice('1.3.6.1.4.1.10002.1', 'Linux 3.3.8 #1 mips'), 'UAP').os).toBe(
+      'UniFi',
+    );
+  });
+
+  it('never takes a stack, module or port row for the device', () => {
+    const ent = '1.3.6.1.2.1.47.1.1.1.1';
+    const columns = new Map<string, Map<string, SnmpValue>>([
+      [
+        `${ent}.4`,
+        new Map([
+          ['1', int(0)],
+          ['2', int(0)],
+        ]),
+      ],
+      [
+        `${ent}.5`,
+        new Map([
+          ['1', int(10)],
+          ['2', int(9)],
+        ]),
+      ],
+      [
+        `${ent}.13`,
+        new Map([
+          ['1', text('PORT')],
+          ['2', text('0x0050')],
+        ]),
+      ],
+    ]);
+    expect(chassisIdentity({ columns, requests: 1 }).model).toBeUndefined();
+  });
+
   it('parses versions where sysDescr has them', () => {
     expect(classifyDevice('1.3.6.1.4.1.9.1.1', 'Cisco IOS Software, Version 15.2(7)E4').softwareVersion).toBe(
       '15.2(7)E4',
@@ -349,6 +620,53 @@ describe('targets and options', () => {
     ]);
     expect(() => expandTargets(['10.0.0.0/16'], 1024)).toThrow(/snmp\.targets\[0\].*max_targets/);
     expect(() => expandTargets(['not a host!'], 10)).toThrow(/snmp\.targets\[0\]/);
+  });
+
+  it.each([
+    ['sha256', 'AES256', 'SHA-256', 'AES-256'],
+    ['SHA256', 'aes-256', 'SHA-256', 'AES-256'],
+    ['Sha-512', 'AES128', 'SHA-512', 'AES'],
+    ['sha', 'aes', 'SHA', 'AES'],
+    ['SHA224', 'AES256C', 'SHA-224', 'AES-256-C'],
+    ['sha-384', 'aes-256-c', 'SHA-384', 'AES-256-C'],
+  ])('accepts auth %s and privacy %s as %s and %s', (auth, priv, authName, privName) => {
+    const [cred] = resolveSnmpOptions({
+      credentials: [
+        {
+          version: '3',
+          user: 'u',
+          auth_protocol: auth,
+          auth_key: 'auth-key-1',
+          priv_protocol: priv,
+          priv_key: 'priv-key-1',
+        },
+      ],
+    }).credentials;
+    expect(cred).toMatchObject({ auth_protocol: authName, priv_protocol: privName });
+  });
+
+  it('refuses protocol names that are none of these, naming what it accepts', () => {
+    for (const [auth, priv, key] of [
+      ['MD5', 'AES', 'auth_protocol'],
+      ['SHA-255', 'AES', 'auth_protocol'],
+      ['SHA256', 'DES', 'priv_protocol'],
+      ['SHA256', 'AES-192', 'priv_protocol'],
+    ] as const) {
+      expect(() =>
+        resolveSnmpOptions({
+          credentials: [
+            {
+              version: '3',
+              user: 'u',
+              auth_protocol: auth,
+              auth_key: 'auth-key-1',
+              priv_protocol: priv,
+              priv_key: 'priv-key-1',
+            },
+          ],
+        }),
+      ).toThrow(new RegExp(`snmp\\.credentials\\[0\\]\\.${key}.*one of`));
+    }
   });
 
   it('names the bad key and never echoes a secret', () => {

@@ -70,6 +70,13 @@ interface Responder {
 /** Outcome of probing one host with the credentials. */
 type Discovery = { ok: Responder } | { failed: 'timeout' | 'auth_failed' | 'error'; error?: string };
 
+/** A named host that did not answer, or whose inventory failed: reported in target order. */
+interface Failure {
+  host: string;
+  fields: Fields;
+  at: Date;
+}
+
 /** A device whose inventory succeeded, with its open session for the second sample. */
 interface Inventoried {
   host: string;
@@ -183,12 +190,28 @@ export class SnmpProbe implements Probe {
       acc.add(SNMP_NETWORK_MEASUREMENT, fields, {}, this.ctx.now());
       return;
     }
-    this.ctx.progress?.(`sweeping ${targets.length} address${targets.length === 1 ? '' : 'es'}`);
+    // Say what the sweep waits for: a silent host (often the gateway, which
+    // many routers keep closed to SNMP) costs the timeout times the tries.
+    const silentS = round((o.discovery_timeout_ms * (o.discovery_retries + 1)) / 1000, 1);
+    const configured = new Set(expandTargets(o.targets, o.max_targets).map((t) => t.host));
+    const gatewayOnly = extra.filter((h) => !configured.has(h));
+    const gateways =
+      gatewayOnly.length > 0
+        ? ` and the ${o.gateway === '' ? 'default ' : ''}gateway ${gatewayOnly.join(', ')}`
+        : '';
+    this.ctx.progress?.(
+      `sweeping ${configured.size} configured address${configured.size === 1 ? '' : 'es'}${gateways}; ` +
+        `a silent one is given up after ${silentS} s`,
+    );
 
     const discoveries = await mapLimit(targets, o.concurrency, (t) => this.discover(t, signal));
     const discoveryMs = performance.now() - started;
     signal.throwIfAborted();
     const responders: Responder[] = [];
+    // Devices are reported in target order (configured targets, then the
+    // gateway) whatever order their answers came in, so the first
+    // snmp_device of a run is the first device the user named.
+    const failed: Failure[] = [];
     for (const [i, d] of discoveries.entries()) {
       const target = targets[i];
       if (!target) continue;
@@ -198,11 +221,15 @@ export class SnmpProbe implements Probe {
       } else if (target.explicit) {
         const fields: Fields = { result: d.failed };
         if (d.error) fields.error = d.error;
-        acc.add(SNMP_DEVICE_MEASUREMENT, fields, { host: target.host }, this.ctx.now());
+        failed.push({ host: target.host, fields, at: this.ctx.now() });
       }
     }
+    const silent =
+      failed.length > 0 ? `, ${failed.length} named host${failed.length === 1 ? '' : 's'} did not` : '';
     this.ctx.progress?.(
-      `${responders.length} device${responders.length === 1 ? '' : 's'} answered; reading inventory`,
+      responders.length === 0
+        ? `no device answered${silent}`
+        : `${responders.length} device${responders.length === 1 ? '' : 's'} answered${silent}; reading inventory`,
     );
 
     const done: Inventoried[] = [];
@@ -225,16 +252,17 @@ export class SnmpProbe implements Probe {
           session.close();
           signal.throwIfAborted();
           const reason = err instanceof SnmpRequestError && err.reason === 'timeout' ? 'timeout' : 'error';
-          acc.add(
-            SNMP_DEVICE_MEASUREMENT,
-            { result: reason, error: describeError(err) },
-            { host: r.target.host },
-            this.ctx.now(),
-          );
+          failed.push({
+            host: r.target.host,
+            fields: { result: reason, error: describeError(err) },
+            at: this.ctx.now(),
+          });
         }
       });
       if (o.sample_interval_s > 0 && done.length > 0) {
-        this.ctx.progress?.(`sampling traffic counters for ${o.sample_interval_s} s`);
+        this.ctx.progress?.(
+          `waiting ${o.sample_interval_s} s between two traffic-counter samples for bit rates (snmp.sample_interval_s; 0 skips them)`,
+        );
         await this.sleep(o.sample_interval_s * 1000, signal);
         await Promise.all(
           done.map(async (d) => {
@@ -250,7 +278,11 @@ export class SnmpProbe implements Probe {
     } finally {
       for (const d of done) d.session.close();
     }
-    this.report(acc, done, {
+    const order = new Map(targets.map((t, i) => [t.host, i]));
+    const rank = (host: string): number => order.get(host) ?? targets.length;
+    done.sort((a, b) => rank(a.host) - rank(b.host));
+    failed.sort((a, b) => rank(a.host) - rank(b.host));
+    this.report(acc, done, failed, rank, {
       swept: targets.length,
       responders: responders.length,
       discoveryMs,
@@ -401,6 +433,8 @@ export class SnmpProbe implements Probe {
   private report(
     acc: Accumulator,
     done: readonly Inventoried[],
+    failed: readonly Failure[],
+    rank: (host: string) => number,
     sweep: { swept: number; responders: number; discoveryMs: number; gatewayNote: string | undefined },
   ): void {
     const now = this.ctx.now();
@@ -415,7 +449,13 @@ export class SnmpProbe implements Probe {
     const generations = new Map<string, number>();
     const roles = { router: 0, switch: 0, access_point: 0, other: 0 };
 
+    let nextFailed = 0;
+    const reportFailedBefore = (limit: number): void => {
+      for (let f = failed[nextFailed]; f && rank(f.host) < limit; f = failed[++nextFailed])
+        acc.add(SNMP_DEVICE_MEASUREMENT, f.fields, { host: f.host }, f.at);
+    };
     for (const d of done) {
+      reportFailedBefore(rank(d.host));
       const inv = d.inventory;
       roles[inv.role]++;
       if (inv.wifiGeneration)
@@ -516,6 +556,7 @@ export class SnmpProbe implements Probe {
         );
       }
     }
+    reportFailedBefore(Infinity);
 
     const net: Fields = {
       result: 'ok',

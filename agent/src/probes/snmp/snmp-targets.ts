@@ -22,7 +22,9 @@ function intToIpv4(n: number): string {
  * range leaves out its network and broadcast addresses (except /31 and
  * /32, RFC 3021). IPv6 ranges are refused: a /64 cannot be swept.
  *
- * @param extra hosts tried besides the targets (the default gateway), marked explicit
+ * @param extra hosts tried besides the targets (the default gateway), marked
+ *   explicit and put after the configured targets, so that results of the
+ *   devices the user named come first
  * @throws SkolnetError `CONFIG_INVALID` naming the bad target, or when the
  *   expansion exceeds `maxTargets`
  */
@@ -42,7 +44,6 @@ export function expandTargets(
         `snmp.targets: expand to more than ${maxTargets} addresses (raise snmp.max_targets if that is intended)`,
       );
   };
-  for (const host of extra) add(host, true);
   for (const [i, raw] of targets.entries()) {
     const target = raw.trim();
     const bad = (why: string): never => {
@@ -77,5 +78,6 @@ export function expandTargets(
       bad('is neither a host name, an address nor a CIDR range');
     }
   }
+  for (const host of extra) add(host, true);
   return [...out.values()];
 }

@@ -32,6 +32,22 @@ export function asText(v: SnmpValue | undefined): string | undefined {
   return text.slice(0, MAX_TEXT_CHARS);
 }
 
+/**
+ * Like {@link asText} but keeps line breaks (CR LF and CR become LF): some
+ * devices put their full model alone on the first line of sysDescr.
+ */
+export function asTextLines(v: SnmpValue | undefined): string | undefined {
+  if (v?.kind !== 'octets') return asText(v);
+  const text = v.value
+    .toString('utf8')
+    .replace(/\0+$/, '')
+    .replace(/\r\n?/g, '\n')
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f]+/g, ' ')
+    .trim();
+  return text.slice(0, MAX_TEXT_CHARS);
+}
+
 /** An OBJECT IDENTIFIER value. */
 export function asOid(v: SnmpValue | undefined): string | undefined {
   return v?.kind === 'oid' ? v.value : undefined;

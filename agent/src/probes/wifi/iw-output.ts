@@ -103,14 +103,16 @@ export interface IwScan {
 }
 
 interface BssBlock {
-  bssid: string;
+  /** Null when the saved file masked it (`xx:xx:xx:xx:3e:41`); `''` for a damaged header. */
+  bssid: string | null;
   associated: boolean;
   lines: string[];
 }
 
 /**
  * Parses `iw dev IF scan` (or `scan dump`). Each BSS starts with an
- * unindented `BSS aa:bb:…(on wlan0)` line, `-- associated` when connected.
+ * unindented `BSS aa:bb:…(on wlan0)` line, `-- associated` when connected;
+ * a BSSID masked with `x` digits is kept as null.
  * Security comes from the RSN and WPA elements: SAE is WPA3, PSK or 802.1X
  * under RSN is WPA2, a WPA element is WPA1, `Privacy` without either is
  * WEP, and nothing is open (OWE under RSN is Enhanced Open).
@@ -121,9 +123,13 @@ export function parseIwScan(text: string): IwScan {
     if (/^BSS\s/.test(raw)) {
       // A damaged header starts a block too (with no BSSID), so its lines
       // are dropped with it instead of landing in the previous BSS.
+      // People mask BSSIDs before publishing a scan; such a BSS is kept without one.
       const head =
-        /^BSS ([0-9a-f]{2}(?::[0-9a-f]{2}){5})(?![0-9a-f:])\s*(?:\(on \S+\))?\s*(-- associated)?/i.exec(raw);
-      blocks.push({ bssid: head?.[1]?.toLowerCase() ?? '', associated: Boolean(head?.[2]), lines: [] });
+        /^BSS ([0-9a-fx]{2}(?::[0-9a-fx]{2}){5})(?![0-9a-f:])\s*(?:\(on \S+\))?\s*(-- associated)?/i.exec(
+          raw,
+        );
+      const bssid = head?.[1] ? (normalizeMac(head[1]) ?? null) : '';
+      blocks.push({ bssid, associated: Boolean(head?.[2]), lines: [] });
       continue;
     }
     blocks.at(-1)?.lines.push(raw);
@@ -137,6 +143,17 @@ export function parseIwScan(text: string): IwScan {
   return out;
 }
 
+/** Width of a line's indentation in columns, a tab counting as 8 (the terminal's tab stop). */
+function indentWidth(line: string): number {
+  let width = 0;
+  for (const c of line) {
+    if (c === '\t') width += 8 - (width % 8);
+    else if (c === ' ') width += 1;
+    else break;
+  }
+  return width;
+}
+
 function toNetwork(b: BssBlock): WifiNetwork | null {
   if (b.bssid === '') return null;
   let mhz: number | null = null;
@@ -146,15 +163,24 @@ function toNetwork(b: BssBlock): WifiNetwork | null {
   let section = '';
   const rsn: string[] = [];
   const wpa: string[] = [];
+  // Element headers are the block's shallowest lines, their details deeper.
+  // iw indents with one and two tabs, but output copied from a terminal
+  // often arrives with the tabs turned into spaces (4 and 9 columns in a
+  // capture from CentOS 7), so depth is measured, not matched on tabs.
+  const headerIndent = Math.min(
+    ...b.lines.filter((l) => l.trim() !== '').map(indentWidth),
+    Number.POSITIVE_INFINITY,
+  );
   for (const raw of b.lines) {
     const line = raw.trim();
-    // Element headers sit one tab deep; their details two tabs deep with "* ".
-    if (/^\t[^\t*]/.test(raw)) section = line.split(':')[0] ?? '';
+    if (line === '') continue;
+    const header = indentWidth(raw) === headerIndent && !line.startsWith('*');
+    if (header) section = line.split(':')[0] ?? '';
     let m: RegExpExecArray | null;
-    if ((m = /^freq: (\d+(?:\.\d+)?)/.exec(line))) mhz = Number(m[1]);
-    else if ((m = /^signal: (-?\d+(?:\.\d+)?) dBm/.exec(line))) rssi = parseDecimal(m[1] ?? '');
-    else if ((m = /^SSID: ?(.*)$/.exec(line)) && section === 'SSID') ssid = unescapeIwSsid(m[1] ?? '');
-    else if (/^capability:/.test(line)) privacy = /\bPrivacy\b/.test(line);
+    if (header && (m = /^freq: (\d+(?:\.\d+)?)/.exec(line))) mhz = Number(m[1]);
+    else if (header && (m = /^signal: (-?\d+(?:\.\d+)?) dBm/.exec(line))) rssi = parseDecimal(m[1] ?? '');
+    else if (header && (m = /^SSID: ?(.*)$/.exec(line))) ssid = unescapeIwSsid(m[1] ?? '');
+    else if (header && /^capability:/.test(line)) privacy = /\bPrivacy\b/.test(line);
     if (section === 'RSN') rsn.push(line);
     else if (section === 'WPA') wpa.push(line);
   }

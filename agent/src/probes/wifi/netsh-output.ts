@@ -33,11 +33,24 @@ interface Line {
   text: string;
 }
 
-// The label never contains " :"; the value may (an SSID "A : B"), so the
-// label match is lazy. The space before the colon is what every language's
-// padded layout has and the "Bss Load" sub-lines ("Stations:   3") lack.
-const KV = /^(\s*)(\S.*?)\s+:(?: (.*))?$/;
-const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+// The label never contains ": "; the value may (an SSID "A : B"), so the
+// label match is lazy. Most labels are padded to a column ("Channel   :"),
+// but Windows 11 24H2 prints some with none ("Canal: 11" in Spanish,
+// "Nome interfaccia: Wi-Fi" in Italian), so the space is optional; a
+// colon inside a value is never followed by a space (MACs, times).
+const KV = /^(\s*)(\S.*?)\s*:(?:\s+(.*))?$/;
+// A GUID, also with its digits masked (`xxxxxxxx-xxxx-…`) as people do before publishing.
+const GUID = /^\{?[0-9a-fx*]{8}-[0-9a-fx*]{4}-[0-9a-fx*]{4}-[0-9a-fx*]{4}-[0-9a-fx*]{12}\}?$/i;
+// A MAC whose digits were masked (`xx:xx:xx:xx:xx:xx`): a BSSID is there, its value is not.
+const MASKED_MAC = /^(?=.*x)[0-9a-fx*]{2}([:-])[0-9a-fx*]{2}(\1[0-9a-fx*]{2}){4}$/i;
+const PLAIN_NUMBER = /^\d+$/;
+
+/** A MAC line's address, normalised (null when masked); null when the value is no MAC at all. */
+function macValue(value: string): { bssid: string | null } | null {
+  const mac = normalizeMac(value);
+  if (mac) return { bssid: mac };
+  return MASKED_MAC.test(value.trim()) ? { bssid: null } : null;
+}
 const PERCENT = /^(\d{1,3})\s*%$/;
 const RADIO_TYPE = /^802\.11/;
 const BAND_VALUE = /^\d+(?:[.,]\d+)?\s*GHz$/i;
@@ -88,7 +101,7 @@ export function parseNetshInterfaces(text: string): NetshInterface[] {
   const found: NetshInterface[] = [];
   for (const b of blocks) {
     if (!b.some((l) => GUID.test(l.value ?? ''))) continue;
-    const macIndexes = b.flatMap((l, i) => (normalizeMac(l.value ?? '') ? [i] : []));
+    const macIndexes = b.flatMap((l, i) => (macValue(l.value ?? '') ? [i] : []));
     const name = b[0]?.value ?? '';
     const bssidIndex = macIndexes[1];
     if (bssidIndex === undefined) {
@@ -97,6 +110,7 @@ export function parseNetshInterfaces(text: string): NetshInterface[] {
     }
     const link = emptyLink();
     link.interface = name || null;
+    // A masked BSSID still says the interface is connected.
     link.bssid = normalizeMac(b[bssidIndex]?.value ?? '');
     link.ssid = b[bssidIndex - 1]?.value ?? '';
     const after = b.slice(bssidIndex + 1);
@@ -142,7 +156,8 @@ export interface NetshNetworks {
 }
 
 interface PendingBss {
-  bssid: string;
+  /** Null when the saved file masked it. */
+  bssid: string | null;
   attrs: string[];
 }
 
@@ -173,20 +188,24 @@ export function parseNetshNetworks(text: string): NetshNetworks {
     if (line.label === undefined) continue;
     const value = line.value ?? '';
     if (line.indent === 0) {
-      flush();
       if (NUMBERED_LABEL.test(line.label)) {
+        flush();
         group = { ssid: value, attrs: [], bssIndent: null };
-      } else {
+      } else if (value !== '' && !PLAIN_NUMBER.test(value)) {
+        flush();
         group = null;
         out.interfaces.push(value);
       }
+      // Anything else unindented is an attribute line that lost its
+      // indentation on the way (seen in a Spanish capture: "mscs QoS
+      // admitidos: 0"), or a sentence such as "There are 3 networks…".
       continue;
     }
     if (!group) continue;
-    const mac = normalizeMac(value);
+    const mac = macValue(value);
     if (mac) {
       flush();
-      bss = { bssid: mac, attrs: [] };
+      bss = { bssid: mac.bssid, attrs: [] };
       group.bssIndent = line.indent;
       continue;
     }
@@ -195,10 +214,13 @@ export function parseNetshNetworks(text: string): NetshNetworks {
     } else if (line.indent > group.bssIndent) {
       // Attributes of a BSS whose MAC line was unreadable are dropped with it.
       bss?.attrs.push(value);
-    } else {
-      // A line at BSSID level that is not a MAC: a damaged BSSID line.
+    } else if (NUMBERED_LABEL.test(line.label)) {
+      // A numbered line at BSSID level without a MAC: a damaged BSSID line.
       flush();
       out.skipped += 1;
+    } else if (bss) {
+      // A BSS attribute that lost some indentation ("Velocidades básicas" in the same capture).
+      bss.attrs.push(value);
     }
   }
   flush();

@@ -1,4 +1,5 @@
 import {
+  bandFromChannel,
   classifySecurity,
   emptyLink,
   normalizeMac,
@@ -20,9 +21,11 @@ import {
 export interface SystemProfilerWifi {
   /** Wi-Fi interface names (`en0`). */
   interfaces: string[];
+  /** Those of {@link interfaces} whose Wi-Fi is turned off (`spairport_status_off`). */
+  off: string[];
   links: WifiLink[];
   networks: WifiNetwork[];
-  /** Network entries dropped: no channel or no signal. */
+  /** Network entries dropped: no channel. */
   skipped: number;
 }
 
@@ -38,10 +41,16 @@ function signalNoise(v: unknown): { rssi: number | null; noise: number | null } 
   return { rssi: m?.[1] ? Number(m[1]) : null, noise: m?.[2] ? Number(m[2]) : null };
 }
 
+/**
+ * `"36 (5GHz, 80MHz)"` since macOS 13; macOS 12 and older print a bare
+ * number (`149`, as a JSON number) or the channel with its secondary
+ * channel offset (`"1,+1"`), so the band then comes from the channel number.
+ */
 function channelOf(v: unknown): { channel: number | null; band: number | null } {
   const text = str(v);
   const m = /^(\d+)/.exec(text.trim());
-  return { channel: m?.[1] ? Number(m[1]) : null, band: parseBandLabel(text) };
+  const channel = m?.[1] ? Number(m[1]) : null;
+  return { channel, band: parseBandLabel(text) ?? (channel === null ? null : bandFromChannel(channel)) };
 }
 
 function ssidOf(entry: Json): string {
@@ -56,7 +65,7 @@ function ssidOf(entry: Json): string {
  */
 export function parseSystemProfilerAirport(text: string): SystemProfilerWifi {
   const root: unknown = JSON.parse(text);
-  const out: SystemProfilerWifi = { interfaces: [], links: [], networks: [], skipped: 0 };
+  const out: SystemProfilerWifi = { interfaces: [], off: [], links: [], networks: [], skipped: 0 };
   const sections = objects(isObject(root) ? root['SPAirPortDataType'] : undefined);
   for (const section of sections) {
     for (const iface of objects(section['spairport_airport_interfaces'])) {
@@ -64,6 +73,7 @@ export function parseSystemProfilerAirport(text: string): SystemProfilerWifi {
       // Only Wi-Fi cards carry these keys; the AWDL interface and others do not.
       if (!('spairport_status_information' in iface) && !('spairport_card_type' in iface)) continue;
       out.interfaces.push(name);
+      if (iface['spairport_status_information'] === 'spairport_status_off') out.off.push(name);
       const current = iface['spairport_current_network_information'];
       let connectedKey: string | null = null;
       if (isObject(current)) {
@@ -96,10 +106,15 @@ export function parseSystemProfilerAirport(text: string): SystemProfilerWifi {
   return out;
 }
 
+/**
+ * A network entry; null when it has no channel (damaged). macOS 15 lists
+ * neighbours without `spairport_signal_noise`: they are kept, their
+ * signal unknown, since they still say which SSIDs and channels are in use.
+ */
 function toNetwork(entry: Json, connected: boolean): WifiNetwork | null {
   const { channel, band } = channelOf(entry['spairport_network_channel']);
   const { rssi } = signalNoise(entry['spairport_signal_noise']);
-  if (channel === null || rssi === null) return null;
+  if (channel === null) return null;
   const ssid = ssidOf(entry);
   const { security, enterprise, tkip } = classifySecurity(str(entry['spairport_security_mode']));
   return {

@@ -12,8 +12,13 @@ import type { WifiFormat, WifiLink, WifiNetwork, WifiObservation } from './wifi-
  */
 
 const MAC = '[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}';
-const IW_HEAD = new RegExp(`^(BSS ${MAC}|Connected to ${MAC}|Not connected\\.)`, 'im');
-const NMCLI_TERSE = /^[* ]?:[0-9a-f]{2}\\:[0-9a-f]{2}\\:/im;
+// A BSS line may carry a masked BSSID (`BSS xx:xx:xx:xx:3e:41(on wlan0)`) in a published scan.
+const IW_HEAD = new RegExp(
+  `^(BSS [0-9a-fx]{2}(?::[0-9a-fx]{2}){5}|Connected to ${MAC}|Not connected\\.)`,
+  'im',
+);
+// Terse nmcli escapes the colons inside a BSSID, whatever field list was chosen.
+const NMCLI_TERSE = /[0-9a-f]{2}(?:\\:[0-9a-f]{2}){5}/i;
 const NMCLI_TABLE = new RegExp(`^[* ]\\s+${MAC}\\s+`, 'im');
 // An indented "label : MAC" line; netsh's only unindented lines are headers.
 const NETSH_MAC_LINE = new RegExp(`^\\s+\\S.*\\s+: ${MAC}\\s*$`, 'im');
@@ -34,8 +39,6 @@ export function detectWifiFormat(text: string): WifiFormat | undefined {
  * report has none) the security its network advertises.
  */
 export function markConnected(networks: WifiNetwork[], links: readonly WifiLink[]): void {
-  const same = (l: WifiLink, n: WifiNetwork): boolean =>
-    l.bssid && n.bssid ? l.bssid === n.bssid : l.ssid === n.ssid && l.channel === n.channel;
   for (const n of networks) {
     if (!n.connected) n.connected = links.some((l) => same(l, n));
   }
@@ -43,6 +46,21 @@ export function markConnected(networks: WifiNetwork[], links: readonly WifiLink[
     const n = networks.find((candidate) => candidate.connected && same(l, candidate));
     if (l.security === null && n) l.security = n.security;
   }
+}
+
+/** Whether a link and a scanned BSS are the same radio: by BSSID, else by SSID and channel. */
+function same(l: WifiLink, n: WifiNetwork): boolean {
+  return l.bssid && n.bssid ? l.bssid === n.bssid : l.ssid === n.ssid && l.channel === n.channel;
+}
+
+/**
+ * Links for the networks a scan itself marks connected (iw's
+ * `-- associated`, nmcli's `*`) that no link report covers, so that a saved
+ * scan alone still says which network the machine was on, and the scan
+ * summary's `connected` agrees with its networks.
+ */
+export function linksFromScan(networks: readonly WifiNetwork[], links: readonly WifiLink[]): WifiLink[] {
+  return networks.filter((n) => n.connected && !links.some((l) => same(l, n))).map(linkFromNetwork);
 }
 
 /** A link for the network nmcli marks in use; nmcli's list has no interface or rates. */
@@ -90,8 +108,7 @@ export function parseSavedScan(text: string): WifiObservation {
     }
     case 'nmcli': {
       const scan = parseNmcliWifiList(body);
-      const links = scan.networks.filter((n) => n.connected).map(linkFromNetwork);
-      observation = { format, links, networks: scan.networks, skipped: scan.skipped };
+      observation = { format, links: [], networks: scan.networks, skipped: scan.skipped };
       break;
     }
     case 'system_profiler': {
@@ -102,9 +119,10 @@ export function parseSavedScan(text: string): WifiObservation {
     default:
       throw new SkolnetError(
         ErrorCodes.WIFI_FORMAT_UNKNOWN,
-        'not a saved Wi-Fi scan: expected output of netsh wlan show networks mode=bssid, iw dev IF scan, nmcli device wifi list or system_profiler SPAirPortDataType -json',
+        'not a saved Wi-Fi scan: expected output of netsh wlan show networks mode=bssid (or show interfaces), iw dev IF scan (or link), nmcli device wifi list (the table, or -t with BSSID and SIGNAL among its fields) or system_profiler SPAirPortDataType -json',
       );
   }
   markConnected(observation.networks, observation.links);
+  observation.links.push(...linksFromScan(observation.networks, observation.links));
   return observation;
 }

@@ -110,7 +110,11 @@ export function sampleMeasurements(sample: WifiSample): WifiMeasurement[] {
       }),
     });
   }
-  const bssids = new Set(sample.networks.flatMap((n) => (n.bssid ? [n.bssid] : [])));
+  // The summary counts what the results show: a personal hotspot's BSSID is
+  // not reported, so it is counted apart instead of among the BSSIDs.
+  const isPersonal = (n: WifiNetwork): boolean => !n.hidden && looksPersonal(n.ssid);
+  const bssids = new Set(sample.networks.flatMap((n) => (n.bssid && !isPersonal(n) ? [n.bssid] : [])));
+  const personalHotspots = sample.networks.filter(isPersonal).length;
   out.push({
     measurement: WIFI_SCAN_MEASUREMENT,
     tags: base,
@@ -119,6 +123,7 @@ export function sampleMeasurements(sample: WifiSample): WifiMeasurement[] {
       networks: new Set(sample.networks.filter((n) => !n.hidden).map((n) => n.ssid)).size,
       hidden_networks: sample.networks.filter((n) => n.hidden).length,
       bssids: bssids.size,
+      personal_hotspots: personalHotspots,
       connected: sample.links.length > 0,
       error: sample.error ?? null,
       source: sample.source,

@@ -169,22 +169,38 @@ export function classifySecurity(
 }
 
 /**
+ * Words that name public hotspot networks of telecom operators and cities
+ * ("Vodafone Hotspot", "Telekom_FON", "Telia Hotspot", "Free Public
+ * Hotspot"). Such a network serves the public, so its name and BSSID are
+ * no one's personal data, even though "hotspot" is also a word phones use.
+ * Operators listed: those of the Baltic and Nordic countries the agent is
+ * deployed in and the large European and US ones whose hotspots travel
+ * with people's expectations; a heuristic like the rest.
+ */
+const PUBLIC_HOTSPOT =
+  /(?<![a-z])(vodafone|telekom|telia|tele2|telenor|tet|lmt|bite|elisa|orange|sfr|swisscom|bt|xfinity|ee|o2|kpn|a1|magenta|movistar|fon|public|free|city|guest|bezmaksas|gratis)(?![a-z])/i;
+
+/**
  * Whether an SSID looks like a phone or laptop sharing its connection, or
  * a Wi-Fi Direct device (printer, TV). Such networks belong to people, not
  * to the school: their names often carry a person's name and their BSSID
  * is a personal device's MAC, so neither is reported (the network still
- * counts). A heuristic on the names phones use by default.
+ * counts). A heuristic on the names phones use by default. "Hotspot" and
+ * "tethering" alone are personal unless the name also names a public
+ * operator or says it is public ({@link PUBLIC_HOTSPOT}); a phone's brand
+ * is personal whatever else the name says.
  */
 export function looksPersonal(ssid: string): boolean {
-  return (
-    /^DIRECT-/i.test(ssid) ||
-    /['’]s\s/i.test(ssid) ||
-    // Letters may not continue the word ("Pixelart" is not a Pixel) but
-    // digits and underscores may ("AndroidAP_1234", "iPhone12").
-    /(?<![a-z])(iphone|ipad|android|androidap|galaxy|redmi|xiaomi|poco|huawei|honor|pixel|oneplus|oppo|realme|vivo|nokia|motorola|moto|hotspot|tethering|phone|telefons)(?![a-z])/i.test(
+  if (/^DIRECT-/i.test(ssid) || /['’]s\s/i.test(ssid)) return true;
+  // Letters may not continue the word ("Pixelart" is not a Pixel) but
+  // digits and underscores may ("AndroidAP_1234", "iPhone12").
+  if (
+    /(?<![a-z])(iphone|ipad|android|androidap|androidhotspot|galaxy|redmi|xiaomi|poco|huawei|honor|pixel|oneplus|oppo|realme|vivo|nokia|motorola|moto|phone|telefons)(?![a-z])/i.test(
       ssid,
     )
-  );
+  )
+    return true;
+  return /(?<![a-z])(hotspot|tethering)(?![a-z])/i.test(ssid) && !PUBLIC_HOTSPOT.test(ssid);
 }
 
 /** A number from text that may use a decimal comma (`866,7`). */

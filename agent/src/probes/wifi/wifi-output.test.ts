@@ -17,36 +17,50 @@ import {
 const testcases = new URL('./testcases/', import.meta.url);
 const read = (name: string, file: string): string =>
   readFileSync(new URL(`${name}/${file}`, testcases), 'utf8');
-const caseNames = readdirSync(testcases);
+const caseNames = readdirSync(testcases).filter((n) => n !== 'README.md');
 
 describe('recorded and real-shaped command output', () => {
-  it('has cases of every platform and display language', () => {
-    for (const prefix of ['netsh-en-', 'netsh-lv-', 'netsh-de-', 'iw-', 'nmcli-', 'system-profiler-'])
-      expect(caseNames.some((n) => n.startsWith(prefix))).toBe(true);
+  it('names every case recorded or synthetic', () => {
+    for (const name of caseNames) expect(name).toMatch(/^(recorded|synthetic)-/);
   });
 
-  // iw-dev-* are interface listings, not scans; every other case is a saved scan.
-  it.each(caseNames.filter((n) => n.startsWith('iw-dev-')))('parses %s', (name) => {
+  it('has recorded cases of every tool and several display languages', () => {
+    for (const prefix of [
+      'netsh-en-',
+      'netsh-de-',
+      'netsh-fr-',
+      'netsh-es-',
+      'netsh-it-',
+      'iw-',
+      'nmcli-',
+      'system-profiler-',
+    ])
+      expect(caseNames.some((n) => n.startsWith(`recorded-${prefix}`))).toBe(true);
+  });
+
+  // *iw-dev-* are interface listings, not scans; every other case is a saved scan.
+  const isIwDev = (n: string): boolean => /^(recorded|synthetic)-iw-dev-/.test(n);
+  it.each(caseNames.filter(isIwDev))('parses %s', (name) => {
     expect({ interfaces: parseIwDev(read(name, 'input.txt')) }).toEqual(
       JSON.parse(read(name, 'expected.json')),
     );
   });
 
-  it.each(caseNames.filter((n) => !n.startsWith('iw-dev-')))('parses %s', (name) => {
+  it.each(caseNames.filter((n) => !isIwDev(n) && n !== 'README.md'))('parses %s', (name) => {
     expect(parseSavedScan(read(name, 'input.txt'))).toEqual(JSON.parse(read(name, 'expected.json')));
   });
 });
 
 describe('netsh by structure, not by label', () => {
-  const en = parseSavedScan(read('netsh-en-win11', 'input.txt'));
+  const en = parseSavedScan(read('synthetic-netsh-en-win11', 'input.txt'));
 
   it('reads Latvian Windows exactly like English Windows', () => {
-    expect(parseSavedScan(read('netsh-lv-win11', 'input.txt'))).toEqual(en);
+    expect(parseSavedScan(read('synthetic-netsh-lv-win11', 'input.txt'))).toEqual(en);
   });
 
   it('reads German Windows 10 exactly like English Windows 10, decimal commas included', () => {
-    const de = parseSavedScan(read('netsh-de-win10', 'input.txt'));
-    expect(de).toEqual(parseSavedScan(read('netsh-en-win10', 'input.txt')));
+    const de = parseSavedScan(read('synthetic-netsh-de-win10', 'input.txt'));
+    expect(de).toEqual(parseSavedScan(read('synthetic-netsh-en-win10', 'input.txt')));
     expect(de.links[0]).toMatchObject({
       channel: 44,
       rx_rate_mbps: 866.7,
@@ -56,7 +70,7 @@ describe('netsh by structure, not by label', () => {
   });
 
   it('reads Latvian labels garbled by a code page mismatch', () => {
-    const garbled = read('netsh-lv-cp775-mojibake', 'input.txt');
+    const garbled = read('synthetic-netsh-lv-cp775-mojibake', 'input.txt');
     expect(garbled).toContain('\ufffd');
     const parsed = parseSavedScan(garbled);
     expect(parsed.links).toEqual(en.links);
@@ -88,7 +102,7 @@ describe('netsh by structure, not by label', () => {
   });
 
   it('reads dozens of BSSIDs and drops only the damaged ones', () => {
-    const many = parseSavedScan(read('netsh-lv-many-bssids-malformed', 'input.txt'));
+    const many = parseSavedScan(read('synthetic-netsh-lv-many-bssids-malformed', 'input.txt'));
     expect(many.networks).toHaveLength(24 + 11);
     // A BSSID line without a MAC, and a block cut off before its signal.
     expect(many.skipped).toBe(2);
@@ -149,7 +163,7 @@ describe('iw details', () => {
   });
 
   it('keeps scan lines out of the link when both are in one file', () => {
-    const parsed = parseSavedScan(read('iw-link-and-scan', 'input.txt'));
+    const parsed = parseSavedScan(read('synthetic-iw-link-and-scan', 'input.txt'));
     expect(parsed.links[0]).toMatchObject({ ssid: 'SkolaNet', rssi_dbm: -56, channel: 36, security: 'wpa2' });
     expect(parsed.networks.filter((n) => n.hidden)).toHaveLength(2);
     expect(parsed.networks.find((n) => n.band_ghz === 6 && n.channel === 1)).toMatchObject({

@@ -43,13 +43,13 @@ async function gather(platform: NodeJS.Platform, runner: CommandRunner, raw: unk
 const scanOf = (ms: Awaited<ReturnType<typeof gather>>) => ms.find((m) => m.measurement === 'wifi_scan')!;
 
 describe('WifiProbe on replayed commands', () => {
-  const iwScan = read('iw-link-and-scan').split(/^(?=BSS )/m);
+  const iwScan = read('synthetic-iw-link-and-scan').split(/^(?=BSS )/m);
   const iwLink = iwScan[0]!;
   const iwBss = iwScan.slice(1).join('');
 
   it('Linux: reads the link and scans with iw, tags the room, hides personal hotspots', async () => {
     const runner = replay({
-      'iw dev': { stdout: read('iw-dev-managed') },
+      'iw dev': { stdout: read('synthetic-iw-dev-managed') },
       'iw dev wlp0s20f3 link': { stdout: iwLink },
       'iw dev wlp0s20f3 scan': { stdout: iwBss },
     });
@@ -77,7 +77,9 @@ describe('WifiProbe on replayed commands', () => {
     expect(JSON.stringify(ms)).not.toContain('f0:2f:4b');
     expect(scanOf(ms).fields).toMatchObject({
       result: 'success',
-      bssids: 10,
+      // One of the ten BSSIDs is a personal hotspot, reported without its BSSID and counted apart.
+      bssids: 9,
+      personal_hotspots: 1,
       hidden_networks: 2,
       source: 'iw',
     });
@@ -85,10 +87,10 @@ describe('WifiProbe on replayed commands', () => {
 
   it('Linux: falls back to nmcli when iw may not scan without root', async () => {
     const runner = replay({
-      'iw dev': { stdout: read('iw-dev-managed') },
+      'iw dev': { stdout: read('synthetic-iw-dev-managed') },
       'iw dev wlp0s20f3 link': { stdout: iwLink },
       'iw dev wlp0s20f3 scan': { stderr: 'command failed: Operation not permitted (-1)\n', exitCode: 255 },
-      nmcli: { stdout: read('nmcli-terse') },
+      nmcli: { stdout: read('synthetic-nmcli-terse') },
     });
     const ms = await gather('linux', runner);
     expect(runner.calls.at(-1)).toBe(
@@ -102,9 +104,19 @@ describe('WifiProbe on replayed commands', () => {
     });
   });
 
+  it('Linux: an nmcli list none of whose rows can be read is an error, not an empty success (synthetic)', async () => {
+    const runner = replay({
+      'iw dev': 'missing',
+      nmcli: { stdout: '*:3C\\:41\\:0E\\:1A\\:2B\\:30:SkolaNet\n' },
+    });
+    const scan = scanOf(await gather('linux', runner)).fields;
+    expect(scan).toMatchObject({ result: 'error', source: 'nmcli' });
+    expect(String(scan['error'])).toContain('could not read');
+  });
+
   it('Linux: says a scan needs privileges when neither iw nor NetworkManager can scan', async () => {
     const runner = replay({
-      'iw dev': { stdout: read('iw-dev-managed') },
+      'iw dev': { stdout: read('synthetic-iw-dev-managed') },
       'iw dev wlp0s20f3 link': { stdout: 'Not connected.\n' },
       'iw dev wlp0s20f3 scan': { stderr: 'command failed: Operation not permitted (-1)\n', exitCode: 255 },
       nmcli: 'missing',
@@ -130,8 +142,8 @@ describe('WifiProbe on replayed commands', () => {
   });
 
   it('Windows: Latvian netsh gives the same results as English', async () => {
-    const [lvIfs, lvNets] = read('netsh-lv-win11').split(/\r\n(?=\r\nSaskarnes nosaukums)/);
-    const [enIfs, enNets] = read('netsh-en-win11').split(/\r\n(?=\r\nInterface name)/);
+    const [lvIfs, lvNets] = read('synthetic-netsh-lv-win11').split(/\r\n(?=\r\nSaskarnes nosaukums)/);
+    const [enIfs, enNets] = read('synthetic-netsh-en-win11').split(/\r\n(?=\r\nInterface name)/);
     const run = (ifs: string, nets: string) =>
       gather(
         'win32',
@@ -144,7 +156,9 @@ describe('WifiProbe on replayed commands', () => {
     expect(lv).toEqual(await run(enIfs!, enNets!));
     expect(scanOf(lv).fields).toMatchObject({
       result: 'success',
-      bssids: 10,
+      // One of the ten BSSIDs is a personal hotspot, reported without its BSSID and counted apart.
+      bssids: 9,
+      personal_hotspots: 1,
       networks: 5,
       hidden_networks: 1,
       connected: true,
@@ -164,7 +178,9 @@ describe('WifiProbe on replayed commands', () => {
     const refused = await gather(
       'win32',
       replay({
-        'netsh wlan show interfaces': { stdout: read('netsh-en-win10').split('\r\n\r\nInterface name')[0] },
+        'netsh wlan show interfaces': {
+          stdout: read('synthetic-netsh-en-win10').split('\r\n\r\nInterface name')[0],
+        },
         'netsh wlan show networks mode=bssid': {
           stdout: 'Network shell commands need location permission to access WLAN information.\r\n',
           exitCode: 1,
@@ -178,11 +194,20 @@ describe('WifiProbe on replayed commands', () => {
   it('macOS: reads system_profiler and never its own MAC', async () => {
     const ms = await gather(
       'darwin',
-      replay({ system_profiler: { stdout: read('system-profiler-sonoma') } }),
+      replay({ system_profiler: { stdout: read('synthetic-system-profiler-sonoma') } }),
     );
     expect(ms[0]?.fields).toMatchObject({ rssi_dbm: -58, noise_dbm: -94, snr_db: 36 });
     expect(JSON.stringify(ms)).not.toContain('f0:2f:4b');
     expect(scanOf(ms).fields).toMatchObject({ result: 'success', source: 'system_profiler' });
+  });
+
+  it('macOS: Wi-Fi turned off is no interface to scan with, not an empty scan (recorded, macOS 15.5)', async () => {
+    const ms = await gather(
+      'darwin',
+      replay({ system_profiler: { stdout: read('recorded-system-profiler-macos15-wifi-off') } }),
+    );
+    expect(scanOf(ms).fields).toMatchObject({ result: 'no_interface', error: 'Wi-Fi is turned off (en0)' });
+    expect(JSON.stringify(ms)).not.toContain('fe:dc:ba:09:87:65');
   });
 
   it('rejects a bad room_use and leaves results untagged without a room', async () => {

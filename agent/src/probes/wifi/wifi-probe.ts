@@ -3,7 +3,7 @@ import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared/core'
 import type { Accumulator, CommandRunner, Probe, ProbeContext } from '../probe.js';
 import { parseIwDev, parseIwLink, parseIwScan } from './iw-output.js';
 import { parseNetshInterfaces, parseNetshNetworks } from './netsh-output.js';
-import { NMCLI_SCAN_ARGS, parseNmcliWifiList } from './nmcli-output.js';
+import { NMCLI_FIELDS, NMCLI_SCAN_ARGS, parseNmcliWifiList } from './nmcli-output.js';
 import { parseSystemProfilerAirport } from './system-profiler-output.js';
 import { linkFromNetwork, markConnected } from './wifi-import.js';
 import { sampleMeasurements, type WifiSample } from './wifi-measurements.js';
@@ -202,7 +202,17 @@ export class WifiProbe implements Probe {
         ...NO_READING,
       };
     }
-    const networks = parseNmcliWifiList(out.stdout).networks;
+    const parsed = parseNmcliWifiList(out.stdout, NMCLI_FIELDS);
+    // Rows that all failed to read are not "no networks in range".
+    if (parsed.networks.length === 0 && parsed.skipped > 0) {
+      return {
+        source: 'nmcli',
+        result: 'error',
+        error: `could not read nmcli's network list (${parsed.skipped} rows not in the expected form)`,
+        ...NO_READING,
+      };
+    }
+    const networks = parsed.networks;
     const links = networks.filter((n) => n.connected).map(linkFromNetwork);
     return {
       source: 'nmcli',
@@ -273,6 +283,15 @@ export class WifiProbe implements Probe {
         source: 'system_profiler',
         result: 'no_interface',
         error: 'no Wi-Fi interface',
+        ...NO_READING,
+      };
+    }
+    // Wi-Fi turned off in the menu bar: nothing can be measured until it is on.
+    if (parsed.off.length === parsed.interfaces.length) {
+      return {
+        source: 'system_profiler',
+        result: 'no_interface',
+        error: `Wi-Fi is turned off (${parsed.off.join(', ')})`,
         ...NO_READING,
       };
     }

@@ -4,6 +4,7 @@ import { binaryTextOrderMigration } from './0002-binary-text-order.js';
 import { rollupsMigration } from './0003-rollups.js';
 import { agentIdentityMigration } from './0004-agent-identity.js';
 import { resultsHourIndexMigration } from './0005-results-hour-index.js';
+import { accountsMigration } from './0006-accounts.js';
 
 /** The SQL dialects the store speaks. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -22,6 +23,7 @@ export function createMigrationProvider(dialect: StoreDialect): MigrationProvide
     '0003-rollups': rollupsMigration(dialect),
     '0004-agent-identity': agentIdentityMigration(dialect),
     '0005-results-hour-index': resultsHourIndexMigration,
+    '0006-accounts': accountsMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

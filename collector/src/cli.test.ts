@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTempDir } from './testing/fixtures.js';
+import { runCli, type CliIo } from './cli.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Runs the CLI in this process with captured output and a chosen kind of stdout. */
+async function cli(
+  args: readonly string[],
+  stdoutIsTerminal = false,
+): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), stdoutIsTerminal };
+  process.exitCode = undefined;
+  try {
+    await runCli(['node', 'skolnet-collector', ...args], io);
+    return { code: Number(process.exitCode ?? 0), out, err };
+  } finally {
+    process.exitCode = undefined;
+  }
+}
+
+/** One line `error: <message> (SKOLNET_<AREA>_<WHAT>)`, as the agent writes it (agent/src/cli.ts). */
+const CLI_ERROR = /^error: .+ \((SKOLNET_[A-Z_]+)\)$/;
+
+describe('skolnet-collector errors: the agent CLI convention', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  beforeEach(async () => {
+    ({ dir, remove } = await createTempDir());
+  });
+  afterEach(async () => {
+    await remove();
+  });
+
+  it.each([
+    [['plan', '--budget', '-5'], 'SKOLNET_CLI_BAD_ARGUMENT', /-5/],
+    [['plan', '--budget', 'lots'], 'SKOLNET_CLI_BAD_ARGUMENT', /lots/],
+    [['plan', '--format', 'pdf'], 'SKOLNET_CLI_BAD_ARGUMENT', /pdf/],
+    [['plan', '--bogus'], 'SKOLNET_CLI_BAD_ARGUMENT', /--bogus/],
+    [['serve', '--port', 'eighty'], 'SKOLNET_CLI_BAD_ARGUMENT', /eighty/],
+    [['frobnicate'], 'SKOLNET_CLI_BAD_ARGUMENT', /frobnicate/],
+    [['backup'], 'SKOLNET_CLI_BAD_ARGUMENT', /file/],
+  ])('%j exits 2 with %s', async (args, code, names) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    const [first, ...rest] = run.err.join('\n').split('\n');
+    expect(first).toMatch(CLI_ERROR);
+    expect(CLI_ERROR.exec(first!)?.[1]).toBe(code);
+    expect(first).toMatch(names);
+    expect(rest).toEqual(['see skolnet-collector --help']);
+    expect(run.out).toEqual([]);
+  });
+
+  it('exits 2 with the code for a bad file the user named, 1 for a failure that is not theirs', async () => {
+    const missing = await cli(['plan', '--instance', join(dir, 'missing.json'), '--budget', '1']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toHaveLength(1);
+    expect(missing.err[0]).toMatch(CLI_ERROR);
+    expect(missing.err[0]).toContain('SKOLNET_CONFIG_INVALID');
+
+    // A database file that is a directory: the store cannot open it.
+    const failed = await cli(['admin-token', '--reset', '--database', `sqlite:${dir}`]);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toHaveLength(1);
+    expect(failed.err[0]).toMatch(CLI_ERROR);
+    expect(failed.err[0]).toContain('SKOLNET_STORE_FAILED');
+  });
+
+  it('prints help and version with exit 0', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out.join('\n')).toContain('plan');
+    expect((await cli(['--version'])).code).toBe(0);
+  });
+});
+
+describe('skolnet-collector plan output', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  let dataDir: string;
+  let instance: string;
+
+  beforeAll(async () => {
+    ({ dir, remove } = await createTempDir());
+    dataDir = join(dir, 'data');
+    // The synthetic demo data set, a small spread of it, written by the built seed.
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'scripts/dist/demo-seed.js'), '--data', dataDir, '--schools', '12'],
+      { stdio: 'pipe' },
+    );
+    instance = join(dir, 'instance.json');
+    writeFileSync(
+      instance,
+      JSON.stringify({
+        schools: [
+          { id: 'a', options: [{ id: 'fibre', cost_eur: 40_000, benefit: 30 }] },
+          { id: 'b', options: [{ id: 'wifi', cost_eur: 15_000, benefit: 12 }] },
+          { id: 'c', options: [{ id: 'lte', cost_eur: 70_000, benefit: 20 }] },
+        ],
+      }),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await remove();
+  });
+
+  /** `plan: N schools funded, X EUR of B EUR, benefit V, <status>[, synthetic]`. */
+  const SUMMARY =
+    /^plan: (\d+) schools? funded, ([\d,]+) EUR of ([\d,]+) EUR, benefit ([\d,.]+), (optimal|feasible|infeasible)[^,]*(, synthetic)?/;
+
+  it('summarises the plan in one line on stderr, and writes JSON when stdout is not a terminal', async () => {
+    const run = await cli(['plan', '--data', dataDir, '--budget', '500000']);
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.out.join('\n')) as {
+      selected: unknown[];
+      total_cost_eur: number;
+      total_benefit: number;
+      status: string;
+      synthetic: boolean;
+    };
+    expect(run.err).toHaveLength(1);
+    const m = SUMMARY.exec(run.err[0]!);
+    expect(m, run.err[0]).not.toBeNull();
+    expect(Number(m![1])).toBe(plan.selected.length);
+    expect(Number(m![2]!.replaceAll(',', ''))).toBe(Math.round(plan.total_cost_eur));
+    expect(m![3]).toBe('500,000');
+    expect(Number(m![4]!.replaceAll(',', ''))).toBeCloseTo(plan.total_benefit, 1);
+    expect(m![5]).toBe(plan.status);
+    expect(plan.synthetic).toBe(true);
+    expect(m![6]).toBe(', synthetic');
+  });
+
+  it('prints a readable table on a terminal, and the format asked for with --format', async () => {
+    const json = await cli(['plan', '--data', dataDir, '--budget', '500000']);
+    const plan = JSON.parse(json.out.join('\n')) as {
+      selected: { school_name: string; label: string; cost_eur: number }[];
+    };
+    expect(plan.selected.length).toBeGreaterThan(0);
+
+    const table = await cli(['plan', '--data', dataDir, '--budget', '500000'], true);
+    expect(table.code).toBe(0);
+    expect(table.err).toEqual(json.err);
+    const text = table.out.join('\n');
+    expect(() => JSON.parse(text) as unknown).toThrow();
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^school\s+municipality\s+pupils\s+option\s+cost EUR\s+score$/);
+    expect(lines).toHaveLength(plan.selected.length + 1);
+    for (const s of plan.selected) {
+      const row = lines.find((l) => l.startsWith(`${s.school_name} `));
+      expect(row, s.school_name).toBeDefined();
+      // Long option descriptions are cut short on a terminal; the whole text is in JSON and CSV.
+      expect(row).toContain(s.label.slice(0, 40));
+      expect(row).toContain(Math.round(s.cost_eur).toLocaleString('en-US'));
+    }
+
+    const csv = await cli(['plan', '--data', dataDir, '--budget', '500000', '--format', 'csv'], true);
+    const csvLines = csv.out.join('\n').split('\r\n');
+    expect(csvLines[0]).toMatch(/^school_id,school_name,/);
+    expect(csvLines).toHaveLength(plan.selected.length + 1);
+    expect(csv.err).toEqual(json.err);
+    const asJson = await cli(['plan', '--data', dataDir, '--budget', '500000', '--format', 'json'], true);
+    expect(JSON.parse(asJson.out.join('\n'))).toEqual(plan);
+  });
+
+  it('summarises a plan written to a file, and an instance plan (not synthetic)', async () => {
+    const out = join(dir, 'plan.csv');
+    const toFile = await cli(['plan', '--data', dataDir, '--format', 'csv', '--out', out], true);
+    expect(toFile.out).toEqual([]);
+    expect(toFile.err).toHaveLength(1);
+    expect(toFile.err[0]).toMatch(SUMMARY);
+    expect(toFile.err[0]).toMatch(new RegExp(` → ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    expect(readFileSync(out, 'utf8')).toMatch(/^school_id,/);
+
+    const solved = await cli(['plan', '--instance', instance, '--budget', '60000']);
+    expect(solved.code).toBe(0);
+    const plan = JSON.parse(solved.out.join('\n')) as { selected: { school_id: string }[] };
+    expect(plan.selected.map((s) => s.school_id).sort()).toEqual(['a', 'b']);
+    expect(solved.err).toEqual(['plan: 2 schools funded, 55,000 EUR of 60,000 EUR, benefit 42, optimal']);
+
+    const table = await cli(['plan', '--instance', instance, '--budget', '60000'], true);
+    const lines = table.out.join('\n').split('\n');
+    expect(lines[0]).toMatch(/^school\s+option\s+cost EUR\s+benefit$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/))).toEqual([
+      ['a', 'fibre', '40,000', '30'],
+      ['b', 'wifi', '15,000', '12'],
+    ]);
+  });
+});

