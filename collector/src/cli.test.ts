@@ -65,7 +65,7 @@ describe('skolnet-collector errors: the agent CLI convention', () => {
     expect(missing.err[0]).toContain('SKOLNET_CONFIG_INVALID');
 
     // A database file that is a directory: the store cannot open it.
-    const failed = await cli(['admin-token', '--reset', '--database', `sqlite:${dir}`]);
+    const failed = await cli(['user', 'list', '--database', `sqlite:${dir}`]);
     expect(failed.code).toBe(1);
     expect(failed.err).toHaveLength(1);
     expect(failed.err[0]).toMatch(CLI_ERROR);

@@ -85,7 +85,12 @@ describe('plan CSV export through the HTTP API', () => {
         })),
       }),
     );
-    const res = await app.inject({ method: 'GET', url: '/api/v1/plan?format=csv&budget=1000000' });
+    const { token } = await createTestAccount(store, 'planner');
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/v1/plan?format=csv&budget=1000000',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.statusCode).toBe(200);
     const [header, ...rows] = readCsv(res.body);
     expect(rows.length).toBeGreaterThan(0);

@@ -63,13 +63,21 @@ describe('request validation through the HTTP API', () => {
     it.each(['budget', 'min_score', 'municipality_cap', 'installs_per_month', 'months'])(
       'refuses %s=Infinity on the plan',
       async (key) => {
-        const res = await app.inject({ method: 'GET', url: `/api/v1/plan?${key}=Infinity` });
+        const res = await app.inject({
+          method: 'GET',
+          url: `/api/v1/plan?${key}=Infinity`,
+          headers: { authorization: `Bearer ${token}` },
+        });
         expectBadRequest(res, key);
       },
     );
 
     it('still takes an ordinary number from the query string', async () => {
-      const res = await app.inject({ method: 'GET', url: '/api/v1/plan?budget=1000' });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/api/v1/plan?budget=1000',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.json<{ budget_eur: number }>().budget_eur).toBe(1000);
     });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
+import { createTestAccount } from '../testing/accounts.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
 import { acceptsGzip } from './plan-plugin.js';
 
@@ -13,11 +14,14 @@ describe('plan routes', () => {
   let store: KyselyStore;
   let cleanup: () => Promise<void>;
   let schoolId: string;
+  /** A planner's API token: the plan needs sign-in. */
+  let auth: { authorization: string };
 
   beforeEach(async () => {
     ({ store, cleanup } = await createTempStore());
     app = buildApp({ store, logger: false, dashboardAssets: false, config: { now: () => NOW } });
     await app.ready();
+    auth = (await createTestAccount(store, 'planner')).headers;
     schoolId = (await app.store.createSchool({ name: 'A skola', municipality: 'Rīga', pupils: 100 }, NOW)).id;
     const at = new Date(NOW.getTime() - 3_600_000).toISOString();
     await app.store.insertResults([
@@ -33,7 +37,7 @@ describe('plan routes', () => {
   it('sends the plan gzipped to a client that takes gzip, plain otherwise, the same plan either way', async () => {
     const zipped = await app.inject({
       url: '/api/v1/plan?budget=50000',
-      headers: { 'accept-encoding': 'br, gzip' },
+      headers: { ...auth, 'accept-encoding': 'br, gzip' },
     });
     expect(zipped.statusCode).toBe(200);
     expect(zipped.headers['content-encoding']).toBe('gzip');
@@ -49,7 +53,7 @@ describe('plan routes', () => {
     for (const header of [undefined, 'gzip;q=0, identity', 'br']) {
       const plain = await app.inject({
         url: '/api/v1/plan?budget=50000',
-        headers: header === undefined ? {} : { 'accept-encoding': header },
+        headers: header === undefined ? auth : { ...auth, 'accept-encoding': header },
       });
       expect(plain.headers['content-encoding']).toBeUndefined();
       expect(plain.json()).toEqual(plan);
@@ -57,14 +61,17 @@ describe('plan routes', () => {
   });
 
   it('serves the plan as CSV and explains a school, 404 for a school without options', async () => {
-    const csv = await app.inject('/api/v1/plan?budget=50000&format=csv');
+    const csv = await app.inject({ url: '/api/v1/plan?budget=50000&format=csv', headers: auth });
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.body).toContain(schoolId);
-    const missing = await app.inject('/api/v1/plan/schools/nope');
+    const missing = await app.inject({ url: '/api/v1/plan/schools/nope', headers: auth });
     expect(missing.statusCode).toBe(404);
-    const explained = await app.inject(`/api/v1/plan/schools/${schoolId}?budget=50000`);
+    const explained = await app.inject({
+      url: `/api/v1/plan/schools/${schoolId}?budget=50000`,
+      headers: auth,
+    });
     expect(explained.json()).toMatchObject({ school_id: schoolId, synthetic: false });
-    const sensitivity = await app.inject('/api/v1/scoring/sensitivity');
+    const sensitivity = await app.inject({ url: '/api/v1/scoring/sensitivity', headers: auth });
     expect(sensitivity.json()).toMatchObject({ schools: 1 });
   });
 
