@@ -38,6 +38,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_NODE_OPTIONS } from '@skolnet/agent';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin, collectorBin } from '../support/processes.js';
+import { adminTokenFromCli } from '../support/collector.js';
 import { USER_HZ, fmt, percentile, printTable, statFields } from './support.js';
 
 /** Run length, in s: ten minutes covers two latency and http rounds at their 5-minute default. */
@@ -165,7 +166,7 @@ describe('footprint', () => {
   it(
     `agent RSS and CPU over ${DURATION_S} s beside a bare node process`,
     async () => {
-      const token = (await collector.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
+      const token = await adminTokenFromCli(['--data', join(dir, 'c')]);
       const state = join(dir, 'agent');
       await enrollAgent(url, token, state, [], {
         school: { name: 'Footprint school', municipality: 'Valmiera', pupils: 300 },

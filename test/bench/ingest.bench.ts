@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, type Result } from '@skolnet/shared';
 import { createSchoolAndCode } from '../support/enrollment.js';
 import { RunningProcess, collectorBin } from '../support/processes.js';
+import { adminTokenFromCli } from '../support/collector.js';
 import { benchResult } from '../../scripts/src/bench-results.js';
 import { fmt, percentile, printTable, rawSqliteReference } from './support.js';
 
@@ -53,7 +54,7 @@ describe('ingest', () => {
       },
     );
     url = (await collector.waitFor(/listening on (http:\/\/\S+)/))[1]!;
-    token = (await collector.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
+    token = await adminTokenFromCli(['--data', join(dir, 'c')]);
   });
 
   afterAll(async () => {

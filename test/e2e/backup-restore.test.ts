@@ -23,6 +23,7 @@ import {
 } from '@skolnet/shared';
 import { createSchoolAndCode } from '../support/enrollment.js';
 import { RunningProcess, collectorBin, runToEnd } from '../support/processes.js';
+import { adminTokenFromCli } from '../support/collector.js';
 
 const BATCH = 200;
 const MIN_MS = 60_000;
@@ -83,7 +84,7 @@ describe('backup and restore', () => {
   it('backs up while a collector ingests; the restored database serves the same results and scores', async () => {
     const source = join(dir, 'source');
     const { proc, url } = await startCollectorProcess(source);
-    const token = (await proc.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
+    const token = await adminTokenFromCli(['--data', source]);
     const { schoolId, code } = await createSchoolAndCode(url, token, {
       name: 'Backup school',
       municipality: 'Rīga',

@@ -14,6 +14,7 @@ import { SqliteOutbox, StreamClient } from '@skolnet/agent';
 import { uuidv7, type Result } from '@skolnet/shared';
 import { createSchoolAndCode } from '../support/enrollment.js';
 import { RunningProcess, collectorBin, fetchJson, repoRoot, runToEnd } from '../support/processes.js';
+import { adminTokenFromCli } from '../support/collector.js';
 
 const seedBin = `${repoRoot}scripts/dist/demo-seed.js`;
 
@@ -46,7 +47,7 @@ describe('demo:seed beside a running collector', () => {
     const dataDir = join(dir, 'data');
     collector = new RunningProcess('collector', [collectorBin, 'serve', '--port', '0', '--data', dataDir]);
     const url = (await collector.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-    const token = (await collector.waitFor(/^ {2}([A-Za-z0-9_-]{43})$/))[1]!;
+    const token = await adminTokenFromCli(['--data', dataDir]);
 
     // An enrolled agent, streaming through the agent's own client.
     const { schoolId, code } = await createSchoolAndCode(url, token);
@@ -90,7 +91,8 @@ describe('demo:seed beside a running collector', () => {
       const paths = ['/api/v1/schools', `/api/v1/schools/${schoolId}`, '/healthz'];
       for (let i = 0; seeding; i += 1) {
         const path = paths[i % paths.length]!;
-        const res = await fetch(`${url}${path}`);
+        // A school's details need sign-in; the admin's token opens them.
+        const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
         const body = await res.text();
         statuses.push({ path, status: res.status, ...(res.ok ? {} : { body }) });
       }

@@ -6,8 +6,8 @@ import { startTestCollector, type TestCollector } from '../support/collector.js'
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin, repoRoot, runToEnd } from '../support/processes.js';
 
-/** A scan recorded with iw (see the wifi probe's testcases README). */
-const savedScan = `${repoRoot}agent/src/probes/wifi/testcases/iw-link-and-scan/input.txt`;
+/** A scan recorded with iw on CentOS (see the wifi probe's testcases README). */
+const savedScan = `${repoRoot}agent/src/probes/wifi/testcases/recorded-iw-centos-spaces-associated/input.txt`;
 
 describe('a running agent sends what another process put in its outbox', () => {
   let dir: string;

@@ -15,6 +15,7 @@ import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import { enrollAgent } from '../support/enrollment.js';
 import { commandWorks, missingComponent } from '../support/real-component.js';
 import { RunningProcess, agentBin, collectorBin, runToEnd, producedCount } from '../support/processes.js';
+import { adminTokenFromCli } from '../support/collector.js';
 
 const skip = missingComponent(
   'ping',
@@ -129,7 +130,7 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-resilience-'));
     await startCollector();
-    token = (await collector!.waitFor(/^\s+(\S{20,})\s*$/))[1]!;
+    token = await adminTokenFromCli(['--data', dataDir()]);
   });
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import { startCollector, type RunningCollector } from '@skolnet/collector';
+import { collectorBin, runToEnd } from './processes.js';
 
 /** A collector started for a test, with an admin's API token to set schools and codes up. */
 export type TestCollector = RunningCollector & {
@@ -47,4 +48,44 @@ export async function startTestCollector(dataDir: string): Promise<TestCollector
     dashboardAssets: false,
   });
   return Object.assign(running, { adminToken: await createAdminToken(running) });
+}
+
+/**
+ * Creates an admin account and an API token for it with the collector's own
+ * CLI (`user add --role admin`, then `user token create`) on the database
+ * of a collector process that a test started with `storageArgs` (for
+ * example `['--data', dir]`), as an operator does beside a running
+ * `serve`; returns the token.
+ */
+export async function adminTokenFromCli(
+  storageArgs: readonly string[],
+  email = 'admin@test.skolnet',
+): Promise<string> {
+  const added = await runToEnd([
+    collectorBin,
+    'user',
+    'add',
+    '--role',
+    'admin',
+    '--email',
+    email,
+    ...storageArgs,
+  ]);
+  if (added.code !== 0) throw new Error(`user add failed (${added.code}): ${added.stderr}`);
+  const created = await runToEnd([
+    collectorBin,
+    'user',
+    'token',
+    'create',
+    '--email',
+    email,
+    '--name',
+    'test',
+    ...storageArgs,
+  ]);
+  const token = /^\s+(skolnet_ut_\S+)\s*$/m.exec(created.stdout)?.[1];
+  if (created.code !== 0 || token === undefined) {
+    throw new Error(`user token create failed (${created.code}): ${created.stdout}${created.stderr}`);
+  }
+  return token;
 }

@@ -188,6 +188,8 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
   /** What the current model holds, as JSON, to tell a rebuild that changed nothing. */
   let currentFingerprint = '';
   const pending: Work = { all: true, list: false, schools: new Set() };
+  /** The store's last {@link Store.externalChangeVersion}: another process's commit changes it. */
+  let externalVersion: number | undefined;
 
   options.changes?.subscribe((change: DataChange) => {
     changeSeq += 1;
@@ -271,6 +273,16 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
     const scoring = options.scoring();
     const now = options.now();
     if (!cache) return build({ all: true, list: true, schools: new Set() }, scoring, now);
+    // Another process (demo:seed, the user command) wrote to the database: a change like
+    // one of this process's, so the next read shows it instead of waiting for the model's age.
+    const external = await store.externalChangeVersion?.();
+    if (external !== undefined) {
+      if (externalVersion !== undefined && external !== externalVersion) {
+        changeSeq += 1;
+        pending.all = true;
+      }
+      externalVersion = external;
+    }
     for (;;) {
       const sameScoring = current !== undefined && current.scoring === scoring;
       if (current && sameScoring && currentSeq === changeSeq) {

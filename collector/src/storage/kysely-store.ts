@@ -268,12 +268,29 @@ export class KyselyStore implements Store {
   /** Latest `at` a read returns when the caller gives no `until` (see {@link setReadHorizon}). */
   #readHorizon: (() => Date) | undefined;
 
+  /** SQLite's `data_version` of this store's connection; undefined on PostgreSQL. */
+  readonly #dataVersion: (() => number) | undefined;
+
   /** Wraps an open, migrated database; the store owns it from now on. */
-  constructor(db: Kysely<CollectorDatabase>, dialect: StoreDialect = 'sqlite') {
+  constructor(db: Kysely<CollectorDatabase>, dialect: StoreDialect = 'sqlite', dataVersion?: () => number) {
     this.#db = db;
     this.dialect = dialect;
+    this.#dataVersion = dataVersion;
     // The account tables live in their own module; the same connection serves them.
     this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
+  }
+
+  /**
+   * SQLite's `PRAGMA data_version`: it changes when another connection (the
+   * `demo:seed` script, `skolnet-collector user …`, a second collector on
+   * the file) has committed since this connection last looked, and never
+   * for this connection's own writes, so the school read model re-reads
+   * exactly when another process wrote. Undefined on PostgreSQL, where
+   * several collectors share the database and the read model's age bounds
+   * how late they see each other's writes.
+   */
+  externalChangeVersion(): Promise<number | undefined> {
+    return Promise.resolve(this.#dataVersion?.());
   }
 
   /**
@@ -1410,7 +1427,7 @@ export async function createSqliteStore(path: string): Promise<KyselyStore> {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, 'sqlite');
+  return new KyselyStore(db, 'sqlite', () => sqlite.pragma('data_version', { simple: true }) as number);
 }
 
 /**

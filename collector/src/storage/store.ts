@@ -348,6 +348,13 @@ export interface Store {
    * counts as the latest or enters a score. Undefined: no bound.
    */
   setReadHorizon?(horizon: (() => Date) | undefined): void;
+  /**
+   * A number that changes when another process has committed to the
+   * database since this store last asked (SQLite's `data_version`), so
+   * read models can tell a foreign write without reading everything;
+   * undefined where the database cannot tell.
+   */
+  externalChangeVersion?(): Promise<number | undefined>;
   /** A school's newest results, newest first. */
   latestResults(schoolId: string, options: LatestResultsOptions): Promise<StoredResult[]>;
   /**
