@@ -46,6 +46,13 @@ describe('skolnet-collector errors: the agent CLI convention', () => {
     [['serve', '--port', 'eighty'], 'SKOLNET_CLI_BAD_ARGUMENT', /eighty/],
     [['frobnicate'], 'SKOLNET_CLI_BAD_ARGUMENT', /frobnicate/],
     [['backup'], 'SKOLNET_CLI_BAD_ARGUMENT', /file/],
+    [['user', 'add', '--role', 'planner'], 'SKOLNET_CLI_BAD_ARGUMENT', /--email/],
+    [['user', 'token', 'create', '--email', 'a@b.lv'], 'SKOLNET_CLI_BAD_ARGUMENT', /--name/],
+    [
+      ['user', 'add', '--role', 'planner', '--email', 'a@b.lv', '--bogus'],
+      'SKOLNET_CLI_BAD_ARGUMENT',
+      /--bogus/,
+    ],
   ])('%j exits 2 with %s', async (args, code, names) => {
     const run = await cli(args);
     expect(run.code).toBe(2);

@@ -233,6 +233,13 @@ export function exitCodeFor(err: unknown): number {
   return isSkolnetError(err) && USAGE_CODES.has(err.code) ? EXIT_USAGE : EXIT_FAILURE;
 }
 
+/** Gives `command` and every command under it the output and exit settings of `from`. */
+function inheritSettings(command: Command, from: Command): Command {
+  command.copyInheritedSettings(from);
+  for (const sub of command.commands) inheritSettings(sub, from);
+  return command;
+}
+
 /** Builds the `skolnet-collector` command line. */
 export function createCli(io: CliIo = defaultIo): Command {
   const program = new Command()
@@ -377,7 +384,9 @@ export function createCli(io: CliIo = defaultIo): Command {
       );
     });
 
-  program.addCommand(createUserCommand(io));
+  // Built on its own, so it takes the program's error handling (exit status,
+  // the code on usage errors) explicitly, down to its nested commands.
+  program.addCommand(inheritSettings(createUserCommand(io), program));
 
   /** The SQLite file behind `--database`/`--data`; PostgreSQL has its own tools. */
   const sqliteFile = (command: 'backup' | 'restore', opts: { data: string; database?: string }): string => {
