@@ -40,8 +40,9 @@ import { DATABASE_FILE, createSqliteStore } from '@skolnet/collector';
 import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import type { BenchAgent, BenchAgentsPlan, BenchAgentsReport } from '../../scripts/src/bench-agents.js';
 import { benchResult } from '../../scripts/src/bench-results.js';
+import { adminTokenFromCli } from '../support/collector.js';
 import type { RunningProcess } from '../support/processes.js';
-import { collectorBin, repoRoot, runToEnd } from '../support/processes.js';
+import { collectorBin, repoRoot } from '../support/processes.js';
 import {
   createThrowawayDatabase,
   fmt,
@@ -152,31 +153,8 @@ async function startCollectorProcess(
   const url = (await proc.waitFor(/listening on (http:\/\/\S+)/))[1]!;
   // An admin account and its API token, made with the CLI on the same database.
   const store = ['--data', dir, ...(databaseUrl === undefined ? [] : ['--database', databaseUrl])];
-  const email = 'bench@skolnet.test';
-  await runToEnd([
-    collectorBin,
-    'user',
-    'add',
-    '--role',
-    'admin',
-    '--email',
-    email,
-    '--generate-password',
-    ...store,
-  ]);
-  const created = await runToEnd([
-    collectorBin,
-    'user',
-    'token',
-    'create',
-    '--email',
-    email,
-    '--name',
-    'bench',
-    ...store,
-  ]);
-  const token = /^\s+(skolnet_ut_\S+)$/m.exec(created.stdout)?.[1];
-  return { proc, url, ...(token === undefined ? {} : { token }) };
+  const token = await adminTokenFromCli(store, 'bench@skolnet.test');
+  return { proc, url, token };
 }
 
 /** Runs `task` over `items` with at most `limit` at a time, keeping order. */
