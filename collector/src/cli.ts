@@ -2,7 +2,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ErrorCodes, SkolnetError, describeError, isSkolnetError, type ErrorCode } from '@skolnet/shared';
+import {
+  ErrorCodes,
+  SkolnetError,
+  USAGE_ERROR_CODES,
+  describeError,
+  isSkolnetError,
+  type ErrorCode,
+} from '@skolnet/shared';
 import { loadCostCatalog } from './planning/catalog.js';
 import {
   DEFAULT_BUDGET_EUR,
@@ -210,20 +217,12 @@ export const EXIT_USAGE = 2;
 
 /**
  * Codes that mean "fix your input or environment": they exit with
- * {@link EXIT_USAGE}. The agent's list (agent/src/commands/command-context.ts)
+ * {@link EXIT_USAGE}. The list both CLIs share (`USAGE_ERROR_CODES`)
  * and the collector's own (a backup file that is none, a plan whose
  * constraints cannot all be met), so both CLIs follow one convention.
  */
 const USAGE_CODES = new Set<ErrorCode>([
-  ErrorCodes.CLI_BAD_ARGUMENT,
-  ErrorCodes.CONFIG_INVALID,
-  ErrorCodes.NET_UNREACHABLE,
-  ErrorCodes.ENROLL_CODE_INVALID,
-  ErrorCodes.ENROLL_MISSING,
-  ErrorCodes.AUTH_UNAUTHORIZED,
-  ErrorCodes.AUTH_FORBIDDEN,
-  ErrorCodes.API_BAD_REQUEST,
-  ErrorCodes.API_NOT_FOUND,
+  ...USAGE_ERROR_CODES,
   ErrorCodes.BACKUP_INVALID,
   ErrorCodes.PLAN_INFEASIBLE,
 ]);

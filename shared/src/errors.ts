@@ -88,6 +88,23 @@ export const ErrorCodes = {
 /** Union of all error codes. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/**
+ * Codes that mean "fix your input or environment" in both command lines
+ * (`skolnet-agent`, `skolnet-collector`): they exit with status 2, every
+ * other failure with 1. Each CLI may add codes only it raises.
+ */
+export const USAGE_ERROR_CODES: readonly ErrorCode[] = [
+  ErrorCodes.CLI_BAD_ARGUMENT,
+  ErrorCodes.CONFIG_INVALID,
+  ErrorCodes.NET_UNREACHABLE,
+  ErrorCodes.ENROLL_CODE_INVALID,
+  ErrorCodes.ENROLL_MISSING,
+  ErrorCodes.AUTH_UNAUTHORIZED,
+  ErrorCodes.AUTH_FORBIDDEN,
+  ErrorCodes.API_BAD_REQUEST,
+  ErrorCodes.API_NOT_FOUND,
+];
+
 /** True when `err` is a {@link SkolnetError}, optionally with the given code. */
 export function isSkolnetError(err: unknown, code?: ErrorCode): err is SkolnetError {
   return err instanceof SkolnetError && (code === undefined || err.code === code);

@@ -1,5 +1,11 @@
 import type { ErrorCode } from '@skolnet/shared/core';
-import { ErrorCodes, SkolnetError, describeError, isSkolnetError } from '@skolnet/shared/core';
+import {
+  ErrorCodes,
+  SkolnetError,
+  USAGE_ERROR_CODES,
+  describeError,
+  isSkolnetError,
+} from '@skolnet/shared/core';
 import type { CommandRunner, ProbeDefinition } from '../probes/probe.js';
 
 /** Where a command writes; injected so tests capture output. */
@@ -34,17 +40,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Codes that mean "fix your input or environment": they exit with {@link EXIT_USAGE}. */
-const USAGE_CODES = new Set<ErrorCode>([
-  ErrorCodes.CLI_BAD_ARGUMENT,
-  ErrorCodes.CONFIG_INVALID,
-  ErrorCodes.NET_UNREACHABLE,
-  ErrorCodes.ENROLL_CODE_INVALID,
-  ErrorCodes.ENROLL_MISSING,
-  ErrorCodes.AUTH_UNAUTHORIZED,
-  ErrorCodes.AUTH_FORBIDDEN,
-  ErrorCodes.API_BAD_REQUEST,
-  ErrorCodes.API_NOT_FOUND,
-]);
+const USAGE_CODES = new Set<ErrorCode>(USAGE_ERROR_CODES);
 
 /** The exit status for an error a command did not handle itself. */
 export function exitCodeFor(err: unknown): number {
