@@ -27,6 +27,7 @@ import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { AgentRow, Store } from '../storage/store.js';
 import type { AgentNotice, ConnectedAgents } from './connected-agents.js';
 import type { IngestQueue } from './ingest-queue.js';
+import { checkOutboxReport } from './outbox-report.js';
 import { checkResultTime, type AgentClocks, type ResultClockLimits } from './result-clock.js';
 
 /**
@@ -166,6 +167,8 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
   let inHand = 0;
   let heartbeat: NodeJS.Timeout | undefined;
   const totals = { batches: 0, stored: 0, rejected: 0 };
+  /** Whether this connection's first impossible outbox report was logged. */
+  let outboxRefusalLogged = false;
 
   const send = (message: CollectorMessage): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -506,8 +509,34 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     }
 
     if (batch.outbox !== undefined) {
-      const oldest = batch.outbox.oldest_at === undefined ? undefined : new Date(batch.outbox.oldest_at);
-      outbox?.report(batch.outbox.depth, oldest);
+      const report =
+        deps.resultClock === undefined
+          ? {
+              ok: true as const,
+              depth: batch.outbox.depth,
+              oldest: batch.outbox.oldest_at === undefined ? undefined : new Date(batch.outbox.oldest_at),
+            }
+          : checkOutboxReport(batch.outbox, now, deps.resultClock);
+      if (report.ok) {
+        outbox?.report(report.depth, report.oldest);
+      } else {
+        // Left out of the fleet-wide gauges; counted, and logged once per
+        // connection with the agent it came from.
+        metrics?.ingest.outboxReportsRefused.inc({ reason: report.reason });
+        if (!outboxRefusalLogged) {
+          outboxRefusalLogged = true;
+          log.warn(
+            {
+              agent_id: owner.id,
+              school_id: owner.school_id,
+              reason: report.reason,
+              depth: batch.outbox.depth,
+              oldest_at: batch.outbox.oldest_at,
+            },
+            'agent reported an impossible outbox; left out of the outbox gauges',
+          );
+        }
+      }
     }
     for (const r of rejected) metrics?.ingest.rejected.inc({ code: r.code });
     const started = performance.now();

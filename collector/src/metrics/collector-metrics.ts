@@ -27,6 +27,8 @@ export interface IngestMetrics {
   heartbeatTimeouts: Counter;
   /** Results rejected for their date, by reason (`future`, `before_earliest`). */
   clockRejected: Counter;
+  /** Agents' outbox reports left out of the outbox gauges as impossible, by reason. */
+  outboxReportsRefused: Counter;
 }
 
 /** Counters of the HTTP side: expected refusals. */
@@ -114,6 +116,11 @@ export function createCollectorMetrics(options: {
     clockRejected: registry.counter(
       'skolnet_ingest_clock_rejected_results_total',
       'Results rejected for their date, by reason (future: ahead of the collector clock by more than the allowed skew; before_earliest).',
+      ['reason'],
+    ),
+    outboxReportsRefused: registry.counter(
+      'skolnet_agent_outbox_reports_refused_total',
+      'Agent outbox reports left out of the outbox gauges as impossible, by reason (depth_out_of_range, oldest_in_future, oldest_before_earliest).',
       ['reason'],
     ),
   };
