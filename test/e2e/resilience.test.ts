@@ -292,12 +292,23 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
       agents.push(agent);
       await agent.waitFor(/probe latency done/);
       fill(stateDir);
-      await agent.waitFor(/results lost: .*(?:disk is full|SQLITE_FULL)/);
+      await agent.waitFor(/results lost \(disk_full\): .*(?:disk is full|SQLITE_FULL)/);
       execFileSync('rm', ['-f', join(stateDir, 'filler')]);
       const doneBefore = agent.matching(/probe latency done/).length;
       await expect
         .poll(() => agent.matching(/probe latency done/).length, { timeout: 30_000, interval: 250 })
         .toBeGreaterThan(doneBefore);
+      // Every lost result is counted, by cause, once the outbox takes writes again.
+      const lost = agent
+        .matching(/(\d+) results lost \(disk_full\)/)
+        .reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(lost).toBeGreaterThan(0);
+      const status = await runToEnd([agentBin, 'status', '--state', stateDir, '--json']);
+      const report = JSON.parse(status.stdout) as {
+        outbox: { dropped_total: number; dropped_by_cause: Record<string, number> };
+      };
+      expect(report.outbox.dropped_by_cause.disk_full).toBeGreaterThanOrEqual(lost);
+      expect(report.outbox.dropped_total).toBeGreaterThanOrEqual(lost);
       expect(agent.child.exitCode).toBeNull();
       expect((await agent.stop('SIGTERM')).code).toBe(0);
       await startCollector();

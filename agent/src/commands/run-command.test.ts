@@ -382,7 +382,7 @@ describe('statusReport', () => {
           timetable: { timezone: 'Europe/Riga', days: [1], start: '08:00', end: '17:00' },
           busy_threshold_mbps: 20,
           budget: { month: '2026-03', used_bytes: 5, budget_bytes: 10, remaining_bytes: 5 },
-          outbox: { depth: 0, rejected_total: 0, dropped_total: 0 },
+          outbox: { depth: 0, rejected_total: 0, dropped_total: 0, dropped_by_cause: {} },
           probes: {},
         },
         null,

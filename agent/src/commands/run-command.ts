@@ -1,7 +1,7 @@
 import type { ConfigPush, Result } from '@skolnet/shared/core';
 import { describeError, isSkolnetError, ErrorCodes, parseDuration } from '@skolnet/shared/core';
 import { outboxOptionsFromEnv } from '../outbox/outbox-options.js';
-import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
+import { SqliteOutbox, lossCause, type LossCause } from '../outbox/sqlite-outbox.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { AGENT_VERSION } from '../runtime/agent-version.js';
 import type { Logger } from '../runtime/logger.js';
@@ -206,6 +206,19 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     optionsOf: (probe) => current.probes[probe]?.options ?? {},
   });
   let configVersion = stored?.version;
+  /** Results lost because the outbox could not take them, by cause, not yet counted in its file. */
+  const lostPending = new Map<LossCause, number>();
+  /** Writes the pending losses into the outbox's counters once it takes writes again. */
+  const flushLost = (): void => {
+    for (const [cause, n] of [...lostPending]) {
+      try {
+        outbox.recordLost(cause, n);
+        lostPending.delete(cause);
+      } catch {
+        return; // still failing: kept in memory, shown by status.json, tried at the next append
+      }
+    }
+  };
   const status = new StatusFile(
     state.statusFile,
     initialStatus(credentials, current, names, budget, configVersion, now()),
@@ -214,10 +227,18 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
       logger: log,
       refresh: (s) => {
         const stats = outbox.stats();
+        // Losses not yet written into the outbox (its disk is still full) count too.
+        const byCause = { ...stats.dropped_by_cause };
+        let pending = 0;
+        for (const [cause, n] of lostPending) {
+          byCause[cause] = (byCause[cause] ?? 0) + n;
+          pending += n;
+        }
         s.outbox = {
           depth: stats.depth,
           rejected_total: stats.rejected_total,
-          dropped_total: stats.dropped_total,
+          dropped_total: stats.dropped_total + pending,
+          dropped_by_cause: byCause,
         };
         s.budget = budget.snapshot();
         const next = scheduler.nextRuns();
@@ -229,9 +250,12 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     try {
       const { dropped } = outbox.append(results);
       if (dropped > 0) log.warn(`outbox full: dropped the ${dropped} oldest results`);
+      flushLost();
       return true;
     } catch (err) {
-      log.error(`${what}: ${results.length} results lost: ${describeError(err)}`);
+      const cause = lossCause(err);
+      lostPending.set(cause, (lostPending.get(cause) ?? 0) + results.length);
+      log.error(`${what}: ${results.length} results lost (${cause}): ${describeError(err)}`);
       return false;
     }
   };
@@ -525,7 +549,7 @@ function initialStatus(
     timetable: eff.schedule.timetable,
     busy_threshold_mbps: eff.schedule.busyThresholdMbps,
     budget: budget.snapshot(),
-    outbox: { depth: 0, rejected_total: 0, dropped_total: 0 },
+    outbox: { depth: 0, rejected_total: 0, dropped_total: 0, dropped_by_cause: {} },
     probes,
   };
 }

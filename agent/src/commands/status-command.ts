@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ErrorCodes, describeError, isSkolnetError, openSqlite } from '@skolnet/shared/core';
+import { LOST_META_PREFIX, droppedByCause } from '../outbox/sqlite-outbox.js';
 import { readRecord } from '../runtime/data-budget.js';
 import { STATUS_STALE_MS, readStatusFile, type AgentStatus } from '../runtime/status-file.js';
 import { monthKey } from '../runtime/timetable.js';
@@ -21,6 +22,8 @@ interface OutboxFigures {
   depth: number;
   rejected_total: number;
   dropped_total: number;
+  /** `dropped_total` by cause: `cap`, `disk_full`, `read_only`, `store_error`. */
+  dropped_by_cause: Record<string, number>;
   oldest_at: string | null;
 }
 
@@ -56,6 +59,14 @@ function readOutbox(file: string): OutboxFigures | null {
       depth: count,
       rejected_total: meta('rejected_total'),
       dropped_total: meta('dropped_total'),
+      dropped_by_cause: droppedByCause(
+        meta('dropped_total'),
+        db
+          .prepare<[], { key: string; value: number }>(
+            `SELECT key, value FROM meta WHERE key LIKE '${LOST_META_PREFIX}%'`,
+          )
+          .all(),
+      ),
       oldest_at: oldest,
     };
   } finally {

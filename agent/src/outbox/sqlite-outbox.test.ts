@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, isSkolnetError, uuidv7, type Result } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, isSkolnetError, uuidv7, type Result } from '@skolnet/shared';
 import { outboxOptionsFromEnv } from './outbox-options.js';
-import { SqliteOutbox } from './sqlite-outbox.js';
+import { SqliteOutbox, lossCause } from './sqlite-outbox.js';
 import { commandWorks, missingComponent } from '../../../test/support/real-component.js';
 
 const result = (n: number): Result => ({
@@ -183,7 +183,37 @@ describe('SqliteOutbox', () => {
   });
 
   it('reports stats of an empty outbox', () => {
-    expect(openOutbox().stats()).toEqual({ depth: 0, dropped_total: 0, rejected_total: 0, oldest_at: null });
+    expect(openOutbox().stats()).toEqual({
+      depth: 0,
+      dropped_total: 0,
+      dropped_by_cause: { cap: 0 },
+      rejected_total: 0,
+      oldest_at: null,
+    });
+  });
+
+  it('counts results lost before they were queued by cause, beside those the cap dropped', () => {
+    const outbox = openOutbox();
+    outbox.recordLost('disk_full', 7);
+    outbox.recordLost('disk_full', 3);
+    outbox.recordLost('read_only', 2);
+    expect(outbox.stats()).toMatchObject({
+      dropped_total: 12,
+      dropped_by_cause: { cap: 0, disk_full: 10, read_only: 2 },
+    });
+  });
+
+  it('tells a full disk and a read-only file from other failures, through wrapped causes', () => {
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    expect(lossCause(new SkolnetError(ErrorCodes.OUTBOX_FAILED, 'cannot append', { cause: full }))).toBe(
+      'disk_full',
+    );
+    expect(
+      lossCause(
+        Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' }),
+      ),
+    ).toBe('read_only');
+    expect(lossCause(new Error('SQLITE_CORRUPT: database disk image is malformed'))).toBe('store_error');
   });
 
   it('fails with OUTBOX_FAILED naming the file when it is not a database', () => {

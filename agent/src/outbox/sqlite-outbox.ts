@@ -41,8 +41,10 @@ export interface SqliteOutboxOptions {
 export interface OutboxStats {
   /** Results waiting to be acked. */
   depth: number;
-  /** Results dropped by the size cap since the file was created. */
+  /** Results lost since the file was created: dropped by the size cap, or never queued (see `dropped_by_cause`). */
   dropped_total: number;
+  /** `dropped_total` by cause: `cap` (the size cap), `disk_full`, `read_only`, `store_error`. */
+  dropped_by_cause: Record<string, number>;
   /** Results the collector rejected since the file was created. */
   rejected_total: number;
   /** `at` of the oldest waiting result, or null when empty. */
@@ -101,6 +103,49 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('dropped_total', 0), ('rejected_
 
 type Listener = () => void;
 
+/** Why results could not be queued: the outbox's write failed. */
+export type LossCause = 'disk_full' | 'read_only' | 'store_error';
+
+/**
+ * Classifies a failed outbox write by the cause SQLite or the system gave
+ * (SQLITE_FULL / ENOSPC; SQLITE_READONLY / EROFS / EACCES), read from the
+ * error and its causes, since `append` wraps the driver's error.
+ */
+export function lossCause(err: unknown): LossCause {
+  const text: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
+    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string') text.push(code);
+    if (typeof message === 'string') text.push(message);
+    e = cause;
+  }
+  const all = text.join(' ');
+  if (/SQLITE_FULL|ENOSPC|disk is full|No space left/i.test(all)) return 'disk_full';
+  if (/SQLITE_READONLY|EROFS|EACCES|read-?only/i.test(all)) return 'read_only';
+  return 'store_error';
+}
+
+/** Meta keys counting results lost before they were queued, by cause (`lost_disk_full`, …). */
+export const LOST_META_PREFIX = 'lost_';
+
+/**
+ * `dropped_total` split by cause from the outbox's `lost_<cause>` meta
+ * rows; what they do not account for was dropped by the size cap (files
+ * written before causes were kept counted only that).
+ */
+export function droppedByCause(
+  droppedTotal: number,
+  lostRows: readonly { key: string; value: number }[],
+): Record<string, number> {
+  const byCause: Record<string, number> = {};
+  let lost = 0;
+  for (const { key, value } of lostRows) {
+    byCause[key.slice(LOST_META_PREFIX.length)] = value;
+    lost += value;
+  }
+  return { cap: Math.max(0, droppedTotal - lost), ...byCause };
+}
+
 /**
  * The agent's durable queue of results on their way to the collector: a
  * SQLite file in WAL mode with `synchronous=FULL`, so a result that
@@ -132,7 +177,9 @@ export class SqliteOutbox {
     dropOldest: Database.Statement<[number]>;
     trimRejected: Database.Statement<[number]>;
     addMeta: Database.Statement<[number, string]>;
+    upsertMeta: Database.Statement<[string, number]>;
     getMeta: Database.Statement<[string], { value: number }>;
+    lostMeta: Database.Statement<[], { key: string; value: number }>;
     oldest: Database.Statement<[], { at: string }>;
     count: Database.Statement<[], { n: number }>;
     dataVersion: Database.Statement<[], number>;
@@ -182,7 +229,11 @@ export class SqliteOutbox {
           'DELETE FROM rejected WHERE seq <= (SELECT seq FROM rejected ORDER BY seq DESC LIMIT 1 OFFSET ?)',
         ),
         addMeta: db.prepare('UPDATE meta SET value = value + ? WHERE key = ?'),
+        upsertMeta: db.prepare(
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value',
+        ),
         getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+        lostMeta: db.prepare(`SELECT key, value FROM meta WHERE key LIKE '${LOST_META_PREFIX}%'`),
         oldest: db.prepare('SELECT at FROM outbox ORDER BY seq LIMIT 1'),
         count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
         // Changes whenever another connection commits; this one's own writes leave it alone.
@@ -284,12 +335,29 @@ export class SqliteOutbox {
     return this.#depth;
   }
 
+  /**
+   * Counts results that never reached the outbox (its write failed: a full
+   * disk, a read-only directory), by cause, into `dropped_total`. The run
+   * command calls it once the outbox takes writes again.
+   * @throws SkolnetError `SKOLNET_OUTBOX_FAILED` when the write fails.
+   */
+  recordLost(cause: string, count: number): void {
+    this.#assertOpen();
+    if (count <= 0) return;
+    this.#write('count losses in', () => {
+      this.#stmts.addMeta.run(count, 'dropped_total');
+      this.#stmts.upsertMeta.run(`${LOST_META_PREFIX}${cause}`, count);
+    });
+  }
+
   /** Depth and counters. */
   stats(): OutboxStats {
     this.#assertOpen();
+    const droppedTotal = this.#stmts.getMeta.get('dropped_total')?.value ?? 0;
     return {
       depth: this.#depth,
-      dropped_total: this.#stmts.getMeta.get('dropped_total')?.value ?? 0,
+      dropped_total: droppedTotal,
+      dropped_by_cause: droppedByCause(droppedTotal, this.#stmts.lostMeta.all()),
       rejected_total: this.#stmts.getMeta.get('rejected_total')?.value ?? 0,
       oldest_at: this.#stmts.oldest.get()?.at ?? null,
     };

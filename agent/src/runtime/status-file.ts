@@ -55,7 +55,13 @@ export interface AgentStatus {
   timetable: Timetable;
   busy_threshold_mbps: number;
   budget: BudgetSnapshot;
-  outbox: { depth: number; rejected_total: number; dropped_total: number };
+  /** `dropped_by_cause`: `cap` (the outbox's size cap), `disk_full`, `read_only`, `store_error`. */
+  outbox: {
+    depth: number;
+    rejected_total: number;
+    dropped_total: number;
+    dropped_by_cause: Record<string, number>;
+  };
   probes: Record<string, ProbeStatus>;
 }
 
