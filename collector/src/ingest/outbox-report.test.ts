@@ -1,11 +1,11 @@
-import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
-import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION } from '@skolnet/shared';
+import { AGENT_STREAM_PATH, PROTOCOL_VERSION } from '@skolnet/shared';
 import { buildApp } from '../app.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
+import { connectStream } from '../testing/stream-test-client.js';
 import { MAX_REPORTED_OUTBOX_DEPTH, checkOutboxReport } from './outbox-report.js';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
@@ -74,35 +74,25 @@ describe('outbox reports through the agent stream', () => {
       { hostname: name, agent_version: '0.1.0' },
       NOW,
     );
-    const ws = new WebSocket(`${base.replace('http', 'ws')}${AGENT_STREAM_PATH}`, PROTOCOL_NAME);
-    clients.push(ws);
-    await once(ws, 'open');
-    const next = async (): Promise<Record<string, unknown>> => {
-      const [data] = (await once(ws, 'message')) as [Buffer];
-      return JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    };
-    const welcomed = next();
-    ws.send(
-      JSON.stringify({
-        type: 'hello',
-        protocol: PROTOCOL_VERSION,
-        agent_id: agent.agent_id,
-        secret: agent.secret,
-        agent_version: '0.1.0',
-      }),
-    );
-    expect(await welcomed).toMatchObject({ type: 'welcome' });
+    const client = await connectStream(`${base.replace('http', 'ws')}${AGENT_STREAM_PATH}`);
+    clients.push(client.ws);
+    client.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      agent_id: agent.agent_id,
+      secret: agent.secret,
+      agent_version: '0.1.0',
+    });
+    expect(await client.next()).toMatchObject({ type: 'welcome' });
     let n = 0;
     return {
       agentId: agent.agent_id,
       async send(outbox: Record<string, unknown>): Promise<void> {
         n += 1;
-        const acked = next();
-        const result = makeResult(agent.agent_id, school.id, {
-          at: new Date(NOW.getTime() - HOUR_MS).toISOString(),
-        });
-        ws.send(JSON.stringify({ type: 'batch', batch_id: `${name}-${n}`, results: [result], outbox }));
-        expect(await acked).toMatchObject({ type: 'ack' });
+        const at = new Date(NOW.getTime() - HOUR_MS).toISOString();
+        const result = makeResult(agent.agent_id, school.id, { at });
+        client.send({ type: 'batch', batch_id: `${name}-${n}`, results: [result], outbox });
+        expect(await client.next()).toMatchObject({ type: 'ack' });
       },
     };
   }

@@ -1,11 +1,9 @@
-import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import {
   AGENT_STREAM_PATH,
   ErrorCodes,
-  PROTOCOL_NAME,
   PROTOCOL_VERSION,
   type Ack,
   type SchoolSummary,
@@ -16,6 +14,7 @@ import type { AgentListing } from '../routes/agents-plugin.js';
 import type { SchoolDetail } from '../routes/schools-plugin.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
+import { connectStream } from '../testing/stream-test-client.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, checkResultTime } from './result-clock.js';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
@@ -83,39 +82,28 @@ describe('results dated in the future', () => {
 
   it('rejects them at ingest, counts them, tells the agent why, and flags its clock', async () => {
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const ws = new WebSocket(`${base.replace('http', 'ws')}${AGENT_STREAM_PATH}`, PROTOCOL_NAME);
-    clients.push(ws);
-    await once(ws, 'open');
-    const next = async (): Promise<Record<string, unknown>> => {
-      const [data] = (await once(ws, 'message')) as [Buffer];
-      return JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    };
-    const welcomed = next();
-    ws.send(
-      JSON.stringify({
-        type: 'hello',
-        protocol: PROTOCOL_VERSION,
-        agent_id: agent.agent_id,
-        secret: agent.secret,
-        agent_version: '0.1.0',
-      }),
-    );
-    expect(await welcomed).toMatchObject({ type: 'welcome' });
+    const client = await connectStream(`${base.replace('http', 'ws')}${AGENT_STREAM_PATH}`);
+    clients.push(client.ws);
+    client.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      agent_id: agent.agent_id,
+      secret: agent.secret,
+      agent_version: '0.1.0',
+    });
+    expect(await client.next()).toMatchObject({ type: 'welcome' });
 
     const now = makeResult(agent.agent_id, schoolId, { at: NOW.toISOString() });
     const withinSkew = makeResult(agent.agent_id, schoolId, { at: iso(NOW.getTime() + 4 * MINUTE_MS) });
     const tenMinutesAhead = makeResult(agent.agent_id, schoolId, { at: iso(NOW.getTime() + 10 * MINUTE_MS) });
     const year2100 = makeResult(agent.agent_id, schoolId, { at: '2100-01-01T00:00:00.000Z' });
     const epoch = makeResult(agent.agent_id, schoolId, { at: '1970-01-01T00:00:00.000Z' });
-    const acked = next();
-    ws.send(
-      JSON.stringify({
-        type: 'batch',
-        batch_id: 'b1',
-        results: [now, withinSkew, tenMinutesAhead, year2100, epoch],
-      }),
-    );
-    const ack = (await acked) as unknown as Ack;
+    client.send({
+      type: 'batch',
+      batch_id: 'b1',
+      results: [now, withinSkew, tenMinutesAhead, year2100, epoch],
+    });
+    const ack = (await client.next()) as Ack;
     expect(ack.accepted.sort()).toEqual([now.id, withinSkew.id].sort());
     expect(ack.rejected.map((r) => [r.id, r.code])).toEqual([
       [tenMinutesAhead.id, ErrorCodes.INGEST_RESULT_INVALID],
