@@ -509,14 +509,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     }
 
     if (batch.outbox !== undefined) {
-      const report =
-        deps.resultClock === undefined
-          ? {
-              ok: true as const,
-              depth: batch.outbox.depth,
-              oldest: batch.outbox.oldest_at === undefined ? undefined : new Date(batch.outbox.oldest_at),
-            }
-          : checkOutboxReport(batch.outbox, now, deps.resultClock);
+      const report = checkOutboxReport(batch.outbox, now, deps.resultClock);
       if (report.ok) {
         outbox?.report(report.depth, report.oldest);
       } else {

@@ -23,17 +23,20 @@ export type CheckedOutboxReport =
  * same bounds as a result's own `at` (not ahead of the collector's clock by
  * more than the skew, not before the earliest date). The schema has
  * already checked the shape (a non-negative integer, an RFC 3339 time).
+ * Without `limits` (a session built without the result-date check) only
+ * the depth is bounded.
  */
 export function checkOutboxReport(
   report: { depth: number; oldest_at?: string | undefined },
   now: Date,
-  limits: ResultClockLimits,
+  limits: ResultClockLimits | undefined,
 ): CheckedOutboxReport {
   if (!Number.isSafeInteger(report.depth) || report.depth < 0 || report.depth > MAX_REPORTED_OUTBOX_DEPTH) {
     return { ok: false, reason: 'depth_out_of_range' };
   }
   if (report.oldest_at === undefined) return { ok: true, depth: report.depth, oldest: undefined };
   const oldest = new Date(report.oldest_at);
+  if (limits === undefined) return { ok: true, depth: report.depth, oldest };
   if (oldest.getTime() - now.getTime() > limits.maxSkewMs) return { ok: false, reason: 'oldest_in_future' };
   if (oldest.getTime() < limits.earliest.getTime()) return { ok: false, reason: 'oldest_before_earliest' };
   return { ok: true, depth: report.depth, oldest };
