@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTempDir } from './testing/fixtures.js';
+import { findOpenpyxlPython, readXlsx } from '../../test/support/openpyxl.js';
 import { runCli, type CliIo } from './cli.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -174,6 +175,28 @@ describe('skolnet-collector plan output', () => {
     expect(csv.err).toEqual(json.err);
     const asJson = await cli(['plan', '--data', dataDir, '--budget', '500000', '--format', 'json'], true);
     expect(JSON.parse(asJson.out.join('\n'))).toEqual(plan);
+  });
+
+  it('writes the plan as xlsx in the language asked for, and refuses an unknown language', async () => {
+    const python = findOpenpyxlPython();
+    const out = join(dir, 'plan.xlsx');
+    const run = await cli(
+      ['plan', '--data', dataDir, '--format', 'xlsx', '--lang', 'en', '--out', out],
+      true,
+    );
+    expect(run.code).toBe(0);
+    expect(run.err[0]).toMatch(SUMMARY);
+    if (python !== undefined || process.env['CI']) {
+      const book = readXlsx(python!, readFileSync(out));
+      expect(book.slice(0, 2).map((s) => s.name)).toEqual(['Summary', 'Plan']);
+      expect(book[1]!.rows[0]![0]!.value).toBe('School ID');
+    }
+    const bad = await cli(
+      ['plan', '--data', dataDir, '--format', 'xlsx', '--lang', 'de', '--out', out],
+      true,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.err.join('\n')).toMatch(/lang/);
   });
 
   it('summarises a plan written to a file, and an instance plan (not synthetic)', async () => {

@@ -14,14 +14,13 @@ import { loadCostCatalog } from './planning/catalog.js';
 import {
   DEFAULT_BUDGET_EUR,
   parsePlanInstance,
-  PLAN_COLUMNS,
-  planRows,
   planToCsv,
   solveInstance,
   type Plan,
   type PlanConstraints,
 } from './planning/plan.js';
-import { writeXlsx } from './planning/xlsx.js';
+import { planWorkbook } from './export/plan-workbook.js';
+import { DEFAULT_PLAN_LANG, PLAN_LANGS, type PlanLang } from './planning/plan-labels.js';
 import { instanceTable, instanceTotals, planSummary, planTable, planTotals } from './cli-plan-output.js';
 import { createPlanService } from './services/plan-service.js';
 import { createSchoolService } from './services/school-service.js';
@@ -84,66 +83,6 @@ function readJson(path: string, what: string): unknown {
 /** The scoring config: defaults, or a JSON file's overrides validated against them. */
 function scoringFrom(path: string | undefined): ScoringConfig {
   return path === undefined ? DEFAULT_SCORING_CONFIG : parseScoringConfig(readJson(path, 'scoring config'));
-}
-
-/** The plan as spreadsheet sheets: selected options, greedy ranking, explanations. */
-function planSheets(plan: Plan): Parameters<typeof writeXlsx>[0] {
-  return [
-    {
-      name: 'Plan',
-      rows: [
-        [...PLAN_COLUMNS],
-        ...planRows(plan),
-        [],
-        ['total_cost_eur', plan.total_cost_eur],
-        ['total_benefit', plan.total_benefit],
-        ['upper_bound', plan.upper_bound],
-        ['optimal', String(plan.optimal)],
-        ['synthetic', String(plan.synthetic)],
-      ],
-    },
-    {
-      name: 'Greedy ranking',
-      rows: [
-        [
-          'rank',
-          'school_id',
-          'from_option',
-          'to_option',
-          'cost_eur',
-          'benefit',
-          'benefit_per_eur',
-          'cumulative_cost_eur',
-          'funded',
-        ],
-        ...plan.greedy.map((g) => [
-          g.rank,
-          g.school_id,
-          g.from_option ?? '',
-          g.to_option,
-          g.cost_eur,
-          g.benefit,
-          g.benefit_per_eur,
-          g.cumulative_cost_eur,
-          String(g.funded),
-        ]),
-      ],
-    },
-    {
-      name: 'Explanations',
-      rows: [
-        ['school_id', 'school_name', 'option_id', 'why', 'buys', 'next_euro'],
-        ...plan.explanations.map((e) => [
-          e.school_id,
-          e.school_name,
-          e.option_id ?? '',
-          e.why,
-          e.buys,
-          e.next_euro,
-        ]),
-      ],
-    },
-  ];
 }
 
 /** The `serve --influx-*` options as commander parses them. */
@@ -437,6 +376,11 @@ export function createCli(io: CliIo = defaultIo): Command {
       ).choices(['json', 'csv', 'xlsx', 'table']),
     )
     .option('--out <file>', 'write to this file instead of stdout (required for xlsx)')
+    .addOption(
+      new Option('--lang <lang>', 'language of the xlsx headers and sheet names')
+        .choices(PLAN_LANGS)
+        .default(DEFAULT_PLAN_LANG),
+    )
     .option('--data <dir>', DATA_DIR_HELP, './data')
     .addOption(databaseOption())
     .option(
@@ -454,6 +398,7 @@ export function createCli(io: CliIo = defaultIo): Command {
         budget: number;
         format?: 'json' | 'csv' | 'xlsx' | 'table';
         out?: string;
+        lang: PlanLang;
         data: string;
         database?: string;
         instance?: string;
@@ -517,7 +462,7 @@ export function createCli(io: CliIo = defaultIo): Command {
           await store.close();
         }
         if (format === 'csv') emit(planToCsv(plan));
-        else if (format === 'xlsx') emit(writeXlsx(planSheets(plan)));
+        else if (format === 'xlsx') emit(await planWorkbook(plan, { lang: opts.lang, now: new Date() }));
         else if (format === 'table') emit(`${planTable(plan).join('\n')}\n`);
         else emit(`${JSON.stringify(plan, null, 2)}\n`);
         summarise(planSummary(planTotals(plan)));

@@ -5,7 +5,18 @@ import { buildApp } from '../app.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTestAccount } from '../testing/accounts.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
+import { missingComponent } from '../../../test/support/real-component.js';
+import { findOpenpyxlPython, readXlsx } from '../../../test/support/openpyxl.js';
+import { PLAN_COLUMNS } from '../planning/plan.js';
+import { PLAN_COLUMN_INFO } from '../planning/plan-labels.js';
 import { acceptsGzip } from './plan-plugin.js';
+
+const python = findOpenpyxlPython();
+const noOpenpyxl = missingComponent(
+  'python3 with openpyxl',
+  python !== undefined,
+  'Debian package python3-openpyxl: apt-get install python3-openpyxl',
+);
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
 
@@ -74,6 +85,47 @@ describe('plan routes', () => {
     const sensitivity = await app.inject({ url: '/api/v1/scoring/sensitivity', headers: auth });
     expect(sensitivity.json()).toMatchObject({ schools: 1 });
   });
+
+  it.skipIf(noOpenpyxl)(
+    'serves the plan as xlsx, Latvian by default and English with lang=en, and refuses another lang',
+    async () => {
+      const lv = await app.inject({ url: '/api/v1/plan?budget=50000&format=xlsx', headers: auth });
+      expect(lv.statusCode).toBe(200);
+      expect(lv.headers['content-type']).toBe(
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      );
+      expect(lv.headers['content-disposition']).toBe('attachment; filename="skolnet-plan-2026-03-10.xlsx"');
+      const book = readXlsx(python!, lv.rawPayload);
+      expect(book.map((s) => s.name)).toEqual([
+        'Kopsavilkums',
+        'Plāns',
+        'Alkatīgā secība',
+        'Skaidrojumi',
+        'Rīga',
+      ]);
+      const plan = book[1]!;
+      expect(plan.rows[0]!.map((c) => c.value)).toEqual(PLAN_COLUMNS.map((c) => PLAN_COLUMN_INFO[c].lv));
+      expect(plan.rows[1]![0]!.value).toBe(schoolId);
+      expect(plan.freeze_panes).toBe('A2');
+
+      const en = await app.inject({ url: '/api/v1/plan?budget=50000&format=xlsx&lang=en', headers: auth });
+      const english = readXlsx(python!, en.rawPayload);
+      expect(english.map((s) => s.name)).toEqual([
+        'Summary',
+        'Plan',
+        'Greedy ranking',
+        'Explanations',
+        'Rīga',
+      ]);
+      expect(english[1]!.rows[0]!.map((c) => c.value)).toEqual(
+        PLAN_COLUMNS.map((c) => PLAN_COLUMN_INFO[c].en),
+      );
+
+      const bad = await app.inject({ url: '/api/v1/plan?budget=50000&format=xlsx&lang=de', headers: auth });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ code: 'SKOLNET_API_BAD_REQUEST' });
+    },
+  );
 
   it('reads Accept-Encoding as RFC 9110 does', () => {
     expect(acceptsGzip('gzip')).toBe(true);

@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
 import { DEFAULT_BUDGET_EUR, planToCsv, type Plan } from '../planning/plan.js';
 import type { PlanRequest } from '../services/plan-service.js';
+import { planWorkbook, XLSX_CONTENT_TYPE } from '../export/plan-workbook.js';
+import { PLAN_LANGS, type PlanLang } from '../planning/plan-labels.js';
 
 const PlanQuery = {
   type: 'object',
@@ -11,7 +13,8 @@ const PlanQuery = {
     municipality_cap: { type: 'number', minimum: 0 },
     installs_per_month: { type: 'number', minimum: 0 },
     months: { type: 'number', minimum: 0 },
-    format: { type: 'string', enum: ['json', 'csv'] },
+    format: { type: 'string', enum: ['json', 'csv', 'xlsx'] },
+    lang: { type: 'string', enum: PLAN_LANGS },
   },
   additionalProperties: false,
 } as const;
@@ -21,7 +24,9 @@ interface PlanQuery {
   municipality_cap?: number;
   installs_per_month?: number;
   months?: number;
-  format?: 'json' | 'csv';
+  format?: 'json' | 'csv' | 'xlsx';
+  /** Language of the xlsx headers and sheet names (CSV and JSON keep their keys). */
+  lang?: PlanLang;
 }
 
 const SchoolParams = {
@@ -44,7 +49,7 @@ export function acceptsGzip(header: string | undefined): boolean {
 
 /**
  * The upgrade plan over the collector's data (docs/methodology.md):
- * `GET /api/v1/plan` (the plan, JSON or CSV), `GET /api/v1/plan/schools/:id`
+ * `GET /api/v1/plan` (the plan, JSON, CSV or xlsx with `lang=lv|en`), `GET /api/v1/plan/schools/:id`
  * (why this school gets what it gets), `GET /api/v1/scoring/sensitivity`.
  * Planners' tools: they need sign-in (the plan is weighted by pupil-support
  * aggregates); a municipality planner sees the explanation of a school of
@@ -75,6 +80,17 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       if (request.query.format === 'csv')
         return reply.type('text/csv; charset=utf-8').send(planToCsv(await plan(request.query)));
+      if (request.query.format === 'xlsx') {
+        const now = app.config.now();
+        const file = await planWorkbook(await plan(request.query), { lang: request.query.lang, now });
+        return reply
+          .type(XLSX_CONTENT_TYPE)
+          .header(
+            'content-disposition',
+            `attachment; filename="skolnet-plan-${now.toISOString().slice(0, 10)}.xlsx"`,
+          )
+          .send(file);
+      }
       // Serialised and compressed once per cached plan, not on every view.
       const body = await app.services.plan.planJson(planRequest(request.query)).catch(asBadRequest);
       void reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
