@@ -117,6 +117,15 @@ function hostilePlan(): Plan {
   };
 }
 
+/** Excel's letters of a 0-based column index: A … Z, AA … */
+function letters(index: number): string {
+  return index < 26
+    ? String.fromCharCode(65 + index)
+    : letters(Math.floor(index / 26) - 1) + letters(index % 26);
+}
+/** The last column of the plan's table. */
+const LAST = letters(PLAN_COLUMNS.length - 1);
+
 const values = (row: readonly XlsxCell[] | undefined): unknown[] => (row ?? []).map((c) => c.value);
 const sheet = (book: XlsxSheet[], name: string): XlsxSheet => {
   const found = book.find((s) => s.name === name);
@@ -191,7 +200,7 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
     const main = sheet(book, 'Plāns');
     expect(values(main.rows[0])).toEqual(PLAN_COLUMNS.map((c) => PLAN_COLUMN_INFO[c].lv));
     expect(main.freeze_panes).toBe('A2');
-    expect(main.auto_filter).toBe(`A1:M${plan.selected.length + 1}`);
+    expect(main.auto_filter).toBe(`A1:${LAST}${plan.selected.length + 1}`);
     const data = main.rows.slice(1, plan.selected.length + 1);
     expect(data).toHaveLength(plan.selected.length);
     const col = (name: (typeof PLAN_COLUMNS)[number]): number => PLAN_COLUMNS.indexOf(name);
@@ -219,7 +228,7 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
         expect(cell?.value ?? null, c).toBe(col(c) === 0 ? 'Kopā' : null);
         continue;
       }
-      const letter = String.fromCharCode(65 + col(c));
+      const letter = letters(col(c));
       expect(cell, c).toMatchObject({ type: 'f', value: `=SUM(${letter}2:${letter}${last})` });
       const sum = plan.selected.reduce((n, s) => n + Number(s[c]), 0);
       expect(cell!.cached as number, c).toBeCloseTo(sum, 6);
@@ -228,9 +237,12 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
     // One sheet per municipality: only its schools, with their own totals.
     const rezekne = sheet(book, 'Rēzekne');
     expect(rezekne.freeze_panes).toBe('A2');
-    expect(rezekne.auto_filter).toBe('A1:M3');
+    expect(rezekne.auto_filter).toBe(`A1:${LAST}3`);
     expect(rezekne.rows.slice(1, 3).map((r) => r[col('school_id')]!.value)).toEqual(['s1', 's2']);
-    expect(rezekne.rows[3]![col('cost_eur')]).toMatchObject({ value: '=SUM(G2:G3)', cached: 12_500 });
+    expect(rezekne.rows[3]![col('cost_eur')]).toMatchObject({
+      value: `=SUM(${letters(col('cost_eur'))}2:${letters(col('cost_eur'))}3)`,
+      cached: 12_500,
+    });
     expect(rezekne.rows[3]![col('opex_eur_per_year')]!.cached).toBe(100);
     expect(sheet(book, 'Rīga Jūrmala centrs').rows[1]![col('municipality')]!.value).toBe(
       HOSTILE_MUNICIPALITY,
