@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { PLAN_COLUMNS, planRows, type Plan } from '../planning/plan.js';
+import { PLAN_COLUMNS, planRows, type Plan, type PlanSelection } from '../planning/plan.js';
 import {
   DEFAULT_PLAN_LANG,
   PLAN_COLUMN_INFO,
@@ -194,41 +194,56 @@ function formatCell(cell: ExcelJS.Cell, kind: Kind): void {
 }
 
 /**
- * Adds a table at the top of `sheet`: a bold header, the rows, a frozen
- * header row and an autofilter over header and rows, and when `totals`
- * a last row labelled in the first column with `SUM` over each summed
- * column (value cached).
+ * Adds a table below what `sheet` holds: a bold header, the rows, an
+ * autofilter over header and rows, and when `totals` a last row labelled
+ * in the first column with `SUM` over each summed column (its value cached
+ * for readers that do not calculate). With `freeze` the header row is
+ * frozen (the table must then start at the top).
  */
 function addTable(
   sheet: ExcelJS.Worksheet,
   lang: PlanLang,
   columns: readonly TableColumn[],
   rows: readonly (readonly CellValue[])[],
-  totals: boolean,
+  { totals, freeze }: { totals: boolean; freeze: boolean },
 ): void {
   const header = sheet.addRow(columns.map((c) => c[lang]));
   header.font = { bold: true };
+  const top = header.number;
   for (const row of rows) {
     const added = sheet.addRow([...row]);
     columns.forEach((c, i) => formatCell(added.getCell(i + 1), c.kind));
   }
-  const last = rows.length + 1;
-  sheet.views = [{ state: 'frozen', xSplit: 0, ySplit: 1, topLeftCell: 'A2', activeCell: 'A2' }];
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: Math.max(last, 1), column: columns.length } };
+  const last = top + rows.length;
+  if (freeze) {
+    sheet.views = [
+      { state: 'frozen', xSplit: 0, ySplit: top, topLeftCell: `A${top + 1}`, activeCell: `A${top + 1}` },
+    ];
+  }
+  sheet.autoFilter = { from: { row: top, column: 1 }, to: { row: last, column: columns.length } };
   if (totals) {
     const total = sheet.addRow([TEXT.total[lang]]);
     total.font = { bold: true };
     columns.forEach((c, i) => {
       if (!c.total || i === 0) return;
-      const sum = rows.reduce((s, r) => s + (typeof r[i] === 'number' ? r[i] : 0), 0);
+      const sum = rows.reduce<number>((s, r) => s + (typeof r[i] === 'number' ? r[i] : 0), 0);
       const letter = columnLetters(i + 1);
       const cell = total.getCell(i + 1);
       // The rounding keeps float noise (0.1 + 0.2) out of the cached value.
       const result = Math.round(sum * 1e6) / 1e6;
-      cell.value = rows.length > 0 ? { formula: `SUM(${letter}2:${letter}${last})`, result } : 0;
+      cell.value = rows.length > 0 ? { formula: `SUM(${letter}${top + 1}:${letter}${last})`, result } : 0;
       formatCell(cell, c.kind);
     });
   }
+}
+
+/** Column widths that fit the headers and values, within {@link MAX_COLUMN_WIDTH}. */
+function fitColumns(
+  sheet: ExcelJS.Worksheet,
+  lang: PlanLang,
+  columns: readonly TableColumn[],
+  rows: readonly (readonly CellValue[])[],
+): void {
   columns.forEach((c, i) => {
     const widest = Math.max(
       c[lang].length,
@@ -236,6 +251,21 @@ function addTable(
     );
     sheet.getColumn(i + 1).width = Math.min(MAX_COLUMN_WIDTH, Math.max(8, widest + 2));
   });
+}
+
+/** A sheet holding one table from its top, header frozen, columns fitted. */
+function addTableSheet(
+  wb: ExcelJS.Workbook,
+  name: string,
+  lang: PlanLang,
+  columns: readonly TableColumn[],
+  rows: readonly (readonly CellValue[])[],
+  totals: boolean,
+): ExcelJS.Worksheet {
+  const sheet = wb.addWorksheet(name);
+  addTable(sheet, lang, columns, rows, { totals, freeze: true });
+  fitColumns(sheet, lang, columns, rows);
+  return sheet;
 }
 
 /** Options of {@link planWorkbook}. */
@@ -261,12 +291,17 @@ export async function planWorkbook(plan: Plan, options: PlanWorkbookOptions): Pr
   wb.modified = options.now;
 
   const rows = planRows(plan);
-  const municipalityAt = PLAN_COLUMNS.indexOf('municipality');
-  const byMunicipality = new Map<string, (string | number)[][]>();
-  for (const row of rows) {
-    const key = String(row[municipalityAt]);
-    byMunicipality.set(key, [...(byMunicipality.get(key) ?? []), row]);
-  }
+  // Rows and selections of each municipality, in the plan's order.
+  const byMunicipality = new Map<string, PlanSelection[]>();
+  const rowsOf = new Map<string, (string | number)[][]>();
+  plan.selected.forEach((s, i) => {
+    if (!byMunicipality.has(s.municipality)) {
+      byMunicipality.set(s.municipality, []);
+      rowsOf.set(s.municipality, []);
+    }
+    byMunicipality.get(s.municipality)!.push(s);
+    rowsOf.get(s.municipality)!.push(rows[i]!);
+  });
   const municipalities = [...byMunicipality.keys()].sort((a, b) => a.localeCompare(b, 'lv'));
   const fixed = [TEXT.summary, TEXT.plan, TEXT.greedy, TEXT.explanations].map((t) => t[lang]);
   const names = excelSheetNames([...fixed, ...municipalities], TEXT.unnamed[lang]);
@@ -282,11 +317,10 @@ export async function planWorkbook(plan: Plan, options: PlanWorkbookOptions): Pr
   summary.getColumn(2).width = 18;
   summary.views = [{ state: 'frozen', xSplit: 0, ySplit: 1, topLeftCell: 'A2', activeCell: 'A2' }];
   summary.addRow([]);
-  // The municipality table below the figures: its own header, rows and totals.
-  const tableTop = summary.rowCount + 1;
+  // The municipality table below the figures, with its own header, filter and totals.
   const cost = plan.total_cost_eur;
   const municipalityRows = municipalities.map((m) => {
-    const mine = plan.selected.filter((s) => s.municipality === m);
+    const mine = byMunicipality.get(m) ?? [];
     const spent = mine.reduce((n, s) => n + s.cost_eur, 0);
     return [
       m,
@@ -297,40 +331,15 @@ export async function planWorkbook(plan: Plan, options: PlanWorkbookOptions): Pr
       Math.round(mine.reduce((n, s) => n + s.benefit, 0) * 100) / 100,
     ];
   });
-  const tableHeader = summary.addRow(MUNICIPALITY_COLUMNS.map((c) => c[lang]));
-  tableHeader.font = { bold: true };
-  for (const r of municipalityRows) {
-    const added = summary.addRow(r);
-    MUNICIPALITY_COLUMNS.forEach((c, i) => formatCell(added.getCell(i + 1), c.kind));
-  }
-  const tableLast = tableTop + municipalityRows.length;
-  summary.autoFilter = {
-    from: { row: tableTop, column: 1 },
-    to: { row: tableLast, column: MUNICIPALITY_COLUMNS.length },
-  };
-  const totals = summary.addRow([TEXT.total[lang]]);
-  totals.font = { bold: true };
-  MUNICIPALITY_COLUMNS.forEach((c, i) => {
-    if (!c.total || i === 0) return;
-    const letter = columnLetters(i + 1);
-    const sum = municipalityRows.reduce((s, r) => s + (r[i] as number), 0);
-    const cell = totals.getCell(i + 1);
-    cell.value =
-      municipalityRows.length > 0
-        ? {
-            formula: `SUM(${letter}${tableTop + 1}:${letter}${tableLast})`,
-            result: Math.round(sum * 1e6) / 1e6,
-          }
-        : 0;
-    formatCell(cell, c.kind);
-  });
+  addTable(summary, lang, MUNICIPALITY_COLUMNS, municipalityRows, { totals: true, freeze: false });
   MUNICIPALITY_COLUMNS.forEach((c, i) => {
     if (i > 1) summary.getColumn(i + 1).width = Math.max(14, c[lang].length + 2);
   });
 
-  addTable(wb.addWorksheet(names[1]), lang, PLAN_TABLE, rows, true);
-  addTable(
-    wb.addWorksheet(names[2]),
+  addTableSheet(wb, names[1]!, lang, PLAN_TABLE, rows, true);
+  addTableSheet(
+    wb,
+    names[2]!,
     lang,
     GREEDY_COLUMNS,
     plan.greedy.map((g) => [
@@ -346,9 +355,9 @@ export async function planWorkbook(plan: Plan, options: PlanWorkbookOptions): Pr
     ]),
     false,
   );
-  const explanations = wb.addWorksheet(names[3]);
-  addTable(
-    explanations,
+  const explanations = addTableSheet(
+    wb,
+    names[3]!,
     lang,
     EXPLANATION_COLUMNS,
     plan.explanations.map((e) => [e.school_id, e.school_name, e.option_id ?? '', e.why, e.buys, e.next_euro]),
@@ -357,7 +366,7 @@ export async function planWorkbook(plan: Plan, options: PlanWorkbookOptions): Pr
   for (const column of [4, 5, 6])
     explanations.getColumn(column).alignment = { wrapText: true, vertical: 'top' };
   municipalities.forEach((m, i) => {
-    addTable(wb.addWorksheet(names[4 + i]), lang, PLAN_TABLE, byMunicipality.get(m) ?? [], true);
+    addTableSheet(wb, names[4 + i]!, lang, PLAN_TABLE, rowsOf.get(m) ?? [], true);
   });
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
