@@ -150,9 +150,18 @@ export function lessonDay(
   timetable: LessonTimetable,
   options: LessonHoursOptions = {},
 ): string | undefined {
+  const local = wallTime(at, timetable.timezone, options);
+  return wallTimeInLessons(local, timetable) ? local.date : undefined;
+}
+
+/**
+ * The rule behind {@link isInLessonHours}, for a wall-clock reading already
+ * taken in the timetable's zone (a caller that also needs the local date
+ * reads the clock once).
+ * @throws SkolnetError `SKOLNET_CONFIG_INVALID` for a time that is not `HH:MM`.
+ */
+export function wallTimeInLessons(local: WallTime, timetable: LessonTimetable): boolean {
   const start = timetableMinutes(timetable.start, 'start');
   const end = timetableMinutes(timetable.end, 'end');
-  const local = wallTime(at, timetable.timezone, options);
-  const inside = timetable.days.includes(local.weekday) && local.minutes >= start && local.minutes < end;
-  return inside ? local.date : undefined;
+  return timetable.days.includes(local.weekday) && local.minutes >= start && local.minutes < end;
 }
