@@ -534,23 +534,25 @@ export function extractFiguresFromRollups(
   const inLessons = (r: ScoringRollup): boolean => lessonDayOf.has(r.hour);
 
   // As for raw results: rates and round trips from successful runs only; loss from every probe.
+  // One pass over the rollups (a school has about a thousand a week), not one per series.
   const succeeded = (r: ScoringRollup): boolean => r.outcome === '' || r.outcome === 'success';
-  const series = (measurement: string, field: string, ok: boolean, target?: string): ScoringRollup[] =>
-    rollups.filter(
-      (r) =>
-        r.measurement === measurement &&
-        r.field === field &&
-        (target === undefined || r.target === target) &&
-        (!ok || succeeded(r)),
-    );
-  const downloads = series(THROUGHPUT_MEASUREMENT, 'download_mbps', true);
-  const uploads = series(THROUGHPUT_MEASUREMENT, 'upload_mbps', true);
-  const rtts = series(LATENCY_MEASUREMENT, 'rtt_avg_ms', true, LATENCY_TARGET);
-  const jitters = series(LATENCY_MEASUREMENT, 'jitter_ms', true, LATENCY_TARGET);
-  const losses = series(LATENCY_MEASUREMENT, 'loss_pct', false, LATENCY_TARGET);
+  const downloads: ScoringRollup[] = [];
+  const uploads: ScoringRollup[] = [];
+  const rtts: ScoringRollup[] = [];
+  const jitters: ScoringRollup[] = [];
+  const losses: ScoringRollup[] = [];
   const sentBy = new Map<string, ScoringRollup>();
-  for (const r of series(LATENCY_MEASUREMENT, 'sent', false, LATENCY_TARGET)) {
-    sentBy.set(`${r.hour}\u0000${r.outcome}`, r);
+  for (const r of rollups) {
+    if (r.measurement === THROUGHPUT_MEASUREMENT) {
+      if (!succeeded(r)) continue;
+      if (r.field === 'download_mbps') downloads.push(r);
+      else if (r.field === 'upload_mbps') uploads.push(r);
+    } else if (r.measurement === LATENCY_MEASUREMENT && r.target === LATENCY_TARGET) {
+      if (r.field === 'loss_pct') losses.push(r);
+      else if (r.field === 'sent') sentBy.set(`${r.hour}\u0000${r.outcome}`, r);
+      else if (r.field === 'rtt_avg_ms' && succeeded(r)) rtts.push(r);
+      else if (r.field === 'jitter_ms' && succeeded(r)) jitters.push(r);
+    }
   }
   const count = (list: readonly ScoringRollup[]): number => list.reduce((n, r) => n + r.count, 0);
 
