@@ -11,6 +11,7 @@ import { hourOf, summariseHour } from '../storage/rollups.js';
 import {
   classVideoCap,
   downloadPoints,
+  downloadTargetMbps,
   extractFigures,
   extractFiguresFromRollups,
   scoreFigures,
@@ -102,6 +103,14 @@ describe('a tiny school on a line that cannot carry one class of video', () => {
     const s = scoreFigures(perfectBut(40), 30);
     expect(s.band).toBe('good');
     expect(s.caps_applied).toEqual([]);
+  });
+
+  it('names the size-dependent target: one class of video for a small school, 1 Mbit/s a pupil for a large one', () => {
+    expect(downloadTargetMbps(12)).toBe(30);
+    expect(downloadTargetMbps(30)).toBe(30);
+    expect(downloadTargetMbps(900)).toBe(900);
+    for (const pupils of [12, 30, 900]) expect(downloadPoints(downloadTargetMbps(pupils), pupils)).toBe(100);
+    expect(downloadPoints(downloadTargetMbps(900) - 1, 900)).toBeLessThan(100);
   });
 
   it('a large school is still held to its per-pupil target', () => {

@@ -694,6 +694,19 @@ export function downloadPoints(
 }
 
 /**
+ * The download a school of `pupils` needs for full download points, Mbit/s:
+ * the per-pupil rate where the per-pupil curve first reaches its top score,
+ * times the pupils, but at least one class's video ({@link classVideoMbps}).
+ * The size-dependent target a plan can aim at.
+ */
+export function downloadTargetMbps(pupils: number, config: ScoringConfig = DEFAULT_SCORING_CONFIG): number {
+  const points = config.components.download.points;
+  const top = Math.max(...points.map(([, y]) => y));
+  const perPupil = points.find(([, y]) => y === top)?.[0] ?? 0;
+  return Math.max(perPupil * Math.max(pupils, 1), classVideoMbps(config));
+}
+
+/**
  * The most a school's total may be with `mbps` of download: the
  * `caps.class_video` ramp over the share of one class's video rate it
  * carries. Continuous; 100 once the line carries a class comfortably.
