@@ -483,7 +483,8 @@ function weightedByCount(rollups: readonly ScoringRollup[], stat: (r: ScoringRol
  * at ranks ⌈n/2⌉ and ⌈0.95n⌉, min and max the first and last; and the sum
  * (mean × n) bounds how many can lie above the limit, each of them adding
  * more than `limit − min` to it. Exact whenever an hour's values are all on
- * one side of the limit, or one run of an hour lost (nearly) everything.
+ * one side of the limit, and in the usual case of one run down in an hour
+ * whose other runs lost little. It never counts an unavailable run.
  */
 function knownAtMost(r: ScoringRollup, limit: number): number {
   if (r.max <= limit) return r.count;
