@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Timetable } from '@skolnet/shared';
+import { isInLessonHours, type Timetable } from '@skolnet/shared';
 import {
   DEFAULT_TIMETABLE,
   advanceWithin,
@@ -99,6 +99,17 @@ describe('timetable in Europe/Riga across the DST changes', () => {
     expect(monthKey(at('2026-03-31T20:30:00Z'), 'Europe/Riga')).toBe('2026-03');
     expect(monthKey(at('2026-03-31T21:30:00Z'), 'Europe/Riga')).toBe('2026-04');
     expect(monthKey(at('2026-03-31T21:30:00Z'), 'UTC')).toBe('2026-03');
+  });
+
+  it("counts the same lesson hours as the collector's score (TZif offsets here, Intl there)", () => {
+    // The agent reads offsets from the host's zone files; the shared rule's default is Intl.
+    const start = Date.UTC(2025, 0, 1);
+    const span = Date.UTC(2028, 0, 1) - start;
+    for (let i = 0; i < 5000; i += 1) {
+      // A fixed, evenly spread (golden-ratio) sequence of instants over three years and six DST changes.
+      const t = new Date(start + Math.floor(((i * 0.6180339887498949) % 1) * span));
+      expect(isLessonTime(t, tt)).toBe(isInLessonHours(t, tt));
+    }
   });
 
   it('validates what the schema cannot', () => {

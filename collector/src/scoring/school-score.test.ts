@@ -218,7 +218,10 @@ describe('extractFigures and scoreSchool', () => {
       upload_mbps: 7,
       rtt_median_ms: 30,
       rtt_p95_ms: 40,
-      loss_pct: 0,
+      // Lesson hours: one probe lost nothing, one lost all (no sent counts, so each weighs one):
+      // 50% pooled; the Saturday probe is outside lessons. (The median of all three was 0.)
+      loss_pct: 50,
+      loss_hours: 'lesson',
       availability_share: 0.5,
       availability_samples: 2,
       school_days: 2,

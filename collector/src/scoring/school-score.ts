@@ -1,4 +1,11 @@
-import type { Band, Fields, Tags } from '@skolnet/shared';
+import {
+  wallTime,
+  wallTimeInLessons,
+  type Band,
+  type Fields,
+  type LessonTimetable,
+  type Tags,
+} from '@skolnet/shared';
 import {
   COMPONENT_KEYS,
   DEFAULT_SCORING_CONFIG,
@@ -67,7 +74,18 @@ export interface ScoreFigures {
   download_samples: number;
   upload_mbps?: number;
   upload_samples: number;
-  /** Share of school-hour latency probes to the collector that got a reply (0-1). */
+  /**
+   * Where download and upload come from: `lesson` (throughput runs in lesson
+   * hours) or `any` (no run in lessons, so every hour's). Absent in "what
+   * if" figures: read as `lesson`.
+   */
+  capacity_hours?: 'lesson' | 'any';
+  /** Distinct school days with a successful throughput run in lesson hours (the evidence the plan asks for). */
+  evidence_school_days?: number;
+  /**
+   * Share of latency probe runs to the collector in lesson hours that were
+   * available (loss at most `availability.probe_max_loss_pct`), 0-1.
+   */
   availability_share?: number;
   availability_samples: number;
   rtt_median_ms?: number;
@@ -75,8 +93,14 @@ export interface ScoreFigures {
   rtt_samples: number;
   jitter_ms?: number;
   jitter_samples: number;
+  /** Lost / sent over every ping to the collector in lesson hours (see `loss_hours`), percent. */
   loss_pct?: number;
+  /** Probe runs behind `loss_pct`. */
   loss_samples: number;
+  /** Pings behind `loss_pct` (a run without a `sent` count weighs one). */
+  loss_pings?: number;
+  /** Where the loss comes from: `lesson`, or `any` when no probe ran in lesson hours. */
+  loss_hours?: 'lesson' | 'any';
   /** Share of teaching rooms covered (0-1), from the Wi-Fi coverage analysis. */
   wifi_coverage_share?: number;
   internal?: InternalNetworkFacts;
@@ -100,17 +124,24 @@ export interface ScoreComponent {
 export interface DownloadComponent extends ScoreComponent {
   median_mbps: number;
   per_pupil_mbps: number;
-  /** True when the school minimum lowered the score. */
+  /** True when the size-dependent minimum (the school curve) lowered the score below the per-pupil one. */
   capped: boolean;
+  /** `lesson`: runs in lesson hours; `any`: none ran in lessons, so every hour's (lower confidence). */
+  hours: 'lesson' | 'any';
 }
 /** Upload. */
 export interface UploadComponent extends ScoreComponent {
   median_mbps: number;
   per_pupil_mbps: number;
+  /** As for download. */
+  hours: 'lesson' | 'any';
 }
-/** Availability in school hours. */
+/** Availability in lesson hours. */
 export interface AvailabilityComponent extends ScoreComponent {
+  /** Share of probe runs in lesson hours that were available. */
   share: number;
+  /** A run was available when at most this share of its pings was lost, percent. */
+  probe_max_loss_pct: number;
 }
 /** Round-trip time to the collector. */
 export interface LatencyComponent extends ScoreComponent {
@@ -123,7 +154,18 @@ export interface JitterComponent extends ScoreComponent {
 }
 /** Loss to the collector. */
 export interface LossComponent extends ScoreComponent {
+  /** Lost / sent over every ping (the scored figure), percent. */
+  pct: number;
+  /**
+   * The same figure under its old name: until skolnet-score-2 it was the
+   * median of the probes' losses. Kept so readers of the API do not break.
+   * @deprecated Read `pct`.
+   */
   median_pct: number;
+  /** Pings behind `pct`. */
+  pings: number;
+  /** `lesson`, or `any` when no probe ran in lesson hours. */
+  hours: 'lesson' | 'any';
 }
 /** Wi-Fi coverage of teaching rooms. */
 export interface WifiComponent extends ScoreComponent {
@@ -152,10 +194,18 @@ export interface ScoreConfidence {
   level: 'high' | 'medium' | 'low' | 'none';
   school_days: number;
   lesson_hours: number;
+  /** Distinct school days with a successful throughput run in lesson hours. */
+  evidence_school_days: number;
   throughput_samples: number;
   latency_samples: number;
   /** Components without data (their weight went to the others). */
   missing: ComponentKey[];
+  /**
+   * Figures that fell back from lesson hours to every hour because nothing
+   * was measured in lessons: `capacity` (download and upload), `loss`.
+   * Capacity outside lessons keeps the level at `low`.
+   */
+  outside_lessons: ('capacity' | 'loss')[];
 }
 
 /** Outcome of {@link scoreFigures}. */
@@ -166,7 +216,7 @@ export interface SchoolScore {
   components: ScoreComponents;
   confidence: ScoreConfidence;
   /** Hard caps that lowered the total. */
-  caps_applied: ('no_line' | 'no_wifi')[];
+  caps_applied: ('no_line' | 'no_wifi' | 'class_video')[];
   /** The total before caps and rounding; the planner uses it for score gains. */
   uncapped?: number;
 }
@@ -228,83 +278,138 @@ export function bandOf(score: number | null, config: ScoringConfig = DEFAULT_SCO
   return 'priority';
 }
 
-const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Local date, ISO weekday and hour of an instant in `timeZone`. */
+/** Local date, ISO weekday and hour of an instant in `timeZone` (the shared wall-clock reading). */
 export function localTime(at: Date, timeZone: string): { date: string; weekday: number; hour: number } {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      weekday: 'short',
-      hour: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
-  const parts: Record<string, string> = {};
-  for (const p of f.formatToParts(at)) parts[p.type] = p.value;
-  return {
-    date: `${parts['year']}-${parts['month']}-${parts['day']}`,
-    weekday: WEEKDAYS[parts['weekday'] ?? ''] ?? 0,
-    hour: Number(parts['hour']),
-  };
+  const local = wallTime(at, timeZone);
+  return { date: local.date, weekday: local.weekday, hour: Math.floor(local.minutes / 60) };
 }
 
 function finiteNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** Turns a school's results inside the window into {@link ScoreFigures}. */
+/**
+ * The lesson hours the score counts in, as a timetable for the shared
+ * lesson-hour rule (`isInLessonHours` of `@skolnet/shared`, the one the
+ * agent schedules by): the configured school days and whole hours in
+ * `time_zone`.
+ */
+export function scoringTimetable(config: ScoringConfig = DEFAULT_SCORING_CONFIG): LessonTimetable {
+  const hhmm = (hour: number): string => `${String(hour).padStart(2, '0')}:00`;
+  const { days, start_hour: start, end_hour: end } = config.school_hours;
+  return { timezone: config.time_zone, days, start: hhmm(start), end: hhmm(end) };
+}
+
+/** Where an instant falls: its local school day (if a school weekday) and lesson hour (if in lessons). */
+interface Placement {
+  /** Local date when it is a school weekday. */
+  schoolDay?: string;
+  /** Local date and hour when it is in lesson hours. */
+  lessonHour?: string;
+  /** Local date when it is in lesson hours. */
+  lessonDay?: string;
+}
+
+function place(ms: number, timetable: LessonTimetable): Placement {
+  const local = wallTime(ms, timetable.timezone);
+  if (!timetable.days.includes(local.weekday)) return {};
+  if (!wallTimeInLessons(local, timetable)) return { schoolDay: local.date };
+  return {
+    schoolDay: local.date,
+    lessonDay: local.date,
+    lessonHour: `${local.date}T${Math.floor(local.minutes / 60)}`,
+  };
+}
+
+/** Lesson-hour values where there are any, else every hour's, and which it was. */
+function preferLessons<T>(lesson: T[], any: T[]): { values: T[]; hours: 'lesson' | 'any' } {
+  return lesson.length > 0 ? { values: lesson, hours: 'lesson' } : { values: any, hours: 'any' };
+}
+
+/** Pooled loss of probe runs: lost / sent over all their pings, percent. */
+interface LossTally {
+  runs: number;
+  pings: number;
+  lost: number;
+}
+const emptyTally = (): LossTally => ({ runs: 0, pings: 0, lost: 0 });
+
+/** Loss and the figures that go with it, from lesson-hour runs or, lacking any, every run. */
+function setLoss(figures: ScoreFigures, lesson: LossTally, any: LossTally): void {
+  const { tally, hours } =
+    lesson.runs > 0 ? { tally: lesson, hours: 'lesson' as const } : { tally: any, hours: 'any' as const };
+  figures.loss_samples = tally.runs;
+  if (tally.runs === 0 || tally.pings <= 0) return;
+  figures.loss_pct = Math.min(100, Math.max(0, (100 * tally.lost) / tally.pings));
+  figures.loss_pings = tally.pings;
+  figures.loss_hours = hours;
+}
+
+/**
+ * Turns a school's results inside the window into {@link ScoreFigures}
+ * (docs/methodology.md): download and upload are the medians of runs in
+ * lesson hours (every hour's only when none ran in lessons); availability
+ * is the share of lesson-hour probe runs with at most
+ * `probe_max_loss_pct` lost; loss is lost / sent over every lesson-hour ping.
+ */
 export function extractFigures(
   results: readonly ScoringResult[],
   config: ScoringConfig = DEFAULT_SCORING_CONFIG,
 ): ScoreFigures {
-  const downloads: number[] = [];
-  const uploads: number[] = [];
+  const timetable = scoringTimetable(config);
+  const maxLoss = config.components.availability.probe_max_loss_pct;
+  const downloads = { lesson: [] as number[], any: [] as number[] };
+  const uploads = { lesson: [] as number[], any: [] as number[] };
   const rtts: number[] = [];
   const jitters: number[] = [];
-  const losses: number[] = [];
-  let schoolHourProbes = 0;
-  let schoolHourReplies = 0;
+  const loss = { lesson: emptyTally(), any: emptyTally() };
+  let lessonProbes = 0;
+  let lessonAvailable = 0;
   const days = new Set<string>();
   const hours = new Set<string>();
-  const { days: schoolDays, start_hour: startHour, end_hour: endHour } = config.school_hours;
+  const evidenceDays = new Set<string>();
 
   for (const r of results) {
-    let inSchoolHours = false;
+    let where: Placement = {};
     if (r.at !== undefined) {
-      const t = new Date(r.at);
-      if (!Number.isNaN(t.getTime())) {
-        const local = localTime(t, config.time_zone);
-        if (schoolDays.includes(local.weekday)) {
-          days.add(local.date);
-          if (local.hour >= startHour && local.hour < endHour) {
-            inSchoolHours = true;
-            hours.add(`${local.date}T${local.hour}`);
-          }
-        }
-      }
+      const ms = Date.parse(r.at);
+      if (!Number.isNaN(ms)) where = place(ms, timetable);
     }
+    if (where.schoolDay !== undefined) days.add(where.schoolDay);
+    if (where.lessonHour !== undefined) hours.add(where.lessonHour);
+    const inLessons = where.lessonDay !== undefined;
     // A failed measurement (result: "timeout", "error") carries no rate or round trip.
     const failed = typeof r.fields['result'] === 'string' && r.fields['result'] !== 'success';
     if (r.measurement === THROUGHPUT_MEASUREMENT && !failed) {
       const down = finiteNumber(r.fields['download_mbps']);
-      if (down !== undefined && down >= 0) downloads.push(down);
+      if (down !== undefined && down >= 0) {
+        downloads.any.push(down);
+        if (inLessons) {
+          downloads.lesson.push(down);
+          evidenceDays.add(where.lessonDay as string);
+        }
+      }
       const up = finiteNumber(r.fields['upload_mbps']);
-      if (up !== undefined && up >= 0) uploads.push(up);
+      if (up !== undefined && up >= 0) {
+        uploads.any.push(up);
+        if (inLessons) uploads.lesson.push(up);
+      }
     } else if (r.measurement === LATENCY_MEASUREMENT && r.tags['target'] === LATENCY_TARGET) {
       // Loss counts even for a timed-out target: 100% loss is the finding.
-      const loss = finiteNumber(r.fields['loss_pct']);
-      if (loss !== undefined && loss >= 0) {
-        losses.push(Math.min(loss, 100));
-        if (inSchoolHours) {
-          schoolHourProbes += 1;
-          if (loss < 100) schoolHourReplies += 1;
+      const lossPct = finiteNumber(r.fields['loss_pct']);
+      if (lossPct !== undefined && lossPct >= 0) {
+        const pct = Math.min(lossPct, 100);
+        const sent = finiteNumber(r.fields['sent']);
+        // A run without its ping count weighs one ping, as an hourly rollup without `sent` does.
+        const pings = sent !== undefined && sent > 0 ? sent : 1;
+        for (const tally of inLessons ? [loss.any, loss.lesson] : [loss.any]) {
+          tally.runs += 1;
+          tally.pings += pings;
+          tally.lost += (pct / 100) * pings;
+        }
+        if (inLessons) {
+          lessonProbes += 1;
+          if (pct <= maxLoss) lessonAvailable += 1;
         }
       }
       const rtt = finiteNumber(r.fields['rtt_avg_ms']);
@@ -313,25 +418,32 @@ export function extractFigures(
       if (jitter !== undefined && jitter >= 0 && !failed) jitters.push(jitter);
     }
   }
+  const down = preferLessons(downloads.lesson, downloads.any);
+  const up = preferLessons(uploads.lesson, uploads.any);
   const figures: ScoreFigures = {
-    download_samples: downloads.length,
-    upload_samples: uploads.length,
-    availability_samples: schoolHourProbes,
+    download_samples: down.values.length,
+    upload_samples: up.values.length,
+    availability_samples: lessonProbes,
     rtt_samples: rtts.length,
     jitter_samples: jitters.length,
-    loss_samples: losses.length,
+    loss_samples: 0,
     school_days: days.size,
     lesson_hours: hours.size,
+    evidence_school_days: evidenceDays.size,
   };
-  if (downloads.length > 0) figures.download_mbps = median(downloads);
-  if (uploads.length > 0) figures.upload_mbps = median(uploads);
+  if (down.values.length > 0) {
+    figures.download_mbps = median(down.values);
+    figures.capacity_hours = down.hours;
+  }
+  if (up.values.length > 0) figures.upload_mbps = median(up.values);
+  if (up.values.length > 0 && figures.capacity_hours === undefined) figures.capacity_hours = up.hours;
   if (rtts.length > 0) {
     figures.rtt_median_ms = median(rtts);
     figures.rtt_p95_ms = percentile(rtts, 95);
   }
   if (jitters.length > 0) figures.jitter_ms = median(jitters);
-  if (losses.length > 0) figures.loss_pct = median(losses);
-  if (schoolHourProbes > 0) figures.availability_share = schoolHourReplies / schoolHourProbes;
+  setLoss(figures, loss.lesson, loss.any);
+  if (lessonProbes > 0) figures.availability_share = lessonAvailable / lessonProbes;
   return figures;
 }
 
@@ -352,6 +464,8 @@ export interface ScoringRollup {
   count: number;
   min: number;
   max: number;
+  /** Arithmetic mean; the store always has it. Without it loss takes p50 (an approximation). */
+  mean?: number;
   p50: number;
   p95: number;
 }
@@ -364,84 +478,128 @@ function weightedByCount(rollups: readonly ScoringRollup[], stat: (r: ScoringRol
 }
 
 /**
- * How many of an hour's values are known to be below `limit` from its
- * order statistics alone: nearest-rank p50 and p95 fix the values at ranks
- * ⌈n/2⌉ and ⌈0.95n⌉, min and max the first and last. Exact whenever an
- * hour's values are all below or all at the limit.
+ * How many of an hour's values are known to be at most `limit` from its
+ * statistics alone, a lower bound: nearest-rank p50 and p95 fix the values
+ * at ranks ⌈n/2⌉ and ⌈0.95n⌉, min and max the first and last; and the sum
+ * (mean × n) bounds how many can lie above the limit, each of them adding
+ * more than `limit − min` to it. Exact whenever an hour's values are all on
+ * one side of the limit, and in the usual case of one run down in an hour
+ * whose other runs lost little. It never counts an unavailable run.
  */
-function knownBelow(r: ScoringRollup, limit: number): number {
-  if (r.max < limit) return r.count;
-  if (r.p95 < limit) return Math.max(1, Math.ceil(0.95 * r.count));
-  if (r.p50 < limit) return Math.max(1, Math.ceil(0.5 * r.count));
-  return r.min < limit ? 1 : 0;
+function knownAtMost(r: ScoringRollup, limit: number): number {
+  if (r.max <= limit) return r.count;
+  if (r.min > limit) return 0;
+  let known = 1;
+  if (r.p95 <= limit) known = Math.max(1, Math.ceil(0.95 * r.count));
+  else if (r.p50 <= limit) known = Math.max(1, Math.ceil(0.5 * r.count));
+  if (r.mean !== undefined && limit > r.min) {
+    const aboveAtMost = Math.floor((r.count * (r.mean - r.min)) / (limit - r.min));
+    known = Math.max(known, r.count - Math.min(r.count, aboveAtMost));
+  }
+  return known;
 }
+
+/** Length of a rollup bucket, ms. */
+const HOUR_MS = 3_600_000;
 
 /**
  * {@link extractFigures} over hourly rollups instead of raw results
- * (docs/methodology.md, "Hourly rollups"). Each hour enters with the
+ * (docs/methodology.md, "Hourly rollups"). An hour is in lesson hours when
+ * its middle is (the shared lesson-hour rule), exact for timetables in
+ * whole hours of a zone with whole-hour offsets. Each hour enters with the
  * weight of its result count: medians are the median of the hours'
  * medians, the round-trip p95 the nearest-rank p95 of the hours' p95s.
+ * Loss pools each hour's pings: sent = mean `sent` × runs, lost = mean
+ * `loss_pct` × sent (exact when an hour's runs send the same count).
+ * Availability counts an hour's available runs from its loss statistics.
  * Where every hour holds at most one result of a series (throughput, six
  * hours apart by default) the figures equal those from raw results.
- * Availability counts an hour's probes with a reply from its loss
- * statistics; school days and lesson hours count hours with any rollup.
  */
 export function extractFiguresFromRollups(
   rollups: readonly ScoringRollup[],
   config: ScoringConfig = DEFAULT_SCORING_CONFIG,
 ): ScoreFigures {
-  const { days: schoolDays, start_hour: startHour, end_hour: endHour } = config.school_hours;
+  const timetable = scoringTimetable(config);
+  const maxLoss = config.components.availability.probe_max_loss_pct;
   const days = new Set<string>();
   const hours = new Set<string>();
-  const inSchoolHours = new Map<string, boolean>();
+  const lessonDayOf = new Map<string, string>();
   for (const hour of new Set(rollups.map((r) => r.hour))) {
-    const t = new Date(hour);
-    if (Number.isNaN(t.getTime())) continue;
-    const local = localTime(t, config.time_zone);
-    if (!schoolDays.includes(local.weekday)) continue;
-    days.add(local.date);
-    const lesson = local.hour >= startHour && local.hour < endHour;
-    inSchoolHours.set(hour, lesson);
-    if (lesson) hours.add(`${local.date}T${local.hour}`);
+    const ms = Date.parse(hour);
+    if (Number.isNaN(ms)) continue;
+    const where = place(ms + HOUR_MS / 2, timetable);
+    if (where.schoolDay !== undefined) days.add(where.schoolDay);
+    if (where.lessonHour !== undefined) hours.add(where.lessonHour);
+    if (where.lessonDay !== undefined) lessonDayOf.set(hour, where.lessonDay);
   }
+  const inLessons = (r: ScoringRollup): boolean => lessonDayOf.has(r.hour);
 
   // As for raw results: rates and round trips from successful runs only; loss from every probe.
+  // One pass over the rollups (a school has about a thousand a week), not one per series.
   const succeeded = (r: ScoringRollup): boolean => r.outcome === '' || r.outcome === 'success';
-  const series = (measurement: string, field: string, ok: boolean, target?: string): ScoringRollup[] =>
-    rollups.filter(
-      (r) =>
-        r.measurement === measurement &&
-        r.field === field &&
-        (target === undefined || r.target === target) &&
-        (!ok || succeeded(r)),
-    );
-  const downloads = series(THROUGHPUT_MEASUREMENT, 'download_mbps', true);
-  const uploads = series(THROUGHPUT_MEASUREMENT, 'upload_mbps', true);
-  const rtts = series(LATENCY_MEASUREMENT, 'rtt_avg_ms', true, LATENCY_TARGET);
-  const jitters = series(LATENCY_MEASUREMENT, 'jitter_ms', true, LATENCY_TARGET);
-  const losses = series(LATENCY_MEASUREMENT, 'loss_pct', false, LATENCY_TARGET);
+  const downloads: ScoringRollup[] = [];
+  const uploads: ScoringRollup[] = [];
+  const rtts: ScoringRollup[] = [];
+  const jitters: ScoringRollup[] = [];
+  const losses: ScoringRollup[] = [];
+  const sentBy = new Map<string, ScoringRollup>();
+  for (const r of rollups) {
+    if (r.measurement === THROUGHPUT_MEASUREMENT) {
+      if (!succeeded(r)) continue;
+      if (r.field === 'download_mbps') downloads.push(r);
+      else if (r.field === 'upload_mbps') uploads.push(r);
+    } else if (r.measurement === LATENCY_MEASUREMENT && r.target === LATENCY_TARGET) {
+      if (r.field === 'loss_pct') losses.push(r);
+      else if (r.field === 'sent') sentBy.set(`${r.hour}\u0000${r.outcome}`, r);
+      else if (r.field === 'rtt_avg_ms' && succeeded(r)) rtts.push(r);
+      else if (r.field === 'jitter_ms' && succeeded(r)) jitters.push(r);
+    }
+  }
   const count = (list: readonly ScoringRollup[]): number => list.reduce((n, r) => n + r.count, 0);
 
-  let schoolHourProbes = 0;
-  let schoolHourReplies = 0;
+  const down = preferLessons(downloads.filter(inLessons), downloads);
+  const up = preferLessons(uploads.filter(inLessons), uploads);
+  const evidenceDays = new Set(
+    down.hours === 'lesson' ? down.values.map((r) => lessonDayOf.get(r.hour)) : [],
+  );
+
+  let lessonProbes = 0;
+  let lessonAvailable = 0;
+  const loss = { lesson: emptyTally(), any: emptyTally() };
   for (const r of losses) {
-    if (!inSchoolHours.get(r.hour)) continue;
-    schoolHourProbes += r.count;
-    schoolHourReplies += knownBelow(r, 100);
+    const sent = sentBy.get(`${r.hour}\u0000${r.outcome}`);
+    const pings =
+      sent !== undefined && sent.mean !== undefined && sent.mean > 0 ? sent.mean * r.count : r.count;
+    const lost = (Math.min(100, Math.max(0, r.mean ?? r.p50)) / 100) * pings;
+    const lesson = inLessons(r);
+    for (const tally of lesson ? [loss.any, loss.lesson] : [loss.any]) {
+      tally.runs += r.count;
+      tally.pings += pings;
+      tally.lost += lost;
+    }
+    if (lesson) {
+      lessonProbes += r.count;
+      lessonAvailable += knownAtMost(r, maxLoss);
+    }
   }
   const figures: ScoreFigures = {
-    download_samples: count(downloads),
-    upload_samples: count(uploads),
-    availability_samples: schoolHourProbes,
+    download_samples: count(down.values),
+    upload_samples: count(up.values),
+    availability_samples: lessonProbes,
     rtt_samples: count(rtts),
     jitter_samples: count(jitters),
-    loss_samples: count(losses),
+    loss_samples: 0,
     school_days: days.size,
     lesson_hours: hours.size,
+    evidence_school_days: evidenceDays.size,
   };
   const p50 = (r: ScoringRollup): number => r.p50;
-  if (downloads.length > 0) figures.download_mbps = median(weightedByCount(downloads, p50));
-  if (uploads.length > 0) figures.upload_mbps = median(weightedByCount(uploads, p50));
+  if (down.values.length > 0) {
+    figures.download_mbps = median(weightedByCount(down.values, p50));
+    figures.capacity_hours = down.hours;
+  }
+  if (up.values.length > 0) figures.upload_mbps = median(weightedByCount(up.values, p50));
+  if (up.values.length > 0 && figures.capacity_hours === undefined) figures.capacity_hours = up.hours;
   if (rtts.length > 0) {
     figures.rtt_median_ms = median(weightedByCount(rtts, p50));
     figures.rtt_p95_ms = percentile(
@@ -450,9 +608,8 @@ export function extractFiguresFromRollups(
     );
   }
   if (jitters.length > 0) figures.jitter_ms = median(weightedByCount(jitters, p50));
-  // Clamping commutes with order statistics, so clamping each hour's median is exact.
-  if (losses.length > 0) figures.loss_pct = median(weightedByCount(losses, (r) => Math.min(r.p50, 100)));
-  if (schoolHourProbes > 0) figures.availability_share = schoolHourReplies / schoolHourProbes;
+  setLoss(figures, loss.lesson, loss.any);
+  if (lessonProbes > 0) figures.availability_share = lessonAvailable / lessonProbes;
   return figures;
 }
 
@@ -503,6 +660,62 @@ function scoreInternal(
   return out;
 }
 
+/** The rate one class streaming video needs, Mbit/s: `class_pupils × class_video_mbps_per_pupil`. */
+export function classVideoMbps(config: ScoringConfig = DEFAULT_SCORING_CONFIG): number {
+  const d = config.components.download;
+  return d.class_pupils * d.class_video_mbps_per_pupil;
+}
+
+/**
+ * The school curve over the measured download in Mbit/s, whatever the
+ * school's size: 0 → 0, the school floor → `below_minimum_cap`, one class's
+ * video rate → 100. Straight lines, so it is continuous: no jump at the floor.
+ */
+export function schoolDownloadCurve(config: ScoringConfig = DEFAULT_SCORING_CONFIG): Points {
+  const d = config.components.download;
+  const top: readonly [number, number] = [classVideoMbps(config), 100];
+  if (d.school_minimum_mbps <= 0) return [[0, d.below_minimum_cap], top];
+  return [[0, 0], [d.school_minimum_mbps, d.below_minimum_cap], top];
+}
+
+/**
+ * Download points (0-100, unrounded) of `mbps` for a school of `pupils`:
+ * the lower of the per-pupil curve and the {@link schoolDownloadCurve}. A
+ * large school is held to its per-pupil target, a small one at least to one
+ * class's video. Both curves are continuous and non-decreasing in `mbps`,
+ * so their minimum is too (the property test checks it).
+ */
+export function downloadPoints(
+  mbps: number,
+  pupils: number,
+  config: ScoringConfig = DEFAULT_SCORING_CONFIG,
+): number {
+  const perPupil = interpolate(config.components.download.points, mbps / Math.max(pupils, 1));
+  return Math.min(perPupil, interpolate(schoolDownloadCurve(config), mbps));
+}
+
+/**
+ * The download a school of `pupils` needs for full download points, Mbit/s:
+ * the per-pupil rate where the per-pupil curve first reaches its top score,
+ * times the pupils, but at least one class's video ({@link classVideoMbps}).
+ * The size-dependent target a plan can aim at.
+ */
+export function downloadTargetMbps(pupils: number, config: ScoringConfig = DEFAULT_SCORING_CONFIG): number {
+  const points = config.components.download.points;
+  const top = Math.max(...points.map(([, y]) => y));
+  const perPupil = points.find(([, y]) => y === top)?.[0] ?? 0;
+  return Math.max(perPupil * Math.max(pupils, 1), classVideoMbps(config));
+}
+
+/**
+ * The most a school's total may be with `mbps` of download: the
+ * `caps.class_video` ramp over the share of one class's video rate it
+ * carries. Continuous; 100 once the line carries a class comfortably.
+ */
+export function classVideoCap(mbps: number, config: ScoringConfig = DEFAULT_SCORING_CONFIG): number {
+  return interpolate(config.caps.class_video.points, mbps / classVideoMbps(config));
+}
+
 /** Scores plain figures for a school of `pupils` (docs/methodology.md). */
 export function scoreFigures(
   figures: ScoreFigures,
@@ -529,19 +742,18 @@ export function scoreFigures(
   // A line that is down most of the lesson hours yields no throughput
   // result at all; its download is then known to be nothing, not unknown.
   const downloadMbps = figures.download_mbps ?? (noLineByAvailability ? 0 : undefined);
+  const capacityHours = figures.capacity_hours ?? 'lesson';
   if (downloadMbps !== undefined) {
-    const uncapped = interpolate(c.download.points, perPupil(downloadMbps));
-    const minimumCap =
-      downloadMbps < c.download.school_minimum_mbps
-        ? (c.download.below_minimum_cap * downloadMbps) / c.download.school_minimum_mbps
-        : Infinity;
+    const perPupilPoints = interpolate(c.download.points, perPupil(downloadMbps));
+    const points = downloadPoints(downloadMbps, pupils, config);
     components.download = {
-      score: round1(Math.min(uncapped, minimumCap)),
+      score: round1(points),
       weight: 0,
       samples: figures.download_samples,
       median_mbps: downloadMbps,
       per_pupil_mbps: perPupil(downloadMbps),
-      capped: minimumCap < uncapped,
+      capped: points < perPupilPoints,
+      hours: capacityHours,
     };
   }
   if (figures.upload_mbps !== undefined) {
@@ -551,6 +763,7 @@ export function scoreFigures(
       samples: figures.upload_samples,
       median_mbps: figures.upload_mbps,
       per_pupil_mbps: perPupil(figures.upload_mbps),
+      hours: capacityHours,
     };
   }
   if (
@@ -562,6 +775,7 @@ export function scoreFigures(
       weight: 0,
       samples: figures.availability_samples,
       share: figures.availability_share,
+      probe_max_loss_pct: c.availability.probe_max_loss_pct,
     };
   }
   if (figures.rtt_p95_ms !== undefined) {
@@ -586,7 +800,10 @@ export function scoreFigures(
       score: round1(interpolate(c.loss.points, figures.loss_pct)),
       weight: 0,
       samples: figures.loss_samples,
+      pct: figures.loss_pct,
       median_pct: figures.loss_pct,
+      pings: figures.loss_pings ?? figures.loss_samples,
+      hours: figures.loss_hours ?? 'lesson',
     };
   }
   if (figures.wifi_coverage_share !== undefined) {
@@ -623,13 +840,22 @@ export function scoreFigures(
     level: 'low',
     school_days: figures.school_days,
     lesson_hours: figures.lesson_hours,
+    evidence_school_days: figures.evidence_school_days ?? 0,
     throughput_samples: figures.download_samples,
     latency_samples: figures.loss_samples,
     missing,
+    outside_lessons: [],
   };
+  const capacityOutside =
+    (components.download !== null || components.upload !== null) && capacityHours === 'any';
+  if (capacityOutside) confidence.outside_lessons.push('capacity');
+  if (components.loss !== null && components.loss.hours === 'any') confidence.outside_lessons.push('loss');
   const { high, medium } = config.confidence;
   const core = !missing.includes('download') && !missing.includes('latency') && !missing.includes('loss');
-  if (core && figures.school_days >= high.school_days && figures.lesson_hours >= high.lesson_hours) {
+  // Capacity measured only outside lessons says little about lessons: the level stays low.
+  if (capacityOutside) {
+    confidence.level = 'low';
+  } else if (core && figures.school_days >= high.school_days && figures.lesson_hours >= high.lesson_hours) {
     confidence.level = 'high';
   } else if (figures.school_days >= medium.school_days && figures.lesson_hours >= medium.lesson_hours) {
     confidence.level = 'medium';
@@ -664,6 +890,11 @@ export function scoreFigures(
   ) {
     total = config.caps.no_wifi.cap;
     capsApplied.push('no_wifi');
+  }
+  const classCap = classVideoCap(components.download.median_mbps, config);
+  if (total > classCap) {
+    total = classCap;
+    capsApplied.push('class_video');
   }
   const score = round1(total);
   return {

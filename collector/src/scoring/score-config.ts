@@ -69,20 +69,27 @@ export interface ScoringConfig {
   components: {
     /** x: Mbit/s per pupil (median download / pupils). */
     download: ComponentConfig & {
-      /** Minimum for the school as a whole, Mbit/s. */
+      /** Floor for the school as a whole, Mbit/s: the download score there is at most `below_minimum_cap`. */
       school_minimum_mbps: number;
-      /** Highest download score a school below the minimum can get (scaled linearly from 0 Mbit/s). */
+      /** Download score at the school floor; below it the score falls linearly to 0 at 0 Mbit/s. */
       below_minimum_cap: number;
+      /** Pupils of one class streaming video at once: the size-dependent minimum is their rate. */
+      class_pupils: number;
+      /** Video rate one pupil receives, Mbit/s; times `class_pupils` it is the rate that earns 100. */
+      class_video_mbps_per_pupil: number;
     };
     /** x: Mbit/s per pupil (median upload / pupils). */
     upload: ComponentConfig;
-    /** x: share (0-1) of latency probes to the collector in school hours that got any reply. */
-    availability: ComponentConfig & { min_samples: number };
+    /**
+     * x: share (0-1) of latency probe runs to the collector in lesson hours that were
+     * available: loss at most `probe_max_loss_pct`.
+     */
+    availability: ComponentConfig & { min_samples: number; probe_max_loss_pct: number };
     /** x: 95th percentile of the round-trip time to the collector, ms. */
     latency: ComponentConfig;
     /** x: median jitter to the collector, ms. */
     jitter: ComponentConfig;
-    /** x: median packet loss to the collector, percent. */
+    /** x: packet loss to the collector over every ping in lesson hours (lost / sent), percent. */
     loss: ComponentConfig;
     /** x: share (0-1) of teaching rooms with Wi-Fi coverage (-67 dBm or better; -67..-75 counts half). */
     wifi: ComponentConfig;
@@ -94,6 +101,11 @@ export interface ScoringConfig {
     no_line: CapConfig & { below_mbps: number; availability_below: number };
     /** Almost no Wi-Fi: coverage share below `share_below`. */
     no_wifi: CapConfig & { share_below: number };
+    /**
+     * A line that cannot carry one class's video: the total is at most
+     * `interpolate(points, download / class video rate)`, a continuous ramp.
+     */
+    class_video: { points: Points; source: string };
   };
   /** Band limits on the total. */
   bands: { good: number; moderate: number };
@@ -115,7 +127,7 @@ export type ComponentKey = (typeof COMPONENT_KEYS)[number];
 
 /** The default method; docs/methodology.md explains every number. */
 export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
-  version: 'skolnet-score-1',
+  version: 'skolnet-score-2',
   // One school week plus a weekend: smooths one bad day, shows an upgrade within a week.
   window_days: 7,
   time_zone: 'Europe/Riga',
@@ -139,8 +151,10 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
       ],
       school_minimum_mbps: 20,
       below_minimum_cap: 40,
+      class_pupils: 30,
+      class_video_mbps_per_pupil: 1,
       source:
-        'FCC 14-99 E-rate Modernization Order (2014): 100 kbit/s per student short-term (→ 40), 1 Mbit/s per student long-term (→ 100), also SETDA "The Broadband Imperative" (2012); school minimum 20 Mbit/s: UN Secretary-General\'s Envoy on Technology and ITU 2030 targets for universal and meaningful connectivity (used by ITU/UNICEF Giga). Weight: judgement, the largest because it is what schools lack most.',
+        'Median of throughput runs in lesson hours (any hour only when none ran in lessons). Per pupil: FCC 14-99 E-rate Modernization Order (2014): 100 kbit/s per student short-term (→ 40), 1 Mbit/s per student long-term (→ 100), also SETDA "The Broadband Imperative" (2012). Size-dependent minimum, the score is also at most a school curve 0 → 0, 20 Mbit/s → 40, 30 Mbit/s → 100: school floor 20 Mbit/s from the UN Secretary-General\'s Envoy on Technology and ITU 2030 targets for universal and meaningful connectivity (used by ITU/UNICEF Giga); 30 Mbit/s = one class of 30 pupils (judgement: a full class) each receiving 1 Mbit/s, Zoom\'s bandwidth for high-quality group video (Zoom system requirements, group video calling: 1.0 Mbit/s down). Weight: judgement, the largest because it is what schools lack most.',
     },
     upload: {
       weight: 0.1,
@@ -160,8 +174,9 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
         [0.999, 100],
       ],
       min_samples: 12,
+      probe_max_loss_pct: 75,
       source:
-        'Judgement anchored on business broadband SLAs (99.5-99.9%): 99% in school hours is about 24 minutes lost per 40-hour week. Needs at least 12 probes (one hour at the 5-minute default).',
+        'Share of latency probe runs in lesson hours that were available. A run counts as available when at most 75% of its pings were lost: ITU-T Y.1540 (IP service availability) counts a period as unavailable when its packet loss ratio exceeds c1 = 0.75, over periods of Tav = 5 minutes, the probe interval here. Curve: judgement anchored on business broadband SLAs (99.5-99.9%): 99% in lesson hours is about 24 minutes lost per 40-hour week. Needs at least 12 probes (one hour at the 5-minute default).',
     },
     latency: {
       weight: 0.1,
@@ -190,7 +205,7 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
         [5, 0],
       ],
       source:
-        'ITU-T Y.1541: 0.1% objective for interactive classes; TCP rate ∝ 1/√loss (Mathis et al., 1997), so at 1% a flow gets a third of what 0.1% allows → 50; 5% breaks calls → 0 (judgement anchored by those sources).',
+        'Lost / sent over every ping to the collector in lesson hours (any hour only when no probe ran in lessons), so loss in a few probes counts, as IP packet loss ratio is defined in ITU-T Y.1540. ITU-T Y.1541: 0.1% objective for interactive classes; TCP rate ∝ 1/√loss (Mathis et al., 1997), so at 1% a flow gets a third of what 0.1% allows → 50; 5% breaks calls → 0 (judgement anchored by those sources).',
     },
     wifi: {
       weight: 0.15,
@@ -250,6 +265,16 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
       share_below: 0.2,
       source:
         "Judgement: with Wi-Fi in fewer than a fifth of the teaching rooms, pupils' devices cannot use the line.",
+    },
+    class_video: {
+      // x: measured download / (class_pupils × class_video_mbps_per_pupil); cap on the total.
+      points: [
+        [0, 20],
+        [1, 80],
+        [1.25, 100],
+      ],
+      source:
+        'A school whose line cannot carry one class streaming video (download under class_pupils × class_video_mbps_per_pupil, 30 Mbit/s by default) is not "good", whatever its size: the total is capped by a continuous ramp from 20 at 0 Mbit/s (the no-line cap) to 80 (the good band) at that rate, and lifted to 100 at a quarter above it, so no single Mbit/s moves the total by a band (judgement).',
     },
   },
   bands: { good: 80, moderate: 50 },
@@ -366,6 +391,36 @@ export function validateScoringConfig(config: ScoringConfig): void {
     checkPoints(v as Points, `components.internal.checks.${k}`);
   }
   checkRange(config.components.download.below_minimum_cap, 'components.download.below_minimum_cap', 0, 100);
+  checkRange(
+    config.components.download.school_minimum_mbps,
+    'components.download.school_minimum_mbps',
+    0,
+    1e6,
+  );
+  checkRange(config.components.download.class_pupils, 'components.download.class_pupils', 1, 1000);
+  checkRange(
+    config.components.download.class_video_mbps_per_pupil,
+    'components.download.class_video_mbps_per_pupil',
+    0,
+    1000,
+  );
+  // The school curve climbs from the floor to the class's video rate: it must lie above the floor.
+  const classRate =
+    config.components.download.class_pupils * config.components.download.class_video_mbps_per_pupil;
+  if (!(classRate > config.components.download.school_minimum_mbps)) {
+    throw configError(
+      'components.download.class_video_mbps_per_pupil',
+      `class_pupils × class_video_mbps_per_pupil above school_minimum_mbps (${config.components.download.school_minimum_mbps})`,
+      config.components.download.class_video_mbps_per_pupil,
+    );
+  }
+  checkRange(
+    config.components.availability.probe_max_loss_pct,
+    'components.availability.probe_max_loss_pct',
+    0,
+    100,
+  );
+  checkPoints(config.caps.class_video.points, 'caps.class_video.points');
   checkRange(config.caps.no_line.cap, 'caps.no_line.cap', 0, 100);
   checkRange(config.caps.no_wifi.cap, 'caps.no_wifi.cap', 0, 100);
   checkRange(config.bands.moderate, 'bands.moderate', 0, 100);
