@@ -225,7 +225,8 @@ describe('availability and loss over every probe in lesson hours', () => {
     );
     const f = extractFigures(evenings);
     expect(f).toMatchObject({ loss_pct: 2, loss_hours: 'any', availability_samples: 0 });
-    expect(scoreFigures(f, 100).confidence.outside_lessons).toEqual(['loss']);
+    // Their round trips and jitter fall back the same way (skolnet-score-3).
+    expect(scoreFigures(f, 100).confidence.outside_lessons).toEqual(['loss', 'latency', 'jitter']);
     // With lesson-hour probes, the evening ones do not count at all.
     const both = [...evenings, ...week(() => 0)];
     expect(extractFigures(both)).toMatchObject({ loss_pct: 0, loss_hours: 'lesson', loss_samples: 60 });

@@ -71,7 +71,8 @@ describe('helpers', () => {
 describe('scoreFigures: hand-computed cases', () => {
   it('the worked example of docs/methodology.md', () => {
     // 100 pupils; download 50 → 0.5/pupil → 40 + 60 × 0.4/0.9 = 66.7; upload 10 → 0.1/pupil →
-    // 40 + 60 × 0.075/0.225 = 60; availability 0.995 → 60 + 40 × 0.005/0.009 = 82.2;
+    // 40 + 60 × 0.075/0.225 = 60, but one class's video upload (24 Mbit/s) caps it at
+    // 100 × 10/24 = 41.7 (skolnet-score-3); availability 0.995 → 60 + 40 × 0.005/0.009 = 82.2;
     // p95 160 ms → 50; jitter 10 ms → 100 - 50 × 5/25 = 90; loss 0.5% → 75; Wi-Fi 0.8 →
     // 25 + 55 × 0.3/0.4 = 66.25 → 66.3; internal: gigabit share 0.5 → 50, duplex 0 → 100 ⇒ 75.
     const figures: ScoreFigures = {
@@ -96,15 +97,15 @@ describe('scoreFigures: hand-computed cases', () => {
     };
     const s = scoreFigures(figures, 100);
     expect(s.components.download?.score).toBe(66.7);
-    expect(s.components.upload?.score).toBe(60);
+    expect(s.components.upload).toMatchObject({ score: 41.7, capped: true });
     expect(s.components.availability?.score).toBe(82.2);
     expect(s.components.latency?.score).toBe(50);
     expect(s.components.jitter?.score).toBe(90);
     expect(s.components.loss?.score).toBe(75);
     expect(s.components.wifi?.score).toBe(66.3);
     expect(s.components.internal?.score).toBe(75);
-    // 0.3×66.7 + 0.1×60 + 0.1×82.2 + 0.1×50 + 0.05×90 + 0.1×75 + 0.15×66.3 + 0.1×75 = 68.675
-    expect(s.score).toBe(68.7);
+    // 0.3×66.7 + 0.1×41.7 + 0.1×82.2 + 0.1×50 + 0.05×90 + 0.1×75 + 0.15×66.3 + 0.1×75 = 66.845
+    expect(s.score).toBe(66.8);
     expect(s.band).toBe('moderate');
     expect(s.confidence).toMatchObject({ level: 'high', school_days: 5, lesson_hours: 40, missing: [] });
   });
@@ -216,8 +217,10 @@ describe('extractFigures and scoreSchool', () => {
       download_mbps: 50,
       download_samples: 2,
       upload_mbps: 7,
-      rtt_median_ms: 30,
-      rtt_p95_ms: 40,
+      // Round trips in lesson hours only (skolnet-score-3): the Saturday probe's 40 ms does not count.
+      rtt_median_ms: 20,
+      rtt_p95_ms: 20,
+      rtt_hours: 'lesson',
       // Lesson hours: one probe lost nothing, one lost all (no sent counts, so each weighs one):
       // 50% pooled; the Saturday probe is outside lessons. (The median of all three was 0.)
       loss_pct: 50,

@@ -1,4 +1,6 @@
 import {
+  intlZoneOffset,
+  timetableMinutes,
   wallTime,
   wallTimeInLessons,
   type Band,
@@ -91,8 +93,12 @@ export interface ScoreFigures {
   rtt_median_ms?: number;
   rtt_p95_ms?: number;
   rtt_samples: number;
+  /** Where the round trips come from: `lesson`, or `any` when no probe ran in lesson hours. Absent: `lesson`. */
+  rtt_hours?: 'lesson' | 'any';
   jitter_ms?: number;
   jitter_samples: number;
+  /** As `rtt_hours`, for jitter. */
+  jitter_hours?: 'lesson' | 'any';
   /** Lost / sent over every ping to the collector in lesson hours (see `loss_hours`), percent. */
   loss_pct?: number;
   /** Probe runs behind `loss_pct`. */
@@ -108,6 +114,8 @@ export interface ScoreFigures {
   school_days: number;
   /** Distinct lesson hours (local date and hour inside school hours) with any result. */
   lesson_hours: number;
+  /** Whose lesson hours the figures were taken in: the school's own timetable or the config's. Absent: `config`. */
+  lesson_hours_from?: 'school' | 'config';
 }
 
 /** How one component was scored. */
@@ -133,6 +141,8 @@ export interface DownloadComponent extends ScoreComponent {
 export interface UploadComponent extends ScoreComponent {
   median_mbps: number;
   per_pupil_mbps: number;
+  /** True when the size-dependent minimum (one class's video upload) lowered the score below the per-pupil one. */
+  capped?: boolean;
   /** As for download. */
   hours: 'lesson' | 'any';
 }
@@ -147,10 +157,14 @@ export interface AvailabilityComponent extends ScoreComponent {
 export interface LatencyComponent extends ScoreComponent {
   median_ms: number;
   p95_ms: number;
+  /** `lesson`: probes in lesson hours; `any`: none ran in lessons, so every hour's. */
+  hours?: 'lesson' | 'any';
 }
 /** Jitter to the collector. */
 export interface JitterComponent extends ScoreComponent {
   median_ms: number;
+  /** As for latency. */
+  hours?: 'lesson' | 'any';
 }
 /** Loss to the collector. */
 export interface LossComponent extends ScoreComponent {
@@ -202,10 +216,12 @@ export interface ScoreConfidence {
   missing: ComponentKey[];
   /**
    * Figures that fell back from lesson hours to every hour because nothing
-   * was measured in lessons: `capacity` (download and upload), `loss`.
-   * Capacity outside lessons keeps the level at `low`.
+   * was measured in lessons: `capacity` (download and upload), `loss`,
+   * `latency`, `jitter`. Capacity outside lessons keeps the level at `low`.
    */
-  outside_lessons: ('capacity' | 'loss')[];
+  outside_lessons: ('capacity' | 'loss' | 'latency' | 'jitter')[];
+  /** Whose lesson hours counted: the school's own timetable (`school`) or the scoring config's `school_hours`. */
+  lesson_hours_from?: 'school' | 'config';
 }
 
 /** Outcome of {@link scoreFigures}. */
@@ -236,6 +252,8 @@ export interface ScoreInput {
   wifi_coverage_share?: number;
   /** Internal-network facts from SNMP, when known. */
   internal?: InternalNetworkFacts;
+  /** The school's own lesson hours; without it the config's ({@link scoringTimetable}). */
+  timetable?: LessonTimetable;
 }
 
 /** Median of a non-empty list; the mean of the middle two for an even count. */
@@ -300,6 +318,32 @@ export function scoringTimetable(config: ScoringConfig = DEFAULT_SCORING_CONFIG)
   return { timezone: config.time_zone, days, start: hhmm(start), end: hhmm(end) };
 }
 
+/**
+ * The lesson hours a school is scored in: its own timetable (the one its
+ * agents are given, see docs/scheduling.md) when it has a usable one, the
+ * config's {@link scoringTimetable} otherwise. A timetable whose zone this
+ * runtime does not know, whose times are not `HH:MM` or whose end is not
+ * after its start counts as none: one school's bad setting must not stop
+ * every school's score.
+ */
+export function schoolLessonTimetable(
+  own: LessonTimetable | undefined,
+  config: ScoringConfig = DEFAULT_SCORING_CONFIG,
+): { timetable: LessonTimetable; from: 'school' | 'config' } {
+  if (own !== undefined && usableTimetable(own)) return { timetable: own, from: 'school' };
+  return { timetable: scoringTimetable(config), from: 'config' };
+}
+
+function usableTimetable(t: LessonTimetable): boolean {
+  if (t.days.length === 0 || !t.days.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)) return false;
+  if (intlZoneOffset(t.timezone, 0) === undefined) return false;
+  try {
+    return timetableMinutes(t.start, 'start') < timetableMinutes(t.end, 'end');
+  } catch {
+    return false;
+  }
+}
+
 /** Where an instant falls: its local school day (if a school weekday) and lesson hour (if in lessons). */
 interface Placement {
   /** Local date when it is a school weekday. */
@@ -355,13 +399,13 @@ function setLoss(figures: ScoreFigures, lesson: LossTally, any: LossTally): void
 export function extractFigures(
   results: readonly ScoringResult[],
   config: ScoringConfig = DEFAULT_SCORING_CONFIG,
+  timetable: LessonTimetable = scoringTimetable(config),
 ): ScoreFigures {
-  const timetable = scoringTimetable(config);
   const maxLoss = config.components.availability.probe_max_loss_pct;
   const downloads = { lesson: [] as number[], any: [] as number[] };
   const uploads = { lesson: [] as number[], any: [] as number[] };
-  const rtts: number[] = [];
-  const jitters: number[] = [];
+  const rtts = { lesson: [] as number[], any: [] as number[] };
+  const jitters = { lesson: [] as number[], any: [] as number[] };
   const loss = { lesson: emptyTally(), any: emptyTally() };
   let lessonProbes = 0;
   let lessonAvailable = 0;
@@ -413,19 +457,27 @@ export function extractFigures(
         }
       }
       const rtt = finiteNumber(r.fields['rtt_avg_ms']);
-      if (rtt !== undefined && rtt >= 0 && !failed) rtts.push(rtt);
+      if (rtt !== undefined && rtt >= 0 && !failed) {
+        rtts.any.push(rtt);
+        if (inLessons) rtts.lesson.push(rtt);
+      }
       const jitter = finiteNumber(r.fields['jitter_ms']);
-      if (jitter !== undefined && jitter >= 0 && !failed) jitters.push(jitter);
+      if (jitter !== undefined && jitter >= 0 && !failed) {
+        jitters.any.push(jitter);
+        if (inLessons) jitters.lesson.push(jitter);
+      }
     }
   }
   const down = preferLessons(downloads.lesson, downloads.any);
   const up = preferLessons(uploads.lesson, uploads.any);
+  const rtt = preferLessons(rtts.lesson, rtts.any);
+  const jitter = preferLessons(jitters.lesson, jitters.any);
   const figures: ScoreFigures = {
     download_samples: down.values.length,
     upload_samples: up.values.length,
     availability_samples: lessonProbes,
-    rtt_samples: rtts.length,
-    jitter_samples: jitters.length,
+    rtt_samples: rtt.values.length,
+    jitter_samples: jitter.values.length,
     loss_samples: 0,
     school_days: days.size,
     lesson_hours: hours.size,
@@ -437,11 +489,15 @@ export function extractFigures(
   }
   if (up.values.length > 0) figures.upload_mbps = median(up.values);
   if (up.values.length > 0 && figures.capacity_hours === undefined) figures.capacity_hours = up.hours;
-  if (rtts.length > 0) {
-    figures.rtt_median_ms = median(rtts);
-    figures.rtt_p95_ms = percentile(rtts, 95);
+  if (rtt.values.length > 0) {
+    figures.rtt_median_ms = median(rtt.values);
+    figures.rtt_p95_ms = percentile(rtt.values, 95);
+    figures.rtt_hours = rtt.hours;
   }
-  if (jitters.length > 0) figures.jitter_ms = median(jitters);
+  if (jitter.values.length > 0) {
+    figures.jitter_ms = median(jitter.values);
+    figures.jitter_hours = jitter.hours;
+  }
   setLoss(figures, loss.lesson, loss.any);
   if (lessonProbes > 0) figures.availability_share = lessonAvailable / lessonProbes;
   return figures;
@@ -518,8 +574,8 @@ const HOUR_MS = 3_600_000;
 export function extractFiguresFromRollups(
   rollups: readonly ScoringRollup[],
   config: ScoringConfig = DEFAULT_SCORING_CONFIG,
+  timetable: LessonTimetable = scoringTimetable(config),
 ): ScoreFigures {
-  const timetable = scoringTimetable(config);
   const maxLoss = config.components.availability.probe_max_loss_pct;
   const days = new Set<string>();
   const hours = new Set<string>();
@@ -559,6 +615,8 @@ export function extractFiguresFromRollups(
 
   const down = preferLessons(downloads.filter(inLessons), downloads);
   const up = preferLessons(uploads.filter(inLessons), uploads);
+  const rtt = preferLessons(rtts.filter(inLessons), rtts);
+  const jitter = preferLessons(jitters.filter(inLessons), jitters);
   const evidenceDays = new Set(
     down.hours === 'lesson' ? down.values.map((r) => lessonDayOf.get(r.hour)) : [],
   );
@@ -586,8 +644,8 @@ export function extractFiguresFromRollups(
     download_samples: count(down.values),
     upload_samples: count(up.values),
     availability_samples: lessonProbes,
-    rtt_samples: count(rtts),
-    jitter_samples: count(jitters),
+    rtt_samples: count(rtt.values),
+    jitter_samples: count(jitter.values),
     loss_samples: 0,
     school_days: days.size,
     lesson_hours: hours.size,
@@ -600,14 +658,18 @@ export function extractFiguresFromRollups(
   }
   if (up.values.length > 0) figures.upload_mbps = median(weightedByCount(up.values, p50));
   if (up.values.length > 0 && figures.capacity_hours === undefined) figures.capacity_hours = up.hours;
-  if (rtts.length > 0) {
-    figures.rtt_median_ms = median(weightedByCount(rtts, p50));
+  if (rtt.values.length > 0) {
+    figures.rtt_median_ms = median(weightedByCount(rtt.values, p50));
     figures.rtt_p95_ms = percentile(
-      weightedByCount(rtts, (r) => r.p95),
+      weightedByCount(rtt.values, (r) => r.p95),
       95,
     );
+    figures.rtt_hours = rtt.hours;
   }
-  if (jitters.length > 0) figures.jitter_ms = median(weightedByCount(jitters, p50));
+  if (jitter.values.length > 0) {
+    figures.jitter_ms = median(weightedByCount(jitter.values, p50));
+    figures.jitter_hours = jitter.hours;
+  }
   setLoss(figures, loss.lesson, loss.any);
   if (lessonProbes > 0) figures.availability_share = lessonAvailable / lessonProbes;
   return figures;
@@ -708,6 +770,66 @@ export function downloadTargetMbps(pupils: number, config: ScoringConfig = DEFAU
 }
 
 /**
+ * The rate one class in a video call sends, Mbit/s:
+ * `class_pupils × class_upload_mbps_per_pupil` (30 × 0.8 = 24 by default).
+ */
+export function classUploadMbps(config: ScoringConfig = DEFAULT_SCORING_CONFIG): number {
+  return config.components.download.class_pupils * config.components.upload.class_upload_mbps_per_pupil;
+}
+
+/**
+ * Upload points (0-100, unrounded) of `mbps` for a school of `pupils`: the
+ * lower of the per-pupil curve and a straight line from 0 at 0 Mbit/s to
+ * 100 at one class's video upload ({@link classUploadMbps}), the upload's
+ * size-dependent minimum. Both are continuous and non-decreasing, so their
+ * minimum is too (the property test checks it).
+ */
+export function uploadPoints(
+  mbps: number,
+  pupils: number,
+  config: ScoringConfig = DEFAULT_SCORING_CONFIG,
+): number {
+  const perPupil = interpolate(config.components.upload.points, mbps / Math.max(pupils, 1));
+  const classRate = classUploadMbps(config);
+  // A class rate of 0 (configured off) leaves the per-pupil curve alone.
+  if (!(classRate > 0)) return perPupil;
+  return Math.min(perPupil, Math.min(100, Math.max(0, (100 * mbps) / classRate)));
+}
+
+/**
+ * The upload a school of `pupils` needs for full upload points, Mbit/s:
+ * the per-pupil rate where the per-pupil curve first reaches its top
+ * score, times the pupils, but at least one class's video upload.
+ */
+export function uploadTargetMbps(pupils: number, config: ScoringConfig = DEFAULT_SCORING_CONFIG): number {
+  const points = config.components.upload.points;
+  const top = Math.max(...points.map(([, y]) => y));
+  const perPupil = points.find(([, y]) => y === top)?.[0] ?? 0;
+  return Math.max(perPupil * Math.max(pupils, 1), classUploadMbps(config));
+}
+
+/**
+ * The most a school's total may be with `mbps` of download under the
+ * no-line rule, or undefined at `no_line.below_mbps` and above. Not a
+ * flat `no_line.cap` but a straight line from it at 0 Mbit/s to where the
+ * class-video ramp stands at `below_mbps` (or the cap itself, if higher):
+ * the total then passes the limit without a jump (it was 20 → 24 at
+ * 2 Mbit/s until skolnet-score-3), and a school under it stays a priority.
+ */
+export function noLineCap(mbps: number, config: ScoringConfig = DEFAULT_SCORING_CONFIG): number | undefined {
+  const { cap, below_mbps: below } = config.caps.no_line;
+  if (!(mbps < below)) return undefined;
+  const end = Math.max(cap, classVideoCap(below, config));
+  return interpolate(
+    [
+      [0, cap],
+      [below, end],
+    ],
+    mbps,
+  );
+}
+
+/**
  * The most a school's total may be with `mbps` of download: the
  * `caps.class_video` ramp over the share of one class's video rate it
  * carries. Continuous; 100 once the line carries a class comfortably.
@@ -757,12 +879,14 @@ export function scoreFigures(
     };
   }
   if (figures.upload_mbps !== undefined) {
+    const points = uploadPoints(figures.upload_mbps, pupils, config);
     components.upload = {
-      score: round1(interpolate(c.upload.points, perPupil(figures.upload_mbps))),
+      score: round1(points),
       weight: 0,
       samples: figures.upload_samples,
       median_mbps: figures.upload_mbps,
       per_pupil_mbps: perPupil(figures.upload_mbps),
+      capped: points < interpolate(c.upload.points, perPupil(figures.upload_mbps)),
       hours: capacityHours,
     };
   }
@@ -785,6 +909,7 @@ export function scoreFigures(
       samples: figures.rtt_samples,
       median_ms: figures.rtt_median_ms ?? figures.rtt_p95_ms,
       p95_ms: figures.rtt_p95_ms,
+      hours: figures.rtt_hours ?? 'lesson',
     };
   }
   if (figures.jitter_ms !== undefined) {
@@ -793,6 +918,7 @@ export function scoreFigures(
       weight: 0,
       samples: figures.jitter_samples,
       median_ms: figures.jitter_ms,
+      hours: figures.jitter_hours ?? 'lesson',
     };
   }
   if (figures.loss_pct !== undefined) {
@@ -845,11 +971,14 @@ export function scoreFigures(
     latency_samples: figures.loss_samples,
     missing,
     outside_lessons: [],
+    lesson_hours_from: figures.lesson_hours_from ?? 'config',
   };
   const capacityOutside =
     (components.download !== null || components.upload !== null) && capacityHours === 'any';
   if (capacityOutside) confidence.outside_lessons.push('capacity');
   if (components.loss !== null && components.loss.hours === 'any') confidence.outside_lessons.push('loss');
+  if (components.latency?.hours === 'any') confidence.outside_lessons.push('latency');
+  if (components.jitter?.hours === 'any') confidence.outside_lessons.push('jitter');
   const { high, medium } = config.confidence;
   const core = !missing.includes('download') && !missing.includes('latency') && !missing.includes('loss');
   // Capacity measured only outside lessons says little about lessons: the level stays low.
@@ -876,11 +1005,13 @@ export function scoreFigures(
 
   const capsApplied: SchoolScore['caps_applied'] = [];
   let total = weighted;
-  if (
-    (components.download.median_mbps < config.caps.no_line.below_mbps || noLineByAvailability) &&
-    total > config.caps.no_line.cap
-  ) {
-    total = config.caps.no_line.cap;
+  // An outage is a flat cap; a slow line a ramp that joins the class-video one (noLineCap).
+  const noLine = Math.min(
+    noLineByAvailability ? config.caps.no_line.cap : Infinity,
+    noLineCap(components.download.median_mbps, config) ?? Infinity,
+  );
+  if (total > noLine) {
+    total = noLine;
     capsApplied.push('no_line');
   }
   if (
@@ -909,10 +1040,12 @@ export function scoreFigures(
 
 /** Scores a school from its results or hourly rollups in the window plus optional Wi-Fi and internal facts. */
 export function scoreSchool(input: ScoreInput, config: ScoringConfig = DEFAULT_SCORING_CONFIG): SchoolScore {
+  const { timetable, from } = schoolLessonTimetable(input.timetable, config);
   const figures =
     input.rollups !== undefined
-      ? extractFiguresFromRollups(input.rollups, config)
-      : extractFigures(input.results ?? [], config);
+      ? extractFiguresFromRollups(input.rollups, config, timetable)
+      : extractFigures(input.results ?? [], config, timetable);
+  figures.lesson_hours_from = from;
   if (input.wifi_coverage_share !== undefined) figures.wifi_coverage_share = input.wifi_coverage_share;
   if (input.internal !== undefined) figures.internal = input.internal;
   return scoreFigures(figures, input.pupils, config);

@@ -79,7 +79,14 @@ export interface ScoringConfig {
       class_video_mbps_per_pupil: number;
     };
     /** x: Mbit/s per pupil (median upload / pupils). */
-    upload: ComponentConfig;
+    upload: ComponentConfig & {
+      /**
+       * Video rate one pupil sends in a group call, Mbit/s; times
+       * `download.class_pupils` it is the upload that earns 100 whatever the
+       * school's size (0 turns the size-dependent minimum off).
+       */
+      class_upload_mbps_per_pupil: number;
+    };
     /**
      * x: share (0-1) of latency probe runs to the collector in lesson hours that were
      * available: loss at most `probe_max_loss_pct`.
@@ -127,7 +134,7 @@ export type ComponentKey = (typeof COMPONENT_KEYS)[number];
 
 /** The default method; docs/methodology.md explains every number. */
 export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
-  version: 'skolnet-score-2',
+  version: 'skolnet-score-3',
   // One school week plus a weekend: smooths one bad day, shows an upgrade within a week.
   window_days: 7,
   time_zone: 'Europe/Riga',
@@ -163,8 +170,9 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
         [0.025, 40],
         [0.25, 100],
       ],
+      class_upload_mbps_per_pupil: 0.8,
       source:
-        'Judgement: a quarter of the download targets (typical asymmetric lines are 4:1 to 10:1; pupils mostly send video and uploads, not bulk data).',
+        "Median of throughput runs in lesson hours, as download. Per pupil: judgement, a quarter of the download targets (typical asymmetric lines are 4:1 to 10:1; pupils mostly send video and uploads, not bulk data). Size-dependent minimum, the score is also at most a line 0 → 0, 24 Mbit/s → 100: one class of 30 pupils (as for download) each sending 0.8 Mbit/s, Zoom's upload for high-quality group video (Zoom system requirements, group video calling: 800 kbit/s up, 1.0 Mbit/s down for high-quality video; the download's 1.0 Mbit/s a pupil is the same line's other half).",
     },
     availability: {
       weight: 0.1,
@@ -258,7 +266,7 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
       below_mbps: 2,
       availability_below: 0.5,
       source:
-        'Judgement: without a usable line (under 2 Mbit/s, or down half the school hours) a school is a priority whatever else it has.',
+        'Judgement: without a usable line (under 2 Mbit/s, or down half the school hours) a school is a priority whatever else it has. Down half the lesson hours: at most 20. Under 2 Mbit/s: at most a straight line from 20 at 0 Mbit/s to where the class-video ramp stands at 2 Mbit/s (24 by default), so the total passes 2 Mbit/s without a jump.',
     },
     no_wifi: {
       cap: 45,
@@ -414,6 +422,12 @@ export function validateScoringConfig(config: ScoringConfig): void {
       config.components.download.class_video_mbps_per_pupil,
     );
   }
+  checkRange(
+    config.components.upload.class_upload_mbps_per_pupil,
+    'components.upload.class_upload_mbps_per_pupil',
+    0,
+    1000,
+  );
   checkRange(
     config.components.availability.probe_max_loss_pct,
     'components.availability.probe_max_loss_pct',
