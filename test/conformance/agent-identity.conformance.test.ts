@@ -265,6 +265,19 @@ describeStores('agent identity', (getStore, backend) => {
       });
     });
 
+    it("reads every school's own timetable in one call, not an agent's override", async () => {
+      const a = await enroll();
+      const timetable = { timezone: 'Europe/Riga', days: [1, 2, 3, 4], start: '17:00', end: '21:00' };
+      expect(await store.schoolTimetables()).toEqual(new Map());
+      await store.setSchoolAgentConfig(schoolId, { ...schoolConfig, timetable });
+      await store.setSchoolAgentConfig(otherSchoolId, schoolConfig);
+      await store.setAgentConfigOverride(a.agent_id, {
+        probes: {},
+        timetable: { ...timetable, start: '08:00' },
+      });
+      expect(await store.schoolTimetables()).toEqual(new Map([[schoolId, timetable]]));
+    });
+
     it('records acks: applied versions only go up, a failure keeps the error', async () => {
       const a = await enroll();
       await store.setSchoolAgentConfig(schoolId, schoolConfig);

@@ -13,6 +13,8 @@ export interface DataChange {
   schoolList?: boolean;
   /** Anything may have changed: planning inputs, retention deleted old rows. */
   all?: boolean;
+  /** A school's agent configuration, and so perhaps its timetable (its lesson hours), changed. */
+  timetables?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export function createDataChanges(): DataChanges {
  *
  * - `insertResults` that stored anything: its schools' results changed;
  * - `createSchool`: the list of schools changed;
+ * - `setSchoolAgentConfig`: that school's timetable, its lesson hours, may have changed;
  * - `setMeta` of the planning inputs: every school's inputs may have changed;
  * - retention (`deleteResultsBefore`, `deleteRollupsBefore`) that deleted
  *   anything: old rows left, so everything is re-read.
@@ -75,6 +78,11 @@ export function trackStoreChanges<S extends Store>(store: S, changes: DataChange
       const row = await store.createSchool(school, now);
       changes.notify({ schoolList: true });
       return row;
+    },
+    async setSchoolAgentConfig(schoolId, config, now) {
+      const pushed = await store.setSchoolAgentConfig(schoolId, config, now);
+      changes.notify({ schoolIds: [schoolId], timetables: true });
+      return pushed;
     },
     async setMeta(key, value) {
       await store.setMeta(key, value);

@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError, type SchoolSummary } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, type SchoolSummary, type Timetable } from '@skolnet/shared';
 import { summarizeCoverage, type CoverageSummary } from '../coverage/coverage-analysis.js';
 import type { PlanSchool } from '../planning/options.js';
 import {
@@ -13,6 +13,7 @@ import {
 import {
   SCORING_MEASUREMENTS,
   extractFiguresFromRollups,
+  schoolLessonTimetable,
   scoreFigures,
   type SchoolScore,
 } from '../scoring/school-score.js';
@@ -137,12 +138,16 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 interface Work {
   all: boolean;
   list: boolean;
+  /** Schools' timetables (one read for every school). */
+  timetables: boolean;
   schools: Set<string>;
 }
 
 /**
  * Scores one school: hourly rollups of the scoring window, its Wi-Fi
- * coverage and SNMP sweeps, over its planning input. Three reads.
+ * coverage and SNMP sweeps, over its planning input, in its own lesson
+ * hours (`timetable`, read for every school at once) or, without one, the
+ * scoring config's. Three reads.
  */
 async function buildView(
   store: Store,
@@ -150,6 +155,7 @@ async function buildView(
   stored: SchoolPlanningInput | undefined,
   scoring: ScoringConfig,
   now: Date,
+  timetable: Timetable | undefined,
 ): Promise<SchoolView> {
   const since = new Date(now.getTime() - scoring.window_days * DAY_MS);
   // The time series come from hourly rollups; Wi-Fi and SNMP inventory from raw results.
@@ -157,7 +163,11 @@ async function buildView(
   const coverage = await loadSchoolCoverage(store, row.id, now);
   const sweeps = await store.resultsForScoring(row.id, since, [SNMP_NETWORK_MEASUREMENT]);
   const input = withMeasurements(row.id, stored, coverage, sweeps);
-  const figures = extractFiguresFromRollups(rollups, scoring);
+  const lessons = schoolLessonTimetable(timetable, scoring);
+  const figures = {
+    ...extractFiguresFromRollups(rollups, scoring, lessons.timetable),
+    lesson_hours_from: lessons.from,
+  };
   // The same figures feed the score and the plan, so they agree.
   const score = scoreFigures({ ...figures, ...scoringFacts(input) }, row.pupils, scoring);
   return { row, score, plan: planSchool(row, figures, input), coverage: summarizeCoverage(coverage), input };
@@ -180,6 +190,8 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
   let builds = 0;
   let current: SchoolSnapshot | undefined;
   let inputs: Map<string, SchoolPlanningInput> = new Map();
+  /** Schools' own timetables, read with the planning inputs and when an agent configuration changes. */
+  let timetables: Map<string, Timetable> = new Map();
   /** The build running, with the change count and scoring it covers. */
   let building: { promise: Promise<SchoolSnapshot>; seq: number; scoring: ScoringConfig } | undefined;
   /** Changes reported so far; `currentSeq` of them are in the model. */
@@ -187,7 +199,7 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
   let currentSeq = -1;
   /** What the current model holds, as JSON, to tell a rebuild that changed nothing. */
   let currentFingerprint = '';
-  const pending: Work = { all: true, list: false, schools: new Set() };
+  const pending: Work = { all: true, list: false, timetables: false, schools: new Set() };
   /** The store's last {@link Store.externalChangeVersion}: another process's commit changes it. */
   let externalVersion: number | undefined;
 
@@ -195,6 +207,7 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
     changeSeq += 1;
     if (change.all) pending.all = true;
     if (change.schoolList) pending.list = true;
+    if (change.timetables) pending.timetables = true;
     for (const id of change.schoolIds ?? []) pending.schools.add(id);
   });
 
@@ -202,6 +215,7 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
     const dataVersion = options.changes?.version ?? 0;
     const previous = work.all ? undefined : current;
     if (!previous) inputs = planningInputsById(await store.getMeta(PLANNING_INPUTS_META_KEY));
+    if (!previous || work.timetables) timetables = await store.schoolTimetables();
     const rows =
       !previous || work.list ? await store.listSchools() : [...previous.schools.values()].map((v) => v.row);
     const schools = new Map<string, SchoolView>();
@@ -211,7 +225,10 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       await yieldToEventLoop();
       const old = previous?.schools.get(row.id);
       const keep = old !== undefined && !work.schools.has(row.id) && sameRow(old.row, row);
-      schools.set(row.id, keep ? old : await buildView(store, row, inputs.get(row.id), scoring, now));
+      schools.set(
+        row.id,
+        keep ? old : await buildView(store, row, inputs.get(row.id), scoring, now, timetables.get(row.id)),
+      );
     }
     const views = [...schools.values()];
     // A rebuild that found nothing new (the periodic one, mostly) keeps the model's id, so
@@ -246,9 +263,15 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
 
   /** Starts a build of what is pending (plus everything when `all`); one at a time. */
   function startBuild(all: boolean, scoring: ScoringConfig, now: Date): Promise<SchoolSnapshot> {
-    const work: Work = { all: pending.all || all, list: pending.list, schools: new Set(pending.schools) };
+    const work: Work = {
+      all: pending.all || all,
+      list: pending.list,
+      timetables: pending.timetables,
+      schools: new Set(pending.schools),
+    };
     pending.all = false;
     pending.list = false;
+    pending.timetables = false;
     pending.schools.clear();
     const seq = changeSeq;
     const started = build(work, scoring, now).then(
@@ -272,7 +295,7 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
   async function snapshot(): Promise<SchoolSnapshot> {
     const scoring = options.scoring();
     const now = options.now();
-    if (!cache) return build({ all: true, list: true, schools: new Set() }, scoring, now);
+    if (!cache) return build({ all: true, list: true, timetables: true, schools: new Set() }, scoring, now);
     // Another process (demo:seed, the user command) wrote to the database: a change like
     // one of this process's, so the next read shows it instead of waiting for the model's age.
     const external = await store.externalChangeVersion?.();
@@ -322,7 +345,8 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       const row = await store.getSchool(schoolId);
       if (!row) return undefined;
       const stored = planningInputsById(await store.getMeta(PLANNING_INPUTS_META_KEY)).get(row.id);
-      return buildView(store, row, stored, options.scoring(), options.now());
+      const own = (await store.schoolTimetables()).get(row.id);
+      return buildView(store, row, stored, options.scoring(), options.now(), own);
     },
     async planSchools() {
       return (await snapshot()).planSchools;
@@ -333,7 +357,15 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       const row = view?.row ?? (await store.getSchool(schoolId));
       if (!row) throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
       const { score, coverage, input } =
-        view ?? (await buildView(store, row, inputs.get(row.id), options.scoring(), options.now()));
+        view ??
+        (await buildView(
+          store,
+          row,
+          inputs.get(row.id),
+          options.scoring(),
+          options.now(),
+          (await store.schoolTimetables()).get(row.id),
+        ));
       return {
         ...row,
         score: score.score,

@@ -23,6 +23,7 @@ import {
   type ConfigAck,
   type HardwareFingerprint,
   type Result,
+  type Timetable,
 } from '@skolnet/shared';
 import { canonicalConfigJson, effectiveAgentConfig } from '../agents/effective-agent-config.js';
 import {
@@ -730,6 +731,16 @@ export class KyselyStore implements Store {
         agents.map((a) => a.id),
       );
     });
+  }
+
+  async schoolTimetables(): Promise<Map<string, Timetable>> {
+    const rows = await this.#db.selectFrom('school_agent_configs').select(['school_id', 'config']).execute();
+    const out = new Map<string, Timetable>();
+    for (const row of rows) {
+      const timetable = parseConfig(row.config)?.timetable;
+      if (timetable !== undefined) out.set(row.school_id, timetable);
+    }
+    return out;
   }
 
   async setAgentConfigOverride(

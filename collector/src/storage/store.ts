@@ -1,4 +1,11 @@
-import type { AgentConfig, AgentRole, ConfigAck, HardwareFingerprint, Result } from '@skolnet/shared';
+import type {
+  AgentConfig,
+  AgentRole,
+  ConfigAck,
+  HardwareFingerprint,
+  Result,
+  Timetable,
+} from '@skolnet/shared';
 import type { AccountStore } from './account-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
@@ -330,6 +337,12 @@ export interface Store {
    * their new versions, for pushing.
    */
   setSchoolAgentConfig(schoolId: string, config: AgentConfig, now?: Date): Promise<AgentConfigChange[]>;
+  /**
+   * The timetable of every school whose agent configuration sets one (the
+   * school's own lesson hours, as pushed to its agents), by school id, in
+   * one read. Agents' own overrides are not a school's timetable.
+   */
+  schoolTimetables(): Promise<Map<string, Timetable>>;
   /** Sets one agent's override, merged over its school's configuration. */
   setAgentConfigOverride(agentId: string, config: AgentConfig, now?: Date): Promise<AgentConfigChange[]>;
   /** Records what an agent said about a pushed configuration. */
