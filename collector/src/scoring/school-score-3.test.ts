@@ -148,6 +148,13 @@ describe('upload: a size-dependent minimum of one class in a video call', () => 
     expect(s.components.upload).toMatchObject({ score: 41.7, capped: true, per_pupil_mbps: 10 / 30 });
   });
 
+  it('gives the figures docs/methodology.md quotes', () => {
+    // 30 pupils on 7.5 Mbit/s up: 0.25 each was 100; one class's call needs 24: 31.3.
+    expect(scoreFigures(perfectBut(100, 7.5), 30).components.upload?.score).toBe(31.3);
+    // 96 pupils on 2.4 Mbit/s: per pupil 0.025 → 40, the class line 10.
+    expect(uploadPoints(2.4, 96)).toBeCloseTo(10, 9);
+  });
+
   it('a large school is still held to its per-pupil target', () => {
     // 900 pupils on 90 Mbit/s up: 0.1 Mbit/s each → 40 + 60 × 0.075/0.225 = 60.
     const s = scoreFigures(perfectBut(1000, 90), 900);
