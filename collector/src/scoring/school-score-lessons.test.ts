@@ -163,7 +163,7 @@ describe('no cliff at the 20 Mbit/s school floor', () => {
     fc.assert(
       fc.property(
         fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 200 })),
-        // From the no-line cap's 2 Mbit/s up (below it the total is capped at 20, a separate rule),
+        // From the no-line cap's 2 Mbit/s up (below it the no-line ramp, school-score-3.test.ts),
         // half the draws around the school floor and one class's video, where the curves bend.
         fc.oneof(fc.double({ min: 2, max: 500, noNaN: true }), fc.double({ min: 15, max: 40, noNaN: true })),
         fc.double({ min: 0, max: 0.5, noNaN: true }),
