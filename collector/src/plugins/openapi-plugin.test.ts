@@ -112,6 +112,8 @@ describe('OpenAPI document and /docs', () => {
       .map(({ path, method }) => `${method.toUpperCase()} ${path}`)
       .sort();
     expect(secured).toEqual([
+      'DELETE /api/v1/support/schools/{id}/plans/{plan_id}',
+      'DELETE /api/v1/support/schools/{id}/pupils/{pupil_id}',
       'GET /api/v1/agents/{id}',
       'GET /api/v1/audit',
       'GET /api/v1/plan',
@@ -120,6 +122,14 @@ describe('OpenAPI document and /docs', () => {
       'GET /api/v1/schools/{id}/agents',
       'GET /api/v1/schools/{id}/coverage',
       'GET /api/v1/scoring/sensitivity',
+      'GET /api/v1/support/schools/{id}/attestations',
+      'GET /api/v1/support/schools/{id}/laptops',
+      'GET /api/v1/support/schools/{id}/orders',
+      'GET /api/v1/support/schools/{id}/plans',
+      'GET /api/v1/support/schools/{id}/plans/{plan_id}',
+      'GET /api/v1/support/schools/{id}/pupils',
+      'GET /api/v1/support/schools/{id}/pupils/{pupil_id}/export',
+      'GET /api/v1/support/schools/{id}/pupils/{pupil_id}/identity',
       'GET /api/v1/users',
       'PATCH /api/v1/users/{id}',
       'POST /api/v1/agents/{id}/move',
@@ -127,10 +137,24 @@ describe('OpenAPI document and /docs', () => {
       'POST /api/v1/agents/{id}/rotate-secret',
       'POST /api/v1/schools',
       'POST /api/v1/schools/{id}/enrollment-codes',
+      'POST /api/v1/support/schools/{id}/attestations',
+      'POST /api/v1/support/schools/{id}/laptops',
+      'POST /api/v1/support/schools/{id}/orders',
+      'POST /api/v1/support/schools/{id}/plans',
+      'POST /api/v1/support/schools/{id}/plans/{plan_id}/approvals',
+      'POST /api/v1/support/schools/{id}/plans/{plan_id}/compensations',
+      'POST /api/v1/support/schools/{id}/plans/{plan_id}/consultations',
+      'POST /api/v1/support/schools/{id}/plans/{plan_id}/status',
+      'POST /api/v1/support/schools/{id}/pupils',
       'POST /api/v1/users',
       'POST /api/v1/users/{id}/password-reset',
       'PUT /api/v1/agents/{id}/config',
       'PUT /api/v1/schools/{id}/agent-config',
+      'PUT /api/v1/support/schools/{id}/founder',
+      'PUT /api/v1/support/schools/{id}/laptops/{laptop_id}',
+      'PUT /api/v1/support/schools/{id}/plans/{plan_id}',
+      'PUT /api/v1/support/schools/{id}/plans/{plan_id}/agreement',
+      'PUT /api/v1/support/schools/{id}/plans/{plan_id}/consultations/{consultation_id}/confirmation',
     ]);
     expect(doc.paths['/api/v1/schools/{id}/enrollment-codes']!.post!.responses['401']).toBeDefined();
     expect(text).not.toContain(token);
