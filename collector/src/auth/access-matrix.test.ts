@@ -111,6 +111,8 @@ const EXPECTED: Record<string, Expected> = {
   'GET /api/v1/support/schools/:id/laptops': only(SUPPORT_STAFF, true),
   'POST /api/v1/support/schools/:id/laptops': only(SUPPORT_COORDINATOR, true),
   'PUT /api/v1/support/schools/:id/laptops/:laptop_id': only(SUPPORT_COORDINATOR, true),
+  'POST /api/v1/support/schools/:id/import': only(SUPPORT_COORDINATOR, true),
+  'GET /api/v1/support/import-template': only(SUPPORT_COORDINATOR),
 };
 
 /** A caller of the matrix. */

@@ -1,6 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../auth/roles.js';
+import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { handleError } from '../plugins/error-handler.js';
+import {
+  MAX_IMPORT_BYTES,
+  importPlans,
+  importTemplate,
+  readImportFile,
+  type ImportFormat,
+  type TemplateLanguage,
+} from '../services/support-import-service.js';
 import { loadPupilKeys, settleRotation, type PupilKeys } from '../security/pupil-keys.js';
 import {
   SupportRuleError,
@@ -597,5 +606,62 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
     `${base}/laptops/:laptop_id`,
     { config: school(COORDINATOR), schema: { params: params('laptop_id'), body: body(LAPTOP) } },
     async (request) => support.updateLaptop(ids(request).id, ids(request).laptop_id!, request.body),
+  );
+
+  const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  // Import files arrive as they are saved: CSV text or an XLSX workbook, read whole.
+  app.addContentTypeParser(
+    ['text/csv', XLSX_TYPE, 'application/octet-stream'],
+    { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES },
+    (_request, payload, done) => done(null, payload),
+  );
+
+  app.get<{ Querystring: { lang?: TemplateLanguage; format?: ImportFormat } }>(
+    '/api/v1/support/import-template',
+    {
+      config: { access: { roles: COORDINATOR } },
+      schema: {
+        querystring: body({
+          lang: { type: 'string', enum: ['lv', 'en'] },
+          format: { type: 'string', enum: ['csv', 'xlsx'] },
+        }),
+      },
+    },
+    async (request, reply) => {
+      const lang = request.query.lang ?? 'lv';
+      const format = request.query.format ?? 'xlsx';
+      const file = await importTemplate(lang, format);
+      const name = lang === 'lv' ? 'iap-imports' : 'iap-import';
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : XLSX_TYPE)
+        .header('content-disposition', `attachment; filename="${name}.${format}"`)
+        .send(file);
+    },
+  );
+
+  app.post<{ Querystring: { dry_run?: boolean } }>(
+    `${base}/import`,
+    {
+      config: school(COORDINATOR),
+      bodyLimit: MAX_IMPORT_BYTES,
+      schema: { params: params(), querystring: body({ dry_run: { type: 'boolean' } }) },
+    },
+    async (request) => {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
+      if (!Buffer.isBuffer(request.body) || (type !== 'text/csv' && type !== XLSX_TYPE)) {
+        throw new SkolnetError(
+          ErrorCodes.API_BAD_REQUEST,
+          `send the file as text/csv or ${XLSX_TYPE} (the template: GET /api/v1/support/import-template)`,
+        );
+      }
+      const rows = await readImportFile(request.body, type === 'text/csv' ? 'csv' : 'xlsx');
+      return importPlans(
+        { store: app.store, support, keys: () => keys, config: app.config.support },
+        actorOf(request),
+        ids(request).id,
+        rows,
+        request.query.dry_run ?? false,
+      );
+    },
   );
 };

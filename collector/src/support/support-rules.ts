@@ -94,8 +94,9 @@ export interface PlanState {
   approvals: readonly ApprovalRecord[];
 }
 
-/** What a rule is about: 1-5 are the issue's rules, the rest the status and approval model. */
-export type RuleArea = 'status' | 'approval' | 'order' | 'compensation' | 'remote' | 'plan' | 'target_group';
+/** What a rule is about: the documents' order, compensations, remote consultations, plan contents and target group are the project's rules; status, approval and import are skolnet's checks around them. */
+export type RuleArea =
+  'status' | 'approval' | 'order' | 'compensation' | 'remote' | 'plan' | 'target_group' | 'import';
 
 /** Every violation's code, with its Latvian and English text. */
 export const SUPPORT_RULES = {
@@ -228,6 +229,41 @@ export const SUPPORT_RULES = {
     area: 'plan',
     lv: 'Semestris jānorāda kā GGGG/GGGG-1 vai GGGG/GGGG-2.',
     en: 'A semester is written YYYY/YYYY-1 or YYYY/YYYY-2.',
+  },
+  SKOLNET_SUPPORT_IMPORT_HEADER: {
+    area: 'import',
+    lv: 'Failā trūkst obligātas kolonnas vai ir nezināma kolonna.',
+    en: 'The file misses a required column or has a column the template does not know.',
+  },
+  SKOLNET_SUPPORT_IMPORT_FIELD: {
+    area: 'import',
+    lv: 'Lauks ir tukšs vai neatbilst veidnei.',
+    en: 'A field is empty or not as the template describes it.',
+  },
+  SKOLNET_SUPPORT_IMPORT_PERSONAL_CODE: {
+    area: 'import',
+    lv: 'Personas kods nav derīgs.',
+    en: 'The personal code is not valid.',
+  },
+  SKOLNET_SUPPORT_IMPORT_NO_RISK: {
+    area: 'import',
+    lv: 'Plānam jānorāda vismaz viens risks ar pamatojumu.',
+    en: 'A plan needs at least one risk with its justification.',
+  },
+  SKOLNET_SUPPORT_IMPORT_DUPLICATE_ROW: {
+    area: 'import',
+    lv: 'Tam pašam izglītojamam un semestrim failā ir vairākas rindas.',
+    en: 'The file has more than one row for the same pupil and semester.',
+  },
+  SKOLNET_SUPPORT_IMPORT_OTHER_SCHOOL: {
+    area: 'import',
+    lv: 'Izglītojamais ir reģistrēts citā skolā.',
+    en: 'The pupil is recorded at another school.',
+  },
+  SKOLNET_SUPPORT_IMPORT_PLAN_LOCKED: {
+    area: 'import',
+    lv: 'Plāns jau ir saskaņošanā vai apstiprināts; to var mainīt tikai pārskatot.',
+    en: 'The plan is in approval or approved already; it changes only through a revision.',
   },
 } as const satisfies Record<string, { area: RuleArea; lv: string; en: string }>;
 
