@@ -113,6 +113,7 @@ const EXPECTED: Record<string, Expected> = {
   'PUT /api/v1/support/schools/:id/laptops/:laptop_id': only(SUPPORT_COORDINATOR, true),
   'POST /api/v1/support/schools/:id/import': only(SUPPORT_COORDINATOR, true),
   'GET /api/v1/support/import-template': only(SUPPORT_COORDINATOR),
+  'GET /api/v1/support/aggregates': only(['admin', 'planner', 'ikvd']),
 };
 
 /** A caller of the matrix. */

@@ -122,6 +122,7 @@ describe('OpenAPI document and /docs', () => {
       'GET /api/v1/schools/{id}/agents',
       'GET /api/v1/schools/{id}/coverage',
       'GET /api/v1/scoring/sensitivity',
+      'GET /api/v1/support/aggregates',
       'GET /api/v1/support/import-template',
       'GET /api/v1/support/schools/{id}/attestations',
       'GET /api/v1/support/schools/{id}/laptops',

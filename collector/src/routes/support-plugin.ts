@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../auth/roles.js';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { handleError } from '../plugins/error-handler.js';
+import { supportAggregates } from '../services/support-aggregates-service.js';
 import {
   MAX_IMPORT_BYTES,
   importPlans,
@@ -34,6 +35,9 @@ const COORDINATOR: Role[] = ['support_coordinator'];
 const SCHOOL_STAFF: Role[] = ['support_coordinator', 'director'];
 /** Who reads plans: the school, the municipal coordinator (for approval), IKVD (supervision). */
 const PLAN_READERS: Role[] = ['support_coordinator', 'director', 'municipal_coordinator', 'ikvd'];
+/** Who sees the aggregates (counts of five or more only): planners and supervision. */
+const AGGREGATE_READERS: Role[] = ['admin', 'planner', 'ikvd'];
+
 /** Who approves, each at their step of the chain. */
 const APPROVERS: Role[] = ['director', 'municipal_coordinator', 'ikvd'];
 
@@ -663,5 +667,9 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
         request.query.dry_run ?? false,
       );
     },
+  );
+
+  app.get('/api/v1/support/aggregates', { config: { access: { roles: AGGREGATE_READERS } } }, async () =>
+    supportAggregates(app.store, app.config.now()),
   );
 };

@@ -288,7 +288,8 @@ export function createSupportService(options: SupportServiceOptions): SupportSer
     );
   };
 
-  const changed = (schoolId: string): void => options.changes?.notify({ schoolIds: [schoolId] });
+  // The plan reads the support aggregates with the planning inputs, which only a full rebuild re-reads.
+  const changed = (_schoolId: string): void => options.changes?.notify({ all: true });
 
   const pupilIn = async (schoolId: string, pupilId: string): Promise<PupilRecord> => {
     const pupil = await support.getPupil(pupilId);

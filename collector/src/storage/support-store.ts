@@ -168,6 +168,12 @@ export class KyselySupportStore {
       .execute();
   }
 
+  /** Ids of the schools that have at least one pupil. */
+  async schoolsWithPupils(): Promise<string[]> {
+    const rows = await this.#db.selectFrom('support_pupils').select('school_id').distinct().execute();
+    return rows.map((r) => r.school_id);
+  }
+
   /** Every pupil, for re-keying. */
   async allPupils(): Promise<PupilRecord[]> {
     return this.#db.selectFrom('support_pupils').selectAll().orderBy('id').execute();
