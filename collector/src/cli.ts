@@ -34,6 +34,8 @@ import {
 } from './commands/auth-options.js';
 import { createUserCommand } from './commands/user-command.js';
 import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
+import { DEFAULT_SUPPORT_CONFIG } from './services/support-service.js';
+import { isIsoDate } from './support/support-rules.js';
 import { addConfigFile } from './config-file.js';
 import { pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
 import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/database-url.js';
@@ -181,6 +183,12 @@ export function influxFromOptions(opts: InfluxCliOptions): InfluxExportConfig | 
   return config;
 }
 
+/** A calendar day option, `YYYY-MM-DD`. */
+function parseSupportDate(value: string): string {
+  if (!isIsoDate(value)) throw new InvalidArgumentError('expected a calendar day YYYY-MM-DD');
+  return value;
+}
+
 /** Environment variable naming the database when `--database` is not given. */
 export const DATABASE_URL_ENV = 'SKOLNET_DATABASE_URL';
 
@@ -282,6 +290,22 @@ export function createCli(io: CliIo = defaultIo): Command {
       parseDays,
       DEFAULT_ROLLUP_RETENTION_DAYS,
     )
+    .option(
+      '--support-keys <dir>',
+      'directory of the pupil-data keys, outside the database (default <data>/support-keys with SQLite; none with --database: pupil records off)',
+    )
+    .option(
+      '--support-grades-1-4-from <date>',
+      'first day (YYYY-MM-DD) grades 1-4 belong to the PuMPuRS target group',
+      parseSupportDate,
+      DEFAULT_SUPPORT_CONFIG.grades_1_4_from,
+    )
+    .option(
+      '--support-retention-days <days>',
+      "erase a pupil's support records this many days after their last plan's semester",
+      parseDays,
+      DEFAULT_SUPPORT_CONFIG.retention_days,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -311,6 +335,9 @@ export function createCli(io: CliIo = defaultIo): Command {
           scoring?: string;
           rawRetentionDays: number;
           rollupRetentionDays: number;
+          supportKeys?: string;
+          supportGrades14From: string;
+          supportRetentionDays: number;
         } & InfluxCliOptions &
           AuthCliOptions,
       ) => {
@@ -323,7 +350,16 @@ export function createCli(io: CliIo = defaultIo): Command {
           dataDir: opts.data,
           ...(opts.database === undefined ? {} : { database: opts.database }),
           logger: { level: opts.logLevel },
-          config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }), auth },
+          config: {
+            scoring: scoringFrom(opts.scoring),
+            ...(influx === undefined ? {} : { influx }),
+            auth,
+            support: {
+              retention_days: opts.supportRetentionDays,
+              grades_1_4_from: opts.supportGrades14From,
+              ...(opts.supportKeys === undefined ? {} : { keyDir: opts.supportKeys }),
+            },
+          },
           retention: { rawDays: opts.rawRetentionDays, rollupDays: opts.rollupRetentionDays },
         }).catch((err: unknown) => {
           if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
