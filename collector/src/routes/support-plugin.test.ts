@@ -379,6 +379,8 @@ describe('pupil-support routes', () => {
     expect(held.body.plans.map((p: { id: string }) => p.id)).toEqual([plan.id]);
     expect(held.body.laptops.map((l: { serial: string }) => l.serial)).toEqual(['SN-1']);
     expect(held.body.orders).toHaveLength(1);
+    // The order also names another pupil, who is not in this pupil's export.
+    expect(held.body.orders[0]!.pupil_ids).toEqual([pupilId]);
 
     expect((await call('coordinator', 'DELETE', `/pupils/${pupilId}`)).status).toBe(204);
     expect(await store.support.getPupil(pupilId)).toBeUndefined();

@@ -783,7 +783,8 @@ export function createSupportService(options: SupportServiceOptions): SupportSer
         },
         plans: held.plans,
         laptops: held.laptops,
-        orders: held.orders,
+        // Other pupils an order names are theirs, not this pupil's: only this one is listed.
+        orders: held.orders.map((o) => ({ ...o, pupil_ids: [pupilId] })),
       };
     },
 
