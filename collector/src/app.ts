@@ -34,6 +34,7 @@ import { schoolsPlugin } from './routes/schools-plugin.js';
 import { sessionPlugin } from './routes/session-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
+import { supportPlugin } from './routes/support-plugin.js';
 import { createDataChanges, trackStoreChanges } from './services/data-changes.js';
 import { servicesPlugin } from './services/services-plugin.js';
 import { guardBody, hasBody, refuseSlowBody } from './runtime/body-guard.js';
@@ -257,6 +258,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(agentsPlugin);
   void app.register(coveragePlugin);
   void app.register(planPlugin);
+  void app.register(supportPlugin);
   void app.register(speedPlugin);
   void app.register(ndt7Plugin);
   void app.register(agentStreamPlugin);

@@ -55,6 +55,7 @@ describe('skolnet-collector errors: the agent CLI convention', () => {
     [['serve', '--port', 'eighty'], 'SKOLNET_CLI_BAD_ARGUMENT', /eighty/],
     [['frobnicate'], 'SKOLNET_CLI_BAD_ARGUMENT', /frobnicate/],
     [['backup'], 'SKOLNET_CLI_BAD_ARGUMENT', /file/],
+    [['support', 'rotate-key', 'colour'], 'SKOLNET_CLI_BAD_ARGUMENT', /colour/],
     [['user', 'add', '--role', 'planner'], 'SKOLNET_CLI_BAD_ARGUMENT', /--email/],
     [['user', 'token', 'create', '--email', 'a@b.lv'], 'SKOLNET_CLI_BAD_ARGUMENT', /--name/],
     [
@@ -229,5 +230,53 @@ describe('skolnet-collector plan output', () => {
       ['a', 'fibre', '40,000', '30'],
       ['b', 'wifi', '15,000', '12'],
     ]);
+  });
+});
+
+describe('skolnet-collector support rotate-key', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  beforeEach(async () => {
+    ({ dir, remove } = await createTempDir());
+  });
+  afterEach(async () => remove());
+
+  it('re-keys every pupil with a new pseudonym key in the data directory’s key directory', async () => {
+    const { createStore } = await import('./storage/kysely-store.js');
+    const { loadPupilKeys } = await import('./security/pupil-keys.js');
+    const { DEFAULT_SUPPORT_CONFIG, createSupportService } = await import('./services/support-service.js');
+    const keyDir = join(dir, 'support-keys');
+    const url = `sqlite:${join(dir, 'collector.db')}`;
+    let store = await createStore(url);
+    const keys = loadPupilKeys(keyDir);
+    const schoolId = (await store.createSchool({ name: 'S', municipality: 'M', pupils: 10 })).id;
+    const service = createSupportService({
+      store,
+      keys: () => keys,
+      config: DEFAULT_SUPPORT_CONFIG,
+      now: () => new Date(),
+    });
+    const { pupil } = await service.addPupil(schoolId, {
+      name: 'A B',
+      personal_code: '161175-19997',
+      programme: 'general',
+      grade: 7,
+      class_label: '7.a',
+    });
+    await store.close();
+
+    const run = await cli(['support', 'rotate-key', 'pseudonym', '--data', dir]);
+    expect(run.code).toBe(0);
+    expect(run.out).toEqual([
+      expect.stringMatching(/^pseudonym key rotated: 1 pupils re-keyed, new key id [0-9a-f]{16}$/),
+    ]);
+    const rotated = loadPupilKeys(keyDir);
+    expect(rotated.pseudonymKeyId).not.toBe(keys.pseudonymKeyId);
+    store = await createStore(url);
+    try {
+      expect((await store.support.getPupil(pupil.id))!.pseudonym).toBe(rotated.pseudonym('161175-19997'));
+    } finally {
+      await store.close();
+    }
   });
 });

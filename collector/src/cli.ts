@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { dirname, join, resolve } from 'node:path';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   ErrorCodes,
   SkolnetError,
@@ -33,8 +33,11 @@ import {
 } from './commands/auth-options.js';
 import { createUserCommand } from './commands/user-command.js';
 import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
+import { DEFAULT_SUPPORT_CONFIG, rotatePupilKey } from './services/support-service.js';
+import { isIsoDate } from './support/support-rules.js';
 import { addConfigFile } from './config-file.js';
-import { pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
+import { SUPPORT_KEY_DIR, pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
+import { livePid } from './storage/pid-file.js';
 import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
 import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS } from './storage/maintenance.js';
@@ -118,6 +121,12 @@ export function influxFromOptions(opts: InfluxCliOptions): InfluxExportConfig | 
   const config = { url: given.url!, org: given.org!, bucket: given.bucket!, token: given.token! };
   checkInfluxOptions(config);
   return config;
+}
+
+/** A calendar day option, `YYYY-MM-DD`. */
+function parseSupportDate(value: string): string {
+  if (!isIsoDate(value)) throw new InvalidArgumentError('expected a calendar day YYYY-MM-DD');
+  return value;
 }
 
 /** Environment variable naming the database when `--database` is not given. */
@@ -221,6 +230,22 @@ export function createCli(io: CliIo = defaultIo): Command {
       parseDays,
       DEFAULT_ROLLUP_RETENTION_DAYS,
     )
+    .option(
+      '--support-keys <dir>',
+      'directory of the pupil-data keys, outside the database (default <data>/support-keys with SQLite; none with --database: pupil records off)',
+    )
+    .option(
+      '--support-grades-1-4-from <date>',
+      'first day (YYYY-MM-DD) grades 1-4 belong to the PuMPuRS target group',
+      parseSupportDate,
+      DEFAULT_SUPPORT_CONFIG.grades_1_4_from,
+    )
+    .option(
+      '--support-retention-days <days>',
+      "erase a pupil's support records this many days after their last plan's semester",
+      parseDays,
+      DEFAULT_SUPPORT_CONFIG.retention_days,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -250,6 +275,9 @@ export function createCli(io: CliIo = defaultIo): Command {
           scoring?: string;
           rawRetentionDays: number;
           rollupRetentionDays: number;
+          supportKeys?: string;
+          supportGrades14From: string;
+          supportRetentionDays: number;
         } & InfluxCliOptions &
           AuthCliOptions,
       ) => {
@@ -262,7 +290,16 @@ export function createCli(io: CliIo = defaultIo): Command {
           dataDir: opts.data,
           ...(opts.database === undefined ? {} : { database: opts.database }),
           logger: { level: opts.logLevel },
-          config: { scoring: scoringFrom(opts.scoring), ...(influx === undefined ? {} : { influx }), auth },
+          config: {
+            scoring: scoringFrom(opts.scoring),
+            ...(influx === undefined ? {} : { influx }),
+            auth,
+            support: {
+              retention_days: opts.supportRetentionDays,
+              grades_1_4_from: opts.supportGrades14From,
+              ...(opts.supportKeys === undefined ? {} : { keyDir: opts.supportKeys }),
+            },
+          },
           retention: { rawDays: opts.rawRetentionDays, rollupDays: opts.rollupRetentionDays },
         }).catch((err: unknown) => {
           if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
@@ -362,6 +399,49 @@ export function createCli(io: CliIo = defaultIo): Command {
       io.out(`restored ${outcome.results} results into ${outcome.path}`);
       if (outcome.previous !== undefined) io.out(`the previous database is kept as ${outcome.previous}`);
     });
+
+  const support = program.command('support').description('pupil-support records (docs/pupil-support.md)');
+  support
+    .command('rotate-key')
+    .description(
+      'rotate the pupil-data pseudonym or encryption key and re-key every pupil in one transaction; stop the collector first',
+    )
+    .addArgument(new Argument('<kind>', 'which key').choices(['pseudonym', 'encryption']))
+    .option('--data <dir>', DATA_DIR_HELP, './data')
+    .addOption(databaseOption())
+    .option('--support-keys <dir>', 'directory of the pupil-data keys (default <data>/support-keys)')
+    .action(
+      async (
+        kind: 'pseudonym' | 'encryption',
+        opts: { data: string; database?: string; supportKeys?: string },
+      ) => {
+        const database = resolveDatabaseUrl(opts.database, opts.data);
+        const location = parseDatabaseUrl(database);
+        if (location.dialect === 'sqlite' && location.path !== ':memory:') {
+          const pid = await livePid(pidFileFor(location.path));
+          if (pid !== undefined) {
+            throw new SkolnetError(
+              ErrorCodes.STORE_IN_USE,
+              `a collector (process ${pid}) serves this database: stop it, rotate, start it again`,
+            );
+          }
+        }
+        if (opts.supportKeys === undefined && opts.database !== undefined) {
+          throw new SkolnetError(
+            ErrorCodes.CLI_BAD_ARGUMENT,
+            'with --database, name the key directory: --support-keys DIR',
+          );
+        }
+        const keyDir = opts.supportKeys ?? join(resolve(opts.data), SUPPORT_KEY_DIR);
+        const store = await createStore(database);
+        try {
+          const rotated = await rotatePupilKey(store, keyDir, kind, new Date());
+          io.out(`${kind} key rotated: ${rotated.pupils} pupils re-keyed, new key id ${rotated.key_id}`);
+        } finally {
+          await store.close();
+        }
+      },
+    );
 
   program
     .command('plan')

@@ -85,6 +85,27 @@ export function resolveDatabaseUrl(database: string | undefined, dataDir = './da
   return database ?? sqliteDatabaseUrl(join(resolve(dataDir), DATABASE_FILE));
 }
 
+/** Directory of the pupil-data keys inside the data directory, when no other is configured. */
+export const SUPPORT_KEY_DIR = 'support-keys';
+
+/**
+ * The config with the pupil-data key directory: as configured, else
+ * `<dataDir>/support-keys` for a SQLite store in a data directory (beside
+ * the database file, never inside it; `backup` copies the database alone).
+ * A PostgreSQL collector names its own, or keeps pupil-support records off.
+ */
+function withSupportKeyDir(
+  config: BuildAppOptions['config'],
+  dataDir: string | undefined,
+  database: string | undefined,
+): NonNullable<BuildAppOptions['config']> {
+  if (config?.support?.keyDir !== undefined || database !== undefined) return config ?? {};
+  return {
+    ...config,
+    support: { ...config?.support, keyDir: join(resolve(dataDir ?? './data'), SUPPORT_KEY_DIR) },
+  };
+}
+
 /**
  * Opens the database (`database`, else SQLite in `dataDir`), builds the
  * app and listens. The programmatic twin of
@@ -104,7 +125,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     app = buildApp({
       store,
       ...(options.quiet ? { logger: false } : options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.config === undefined ? {} : { config: options.config }),
+      config: withSupportKeyDir(options.config, options.dataDir, options.database),
       ...(options.dashboardAssets === undefined ? {} : { dashboardAssets: options.dashboardAssets }),
     });
     app.log.info({ database: redactDatabaseUrl(database), dialect: store.dialect }, 'store opened');

@@ -83,6 +83,10 @@ export const ErrorCodes = {
   STORE_IN_USE: 'SKOLNET_STORE_IN_USE',
   /** A file given as a backup is not an intact skolnet database. */
   BACKUP_INVALID: 'SKOLNET_BACKUP_INVALID',
+  /** A pupil-support record breaks the project's rules; the answer lists each violation with its own SKOLNET_SUPPORT_ code. */
+  SUPPORT_RULES: 'SKOLNET_SUPPORT_RULES',
+  /** Pupil-support records are off: the collector has no key directory for pupil data. */
+  SUPPORT_UNAVAILABLE: 'SKOLNET_SUPPORT_UNAVAILABLE',
 } as const;
 
 /** Union of all error codes. */

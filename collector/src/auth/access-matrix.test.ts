@@ -17,6 +17,10 @@ const SCHOOL_ROUTES: Role[] = ['admin', 'planner', 'municipality_planner', 'scho
 const SCHOOL_IT: Role[] = ['admin', 'school_it'];
 const PLANNERS: Role[] = ['admin', 'planner'];
 const EVERY_ROLE: Role[] = [...ROLES];
+const SUPPORT_COORDINATOR: Role[] = ['support_coordinator'];
+const SUPPORT_STAFF: Role[] = ['support_coordinator', 'director'];
+const SUPPORT_PLAN_READERS: Role[] = ['support_coordinator', 'director', 'municipal_coordinator', 'ikvd'];
+const SUPPORT_APPROVERS: Role[] = ['director', 'municipal_coordinator', 'ikvd'];
 
 /**
  * What every route must answer, written out by hand rather than read from
@@ -79,6 +83,37 @@ const EXPECTED: Record<string, Expected> = {
   'GET /api/v1/plan': only(PLANNERS),
   'GET /api/v1/plan/schools/:id': only(['admin', 'planner', 'municipality_planner'], true),
   'GET /api/v1/scoring/sensitivity': only(PLANNERS),
+  // Pupil support: identity only to the school's coordinator and director; IKVD reads and approves only.
+  'PUT /api/v1/support/schools/:id/founder': only(['admin'], true),
+  'GET /api/v1/support/schools/:id/pupils': only(SUPPORT_STAFF, true),
+  'POST /api/v1/support/schools/:id/pupils': only(SUPPORT_COORDINATOR, true),
+  'GET /api/v1/support/schools/:id/pupils/:pupil_id/identity': only(SUPPORT_STAFF, true),
+  'GET /api/v1/support/schools/:id/pupils/:pupil_id/export': only(SUPPORT_STAFF, true),
+  'DELETE /api/v1/support/schools/:id/pupils/:pupil_id': only(SUPPORT_STAFF, true),
+  'GET /api/v1/support/schools/:id/plans': only(SUPPORT_PLAN_READERS, true),
+  'POST /api/v1/support/schools/:id/plans': only(SUPPORT_COORDINATOR, true),
+  'GET /api/v1/support/schools/:id/plans/:plan_id': only(SUPPORT_PLAN_READERS, true),
+  'PUT /api/v1/support/schools/:id/plans/:plan_id': only(SUPPORT_COORDINATOR, true),
+  'DELETE /api/v1/support/schools/:id/plans/:plan_id': only(SUPPORT_COORDINATOR, true),
+  'POST /api/v1/support/schools/:id/plans/:plan_id/status': only(SUPPORT_STAFF, true),
+  'POST /api/v1/support/schools/:id/plans/:plan_id/approvals': only(SUPPORT_APPROVERS, true),
+  'PUT /api/v1/support/schools/:id/plans/:plan_id/agreement': only(SUPPORT_COORDINATOR, true),
+  'POST /api/v1/support/schools/:id/plans/:plan_id/consultations': only(SUPPORT_COORDINATOR, true),
+  'PUT /api/v1/support/schools/:id/plans/:plan_id/consultations/:consultation_id/confirmation': only(
+    SUPPORT_COORDINATOR,
+    true,
+  ),
+  'POST /api/v1/support/schools/:id/plans/:plan_id/compensations': only(SUPPORT_COORDINATOR, true),
+  'GET /api/v1/support/schools/:id/attestations': only(SUPPORT_STAFF, true),
+  'POST /api/v1/support/schools/:id/attestations': only(SUPPORT_COORDINATOR, true),
+  'GET /api/v1/support/schools/:id/orders': only(SUPPORT_STAFF, true),
+  'POST /api/v1/support/schools/:id/orders': only(SUPPORT_STAFF, true),
+  'GET /api/v1/support/schools/:id/laptops': only(SUPPORT_STAFF, true),
+  'POST /api/v1/support/schools/:id/laptops': only(SUPPORT_COORDINATOR, true),
+  'PUT /api/v1/support/schools/:id/laptops/:laptop_id': only(SUPPORT_COORDINATOR, true),
+  'POST /api/v1/support/schools/:id/import': only(SUPPORT_COORDINATOR, true),
+  'GET /api/v1/support/import-template': only(SUPPORT_COORDINATOR),
+  'GET /api/v1/support/aggregates': only(['admin', 'planner', 'ikvd']),
 };
 
 /** A caller of the matrix. */

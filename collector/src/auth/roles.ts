@@ -49,10 +49,13 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   municipality_planner: 'the schools of one municipality and their plan explanations',
   school_it: "one school's IT staff: its details, agents, enrollment codes, Wi-Fi coverage",
   vendor: "its own organisation's contracts (routes come with vendor acceptance)",
-  support_coordinator: "one school's pupil-support records (routes come with pupil support)",
-  director: "one school's pupil-support records, read (routes come with pupil support)",
-  municipal_coordinator: "one municipality's pupil-support aggregates (routes come with pupil support)",
-  ikvd: 'national supervision of pupil-support records (routes come with pupil support)',
+  support_coordinator:
+    "one school's pupil-support records: pupils (with their names), plans, consultations, compensations, orders, laptops",
+  director:
+    "one school's pupil-support records: reads them (names included), approves plans first, issues remote-learning orders",
+  municipal_coordinator:
+    "the plans of one municipality's schools, for approval after the director (no names or personal codes)",
+  ikvd: 'national supervision of pupil-support plans: reads every plan and approves last (no names or personal codes)',
 };
 
 /** An account's scope values; which one applies depends on its role's {@link ScopeKind}. */

@@ -2,6 +2,7 @@ import { ErrorCodes, SkolnetError, type Fields } from '@skolnet/shared';
 import type { SchoolCoverage } from '../coverage/coverage-analysis.js';
 import { percentile, type InternalNetworkFacts, type ScoreFigures } from '../scoring/school-score.js';
 import type { SchoolRow } from '../storage/store.js';
+import type { SupportAggregatesReport } from '../support/support-aggregates.js';
 import type { PlanSchool, SchoolInventory, SupportAggregates } from './options.js';
 
 /**
@@ -146,4 +147,28 @@ export function planSchool(
     ...(input?.support ? { support: input.support } : {}),
     ...(input?.synthetic ? { synthetic: true } : {}),
   };
+}
+
+// ---- Pupil-support records (issue 18): the one addition for the support aggregates. ----
+
+/**
+ * Planning inputs with the pupil-support records laid over the planning
+ * inputs document: for a school with records, its published count of
+ * pupils with an active plan (`support/support-aggregates.ts`; five or
+ * more, never a suppressed one) replaces `support.pupils_support_plan`.
+ * Everything else, and every school without records or with its count
+ * suppressed, keeps what the document says (the fallback).
+ */
+export function withSupportRecords(
+  inputs: ReadonlyMap<string, SchoolPlanningInput>,
+  report: SupportAggregatesReport,
+): Map<string, SchoolPlanningInput> {
+  const out = new Map(inputs);
+  for (const school of report.schools) {
+    if (school.pupils_active_plan === null) continue;
+    const input = out.get(school.school_id);
+    const support: SupportAggregates = { ...input?.support, pupils_support_plan: school.pupils_active_plan };
+    out.set(school.school_id, { ...input, school_id: school.school_id, support });
+  }
+  return out;
 }

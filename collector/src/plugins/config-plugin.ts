@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { MAX_SPEED_TRANSFER_BYTES, ProtocolLimits } from '@skolnet/shared';
 import { createAuthConfig, type AuthConfig, type AuthConfigOverrides } from '../auth/auth-config.js';
 import type { InfluxExportConfig } from '../export/influx-sink.js';
+import { DEFAULT_SUPPORT_CONFIG, type SupportConfig } from '../services/support-service.js';
 import { DEFAULT_EARLIEST_RESULT_AT, DEFAULT_MAX_CLOCK_SKEW_MS } from '../ingest/result-clock.js';
 import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import { DEFAULT_PLAN_CACHE_ENTRIES } from '../services/plan-service.js';
@@ -93,8 +94,21 @@ export interface CollectorConfig {
   };
   /** People's sign-in, sessions, lockout, rate limits, OpenID Connect, public scores (docs/security.md). */
   auth: AuthConfig;
+  /** Pupil-support records (docs/pupil-support.md). */
+  support: SupportSettings;
   /** Clock; tests replace it to move time. */
   now: () => Date;
+}
+
+/** Settings of the pupil-support records. */
+export interface SupportSettings extends SupportConfig {
+  /**
+   * Directory of the pupil-data keys (security/pupil-keys.ts), outside the
+   * database; without one, pupil-support records are off
+   * (`SKOLNET_SUPPORT_UNAVAILABLE`). `serve` sets `<data>/support-keys`
+   * for a SQLite store.
+   */
+  keyDir?: string;
 }
 
 /** Partial settings; anything omitted takes the default. */
@@ -109,6 +123,7 @@ export interface CollectorConfigOverrides {
   influx?: InfluxExportConfig;
   readModel?: Partial<CollectorConfig['readModel']>;
   auth?: AuthConfigOverrides;
+  support?: Partial<SupportSettings>;
   now?: () => Date;
 }
 
@@ -170,6 +185,7 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
       ...overrides.readModel,
     },
     auth: createAuthConfig(overrides.auth),
+    support: { ...DEFAULT_SUPPORT_CONFIG, ...overrides.support },
     now: overrides.now ?? ((): Date => new Date()),
   };
 }

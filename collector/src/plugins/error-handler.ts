@@ -28,11 +28,14 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.ENROLL_ROLE_MISMATCH]: 409,
   [ErrorCodes.API_CONFLICT]: 409,
   [ErrorCodes.PROTOCOL_TOO_LARGE]: 413,
+  // Well-formed, but against the pupil-support rules (RFC 9110 §15.5.21).
+  [ErrorCodes.SUPPORT_RULES]: 422,
   [ErrorCodes.AUTH_LOCKED]: 429,
   [ErrorCodes.API_RATE_LIMITED]: 429,
   [ErrorCodes.API_BUSY]: 503,
   [ErrorCodes.STORE_FAILED]: 503,
   [ErrorCodes.NET_UNREACHABLE]: 503,
+  [ErrorCodes.SUPPORT_UNAVAILABLE]: 503,
 };
 
 /** The HTTP status for an error code; 500 for codes that mean a fault of ours. */

@@ -8,6 +8,7 @@ import {
   planningInputsById,
   scoringFacts,
   withMeasurements,
+  withSupportRecords,
   type SchoolPlanningInput,
 } from '../planning/plan-data.js';
 import {
@@ -21,6 +22,7 @@ import type { ScoringConfig } from '../scoring/score-config.js';
 import type { NewSchool, SchoolRow, Store, StoredResult } from '../storage/store.js';
 import { loadSchoolCoverage } from './coverage-service.js';
 import type { DataChange, DataChanges } from './data-changes.js';
+import { supportAggregates } from './support-aggregates-service.js';
 
 /** One school in the read model: everything its score, its record and the plan need. */
 export interface SchoolView {
@@ -173,6 +175,15 @@ async function buildView(
   return { row, score, plan: planSchool(row, figures, input), coverage: summarizeCoverage(coverage), input };
 }
 
+/**
+ * The planning inputs document with the pupil-support records' published
+ * aggregates laid over it (planning/plan-data.ts, withSupportRecords).
+ */
+async function readPlanningInputs(store: Store, now: Date): Promise<Map<string, SchoolPlanningInput>> {
+  const document = planningInputsById(await store.getMeta(PLANNING_INPUTS_META_KEY));
+  return withSupportRecords(document, await supportAggregates(store, now));
+}
+
 const sameRow = (a: SchoolRow, b: SchoolRow): boolean =>
   a.name === b.name && a.municipality === b.municipality && a.pupils === b.pupils;
 
@@ -214,7 +225,8 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
   async function build(work: Work, scoring: ScoringConfig, now: Date): Promise<SchoolSnapshot> {
     const dataVersion = options.changes?.version ?? 0;
     const previous = work.all ? undefined : current;
-    if (!previous) inputs = planningInputsById(await store.getMeta(PLANNING_INPUTS_META_KEY));
+    // Pupil-support records over the planning-inputs document, which stays the fallback.
+    if (!previous) inputs = await readPlanningInputs(store, now);
     if (!previous || work.timetables) timetables = await store.schoolTimetables();
     const rows =
       !previous || work.list ? await store.listSchools() : [...previous.schools.values()].map((v) => v.row);
@@ -344,7 +356,7 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       // Without the read model, one school's reads (as before the service layer), not every school's.
       const row = await store.getSchool(schoolId);
       if (!row) return undefined;
-      const stored = planningInputsById(await store.getMeta(PLANNING_INPUTS_META_KEY)).get(row.id);
+      const stored = (await readPlanningInputs(store, options.now())).get(row.id);
       const own = (await store.schoolTimetables()).get(row.id);
       return buildView(store, row, stored, options.scoring(), options.now(), own);
     },

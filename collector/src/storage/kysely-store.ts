@@ -34,6 +34,7 @@ import {
   sha256Hex,
 } from '../security/secrets.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
+import { KyselySupportStore, type SupportTables } from './support-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
@@ -262,6 +263,8 @@ export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   /** People's accounts, sessions, tokens and the audit log. */
   readonly accounts: KyselyAccountStore;
+  /** Pupil-support records (migration 0009-support). */
+  readonly support: KyselySupportStore;
 
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
@@ -279,6 +282,7 @@ export class KyselyStore implements Store {
     this.#dataVersion = dataVersion;
     // The account tables live in their own module; the same connection serves them.
     this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
+    this.support = new KyselySupportStore(db as unknown as Kysely<SupportTables>, dialect);
   }
 
   /**

@@ -7,6 +7,7 @@ import type {
   Timetable,
 } from '@skolnet/shared';
 import type { AccountStore } from './account-store.js';
+import type { KyselySupportStore } from './support-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
 /** A school as stored. Timestamps are RFC 3339 UTC strings. */
@@ -267,6 +268,8 @@ export interface Store {
   readonly dialect?: StoreDialect;
   /** People's accounts, sessions, tokens and the audit log (migration 0006-accounts). */
   readonly accounts: AccountStore;
+  /** Pupil-support records (migration 0009-support). */
+  readonly support: KyselySupportStore;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */
