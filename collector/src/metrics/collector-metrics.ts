@@ -39,6 +39,12 @@ export interface HttpMetrics {
   speedBusy: Counter;
 }
 
+/** The store's write path. */
+export interface StoreMetrics {
+  /** Failed writes (transactions), by cause (see `runtime/store-health.ts`). */
+  writeFailures: Counter;
+}
+
 /** Counters of the InfluxDB export; see `collector/src/export/influx-sink.ts`. */
 export interface ExportMetrics {
   /** Points the time-series database accepted. */
@@ -66,6 +72,7 @@ export interface CollectorMetrics {
   registry: MetricsRegistry;
   ingest: IngestMetrics;
   http: HttpMetrics;
+  store: StoreMetrics;
   export: ExportMetrics;
   /** Tracks the outbox reports of one connection. */
   openOutboxReporter(): OutboxReporter;
@@ -82,6 +89,8 @@ export function createCollectorMetrics(options: {
   now: () => Date;
   /** Agents flagged for a badly wrong clock; none when left out. */
   clockWrongAgents?: () => number;
+  /** Whether the last write to the store failed; never when left out. */
+  storeFailing?: () => boolean;
 }): CollectorMetrics {
   const registry = createMetricsRegistry();
   const ingest: IngestMetrics = {
@@ -190,10 +199,24 @@ export function createCollectorMetrics(options: {
     ),
   };
 
+  const store: StoreMetrics = {
+    writeFailures: registry.counter(
+      'skolnet_store_write_failures_total',
+      'Writes (transactions) the store failed, by cause (disk_full, read_only, io_error, unavailable, store_error).',
+      ['cause'],
+    ),
+  };
+  registry.gaugeFn(
+    'skolnet_store_writable',
+    'Whether the store takes writes: 0 while its last write failed (GET /readyz answers 503), else 1.',
+    () => (options.storeFailing?.() === true ? 0 : 1),
+  );
+
   return {
     registry,
     ingest,
     http,
+    store,
     export: exportMetrics,
     openOutboxReporter() {
       const entry: { depth: number; oldestMs: number | undefined } = { depth: 0, oldestMs: undefined };
