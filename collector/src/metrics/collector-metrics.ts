@@ -33,7 +33,11 @@ export interface IngestMetrics {
 
 /** Counters of the HTTP side: expected refusals. */
 export interface HttpMetrics {
-  /** Request bodies cut off, by route kind (`api`, `speed_upload`) and violation (`slow`, `deadline`). */
+  /**
+   * Bodies cut off, by kind (`api` and `speed_upload` request bodies sent
+   * too slowly, `speed_download` responses read too slowly) and violation
+   * (`slow`, `deadline`).
+   */
   slowBodies: Counter;
   /** Speed tests refused because all slots, or this address's share, were taken, by `limit`. */
   speedBusy: Counter;
@@ -189,7 +193,7 @@ export function createCollectorMetrics(options: {
   const http: HttpMetrics = {
     slowBodies: registry.counter(
       'skolnet_http_slow_bodies_total',
-      'Request bodies cut off (408) for arriving too slowly, by kind (api, speed_upload) and violation (slow, deadline).',
+      'Bodies cut off for moving too slowly, by kind (api, speed_upload: request bodies answered 408; speed_download: responses the client read too slowly, connection closed) and violation (slow, deadline).',
       ['kind', 'violation'],
     ),
     speedBusy: registry.counter(
