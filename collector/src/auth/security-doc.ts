@@ -54,6 +54,11 @@ export function renderSecurityDoc(routes: readonly RouteAccess[]): string {
 
 # Security: who may call what
 
+The threat model (assets, actors, entry points, each threat with the
+control that answers it and the test that shows it, and what
+\`npm run test:resilience\` proves and does not) is in
+[threat-model.md](threat-model.md).
+
 Three credentials, never interchangeable:
 
 - **People in a browser** sign in at \`/sign-in\` (or \`POST /api/v1/session\`
