@@ -5,7 +5,7 @@
  * stored, and once the space is back everything arrives exactly once,
  * without a restart. Real collector and agent processes, loopback only.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { SqliteOutbox } from '@skolnet/agent';
 import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import { adminTokenFromCli } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
-import { RunningProcess, agentBin, collectorBin, producedCount } from '../support/processes.js';
+import { RunningProcess, agentBin, collectorBin, producedCount, runToEnd } from '../support/processes.js';
 import { commandWorks, missingComponent } from '../support/real-component.js';
 import { SecretSearch } from '../support/secret-search.js';
 import { mountTmpfs, tmpfsMissing, type Tmpfs } from '../support/tmpfs.js';
@@ -151,6 +151,20 @@ describe.skipIf(skip)('resilience: the collector on a full disk', () => {
     expect(collector.child.exitCode).toBeNull();
     expect((await agent.stop('SIGTERM')).code).toBe(0);
 
+    // What people take away: the plan as CSV, the agent's status report.
+    const exports = join(dir, 'exports');
+    await mkdir(exports);
+    const csv = await fetch(`${url}/api/v1/plan?format=csv&budget=1000000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(csv.status).toBe(200);
+    await writeFile(join(exports, 'plan.csv'), await csv.text());
+    const status = await runToEnd([agentBin, 'status', '--state', stateDir, '--json']);
+    // 3: the agent is stopped by now (status's "not running"); the report is still whole.
+    expect(status.code).toBe(3);
+    expect(JSON.parse(status.stdout)).toHaveProperty('outbox');
+    await writeFile(join(exports, 'agent-status.json'), status.stdout + status.stderr);
+    search.files(exports);
     search.output('collector log', collector.stdout + collector.stderr);
     search.output('agent log', agent.stdout + agent.stderr);
     expect(search.findings()).toEqual([]);
