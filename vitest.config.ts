@@ -20,7 +20,8 @@ export default defineConfig({
   resolve: { alias: skolnetAliases },
   test: {
     include: ['{shared,agent,collector,dashboards}/src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', 'test/bench/**'],
+    // Benchmarks and the resilience suite have their own configs and commands.
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/bench/**', 'test/resilience/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Real-component tests (processes, ports, namespaces) do not share well across threads on 2 cores.

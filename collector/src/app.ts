@@ -39,6 +39,7 @@ import { createDataChanges, trackStoreChanges } from './services/data-changes.js
 import { servicesPlugin } from './services/services-plugin.js';
 import { guardBody, hasBody, refuseSlowBody } from './runtime/body-guard.js';
 import { createLogLimiter } from './runtime/log-limiter.js';
+import { createStoreHealth, type StoreHealth } from './runtime/store-health.js';
 import { serializeRequest } from './runtime/log-redaction.js';
 import type { Store } from './storage/store.js';
 
@@ -56,6 +57,8 @@ declare module 'fastify' {
     agentClocks: AgentClocks;
     /** Group commit of agent batches into the store, and the budget of agent messages in hand. */
     ingestQueue: IngestQueue;
+    /** Whether the store takes writes: readiness, and one log line per failing episode. */
+    storeHealth: StoreHealth;
   }
 }
 
@@ -143,6 +146,15 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   // (stored before ingest refused them) is never the latest nor scored.
   options.store.setReadHorizon?.(() => new Date(config.now().getTime() + config.ingest.maxClockSkewMs));
   void app.register(metricsPlugin);
+  const storeHealth = createStoreHealth({
+    // A real write, but outside the tracked store: it changes no score or plan.
+    probe: () => options.store.setMeta('store_write_probe_at', config.now().toISOString()),
+    log: app.log,
+    // `app.metrics` exists once the metrics plugin above has loaded, before any write.
+    countFailure: (cause) => app.metrics.store.writeFailures.inc({ cause }),
+    now: config.now,
+  });
+  app.decorate('storeHealth', storeHealth);
   void app.register(exportPlugin, options.agentLookup === undefined ? {} : { lookup: options.agentLookup });
   const ingestQueue = createIngestQueue({
     store,
@@ -153,7 +165,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     onCommitted: (outcome) => {
       app.metrics.ingest.results.inc({}, outcome.inserted);
       app.metrics.ingest.duplicates.inc({}, outcome.duplicates);
+      storeHealth.writeSucceeded();
     },
+    onFailed: (err) => storeHealth.writeFailed(err),
   });
   app.decorate('ingestQueue', ingestQueue);
   void app.register(websocket, {

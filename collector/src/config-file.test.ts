@@ -151,6 +151,26 @@ describe('config files', () => {
     expect(err.message).not.toContain('s3cret');
   });
 
+  it('refuses an alias without its anchor, and never puts a line of the file into process warnings', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      // Found by the resilience suite's fuzzing: a ReferenceError escaped.
+      writeFileSync(file, 'host:\n  *!\n');
+      expect(() => readConfigFile(file)).toThrow(
+        `config file ${file} is not valid YAML (an alias without its anchor)`,
+      );
+      // An unknown tag is only a warning to the parser, which printed the line.
+      writeFileSync(file, 'database: !secret postgres://u:s3cret@db/x\n');
+      readConfigFile(file);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('refuses a file that is not a mapping, and a missing file', () => {
     writeFileSync(file, '- port: 1\n');
     expect(() => readConfigFile(file)).toThrow(`config file ${file} must be a mapping`);

@@ -56,7 +56,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
       cause: err,
     });
   }
-  const doc = parseDocument(text, { uniqueKeys: true });
+  // logLevel 'error': the parser's warnings (an unknown tag, say) would go
+  // to process warnings on stderr, quoting the line, which may hold a password.
+  const doc = parseDocument(text, { uniqueKeys: true, logLevel: 'error' });
   const problem = doc.errors[0];
   if (problem !== undefined) {
     // Only the position: the parser's own message quotes the line, which may hold a password.
@@ -67,7 +69,14 @@ export function readConfigFile(path: string): Record<string, unknown> {
       `config file ${path} is not valid YAML${where} (${problem.code})`,
     );
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // An alias without its anchor parses but cannot be resolved (a ReferenceError).
+    const reason = err instanceof ReferenceError ? 'an alias without its anchor' : 'unreadable YAML';
+    throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `config file ${path} is not valid YAML (${reason})`);
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new SkolnetError(

@@ -43,3 +43,21 @@ describe('parseAgentConfig', () => {
     expect(permissionWarning('a.yaml', 0o100600, 'linux')).toBeUndefined();
   });
 });
+
+describe('parseAgentConfig and process warnings', () => {
+  it('never puts a line of the file into process warnings (an unknown tag)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      // Found by the resilience suite's fuzzing: the YAML parser's warning quoted the line.
+      expect(() =>
+        parseAgentConfig('snmp:\n  community: !secret s3cret-community\n', probeRegistry, 'agent.yaml'),
+      ).toThrow();
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

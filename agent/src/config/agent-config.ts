@@ -73,7 +73,10 @@ const require = createRequire(import.meta.url);
  * would otherwise stay in memory for the agent's whole life.
  */
 function parseYaml(text: string, options: Yaml.ToJSOptions): unknown {
-  return (require('yaml') as typeof Yaml).parse(text, options);
+  // logLevel 'error': the parser's warnings (an unknown tag, say) would go
+  // to process warnings on stderr, quoting the line, which may hold an
+  // SNMP community or key.
+  return (require('yaml') as typeof Yaml).parse(text, { ...options, logLevel: 'error' });
 }
 
 function invalid(message: string): never {

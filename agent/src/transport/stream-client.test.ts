@@ -253,6 +253,40 @@ describe('StreamClient', () => {
     );
   });
 
+  it('keeps a batch the collector could not store and tries again on a new connection, without waiting out the ack timeout', async () => {
+    const rows = [result(1), result(2)];
+    outbox.append(rows);
+    server.onBatch = (ws, batch, conn) => {
+      if (conn > 1) {
+        ack(ws, batch);
+        return;
+      }
+      // As the collector answers while its disk is full.
+      ws.send(
+        JSON.stringify({
+          type: 'error',
+          code: ErrorCodes.STORE_FAILED,
+          message: 'the collector could not store this batch; resend it later',
+          batch_id: batch.batch_id,
+        }),
+      );
+    };
+    // Before: the client waited the whole ack timeout (an hour here) before trying again.
+    startClient({ ackTimeoutMs: 3_600_000 });
+    await eventually(() => expect(outbox.depth()).toBe(0));
+    expect(server.batches.map((b) => b.conn)).toEqual([1, 2]);
+    expect(server.ids()).toEqual([...rows.map((r) => r.id), ...rows.map((r) => r.id)]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'server_error', code: ErrorCodes.STORE_FAILED }),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        state: 'disconnected',
+        reason: expect.stringMatching(/could not store batch/),
+      }),
+    );
+  });
+
   it('reconnects with backoff after the collector restarts', async () => {
     startClient();
     await eventually(() => expect(client?.state).toBe('connected'));

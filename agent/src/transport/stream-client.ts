@@ -402,7 +402,8 @@ export class StreamClient {
         if (sent.length === 0) continue; // an oversized single result was dropped; try the next
         ws.send(text);
         const acked = await wait(
-          (m): m is Ack => m.type === 'ack' && m.batch_id === batchId,
+          (m): m is Ack | Extract<CollectorMessage, { type: 'error' }> =>
+            (m.type === 'ack' || m.type === 'error') && m.batch_id === batchId,
           this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs,
         );
         if (acked.kind === 'timeout') {
@@ -412,6 +413,20 @@ export class StreamClient {
           break;
         }
         if (acked.kind === 'closed') break;
+        if (acked.message.type === 'error') {
+          // The collector could not store this batch (a full disk): it stays
+          // in the outbox. Waiting out the ack timeout would idle for 30 s;
+          // ending the session lets the backoff space out the next try.
+          this.#emit({
+            type: 'server_error',
+            code: acked.message.code.slice(0, 64),
+            message: acked.message.message.slice(0, 200),
+            batch_id: batchId,
+          });
+          closeReason = `the collector could not store batch ${batchId} (${acked.message.code.slice(0, 64)})`;
+          ws.close(1000, 'batch not stored');
+          break;
+        }
         // Settle only what this batch carried: an ack cannot delete rows it was never sent.
         const inBatch = new Set(sent.map((r) => r.id));
         const accepted = acked.message.accepted.filter((id) => inBatch.has(id));

@@ -44,6 +44,7 @@ const only = (roles: readonly Role[], scoped = false): Expected => ({ roles, ano
 
 const EXPECTED: Record<string, Expected> = {
   'GET /healthz': open,
+  'GET /readyz': open,
   'GET /metrics': open,
   'GET /': open,
   'GET /app.js': open,

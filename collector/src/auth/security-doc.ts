@@ -3,11 +3,11 @@ import { DOCS_PATH } from '../plugins/openapi-plugin.js';
 import { createAuthConfig } from './auth-config.js';
 import { ROLES, ROLE_DESCRIPTIONS, ROLE_SCOPES, type AccessDeclaration, type Role } from './roles.js';
 
-/** Whether a route belongs in the table: the API, health, metrics, ndt7, sign-in; not the UI's files or the API docs. */
+/** Whether a route belongs in the table: the API, health, readiness, metrics, ndt7, sign-in; not the UI's files or the API docs. */
 function listed(route: RouteAccess): boolean {
   if (route.method === 'HEAD') return false;
   if (route.url === DOCS_PATH || route.url.startsWith(`${DOCS_PATH}/`)) return false;
-  return /^\/(api|healthz|metrics|ndt|sign-in)(\/|$)/.test(route.url);
+  return /^\/(api|healthz|readyz|metrics|ndt|sign-in)(\/|$)/.test(route.url);
 }
 
 /** One cell of the table: what a caller of that kind gets. */
@@ -53,6 +53,11 @@ export function renderSecurityDoc(routes: readonly RouteAccess[]): string {
 <!-- Do not edit by hand: run \`SKOLNET_WRITE_DOCS=1 npx vitest run collector/src/auth/access-matrix.test.ts\`. -->
 
 # Security: who may call what
+
+The threat model (assets, actors, entry points, each threat with the
+control that answers it and the test that shows it, and what
+\`npm run test:resilience\` proves and does not) is in
+[threat-model.md](threat-model.md).
 
 Three credentials, never interchangeable:
 

@@ -563,7 +563,9 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     } catch (err) {
       metrics?.ingest.storeErrors.inc();
       // No ack: the agent keeps the batch in its outbox and resends it.
-      log.error(
+      // The cause is logged once per episode by the store's health
+      // (runtime/store-health.ts), not once per batch of every agent.
+      log.debug(
         { err: describeError(err), agent_id: owner.id, batch_id: batch.batch_id, results: good.length },
         'storing batch failed',
       );

@@ -87,6 +87,11 @@ export interface IngestQueueOptions {
    * batches of many agents.
    */
   onCommitted?: (outcome: InsertOutcome, batches: number) => void;
+  /**
+   * Called for every transaction that failed, with what the store threw
+   * (a failed group and each of its batches tried alone count apart).
+   */
+  onFailed?: (err: unknown) => void;
 }
 
 interface Pending {
@@ -184,6 +189,7 @@ export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
       }
       return;
     } catch (err) {
+      options.onFailed?.(err);
       if (group.length === 1) {
         group[0]!.reject(err);
         return;
@@ -197,6 +203,7 @@ export function createIngestQueue(options: IngestQueueOptions): IngestQueue {
         options.onCommitted?.(outcome, 1);
         p.resolve({ stored: p.results.length, group_batches: 1, group: outcome });
       } catch (err) {
+        options.onFailed?.(err);
         p.reject(err);
       }
     }

@@ -33,10 +33,20 @@ export interface IngestMetrics {
 
 /** Counters of the HTTP side: expected refusals. */
 export interface HttpMetrics {
-  /** Request bodies cut off, by route kind (`api`, `speed_upload`) and violation (`slow`, `deadline`). */
+  /**
+   * Bodies cut off, by kind (`api` and `speed_upload` request bodies sent
+   * too slowly, `speed_download` responses read too slowly) and violation
+   * (`slow`, `deadline`).
+   */
   slowBodies: Counter;
   /** Speed tests refused because all slots, or this address's share, were taken, by `limit`. */
   speedBusy: Counter;
+}
+
+/** The store's write path. */
+export interface StoreMetrics {
+  /** Failed writes (transactions), by cause (see `runtime/store-health.ts`). */
+  writeFailures: Counter;
 }
 
 /** Counters of the InfluxDB export; see `collector/src/export/influx-sink.ts`. */
@@ -66,6 +76,7 @@ export interface CollectorMetrics {
   registry: MetricsRegistry;
   ingest: IngestMetrics;
   http: HttpMetrics;
+  store: StoreMetrics;
   export: ExportMetrics;
   /** Tracks the outbox reports of one connection. */
   openOutboxReporter(): OutboxReporter;
@@ -82,6 +93,8 @@ export function createCollectorMetrics(options: {
   now: () => Date;
   /** Agents flagged for a badly wrong clock; none when left out. */
   clockWrongAgents?: () => number;
+  /** Whether the last write to the store failed; never when left out. */
+  storeFailing?: () => boolean;
 }): CollectorMetrics {
   const registry = createMetricsRegistry();
   const ingest: IngestMetrics = {
@@ -180,7 +193,7 @@ export function createCollectorMetrics(options: {
   const http: HttpMetrics = {
     slowBodies: registry.counter(
       'skolnet_http_slow_bodies_total',
-      'Request bodies cut off (408) for arriving too slowly, by kind (api, speed_upload) and violation (slow, deadline).',
+      'Bodies cut off for moving too slowly, by kind (api, speed_upload: request bodies answered 408; speed_download: responses the client read too slowly, connection closed) and violation (slow, deadline).',
       ['kind', 'violation'],
     ),
     speedBusy: registry.counter(
@@ -190,10 +203,24 @@ export function createCollectorMetrics(options: {
     ),
   };
 
+  const store: StoreMetrics = {
+    writeFailures: registry.counter(
+      'skolnet_store_write_failures_total',
+      'Writes (transactions) the store failed, by cause (disk_full, read_only, io_error, unavailable, store_error).',
+      ['cause'],
+    ),
+  };
+  registry.gaugeFn(
+    'skolnet_store_writable',
+    'Whether the store takes writes: 0 while its last write failed (GET /readyz answers 503), else 1.',
+    () => (options.storeFailing?.() === true ? 0 : 1),
+  );
+
   return {
     registry,
     ingest,
     http,
+    store,
     export: exportMetrics,
     openOutboxReporter() {
       const entry: { depth: number; oldestMs: number | undefined } = { depth: 0, oldestMs: undefined };

@@ -22,6 +22,7 @@ export const metricsPlugin = fp(
     const metrics = createCollectorMetrics({
       connectedAgents: () => app.connectedAgents.list().length,
       clockWrongAgents: () => app.agentClocks.count(app.config.now()),
+      storeFailing: () => app.storeHealth.failing(),
       now: () => app.config.now(),
     });
     app.decorate('metrics', metrics);

@@ -34,6 +34,10 @@ export interface CollectorConfig {
     uploadRateWindowMs: number;
     /** Longest an upload's body may take, in ms. */
     maxUploadMs: number;
+    /** Least rate a client must read a download at, bytes/s over each {@link uploadRateWindowMs}; a slower reader is cut off. */
+    minDownloadBytesPerSecond: number;
+    /** Longest a download may take, in ms. */
+    maxDownloadMs: number;
   };
   /** Request bodies of the JSON API (uploads have their own limits under `speed`). */
   http: {
@@ -150,6 +154,12 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
       // The agent's longest upload is 90 s (60 s measured + 30 s warm-up, its
       // options' maxima); 120 s leaves room for the answer.
       maxUploadMs: 120_000,
+      // A download is read at the same floor rate over the same window, and
+      // within the same 120 s: the agent's downloads last as long as its
+      // uploads. A client that stops reading (a stalled "slow reader")
+      // would otherwise hold a transfer slot for ever.
+      minDownloadBytesPerSecond: 8_000,
+      maxDownloadMs: 120_000,
       ...overrides.speed,
     },
     http: {

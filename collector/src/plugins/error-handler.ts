@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, isSkolnetError, type ErrorCode } from '@skolnet/shared';
+import { storeWriteCause } from '../runtime/store-health.js';
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
@@ -52,6 +53,20 @@ export function httpStatusFor(code: ErrorCode): number {
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   let status: number;
   let body: ErrorBody;
+  if (isStoreOutage(error)) {
+    // A full disk or a database that is down fails every request that
+    // writes (sign-ins, enrollments, last-use times): one line per episode
+    // from the store's health, a retryable 503 here, and no stack per request.
+    request.server.storeHealth.writeFailed(error);
+    void reply
+      .code(503)
+      .type('application/json; charset=utf-8')
+      .send({
+        code: ErrorCodes.STORE_FAILED,
+        message: 'the collector cannot store data right now; try again later',
+      } satisfies ErrorBody);
+    return;
+  }
   if (isSkolnetError(error)) {
     status = httpStatusFor(error.code);
     body = { code: error.code, message: error.message };
@@ -76,6 +91,20 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply): vo
     message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
   };
   void reply.code(404).send(body);
+}
+
+/**
+ * Whether `error` is the store failing for a reason of its environment (a
+ * full disk, a read-only file system, I/O errors, the database server
+ * gone) rather than a fault of this request or of ours.
+ */
+function isStoreOutage(error: unknown): boolean {
+  if (isSkolnetError(error) && error.code !== ErrorCodes.STORE_FAILED) return false;
+  const cause = storeWriteCause(error);
+  // A socket error (ECONNRESET of an aborted upload) is the store's only
+  // when the store said so: anyone can abort a request.
+  if (cause === 'unavailable') return isSkolnetError(error);
+  return cause !== 'store_error';
 }
 
 function isFastifyClientError(error: unknown): error is FastifyError {

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { ErrorCodes, SkolnetError, SpeedPaths, UploadReport } from '@skolnet/shared';
 import { httpStatusFor, type ErrorBody } from '../plugins/error-handler.js';
+import { guardDownload } from '../runtime/body-guard.js';
 import { createLogLimiter } from '../runtime/log-limiter.js';
 
 /**
@@ -80,6 +81,13 @@ const MAX_UPLOAD_WARMUP_MS = 60_000;
 export const speedPlugin: FastifyPluginAsync = async (app) => {
   const { maxConcurrentTransfers, maxTransfersPerClient, maxTransferBytes, defaultDownloadBytes, poolBytes } =
     app.config.speed;
+  const downloadLimits = {
+    minBytesPerSecond: app.config.speed.minDownloadBytesPerSecond,
+    windowMs: app.config.speed.uploadRateWindowMs,
+    deadlineMs: app.config.speed.maxDownloadMs,
+  };
+  // Slow readers are expected too: one warning a minute, counted in /metrics.
+  const slowReaderLog = createLogLimiter();
   // Generated once per app: random bytes are incompressible, so neither a
   // proxy nor the transport can inflate the measured rate.
   const pool = randomBytes(poolBytes);
@@ -163,6 +171,20 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const bytes = request.query.bytes ?? defaultDownloadBytes;
+      // A client that stops reading would hold its slot for as long as it
+      // likes: below the floor rate or past the deadline its connection is
+      // cut (mid-body, so no answer can say why), which frees the slot.
+      guardDownload(reply.raw, downloadLimits, (violation, detail) => {
+        app.metrics.http.slowBodies.inc({ kind: 'speed_download', violation });
+        const logged = slowReaderLog.take(violation);
+        if (logged !== undefined) {
+          request.log.warn(
+            { kind: 'speed_download', violation, suppressed: logged.suppressed, detail },
+            'speed-test download read too slowly; connection closed',
+          );
+        }
+        reply.raw.socket?.destroy();
+      });
       return (
         reply
           .header('content-type', 'application/octet-stream')

@@ -39,6 +39,60 @@ export function hasBody(request: IncomingMessage): boolean {
 }
 
 /**
+ * Checks every window that `progress()` (a byte count) grew by the minimum
+ * rate, and that `done()` is true by the deadline; calls `onViolation` once
+ * otherwise. The shared core of the body and download guards.
+ */
+function watchRate(
+  progress: () => number,
+  done: () => boolean,
+  limits: BodyRateLimits,
+  what: string,
+  onViolation: (violation: BodyGuardViolation, detail: string) => void,
+  timers: GuardTimers,
+): () => void {
+  const started = timers.now();
+  let lastBytes = progress();
+  const minPerWindow = (limits.minBytesPerSecond * limits.windowMs) / 1000;
+  // The window is the check interval too, unless the deadline comes sooner.
+  const tickMs =
+    limits.deadlineMs === undefined ? limits.windowMs : Math.min(limits.windowMs, limits.deadlineMs);
+  let windowStarted = started;
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    timers.clearInterval(timer);
+  };
+  const timer = timers.setInterval(() => {
+    if (done()) {
+      stop();
+      return;
+    }
+    const at = timers.now();
+    if (limits.deadlineMs !== undefined && at - started >= limits.deadlineMs) {
+      stop();
+      onViolation('deadline', `${what} not complete within ${limits.deadlineMs} ms`);
+      return;
+    }
+    if (at - windowStarted < limits.windowMs) return;
+    const moved = progress() - lastBytes;
+    if (moved < minPerWindow) {
+      stop();
+      onViolation(
+        'slow',
+        `${what} moved at ${Math.round((moved * 1000) / (at - windowStarted))} bytes/s, under the minimum of ${limits.minBytesPerSecond}`,
+      );
+      return;
+    }
+    lastBytes = progress();
+    windowStarted = at;
+  }, tickMs);
+  timer.unref();
+  return stop;
+}
+
+/**
  * Watches the body of one request as it arrives and calls `onViolation`
  * once when it falls below the minimum rate over a window or is not
  * complete by the deadline: slow senders ("slowloris" bodies) otherwise
@@ -55,48 +109,57 @@ export function guardBody(
   timers: GuardTimers = realTimers,
 ): () => void {
   const socket = request.socket;
-  const started = timers.now();
-  let lastBytes = socket.bytesRead;
-  const minPerWindow = (limits.minBytesPerSecond * limits.windowMs) / 1000;
-  // The window is the check interval too, unless the deadline comes sooner.
-  const tickMs =
-    limits.deadlineMs === undefined ? limits.windowMs : Math.min(limits.windowMs, limits.deadlineMs);
-  let windowStarted = started;
-  let stopped = false;
+  const stopWatch = watchRate(
+    () => socket.bytesRead,
+    () => request.complete || socket.destroyed,
+    limits,
+    'request body',
+    onViolation,
+    timers,
+  );
   const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    timers.clearInterval(timer);
+    stopWatch();
     request.off('close', stop);
     request.off('end', stop);
   };
-  const timer = timers.setInterval(() => {
-    if (request.complete || socket.destroyed) {
-      stop();
-      return;
-    }
-    const at = timers.now();
-    if (limits.deadlineMs !== undefined && at - started >= limits.deadlineMs) {
-      stop();
-      onViolation('deadline', `request body not complete within ${limits.deadlineMs} ms`);
-      return;
-    }
-    if (at - windowStarted < limits.windowMs) return;
-    const received = socket.bytesRead - lastBytes;
-    if (received < minPerWindow) {
-      stop();
-      onViolation(
-        'slow',
-        `request body arrived at ${Math.round((received * 1000) / (at - windowStarted))} bytes/s, under the minimum of ${limits.minBytesPerSecond}`,
-      );
-      return;
-    }
-    lastBytes = socket.bytesRead;
-    windowStarted = at;
-  }, tickMs);
-  timer.unref();
   request.once('close', stop);
   request.once('end', stop);
+  return stop;
+}
+
+/**
+ * Watches a response body (a speed-test download) as the client takes it
+ * and calls `onViolation` once when the client reads slower than the
+ * minimum over a window or has not taken it all by the deadline. A reader
+ * that stalls holds a transfer slot; the memory it can hold is bounded
+ * already (the stream's high-water mark of views into one shared pool, and
+ * the socket's buffers), so time is what this bounds. Counts bytes the
+ * socket took (`bytesWritten`), which stalls once the kernel's buffers
+ * toward a client that does not read are full.
+ */
+export function guardDownload(
+  response: ServerResponse,
+  limits: BodyRateLimits,
+  onViolation: (violation: BodyGuardViolation, detail: string) => void,
+  timers: GuardTimers = realTimers,
+): () => void {
+  const socket = response.socket;
+  if (socket === null) return () => undefined;
+  const stopWatch = watchRate(
+    () => socket.bytesWritten,
+    () => response.writableFinished || socket.destroyed,
+    limits,
+    'download',
+    onViolation,
+    timers,
+  );
+  const stop = (): void => {
+    stopWatch();
+    response.off('close', stop);
+    response.off('finish', stop);
+  };
+  response.once('close', stop);
+  response.once('finish', stop);
   return stop;
 }
 

@@ -210,8 +210,68 @@ describe('slow senders against a listening collector', () => {
     expect(other.received()).toMatch(/^HTTP\/1\.1 200 /);
   });
 
+  it('cuts off a download its client stops reading, which frees the slot', async () => {
+    const port = await start({
+      speed: {
+        maxConcurrentTransfers: 1,
+        minDownloadBytesPerSecond: 1_000,
+        uploadRateWindowMs: 300,
+      },
+    });
+    // Takes the one slot, reads the first bytes, then stops reading: the
+    // kernel's buffers fill and the server can write no more.
+    const reader = await open(
+      port,
+      `GET ${SpeedPaths.download}?bytes=1000000000 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
+      undefined,
+    );
+    await waitUntil(() => reader.received().startsWith('HTTP/1.1 200 '), 10_000, 'download started');
+    reader.socket.pause();
+    // Before: the stalled reader held the slot for as long as it kept the
+    // connection. The server closes its end; the paused client notices only
+    // when it reads again, so the count says when.
+    await waitUntil(
+      () => metric(/^skolnet_http_slow_bodies_total\{kind="speed_download",violation="slow"\} 1$/m),
+      30_000,
+      'stalled reader cut off',
+    );
+    // The slot is free again.
+    const res = await fetch(`http://127.0.0.1:${port}${SpeedPaths.download}?bytes=1000`);
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBe(1_000);
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(logged.filter((l) => l.msg.startsWith('speed-test download read too slowly'))).toHaveLength(1);
+    expect(logged.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  it('cuts off a download not taken by its deadline', async () => {
+    // No floor rate: the deadline alone ends it.
+    const port = await start({
+      speed: {
+        maxConcurrentTransfers: 1,
+        minDownloadBytesPerSecond: 0,
+        uploadRateWindowMs: 100,
+        maxDownloadMs: 500,
+      },
+    });
+    const reader = await open(
+      port,
+      `GET ${SpeedPaths.download}?bytes=1000000000 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
+      undefined,
+    );
+    await waitUntil(() => reader.received().startsWith('HTTP/1.1 200 '), 10_000, 'download started');
+    reader.socket.pause();
+    await waitUntil(
+      () => metric(/^skolnet_http_slow_bodies_total\{kind="speed_download",violation="deadline"\} 1$/m),
+      30_000,
+      'download past its deadline cut off',
+    );
+    expect((await fetch(`http://127.0.0.1:${port}${SpeedPaths.download}?bytes=10`)).status).toBe(200);
+  });
+
   it('logs busy refusals as one warning without a stack, not an error per request', async () => {
-    const port = await start({ speed: { maxConcurrentTransfers: 1 } });
+    // No floor on reading here: the holder must keep its slot for the whole test.
+    const port = await start({ speed: { maxConcurrentTransfers: 1, minDownloadBytesPerSecond: 0 } });
     // Holds the one slot: a large download the client does not read.
     const holder = await open(
       port,

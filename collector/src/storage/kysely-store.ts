@@ -1434,7 +1434,11 @@ export async function createSqliteStore(path: string): Promise<KyselyStore> {
   const db = new Kysely<CollectorDatabase>({
     // Transactions take the write lock first and wait for other processes
     // without holding the event loop (sqlite-busy.ts).
-    dialect: new BusyAwareSqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new BusyAwareSqliteDialect(
+      { database: withStatementCache(sqlite) },
+      {},
+      () => sqlite.inTransaction,
+    ),
   });
   try {
     await migrateToLatest(db, 'sqlite');

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, openSqlite, type SqliteDatabase } from '@skolnet/shared';
 import { createTempDir, makeResult } from '../testing/fixtures.js';
 import { createSqliteStore, type KyselyStore } from './kysely-store.js';
-import { isSqliteBusy, retryWhileBusy } from './sqlite-busy.js';
+import { BusyAwareSqliteDialect, isSqliteBusy, retryWhileBusy } from './sqlite-busy.js';
 
 /** An error as better-sqlite3 throws it for a lock held elsewhere. */
 function sqliteError(code: string): Error {
@@ -160,5 +161,46 @@ describe('the SQLite store beside another writer', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+// SQLite ends the whole transaction itself when the disk is full
+// (SQLITE_FULL, like SQLITE_IOERR): the ROLLBACK that follows has nothing
+// to roll back. `max_page_count` gives the same SQLITE_FULL without a
+// full file system.
+describe('a transaction that fills the disk', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  let sqlite: SqliteDatabase;
+  let db: Kysely<{ t: { x: string } }>;
+
+  beforeEach(async () => {
+    ({ dir, remove } = await createTempDir());
+    sqlite = openSqlite(join(dir, 'full.db'));
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.exec('create table t (x text)');
+    sqlite.pragma(`max_page_count = ${(sqlite.pragma('page_count', { simple: true }) as number) + 2}`);
+    db = new Kysely({ dialect: new BusyAwareSqliteDialect({ database: sqlite }) });
+  });
+  afterEach(async () => {
+    await db.destroy();
+    await remove();
+  });
+
+  it('fails with SQLite’s own SQLITE_FULL, not a failed rollback, and leaves the connection usable', async () => {
+    const filling = db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 100; i += 1)
+        await trx
+          .insertInto('t')
+          .values({ x: 'x'.repeat(1_000) })
+          .execute();
+    });
+    // Before: the rollback's "cannot rollback - no transaction is active"
+    // (SQLITE_ERROR) replaced the real cause.
+    await expect(filling).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    expect(sqlite.inTransaction).toBe(false);
+    // Nothing of the failed transaction stayed, and a small write still fits.
+    await db.transaction().execute((trx) => trx.insertInto('t').values({ x: 'y' }).execute());
+    expect(await db.selectFrom('t').select('x').execute()).toEqual([{ x: 'y' }]);
   });
 });

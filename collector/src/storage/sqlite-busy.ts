@@ -114,26 +114,44 @@ export async function retryWhileBusy<T>(op: () => Promise<T>, options: BusyRetry
 export class BusyAwareSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   readonly #retry: BusyRetryOptions;
+  readonly #sqliteInTransaction: (() => boolean) | undefined;
 
-  constructor(config: SqliteDialectConfig, retry: BusyRetryOptions = {}) {
+  /**
+   * `sqliteInTransaction` reads better-sqlite3's `inTransaction` of the
+   * connection: whether SQLite still has the transaction open. Default:
+   * taken from `config.database` when it is the connection itself.
+   */
+  constructor(
+    config: SqliteDialectConfig,
+    retry: BusyRetryOptions = {},
+    sqliteInTransaction?: () => boolean,
+  ) {
     super(config);
     this.#config = config;
     this.#retry = retry;
+    const database = config.database as { inTransaction?: unknown };
+    this.#sqliteInTransaction =
+      sqliteInTransaction ??
+      (typeof database === 'object' && typeof database.inTransaction === 'boolean'
+        ? () => database.inTransaction as boolean
+        : undefined);
   }
 
   override createDriver(): Driver {
-    return new BusyAwareSqliteDriver(this.#config, this.#retry);
+    return new BusyAwareSqliteDriver(this.#config, this.#retry, this.#sqliteInTransaction);
   }
 }
 
 class BusyAwareSqliteDriver extends SqliteDriver {
   readonly #retry: BusyRetryOptions;
+  readonly #sqliteInTransaction: (() => boolean) | undefined;
   /** Kysely's SQLite driver has one connection; whether it is inside a transaction. */
   #inTransaction = false;
 
-  constructor(config: SqliteDialectConfig, retry: BusyRetryOptions) {
+  constructor(config: SqliteDialectConfig, retry: BusyRetryOptions, sqliteInTransaction?: () => boolean) {
     super(config);
     this.#retry = retry;
+    this.#sqliteInTransaction = sqliteInTransaction;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -160,6 +178,11 @@ class BusyAwareSqliteDriver extends SqliteDriver {
 
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
+      // SQLite rolls the whole transaction back itself after some errors
+      // (SQLITE_FULL on a full disk, SQLITE_IOERR, SQLITE_NOMEM). A ROLLBACK
+      // then fails with "cannot rollback - no transaction is active", and
+      // Kysely throws that instead of the error that mattered.
+      if (this.#sqliteInTransaction?.() === false) return;
       await connection.executeQuery(CompiledQuery.raw('rollback'));
     } finally {
       this.#inTransaction = false;
