@@ -78,6 +78,7 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/agents/:id/move': only(['admin']),
   'GET /api/v1/plan': only(PLANNERS),
   'GET /api/v1/plan/schools/:id': only(['admin', 'planner', 'municipality_planner'], true),
+  'GET /api/v1/plan/scenarios': only(PLANNERS),
   'GET /api/v1/scoring/sensitivity': only(PLANNERS),
 };
 

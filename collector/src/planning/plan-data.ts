@@ -1,6 +1,14 @@
 import { ErrorCodes, SkolnetError, type Fields } from '@skolnet/shared';
 import type { SchoolCoverage } from '../coverage/coverage-analysis.js';
-import { percentile, type InternalNetworkFacts, type ScoreFigures } from '../scoring/school-score.js';
+import {
+  THROUGHPUT_MEASUREMENT,
+  localTime,
+  percentile,
+  type InternalNetworkFacts,
+  type ScoreFigures,
+  type ScoringRollup,
+} from '../scoring/school-score.js';
+import type { ScoringConfig } from '../scoring/score-config.js';
 import type { SchoolRow } from '../storage/store.js';
 import type { PlanSchool, SchoolInventory, SupportAggregates } from './options.js';
 
@@ -81,6 +89,27 @@ export function scoringFacts(input: SchoolPlanningInput | undefined): {
 /** SNMP results that carry network-wide facts (agent/src/probes/snmp/README.md). */
 export const SNMP_NETWORK_MEASUREMENT = 'snmp_network';
 
+/** The bottleneck probe's results (agent/src/probes/bottleneck/README.md): which segment limits the school. */
+export const BOTTLENECK_MEASUREMENT = 'bottleneck';
+
+/**
+ * School days (local dates on school weekdays) with at least one
+ * successful throughput result, from the same hourly rollups the score
+ * reads: the plan's evidence (docs/methodology.md recommends 3).
+ */
+export function throughputSchoolDays(rollups: readonly ScoringRollup[], scoring: ScoringConfig): number {
+  const days = new Set<string>();
+  for (const r of rollups) {
+    if (r.measurement !== THROUGHPUT_MEASUREMENT || r.count <= 0) continue;
+    if (r.outcome !== '' && r.outcome !== 'success') continue;
+    const t = new Date(r.hour);
+    if (Number.isNaN(t.getTime())) continue;
+    const local = localTime(t, scoring.time_zone);
+    if (scoring.school_hours.days.includes(local.weekday)) days.add(local.date);
+  }
+  return days.size;
+}
+
 /**
  * A school's planning input with what its own agents measured laid over
  * it; a measurement wins over a figure entered by hand or seeded.
@@ -97,6 +126,7 @@ export function withMeasurements(
   input: SchoolPlanningInput | undefined,
   coverage: SchoolCoverage,
   sweeps: readonly { at: string; fields: Fields }[],
+  bottlenecks: readonly { at: string; fields: Fields }[] = [],
 ): SchoolPlanningInput | undefined {
   const inventory: SchoolInventory = { ...input?.inventory };
   const internal: InternalNetworkFacts = { ...inventory.internal };
@@ -126,6 +156,19 @@ export function withMeasurements(
     measured = true;
   }
 
+  // The newest verdict of the bottleneck probe that found a segment.
+  const verdicts = bottlenecks.filter(
+    (r) => r.fields.result === 'success' && typeof r.fields.limiting_segment === 'string',
+  );
+  const newestVerdict = verdicts.reduce<(typeof verdicts)[number] | undefined>(
+    (a, r) => (!a || r.at > a.at ? r : a),
+    undefined,
+  );
+  if (newestVerdict) {
+    inventory.limiting_segment = newestVerdict.fields.limiting_segment as string;
+    measured = true;
+  }
+
   if (!measured) return input;
   return { ...input, school_id: schoolId, inventory: { ...inventory, internal } };
 }
@@ -135,6 +178,7 @@ export function planSchool(
   school: SchoolRow,
   figures: ScoreFigures,
   input: SchoolPlanningInput | undefined,
+  throughputDays?: number,
 ): PlanSchool {
   return {
     id: school.id,
@@ -145,5 +189,6 @@ export function planSchool(
     ...(input?.inventory ? { inventory: input.inventory } : {}),
     ...(input?.support ? { support: input.support } : {}),
     ...(input?.synthetic ? { synthetic: true } : {}),
+    ...(throughputDays === undefined ? {} : { throughput_school_days: throughputDays }),
   };
 }

@@ -8,6 +8,8 @@ import {
   planningInputsById,
   scoringFacts,
   withMeasurements,
+  BOTTLENECK_MEASUREMENT,
+  throughputSchoolDays,
   type SchoolPlanningInput,
 } from '../planning/plan-data.js';
 import {
@@ -155,12 +157,23 @@ async function buildView(
   // The time series come from hourly rollups; Wi-Fi and SNMP inventory from raw results.
   const rollups = await store.hourlyRollups({ schoolId: row.id, since, measurements: SCORING_MEASUREMENTS });
   const coverage = await loadSchoolCoverage(store, row.id, now);
-  const sweeps = await store.resultsForScoring(row.id, since, [SNMP_NETWORK_MEASUREMENT]);
-  const input = withMeasurements(row.id, stored, coverage, sweeps);
+  const raw = await store.resultsForScoring(row.id, since, [
+    SNMP_NETWORK_MEASUREMENT,
+    BOTTLENECK_MEASUREMENT,
+  ]);
+  const sweeps = raw.filter((r) => r.measurement === SNMP_NETWORK_MEASUREMENT);
+  const bottlenecks = raw.filter((r) => r.measurement === BOTTLENECK_MEASUREMENT);
+  const input = withMeasurements(row.id, stored, coverage, sweeps, bottlenecks);
   const figures = extractFiguresFromRollups(rollups, scoring);
   // The same figures feed the score and the plan, so they agree.
   const score = scoreFigures({ ...figures, ...scoringFacts(input) }, row.pupils, scoring);
-  return { row, score, plan: planSchool(row, figures, input), coverage: summarizeCoverage(coverage), input };
+  return {
+    row,
+    score,
+    plan: planSchool(row, figures, input, throughputSchoolDays(rollups, scoring)),
+    coverage: summarizeCoverage(coverage),
+    input,
+  };
 }
 
 const sameRow = (a: SchoolRow, b: SchoolRow): boolean =>
