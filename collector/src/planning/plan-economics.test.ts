@@ -6,6 +6,7 @@ import { DEFAULT_PLAN_ECONOMICS, lifetimeCost, targetMbps, type PlanEconomics } 
 import { bruteForceMckp, solveMckp, type McSchool } from './mckp.js';
 import { generateOptions, type PlanSchool } from './options.js';
 import { buildPlan, planToCsv } from './plan.js';
+import { runScenarios, SCENARIOS } from './scenarios.js';
 
 /**
  * Known-answer cases of the economic plan (issue 16; synthetic schools,
@@ -371,5 +372,81 @@ describe('the exact optimiser on the new objective', () => {
       const brute = bruteForceMckp(schools, { budget });
       expect(exact.total_benefit).toBeCloseTo(brute?.benefit ?? 0, 4);
     }
+  });
+});
+
+describe('what planners and auditors read', () => {
+  const outage = school(
+    'outage',
+    { pupils: 120, municipality: 'Alūksne', support: { pupils_vulnerable: 30, pupils_support_plan: 10 } },
+    { availability_share: 0.6 },
+  );
+  // At the floor, short of the target on Wi-Fi: its APs are polish, not floor money.
+  const fine = school(
+    'fine',
+    {
+      pupils: 700,
+      municipality: 'Rīga',
+      inventory: {
+        line: { technology: 'fibre', down_mbps: 1000 },
+        teaching_rooms: 30,
+        uncovered_rooms: 6,
+        wifi_coverage_share: 0.8,
+      },
+    },
+    { download_mbps: 900 },
+  );
+  it('counts schools and pupils crossing each threshold and what each pupil reached cost', () => {
+    const plan = buildPlan({ schools: [outage, fine], catalog, scoring, budget_eur: 100_000 });
+    const aps = plan.schools.find((r) => r.school_id === 'fine')!;
+    expect(aps).toMatchObject({
+      status: 'funded',
+      option_id: 'aps',
+      target_before: false,
+      target_after: true,
+    });
+    expect(plan.summary.target.programme_eur_per_pupil).toBe(Math.round(aps.programme_cost_eur / 700));
+    const row = plan.schools.find((r) => r.school_id === 'outage')!;
+    expect(row.status).toBe('funded');
+    const f = plan.summary.floor;
+    expect([f.schools_before, f.schools_after, f.pupils_before, f.pupils_after]).toEqual([1, 2, 700, 820]);
+    expect(f.vulnerable_reached).toBe(30);
+    expect(f.supported_reached).toBe(10);
+    expect(f.programme_eur_per_pupil).toBe(Math.round(row.programme_cost_eur / 120));
+    expect(f.lifetime_eur_per_pupil).toBe(Math.round(row.lifetime_cost_eur / 120));
+    expect(plan.summary.programme_cost_eur).toBe(row.programme_cost_eur + aps.programme_cost_eur);
+    // Who pays: the owner's part is the lifetime cost less the programme's.
+    expect(plan.summary.owner_cost_pv_eur).toBe(
+      plan.summary.lifetime_cost_eur - plan.summary.programme_cost_eur,
+    );
+    expect(
+      plan.summary.by_municipality.map((g) => [g.group, g.floor_schools_before, g.floor_schools_after]),
+    ).toEqual([
+      ['Alūksne', 0, 1],
+      ['Rīga', 1, 1],
+    ]);
+    expect(plan.summary.by_size.map((g) => g.group)).toEqual(['101-300 pupils', '601+ pupils']);
+    expect(plan.summary.budget).toMatchObject({ includes_vat: true, laptops_spend_eur: null });
+    expect(plan.summary.budget.source).toMatch(/network strand/);
+  });
+
+  it('reports per school the share of scenarios that fund it', () => {
+    // Two outage schools and money for one remedy with 10% to spare: the larger is funded unless prices rise or the budget falls.
+    const small = school('small-outage', { pupils: 50 }, { availability_share: 0.6 });
+    const base = buildPlan({ schools: [outage, small], catalog, scoring, budget_eur: 1 });
+    const oneRemedy = Math.min(
+      ...generateOptions(outage, catalog, scoring, undefined, { vat_factor: 1 + catalog.vat.rate })
+        .filter((o) => o.benefit > 0 && o.cost_eur > 0)
+        .map((o) => o.cost_eur),
+    );
+    expect(base.schools.every((r) => r.status !== 'funded')).toBe(true);
+    const report = runScenarios({ schools: [outage, small], catalog, scoring, budget_eur: oneRemedy * 1.1 });
+    expect(report.scenarios).toHaveLength(SCENARIOS.length);
+    const share = new Map(report.schools.map((s) => [s.school_id, s]));
+    expect(share.get('small-outage')!.funded_share).toBe(0);
+    // Weaker effects leave the failover short of 99%: no floor reached, nothing worth funding.
+    expect(share.get('outage')!.unfunded_in).toEqual(['prices_high', 'effects_weak', 'budget_low']);
+    expect(share.get('outage')!.funded_share).toBeCloseTo((SCENARIOS.length - 3) / SCENARIOS.length, 3);
+    expect(report.robust + report.never + report.sensitive).toBe(2);
   });
 });

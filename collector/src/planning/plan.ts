@@ -162,9 +162,9 @@ export interface ThresholdCounts {
   vulnerable_reached: number;
   /** Pupils with support plans at schools crossing the threshold. */
   supported_reached: number;
-  /** Programme EUR per pupil newly at the threshold (all programme money of the plan over those pupils). */
+  /** Programme EUR per pupil newly at the threshold: what the schools crossing it cost the programme, over their pupils. */
   programme_eur_per_pupil: number | null;
-  /** Lifetime EUR (all payers) per pupil newly at the threshold. */
+  /** The same with the lifetime cost (all payers, present value over the horizon). */
   lifetime_eur_per_pupil: number | null;
 }
 
@@ -365,7 +365,8 @@ export function buildPlan(input: PlanInput): Plan {
     const ownerOnly = (o: UpgradeOption): boolean =>
       o.owner_action && (o.kind === 'outage_repair' || !e.fund_subscription_changes);
     let fundable = all.filter((o) => !ownerOnly(o));
-    const ownerAction = best(all.filter(ownerOnly));
+    // A repair claim is listed wherever lessons lose the line, even when it alone cannot be shown to reach the floor.
+    const ownerAction = best(all.filter(ownerOnly)) ?? all.find((o) => o.kind === 'outage_repair');
     if (deadline && d) {
       fundable = fundable.filter((o) => {
         const ready = readyDate(
@@ -374,7 +375,7 @@ export function buildPlan(input: PlanInput): Plan {
           catalog.lead_times.fibre_frost_months,
           o.kind === 'fibre' || o.parts.some((p) => p.what.startsWith('fibre drop')),
         );
-        if (ready.getTime() <= (deadline).getTime()) return true;
+        if (ready.getTime() <= deadline.getTime()) return true;
         late.push({ school_id: school.id, option_id: o.id, ready: ready.toISOString().slice(0, 10) });
         return false;
       });
@@ -666,6 +667,9 @@ function summarise(
     let pa = 0;
     let vul = 0;
     let sup = 0;
+    let crossers = 0;
+    let crossProgramme = 0;
+    let crossLifetime = 0;
     for (const r of rows) {
       if (before(r)) {
         sb += 1;
@@ -676,12 +680,14 @@ function summarise(
         pa += r.pupils;
       }
       if (after(r) && !before(r)) {
+        crossers += r.pupils;
+        crossProgramme += r.programme_cost_eur + r.survey_cost_eur;
+        crossLifetime += r.lifetime_cost_eur;
         const support = byId.get(r.school_id)?.support;
         vul += Math.min(r.pupils, support?.pupils_vulnerable ?? 0);
         sup += Math.min(r.pupils, support?.pupils_support_plan ?? 0);
       }
     }
-    const gained = pa - pb;
     return {
       schools_before: sb,
       schools_after: sa,
@@ -689,8 +695,8 @@ function summarise(
       pupils_after: pa,
       vulnerable_reached: vul,
       supported_reached: sup,
-      programme_eur_per_pupil: gained > 0 ? Math.round(programme / gained) : null,
-      lifetime_eur_per_pupil: gained > 0 ? Math.round(lifetime / gained) : null,
+      programme_eur_per_pupil: crossers > 0 ? Math.round(crossProgramme / crossers) : null,
+      lifetime_eur_per_pupil: crossers > 0 ? Math.round(crossLifetime / crossers) : null,
     };
   };
   const group = (key: (r: PlanRow) => string): GroupResult[] => {
