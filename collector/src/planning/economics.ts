@@ -49,14 +49,14 @@ export interface PlanEconomics {
 /**
  * Social discount rate: 5% per year, the rate the EU's cost-benefit guide
  * for 2014-2020 (European Commission, Guide to Cost-Benefit Analysis of
- * Investment Projects, 2014, §2.8.6, and Delegated Regulation (EU)
- * 480/2014 Art. 19) sets for cohesion countries such as Latvia; the
+ * Investment Projects, December 2014, and Commission Delegated
+ * Regulation (EU) No 480/2014, Art. 19) sets for cohesion countries such as Latvia; the
  * Economic Appraisal Vademecum 2021-2027 takes 3% as its reference. The
  * scenario analysis runs both.
  */
 export const DEFAULT_DISCOUNT_RATE = 0.05;
 
-/** Appraisal horizon, years: the 2014-2020 CBA guide's reference period for broadband is 15-20 years (Annex I). */
+/** Appraisal horizon, years: the reference period for broadband is 15-20 years (Delegated Regulation (EU) No 480/2014, Annex I). */
 export const DEFAULT_HORIZON_YEARS = 15;
 
 /** The default economics (docs/methodology.md cites each figure). */

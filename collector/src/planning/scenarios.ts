@@ -24,7 +24,7 @@ export interface Scenario {
 /**
  * The scenarios, the base first. Ranges (judgement unless cited): tender
  * prices 20% below to 30% above the catalog (cost overruns are likelier
- * than savings: EU CBA guide 2014-2020, §2.10 on optimism bias); effects
+ * than savings: the risk chapter of the EU CBA guide 2014-2020); effects
  * 30% weaker or 20% stronger than the catalog's judgement; the floor's
  * priority 10 times lower or higher; vulnerable pupils not weighted or
  * counted triple; the discount rate at the Vademecum 2021-2027's 3% and
