@@ -146,20 +146,10 @@ function thresholdLine(name: string, t: ThresholdCounts): string {
 export function planReport(plan: Plan): string[] {
   const s = plan.summary;
   const b = s.budget;
-  const lines = [
-    `objective: ${s.objective} (discount rate ${(s.discount_rate * 100).toFixed(1)}%, horizon ${s.horizon_years} years)`,
-    `budget: ${EUR.format(b.budget_eur)} EUR ${b.includes_vat ? 'gross (VAT included)' : 'net (VAT excluded)'}; source: ${b.source}`,
-    `laptops (beside the network strand): ${b.laptops_spend_eur === null ? 'not recorded' : `${EUR.format(b.laptops_spend_eur)} EUR`}`,
-    `programme money: ${EUR.format(s.programme_cost_eur)} EUR (surveys ${EUR.format(s.surveys_cost_eur)}); school owners over the horizon (PV): ${EUR.format(s.owner_cost_pv_eur)} EUR; lifetime cost: ${EUR.format(s.lifetime_cost_eur)} EUR`,
-    thresholdLine('floor', s.floor),
-    thresholdLine('target', s.target),
-    `evidence: ${s.lacking_evidence.schools.length} schools below ${s.lacking_evidence.min_school_days} school days of throughput results or with an unknown line (${s.line_unknown.length}): survey first`,
-    `owner actions listed (subscriptions, repair claims): ${s.owner_actions}`,
-    `delivery: ${s.delivery}${plan.late_options.length > 0 ? `; ${plan.late_options.length} options left out as late` : ''}`,
-    '',
-    ...table(
+  const groupTable = (title: string, groups: typeof s.by_size): string[] =>
+    table(
       [
-        { title: 'size', align: 'left' },
+        { title, align: 'left' },
         { title: 'schools', align: 'right' },
         { title: 'funded', align: 'right' },
         { title: 'surveys', align: 'right' },
@@ -167,7 +157,7 @@ export function planReport(plan: Plan): string[] {
         { title: 'floor', align: 'right' },
         { title: 'target', align: 'right' },
       ],
-      s.by_size.map((g) => [
+      groups.map((g) => [
         g.group,
         String(g.schools),
         String(g.funded),
@@ -176,7 +166,21 @@ export function planReport(plan: Plan): string[] {
         `${g.floor_schools_before} → ${g.floor_schools_after}`,
         `${g.target_schools_before} → ${g.target_schools_after}`,
       ]),
-    ),
+    );
+  const lines = [
+    `objective: ${s.objective} (discount rate ${(s.discount_rate * 100).toFixed(1)}%, horizon ${s.horizon_years} years)`,
+    `budget: ${EUR.format(b.budget_eur)} EUR ${b.includes_vat ? 'gross (VAT included)' : 'net (VAT excluded)'}; source: ${b.source}`,
+    `laptops (beside the network strand): ${b.laptops_spend_eur === null ? 'not recorded' : `${EUR.format(b.laptops_spend_eur)} EUR`}`,
+    `programme money: ${EUR.format(s.programme_cost_eur)} EUR (surveys ${EUR.format(s.surveys_cost_eur)}); school owners over the horizon (PV): ${EUR.format(s.owner_cost_pv_eur)} EUR; lifetime cost: ${EUR.format(s.lifetime_cost_eur)} EUR`,
+    thresholdLine('floor', s.floor),
+    thresholdLine('target', s.target),
+    `evidence: ${s.lacking_evidence.schools.length} schools get a survey first: ${s.line_unknown.length} with an unknown line, ${s.lacking_evidence.schools.length - s.line_unknown.length} with fewer than ${s.lacking_evidence.min_school_days} school days of throughput results`,
+    `owner actions listed (subscriptions, repair claims): ${s.owner_actions}`,
+    `delivery: ${s.delivery}${plan.late_options.length > 0 ? `; ${plan.late_options.length} options left out as late` : ''}`,
+    '',
+    ...groupTable('size', s.by_size),
+    '',
+    ...groupTable('municipality', s.by_municipality),
   ];
   return lines;
 }

@@ -42,6 +42,13 @@ export interface PlanEconomics {
   fund_subscription_changes: boolean;
   /** Years of changed running cost the programme pays with the capex (0: the owner pays them). */
   programme_opex_years: number;
+  /**
+   * How much a school owner's euro (running costs, renewals, less residual
+   * value, in present values) weighs against a programme euro in the
+   * objective: 1 ranks options by outcome per lifetime euro whoever pays,
+   * 0 by outcome per programme euro (owners' costs still reported).
+   */
+  owner_cost_weight: number;
   /** School days with throughput results a school needs before its options are funded. */
   min_evidence_school_days: number;
 }
@@ -82,6 +89,8 @@ export const DEFAULT_PLAN_ECONOMICS: PlanEconomics = {
   support_plan_weight: 0.5,
   fund_subscription_changes: false,
   programme_opex_years: 0,
+  // A municipality's euro is as public as the programme's.
+  owner_cost_weight: 1,
   // docs/methodology.md recommends at least 3 school days of results.
   min_evidence_school_days: 3,
 };
@@ -141,6 +150,7 @@ export function parsePlanEconomics(value: unknown): PlanEconomics {
     support_plan_weight: num('support_plan_weight', 0, 10, d.support_plan_weight),
     fund_subscription_changes: fund,
     programme_opex_years: num('programme_opex_years', 0, 50, d.programme_opex_years),
+    owner_cost_weight: num('owner_cost_weight', 0, 10, d.owner_cost_weight),
     min_evidence_school_days: Math.round(num('min_evidence_school_days', 0, 365, d.min_evidence_school_days)),
   };
 }

@@ -123,7 +123,12 @@ export interface UpgradeOption {
   floor_pupil_years: number;
   /** Present value of weighted pupil-years brought to the target. */
   target_pupil_years: number;
-  /** What the optimiser maximises: the objective's value of this option. */
+  /** The objective's value of this option's outcome (cost-effectiveness: floor × weight + target pupil-years). */
+  outcome_value: number;
+  /**
+   * What the optimiser maximises: the outcome value × the programme's share of the
+   * lifetime cost, so that benefit per programme euro is outcome per lifetime euro.
+   */
   benefit: number;
 }
 
@@ -617,7 +622,7 @@ function optionsFor(
   const bestLine = paidLines[paidLines.length - 1] ?? (lanLimited ? lines[lines.length - 1] : undefined);
   if (inside.length > 0 && (bestLine || inside.length > 1)) {
     changes.push(
-      combine('full', 'full', [...inside, ...(bestLine ? [bestLine] : []), ...(config ? [config] : [])]),
+      combine('full', 'full', [...(bestLine ? [bestLine] : []), ...inside, ...(config ? [config] : [])]),
     );
   }
 
@@ -643,6 +648,8 @@ function optionsFor(
     );
     const life = lifetimeCost(parts, e);
     const outcome = outcomeValue(thBefore, thAfter, weighted, change.lead, e);
+    const value =
+      e.objective === 'score_delta' ? Math.round(school.pupils * gain * factor * 100) / 100 : outcome.value;
     const programmeCapex = parts.filter((p) => p.payer === 'programme').reduce((s, p) => s + p.capex_eur, 0);
     const ownerCapex = parts.filter((p) => p.payer === 'owner').reduce((s, p) => s + p.capex_eur, 0);
     out.push({
@@ -668,11 +675,28 @@ function optionsFor(
       target_after: thAfter.target,
       floor_pupil_years: outcome.floor_pupil_years,
       target_pupil_years: outcome.target_pupil_years,
+      outcome_value: value,
+      // Outcome per programme euro becomes outcome per lifetime euro: the programme's share of the
+      // lifetime cost (owners' euros weighted by owner_cost_weight) apportions the outcome it buys.
       benefit:
-        e.objective === 'score_delta' ? Math.round(school.pupils * gain * factor * 100) / 100 : outcome.value,
+        e.objective === 'score_delta' || e.owner_cost_weight === 0
+          ? value
+          : Math.round(value * programmeShare(life, e.owner_cost_weight) * 100) / 100,
     });
   }
   return out;
+}
+
+/**
+ * The programme's share of an option's lifetime cost, 0-1: programme ÷
+ * (programme + weight × the owners' part). An owners' part below zero (a
+ * residual value above their running costs) counts as zero, so no option
+ * is worth more than its outcome.
+ */
+export function programmeShare(life: LifetimeCost, ownerWeight: number): number {
+  const owner = Math.max(0, life.lifetime_cost_eur - life.programme_eur);
+  const total = life.programme_eur + ownerWeight * owner;
+  return total > 0 ? life.programme_eur / total : 0;
 }
 
 /** Scales each figure's change by `k` (the scenario analysis's "effects" dimension). */

@@ -450,3 +450,46 @@ describe('what planners and auditors read', () => {
     expect(report.robust + report.never + report.sensitive).toBe(2);
   });
 });
+
+describe('lifetime cost in the choice', () => {
+  it("ranks by outcome per lifetime euro: an owner's subscription counts against an option", () => {
+    // Both reach the floor; the new line costs the programme little but the owner a subscription for 15 years.
+    const noLine = school(
+      'no-line',
+      { pupils: 100, inventory: { line: { technology: 'none', fibre_distance_m: 3000 } } },
+      { download_mbps: 1, availability_share: 0.5 },
+    );
+    const lan = school(
+      'lan',
+      {
+        pupils: 60,
+        inventory: {
+          line: { technology: 'fibre', down_mbps: 100 },
+          teaching_rooms: 6,
+          wifi_coverage_share: 1,
+          limiting_segment: 'lan',
+          internal: { switches_total: 1, switches_100m: 1 },
+        },
+      },
+      { download_mbps: 12 },
+    );
+    const gross = { vat_factor: 1 + catalog.vat.rate };
+    const cost = (s: PlanSchool, id: string): number =>
+      generateOptions(s, catalog, scoring, undefined, gross).find((o) => o.id === id)!.cost_eur;
+    const budget = Math.max(cost(noLine, 'new-mobile-100'), cost(lan, 'switches'));
+    expect(budget).toBeLessThan(cost(noLine, 'new-mobile-100') + cost(lan, 'switches'));
+    const funded = (w: number): string[] =>
+      buildPlan({
+        schools: [noLine, lan],
+        catalog,
+        scoring,
+        budget_eur: budget,
+        economics: { ...DEFAULT_PLAN_ECONOMICS, owner_cost_weight: w },
+      })
+        .schools.filter((r) => r.status === 'funded')
+        .map((r) => r.school_id);
+    expect(funded(1)).toEqual(['lan']);
+    // Counting programme euros only, the cheap line for more pupils wins.
+    expect(funded(0)).toEqual(['no-line']);
+  });
+});

@@ -5,7 +5,6 @@ import { DEFAULT_PLAN_ECONOMICS, type PlanEconomics, type PlanObjective } from '
 import { solveMckp, type McSchool, type McSolution } from './mckp.js';
 import {
   baseline,
-  DEFAULT_BENEFIT_WEIGHTS,
   generateOptions,
   provisionalOptions,
   type BenefitWeights,
@@ -286,8 +285,12 @@ function readyDate(now: Date, lead: number, frost: readonly number[], civil: boo
 
 /** Builds the plan: options, optimiser, greedy ranking, explanations, every school's row and the summary. */
 export function buildPlan(input: PlanInput): Plan {
-  const weights = input.weights ?? DEFAULT_BENEFIT_WEIGHTS;
   const e = input.economics ?? DEFAULT_PLAN_ECONOMICS;
+  // The economics' pupil weights, unless the caller gives its own.
+  const weights: BenefitWeights = input.weights ?? {
+    vulnerable: e.vulnerable_weight,
+    support_plan: e.support_plan_weight,
+  };
   const c = input.constraints ?? {};
   if (!(input.budget_eur >= 0))
     throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, 'budget must be >= 0 EUR');
@@ -469,12 +472,13 @@ export function buildPlan(input: PlanInput): Plan {
     const months = Math.max(0, (until.getTime() - d2.now.getTime()) / (30.44 * 86_400_000));
     maxInstalls = Math.floor((d2.fibre_per_month ?? 0) * months);
   }
-  const solution = solveMckp(mc, {
+  const mcConstraints = {
     budget: Math.max(0, Math.floor(input.budget_eur - surveysCost)),
     groupCaps,
     ...(maxInstalls === undefined ? {} : { maxInstalls }),
     ...(input.max_work === undefined ? {} : { maxWork: input.max_work }),
-  });
+  };
+  const solution = solveMckp(mc, mcConstraints);
   if (solution.status === 'infeasible') {
     throw new SkolnetError(
       ErrorCodes.PLAN_INFEASIBLE,
