@@ -307,6 +307,32 @@ describe('delivery', () => {
     expect(plan.summary.delivery).toMatch(/2026-05-30/);
   });
 
+  it("counts new fibre connections against the operators' capacity until the deadline", () => {
+    const slow = (id: string): PlanSchool =>
+      school(
+        id,
+        { inventory: { line: { technology: 'dsl', down_mbps: 30, fibre_distance_m: 300 } } },
+        { download_mbps: 8 },
+      );
+    const schools = [slow('a'), slow('b'), slow('c')];
+    const fibres = (perMonth?: number): number =>
+      buildPlan({
+        schools,
+        catalog,
+        scoring,
+        budget_eur: 1_000_000,
+        delivery: {
+          now: new Date('2026-01-01T00:00:00Z'),
+          completion_date: '2027-03-01',
+          buffer_months: 0,
+          ...(perMonth === undefined ? {} : { fibre_per_month: perMonth }),
+        },
+      }).schools.filter((r) => /^fibre/.test(r.option_id)).length;
+    expect(fibres()).toBe(3);
+    // 14 months to the deadline at 0.1 a month: one connection.
+    expect(fibres(0.1)).toBe(1);
+  });
+
   it('says so when the completion date has passed instead of leaving everything out', () => {
     const plan = buildPlan({
       schools: [far],
