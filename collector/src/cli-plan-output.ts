@@ -16,6 +16,7 @@ export interface PlanTotals {
   lifetime?: {
     programme_eur: number;
     owner_eur: number;
+    residual_eur: number;
     total_eur: number;
     horizon_years: number;
     surveys: number;
@@ -38,6 +39,7 @@ export function planTotals(plan: Plan): PlanTotals {
     lifetime: {
       programme_eur: plan.summary.programme_cost_eur,
       owner_eur: plan.summary.owner_cost_pv_eur,
+      residual_eur: plan.summary.residual_value_pv_eur,
       total_eur: plan.summary.lifetime_cost_eur,
       horizon_years: plan.summary.horizon_years,
       surveys: plan.schools.filter((r) => r.survey_cost_eur > 0).length,
@@ -68,7 +70,7 @@ export function instanceTotals(plan: InstancePlan, budgetEur: number): PlanTotal
 export function planSummary(t: PlanTotals): string {
   const status = t.status === 'optimal' ? 'optimal' : `${t.status} (gap ${(t.gap * 100).toFixed(3)}%)`;
   const life = t.lifetime
-    ? `; ${t.lifetime.surveys} ${t.lifetime.surveys === 1 ? 'survey' : 'surveys'}; lifetime cost ${EUR.format(t.lifetime.total_eur)} EUR over ${t.lifetime.horizon_years} years (programme ${EUR.format(t.lifetime.programme_eur)}, school owners ${EUR.format(t.lifetime.owner_eur)})`
+    ? `; ${t.lifetime.surveys} ${t.lifetime.surveys === 1 ? 'survey' : 'surveys'}; lifetime cost ${EUR.format(t.lifetime.total_eur)} EUR over ${t.lifetime.horizon_years} years (programme ${EUR.format(t.lifetime.programme_eur)}, school owners ${EUR.format(t.lifetime.owner_eur)}, less residual value ${EUR.format(t.lifetime.residual_eur)})`
     : '';
   return (
     `plan: ${t.funded} ${t.funded === 1 ? 'school' : 'schools'} funded, ` +
@@ -171,7 +173,7 @@ export function planReport(plan: Plan): string[] {
     `objective: ${s.objective} (discount rate ${(s.discount_rate * 100).toFixed(1)}%, horizon ${s.horizon_years} years)`,
     `budget: ${EUR.format(b.budget_eur)} EUR ${b.includes_vat ? 'gross (VAT included)' : 'net (VAT excluded)'}; source: ${b.source}`,
     `laptops (beside the network strand): ${b.laptops_spend_eur === null ? 'not recorded' : `${EUR.format(b.laptops_spend_eur)} EUR`}`,
-    `programme money: ${EUR.format(s.programme_cost_eur)} EUR (surveys ${EUR.format(s.surveys_cost_eur)}); school owners over the horizon (PV): ${EUR.format(s.owner_cost_pv_eur)} EUR; lifetime cost: ${EUR.format(s.lifetime_cost_eur)} EUR`,
+    `programme money: ${EUR.format(s.programme_cost_eur)} EUR (surveys ${EUR.format(s.surveys_cost_eur)}); school owners over the horizon (PV): ${EUR.format(s.owner_cost_pv_eur)} EUR; less residual value at the horizon: ${EUR.format(s.residual_value_pv_eur)} EUR; lifetime cost: ${EUR.format(s.lifetime_cost_eur)} EUR`,
     thresholdLine('floor', s.floor),
     thresholdLine('target', s.target),
     `evidence: ${s.lacking_evidence.schools.length} schools get a survey first: ${s.line_unknown.length} with an unknown line, ${s.lacking_evidence.schools.length - s.line_unknown.length} with fewer than ${s.lacking_evidence.min_school_days} school days of throughput results`,

@@ -441,8 +441,8 @@ describe('what planners and auditors read', () => {
     expect(f.programme_eur_per_pupil).toBe(Math.round(row.programme_cost_eur / 120));
     expect(f.lifetime_eur_per_pupil).toBe(Math.round(row.lifetime_cost_eur / 120));
     expect(plan.summary.programme_cost_eur).toBe(row.programme_cost_eur + aps.programme_cost_eur);
-    // Who pays: the owner's part is the lifetime cost less the programme's.
-    expect(plan.summary.owner_cost_pv_eur).toBe(
+    // Who pays: the owners' part less the residual value is the lifetime cost less the programme's.
+    expect(plan.summary.owner_cost_pv_eur - plan.summary.residual_value_pv_eur).toBe(
       plan.summary.lifetime_cost_eur - plan.summary.programme_cost_eur,
     );
     expect(

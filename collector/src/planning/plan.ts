@@ -192,6 +192,8 @@ export interface PlanSummary {
   surveys_cost_eur: number;
   /** Owner's capex, running costs and renewals over the horizon (PV), EUR. */
   owner_cost_pv_eur: number;
+  /** What the assets are still worth at the horizon's end (PV), EUR: the lifetime cost is programme + owners − this. */
+  residual_value_pv_eur: number;
   lifetime_cost_eur: number;
   floor: ThresholdCounts;
   target: ThresholdCounts;
@@ -742,9 +744,10 @@ function summarise(
     programme_cost_eur: programme,
     surveys_cost_eur: rows.reduce((s, r) => s + r.survey_cost_eur, 0),
     owner_cost_pv_eur: rows.reduce(
-      (s, r) => s + r.owner_capex_eur + r.owner_running_pv_eur + r.renewals_pv_eur - r.residual_value_pv_eur,
+      (s, r) => s + r.owner_capex_eur + r.owner_running_pv_eur + r.renewals_pv_eur,
       0,
     ),
+    residual_value_pv_eur: rows.reduce((s, r) => s + r.residual_value_pv_eur, 0),
     lifetime_cost_eur: lifetime,
     floor: counts(
       (r) => r.floor_before,
