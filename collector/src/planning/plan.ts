@@ -793,7 +793,13 @@ function explain(
           (ratio >= lambda
             ? '; the optimiser found no other combination within the budget and constraints with more total benefit.'
             : '; below the cut-off, it uses money the better steps left over, which the optimiser found worth more here than anywhere else.');
-    buys = `score ${o.score_before} → ${o.score_after} for ${school.pupils} pupils (benefit ${o.benefit}) for ${fmtEur(o.cost_eur)} (capex ${fmtEur(o.capex_eur)}, ${o.opex_eur_per_year >= 0 ? '+' : ''}${fmtEur(o.opex_eur_per_year)}/year, ${o.lifetime_years} years).`;
+    const yn = (v: boolean): string => (v ? 'yes' : 'no');
+    buys =
+      `floor ${yn(o.floor_before)} → ${yn(o.floor_after)}, target ${yn(o.target_before)} → ${yn(o.target_after)}, ` +
+      `score ${o.score_before} → ${o.score_after} for ${school.pupils} pupils (benefit ${o.benefit}) ` +
+      `for ${fmtEur(o.cost_eur)} of programme money; lifetime cost ${fmtEur(o.lifetime.lifetime_cost_eur)} ` +
+      `(owners: ${fmtEur(o.lifetime.owner_capex_eur)} once, ${o.opex_eur_per_year >= 0 ? '+' : ''}${fmtEur(o.opex_eur_per_year)}/year, ` +
+      `renewals ${fmtEur(o.lifetime.renewals_pv_eur)}; residual value ${fmtEur(o.lifetime.residual_value_pv_eur)}), ready in ${o.lead_months} month(s).`;
   } else {
     const best = incs[0];
     why = best
