@@ -63,7 +63,9 @@ describe('options fix the diagnosed cause', () => {
     // Repair under the operator's service level is the owner's action, listed beside it.
     expect(row.owner_action).toMatch(/operator/);
     // The explanation states the thresholds and the lifetime cost with who pays.
-    expect(plan.explanations[0]?.buys).toMatch(/^floor no → yes, target no → no, .*lifetime cost .*owners: /);
+    expect(plan.explanations[0]?.buys).toMatch(
+      /^floor no → yes, target no → yes, .*lifetime cost .*owners: /,
+    );
   });
 
   it('does not offer fibre-300 to a fibre-100 school at 45% availability as an availability fix', () => {
