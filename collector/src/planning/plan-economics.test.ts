@@ -482,6 +482,22 @@ describe('what planners and auditors read', () => {
 });
 
 describe('lifetime cost in the choice', () => {
+  it('does not buy a fibre drop where a new mobile line reaches the same thresholds for less over its life', () => {
+    const noLine = school(
+      'no-line',
+      { pupils: 80, inventory: { line: { technology: 'none', fibre_distance_m: 1500 } } },
+      { download_mbps: 1, availability_share: 0.5 },
+    );
+    const options = generateOptions(noLine, catalog, scoring);
+    const fibre = options.find((o) => o.kind === 'fibre')!;
+    const mobile = options.find((o) => o.id === 'new-mobile-100')!;
+    expect([fibre.floor_after, fibre.target_after]).toEqual([mobile.floor_after, mobile.target_after]);
+    expect(mobile.lifetime.lifetime_cost_eur).toBeLessThan(fibre.lifetime.lifetime_cost_eur);
+    // Money for either, and plenty of it.
+    const plan = buildPlan({ schools: [noLine], catalog, scoring, budget_eur: 1_000_000 });
+    expect(plan.schools[0]).toMatchObject({ status: 'funded', option_id: 'new-mobile-100' });
+  });
+
   it("ranks by outcome per lifetime euro: an owner's subscription counts against an option", () => {
     // Both reach the floor; the new line costs the programme little but the owner a subscription for 15 years.
     const noLine = school(

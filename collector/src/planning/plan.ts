@@ -370,6 +370,19 @@ export function buildPlan(input: PlanInput): Plan {
     const ownerOnly = (o: UpgradeOption): boolean =>
       o.owner_action && (o.kind === 'outage_repair' || !e.fund_subscription_changes);
     let fundable = all.filter((o) => !ownerOnly(o));
+    // Lifetime efficiency within a school: an option that reaches no more than another for a higher
+    // lifetime cost is not offered, so programme money never buys capital to spare an owner a cheaper running cost.
+    if (e.objective === 'cost_effectiveness') {
+      fundable = fundable.filter(
+        (o) =>
+          !fundable.some(
+            (k) =>
+              k !== o &&
+              k.outcome_value >= o.outcome_value &&
+              k.lifetime.lifetime_cost_eur < o.lifetime.lifetime_cost_eur,
+          ),
+      );
+    }
     // A repair claim is listed wherever lessons lose the line, even when it alone cannot be shown to reach the floor.
     const ownerAction = best(all.filter(ownerOnly)) ?? all.find((o) => o.kind === 'outage_repair');
     if (deadline && d) {
