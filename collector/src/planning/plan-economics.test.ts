@@ -130,6 +130,16 @@ describe('options fix the diagnosed cause', () => {
     expect(dsl100).toMatchObject({ operator_to_confirm: true, owner_action: true });
     // 60 pupils need 60 Mbit/s for the target: 30 does not reach it.
     expect(dsl100!.target_after).toBe(false);
+    // A subscription that reaches the target is listed as the owner's action, not bought.
+    const fast = school(
+      'fast',
+      { inventory: { line: { technology: 'fibre', down_mbps: 100 } } },
+      { download_mbps: 85 },
+    );
+    fast.pupils = 250;
+    const plan = buildPlan({ schools: [fast], catalog, scoring, budget_eur: 100_000 });
+    expect(plan.schools[0]).toMatchObject({ status: 'owner_action', programme_cost_eur: 0 });
+    expect(plan.schools[0]!.owner_action).toMatch(/^subscription fibre-300 on the same line/);
   });
 });
 

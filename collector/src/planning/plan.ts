@@ -384,7 +384,15 @@ export function buildPlan(input: PlanInput): Plan {
       );
     }
     // A repair claim is listed wherever lessons lose the line, even when it alone cannot be shown to reach the floor.
-    const ownerAction = best(all.filter(ownerOnly)) ?? all.find((o) => o.kind === 'outage_repair');
+    // The owner's action that reaches most per lifetime euro (it costs the programme nothing, so its `benefit` is 0).
+    const ownerAction =
+      all
+        .filter((o) => ownerOnly(o) && o.outcome_value > 0)
+        .sort(
+          (a, b) =>
+            b.outcome_value / Math.max(1, b.lifetime.lifetime_cost_eur) -
+            a.outcome_value / Math.max(1, a.lifetime.lifetime_cost_eur),
+        )[0] ?? all.find((o) => o.kind === 'outage_repair');
     if (deadline && d) {
       fundable = fundable.filter((o) => {
         const ready = readyDate(
