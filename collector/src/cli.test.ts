@@ -128,9 +128,9 @@ describe('skolnet-collector plan output', () => {
     await remove();
   });
 
-  /** `plan: N schools funded, X EUR of B EUR, benefit V, <status>[, synthetic]`. */
+  /** `plan: N schools funded, X EUR of B EUR, benefit V, <status>[, synthetic]; S surveys; lifetime cost L EUR …`. */
   const SUMMARY =
-    /^plan: (\d+) schools? funded, ([\d,]+) EUR of ([\d,]+) EUR, benefit ([\d,.]+), (optimal|feasible|infeasible)[^,]*(, synthetic)?/;
+    /^plan: (\d+) schools? funded, ([\d,]+) EUR of ([\d,]+) EUR, benefit ([\d,.]+), (optimal|feasible|infeasible)[^,;]*(, synthetic)?; (\d+) surveys?; lifetime cost ([\d,]+) EUR over 15 years \(programme ([\d,]+), school owners ([\d,]+), less residual value ([\d,]+)\)/;
 
   it('summarises the plan in one line on stderr, and writes JSON when stdout is not a terminal', async () => {
     const run = await cli(['plan', '--data', dataDir, '--budget', '500000']);
@@ -152,13 +152,18 @@ describe('skolnet-collector plan output', () => {
     expect(m![5]).toBe(plan.status);
     expect(plan.synthetic).toBe(true);
     expect(m![6]).toBe(', synthetic');
+    // Who pays: the programme's money and the owners' present value, less the residual value, make the lifetime cost.
+    const eur = (i: number): number => Number(m![i]!.replaceAll(',', ''));
+    expect(Math.abs(eur(9) + eur(10) - eur(11) - eur(8))).toBeLessThanOrEqual(2);
   });
 
   it('prints a readable table on a terminal, and the format asked for with --format', async () => {
     const json = await cli(['plan', '--data', dataDir, '--budget', '500000']);
     const plan = JSON.parse(json.out.join('\n')) as {
       selected: { school_name: string; label: string; cost_eur: number }[];
+      schools: unknown[];
     };
+    expect(plan.schools).toHaveLength(12);
     expect(plan.selected.length).toBeGreaterThan(0);
 
     const table = await cli(['plan', '--data', dataDir, '--budget', '500000'], true);
@@ -167,10 +172,16 @@ describe('skolnet-collector plan output', () => {
     const text = table.out.join('\n');
     expect(() => JSON.parse(text) as unknown).toThrow();
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^school\s+municipality\s+pupils\s+option\s+cost EUR\s+score$/);
-    expect(lines).toHaveLength(plan.selected.length + 1);
+    // The summary an auditor reads first, then every school.
+    expect(lines[0]).toMatch(/^objective: cost_effectiveness \(discount rate 5\.0%, horizon 15 years\)$/);
+    expect(lines[1]).toMatch(/^budget: 500,000 EUR gross \(VAT included\); source: programme total/);
+    expect(lines[2]).toBe('laptops (beside the network strand): not recorded');
+    const header = lines.findIndex((l) => /^school\s+municipality\s+pupils\s+status\s+option/.test(l));
+    expect(header).toBeGreaterThan(0);
+    const rows = lines.slice(header + 1);
+    expect(rows).toHaveLength(plan.schools.length);
     for (const s of plan.selected) {
-      const row = lines.find((l) => l.startsWith(`${s.school_name} `));
+      const row = rows.find((l) => l.startsWith(`${s.school_name} `));
       expect(row, s.school_name).toBeDefined();
       // Long option descriptions are cut short on a terminal; the whole text is in JSON and CSV.
       expect(row).toContain(s.label.slice(0, 40));
@@ -180,7 +191,8 @@ describe('skolnet-collector plan output', () => {
     const csv = await cli(['plan', '--data', dataDir, '--budget', '500000', '--format', 'csv'], true);
     const csvLines = csv.out.join('\n').split('\r\n');
     expect(csvLines[0]).toMatch(/^school_id,school_name,/);
-    expect(csvLines).toHaveLength(plan.selected.length + 1);
+    // Every school, funded or not.
+    expect(csvLines).toHaveLength(plan.schools.length + 1);
     expect(csv.err).toEqual(json.err);
     const asJson = await cli(['plan', '--data', dataDir, '--budget', '500000', '--format', 'json'], true);
     expect(JSON.parse(asJson.out.join('\n'))).toEqual(plan);

@@ -10,9 +10,16 @@ import {
   isSkolnetError,
   type ErrorCode,
 } from '@skolnet/shared';
-import { loadCostCatalog } from './planning/catalog.js';
+import { applyTenderPrices, loadCostCatalog } from './planning/catalog.js';
+import {
+  DEFAULT_PLAN_ECONOMICS,
+  PLAN_OBJECTIVES,
+  parsePlanEconomics,
+  type PlanObjective,
+} from './planning/economics.js';
 import {
   DEFAULT_BUDGET_EUR,
+  DEFAULT_BUDGET_SOURCE,
   parsePlanInstance,
   planToCsv,
   solveInstance,
@@ -21,8 +28,20 @@ import {
 } from './planning/plan.js';
 import { planWorkbook } from './export/plan-workbook.js';
 import { DEFAULT_PLAN_LANG, PLAN_LANGS, type PlanLang } from './planning/plan-labels.js';
-import { instanceTable, instanceTotals, planSummary, planTable, planTotals } from './cli-plan-output.js';
-import { createPlanService } from './services/plan-service.js';
+import {
+  instanceTable,
+  instanceTotals,
+  planReport,
+  planSummary,
+  planTable,
+  planTotals,
+  scenarioTable,
+} from './cli-plan-output.js';
+import {
+  createPlanService,
+  DEFAULT_BUFFER_MONTHS,
+  DEFAULT_COMPLETION_DATE,
+} from './services/plan-service.js';
 import { createSchoolService } from './services/school-service.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
 import {
@@ -150,6 +169,8 @@ export interface CliIo {
   err: (line: string) => void;
   /** Whether stdout is a terminal (a person reading): `plan` then prints a table. Default false. */
   stdoutIsTerminal?: boolean;
+  /** The clock (`plan` checks the completion date against it). Default the system clock. */
+  now?: () => Date;
 }
 
 const defaultIo: CliIo = {
@@ -473,6 +494,41 @@ export function createCli(io: CliIo = defaultIo): Command {
     .option('--municipality-cap <eur>', 'most spent per municipality, EUR', parseNumber)
     .option('--installs-per-month <n>', 'installer capacity: in-school installations per month', parseNumber)
     .option('--months <n>', 'months to the deadline (with --installs-per-month)', parseNumber)
+    .addOption(
+      new Option('--objective <name>', 'what the optimiser maximises (docs/methodology.md)')
+        .choices([...PLAN_OBJECTIVES])
+        .default(DEFAULT_PLAN_ECONOMICS.objective),
+    )
+    .option('--budget-source <text>', "where the budget's figure comes from (the network strand's decision)")
+    .option('--budget-net', 'the budget excludes VAT (default: it includes VAT, and prices are taken gross)')
+    .option(
+      '--economics <file>',
+      'JSON overrides of the objective settings (discount_rate, horizon_years, floor, target, weights, …)',
+    )
+    .option('--discount-rate <rate>', 'social discount rate per year (default 0.05)', parseNumber)
+    .option('--horizon <years>', 'appraisal horizon in years (default 15)', parseNumber)
+    .option(
+      '--min-evidence-days <n>',
+      'school days of throughput results before a school is funded (default 3)',
+      parseNumber,
+    )
+    .option('--fund-subscriptions', 'let programme money buy faster subscriptions on the same line')
+    .option(
+      '--prices <file>',
+      'tender prices over the catalog: {"source": "…", "prices": {"access_point.unit_eur": 480, …}}',
+    )
+    .option('--completion-date <date>', 'the programme completion date, YYYY-MM-DD', DEFAULT_COMPLETION_DATE)
+    .option(
+      '--buffer-months <n>',
+      'months kept free before the completion date',
+      parseNumber,
+      DEFAULT_BUFFER_MONTHS,
+    )
+    .option('--fibre-per-month <n>', 'new fibre connections the operators can build per month', parseNumber)
+    .option(
+      '--scenarios',
+      'write the scenario analysis (share of scenarios funding each school) instead of the plan',
+    )
     .action(
       async (opts: {
         budget: number;
@@ -488,6 +544,19 @@ export function createCli(io: CliIo = defaultIo): Command {
         municipalityCap?: number;
         installsPerMonth?: number;
         months?: number;
+        objective: PlanObjective;
+        budgetSource?: string;
+        budgetNet?: boolean;
+        economics?: string;
+        discountRate?: number;
+        horizon?: number;
+        minEvidenceDays?: number;
+        fundSubscriptions?: boolean;
+        prices?: string;
+        completionDate: string;
+        bufferMonths: number;
+        fibrePerMonth?: number;
+        scenarios?: boolean;
       }) => {
         const constraints: PlanConstraints = {
           ...(opts.minScore === undefined ? {} : { min_score: opts.minScore }),
@@ -524,28 +593,94 @@ export function createCli(io: CliIo = defaultIo): Command {
         if (format === 'xlsx' && opts.out === undefined) {
           throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, '--format xlsx needs --out FILE');
         }
+        if (opts.scenarios === true && format !== 'json' && format !== 'table') {
+          throw new SkolnetError(
+            ErrorCodes.CLI_BAD_ARGUMENT,
+            '--scenarios is written as --format json (or a table)',
+          );
+        }
+        if (
+          !/^\d{4}-\d{2}-\d{2}$/.test(opts.completionDate) ||
+          Number.isNaN(Date.parse(opts.completionDate))
+        ) {
+          throw new SkolnetError(
+            ErrorCodes.CLI_BAD_ARGUMENT,
+            `--completion-date ${opts.completionDate}: expected YYYY-MM-DD`,
+          );
+        }
         const scoring = scoringFrom(opts.scoring);
-        const catalog = loadCostCatalog(opts.catalog ?? undefined);
+        let catalog = loadCostCatalog(opts.catalog ?? undefined);
+        if (opts.prices !== undefined)
+          catalog = applyTenderPrices(catalog, readJson(opts.prices, 'tender prices'));
+        const fromFile: unknown = opts.economics === undefined ? {} : readJson(opts.economics, 'economics');
+        if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+          throw new SkolnetError(
+            ErrorCodes.CONFIG_INVALID,
+            `economics ${opts.economics}: expected a JSON object`,
+          );
+        }
+        const economics = parsePlanEconomics({
+          ...(fromFile as Record<string, unknown>),
+          objective: opts.objective,
+          ...(opts.discountRate === undefined ? {} : { discount_rate: opts.discountRate }),
+          ...(opts.horizon === undefined ? {} : { horizon_years: opts.horizon }),
+          ...(opts.minEvidenceDays === undefined ? {} : { min_evidence_school_days: opts.minEvidenceDays }),
+          ...(opts.fundSubscriptions === true ? { fund_subscription_changes: true } : {}),
+        });
         const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
-        let plan: Plan;
+        let output: string;
+        let summary: string;
+        let plan: Plan | undefined;
         try {
           // As `serve` does: results dated after now plus the skew do not count.
-          const now = new Date();
+          const now = (io.now ?? (() => new Date()))();
           store.setReadHorizon(() => new Date(now.getTime() + DEFAULT_MAX_CLOCK_SKEW_MS));
           // The services the running collector uses, so the CLI's plan is the API's.
           const schools = createSchoolService({ store, scoring: () => scoring, now: () => now });
-          plan = await createPlanService({ schools, catalog: () => catalog }).plan({
-            budget_eur: opts.budget,
-            constraints,
+          const service = createPlanService({
+            schools,
+            catalog: () => catalog,
+            economics,
+            ...(opts.budgetSource === undefined && opts.budgetNet !== true
+              ? {}
+              : {
+                  budget: {
+                    ...(opts.budgetSource === undefined
+                      ? { source: DEFAULT_BUDGET_SOURCE }
+                      : { source: opts.budgetSource }),
+                    includes_vat: opts.budgetNet !== true,
+                    laptops_spend_eur: null,
+                  },
+                }),
+            delivery: {
+              completion_date: opts.completionDate,
+              buffer_months: opts.bufferMonths,
+              ...(opts.fibrePerMonth === undefined ? {} : { fibre_per_month: opts.fibrePerMonth }),
+            },
+            now: () => now,
           });
+          const request = { budget_eur: opts.budget, constraints };
+          if (opts.scenarios === true) {
+            const report = await service.scenarios(request);
+            output =
+              format === 'table'
+                ? `${scenarioTable(report).join('\n')}\n`
+                : `${JSON.stringify(report, null, 2)}\n`;
+            summary = `scenarios: ${report.scenarios.length}; schools funded in every scenario ${report.robust}, in none ${report.never}, in some ${report.sensitive}`;
+          } else {
+            plan = await service.plan(request);
+            output = '';
+            summary = planSummary(planTotals(plan));
+          }
         } finally {
           await store.close();
         }
-        if (format === 'csv') emit(planToCsv(plan));
+        if (plan === undefined) emit(output);
+        else if (format === 'csv') emit(planToCsv(plan));
         else if (format === 'xlsx') emit(await planWorkbook(plan, { lang: opts.lang, now: new Date() }));
-        else if (format === 'table') emit(`${planTable(plan).join('\n')}\n`);
+        else if (format === 'table') emit(`${[...planReport(plan), '', ...planTable(plan)].join('\n')}\n`);
         else emit(`${JSON.stringify(plan, null, 2)}\n`);
-        summarise(planSummary(planTotals(plan)));
+        summarise(summary);
       },
     );
 

@@ -72,6 +72,8 @@ export {
 export { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
 export { solveMckp, bruteForceMckp, type McSchool, type McSolution } from './planning/mckp.js';
 export { buildPlan, DEFAULT_BUDGET_EUR, type Plan } from './planning/plan.js';
+export { DEFAULT_PLAN_ECONOMICS, type PlanEconomics } from './planning/economics.js';
+export { runScenarios, SCENARIOS, type ScenarioReport } from './planning/scenarios.js';
 export { generateOptions, type PlanSchool, type SchoolInventory } from './planning/options.js';
 export { loadCostCatalog, type CostCatalog } from './planning/catalog.js';
 export {

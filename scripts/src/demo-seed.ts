@@ -165,6 +165,8 @@ async function main(): Promise<void> {
   const rnd = prng(opts.seed);
   const between = (lo: number, hi: number): number => lo + (hi - lo) * rnd();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
+  // A stream of its own, so the gaps in the planning inputs leave every other figure as the seed made it.
+  const gaps = prng((opts.seed ^ 0x5eed) >>> 0);
   if (opts.database === undefined) await mkdir(opts.data, { recursive: true });
   const database = opts.database ?? sqliteDatabaseUrl(join(opts.data, DATABASE_FILE));
   if (opts.database === undefined) {
@@ -296,30 +298,51 @@ async function main(): Promise<void> {
           }
         }
       }
-      await store.insertResults(results);
-      resultCount += results.length;
+      // Gaps a real programme has (docs/methodology.md, "Every school in the plan"): 2% of rural
+      // schools have no line at all (and so no results), 2% have no line inventory, 4% an agent whose
+      // bottleneck probe found the school's LAN to be the limit.
+      const gap = gaps();
+      const noLine = !demo.city && gap < 0.02;
+      const lineUnknown = gap >= 0.02 && gap < 0.04;
+      const lanLimited = gap >= 0.04 && gap < 0.08;
+      if (!noLine) {
+        await store.insertResults(results);
+        resultCount += results.length;
+      }
 
       const rooms = Math.ceil(pupils / 22) + 3;
       const coverage = Math.min(1, Math.max(0, rnd() < 0.2 ? between(0, 0.4) : between(0.4, 1)));
       const switchesTotal = Math.max(1, Math.ceil(rooms / 12));
       const apsTotal = Math.round(rooms * coverage * 0.8);
+      // Drawn whether or not the school keeps it, so the seed's stream stays as it was.
+      const line = {
+        technology,
+        down_mbps: tier,
+        ...(technology === 'fibre'
+          ? {}
+          : { fibre_distance_m: Math.round(between(80, demo.city ? 600 : 3000)) }),
+      };
       inputs.push({
         school_id: school.id,
         synthetic: true,
         inventory: {
-          line: {
-            technology,
-            down_mbps: tier,
-            ...(technology === 'fibre'
-              ? {}
-              : { fibre_distance_m: Math.round(between(80, demo.city ? 600 : 3000)) }),
-          },
+          ...(lineUnknown
+            ? {}
+            : {
+                line: noLine
+                  ? { technology: 'none', fibre_distance_m: Math.round(800 + 2200 * gaps()) }
+                  : line,
+              }),
+          ...(lanLimited ? { limiting_segment: 'lan' } : {}),
           teaching_rooms: rooms,
           wifi_coverage_share: Math.round(coverage * 100) / 100,
           uncovered_rooms: Math.round(rooms * (1 - coverage)),
           internal: {
             switches_total: switchesTotal,
-            switches_100m: rnd() < 0.35 ? Math.ceil(switchesTotal * between(0.3, 1)) : 0,
+            switches_100m: Math.max(
+              lanLimited ? 1 : 0,
+              rnd() < 0.35 ? Math.ceil(switchesTotal * between(0.3, 1)) : 0,
+            ),
             switches_without_poe: rnd() < 0.4 ? Math.ceil(switchesTotal * between(0.3, 1)) : 0,
             uplink_utilisation_p95_pct: Math.round(between(20, 97)),
             duplex_mismatches: rnd() < 0.1 ? 1 + Math.floor(rnd() * 2) : 0,

@@ -83,6 +83,7 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/agents/:id/move': only(['admin']),
   'GET /api/v1/plan': only(PLANNERS),
   'GET /api/v1/plan/schools/:id': only(['admin', 'planner', 'municipality_planner'], true),
+  'GET /api/v1/plan/scenarios': only(PLANNERS),
   'GET /api/v1/scoring/sensitivity': only(PLANNERS),
   // Pupil support: identity only to the school's coordinator and director; IKVD reads and approves only.
   'PUT /api/v1/support/schools/:id/founder': only(['admin'], true),

@@ -6,7 +6,13 @@ import {
   type XlsxCell,
   type XlsxSheet,
 } from '../../../test/support/openpyxl.js';
-import { PLAN_COLUMNS, type Plan, type PlanSelection } from '../planning/plan.js';
+import {
+  PLAN_COLUMNS,
+  type Plan,
+  type PlanRow,
+  type PlanSelection,
+  type PlanSummary,
+} from '../planning/plan.js';
 import { PLAN_COLUMN_INFO } from '../planning/plan-labels.js';
 import { excelSheetNames, MAX_SHEET_NAME_CHARS, planWorkbook } from './plan-workbook.js';
 
@@ -36,7 +42,87 @@ function selection(
     lifetime_years: 15,
     score_before: 41.5,
     score_after: 88.25,
+    lifetime_cost_eur: 12_000,
+    owner_lifetime_cost_eur: 2_000,
+    lead_months: 6,
+    floor_after: true,
+    target_after: true,
     ...over,
+  };
+}
+
+/** The plan's row of a funded school (synthetic, from its selection). */
+function rowOf(s: PlanSelection): PlanRow {
+  return {
+    school_id: s.school_id,
+    school_name: s.school_name,
+    municipality: s.municipality,
+    pupils: s.pupils,
+    status: 'funded',
+    evidence_school_days: 5,
+    evidence_ok: true,
+    option_id: s.option_id,
+    label: s.label,
+    programme_cost_eur: s.cost_eur,
+    survey_cost_eur: 0,
+    owner_capex_eur: s.capex_eur - s.cost_eur,
+    owner_running_pv_eur: s.opex_eur_per_year * 10,
+    renewals_pv_eur: 0,
+    residual_value_pv_eur: 0,
+    lifetime_cost_eur: s.lifetime_cost_eur,
+    opex_eur_per_year: s.opex_eur_per_year,
+    lead_months: s.lead_months,
+    floor_before: false,
+    floor_after: s.floor_after,
+    target_before: false,
+    target_after: s.target_after,
+    score_before: s.score_before,
+    score_after: s.score_after,
+    benefit: s.benefit,
+    owner_action: '',
+    operator_to_confirm: false,
+    provisional_option: '',
+    provisional_cost_eur: '',
+    why: 'because',
+  };
+}
+
+/** A plan's summary over its rows (synthetic figures where the workbook only copies them). */
+function summaryOf(rows: readonly PlanRow[]): PlanSummary {
+  const counts = {
+    schools_before: 0,
+    schools_after: rows.length,
+    pupils_before: 0,
+    pupils_after: rows.reduce((n, r) => n + r.pupils, 0),
+    vulnerable_reached: 0,
+    supported_reached: 0,
+    programme_eur_per_pupil: 100,
+    lifetime_eur_per_pupil: 120,
+  };
+  const programme = rows.reduce((n, r) => n + r.programme_cost_eur + r.survey_cost_eur, 0);
+  return {
+    objective: 'cost_effectiveness',
+    discount_rate: 0.05,
+    horizon_years: 15,
+    budget: {
+      budget_eur: 100_000,
+      source: 'synthetic test budget',
+      includes_vat: true,
+      laptops_spend_eur: null,
+    },
+    programme_cost_eur: programme,
+    surveys_cost_eur: 0,
+    owner_cost_pv_eur: 0,
+    residual_value_pv_eur: 0,
+    lifetime_cost_eur: programme,
+    floor: counts,
+    target: counts,
+    lacking_evidence: { min_school_days: 3, schools: [] },
+    line_unknown: [],
+    owner_actions: 0,
+    by_municipality: [],
+    by_size: [],
+    delivery: 'not applied',
   };
 }
 
@@ -76,7 +162,10 @@ function hostilePlan(): Plan {
     selection({ school_id: 's7', municipality: 'history' }),
   ];
   const total = selected.reduce((n, s) => n + s.cost_eur, 0);
+  const schools = selected.map(rowOf);
   return {
+    schools,
+    summary: summaryOf(schools),
     synthetic: true,
     budget_eur: 100_000,
     status: 'optimal',
@@ -187,7 +276,7 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
     const book = readXlsx(python!, await planWorkbook(plan, { now: NOW }));
     const names = book.map((s) => s.name);
     expect(names.slice(0, 4)).toEqual(['Kopsavilkums', 'Plāns', 'Alkatīgā secība', 'Skaidrojumi']);
-    const municipalities = [...new Set(plan.selected.map((s) => s.municipality))];
+    const municipalities = [...new Set(plan.schools.map((s) => s.municipality))];
     expect(names).toHaveLength(4 + municipalities.length);
     for (const n of names) {
       expect(n.length).toBeLessThanOrEqual(MAX_SHEET_NAME_CHARS);
@@ -200,28 +289,30 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
     const main = sheet(book, 'Plāns');
     expect(values(main.rows[0])).toEqual(PLAN_COLUMNS.map((c) => PLAN_COLUMN_INFO[c].lv));
     expect(main.freeze_panes).toBe('A2');
-    expect(main.auto_filter).toBe(`A1:${LAST}${plan.selected.length + 1}`);
-    const data = main.rows.slice(1, plan.selected.length + 1);
-    expect(data).toHaveLength(plan.selected.length);
+    expect(main.auto_filter).toBe(`A1:${LAST}${plan.schools.length + 1}`);
+    const data = main.rows.slice(1, plan.schools.length + 1);
+    expect(data).toHaveLength(plan.schools.length);
     const col = (name: (typeof PLAN_COLUMNS)[number]): number => PLAN_COLUMNS.indexOf(name);
     data.forEach((row, i) => {
-      const s = plan.selected[i]!;
+      const s = plan.schools[i]!;
       // Names that look like formulas are strings, not formulas; control characters, which XML cannot carry, are left out (exceljs does).
       expect(row[col('school_name')]).toMatchObject({
         value: s.school_name.replace('\u0007', ''),
         type: 's',
       });
       expect(row[col('pupils')]).toMatchObject({ value: s.pupils, type: 'n', format: '#,##0' });
-      expect(row[col('cost_eur')]).toMatchObject({ value: s.cost_eur, type: 'n' });
-      expect(row[col('cost_eur')]!.format).toContain('€');
+      expect(row[col('programme_cost_eur')]).toMatchObject({ value: s.programme_cost_eur, type: 'n' });
+      expect(row[col('programme_cost_eur')]!.format).toContain('€');
+      // Yes/no columns are real booleans, not the text the CSV carries.
+      expect(row[col('floor_after')]).toMatchObject({ value: true, type: 'b' });
       // A negative running cost stays a negative number.
       expect(row[col('opex_eur_per_year')]).toMatchObject({ value: s.opex_eur_per_year, type: 'n' });
       expect(row[col('score_after')]).toMatchObject({ value: s.score_after, format: '0.0' });
       expect(row[col('benefit')]).toMatchObject({ value: s.benefit, format: '#,##0.00' });
     });
-    const totals = main.rows[plan.selected.length + 1]!;
+    const totals = main.rows[plan.schools.length + 1]!;
     expect(totals[0]!.value).toBe('Kopā');
-    const last = plan.selected.length + 1;
+    const last = plan.schools.length + 1;
     for (const c of PLAN_COLUMNS) {
       const cell = totals[col(c)];
       if (!PLAN_COLUMN_INFO[c].total || col(c) === 0) {
@@ -230,7 +321,7 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
       }
       const letter = letters(col(c));
       expect(cell, c).toMatchObject({ type: 'f', value: `=SUM(${letter}2:${letter}${last})` });
-      const sum = plan.selected.reduce((n, s) => n + Number(s[c]), 0);
+      const sum = plan.schools.reduce((n, s) => n + (typeof s[c] === 'number' ? s[c] : 0), 0);
       expect(cell!.cached as number, c).toBeCloseTo(sum, 6);
     }
 
@@ -239,8 +330,8 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
     expect(rezekne.freeze_panes).toBe('A2');
     expect(rezekne.auto_filter).toBe(`A1:${LAST}3`);
     expect(rezekne.rows.slice(1, 3).map((r) => r[col('school_id')]!.value)).toEqual(['s1', 's2']);
-    expect(rezekne.rows[3]![col('cost_eur')]).toMatchObject({
-      value: `=SUM(${letters(col('cost_eur'))}2:${letters(col('cost_eur'))}3)`,
+    expect(rezekne.rows[3]![col('programme_cost_eur')]).toMatchObject({
+      value: `=SUM(${letters(col('programme_cost_eur'))}2:${letters(col('programme_cost_eur'))}3)`,
       cached: 12_500,
     });
     expect(rezekne.rows[3]![col('opex_eur_per_year')]!.cached).toBe(100);
@@ -271,14 +362,21 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
     expect(table.map((r) => r[0]!.value)).toEqual(
       [...municipalities].sort((a, b) => a.localeCompare(b, 'lv')),
     );
-    expect(summary.auto_filter).toBe(`A${tableAt + 1}:F${tableAt + 1 + municipalities.length}`);
+    expect(summary.auto_filter).toBe(`A${tableAt + 1}:G${tableAt + 1 + municipalities.length}`);
     const tableTotals = summary.rows[tableAt + 1 + municipalities.length]!;
     expect(tableTotals[0]!.value).toBe('Kopā');
-    expect(tableTotals[1]).toMatchObject({ type: 'f', cached: plan.selected.length });
-    expect(tableTotals[3]!.cached).toBe(plan.total_cost_eur);
-    expect(tableTotals[4]).toMatchObject({ type: 'f', format: '0.0%' });
-    expect(tableTotals[4]!.cached as number).toBeCloseTo(1, 9);
-    for (const r of table) expect(r[4]!.format).toBe('0.0%');
+    expect(tableTotals[1]).toMatchObject({ type: 'f', cached: plan.schools.length });
+    expect(tableTotals[2]).toMatchObject({ type: 'f', cached: plan.selected.length });
+    expect(tableTotals[4]!.cached).toBe(plan.summary.programme_cost_eur);
+    expect(tableTotals[5]).toMatchObject({ type: 'f', format: '0.0%' });
+    expect(tableTotals[5]!.cached as number).toBeCloseTo(1, 9);
+    for (const r of table) expect(r[5]!.format).toBe('0.0%');
+    // The auditor's figures: the budget's source and the lifetime cost.
+    expect(figure('Budžeta avots').value).toBe('synthetic test budget');
+    expect(figure('Izmaksas mūža laikā, EUR')).toMatchObject({
+      value: plan.summary.lifetime_cost_eur,
+      type: 'n',
+    });
 
     const greedy = sheet(book, 'Alkatīgā secība');
     expect(greedy.freeze_panes).toBe('A2');
@@ -302,6 +400,7 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
   it('writes a plan with nothing funded: headers, a filter and zero totals', async () => {
     const empty = {
       ...hostilePlan(),
+      schools: [],
       selected: [],
       total_cost_eur: 0,
       total_benefit: 0,
@@ -312,6 +411,6 @@ describe.skipIf(noOpenpyxl)('plan workbook, read back by openpyxl', () => {
     expect(book.map((s) => s.name)).toEqual(['Summary', 'Plan', 'Greedy ranking', 'Explanations']);
     const main = sheet(book, 'Plan');
     expect(main.rows).toHaveLength(2);
-    expect(main.rows[1]![PLAN_COLUMNS.indexOf('cost_eur')]).toMatchObject({ value: 0, type: 'n' });
+    expect(main.rows[1]![PLAN_COLUMNS.indexOf('programme_cost_eur')]).toMatchObject({ value: 0, type: 'n' });
   });
 });

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { PLAN_COLUMNS, planRows, type Plan, type PlanSelection } from '../planning/plan.js';
+import { PLAN_COLUMNS, type Plan, type PlanRow } from '../planning/plan.js';
 import {
   DEFAULT_PLAN_LANG,
   PLAN_COLUMN_INFO,
@@ -30,6 +30,7 @@ export const MAX_SHEET_NAME_CHARS = 31;
  */
 const FORMATS: Record<PlanColumnKind | 'ratio', string | undefined> = {
   text: undefined,
+  boolean: undefined,
   count: '#,##0',
   eur: '#,##0 [$€-426];-#,##0 [$€-426]',
   number: '#,##0.00',
@@ -39,7 +40,7 @@ const FORMATS: Record<PlanColumnKind | 'ratio', string | undefined> = {
   ratio: '0.000000',
 };
 
-type Kind = PlanColumnKind | 'ratio' | 'boolean';
+type Kind = PlanColumnKind | 'ratio';
 
 /** A table column: its header text, display and whether the totals row sums it. */
 interface TableColumn extends LangText {
@@ -73,6 +74,88 @@ const SUMMARY_FIGURES: readonly (LangText & { kind: Kind; value: (p: Plan) => Ce
     kind: 'percent',
     value: (p) => (p.budget_eur > 0 ? p.total_cost_eur / p.budget_eur : null),
   },
+  { lv: 'Budžeta avots', en: 'Source of the budget', kind: 'text', value: (p) => p.summary.budget.source },
+  {
+    lv: 'Budžetā iekļauts PVN',
+    en: 'Budget includes VAT',
+    kind: 'boolean',
+    value: (p) => p.summary.budget.includes_vat,
+  },
+  {
+    lv: 'Programmas nauda, EUR',
+    en: 'Programme money, EUR',
+    kind: 'eur',
+    value: (p) => p.summary.programme_cost_eur,
+  },
+  {
+    lv: 'Tajā skaitā apsekojumi, EUR',
+    en: 'Of which surveys, EUR',
+    kind: 'eur',
+    value: (p) => p.summary.surveys_cost_eur,
+  },
+  {
+    lv: 'Skolu īpašnieku izmaksas (PV), EUR',
+    en: "School owners' cost (PV), EUR",
+    kind: 'eur',
+    value: (p) => p.summary.owner_cost_pv_eur,
+  },
+  {
+    lv: 'Atlikusī vērtība (PV), EUR',
+    en: 'Residual value (PV), EUR',
+    kind: 'eur',
+    value: (p) => p.summary.residual_value_pv_eur,
+  },
+  {
+    lv: 'Izmaksas mūža laikā, EUR',
+    en: 'Lifetime cost, EUR',
+    kind: 'eur',
+    value: (p) => p.summary.lifetime_cost_eur,
+  },
+  { lv: 'Diskonta likme', en: 'Discount rate', kind: 'percent', value: (p) => p.summary.discount_rate },
+  { lv: 'Periods, gadi', en: 'Horizon, years', kind: 'count', value: (p) => p.summary.horizon_years },
+  {
+    lv: 'Skolas virs minimuma pirms',
+    en: 'Schools at the floor before',
+    kind: 'count',
+    value: (p) => p.summary.floor.schools_before,
+  },
+  {
+    lv: 'Skolas virs minimuma pēc',
+    en: 'Schools at the floor after',
+    kind: 'count',
+    value: (p) => p.summary.floor.schools_after,
+  },
+  {
+    lv: 'Programmas EUR uz skolēnu (minimums)',
+    en: 'Programme EUR per pupil (floor)',
+    kind: 'eur',
+    value: (p) => p.summary.floor.programme_eur_per_pupil,
+  },
+  {
+    lv: 'Skolas mērķī pirms',
+    en: 'Schools at the target before',
+    kind: 'count',
+    value: (p) => p.summary.target.schools_before,
+  },
+  {
+    lv: 'Skolas mērķī pēc',
+    en: 'Schools at the target after',
+    kind: 'count',
+    value: (p) => p.summary.target.schools_after,
+  },
+  {
+    lv: 'Programmas EUR uz skolēnu (mērķis)',
+    en: 'Programme EUR per pupil (target)',
+    kind: 'eur',
+    value: (p) => p.summary.target.programme_eur_per_pupil,
+  },
+  {
+    lv: 'Skolas bez pietiekamiem mērījumiem',
+    en: 'Schools lacking evidence',
+    kind: 'count',
+    value: (p) => p.summary.lacking_evidence.schools.length,
+  },
+  { lv: 'Izpilde', en: 'Delivery', kind: 'text', value: (p) => p.summary.delivery },
   { lv: 'Finansētās skolas', en: 'Schools funded', kind: 'count', value: (p) => p.selected.length },
   {
     lv: 'Skolēni finansētajās skolās',
@@ -113,9 +196,10 @@ const SUMMARY_FIGURES: readonly (LangText & { kind: Kind; value: (p: Plan) => Ce
 
 const MUNICIPALITY_COLUMNS: readonly TableColumn[] = [
   { ...PLAN_COLUMN_INFO.municipality },
+  { lv: 'Skolas', en: 'Schools', kind: 'count', total: true },
   { lv: 'Finansētās skolas', en: 'Schools funded', kind: 'count', total: true },
   { ...PLAN_COLUMN_INFO.pupils },
-  { ...PLAN_COLUMN_INFO.cost_eur },
+  { ...PLAN_COLUMN_INFO.programme_cost_eur },
   { lv: 'Daļa no izmaksām', en: 'Share of the cost', kind: 'percent', total: true },
   { ...PLAN_COLUMN_INFO.benefit },
 ];
@@ -278,7 +362,7 @@ export interface PlanWorkbookOptions {
 
 /**
  * The plan as an .xlsx file: Summary (key figures and a table per
- * municipality), Plan (every funded school, with totals), Greedy ranking,
+ * municipality), Plan (every school, with totals), Greedy ranking,
  * Explanations, then one sheet per municipality in name order.
  * Text is written as text, never as a formula: a school named
  * `=HYPERLINK(…)` is a string cell.
@@ -290,18 +374,16 @@ export async function planWorkbook(plan: Plan, options: PlanWorkbookOptions): Pr
   wb.created = options.now;
   wb.modified = options.now;
 
-  const rows = planRows(plan);
-  // Rows and selections of each municipality, in the plan's order.
-  const byMunicipality = new Map<string, PlanSelection[]>();
-  const rowsOf = new Map<string, (string | number)[][]>();
-  plan.selected.forEach((s, i) => {
-    if (!byMunicipality.has(s.municipality)) {
-      byMunicipality.set(s.municipality, []);
-      rowsOf.set(s.municipality, []);
-    }
-    byMunicipality.get(s.municipality)!.push(s);
-    rowsOf.get(s.municipality)!.push(rows[i]!);
-  });
+  // Real booleans and numbers in the cells (the CSV's planRows writes booleans as text).
+  const cells = (r: PlanRow): CellValue[] => PLAN_COLUMNS.map((c) => r[c]);
+  const rows = plan.schools.map(cells);
+  // Every school of each municipality, in the plan's order.
+  const byMunicipality = new Map<string, PlanRow[]>();
+  for (const r of plan.schools) {
+    const mine = byMunicipality.get(r.municipality);
+    if (mine) mine.push(r);
+    else byMunicipality.set(r.municipality, [r]);
+  }
   const municipalities = [...byMunicipality.keys()].sort((a, b) => a.localeCompare(b, 'lv'));
   const fixed = [TEXT.summary, TEXT.plan, TEXT.greedy, TEXT.explanations].map((t) => t[lang]);
   const names = excelSheetNames([...fixed, ...municipalities], TEXT.unnamed[lang]);
@@ -318,17 +400,18 @@ export async function planWorkbook(plan: Plan, options: PlanWorkbookOptions): Pr
   summary.views = [{ state: 'frozen', xSplit: 0, ySplit: 1, topLeftCell: 'A2', activeCell: 'A2' }];
   summary.addRow([]);
   // The municipality table below the figures, with its own header, filter and totals.
-  const cost = plan.total_cost_eur;
+  const cost = plan.summary.programme_cost_eur;
   const municipalityRows = municipalities.map((m) => {
     const mine = byMunicipality.get(m) ?? [];
-    const spent = mine.reduce((n, s) => n + s.cost_eur, 0);
+    const spent = mine.reduce((n, r) => n + r.programme_cost_eur + r.survey_cost_eur, 0);
     return [
       m,
       mine.length,
-      mine.reduce((n, s) => n + s.pupils, 0),
+      mine.filter((r) => r.status === 'funded').length,
+      mine.reduce((n, r) => n + r.pupils, 0),
       spent,
       cost > 0 ? spent / cost : 0,
-      Math.round(mine.reduce((n, s) => n + s.benefit, 0) * 100) / 100,
+      Math.round(mine.reduce((n, r) => n + r.benefit, 0) * 100) / 100,
     ];
   });
   addTable(summary, lang, MUNICIPALITY_COLUMNS, municipalityRows, { totals: true, freeze: false });
@@ -366,7 +449,7 @@ export async function planWorkbook(plan: Plan, options: PlanWorkbookOptions): Pr
   for (const column of [4, 5, 6])
     explanations.getColumn(column).alignment = { wrapText: true, vertical: 'top' };
   municipalities.forEach((m, i) => {
-    addTableSheet(wb, names[4 + i]!, lang, PLAN_TABLE, rowsOf.get(m) ?? [], true);
+    addTableSheet(wb, names[4 + i]!, lang, PLAN_TABLE, (byMunicipality.get(m) ?? []).map(cells), true);
   });
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -1,6 +1,14 @@
 import { ErrorCodes, SkolnetError, type Fields } from '@skolnet/shared';
 import type { SchoolCoverage } from '../coverage/coverage-analysis.js';
-import { percentile, type InternalNetworkFacts, type ScoreFigures } from '../scoring/school-score.js';
+import {
+  THROUGHPUT_MEASUREMENT,
+  localTime,
+  percentile,
+  type InternalNetworkFacts,
+  type ScoreFigures,
+  type ScoringRollup,
+} from '../scoring/school-score.js';
+import type { ScoringConfig } from '../scoring/score-config.js';
 import type { SchoolRow } from '../storage/store.js';
 import type { SupportAggregatesReport } from '../support/support-aggregates.js';
 import type { PlanSchool, SchoolInventory, SupportAggregates } from './options.js';
@@ -82,6 +90,9 @@ export function scoringFacts(input: SchoolPlanningInput | undefined): {
 /** SNMP results that carry network-wide facts (agent/src/probes/snmp/README.md). */
 export const SNMP_NETWORK_MEASUREMENT = 'snmp_network';
 
+/** The bottleneck probe's results (agent/src/probes/bottleneck/README.md): which segment limits the school. */
+export const BOTTLENECK_MEASUREMENT = 'bottleneck';
+
 /**
  * A school's planning input with what its own agents measured laid over
  * it; a measurement wins over a figure entered by hand or seeded.
@@ -98,6 +109,7 @@ export function withMeasurements(
   input: SchoolPlanningInput | undefined,
   coverage: SchoolCoverage,
   sweeps: readonly { at: string; fields: Fields }[],
+  bottlenecks: readonly { at: string; fields: Fields }[] = [],
 ): SchoolPlanningInput | undefined {
   const inventory: SchoolInventory = { ...input?.inventory };
   const internal: InternalNetworkFacts = { ...inventory.internal };
@@ -127,6 +139,19 @@ export function withMeasurements(
     measured = true;
   }
 
+  // The newest verdict of the bottleneck probe that found a segment.
+  const verdicts = bottlenecks.filter(
+    (r) => r.fields.result === 'success' && typeof r.fields.limiting_segment === 'string',
+  );
+  const newestVerdict = verdicts.reduce<(typeof verdicts)[number] | undefined>(
+    (a, r) => (!a || r.at > a.at ? r : a),
+    undefined,
+  );
+  if (newestVerdict) {
+    inventory.limiting_segment = newestVerdict.fields.limiting_segment as string;
+    measured = true;
+  }
+
   if (!measured) return input;
   return { ...input, school_id: schoolId, inventory: { ...inventory, internal } };
 }
@@ -136,6 +161,7 @@ export function planSchool(
   school: SchoolRow,
   figures: ScoreFigures,
   input: SchoolPlanningInput | undefined,
+  throughputDays?: number,
 ): PlanSchool {
   return {
     id: school.id,
@@ -146,6 +172,7 @@ export function planSchool(
     ...(input?.inventory ? { inventory: input.inventory } : {}),
     ...(input?.support ? { support: input.support } : {}),
     ...(input?.synthetic ? { synthetic: true } : {}),
+    ...(throughputDays === undefined ? {} : { throughput_school_days: throughputDays }),
   };
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCORING_CONFIG } from '../scoring/score-config.js';
 import type { ScoreFigures } from '../scoring/school-score.js';
 import { loadCostCatalog } from './catalog.js';
+import { DEFAULT_PLAN_ECONOMICS } from './economics.js';
 import { generateOptions, type PlanSchool } from './options.js';
 import { buildPlan, parsePlanInstance, planToCsv, solveInstance } from './plan.js';
 
@@ -47,32 +48,59 @@ const school = (id: string, municipality: string, over: Partial<PlanSchool> = {}
 
 describe('options', () => {
   const catalog = loadCostCatalog();
-  it('generates line, fibre, AP, switch, config and bundle options with costs from the catalog', () => {
+  it('generates line, fibre, AP, switch, config and bundle options, priced part by part from the catalog', () => {
     const options = generateOptions(school('a', 'Sigulda'), catalog, DEFAULT_SCORING_CONFIG);
     const byId = new Map(options.map((o) => [o.id, o]));
     expect([...byId.keys()]).toEqual(['config', 'line-dsl-100', 'fibre-300', 'aps', 'switches', 'full']);
     const config = byId.get('config');
+    // The school's staff do the configuration: no programme money, their time priced at the catalog's rate.
     expect(config).toMatchObject({ cost_eur: 0, installs: 0 });
+    expect(config!.capex_eur).toBe(catalog.labour.hourly_eur * catalog.labour.config_fix_hours);
     expect(config!.score_after).toBeGreaterThan(config!.score_before);
-    // 4000 + 35 × 500 m + tier activation 100.
-    expect(byId.get('fibre-300')?.capex_eur).toBe(21_600);
-    // 6 rooms × (550 + 150 + 250).
-    expect(byId.get('aps')?.capex_eur).toBe(5_700);
+    const pm = 1 + catalog.delivery_costs.project_management_share + catalog.delivery_costs.contingency_share;
+    const programme = (eur: number): number => Math.round(eur * pm);
+    // Fibre drop 4000 + 35 × 500 m, activation 100, router/firewall 900, rack 400: each with PM and contingency.
+    expect(byId.get('fibre-300')?.cost_eur).toBe(
+      programme(4000 + 35 * 500) + programme(100) + programme(900) + programme(400),
+    );
+    // 6 rooms × (450 + 150 + 250) hardware, 6 licences × 100.
+    expect(byId.get('aps')?.cost_eur).toBe(programme(6 * 850) + programme(600));
+    // Hardware 7 years, licence 5, each annualised on its own (the configuration work rides along).
+    expect(
+      byId
+        .get('aps')
+        ?.parts.slice(0, 2)
+        .map((p) => p.lifetime_years),
+    ).toEqual([7, 5]);
     // One switch is both 100 Mbit/s and without PoE: 1 × (1400 + 200).
-    expect(byId.get('switches')?.capex_eur).toBe(1_600);
+    expect(byId.get('switches')?.cost_eur).toBe(programme(1_600));
     const full = byId.get('full')!;
-    expect(full.capex_eur).toBe(21_600 + 5_700 + 1_600);
+    expect(full.cost_eur).toBe(
+      byId.get('fibre-300')!.cost_eur + byId.get('aps')!.cost_eur + byId.get('switches')!.cost_eur,
+    );
     expect(full.score_after).toBeGreaterThan(byId.get('aps')!.score_after);
-    // Benefit = pupils × gain (no support aggregates: weight 1).
-    expect(full.benefit).toBeCloseTo(200 * (full.score_after - full.score_before), 1);
+    // A same-line subscription change is the owner's, costs the programme nothing.
+    expect(byId.get('line-dsl-100')).toMatchObject({
+      owner_action: true,
+      cost_eur: 0,
+      operator_to_confirm: true,
+    });
+    // Score-delta objective: benefit = pupils × gain (no support aggregates: weight 1).
+    const delta = generateOptions(school('a', 'Sigulda'), catalog, DEFAULT_SCORING_CONFIG, undefined, {
+      economics: { ...DEFAULT_PLAN_ECONOMICS, objective: 'score_delta' },
+    }).find((o) => o.id === 'full')!;
+    expect(delta.benefit).toBeCloseTo(200 * (delta.score_after - delta.score_before), 1);
   });
 
   it('weights the benefit up for pupils in vulnerable groups and with support plans', () => {
-    const plain = generateOptions(school('a', 'X'), catalog, DEFAULT_SCORING_CONFIG)[1]!;
+    const delta = { economics: { ...DEFAULT_PLAN_ECONOMICS, objective: 'score_delta' as const } };
+    const plain = generateOptions(school('a', 'X'), catalog, DEFAULT_SCORING_CONFIG, undefined, delta)[1]!;
     const supported = generateOptions(
       school('a', 'X', { support: { pupils_vulnerable: 100, pupils_support_plan: 40 } }),
       catalog,
       DEFAULT_SCORING_CONFIG,
+      undefined,
+      delta,
     )[1]!;
     // 1 + 1 × 0.5 + 0.5 × 0.2 = 1.6
     expect(supported.benefit).toBeCloseTo(plain.benefit * 1.6, 1);

@@ -56,10 +56,11 @@ describe('plan routes', () => {
     expect(zipped.headers['vary']).toContain('accept-encoding');
     const plan = JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8')) as {
       budget_eur: number;
-      selected: { school_id: string }[];
+      schools: { school_id: string; status: string }[];
     };
     expect(plan.budget_eur).toBe(50_000);
-    expect(plan.selected.map((s) => s.school_id)).toEqual([schoolId]);
+    // One hour of results and no inventory: in the plan with a survey line, not funded blind.
+    expect(plan.schools.map((s) => [s.school_id, s.status])).toEqual([[schoolId, 'survey']]);
 
     for (const header of [undefined, 'gzip;q=0, identity', 'br']) {
       const plain = await app.inject({
@@ -71,7 +72,7 @@ describe('plan routes', () => {
     }
   });
 
-  it('serves the plan as CSV and explains a school, 404 for a school without options', async () => {
+  it('serves the plan as CSV and explains every school in it, 404 for a school not in it', async () => {
     const csv = await app.inject({ url: '/api/v1/plan?budget=50000&format=csv', headers: auth });
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.body).toContain(schoolId);
@@ -81,7 +82,8 @@ describe('plan routes', () => {
       url: `/api/v1/plan/schools/${schoolId}?budget=50000`,
       headers: auth,
     });
-    expect(explained.json()).toMatchObject({ school_id: schoolId, synthetic: false });
+    expect(explained.json()).toMatchObject({ school_id: schoolId, synthetic: false, option_id: null });
+    expect(explained.json<{ why: string }>().why).toMatch(/survey/);
     const sensitivity = await app.inject({ url: '/api/v1/scoring/sensitivity', headers: auth });
     expect(sensitivity.json()).toMatchObject({ schools: 1 });
   });
@@ -126,6 +128,22 @@ describe('plan routes', () => {
       expect(bad.json()).toMatchObject({ code: 'SKOLNET_API_BAD_REQUEST' });
     },
   );
+
+  it('runs the scenario analysis and takes the objective by name', async () => {
+    const report = await app.inject({ url: '/api/v1/plan/scenarios?budget=50000', headers: auth });
+    expect(report.statusCode).toBe(200);
+    const body = report.json<{
+      scenarios: { name: string }[];
+      schools: { school_id: string; funded_share: number }[];
+    }>();
+    expect(body.scenarios[0]?.name).toBe('base');
+    expect(body.scenarios.map((s) => s.name)).toEqual(expect.arrayContaining(['prices_high', 'budget_low']));
+    expect(body.schools.map((s) => s.school_id)).toEqual([schoolId]);
+    const old = await app.inject({ url: '/api/v1/plan?budget=50000&objective=score_delta', headers: auth });
+    expect(old.json<{ summary: { objective: string } }>().summary.objective).toBe('score_delta');
+    const wrong = await app.inject({ url: '/api/v1/plan?objective=pupils', headers: auth });
+    expect(wrong.statusCode).toBe(400);
+  });
 
   it('reads Accept-Encoding as RFC 9110 does', () => {
     expect(acceptsGzip('gzip')).toBe(true);

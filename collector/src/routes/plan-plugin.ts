@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
 import { DEFAULT_BUDGET_EUR, planToCsv, type Plan } from '../planning/plan.js';
+import { PLAN_OBJECTIVES, type PlanObjective } from '../planning/economics.js';
 import type { PlanRequest } from '../services/plan-service.js';
 import { planWorkbook, XLSX_CONTENT_TYPE } from '../export/plan-workbook.js';
 import { PLAN_LANGS, type PlanLang } from '../planning/plan-labels.js';
@@ -15,10 +16,12 @@ const PlanQuery = {
     months: { type: 'number', minimum: 0 },
     format: { type: 'string', enum: ['json', 'csv', 'xlsx'] },
     lang: { type: 'string', enum: PLAN_LANGS },
+    objective: { type: 'string', enum: [...PLAN_OBJECTIVES] },
   },
   additionalProperties: false,
 } as const;
 interface PlanQuery {
+  objective?: PlanObjective;
   budget?: number;
   min_score?: number;
   municipality_cap?: number;
@@ -58,6 +61,7 @@ export function acceptsGzip(header: string | undefined): boolean {
 export const planPlugin: FastifyPluginAsync = async (app) => {
   const planRequest = (q: PlanQuery): PlanRequest => ({
     budget_eur: q.budget ?? DEFAULT_BUDGET_EUR,
+    ...(q.objective === undefined ? {} : { objective: q.objective }),
     constraints: {
       ...(q.min_score === undefined ? {} : { min_score: q.min_score }),
       ...(q.municipality_cap === undefined ? {} : { municipality_cap_eur: q.municipality_cap }),
@@ -109,6 +113,12 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
     },
     async (request) =>
       app.services.plan.explain(request.params.id, planRequest(request.query)).catch(asBadRequest),
+  );
+
+  app.get<{ Querystring: PlanQuery }>(
+    '/api/v1/plan/scenarios',
+    { config: { access: { roles: ['admin', 'planner'] } }, schema: { querystring: PlanQuery } },
+    async (request) => app.services.plan.scenarios(planRequest(request.query)).catch(asBadRequest),
   );
 
   app.get('/api/v1/scoring/sensitivity', { config: { access: { roles: ['admin', 'planner'] } } }, async () =>

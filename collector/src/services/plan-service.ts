@@ -2,7 +2,16 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import type { CostCatalog } from '../planning/catalog.js';
-import { buildPlan, type Plan, type PlanConstraints, type SchoolExplanation } from '../planning/plan.js';
+import { DEFAULT_PLAN_ECONOMICS, type PlanEconomics, type PlanObjective } from '../planning/economics.js';
+import {
+  buildPlan,
+  type DeliverySettings,
+  type Plan,
+  type PlanBudget,
+  type PlanConstraints,
+  type SchoolExplanation,
+} from '../planning/plan.js';
+import { runScenarios, type ScenarioReport } from '../planning/scenarios.js';
 import { rankingSensitivity, type SensitivityReport } from '../scoring/sensitivity.js';
 import type { SchoolService, SchoolSnapshot } from './school-service.js';
 
@@ -10,7 +19,17 @@ import type { SchoolService, SchoolSnapshot } from './school-service.js';
 export interface PlanRequest {
   budget_eur: number;
   constraints?: PlanConstraints;
+  /** Objective by name; default the service's economics' (cost-effectiveness). */
+  objective?: PlanObjective;
 }
+
+/**
+ * The programme's completion date (30 June 2026) and two months of buffer
+ * for acceptance: the defaults of `--completion-date` and `--buffer-months`.
+ */
+export const DEFAULT_COMPLETION_DATE = '2026-06-30';
+/** Months kept free before the completion date. */
+export const DEFAULT_BUFFER_MONTHS = 2;
 
 /**
  * Default number of plans kept per read-model build: one per distinct
@@ -29,6 +48,14 @@ export interface PlanServiceOptions {
   cache?: boolean;
   /** Most plans cached, least recently used dropped first. Default {@link DEFAULT_PLAN_CACHE_ENTRIES}. */
   maxEntries?: number;
+  /** Objective and economic settings. Default {@link DEFAULT_PLAN_ECONOMICS}. */
+  economics?: PlanEconomics;
+  /** Budget source and VAT treatment. Default: the programme total, gross. */
+  budget?: Omit<PlanBudget, 'budget_eur'>;
+  /** Completion date and fibre capacity. Default {@link DEFAULT_COMPLETION_DATE}, {@link DEFAULT_BUFFER_MONTHS}. */
+  delivery?: Omit<DeliverySettings, 'now'>;
+  /** The clock the delivery check reads. Default the system clock. */
+  now?: () => Date;
 }
 
 /** The upgrade plan over the school read model. */
@@ -48,7 +75,7 @@ export interface PlanService {
   planJson(request: PlanRequest): Promise<PlanJson>;
   /**
    * Why a school gets what it gets in that plan. Throws
-   * `SKOLNET_API_NOT_FOUND` for a school without options in it.
+   * `SKOLNET_API_NOT_FOUND` for a school that is not in it (every school of the read model is).
    */
   explain(
     schoolId: string,
@@ -56,6 +83,11 @@ export interface PlanService {
   ): Promise<SchoolExplanation & { benefit_per_eur_at_cutoff: number; synthetic: boolean }>;
   /** How the ranking moves when one weight changes, over the current read model (cached per build). */
   sensitivity(): Promise<SensitivityReport>;
+  /**
+   * The plan re-solved under scenarios of prices, expected effects, weights,
+   * discount rate and budget, and per school the share of scenarios that fund it.
+   */
+  scenarios(request: PlanRequest): Promise<ScenarioReport>;
 }
 
 // Off the main thread (libuv's pool): a plan's megabytes take tens of ms to compress.
@@ -96,22 +128,33 @@ export function createPlanService(options: PlanServiceOptions): PlanService {
   const plans = new Map<string, CacheEntry>();
   let sensitivity: { build: number; report: SensitivityReport } | undefined;
 
-  const solve = (snap: SchoolSnapshot, request: PlanRequest): Plan => {
+  const economics = options.economics ?? DEFAULT_PLAN_ECONOMICS;
+  const now = options.now ?? (() => new Date());
+  const delivery = options.delivery ?? {
+    completion_date: DEFAULT_COMPLETION_DATE,
+    buffer_months: DEFAULT_BUFFER_MONTHS,
+  };
+  const inputFor = (snap: SchoolSnapshot, request: PlanRequest): Parameters<typeof buildPlan>[0] => {
     catalog ??= options.catalog();
-    return buildPlan({
+    return {
       schools: snap.planSchools,
       catalog,
       scoring: snap.scoring,
       budget_eur: request.budget_eur,
       constraints: request.constraints ?? {},
-    });
+      economics: request.objective ? { ...economics, objective: request.objective } : economics,
+      ...(options.budget ? { budget: options.budget } : {}),
+      delivery: { ...delivery, now: now() },
+    };
   };
+  const solve = (snap: SchoolSnapshot, request: PlanRequest): Plan => buildPlan(inputFor(snap, request));
+  const scenarioCache = new Map<string, ScenarioReport>();
 
   /** The cache entry of `request` over the current read model; undefined with the cache off. */
   async function entryFor(request: PlanRequest): Promise<CacheEntry> {
     const snap = await options.schools.snapshot();
     if (!cache) return { build: snap.id, plan: Promise.resolve().then(() => solve(snap, request)) };
-    const key = `${snap.id}|${canonicalJson([request.budget_eur, request.constraints ?? {}])}`;
+    const key = `${snap.id}|${canonicalJson([request.budget_eur, request.constraints ?? {}, request.objective ?? ''])}`;
     const hit = plans.get(key);
     if (hit) {
       plans.delete(key);
@@ -150,9 +193,25 @@ export function createPlanService(options: PlanServiceOptions): PlanService {
     },
     async explain(schoolId, request) {
       const result = await plan(request);
-      const explanation = result.explanations.find((e) => e.school_id === schoolId);
+      let explanation = result.explanations.find((e) => e.school_id === schoolId);
+      // Every school is in the plan: one the optimiser did not weigh (a survey first, the owner's action) says why.
+      const row = result.schools.find((r) => r.school_id === schoolId);
+      if (!explanation && row) {
+        explanation = {
+          school_id: row.school_id,
+          school_name: row.school_name,
+          option_id: null,
+          why: row.why,
+          buys:
+            row.survey_cost_eur > 0
+              ? `a survey for ${row.survey_cost_eur} EUR; provisional option: ${row.provisional_option || 'none yet'}`
+              : row.owner_action || 'nothing in this plan.',
+          next_euro: '',
+          options: [],
+        };
+      }
       if (!explanation) {
-        throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} has no options in the plan`);
+        throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} is not in the plan`);
       }
       return {
         ...explanation,
@@ -178,6 +237,20 @@ export function createPlanService(options: PlanServiceOptions): PlanService {
         snap.scoring,
       );
       if (cache) sensitivity = { build: snap.id, report };
+      return report;
+    },
+    async scenarios(request) {
+      const snap = await options.schools.snapshot();
+      const key = `${snap.id}|${canonicalJson([request.budget_eur, request.constraints ?? {}, request.objective ?? ''])}`;
+      const hit = cache ? scenarioCache.get(key) : undefined;
+      if (hit) return hit;
+      const report = runScenarios(inputFor(snap, request));
+      if (cache) {
+        for (const k of scenarioCache.keys()) if (!k.startsWith(`${snap.id}|`)) scenarioCache.delete(k);
+        if (scenarioCache.size >= maxEntries)
+          scenarioCache.delete(scenarioCache.keys().next().value as string);
+        scenarioCache.set(key, report);
+      }
       return report;
     },
   };

@@ -9,6 +9,7 @@ import {
   scoringFacts,
   withMeasurements,
   withSupportRecords,
+  BOTTLENECK_MEASUREMENT,
   type SchoolPlanningInput,
 } from '../planning/plan-data.js';
 import {
@@ -163,8 +164,13 @@ async function buildView(
   // The time series come from hourly rollups; Wi-Fi and SNMP inventory from raw results.
   const rollups = await store.hourlyRollups({ schoolId: row.id, since, measurements: SCORING_MEASUREMENTS });
   const coverage = await loadSchoolCoverage(store, row.id, now);
-  const sweeps = await store.resultsForScoring(row.id, since, [SNMP_NETWORK_MEASUREMENT]);
-  const input = withMeasurements(row.id, stored, coverage, sweeps);
+  const raw = await store.resultsForScoring(row.id, since, [
+    SNMP_NETWORK_MEASUREMENT,
+    BOTTLENECK_MEASUREMENT,
+  ]);
+  const sweeps = raw.filter((r) => r.measurement === SNMP_NETWORK_MEASUREMENT);
+  const bottlenecks = raw.filter((r) => r.measurement === BOTTLENECK_MEASUREMENT);
+  const input = withMeasurements(row.id, stored, coverage, sweeps, bottlenecks);
   const lessons = schoolLessonTimetable(timetable, scoring);
   const figures = {
     ...extractFiguresFromRollups(rollups, scoring, lessons.timetable),
@@ -172,7 +178,15 @@ async function buildView(
   };
   // The same figures feed the score and the plan, so they agree.
   const score = scoreFigures({ ...figures, ...scoringFacts(input) }, row.pupils, scoring);
-  return { row, score, plan: planSchool(row, figures, input), coverage: summarizeCoverage(coverage), input };
+  return {
+    row,
+    score,
+    // The evidence the plan asks for is the score's: school days with a
+    // throughput run in this school's lesson hours.
+    plan: planSchool(row, figures, input, figures.evidence_school_days ?? 0),
+    coverage: summarizeCoverage(coverage),
+    input,
+  };
 }
 
 /**

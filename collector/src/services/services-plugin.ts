@@ -50,6 +50,7 @@ export const servicesPlugin = fp<ServicesPluginOptions>(
         catalog: () => loadCostCatalog(),
         cache: config.readModel.cache,
         maxEntries: config.readModel.planCacheEntries,
+        now: () => config.now(),
       }),
       coverage: createCoverageService({ store, now: () => config.now() }),
       changes: options.changes,
