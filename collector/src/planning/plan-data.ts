@@ -1,14 +1,6 @@
 import { ErrorCodes, SkolnetError, type Fields } from '@skolnet/shared';
 import type { SchoolCoverage } from '../coverage/coverage-analysis.js';
-import {
-  THROUGHPUT_MEASUREMENT,
-  localTime,
-  percentile,
-  type InternalNetworkFacts,
-  type ScoreFigures,
-  type ScoringRollup,
-} from '../scoring/school-score.js';
-import type { ScoringConfig } from '../scoring/score-config.js';
+import { percentile, type InternalNetworkFacts, type ScoreFigures } from '../scoring/school-score.js';
 import type { SchoolRow } from '../storage/store.js';
 import type { SupportAggregatesReport } from '../support/support-aggregates.js';
 import type { PlanSchool, SchoolInventory, SupportAggregates } from './options.js';
