@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared/core';
 import { describeError, round } from '@skolnet/shared/core';
-import { percentile } from '../latency/statistics.js';
+import { percentile } from '../common/statistics.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import type { DnsOptions } from './dns-options.js';
 

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared/core';
 import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared/core';
-import { percentile } from '../latency/statistics.js';
+import { percentile } from '../common/statistics.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import type { HttpOptions } from './http-options.js';
 

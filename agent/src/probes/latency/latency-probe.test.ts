@@ -7,7 +7,7 @@ import { requireComponent } from '../../system/require-component.js';
 import { MemoryAccumulator } from '../memory-accumulator.js';
 import { defaultOptions } from '../options.js';
 import type { CommandRunner, ProbeContext } from '../probe.js';
-import { parseDefaultGateway } from './default-gateway.js';
+import { parseDefaultGateway } from '../common/default-gateway.js';
 import { latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
 import { latencyProbeDefinition } from './latency-probe-definition.js';
 import { LatencyProbe } from './latency-probe.js';
