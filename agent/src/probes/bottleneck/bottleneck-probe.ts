@@ -1,9 +1,8 @@
 import { access } from 'node:fs/promises';
 import type { Fields, Tags } from '@skolnet/shared/core';
-import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, describeError, percentile, round } from '@skolnet/shared/core';
 import { sampleTcpRtt, tcpConnectTime, urlPort } from '../common/tcp-connect.js';
 import { defaultRouteCommand, parseDefaultGateway } from '../common/default-gateway.js';
-import { percentile } from '../common/statistics.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { measureDownload, transferSettings, windowMbps } from '../common/speed-client.js';
 import type { BottleneckOptions } from './bottleneck-options.js';

@@ -1,7 +1,6 @@
 import type { Fields } from '@skolnet/shared/core';
-import { ErrorCodes, SkolnetError, round } from '@skolnet/shared/core';
+import { ErrorCodes, SkolnetError, percentile, round } from '@skolnet/shared/core';
 import { sampleTcpRtt, tcpConnectTime, urlPort } from '../common/tcp-connect.js';
-import { percentile } from '../common/statistics.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import {
   measureDownload,
