@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSkolnetError } from '@skolnet/shared';
 import { createCommandRunner } from '../../system/command-runner.js';
-import { requireComponent } from '../../system/require-component.js';
+import { requireComponent } from '../../../../test/support/real-component.js';
 import { MemoryAccumulator } from '../memory-accumulator.js';
 import { defaultOptions } from '../options.js';
 import type { CommandRunner, ProbeContext } from '../probe.js';
