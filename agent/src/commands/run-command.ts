@@ -24,6 +24,7 @@ import {
   skipMeasurement,
 } from '../runtime/school-schedule.js';
 import { FirstAssessment } from '../runtime/first-assessment.js';
+import { configChange } from '../runtime/config-change.js';
 import { TEST_CLOCK_ENV, testClockFromEnv } from '../runtime/test-clock.js';
 import { StatusFile, type AgentStatus, type ProbeStatus } from '../runtime/status-file.js';
 import { createAgentState, type Credentials } from '../state/agent-state.js';
@@ -353,34 +354,30 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     // build the probes whose options changed, store. Then swap.
     const push = validateConfigPush(raw, ctx.registry);
     const next = effectiveConfig(names, push, layers);
+    const change = configChange(current, next, probes.keys());
     const rebuilt = new Map<string, Probe>();
-    for (const name of probes.keys()) {
-      const before = current.probes[name];
-      const after = next.probes[name];
-      if (!after || JSON.stringify(before?.options) === JSON.stringify(after.options)) continue;
+    for (const [name, probeChange] of change.probes) {
       const def = ctx.registry[name];
-      if (def) rebuilt.set(name, def.create(probeCtx, after.options));
+      const after = next.probes[name];
+      if (probeChange.rebuild && def && after) rebuilt.set(name, def.create(probeCtx, after.options));
     }
     state.writeConfig(push);
     for (const name of Object.keys(push.config.probes)) {
       if (!probes.has(name))
         log.warn(`configuration version ${push.version} names probe ${name}, which is not running here`);
     }
-    for (const name of probes.keys()) {
-      const before = current.probes[name];
-      const after = next.probes[name];
-      if (!after) continue;
-      const change: { intervalMs?: number; enabled?: boolean; probe?: Probe } = {};
-      if (after.intervalMs !== before?.intervalMs) change.intervalMs = after.intervalMs;
-      if (after.enabled !== before?.enabled) change.enabled = after.enabled;
+    for (const [name, { intervalMs, enabled }] of change.probes) {
+      const update: { intervalMs?: number; enabled?: boolean; probe?: Probe } = {};
+      if (intervalMs !== undefined) update.intervalMs = intervalMs;
+      if (enabled !== undefined) update.enabled = enabled;
       const probe = rebuilt.get(name);
       if (probe) {
-        change.probe = probe;
+        update.probe = probe;
         probes.set(name, probe);
       }
-      scheduler.configure(name, change);
+      scheduler.configure(name, update);
     }
-    const timetableChanged = JSON.stringify(next.schedule) !== JSON.stringify(current.schedule);
+    const timetableChanged = change.scheduleChanged;
     schedule.configure(next.schedule);
     budget.configure({ budgetMb: next.dataBudgetMb, timezone: next.schedule.timetable.timezone });
     current = next;
