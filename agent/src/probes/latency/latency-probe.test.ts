@@ -16,7 +16,9 @@ import { jitterMs, parsePingOutput, pingArguments, summarizePing } from './ping-
 const testcases = new URL('./testcases/', import.meta.url);
 const readCase = (name: string, file: string): string =>
   readFileSync(new URL(`${name}/${file}`, testcases), 'utf8');
-const caseNames = readdirSync(testcases).filter((n) => n !== 'README.md');
+const caseNames = readdirSync(testcases, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 /** Case names are `<kind>-<command>-<platform>-<what>`, kind `recorded` or `synthetic` (testcases/README.md). */
 const KIND = /^(recorded|synthetic)-/;
 const command = (name: string): string => name.replace(KIND, '').split('-')[0]!;
