@@ -79,14 +79,38 @@ export default tseslint.config(
     },
   },
   {
+    // Probes share through agent/src/probes/common/, never through a sibling
+    // probe's folder (Telegraf's plugins/common rule): a probe moves, splits or
+    // is dropped without breaking another. The typescript-eslint variant of the
+    // rule, so the agent's no-restricted-imports above still applies.
+    files: ['agent/src/probes/*/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // `../latency/x.js` from a probe folder; `../common/` and the
+              // probe interface one level up (`../probe.js`) stay allowed.
+              regex: '^\\.\\./(?!common/)[^./][^/]*/',
+              message: 'A probe imports no sibling probe: move what both need to agent/src/probes/common/.',
+            },
+            {
+              // The same reached the long way round (`../../probes/latency/x.js`).
+              regex: '(^|/)probes/(?!common/)[^/]+/',
+              message: 'A probe imports no sibling probe: move what both need to agent/src/probes/common/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The collector's domain stays pure: plain data in, plain data out; the
     // services (collector/src/services/) bring the store and the routes call them.
-    files: [
-      'collector/src/scoring/**/*.ts',
-      'collector/src/planning/**/*.ts',
-      'collector/src/coverage/**/*.ts',
-      'collector/src/support/**/*.ts',
-    ],
+    // acceptance/ (the vendor-acceptance verdict) and support/ (the
+    // pupil-support rules) are domain folders too.
+    files: ['collector/src/{scoring,planning,coverage,acceptance,support}/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -104,8 +128,11 @@ export default tseslint.config(
                 '**/services/*',
                 '**/plugins/*',
                 'fastify',
+                'fastify/*',
                 'fastify-plugin',
+                '@fastify/*',
                 'kysely',
+                'kysely/*',
                 'pg',
                 'better-sqlite3',
               ],

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import {
   AssessReport,
@@ -18,9 +18,9 @@ import { main, type CliDeps } from './cli.js';
 import type { ProbeDefinition } from './probes/probe.js';
 import { AgentState } from './state/agent-state.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
+import { eventually } from '../../test/support/poll.js';
 
 /** Waits for an assertion to hold; generous so a loaded CI machine does not fail it, fast when all is well. */
-const eventually = <T>(fn: () => T): Promise<T> => vi.waitFor(fn, { timeout: 10_000, interval: 5 });
 
 const SECRET = 'z'.repeat(40);
 

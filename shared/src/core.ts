@@ -1,6 +1,6 @@
 /**
  * `@skolnet/shared/core`: the contract without TypeBox. Constants, errors,
- * ids, units, the SQLite driver, lesson hours, the types of every schema, and validators
+ * ids, units, percentiles, the SQLite driver, lesson hours, the types of every schema, and validators
  * generated from the schemas at build time. The agent's long-running path
  * imports this instead of `@skolnet/shared`: loading TypeBox's modules and
  * compiling checks at run time cost it about 6 MB of steady memory in
@@ -10,6 +10,7 @@
 export * from './errors.js';
 export * from './ids.js';
 export * from './units.js';
+export * from './statistics.js';
 export * from './constants.js';
 export * from './validation.js';
 export * from './precompiled.js';

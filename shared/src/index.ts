@@ -6,6 +6,7 @@
 export * from './errors.js';
 export * from './ids.js';
 export * from './units.js';
+export * from './statistics.js';
 export * from './constants.js';
 export * from './result.js';
 export * from './protocol.js';

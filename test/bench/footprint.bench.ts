@@ -39,7 +39,8 @@ import { AGENT_NODE_OPTIONS } from '@skolnet/agent';
 import { enrollAgent } from '../support/enrollment.js';
 import { RunningProcess, agentBin, collectorBin } from '../support/processes.js';
 import { adminTokenFromCli } from '../support/collector.js';
-import { USER_HZ, fmt, percentile, printTable, statFields } from './support.js';
+import { percentile } from '@skolnet/shared';
+import { USER_HZ, fmt, printTable, statFields } from './support.js';
 
 /** Run length, in s: ten minutes covers two latency and http rounds at their 5-minute default. */
 const DURATION_S = Number(process.env.SKOLNET_BENCH_FOOTPRINT_S ?? 600);
@@ -128,10 +129,12 @@ function summarise(samples: readonly Sample[]): { steadyRssMb: number; peakRssMb
   const first = after[0] ?? samples[0]!;
   const last = samples.at(-1)!;
   return {
-    steadyRssMb: percentile(
-      half.map((s) => s.rssMb),
-      50,
-    ),
+    // A run always has samples; NaN would print if one had none.
+    steadyRssMb:
+      percentile(
+        half.map((s) => s.rssMb),
+        50,
+      ) ?? Number.NaN,
     peakRssMb: Math.max(...samples.map((s) => s.rssMb)),
     cpuPct: last.t > first.t ? (100 * (last.cpuS - first.cpuS)) / (last.t - first.t) : Number.NaN,
   };

@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, createSqliteStore } from '@skolnet/collector';
-import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
+import { openSqlite, percentile, uuidv7, type Result } from '@skolnet/shared';
 import type { BenchAgent, BenchAgentsPlan, BenchAgentsReport } from '../../scripts/src/bench-agents.js';
 import { benchResult } from '../../scripts/src/bench-results.js';
 import { adminTokenFromCli } from '../support/collector.js';
@@ -47,7 +47,6 @@ import {
   createThrowawayDatabase,
   fmt,
   openFileLimit,
-  percentile,
   printTable,
   processCpuMs,
   processMemory,
@@ -296,8 +295,8 @@ interface IngestRow {
   label: string;
   agents: number;
   rate: number;
-  p50: number;
-  p99: number;
+  p50: number | undefined;
+  p99: number | undefined;
   maxRssKib: number;
   /** Collector CPU time (all threads) per result stored, µs. */
   cpuUsPerResult: number;
@@ -356,7 +355,7 @@ async function ingestRun(
 /** The same rows straight into SQLite with better-sqlite3, one transaction per batch. */
 async function measureRawSqlite(
   dir: string,
-): Promise<{ rate: number; p50: number; p99: number; cpuUsPerResult: number }> {
+): Promise<{ rate: number; p50: number | undefined; p99: number | undefined; cpuUsPerResult: number }> {
   const { db, schoolId, insertBatch } = await rawSqliteReference(join(dir, 'ref.db'));
   const agentId = uuidv7();
   const start = Date.now() - RESULTS * 1000;

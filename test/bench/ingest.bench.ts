@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, type Result } from '@skolnet/shared';
+import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, percentile, type Result } from '@skolnet/shared';
 import { createSchoolAndCode } from '../support/enrollment.js';
 import { RunningProcess, collectorBin } from '../support/processes.js';
 import { adminTokenFromCli } from '../support/collector.js';
 import { benchResult } from '../../scripts/src/bench-results.js';
-import { fmt, percentile, printTable, rawSqliteReference } from './support.js';
+import { fmt, printTable, rawSqliteReference } from './support.js';
 
 /** Results per run: enough batches for a stable p99 on a 2-core machine. */
 const RESULTS = 50_000;

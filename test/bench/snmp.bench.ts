@@ -16,7 +16,8 @@ import { resolveSnmpOptions, type SnmpCredential } from '../../agent/src/probes/
 import { SnmpProbe } from '../../agent/src/probes/snmp/snmp-probe.js';
 import { createNetSnmpSession } from '../../agent/src/probes/snmp/snmp-session.js';
 import { LAB_COMMUNITY, LAB_V3, snmpLabMissing, startSnmpLab, type SnmpLab } from '../lab/snmp-lab.js';
-import { fmt, percentile, printTable } from './support.js';
+import { percentile } from '@skolnet/shared';
+import { fmt, printTable } from './support.js';
 
 const RUNS = 15;
 /** The subtrees the probe reads, walked one by one as an administrator would. */
@@ -117,7 +118,7 @@ describe.skipIf(missing !== undefined)('snmp benchmark', () => {
         fmt(percentile(ours, 90), 1),
         fmt(r50, 1),
         fmt(percentile(ref, 90), 1),
-        fmt(p50 / r50, 2),
+        fmt(p50 !== undefined && r50 !== undefined ? p50 / r50 : undefined, 2),
       ]);
     }
     printTable(

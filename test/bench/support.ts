@@ -5,13 +5,6 @@ import { createSqliteStore } from '@skolnet/collector';
 import { openSqlite, type Result, type SqliteDatabase } from '@skolnet/shared';
 import { RunningProcess } from '../support/processes.js';
 
-/** Percentile by nearest rank (p in 0-100) of a non-empty list. */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] ?? Number.NaN;
-}
-
 /** Prints a titled table with aligned columns; figures are already formatted strings. */
 export function printTable(
   title: string,
@@ -33,7 +26,9 @@ export function printTable(
 }
 
 /** Formats a number with thousands separators and fixed decimals. */
-export function fmt(value: number, decimals = 0): string {
+export function fmt(value: number | undefined, decimals = 0): string {
+  // No samples (a percentile of an empty list) prints as a dash, not NaN.
+  if (value === undefined) return '–';
   return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 

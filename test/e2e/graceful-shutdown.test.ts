@@ -1,15 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import { SqliteOutbox, StreamClient, type StreamEvent } from '@skolnet/agent';
 import { buildApp, createSqliteStore, type Store } from '@skolnet/collector';
 import { AGENT_STREAM_PATH, PROTOCOL_NAME, uuidv7, type Result } from '@skolnet/shared';
-
-const eventually = <T>(fn: () => T | Promise<T>): Promise<T> =>
-  vi.waitFor(fn, { timeout: 20_000, interval: 20 });
+import { eventually } from '../support/poll.js';
 
 /** A gate the test opens; `reached` resolves when code first waits at it. */
 function createGate(): { reached: Promise<void>; wait(): Promise<void>; open(): void } {

@@ -1,12 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox, StreamClient } from '@skolnet/agent';
 import { startCollector, type RunningCollector } from '@skolnet/collector';
 import { uuidv7, type Result } from '@skolnet/shared';
 import { missingComponent } from '../support/real-component.js';
 import { findVictoriaMetrics, VictoriaMetrics, type ExportedSeries } from '../support/victoria-metrics.js';
+import { eventually } from '../support/poll.js';
 
 const vmBin = findVictoriaMetrics();
 const skip = missingComponent(
@@ -16,8 +17,6 @@ const skip = missingComponent(
 );
 
 /** Waits for an assertion to hold; generous for a loaded machine, quick when all is well. */
-const eventually = <T>(fn: () => T | Promise<T>): Promise<T> =>
-  vi.waitFor(fn, { timeout: 30_000, interval: 100 });
 
 /** Series of a VictoriaMetrics export keyed by metric name and labels, each with its samples by timestamp. */
 function bySeries(series: ExportedSeries[]): Map<string, Map<number, number>> {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox } from '@skolnet/agent';
 import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import { enrollAgent } from '../support/enrollment.js';
-import { commandWorks, missingComponent } from '../support/real-component.js';
+import { commandWorks, missingComponent, runningUnderCi } from '../support/real-component.js';
 import { RunningProcess, agentBin, collectorBin, runToEnd, producedCount } from '../support/processes.js';
 import { adminTokenFromCli } from '../support/collector.js';
 
@@ -224,7 +224,7 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
       } catch (err) {
         const reason = `mounting a tmpfs is not permitted here (${(err as Error).message.split('\n')[0]})`;
         // Under CI as root the mount must work; elsewhere (no root, a container without CAP_SYS_ADMIN) skip.
-        if (process.env.CI && process.getuid?.() === 0) throw new Error(`CI: ${reason}`);
+        if (runningUnderCi() && process.getuid?.() === 0) throw new Error(`CI: ${reason}`);
         console.warn(`skipping the bad-disk cases: ${reason}`);
         mountProblem = reason;
       }

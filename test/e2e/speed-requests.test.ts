@@ -16,7 +16,7 @@ import {
   measureDownload,
   measureUpload,
   type TransferSettings,
-} from '../../agent/src/probes/throughput/speed-client.js';
+} from '../../agent/src/probes/common/speed-client.js';
 
 const MiB = 1024 * 1024;
 

@@ -6,11 +6,11 @@ import { snmpsimMissing, startSnmpsim, type Snmpsim } from './snmpsim.js';
 const CASES = fileURLToPath(new URL('../../agent/src/probes/snmp/testcases/', import.meta.url));
 const skip = snmpsimMissing();
 
-describe.skipIf(skip)('snmp probe against snmpsim serving recorded and written walks', () => {
+describe.skipIf(skip)('snmp probe against snmpsim serving a recorded walk and synthetic ones', () => {
   let sim: Snmpsim | undefined;
 
   beforeAll(async () => {
-    sim = await startSnmpsim(CASES, 'linux-snmpd-recorded');
+    sim = await startSnmpsim(CASES, 'recorded-linux-snmpd');
   }, 60_000);
 
   afterAll(() => sim?.stop());
@@ -29,8 +29,8 @@ describe.skipIf(skip)('snmp probe against snmpsim serving recorded and written w
   const interfaces = (ms: AddedMeasurement[]): AddedMeasurement[] =>
     ms.filter((m) => m.measurement === 'snmp_interface');
 
-  it('reads the walk recorded from the real snmpd', async () => {
-    const ms = await gatherFrom('linux-snmpd-recorded');
+  it('recorded: reads the walk of a real net-snmp snmpd', async () => {
+    const ms = await gatherFrom('recorded-linux-snmpd');
     expect(device(ms)?.fields).toMatchObject({
       result: 'ok',
       sys_name: 'school-gw',
@@ -47,8 +47,8 @@ describe.skipIf(skip)('snmp probe against snmpsim serving recorded and written w
     });
   });
 
-  it('a 48-port Cisco switch: ENTITY-MIB model and serial, every port, APs on 100 Mbit/s ports, Counter64 near 2^64', async () => {
-    const ms = await gatherFrom('cisco-c9200-48p', { max_repetitions: 10, sample_interval_s: 0.2 });
+  it('synthetic: a 48-port Cisco switch: ENTITY-MIB model and serial, every port, APs on 100 Mbit/s ports, Counter64 near 2^64', async () => {
+    const ms = await gatherFrom('synthetic-cisco-c9200-48p', { max_repetitions: 10, sample_interval_s: 0.2 });
     expect(device(ms)?.fields).toMatchObject({
       result: 'ok',
       vendor: 'Cisco',
@@ -90,8 +90,8 @@ describe.skipIf(skip)('snmp probe against snmpsim serving recorded and written w
     });
   });
 
-  it('a MikroTik without ENTITY-MIB: vendor fallbacks and the WAN found by ifAlias', async () => {
-    const ms = await gatherFrom('mikrotik-hap-no-entity');
+  it('synthetic: a MikroTik without ENTITY-MIB: vendor fallbacks and the WAN found by ifAlias', async () => {
+    const ms = await gatherFrom('synthetic-mikrotik-hap-no-entity');
     expect(device(ms)?.fields).toMatchObject({
       vendor: 'MikroTik',
       os: 'RouterOS',
@@ -111,8 +111,8 @@ describe.skipIf(skip)('snmp probe against snmpsim serving recorded and written w
     });
   });
 
-  it('a UniFi access point with its Wi-Fi generation', async () => {
-    const ms = await gatherFrom('unifi-uap-ac-pro');
+  it('synthetic: a UniFi access point with its Wi-Fi generation', async () => {
+    const ms = await gatherFrom('synthetic-unifi-uap-ac-pro');
     expect(device(ms)?.fields).toMatchObject({
       vendor: 'Ubiquiti',
       os: 'UniFi',

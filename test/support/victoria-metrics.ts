@@ -45,12 +45,16 @@ export class VictoriaMetrics {
     readonly bin: string,
     readonly port: number,
     readonly dataDir: string,
+    readonly extraArgs: readonly string[],
   ) {}
 
-  /** Starts one on a free port; call {@link dispose} in afterAll. */
-  static async start(bin: string): Promise<VictoriaMetrics> {
+  /**
+   * Starts one on a free port; call {@link dispose} in afterAll. `extraArgs`
+   * are further flags, e.g. `-promscrape.config=FILE` to scrape a target.
+   */
+  static async start(bin: string, extraArgs: readonly string[] = []): Promise<VictoriaMetrics> {
     const dataDir = await mkdtemp(join(tmpdir(), 'skolnet-vm-'));
-    const vm = new VictoriaMetrics(bin, await freePort(), dataDir);
+    const vm = new VictoriaMetrics(bin, await freePort(), dataDir, extraArgs);
     await vm.restart();
     return vm;
   }
@@ -77,6 +81,7 @@ export class VictoriaMetrics {
         // Fresh samples are queryable at once instead of after the default 30 s.
         '-search.latencyOffset=0s',
         '-loggerLevel=ERROR',
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PROTOCOL_NAME, type ConfigAck, type Result } from '@skolnet/shared';
 import { main } from '../cli.js';
@@ -13,9 +13,7 @@ import type { ProbeDefinition } from '../probes/probe.js';
 import { readStatusFile } from '../runtime/status-file.js';
 import { AgentState } from '../state/agent-state.js';
 import { runStatusCommand, statusReport } from './status-command.js';
-
-const eventually = <T>(fn: () => T | Promise<T>): Promise<T> =>
-  vi.waitFor(fn, { timeout: 15_000, interval: 20 });
+import { eventually } from '../../../test/support/poll.js';
 
 interface QuietOptions {
   count: number;

@@ -133,3 +133,73 @@ describe.skipIf(noVerify)('systemd-analyze verify accepts the unit', () => {
     expect(broken.output).toMatch(/restart specifier/);
   });
 });
+
+/** The plist as Apple's format reads it: Python's plistlib (the XML plist reader plutil's format defines), as JSON. */
+function parsePlist(text: string): unknown {
+  const run = spawnSync(
+    'python3',
+    ['-c', 'import json, plistlib, sys; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))'],
+    { input: text, encoding: 'utf8' },
+  );
+  if (run.status !== 0) throw new Error(`plistlib refused the plist: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+describe.skipIf(
+  missingComponent(
+    "python3's plistlib",
+    commandWorks('python3', ['-c', 'import plistlib']),
+    'apt-get install python3',
+  ) !== undefined,
+)('the launchd plist read by a plist parser we did not write', () => {
+  it('gives launchd the job the macOS test case describes', () => {
+    const spec = JSON.parse(readFileSync(join(casesDir, 'macos', 'spec.json'), 'utf8')) as ServiceSpec;
+    // What launchd must be told (launchd.plist(5)), written out here rather than recorded from our output.
+    expect(parsePlist(renderLaunchdPlist(spec))).toEqual({
+      Label: 'skolnet.agent',
+      ProgramArguments: [
+        spec.nodePath,
+        expect.stringMatching(/^--/),
+        expect.stringMatching(/^--/),
+        expect.stringMatching(/^--/),
+        spec.agentScript,
+        'run',
+        '--state',
+        spec.stateDir,
+        ...spec.runArgs,
+      ],
+      UserName: '_skolnet',
+      GroupName: '_skolnet',
+      WorkingDirectory: spec.stateDir,
+      RunAtLoad: true,
+      KeepAlive: { SuccessfulExit: false },
+      ThrottleInterval: 30,
+      // 0o077: the state (credentials, outbox) is readable by the agent's user alone.
+      Umask: 0o077,
+      StandardOutPath: '/Library/Logs/skolnet-agent.log',
+      StandardErrorPath: '/Library/Logs/skolnet-agent.log',
+      ProcessType: 'Background',
+    });
+  });
+
+  it('keeps every argument byte for byte, markup and non-ASCII included', () => {
+    const tricky = [
+      '--set',
+      'http.url=https://x.example/?a=1&b=<2>',
+      `--only`,
+      `latency,"host",'wifi'`,
+      'Skolēnu ]]> tīkls',
+    ];
+    const spec: ServiceSpec = {
+      nodePath: '/opt/node & co/bin/node',
+      agentScript: '/Users/IT <admin>/skolnet-agent.js',
+      stateDir: '/Library/Application Support/skolnet-agent',
+      collectorUrl: 'https://skolnet.example.lv/?x=<y>&z=--',
+      runArgs: tricky,
+    };
+    const parsed = parsePlist(renderLaunchdPlist(spec)) as { ProgramArguments: string[] };
+    expect(parsed.ProgramArguments[0]).toBe(spec.nodePath);
+    expect(parsed.ProgramArguments).toContain(spec.agentScript);
+    expect(parsed.ProgramArguments.slice(-tricky.length)).toEqual(tricky);
+  });
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSkolnetError } from '@skolnet/shared';
 import { missingComponent } from '../../../test/support/real-component.js';
+import { eventually } from '../../../test/support/poll.js';
 import { runSystemInformation } from './run-system-information.js';
 
 // Stand-ins for systeminformation, loaded by the child process exactly as the real
@@ -88,10 +89,7 @@ describe('runSystemInformation', () => {
     await runSystemInformation(['time', 'battery'], { modulePath: partial });
     await runSystemInformation(['osInfo'], { modulePath: hanging, timeoutMs: 200 }).catch(() => undefined);
     // A killed child is reaped on the next turns of the event loop.
-    for (let i = 0; i < 50 && childrenMentioning(dir).length > 0; i += 1) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(childrenMentioning(dir)).toEqual([]);
+    await eventually(() => expect(childrenMentioning(dir)).toEqual([]), { timeoutMs: 5_000 });
   });
 
   it('rejects with the abort reason', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   AGENT_STREAM_PATH,
@@ -15,9 +15,9 @@ import {
 } from '@skolnet/shared';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import { StreamClient, type StreamClientOptions, type StreamEvent } from './stream-client.js';
+import { eventually } from '../../../test/support/poll.js';
 
 /** Waits for an assertion to hold; generous so a loaded CI machine does not fail it, fast when all is well. */
-const eventually = <T>(fn: () => T): Promise<T> => vi.waitFor(fn, { timeout: 10_000, interval: 5 });
 
 const SECRET = 'k'.repeat(32);
 
@@ -210,27 +210,35 @@ describe('StreamClient', () => {
   it('respects the welcome batch size and sends new results when they are appended', async () => {
     server.welcome = { max_batch_results: 2, max_message_bytes: 1024 * 1024 };
     outbox.append([result(1), result(2), result(3)]);
-    let peeks = 0;
+    // A peek while the client waits on an append listener would be polling.
+    let waiting = 0;
+    let peeksWhileWaiting = 0;
     const counting = {
       peek: (limit: number, maxBytes?: number) => {
-        peeks += 1;
+        if (waiting > 0) peeksWhileWaiting += 1;
         return outbox.peek(limit, maxBytes);
       },
       settle: outbox.settle.bind(outbox),
       depth: outbox.depth.bind(outbox),
-      onAppend: outbox.onAppend.bind(outbox),
+      onAppend: (listener: () => void) => {
+        waiting += 1;
+        const off = outbox.onAppend(listener);
+        return () => {
+          waiting -= 1;
+          off();
+        };
+      },
     };
     startClient({ outbox: counting });
     await eventually(() => expect(server.batches).toHaveLength(2));
     await eventually(() => expect(outbox.depth()).toBe(0));
     expect(server.batches.map((b) => b.batch.results.length)).toEqual([2, 1]);
     // Idle: the client waits for an append instead of polling the outbox.
-    const idlePeeks = peeks;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(peeks).toBe(idlePeeks);
+    await eventually(() => expect(waiting).toBe(1));
     const later = result(9);
     outbox.append([later]);
     await eventually(() => expect(server.ids()).toContain(later.id));
+    expect(peeksWhileWaiting).toBe(0);
     expect(server.connections).toBe(1);
   });
 

@@ -1,4 +1,4 @@
-import type { Fields, Tags } from '@skolnet/shared';
+import { nearestRank, type Fields, type Tags } from '@skolnet/shared';
 
 /**
  * Wi-Fi coverage of a school from the `wifi` probe's results
@@ -244,8 +244,7 @@ export function schoolSsidsOf(
 export function weakestPercentile(values: readonly (number | null)[], pct = ROOM_PERCENTILE): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => (a ?? -Infinity) - (b ?? -Infinity));
-  const rank = Math.max(1, Math.ceil((pct / 100) * sorted.length));
-  return sorted[rank - 1] ?? null;
+  return sorted[nearestRank(pct, sorted.length) - 1] ?? null;
 }
 
 /** The verdict and coverage credit (1, 0.5, 0) of a room figure. */

@@ -1,6 +1,6 @@
-import { ErrorCodes, SkolnetError, type Fields } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, percentile, type Fields } from '@skolnet/shared';
 import type { SchoolCoverage } from '../coverage/coverage-analysis.js';
-import { percentile, type InternalNetworkFacts, type ScoreFigures } from '../scoring/school-score.js';
+import type { InternalNetworkFacts, ScoreFigures } from '../scoring/school-score.js';
 import type { SchoolRow } from '../storage/store.js';
 import type { SupportAggregatesReport } from '../support/support-aggregates.js';
 import type { PlanSchool, SchoolInventory, SupportAggregates } from './options.js';

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { median, percentile } from '@skolnet/shared';
 import {
   bandOf,
   extractFigures,
   extractFiguresFromRollups,
   interpolate,
   localTime,
-  median,
-  percentile,
   scoreFigures,
   scoreSchool,
   type ScoreFigures,

@@ -1,5 +1,7 @@
 import {
   intlZoneOffset,
+  median,
+  percentile,
   timetableMinutes,
   wallTime,
   wallTimeInLessons,
@@ -254,23 +256,6 @@ export interface ScoreInput {
   internal?: InternalNetworkFacts;
   /** The school's own lesson hours; without it the config's ({@link scoringTimetable}). */
   timetable?: LessonTimetable;
-}
-
-/** Median of a non-empty list; the mean of the middle two for an even count. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of an empty list');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const upper = sorted[mid] as number;
-  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] as number) + upper) / 2;
-}
-
-/** Percentile by nearest rank (p in 0-100) of a non-empty list. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) throw new RangeError('percentile of an empty list');
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] as number;
 }
 
 /** Piecewise-linear interpolation through `points` (x ascending), flat outside. */

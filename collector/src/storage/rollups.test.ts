@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentile } from '../scoring/school-score.js';
+import { percentile } from '@skolnet/shared';
 import { summariseHour } from './rollups.js';
 
 // Store behaviour of rollups and retention runs on every backend in

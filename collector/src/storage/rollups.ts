@@ -1,4 +1,4 @@
-import type { Fields, Tags } from '@skolnet/shared';
+import { nearestRank, type Fields, type Tags } from '@skolnet/shared';
 import type { HourlyRollup } from './store.js';
 
 /** Length of a rollup bucket, ms. */
@@ -50,7 +50,7 @@ export function summariseHour(results: Iterable<{ fields: Fields; tags: Tags }>)
   const out: SeriesRollup[] = [];
   for (const { target, outcome, field, values } of series.values()) {
     // One numeric sort serves min, max and both percentiles; the ranks are
-    // the scoring's nearest rank (see `percentile`).
+    // the shared nearest rank (`nearestRank` of @skolnet/shared), as the scoring's `percentile`.
     const sorted = Float64Array.from(values).sort();
     const n = sorted.length;
     let sum = 0;
@@ -68,9 +68,4 @@ export function summariseHour(results: Iterable<{ fields: Fields; tags: Tags }>)
     });
   }
   return out;
-}
-
-/** The 1-based nearest rank of percentile `p` (0-100) among `n` sorted values, as `percentile` takes it. */
-function nearestRank(p: number, n: number): number {
-  return Math.min(n, Math.max(1, Math.ceil((p / 100) * n)));
 }

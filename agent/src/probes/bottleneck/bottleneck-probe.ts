@@ -1,11 +1,10 @@
 import { access } from 'node:fs/promises';
 import type { Fields, Tags } from '@skolnet/shared/core';
-import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared/core';
-import { sampleTcpRtt, tcpConnectTime, urlPort } from '../http/tcp-connect.js';
-import { defaultRouteCommand, parseDefaultGateway } from '../latency/default-gateway.js';
-import { percentile } from '../latency/statistics.js';
+import { ErrorCodes, SkolnetError, describeError, percentile, round } from '@skolnet/shared/core';
+import { sampleTcpRtt, tcpConnectTime, urlPort } from '../common/tcp-connect.js';
+import { defaultRouteCommand, parseDefaultGateway } from '../common/default-gateway.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
-import { measureDownload, transferSettings, windowMbps } from '../throughput/speed-client.js';
+import { measureDownload, transferSettings, windowMbps } from '../common/speed-client.js';
 import type { BottleneckOptions } from './bottleneck-options.js';
 import { limitingSegment, type SegmentFigures } from './limiting-segment.js';
 

@@ -2,8 +2,7 @@ import { Resolver, lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared/core';
-import { describeError, round } from '@skolnet/shared/core';
-import { percentile } from '../latency/statistics.js';
+import { describeError, percentile, round } from '@skolnet/shared/core';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import type { DnsOptions } from './dns-options.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createCommandRunner } from '../../system/command-runner.js';
 import { MemoryAccumulator } from '../memory-accumulator.js';
 import { httpProbeDefinition } from './http-probe-definition.js';
-import { tcpConnectTime } from './tcp-connect.js';
+import { tcpConnectTime } from '../common/tcp-connect.js';
 
 const ctx = (collector?: string) => ({
   runner: createCommandRunner(),

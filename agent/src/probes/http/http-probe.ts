@@ -8,8 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared/core';
-import { ErrorCodes, SkolnetError, describeError, round } from '@skolnet/shared/core';
-import { percentile } from '../latency/statistics.js';
+import { ErrorCodes, SkolnetError, describeError, percentile, round } from '@skolnet/shared/core';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import type { HttpOptions } from './http-options.js';
 

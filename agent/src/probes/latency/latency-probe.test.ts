@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSkolnetError } from '@skolnet/shared';
 import { createCommandRunner } from '../../system/command-runner.js';
-import { requireComponent } from '../../system/require-component.js';
+import { requireComponent } from '../../../../test/support/real-component.js';
 import { MemoryAccumulator } from '../memory-accumulator.js';
 import { defaultOptions } from '../options.js';
 import type { CommandRunner, ProbeContext } from '../probe.js';
-import { parseDefaultGateway } from './default-gateway.js';
+import { parseDefaultGateway } from '../common/default-gateway.js';
 import { latencyOptionSpecs, type LatencyOptions } from './latency-options.js';
 import { latencyProbeDefinition } from './latency-probe-definition.js';
 import { LatencyProbe } from './latency-probe.js';
@@ -16,24 +16,34 @@ import { jitterMs, parsePingOutput, pingArguments, summarizePing } from './ping-
 const testcases = new URL('./testcases/', import.meta.url);
 const readCase = (name: string, file: string): string =>
   readFileSync(new URL(`${name}/${file}`, testcases), 'utf8');
-const caseNames = readdirSync(testcases);
+const caseNames = readdirSync(testcases, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
+/** Case names are `<kind>-<command>-<platform>-<what>`, kind `recorded` or `synthetic` (testcases/README.md). */
+const KIND = /^(recorded|synthetic)-/;
+const command = (name: string): string => name.replace(KIND, '').split('-')[0]!;
 
-describe('recorded command output', () => {
-  it('has cases of both kinds', () => {
-    expect(caseNames.filter((n) => n.startsWith('ping-')).length).toBeGreaterThan(0);
-    expect(caseNames.filter((n) => n.startsWith('route-')).length).toBeGreaterThan(0);
+describe('command output test cases', () => {
+  it('say what they are, and the README lists each of them', () => {
+    const readme = readFileSync(new URL('README.md', testcases), 'utf8');
+    for (const name of caseNames) {
+      expect(name).toMatch(KIND);
+      expect(readme).toContain(`\`${name}\``);
+    }
+    expect(caseNames.filter((n) => command(n) === 'ping').length).toBeGreaterThan(0);
+    expect(caseNames.filter((n) => command(n) === 'route').length).toBeGreaterThan(0);
   });
 
-  it.each(caseNames.filter((n) => n.startsWith('ping-')))('parses %s', (name) => {
+  it.each(caseNames.filter((n) => command(n) === 'ping'))('parses %s', (name) => {
     const expected = JSON.parse(readCase(name, 'expected.json')) as { parsed: unknown; fields: unknown };
     const parsed = parsePingOutput(readCase(name, 'input.txt'));
     expect(parsed).toEqual(expected.parsed);
     expect(summarizePing(parsed)).toEqual(expected.fields);
   });
 
-  // Case names are route-<platform>-<what>, the platform as Node spells it.
-  it.each(caseNames.filter((n) => n.startsWith('route-')))('parses %s', (name) => {
-    const platform = name.split('-')[1] as NodeJS.Platform;
+  // The platform as Node spells it follows the command in the case name.
+  it.each(caseNames.filter((n) => command(n) === 'route'))('parses %s', (name) => {
+    const platform = name.replace(KIND, '').split('-')[1] as NodeJS.Platform;
     const expected = JSON.parse(readCase(name, 'expected.json')) as { gateway: unknown };
     expect(parseDefaultGateway(platform, readCase(name, 'input.txt')) ?? null).toEqual(expected.gateway);
   });
@@ -109,8 +119,8 @@ const options = (over: Partial<LatencyOptions> = {}): LatencyOptions => ({
 describe('LatencyProbe with recorded commands', () => {
   it('pings the default gateway from the routing table', async () => {
     const runner = replayRunner({
-      ip: readCase('route-linux-single', 'input.txt'),
-      ping: readCase('ping-linux-loopback', 'input.txt'),
+      ip: readCase('recorded-route-linux-single', 'input.txt'),
+      ping: readCase('recorded-ping-linux-loopback', 'input.txt'),
     });
     const acc = new MemoryAccumulator();
     await new LatencyProbe(ctxWith(runner), options(), { platform: 'linux' }).gather(
@@ -131,8 +141,8 @@ describe('LatencyProbe with recorded commands', () => {
 
   it('with gateway "off" neither looks up nor pings a gateway', async () => {
     const runner = replayRunner({
-      ip: readCase('route-linux-single', 'input.txt'),
-      ping: readCase('ping-linux-loopback', 'input.txt'),
+      ip: readCase('recorded-route-linux-single', 'input.txt'),
+      ping: readCase('recorded-ping-linux-loopback', 'input.txt'),
     });
     const acc = new MemoryAccumulator();
     await new LatencyProbe(ctxWith(runner, 'http://127.0.0.1:8080'), options({ gateway: 'off' }), {
@@ -144,8 +154,8 @@ describe('LatencyProbe with recorded commands', () => {
 
   it('reports a missing default route as the gateway result, and still pings the collector', async () => {
     const runner = replayRunner({
-      ip: readCase('route-linux-none', 'input.txt'),
-      ping: readCase('ping-linux-ipv6', 'input.txt'),
+      ip: readCase('recorded-route-linux-none', 'input.txt'),
+      ping: readCase('recorded-ping-linux-ipv6', 'input.txt'),
     });
     const acc = new MemoryAccumulator();
     await new LatencyProbe(ctxWith(runner, 'http://[::1]:8080'), options(), { platform: 'linux' }).gather(
@@ -341,7 +351,7 @@ describe('latency defaults', () => {
       [true, '0.02'],
       [false, '0.2'],
     ] as const) {
-      const runner = replayRunner({ ping: readCase('ping-linux-loopback', 'input.txt') });
+      const runner = replayRunner({ ping: readCase('recorded-ping-linux-loopback', 'input.txt') });
       await new LatencyProbe(
         ctxWith(runner),
         { ...defaultOptions(latencyOptionSpecs), gateway: '192.0.2.1' },

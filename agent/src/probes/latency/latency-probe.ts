@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { Fields } from '@skolnet/shared/core';
 import { ErrorCodes, describeError, isSkolnetError } from '@skolnet/shared/core';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
-import { defaultRouteCommand, parseDefaultGateway } from './default-gateway.js';
-import { tcpConnectTime, urlPort } from '../http/tcp-connect.js';
+import { defaultRouteCommand, parseDefaultGateway } from '../common/default-gateway.js';
+import { tcpConnectTime, urlPort } from '../common/tcp-connect.js';
 import { GATEWAY_OFF, autoIntervalS, type LatencyOptions } from './latency-options.js';
 import {
   lossFields,

@@ -1,6 +1,6 @@
 import type { Fields } from '@skolnet/shared/core';
-import { round } from '@skolnet/shared/core';
-import { percentile, wilsonInterval } from './statistics.js';
+import { percentile, round } from '@skolnet/shared/core';
+import { wilsonInterval } from '../common/statistics.js';
 
 /** One echo reply as the system ping printed it. */
 export interface PingReply {

@@ -1,6 +1,6 @@
 import type { Fields } from '@skolnet/shared/core';
 import { describeError } from '@skolnet/shared/core';
-import { defaultRouteCommand, parseDefaultGateway } from '../latency/default-gateway.js';
+import { defaultRouteCommand, parseDefaultGateway } from '../common/default-gateway.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import { IfTypes, SystemOids } from './snmp-oids.js';
 import { GATEWAY_OFF, type SnmpCredential, type SnmpOptions } from './snmp-options.js';

@@ -1,7 +1,6 @@
 import type { Fields } from '@skolnet/shared/core';
-import { ErrorCodes, SkolnetError, round } from '@skolnet/shared/core';
-import { sampleTcpRtt, tcpConnectTime, urlPort } from '../http/tcp-connect.js';
-import { percentile } from '../latency/statistics.js';
+import { ErrorCodes, SkolnetError, percentile, round } from '@skolnet/shared/core';
+import { sampleTcpRtt, tcpConnectTime, urlPort } from '../common/tcp-connect.js';
 import type { Accumulator, Probe, ProbeContext } from '../probe.js';
 import {
   measureDownload,
@@ -10,9 +9,9 @@ import {
   type TransferResult,
   transferSettings,
   type TransferSettings,
-} from './speed-client.js';
+} from '../common/speed-client.js';
 import type { ThroughputOptions } from './throughput-options.js';
-import { formatSeries } from './transfer-window.js';
+import { formatSeries } from '../common/transfer-window.js';
 
 /** Measurement name of this probe's results. */
 export const THROUGHPUT_MEASUREMENT = 'throughput';

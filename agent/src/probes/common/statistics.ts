@@ -1,7 +1,8 @@
 /**
- * Small statistics for latency samples: percentiles and a confidence
- * interval for a loss proportion. Pure functions, so the numbers in a
- * result can be checked by hand.
+ * Small statistics for latency samples: a confidence interval for a loss
+ * proportion. Pure functions, so the numbers in a result can be checked by
+ * hand. Percentiles are `@skolnet/shared/core`'s, the one definition the
+ * collector's scoring uses too.
  */
 
 /**
@@ -9,18 +10,6 @@
  * normal distribution.
  */
 export const Z_95 = 1.959963984540054;
-
-/**
- * Percentile by nearest rank (p in 0-100) of a non-empty list; `undefined`
- * for an empty one. Nearest rank always returns a value that was measured,
- * which is easier to defend than an interpolated one.
- */
-export function percentile(values: readonly number[], p: number): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1];
-}
 
 /** A proportion's confidence interval, both ends as fractions in 0-1. */
 export interface ProportionInterval {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, wilsonInterval } from './statistics.js';
+import { wilsonInterval } from './statistics.js';
 
 describe('wilsonInterval', () => {
   it('matches published values', () => {
@@ -22,15 +22,5 @@ describe('wilsonInterval', () => {
   it('refuses impossible counts', () => {
     expect(() => wilsonInterval(1, 0)).toThrow(RangeError);
     expect(() => wilsonInterval(11, 10)).toThrow(RangeError);
-  });
-});
-
-describe('percentile', () => {
-  it('takes the nearest rank', () => {
-    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
-    expect(percentile(values, 50)).toBe(50);
-    expect(percentile(values, 95)).toBe(95);
-    expect(percentile([7], 95)).toBe(7);
-    expect(percentile([], 50)).toBeUndefined();
   });
 });
