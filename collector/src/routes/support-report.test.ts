@@ -187,11 +187,11 @@ describe('support semester report and scoped aggregates', () => {
     });
     for (const who of [planner, other, municipalPlanner]) {
       const res = await app.inject({ url: `/api/v1/support/schools/${cesis}/report`, headers: who.headers });
-      expect(res.statusCode, who.role).toBe(403);
+      expect(res.statusCode, who.user.role).toBe(403);
     }
     for (const who of [coordinator, municipalPlanner]) {
       const res = await app.inject({ url: '/api/v1/support/report', headers: who.headers });
-      expect(res.statusCode, who.role).toBe(403);
+      expect(res.statusCode, who.user.role).toBe(403);
     }
     for (const semester of ['2026-1', '2025/2027-1', '2025/2026-3']) {
       const res = await app.inject({
