@@ -115,7 +115,9 @@ const EXPECTED: Record<string, Expected> = {
   'PUT /api/v1/support/schools/:id/laptops/:laptop_id': only(SUPPORT_COORDINATOR, true),
   'POST /api/v1/support/schools/:id/import': only(SUPPORT_COORDINATOR, true),
   'GET /api/v1/support/import-template': only(SUPPORT_COORDINATOR),
-  'GET /api/v1/support/aggregates': only(['admin', 'planner', 'ikvd']),
+  'GET /api/v1/support/aggregates': only(['admin', 'planner', 'municipality_planner', 'ikvd']),
+  'GET /api/v1/support/schools/:id/report': only(['support_coordinator', 'director', 'ikvd'], true),
+  'GET /api/v1/support/report': only(['ikvd', 'planner']),
 };
 
 /** A caller of the matrix. */

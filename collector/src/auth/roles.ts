@@ -46,7 +46,8 @@ export const ROLE_SCOPES: Record<Role, ScopeKind> = {
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   admin: 'everything: accounts, schools, agents, the audit log',
   planner: 'ministry network planner: every school, the plan, sensitivity',
-  municipality_planner: 'the schools of one municipality and their plan explanations',
+  municipality_planner:
+    'the schools of one municipality, their plan explanations and their support aggregates',
   school_it: "one school's IT staff: its details, agents, enrollment codes, Wi-Fi coverage",
   vendor: "its own organisation's contracts (routes come with vendor acceptance)",
   support_coordinator:

@@ -40,15 +40,17 @@ const FORMATS: Record<PlanColumnKind | 'ratio', string | undefined> = {
   ratio: '0.000000',
 };
 
-type Kind = PlanColumnKind | 'ratio';
+/** How a column's cells are shown (number format). */
+export type Kind = PlanColumnKind | 'ratio';
 
 /** A table column: its header text, display and whether the totals row sums it. */
-interface TableColumn extends LangText {
+export interface TableColumn extends LangText {
   kind: Kind;
   total: boolean;
 }
 
-type CellValue = string | number | boolean | null;
+/** A cell as the tables write it. */
+export type CellValue = string | number | boolean | null;
 
 /** Widest column, characters: a long explanation wraps instead of making the sheet unreadable. */
 const MAX_COLUMN_WIDTH = 60;
@@ -272,7 +274,8 @@ function columnLetters(column: number): string {
   return name;
 }
 
-function formatCell(cell: ExcelJS.Cell, kind: Kind): void {
+/** Sets a cell's number format for its column kind. */
+export function formatCell(cell: ExcelJS.Cell, kind: Kind): void {
   const format = kind === 'boolean' ? undefined : FORMATS[kind];
   if (format !== undefined) cell.numFmt = format;
 }
@@ -337,8 +340,8 @@ function fitColumns(
   });
 }
 
-/** A sheet holding one table from its top, header frozen, columns fitted. */
-function addTableSheet(
+/** A sheet holding one table from its top, header frozen, columns fitted (shared with other workbooks). */
+export function addTableSheet(
   wb: ExcelJS.Workbook,
   name: string,
   lang: PlanLang,

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Role } from '../auth/roles.js';
+import { ROLE_SCOPES, type Role } from '../auth/roles.js';
+import { supportReportWorkbook } from '../export/support-report-workbook.js';
+import { supportReport } from '../services/support-report-service.js';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { handleError } from '../plugins/error-handler.js';
 import { supportAggregates } from '../services/support-aggregates-service.js';
@@ -23,7 +25,10 @@ import {
   CONSULTATION_TYPES,
   PLAN_STATUSES,
   RISK_GROUPS,
+  parseSemester,
+  semesterOf,
   type PlanStatus,
+  type Semester,
 } from '../support/support-rules.js';
 
 /** How often retention runs: daily; retention is counted in days. */
@@ -35,8 +40,15 @@ const COORDINATOR: Role[] = ['support_coordinator'];
 const SCHOOL_STAFF: Role[] = ['support_coordinator', 'director'];
 /** Who reads plans: the school, the municipal coordinator (for approval), IKVD (supervision). */
 const PLAN_READERS: Role[] = ['support_coordinator', 'director', 'municipal_coordinator', 'ikvd'];
-/** Who sees the aggregates (counts of five or more only): planners and supervision. */
-const AGGREGATE_READERS: Role[] = ['admin', 'planner', 'ikvd'];
+/**
+ * Who sees the aggregates (counts of five or more only): planners and
+ * supervision; a municipality's planner those of its municipality's schools.
+ */
+const AGGREGATE_READERS: Role[] = ['admin', 'planner', 'municipality_planner', 'ikvd'];
+/** Who receives a school's semester report (exact counts): its coordinator and director, and IKVD. */
+const SCHOOL_REPORT_READERS: Role[] = ['support_coordinator', 'director', 'ikvd'];
+/** Who receives the national semester report (suppressed aggregates only): IKVD and planners. */
+const NATIONAL_REPORT_READERS: Role[] = ['ikvd', 'planner'];
 
 /** Who approves, each at their step of the chain. */
 const APPROVERS: Role[] = ['director', 'municipal_coordinator', 'ikvd'];
@@ -669,7 +681,80 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get('/api/v1/support/aggregates', { config: { access: { roles: AGGREGATE_READERS } } }, async () =>
-    supportAggregates(app.store, app.config.now()),
+  app.get(
+    '/api/v1/support/aggregates',
+    { config: { access: { roles: AGGREGATE_READERS } } },
+    async (request) => {
+      const principal = request.principal!;
+      if (ROLE_SCOPES[principal.role] !== 'municipality')
+        return supportAggregates(app.store, app.config.now());
+      // A municipality's planner: its schools only, suppressed among themselves.
+      const own = new Set(
+        (await app.store.listSchools())
+          .filter((s) => principal.municipality != null && s.municipality === principal.municipality)
+          .map((s) => s.id),
+      );
+      return supportAggregates(app.store, app.config.now(), (id) => own.has(id));
+    },
+  );
+
+  type ReportQuery = { semester?: string; format?: 'xlsx'; lang?: 'lv' | 'en' };
+  const REPORT_QUERY = body({
+    semester: { type: 'string', maxLength: 20 },
+    format: { type: 'string', enum: ['xlsx'] },
+    lang: { type: 'string', enum: ['lv', 'en'] },
+  });
+  const semesterFrom = (query: ReportQuery): Semester => {
+    if (query.semester === undefined) return semesterOf(app.config.now().toISOString().slice(0, 10));
+    const semester = parseSemester(query.semester);
+    if (!semester) {
+      throw new SkolnetError(
+        ErrorCodes.API_BAD_REQUEST,
+        'semester must be a school year and its half, like 2025/2026-1 (September to December) or 2025/2026-2',
+      );
+    }
+    return semester;
+  };
+  const sendReport = async (
+    reply: FastifyReply,
+    query: ReportQuery,
+    semester: Semester,
+    report: Awaited<ReturnType<typeof supportReport>>,
+    school?: { id: string; name: string },
+  ) => {
+    const lang = query.lang ?? 'lv';
+    const file = await supportReportWorkbook(report, {
+      lang,
+      semester: semester.code,
+      school: school?.name,
+      now: app.config.now(),
+    });
+    const name = `${lang === 'lv' ? 'atbalsta-parskats' : 'support-report'}-${school?.id ?? 'lv'}-${semester.code.replace('/', '-')}`;
+    return reply
+      .type(XLSX_TYPE)
+      .header('content-disposition', `attachment; filename="${name}.xlsx"`)
+      .send(file);
+  };
+
+  app.get<{ Querystring: ReportQuery }>(
+    `${base}/report`,
+    { config: school(SCHOOL_REPORT_READERS), schema: { params: params(), querystring: REPORT_QUERY } },
+    async (request, reply) => {
+      const semester = semesterFrom(request.query);
+      const row = await app.store.getSchool(ids(request).id);
+      if (!row) throw new SkolnetError(ErrorCodes.API_NOT_FOUND, 'no such school');
+      const report = await supportReport(app.store, semester, app.config.now(), row.id);
+      return sendReport(reply, request.query, semester, report, { id: row.id, name: row.name });
+    },
+  );
+
+  app.get<{ Querystring: ReportQuery }>(
+    '/api/v1/support/report',
+    { config: { access: { roles: NATIONAL_REPORT_READERS } }, schema: { querystring: REPORT_QUERY } },
+    async (request, reply) => {
+      const semester = semesterFrom(request.query);
+      const report = await supportReport(app.store, semester, app.config.now());
+      return sendReport(reply, request.query, semester, report);
+    },
   );
 };

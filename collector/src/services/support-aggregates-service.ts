@@ -52,24 +52,7 @@ export async function collectSupportCounts(store: Store, now: Date): Promise<Sch
         l.issued_on <= today &&
         (l.returned_on === null || l.returned_on > today),
     ).length;
-    const agents = (await store.listAgents(schoolId))
-      .filter((a) => a.role === 'issued_laptop' && a.revoked_at === null)
-      .map((a) => a.id);
-    let measured = 0;
-    let connected = 0;
-    if (agents.length > 0) {
-      const results = await store.resultsForScoring(schoolId, since, DOWNLOAD_MEASUREMENTS);
-      for (const agentId of agents) {
-        const rates = results
-          .filter((r) => r.agent_id === agentId && r.fields.result === 'success')
-          .map((r) => Number(r.fields.download_mbps))
-          .filter((v) => Number.isFinite(v) && v >= 0);
-        const median = medianMbps(rates);
-        if (median === undefined) continue;
-        measured += 1;
-        if (median >= HOME_CONNECTIVITY_MBPS) connected += 1;
-      }
-    }
+    const { measured, connected } = await homeConnectivity(store, schoolId, since);
     out.push({
       school_id: schoolId,
       active_pupils: pupilsIn(),
@@ -82,7 +65,49 @@ export async function collectSupportCounts(store: Store, now: Date): Promise<Sch
   return out;
 }
 
-/** The published (suppressed) aggregates of every school with support records. */
-export async function supportAggregates(store: Store, now: Date): Promise<SupportAggregatesReport> {
-  return publishAggregates(await collectSupportCounts(store, now));
+/**
+ * Home connectivity of one school's issued laptops between `since` and
+ * `until` (default the read horizon): of the agents enrolled with the `issued_laptop` role (not
+ * revoked), how many measured a successful download then, and how many of
+ * those reach {@link HOME_CONNECTIVITY_MBPS} on their median. Counts only.
+ */
+export async function homeConnectivity(
+  store: Store,
+  schoolId: string,
+  since: Date,
+  until?: Date,
+): Promise<{ measured: number; connected: number }> {
+  const agents = (await store.listAgents(schoolId))
+    .filter((a) => a.role === 'issued_laptop' && a.revoked_at === null)
+    .map((a) => a.id);
+  let measured = 0;
+  let connected = 0;
+  if (agents.length === 0) return { measured, connected };
+  const results = await store.resultsForScoring(schoolId, since, DOWNLOAD_MEASUREMENTS, until);
+  for (const agentId of agents) {
+    const rates = results
+      .filter((r) => r.agent_id === agentId && r.fields.result === 'success')
+      .map((r) => Number(r.fields.download_mbps))
+      .filter((v) => Number.isFinite(v) && v >= 0);
+    const median = medianMbps(rates);
+    if (median === undefined) continue;
+    measured += 1;
+    if (median >= HOME_CONNECTIVITY_MBPS) connected += 1;
+  }
+  return { measured, connected };
+}
+
+/**
+ * The published (suppressed) aggregates of every school with support
+ * records, or of the schools `include` keeps (a municipality's, for its
+ * planner): the suppression is worked out over the schools published, so
+ * the totals are theirs and no suppressed count follows from them.
+ */
+export async function supportAggregates(
+  store: Store,
+  now: Date,
+  include?: (schoolId: string) => boolean,
+): Promise<SupportAggregatesReport> {
+  const counts = await collectSupportCounts(store, now);
+  return publishAggregates(include ? counts.filter((c) => include(c.school_id)) : counts);
 }
