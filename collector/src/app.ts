@@ -23,6 +23,7 @@ import { openapiPlugin } from './plugins/openapi-plugin.js';
 import { createRequestValidatorFactory } from './plugins/request-validation.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
 import { accountsPlugin } from './routes/accounts-plugin.js';
+import { schoolRegisterPlugin } from './routes/school-register-plugin.js';
 import { agentStreamPlugin } from './routes/agent-stream-plugin.js';
 import { agentsPlugin } from './routes/agents-plugin.js';
 import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-plugin.js';
@@ -252,6 +253,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(healthPlugin);
   void app.register(sessionPlugin);
   void app.register(accountsPlugin);
+  void app.register(schoolRegisterPlugin);
   void app.register(enrollPlugin);
   void app.register(schoolsPlugin);
   void app.register(agentsPlugin);

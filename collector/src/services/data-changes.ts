@@ -119,5 +119,12 @@ function trackRegister(register: SchoolRegisterStore, changes: DataChanges): Sch
     updateSchool: notified((id: string, patch: SchoolRegisterPatch) => register.updateSchool(id, patch)),
     retireSchool: notified((id: string, now: Date) => register.retireSchool(id, now)),
     reinstateSchool: notified((id: string) => register.reinstateSchool(id)),
+    applyImport: notified(
+      (
+        creates: Parameters<SchoolRegisterStore['applyImport']>[0],
+        updates: Parameters<SchoolRegisterStore['applyImport']>[1],
+        now: Date,
+      ) => register.applyImport(creates, updates, now),
+    ),
   };
 }

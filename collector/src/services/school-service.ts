@@ -232,10 +232,13 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       const keep = old !== undefined && !work.schools.has(row.id) && sameRow(old.row, row);
       schools.set(row.id, keep ? old : await buildView(store, row, inputs.get(row.id), scoring, now));
     }
-    const views = [...schools.values()];
+    // A retired school keeps its record (its page, its history) but leaves the list and the plan.
+    const views = [...schools.values()].filter((v) => v.row.retired_at === null);
     // A rebuild that found nothing new (the periodic one, mostly) keeps the model's id, so
     // the plans cached for it stay valid and are not solved again.
-    const fingerprint = JSON.stringify(views.map((v) => [v.row, v.score, v.plan, v.coverage]));
+    const fingerprint = JSON.stringify(
+      [...schools.values()].map((v) => [v.row, v.score, v.plan, v.coverage]),
+    );
     if (current && current.scoring === scoring && fingerprint === currentFingerprint) {
       return { ...current, dataVersion, builtAtMs: now.getTime() };
     }

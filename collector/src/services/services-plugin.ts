@@ -3,6 +3,7 @@ import { loadCostCatalog } from '../planning/catalog.js';
 import { createCoverageService, type CoverageService } from './coverage-service.js';
 import type { DataChanges } from './data-changes.js';
 import { createPlanService, type PlanService } from './plan-service.js';
+import { createSchoolRegisterService, type SchoolRegisterService } from './school-register-service.js';
 import { createSchoolService, type SchoolService } from './school-service.js';
 
 /** The use cases routes, the CLI and `server.ts` call (docs/architecture.md). */
@@ -10,6 +11,8 @@ export interface CollectorServices {
   schools: SchoolService;
   plan: PlanService;
   coverage: CoverageService;
+  /** The school register's admin use cases (docs/school-register.md). */
+  register: SchoolRegisterService;
   /** The data version and its change notices; writes through `app.store` report here. */
   changes: DataChanges;
 }
@@ -52,6 +55,7 @@ export const servicesPlugin = fp<ServicesPluginOptions>(
         maxEntries: config.readModel.planCacheEntries,
       }),
       coverage: createCoverageService({ store, now: () => config.now() }),
+      register: createSchoolRegisterService({ store, now: () => config.now() }),
       changes: options.changes,
     });
     done();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { ErrorCodes, SkolnetError, type SchoolType } from '@skolnet/shared';
-import type { SchoolRow } from './store.js';
+import { ErrorCodes, SkolnetError, uuidv7, type SchoolType } from '@skolnet/shared';
+import type { NewSchool, SchoolRow } from './store.js';
 
 /** The register's editable fields of a school; an absent key stays as it is, null clears it. */
 export interface SchoolRegisterPatch {
@@ -39,6 +39,15 @@ export interface SchoolRegisterStore {
   retireSchool(id: string, now: Date): Promise<SchoolRow>;
   /** Makes a retired school active again. */
   reinstateSchool(id: string): Promise<SchoolRow>;
+  /**
+   * Creates and updates schools in one transaction: all of them or, when
+   * any fails (a registration number taken meanwhile), none.
+   */
+  applyImport(
+    creates: readonly NewSchool[],
+    updates: readonly { id: string; patch: SchoolRegisterPatch }[],
+    now: Date,
+  ): Promise<void>;
 }
 
 /** The {@link SchoolRegisterStore} over the collector's Kysely database. */
@@ -85,6 +94,44 @@ export class KyselySchoolRegisterStore implements SchoolRegisterStore {
     await this.#get(id);
     await this.#db.updateTable('schools').set({ retired_at: null }).where('id', '=', id).execute();
     return this.#get(id);
+  }
+
+  async applyImport(
+    creates: readonly NewSchool[],
+    updates: readonly { id: string; patch: SchoolRegisterPatch }[],
+    now: Date,
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      // Updates first: a school renumbered by the file frees its old number for a new row.
+      for (const { id, patch } of updates) {
+        const values = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+        const result = await trx.updateTable('schools').set(values).where('id', '=', id).executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) {
+          throw new SkolnetError(
+            ErrorCodes.API_CONFLICT,
+            `school ${id} changed during the import; run it again`,
+          );
+        }
+      }
+      for (const school of creates) {
+        await trx
+          .insertInto('schools')
+          .values({
+            id: uuidv7(now.getTime()),
+            name: school.name,
+            municipality: school.municipality,
+            pupils: school.pupils,
+            created_at: now.toISOString(),
+            registration_number: school.registration_number ?? null,
+            address: school.address ?? null,
+            lat: school.lat ?? null,
+            lon: school.lon ?? null,
+            school_type: school.school_type ?? null,
+            retired_at: null,
+          })
+          .execute();
+      }
+    });
   }
 
   /**
