@@ -74,6 +74,10 @@ const EXPECTED: Record<string, Expected> = {
   'GET /api/v1/schools/:id': only(SCHOOL_ROUTES, true),
   'GET /api/v1/schools/:id/coverage': only(SCHOOL_ROUTES, true),
   'POST /api/v1/schools/:id/enrollment-codes': only(SCHOOL_IT, true),
+  'GET /api/v1/schools/:id/enrollment-codes': only(SCHOOL_IT, true),
+  'POST /api/v1/schools/:id/enrollment-codes/:code_id/expire': only(SCHOOL_IT, true),
+  'POST /api/v1/schools/:id/enrollment-codes/:code_id/revoke': only(SCHOOL_IT, true),
+  'PATCH /api/v1/agents/:id': only(SCHOOL_IT, true),
   'GET /api/v1/schools/:id/agents': only(SCHOOL_IT, true),
   'PUT /api/v1/schools/:id/agent-config': only(SCHOOL_IT, true),
   'GET /api/v1/agents/:id': only(SCHOOL_IT, true),
@@ -218,7 +222,7 @@ describe('route × role matrix', () => {
           : route.url.startsWith('/api/v1/tokens/')
             ? 'no-such-token'
             : ids.school;
-      const url = route.url.replace(':id', id);
+      const url = route.url.replace(':id', id).replace(':code_id', '0123456789abcdef');
       for (const caller of callers) {
         const res = await app.inject({
           method: route.method as 'GET',

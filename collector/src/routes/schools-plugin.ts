@@ -21,6 +21,21 @@ interface SchoolParams {
   id: string;
 }
 
+const CodeParams = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64 },
+    // The code's public id (a prefix of its hash), as the listing gives it.
+    code_id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+  },
+  required: ['id', 'code_id'],
+  additionalProperties: false,
+} as const;
+interface CodeParams {
+  id: string;
+  code_id: string;
+}
+
 const CreateEnrollmentCode = {
   type: 'object',
   properties: {
@@ -165,5 +180,42 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
       return reply.code(201).send(issued);
     },
   );
+  app.get<{ Params: SchoolParams }>(
+    '/api/v1/schools/:id/enrollment-codes',
+    {
+      config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
+      schema: { params: SchoolParams },
+    },
+    async (request) => {
+      if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
+      return { codes: await app.store.schoolIt.listEnrollmentCodes(request.params.id, app.config.now()) };
+    },
+  );
+
+  for (const how of ['expire', 'revoke'] as const) {
+    app.post<{ Params: CodeParams }>(
+      `/api/v1/schools/:id/enrollment-codes/:code_id/${how}`,
+      {
+        config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
+        schema: { params: CodeParams },
+      },
+      async (request) => {
+        const { id, code_id: codeId } = request.params;
+        const code = await app.store.schoolIt.endEnrollmentCode(id, codeId, how, app.config.now());
+        await app.store.accounts.appendAudit(
+          {
+            actor_user_id: request.principal?.user_id ?? null,
+            actor: request.principal?.email ?? 'anonymous',
+            action: how === 'expire' ? 'enrollment_code_expired' : 'enrollment_code_revoked',
+            target: id,
+            details: { code_id: codeId },
+            ip: request.ip,
+          },
+          app.config.now(),
+        );
+        return code;
+      },
+    );
+  }
   return Promise.resolve();
 };

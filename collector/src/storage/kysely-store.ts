@@ -33,6 +33,7 @@ import {
   sha256Hex,
 } from '../security/secrets.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
+import { KyselySchoolItStore, type SchoolItTables } from './school-it-store.js';
 import { KyselySchoolRegisterStore, toSchoolRow, type RegisterTables } from './school-register-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
@@ -71,6 +72,10 @@ interface EnrollmentCodeRow {
   agent_id: string | null;
   /** The role the code fixes, or null when the agent chooses. */
   role: AgentRole | null;
+  /** When it was issued; null for codes issued before migration 0007. */
+  created_at: string | null;
+  /** When school IT staff withdrew it; a revoked code never enrolls. */
+  revoked_at: string | null;
 }
 
 interface AgentFingerprintRow {
@@ -264,6 +269,8 @@ export class KyselyStore implements Store {
   readonly accounts: KyselyAccountStore;
   /** The school register's edits (migration 0007-school-register). */
   readonly register: KyselySchoolRegisterStore;
+  /** School IT's enrollment codes and agent names (migration 0007-school-register). */
+  readonly schoolIt: KyselySchoolItStore;
 
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
@@ -282,6 +289,7 @@ export class KyselyStore implements Store {
     // The account tables live in their own module; the same connection serves them.
     this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
     this.register = new KyselySchoolRegisterStore(db as unknown as Kysely<RegisterTables>);
+    this.schoolIt = new KyselySchoolItStore(db as unknown as Kysely<SchoolItTables>);
   }
 
   /**
@@ -367,6 +375,8 @@ export class KyselyStore implements Store {
         used_at: null,
         agent_id: null,
         role: role ?? null,
+        created_at: now.toISOString(),
+        revoked_at: null,
       })
       .execute();
     return role === undefined ? { code, expires_at: expiresAt } : { code, expires_at: expiresAt, role };
@@ -378,7 +388,7 @@ export class KyselyStore implements Store {
     return this.#transaction(async (trx) => {
       const row = await trx
         .selectFrom('enrollment_codes')
-        .select(['school_id', 'expires_at', 'used_at', 'role'])
+        .select(['school_id', 'expires_at', 'used_at', 'role', 'revoked_at'])
         .where('code_hash', '=', codeHash)
         .executeTakeFirst();
       // One message for unknown, used and expired alike: telling them apart
@@ -388,7 +398,9 @@ export class KyselyStore implements Store {
           ErrorCodes.ENROLL_CODE_INVALID,
           'enrollment code is unknown, already used or expired',
         );
-      if (row === undefined || row.used_at !== null || row.expires_at <= at) throw invalid();
+      if (row === undefined || row.used_at !== null || row.revoked_at !== null || row.expires_at <= at) {
+        throw invalid();
+      }
       const role = agent.role ?? row.role ?? DEFAULT_AGENT_ROLE;
       if (row.role !== null && row.role !== role) {
         // Thrown before anything is written, so the code stays usable with the right role.

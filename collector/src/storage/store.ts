@@ -7,6 +7,7 @@ import type {
   SchoolType,
 } from '@skolnet/shared';
 import type { AccountStore } from './account-store.js';
+import type { SchoolItStore } from './school-it-store.js';
 import type { SchoolRegisterStore } from './school-register-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
@@ -285,6 +286,8 @@ export interface Store {
   readonly accounts: AccountStore;
   /** The school register's edits: find by registration number, edit, retire (migration 0007). */
   readonly register: SchoolRegisterStore;
+  /** School IT's enrollment codes (list, expire, revoke) and agent names (migration 0007). */
+  readonly schoolIt: SchoolItStore;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */
