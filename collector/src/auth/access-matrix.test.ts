@@ -73,6 +73,8 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/schools/import': only(['admin']),
   'GET /api/v1/schools/:id': only(SCHOOL_ROUTES, true),
   'GET /api/v1/schools/:id/coverage': only(SCHOOL_ROUTES, true),
+  'GET /api/v1/schools/:id/history': only(SCHOOL_ROUTES, true),
+  'GET /api/v1/schools/:id/inventory': only(SCHOOL_ROUTES, true),
   'POST /api/v1/schools/:id/enrollment-codes': only(SCHOOL_IT, true),
   'GET /api/v1/schools/:id/enrollment-codes': only(SCHOOL_IT, true),
   'POST /api/v1/schools/:id/enrollment-codes/:code_id/expire': only(SCHOOL_IT, true),

@@ -8,6 +8,7 @@ import {
   SkolnetError,
   type AgentRole,
 } from '@skolnet/shared';
+import { MAX_HISTORY_DAYS } from '../services/school-page-service.js';
 
 // Small route-local schemas are written as plain JSON Schema; the shared
 // contract types come from @skolnet/shared.
@@ -34,6 +35,17 @@ const CodeParams = {
 interface CodeParams {
   id: string;
   code_id: string;
+}
+
+/** Days of history a school page charts when `?days` is omitted: the scoring window's usual length. */
+const DEFAULT_HISTORY_DAYS = 30;
+const HistoryQuery = {
+  type: 'object',
+  properties: { days: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_DAYS } },
+  additionalProperties: false,
+} as const;
+interface HistoryQuery {
+  days?: number;
 }
 
 const CreateEnrollmentCode = {
@@ -104,6 +116,7 @@ interface SchoolQuery {
 const DEFAULT_LATEST_RESULTS = 50;
 
 export type { SchoolDetail } from '../services/school-service.js';
+export type { SchoolHistory, SchoolInventory } from '../services/school-page-service.js';
 
 /**
  * School routes: public reads (list with scores, one school in detail)
@@ -180,6 +193,28 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
       return reply.code(201).send(issued);
     },
   );
+  const schoolPageAccess = {
+    access: { roles: ['admin', 'planner', 'municipality_planner', 'school_it'], target: 'school' },
+  } as const;
+
+  app.get<{ Params: SchoolParams; Querystring: HistoryQuery }>(
+    '/api/v1/schools/:id/history',
+    { config: schoolPageAccess, schema: { params: SchoolParams, querystring: HistoryQuery } },
+    async (request) => {
+      if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
+      return app.services.schoolPage.history(request.params.id, request.query.days ?? DEFAULT_HISTORY_DAYS);
+    },
+  );
+
+  app.get<{ Params: SchoolParams }>(
+    '/api/v1/schools/:id/inventory',
+    { config: schoolPageAccess, schema: { params: SchoolParams } },
+    async (request) => {
+      if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
+      return app.services.schoolPage.inventory(request.params.id);
+    },
+  );
+
   app.get<{ Params: SchoolParams }>(
     '/api/v1/schools/:id/enrollment-codes',
     {

@@ -3,6 +3,7 @@ import { loadCostCatalog } from '../planning/catalog.js';
 import { createCoverageService, type CoverageService } from './coverage-service.js';
 import type { DataChanges } from './data-changes.js';
 import { createPlanService, type PlanService } from './plan-service.js';
+import { createSchoolPageService, type SchoolPageService } from './school-page-service.js';
 import { createSchoolRegisterService, type SchoolRegisterService } from './school-register-service.js';
 import { createSchoolService, type SchoolService } from './school-service.js';
 
@@ -13,6 +14,8 @@ export interface CollectorServices {
   coverage: CoverageService;
   /** The school register's admin use cases (docs/school-register.md). */
   register: SchoolRegisterService;
+  /** The school page's history charts and network inventory. */
+  schoolPage: SchoolPageService;
   /** The data version and its change notices; writes through `app.store` report here. */
   changes: DataChanges;
 }
@@ -56,6 +59,7 @@ export const servicesPlugin = fp<ServicesPluginOptions>(
       }),
       coverage: createCoverageService({ store, now: () => config.now() }),
       register: createSchoolRegisterService({ store, now: () => config.now() }),
+      schoolPage: createSchoolPageService({ store, now: () => config.now() }),
       changes: options.changes,
     });
     done();
