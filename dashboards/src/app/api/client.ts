@@ -24,9 +24,11 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function request<T>(method: string, path: string, body?: unknown, file?: Blob): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
+  // A file goes as it is, with its own type (the school register import reads the bytes).
+  if (file !== undefined) headers['content-type'] = file.type || 'application/octet-stream';
   if (method !== 'GET' && csrfToken !== undefined) headers[CSRF_HEADER] = csrfToken;
   let response: Response;
   try {
@@ -35,6 +37,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       headers,
       credentials: 'same-origin',
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(file === undefined ? {} : { body: file }),
     });
   } catch (err) {
     throw new ApiError(0, 'NETWORK', err instanceof Error ? err.message : String(err));
@@ -65,6 +68,9 @@ export const api = {
   /** Any state-changing call; the CSRF token goes with it. */
   send: <T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> =>
     request<T>(method, path, body),
+
+  /** POSTs a file's bytes as the body (`POST /api/v1/schools/import`); the CSRF token goes with it. */
+  upload: <T>(path: string, file: Blob): Promise<T> => request<T>('POST', path, undefined, file),
 
   /** `GET /api/v1/session`: the signed-in person, or undefined when nobody is. */
   async session(): Promise<SessionInfo | undefined> {

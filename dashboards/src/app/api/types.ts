@@ -1,4 +1,4 @@
-import type { SchoolSummary } from '@skolnet/shared';
+import type { SchoolRegisterFields, SchoolSummary } from '@skolnet/shared';
 
 /**
  * Every role a person's account can have, as the collector's
@@ -49,16 +49,20 @@ export type Band = SchoolSummary['band'];
 export const BANDS: readonly Band[] = ['good', 'moderate', 'priority', 'insufficient_data'];
 
 /**
- * A school as `GET /api/v1/schools` lists it. Coordinates and school type
- * come from the school register; until a school has them they are absent.
+ * A school as `GET /api/v1/schools` lists it. The register's fields
+ * (docs/school-register.md) are null until the register gives them; they
+ * are optional here so a page's test can leave them out.
  */
-export interface SchoolListItem extends SchoolSummary {
+export interface SchoolListItem extends Omit<SchoolSummary, keyof typeof SchoolRegisterFields> {
   /** WGS 84 latitude, degrees. */
   lat?: number | null;
   /** WGS 84 longitude, degrees. */
   lon?: number | null;
-  /** Kind of school as the national register names it (e.g. `pamatskola`). */
+  /** Kind of school as the national register classes it (`general`, `special`, `vocational`, `preschool`). */
   school_type?: string | null;
+  registration_number?: string | null;
+  address?: string | null;
+  retired_at?: string | null;
   /** How sure the score is: `high`, `medium`, `low` (docs/methodology.md). */
   confidence?: string | null;
 }

@@ -1,8 +1,10 @@
 import type { SessionUser } from '../api/types.js';
 import { accessibilityPages } from './accessibility/index.js';
+import { adminPages } from './admin/index.js';
 import { comingSoonPages } from './coming-soon/index.js';
 import { overviewPages } from './overview/index.js';
 import type { PageDefinition } from './page.js';
+import { schoolItPages } from './school-it/index.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
 
@@ -25,6 +27,8 @@ export function homeOf(user: SessionUser): string {
 export const PAGES: readonly PageDefinition[] = [
   ...overviewPages,
   ...schoolPages,
+  ...schoolItPages,
+  ...adminPages,
   ...comingSoonPages,
   ...accessibilityPages,
   ...signInPages(homeOf),
