@@ -8,7 +8,6 @@ import { useCommon } from '../../i18n/common.js';
 import { useLang, useMessages } from '../../i18n/i18n.js';
 import { useQuery } from '../../router.js';
 import '../school/school.css';
-import { AdminLinks } from './AdminSchoolsPage.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
 import { TextField } from './shared.js';
@@ -69,7 +68,6 @@ export function AdminAuditPage() {
   return (
     <>
       <h1>{t('audit_title')}</h1>
-      <AdminLinks t={t} />
       <form
         class="inline-form"
         onSubmit={(e: TargetedEvent<HTMLFormElement>) => {

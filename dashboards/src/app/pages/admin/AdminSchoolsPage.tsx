@@ -126,7 +126,6 @@ export function AdminSchoolsPage() {
   return (
     <>
       <h1>{t('schools_title')}</h1>
-      <AdminLinks t={t} />
       <div role="status" class="status">
         {message}
       </div>
@@ -162,26 +161,6 @@ export function AdminSchoolsPage() {
         )}
       </section>
     </>
-  );
-}
-
-/** Links between the admin pages. */
-export function AdminLinks(props: { t: T }) {
-  const { t } = props;
-  return (
-    <nav aria-label={t('admin_nav')}>
-      <ul class="section-links">
-        <li>
-          <Link href="/admin/schools">{t('schools_title')}</Link>
-        </li>
-        <li>
-          <Link href="/admin/users">{t('users_title')}</Link>
-        </li>
-        <li>
-          <Link href="/admin/audit">{t('audit_title')}</Link>
-        </li>
-      </ul>
-    </nav>
   );
 }
 

@@ -9,7 +9,6 @@ import { SelectField } from '../../components/Fields.js';
 import { useCommon } from '../../i18n/common.js';
 import { useLang, useMessages } from '../../i18n/i18n.js';
 import '../school/school.css';
-import { AdminLinks } from './AdminSchoolsPage.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
 import { TextField } from './shared.js';
@@ -133,7 +132,6 @@ export function AdminUsersPage() {
   return (
     <>
       <h1>{t('users_title')}</h1>
-      <AdminLinks t={t} />
       <div role="status" class="status">
         {message}
       </div>

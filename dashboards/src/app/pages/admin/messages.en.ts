@@ -5,7 +5,6 @@ export default {
   schools_title: 'School register',
   users_title: 'Users',
   audit_title: 'Audit log',
-  admin_nav: 'Administration',
   schools_caption: 'Every school, retired ones too',
   name: 'Name',
   municipality: 'Municipality',

@@ -4,7 +4,6 @@ export default {
   schools_title: 'Skolu reģistrs',
   users_title: 'Lietotāji',
   audit_title: 'Audita žurnāls',
-  admin_nav: 'Administrēšana',
   schools_caption: 'Visas skolas, arī izslēgtās',
   name: 'Nosaukums',
   municipality: 'Pašvaldība',

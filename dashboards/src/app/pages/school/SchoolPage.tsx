@@ -38,14 +38,25 @@ const COMPONENTS = [
   'internal',
 ] as const;
 
+/** Names of a component's figures in the page's catalog, by the figure's name without its unit. */
+const FIGURE_NAMES: Readonly<Record<string, keyof typeof lv>> = {
+  median: 'f_median',
+  per_pupil: 'f_per_pupil',
+  p95: 'f_p95',
+  share: 'f_share',
+  coverage_share: 'f_coverage_share',
+};
+
 /** The figures of a component worth showing, with their units (snake_case suffixes name them). */
-function measured(c: ScoreComponentView, fmt: ReturnType<typeof useLang>['fmt']): string {
+function measured(c: ScoreComponentView, fmt: ReturnType<typeof useLang>['fmt'], t: T): string {
   const skip = new Set(['score', 'weight', 'samples', 'capped']);
   return Object.entries(c)
     .filter(([k, v]) => !skip.has(k) && typeof v === 'number')
     .map(([k, v]) => {
       const unit = /_mbps$/.test(k) ? ' Mbit/s' : /_ms$/.test(k) ? ' ms' : /_pct$/.test(k) ? ' %' : '';
-      return `${k.replace(/_(mbps|ms|pct)$/, '').replaceAll('_', ' ')}: ${fmt.number(v as number, 2)}${unit}`;
+      const base = k.replace(/_(mbps|ms|pct)$/, '');
+      const name = FIGURE_NAMES[base];
+      return `${name ? t(name) : base.replaceAll('_', ' ')}: ${fmt.number(v as number, 2)}${unit}`;
     })
     .join('; ');
 }
@@ -110,27 +121,26 @@ export function SchoolPage(props: PageProps) {
           {s.synthetic && <p class="notice">{t('synthetic')}</p>}
           {s.retired_at && <p class="notice">{t('retired', { date: fmt.date(s.retired_at) })}</p>}
           <Facts s={s} t={t} />
-          <nav aria-label={t('sections')}>
-            <ul class="section-links">
+          {/* In-page links, not a landmark: the layout's navigation is the page's one <nav>. */}
+          <ul class="section-links" aria-label={t('sections')}>
+            <li>
+              <a href="#components">{t('components_title')}</a>
+            </li>
+            <li>
+              <a href="#history">{t('history_title')}</a>
+            </li>
+            <li>
+              <a href="#wifi">{t('wifi_title')}</a>
+            </li>
+            <li>
+              <a href="#inventory">{t('inventory_title')}</a>
+            </li>
+            {seesAgents && (
               <li>
-                <a href="#components">{t('components_title')}</a>
+                <Link href={`/schools/${enc}/it`}>{t('school_it_link')}</Link>
               </li>
-              <li>
-                <a href="#history">{t('history_title')}</a>
-              </li>
-              <li>
-                <a href="#wifi">{t('wifi_title')}</a>
-              </li>
-              <li>
-                <a href="#inventory">{t('inventory_title')}</a>
-              </li>
-              {seesAgents && (
-                <li>
-                  <Link href={`/schools/${enc}/it`}>{t('school_it_link')}</Link>
-                </li>
-              )}
-            </ul>
-          </nav>
+            )}
+          </ul>
           <Components s={s} t={t} />
           <History id={id} t={t} />
           <Wifi id={id} t={t} />
@@ -180,7 +190,7 @@ function Components(props: { s: SchoolDetailView; t: T }) {
   });
   const columns: Column<(typeof rows)[number]>[] = [
     { key: 'component', header: t('component'), cell: (r) => t(`c_${r.key}`), rowHeader: true },
-    { key: 'measured', header: t('measured'), cell: (r) => measured(r.c, fmt) },
+    { key: 'measured', header: t('measured'), cell: (r) => measured(r.c, fmt, t) },
     { key: 'points', header: t('points'), cell: (r) => fmt.number(r.c.score, 1), numeric: true },
     { key: 'weight', header: t('weight'), cell: (r) => fmt.percent(r.c.weight, 0), numeric: true },
     { key: 'samples', header: t('samples'), cell: (r) => fmt.number(r.c.samples), numeric: true },
