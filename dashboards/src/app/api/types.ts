@@ -48,19 +48,61 @@ export type Band = SchoolSummary['band'];
 /** Every band, best first: the order of legends and filters. */
 export const BANDS: readonly Band[] = ['good', 'moderate', 'priority', 'insufficient_data'];
 
+/** A school's kind in the national register. */
+export type SchoolType = 'general' | 'special' | 'vocational' | 'preschool';
+
+/** Every school type, in the order of filters. */
+export const SCHOOL_TYPES: readonly SchoolType[] = ['general', 'special', 'vocational', 'preschool'];
+
+/** How much data stands behind a score (docs/methodology.md). */
+export type ConfidenceLevel = 'high' | 'medium' | 'low' | 'none';
+
+/** Every confidence level, most first. */
+export const CONFIDENCE_LEVELS: readonly ConfidenceLevel[] = ['high', 'medium', 'low', 'none'];
+
 /**
- * A school as `GET /api/v1/schools` lists it. Coordinates and school type
- * come from the school register; until a school has them they are absent.
+ * A school as `GET /api/v1/schools` lists it, with its register fields
+ * (null until the register gives them).
  */
-export interface SchoolListItem extends SchoolSummary {
-  /** WGS 84 latitude, degrees. */
-  lat?: number | null;
-  /** WGS 84 longitude, degrees. */
-  lon?: number | null;
-  /** Kind of school as the national register names it (e.g. `pamatskola`). */
-  school_type?: string | null;
-  /** How sure the score is: `high`, `medium`, `low` (docs/methodology.md). */
-  confidence?: string | null;
+export type SchoolListItem = SchoolSummary;
+
+/** One school of `GET /api/v1/overview` (collector/src/services/overview-service.ts). */
+export interface OverviewSchool {
+  id: string;
+  name: string;
+  municipality: string;
+  pupils: number;
+  score: number | null;
+  band: Band;
+  confidence: ConfidenceLevel;
+  /** Median download, Mbit/s; null without throughput results. */
+  download_mbps: number | null;
+  lat: number | null;
+  lon: number | null;
+  school_type: SchoolType | null;
+  /** EUR the plan at the overview's budget spends on the school. */
+  planned_eur: number;
+}
+
+/** One municipality of `GET /api/v1/overview`. */
+export interface OverviewMunicipality {
+  name: string;
+  kind: 'state_city' | 'novads' | null;
+  schools: number;
+  pupils: number;
+  median_score: number | null;
+  measured_schools: number;
+  slow_share: number | null;
+  planned_eur: number;
+}
+
+/** `GET /api/v1/overview` (planners and admins). */
+export interface Overview {
+  budget_eur: number;
+  slow_below_mbps: number;
+  synthetic: boolean;
+  schools: OverviewSchool[];
+  municipalities: OverviewMunicipality[];
 }
 
 /** The `{ code, message }` body of every collector error. */
