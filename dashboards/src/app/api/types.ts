@@ -105,6 +105,54 @@ export interface Overview {
   municipalities: OverviewMunicipality[];
 }
 
+/** One funded option of the plan (collector/src/planning/plan.ts). */
+export interface PlanSelection {
+  school_id: string;
+  option_id: string;
+  cost_eur: number;
+  benefit: number;
+  school_name: string;
+  municipality: string;
+  pupils: number;
+  kind: string;
+  label: string;
+  score_before: number;
+  score_after: number;
+}
+
+/** One step of the greedy ranking by benefit per euro. */
+export interface GreedyStep {
+  rank: number;
+  school_id: string;
+  from_option: string | null;
+  to_option: string;
+  cost_eur: number;
+  benefit: number;
+  benefit_per_eur: number;
+  cumulative_cost_eur: number;
+  /** Whether the budget covers this step in the greedy order. */
+  funded: boolean;
+}
+
+/** `GET /api/v1/plan` as the plan explorer reads it (docs/methodology.md, "The optimiser"). */
+export interface PlanResult {
+  synthetic: boolean;
+  budget_eur: number;
+  status: string;
+  optimal: boolean;
+  selected: PlanSelection[];
+  total_cost_eur: number;
+  total_benefit: number;
+  upper_bound: number;
+  gap: number;
+  /** λ: benefit per euro at the cut-off, what the next euro would buy. */
+  benefit_per_eur_at_cutoff: number;
+  greedy_benefit: number;
+  greedy: GreedyStep[];
+  unscored: string[];
+  min_score_unreachable: string[];
+}
+
 /** The `{ code, message }` body of every collector error. */
 export interface ApiErrorBody {
   code: string;

@@ -3,6 +3,7 @@ import { accessibilityPages } from './accessibility/index.js';
 import { comingSoonPages } from './coming-soon/index.js';
 import { overviewPages } from './overview/index.js';
 import type { PageDefinition } from './page.js';
+import { planPages } from './plan/index.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
 
@@ -24,6 +25,7 @@ export function homeOf(user: SessionUser): string {
  */
 export const PAGES: readonly PageDefinition[] = [
   ...overviewPages,
+  ...planPages,
   ...schoolPages,
   ...comingSoonPages,
   ...accessibilityPages,
