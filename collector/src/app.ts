@@ -31,6 +31,7 @@ import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-p
 import { enrollPlugin } from './routes/enroll-plugin.js';
 import { healthPlugin } from './routes/health-plugin.js';
 import { ndt7Plugin } from './routes/ndt7-plugin.js';
+import { overviewPlugin } from './routes/overview-plugin.js';
 import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
 import { sessionPlugin } from './routes/session-plugin.js';
@@ -263,6 +264,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(agentsPlugin);
   void app.register(coveragePlugin);
   void app.register(planPlugin);
+  void app.register(overviewPlugin);
   void app.register(speedPlugin);
   void app.register(ndt7Plugin);
   void app.register(agentStreamPlugin);

@@ -25,6 +25,13 @@ export const skipBrowser: string | undefined = missingComponent(
   'apt-get install chromium',
 );
 
+/**
+ * Time a browser test may take, ms: pages load a megabyte of map code and
+ * draw WebGL in software on a shared two-core machine. Pass it to the
+ * `describe` of a browser test file.
+ */
+export const BROWSER_TEST_TIMEOUT_MS = 120_000;
+
 /** Playwright wants the executable's path, not a command name. */
 const chromiumPath = (process.env.PATH ?? '')
   .split(delimiter)

@@ -46,6 +46,7 @@ const EXPECTED: Record<string, Expected> = {
   'GET /sign-in': open,
   'GET /*': open,
   'GET /api/v1/session/methods': open,
+  'GET /api/v1/overview': only(PLANNERS),
   [`GET ${SpeedPaths.download}`]: open,
   [`POST ${SpeedPaths.upload}`]: open,
   [`GET ${Ndt7Paths.download}`]: open,

@@ -106,3 +106,14 @@ export function useQuery(): [URLSearchParams, (patch: QueryPatch, options?: { re
   }, []);
   return [params, update];
 }
+
+/** The current address with `patch` applied to its query string, for links that change one filter. */
+export function hrefWith(patch: QueryPatch): string {
+  const next = new URLSearchParams(location.search);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null || value === undefined || value === '') next.delete(key);
+    else next.set(key, value);
+  }
+  const query = next.toString();
+  return `${location.pathname}${query === '' ? '' : `?${query}`}`;
+}

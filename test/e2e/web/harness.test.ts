@@ -10,12 +10,13 @@ import {
   launchBrowser,
   newContext,
   newPage,
+  BROWSER_TEST_TIMEOUT_MS,
   skipBrowser,
   startWebCollector,
 } from '../../support/browser.js';
 
 /** The browser harness fails where it should: a test that uses it can fail. */
-describe.skipIf(skipBrowser)('browser test harness', () => {
+describe.skipIf(skipBrowser)('browser test harness', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let dir: string;
   let collector: RunningCollector;
   let browser: Browser;

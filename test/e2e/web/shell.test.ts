@@ -11,6 +11,7 @@ import {
   launchBrowser,
   newContext,
   newPage,
+  BROWSER_TEST_TIMEOUT_MS,
   skipBrowser,
   signIn,
 } from '../../support/browser.js';
@@ -21,7 +22,7 @@ import { startWebCollector } from '../../support/browser.js';
  * signing in, the navigation their role gets, the language switch, the
  * state in the URL, sign-out, and the placeholders for pages still to come.
  */
-describe.skipIf(skipBrowser)('web shell in headless Chromium', () => {
+describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let dir: string;
   let collector: RunningCollector;
   let browser: Browser;
@@ -86,34 +87,43 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', () => {
     const context = await newContext(browser, { lang: 'en' });
     const page = await newPage(context);
     await page.goto(`${collector.url}/`);
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
+    const schools = page.getByRole('table', { name: 'Schools', exact: true });
+    await expect.poll(() => schools.locator('tbody tr').count()).toBe(3);
 
-    await page.getByRole('button', { name: 'Pupils' }).click();
+    await schools.getByRole('button', { name: 'Pupils' }).click();
     expect(new URL(page.url()).searchParams.get('sort')).toBe('pupils');
-    const pupilsHeader = page.locator('th', { has: page.getByRole('button', { name: 'Pupils' }) });
+    const pupilsHeader = schools.locator('th', { has: page.getByRole('button', { name: 'Pupils' }) });
     expect(await pupilsHeader.getAttribute('aria-sort')).toBe('ascending');
-    const firstRow = (): Promise<string> => page.locator('tbody tr').first().innerText();
+    const firstRow = (): Promise<string> => schools.locator('tbody tr').first().innerText();
     expect(await firstRow()).toContain('Siguldas skola');
-    await page.getByRole('button', { name: 'Pupils' }).click();
+    await schools.getByRole('button', { name: 'Pupils' }).click();
     expect(await pupilsHeader.getAttribute('aria-sort')).toBe('descending');
     expect(await firstRow()).toContain('Rīgas 1. vidusskola');
 
     // Search folds diacritics: "cesu" finds "Cēsu".
-    await page.getByLabel('Search schools').fill('cesu');
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.getByLabel('Search schools or municipalities').fill('cesu');
+    await expect.poll(() => schools.locator('tbody tr').count()).toBe(1);
     expect(new URL(page.url()).searchParams.get('q')).toBe('cesu');
-    await page.getByLabel('Search schools').fill('');
-    await page.getByLabel('Municipality').selectOption('Rīga');
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.getByLabel('Search schools or municipalities').fill('');
+    await page.getByLabel('Municipality', { exact: true }).selectOption('Rīga');
+    await expect.poll(() => schools.locator('tbody tr').count()).toBe(1);
     const shared = page.url();
 
     await page.goBack();
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
+    await expect.poll(() => schools.locator('tbody tr').count()).toBe(3);
     const other = await newPage(context);
     await other.goto(shared);
-    await expect.poll(() => other.locator('tbody tr').count()).toBe(1);
-    expect(await other.getByLabel('Municipality').inputValue()).toBe('Rīga');
-    expect(await other.locator('tbody tr').first().innerText()).toContain('Rīgas 1. vidusskola');
+    await expect
+      .poll(() => other.getByRole('table', { name: 'Schools', exact: true }).locator('tbody tr').count())
+      .toBe(1);
+    expect(await other.getByLabel('Municipality', { exact: true }).inputValue()).toBe('Rīga');
+    expect(
+      await other
+        .getByRole('table', { name: 'Schools', exact: true })
+        .locator('tbody tr')
+        .first()
+        .innerText(),
+    ).toContain('Rīgas 1. vidusskola');
     assertCleanPage(page);
     assertCleanPage(other);
     await context.close();

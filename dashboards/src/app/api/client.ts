@@ -1,4 +1,4 @@
-import type { ApiErrorBody, SchoolListItem, SessionInfo } from './types.js';
+import type { ApiErrorBody, Overview, SchoolListItem, SessionInfo } from './types.js';
 
 /** Header carrying the session's CSRF token (collector/src/plugins/auth-plugin.ts). */
 export const CSRF_HEADER = 'x-skolnet-csrf';
@@ -98,4 +98,7 @@ export const api = {
   },
   /** `GET /api/v1/schools`: every school with its score and band. */
   schools: (): Promise<SchoolListItem[]> => request<SchoolListItem[]>('GET', '/api/v1/schools'),
+  /** `GET /api/v1/overview`: schools and municipalities with the plan at `budget` (planners, admins). */
+  overview: (budget?: number): Promise<Overview> =>
+    request<Overview>('GET', `/api/v1/overview${budget === undefined ? '' : `?budget=${budget}`}`),
 };

@@ -56,10 +56,12 @@ export function SearchField(props: { label: string; value: string; onInput(value
 /** A labelled number input. */
 export function NumberField(props: {
   label: string;
+  /** Form field name; the field is uncontrolled when given without `onChange`. */
+  name?: string;
   value: string;
   min?: number;
   step?: number;
-  onChange(value: string): void;
+  onChange?: (value: string) => void;
   describedBy?: string;
 }) {
   const id = useId();
@@ -68,13 +70,14 @@ export function NumberField(props: {
       <label for={id}>{props.label}</label>
       <input
         id={id}
+        name={props.name}
         type="number"
         inputMode="decimal"
-        value={props.value}
+        {...(props.onChange === undefined ? { defaultValue: props.value } : { value: props.value })}
         min={props.min}
         step={props.step}
         aria-describedby={props.describedBy}
-        onChange={(e: TargetedEvent<HTMLInputElement>) => props.onChange(e.currentTarget.value)}
+        onChange={(e: TargetedEvent<HTMLInputElement>) => props.onChange?.(e.currentTarget.value)}
       />
     </div>
   );

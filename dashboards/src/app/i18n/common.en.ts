@@ -43,5 +43,9 @@ export default {
   schools_count: { one: '{count} school', other: '{count} schools' },
   not_found_title: 'Page not found',
   not_found: 'There is no such page. Check the address or go back to the start page.',
+  map_title: 'Map of Latvia with schools',
+  map_zoom_in: 'Zoom in',
+  map_zoom_out: 'Zoom out',
+  map_source: 'Border: Natural Earth (public domain).',
   home: 'Start page',
 } satisfies CatalogOf<typeof lv>;

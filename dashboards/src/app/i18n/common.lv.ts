@@ -42,5 +42,9 @@ export default {
   schools_count: { zero: '{count} skolu', one: '{count} skola', other: '{count} skolas' },
   not_found_title: 'Lapa nav atrasta',
   not_found: 'Šādas lapas nav. Pārbaudiet adresi vai atgriezieties sākumlapā.',
+  map_title: 'Latvijas karte ar skolām',
+  map_zoom_in: 'Tuvināt',
+  map_zoom_out: 'Tālināt',
+  map_source: 'Robeža: Natural Earth (publiskais īpašums).',
   home: 'Sākumlapa',
 } satisfies Catalog;

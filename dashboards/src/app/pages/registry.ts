@@ -4,6 +4,7 @@ import { adminPages } from './admin/index.js';
 import { comingSoonPages } from './coming-soon/index.js';
 import { overviewPages } from './overview/index.js';
 import type { PageDefinition } from './page.js';
+import { planPages } from './plan/index.js';
 import { schoolItPages } from './school-it/index.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
@@ -26,6 +27,7 @@ export function homeOf(user: SessionUser): string {
  */
 export const PAGES: readonly PageDefinition[] = [
   ...overviewPages,
+  ...planPages,
   ...schoolPages,
   ...schoolItPages,
   ...adminPages,
