@@ -7,7 +7,7 @@ import { DataTable, type Column } from '../../components/DataTable.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { SelectField } from '../../components/Fields.js';
 import { useCommon } from '../../i18n/common.js';
-import { useLang, useMessages } from '../../i18n/i18n.js';
+import { useMessages } from '../../i18n/i18n.js';
 import '../school/school.css';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
@@ -48,7 +48,6 @@ const SCOPE_OF: Readonly<Record<Role, 'national' | 'school' | 'municipality' | '
 export function AdminUsersPage() {
   const t = useMessages(messages);
   const common = useCommon();
-  const { fmt } = useLang();
   const users = useApi(() => api.get<{ users: UserView[] }>('/api/v1/users'), []);
   const schools = useApi(
     () => api.get<{ schools: { id: string; name: string }[] }>('/api/v1/admin/schools'),
@@ -202,7 +201,6 @@ export function AdminUsersPage() {
             rowKey={(u) => u.id}
           />
         )}
-        <p class="hint">{fmt.number(users.data?.users.length ?? 0)}</p>
       </section>
     </>
   );
