@@ -49,6 +49,9 @@ const EXPECTED: Record<string, Expected> = {
   'GET /': open,
   'GET /app.js': open,
   'GET /sign-in': open,
+  'GET /*': open,
+  'GET /api/v1/session/methods': open,
+  'GET /api/v1/overview': only(PLANNERS),
   [`GET ${SpeedPaths.download}`]: open,
   [`POST ${SpeedPaths.upload}`]: open,
   [`GET ${Ndt7Paths.download}`]: open,
@@ -71,9 +74,20 @@ const EXPECTED: Record<string, Expected> = {
   'GET /api/v1/audit': only(['admin']),
   'GET /api/v1/schools': open,
   'POST /api/v1/schools': only(['admin']),
+  'GET /api/v1/admin/schools': only(['admin']),
+  'PATCH /api/v1/schools/:id': only(['admin']),
+  'POST /api/v1/schools/:id/retire': only(['admin']),
+  'POST /api/v1/schools/:id/reinstate': only(['admin']),
+  'POST /api/v1/schools/import': only(['admin']),
   'GET /api/v1/schools/:id': only(SCHOOL_ROUTES, true),
   'GET /api/v1/schools/:id/coverage': only(SCHOOL_ROUTES, true),
+  'GET /api/v1/schools/:id/history': only(SCHOOL_ROUTES, true),
+  'GET /api/v1/schools/:id/inventory': only(SCHOOL_ROUTES, true),
   'POST /api/v1/schools/:id/enrollment-codes': only(SCHOOL_IT, true),
+  'GET /api/v1/schools/:id/enrollment-codes': only(SCHOOL_IT, true),
+  'POST /api/v1/schools/:id/enrollment-codes/:code_id/expire': only(SCHOOL_IT, true),
+  'POST /api/v1/schools/:id/enrollment-codes/:code_id/revoke': only(SCHOOL_IT, true),
+  'PATCH /api/v1/agents/:id': only(SCHOOL_IT, true),
   'GET /api/v1/schools/:id/agents': only(SCHOOL_IT, true),
   'PUT /api/v1/schools/:id/agent-config': only(SCHOOL_IT, true),
   'GET /api/v1/agents/:id': only(SCHOOL_IT, true),
@@ -252,7 +266,7 @@ describe('route × role matrix', () => {
           : route.url.startsWith('/api/v1/tokens/')
             ? 'no-such-token'
             : ids.school;
-      const url = route.url.replace(':id', id);
+      const url = route.url.replace(':id', id).replace(':code_id', '0123456789abcdef');
       for (const caller of callers) {
         const res = await app.inject({
           method: route.method as 'GET',

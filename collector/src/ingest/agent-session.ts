@@ -412,7 +412,14 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     };
     send(welcome);
     startHeartbeat(found.id);
-    if (hello.outbox_depth !== undefined) outbox?.report(hello.outbox_depth, undefined);
+    if (hello.outbox_depth !== undefined) {
+      outbox?.report(hello.outbox_depth, undefined);
+      deps.connectedAgents.reportOutbox(found.id, {
+        depth: hello.outbox_depth,
+        oldest_at: null,
+        reported_at: now.toISOString(),
+      });
+    }
     log.info(
       { agent_id: found.id, school_id: found.school_id, outbox_depth: hello.outbox_depth },
       'agent connected',
@@ -512,6 +519,11 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
       const report = checkOutboxReport(batch.outbox, now, deps.resultClock);
       if (report.ok) {
         outbox?.report(report.depth, report.oldest);
+        deps.connectedAgents.reportOutbox(owner.id, {
+          depth: report.depth,
+          oldest_at: report.oldest?.toISOString() ?? null,
+          reported_at: now.toISOString(),
+        });
       } else {
         // Left out of the fleet-wide gauges; counted, and logged once per
         // connection with the agent it came from.

@@ -21,8 +21,22 @@ export interface AgentConnection {
   notify?: (notice: AgentNotice) => void;
 }
 
+/** The last outbox an agent reported (hello or batch), as its school IT page shows it. */
+export interface OutboxReport {
+  /** Results waiting in the agent's outbox. */
+  depth: number;
+  /** When the oldest of them was measured, RFC 3339; null when unknown or empty. */
+  oldest_at: string | null;
+  /** When the agent reported it, RFC 3339. */
+  reported_at: string;
+}
+
 /** Registry of authenticated agent connections, one per app. */
 export interface ConnectedAgents {
+  /** Keeps an agent's latest outbox report (in memory: a restart forgets it until the next report). */
+  reportOutbox(agentId: string, report: OutboxReport): void;
+  /** The agent's latest outbox report in this process, or undefined. */
+  outboxOf(agentId: string): OutboxReport | undefined;
   /** Registers a connection; call the returned function when it closes. */
   add(connection: AgentConnection): () => void;
   /** Every live connection (an agent may briefly hold two while reconnecting). */
@@ -36,7 +50,12 @@ export interface ConnectedAgents {
 /** Creates an empty {@link ConnectedAgents} registry. */
 export function createConnectedAgents(): ConnectedAgents {
   const live = new Set<AgentConnection>();
+  const outboxes = new Map<string, OutboxReport>();
   return {
+    reportOutbox(agentId, report) {
+      outboxes.set(agentId, report);
+    },
+    outboxOf: (agentId) => outboxes.get(agentId),
     add(connection) {
       // The object's identity is the key, so two connections of one agent stay apart.
       const entry = { ...connection };

@@ -79,13 +79,23 @@ const AuditQuery = {
   type: 'object',
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: MAX_AUDIT_ENTRIES },
-    before: { type: 'string', maxLength: 64 },
+    before: { type: 'string', maxLength: 64, description: 'an entry id: the page after it (`next_before`)' },
+    action: { type: 'string', maxLength: 64 },
+    actor: { type: 'string', maxLength: 320 },
+    target: { type: 'string', maxLength: 320 },
+    since: { type: 'string', format: 'date-time' },
+    until: { type: 'string', format: 'date-time' },
   },
   additionalProperties: false,
 } as const;
 interface AuditQuery {
   limit?: number;
   before?: string;
+  action?: string;
+  actor?: string;
+  target?: string;
+  since?: string;
+  until?: string;
 }
 
 function actorOf(request: FastifyRequest): Actor {
@@ -198,14 +208,15 @@ export const accountsPlugin: FastifyPluginAsync = async (app) => {
   app.get<{ Querystring: AuditQuery }>(
     '/api/v1/audit',
     { config: { access: { roles: ['admin'] } }, schema: { querystring: AuditQuery } },
-    async (request) => ({
-      entries: (
-        await app.accounts.store.listAudit({
-          limit: request.query.limit ?? 100,
-          ...(request.query.before === undefined ? {} : { before: request.query.before }),
-        })
-      ).map((e) => ({ ...e, details: JSON.parse(e.details) as unknown })),
-    }),
+    async (request) => {
+      const { limit = 100, ...filters } = request.query;
+      const entries = await app.accounts.store.listAudit({ limit, ...filters });
+      return {
+        entries: entries.map((e) => ({ ...e, details: JSON.parse(e.details) as unknown })),
+        // The cursor of the next page; null once a page comes back short.
+        next_before: entries.length === limit ? (entries.at(-1)?.id ?? null) : null,
+      };
+    },
   );
   return Promise.resolve();
 };

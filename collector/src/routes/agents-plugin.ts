@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AgentConfig, ErrorCodes, SkolnetError } from '@skolnet/shared';
+import type { OutboxReport } from '../ingest/connected-agents.js';
 import type { AgentClockFlag } from '../ingest/result-clock.js';
 import type { AgentConfigChange, AgentSummary } from '../storage/store.js';
 
@@ -28,6 +29,30 @@ export interface AgentListing extends AgentSummary {
   connected: boolean;
   /** Set when the agent sent results with a badly wrong date in the last 24 hours; null otherwise. */
   clock: AgentClockFlag | null;
+  /** The name school IT staff gave it; null shows the hostname. */
+  display_name: string | null;
+  /** One word for the school IT page: revoked, connected, offline (seen before) or never_seen. */
+  status: 'revoked' | 'connected' | 'offline' | 'never_seen';
+  /** Its latest outbox report to this collector process; null until one came. */
+  outbox: OutboxReport | null;
+  /** The last error it reported: applying pushed configuration failed; null when none. */
+  last_error: string | null;
+  /** Flag `hardware_shared`: another agent reported the same machine (a cloned image). */
+  duplicate_hardware: boolean;
+}
+
+const RenameBody = {
+  type: 'object',
+  properties: {
+    display_name: {
+      anyOf: [{ type: 'string', minLength: 1, maxLength: 100, format: 'plain-text' }, { type: 'null' }],
+    },
+  },
+  required: ['display_name'],
+  additionalProperties: false,
+} as const;
+interface RenameBody {
+  display_name: string | null;
 }
 
 /** Answer of the configuration routes: which agents got a new version, and how many were pushed live. */
@@ -44,11 +69,32 @@ export interface ConfigSetResponse {
  * and otherwise at the agent's next hello.
  */
 export const agentsPlugin: FastifyPluginAsync = async (app) => {
-  const listing = (a: AgentSummary): AgentListing => ({
-    ...a,
-    connected: app.connectedAgents.list().some((c) => c.agent_id === a.id),
-    clock: app.agentClocks.get(a.id, app.config.now()) ?? null,
-  });
+  const listing = (a: AgentSummary, names: ReadonlyMap<string, string>): AgentListing => {
+    const connected = app.connectedAgents.list().some((c) => c.agent_id === a.id);
+    return {
+      ...a,
+      connected,
+      clock: app.agentClocks.get(a.id, app.config.now()) ?? null,
+      display_name: names.get(a.id) ?? null,
+      status:
+        a.revoked_at !== null
+          ? 'revoked'
+          : connected
+            ? 'connected'
+            : a.last_seen_at === null
+              ? 'never_seen'
+              : 'offline',
+      outbox: app.connectedAgents.outboxOf(a.id) ?? null,
+      last_error: a.config.error,
+      duplicate_hardware: a.flags.includes('hardware_shared'),
+    };
+  };
+  /** One agent's listing, with its school's names read for it. */
+  const one = async (id: string): Promise<AgentListing> => {
+    const agent = await app.store.describeAgent(id);
+    if (!agent) throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `agent ${id} does not exist`);
+    return listing(agent, await app.store.schoolIt.agentNames(agent.school_id));
+  };
   const push = (changes: AgentConfigChange[]): ConfigSetResponse => ({
     changed: changes.map((c) => ({
       agent_id: c.agent_id,
@@ -70,18 +116,37 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
       if (!(await app.store.getSchool(request.params.id))) {
         throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${request.params.id} does not exist`);
       }
-      return { agents: (await app.store.listAgents(request.params.id)).map(listing) };
+      const names = await app.store.schoolIt.agentNames(request.params.id);
+      return { agents: (await app.store.listAgents(request.params.id)).map((a) => listing(a, names)) };
     },
   );
 
   app.get<{ Params: IdParams }>(
     '/api/v1/agents/:id',
     { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
+    async (request) => one(request.params.id),
+  );
+
+  app.patch<{ Params: IdParams; Body: RenameBody }>(
+    '/api/v1/agents/:id',
+    {
+      config: { access: { roles: ['admin', 'school_it'], target: 'agent' } },
+      schema: { params: IdParams, body: RenameBody },
+    },
     async (request) => {
-      const agent = await app.store.describeAgent(request.params.id);
-      if (!agent)
-        throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `agent ${request.params.id} does not exist`);
-      return listing(agent);
+      await app.store.schoolIt.renameAgent(request.params.id, request.body.display_name);
+      await app.store.accounts.appendAudit(
+        {
+          actor_user_id: request.principal?.user_id ?? null,
+          actor: request.principal?.email ?? 'anonymous',
+          action: 'agent_renamed',
+          target: request.params.id,
+          details: { display_name: request.body.display_name },
+          ip: request.ip,
+        },
+        app.config.now(),
+      );
+      return one(request.params.id);
     },
   );
 
@@ -92,7 +157,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
       const agent = await app.store.revokeAgent(request.params.id, app.config.now());
       const closed = app.connectedAgents.notify(agent.id, { type: 'revoked' });
       request.log.info({ agent_id: agent.id, closed_connections: closed }, 'agent revoked');
-      return listing((await app.store.describeAgent(agent.id))!);
+      return one(agent.id);
     },
   );
 
@@ -117,7 +182,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
         },
         'agent moved',
       );
-      return listing((await app.store.describeAgent(agent.id))!);
+      return one(agent.id);
     },
   );
 
@@ -129,7 +194,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
       // Connected: the session starts the rotation now; otherwise at the next hello.
       const live = app.connectedAgents.notify(agent.id, { type: 'rotate_secret' });
       request.log.info({ agent_id: agent.id, connected: live > 0 }, 'secret rotation requested');
-      return reply.code(202).send(listing((await app.store.describeAgent(agent.id))!));
+      return reply.code(202).send(await one(agent.id));
     },
   );
 

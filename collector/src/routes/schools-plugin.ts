@@ -3,10 +3,12 @@ import {
   AGENT_ROLES,
   CreateSchool,
   ErrorCodes,
+  SchoolRegisterFields,
   SchoolSummary,
   SkolnetError,
   type AgentRole,
 } from '@skolnet/shared';
+import { MAX_HISTORY_DAYS } from '../services/school-page-service.js';
 
 // Small route-local schemas are written as plain JSON Schema; the shared
 // contract types come from @skolnet/shared.
@@ -18,6 +20,32 @@ const SchoolParams = {
 } as const;
 interface SchoolParams {
   id: string;
+}
+
+const CodeParams = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64 },
+    // The code's public id (a prefix of its hash), as the listing gives it.
+    code_id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+  },
+  required: ['id', 'code_id'],
+  additionalProperties: false,
+} as const;
+interface CodeParams {
+  id: string;
+  code_id: string;
+}
+
+/** Days of history a school page charts when `?days` is omitted: the scoring window's usual length. */
+const DEFAULT_HISTORY_DAYS = 30;
+const HistoryQuery = {
+  type: 'object',
+  properties: { days: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_DAYS } },
+  additionalProperties: false,
+} as const;
+interface HistoryQuery {
+  days?: number;
 }
 
 const CreateEnrollmentCode = {
@@ -45,8 +73,16 @@ const SchoolCreated = {
     municipality: { type: 'string' },
     pupils: { type: 'integer', minimum: 0 },
     created_at: { type: 'string', format: 'date-time' },
+    ...SchoolRegisterFields,
   },
-  required: ['id', 'name', 'municipality', 'pupils', 'created_at'],
+  required: [
+    'id',
+    'name',
+    'municipality',
+    'pupils',
+    'created_at',
+    ...(Object.keys(SchoolRegisterFields) as (keyof typeof SchoolRegisterFields)[]),
+  ],
   additionalProperties: false,
 } as const;
 
@@ -80,6 +116,7 @@ interface SchoolQuery {
 const DEFAULT_LATEST_RESULTS = 50;
 
 export type { SchoolDetail } from '../services/school-service.js';
+export type { SchoolHistory, SchoolInventory } from '../services/school-page-service.js';
 
 /**
  * School routes: public reads (list with scores, one school in detail)
@@ -156,5 +193,64 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
       return reply.code(201).send(issued);
     },
   );
+  const schoolPageAccess = {
+    access: { roles: ['admin', 'planner', 'municipality_planner', 'school_it'], target: 'school' },
+  } as const;
+
+  app.get<{ Params: SchoolParams; Querystring: HistoryQuery }>(
+    '/api/v1/schools/:id/history',
+    { config: schoolPageAccess, schema: { params: SchoolParams, querystring: HistoryQuery } },
+    async (request) => {
+      if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
+      return app.services.schoolPage.history(request.params.id, request.query.days ?? DEFAULT_HISTORY_DAYS);
+    },
+  );
+
+  app.get<{ Params: SchoolParams }>(
+    '/api/v1/schools/:id/inventory',
+    { config: schoolPageAccess, schema: { params: SchoolParams } },
+    async (request) => {
+      if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
+      return app.services.schoolPage.inventory(request.params.id);
+    },
+  );
+
+  app.get<{ Params: SchoolParams }>(
+    '/api/v1/schools/:id/enrollment-codes',
+    {
+      config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
+      schema: { params: SchoolParams },
+    },
+    async (request) => {
+      if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
+      return { codes: await app.store.schoolIt.listEnrollmentCodes(request.params.id, app.config.now()) };
+    },
+  );
+
+  for (const how of ['expire', 'revoke'] as const) {
+    app.post<{ Params: CodeParams }>(
+      `/api/v1/schools/:id/enrollment-codes/:code_id/${how}`,
+      {
+        config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
+        schema: { params: CodeParams },
+      },
+      async (request) => {
+        const { id, code_id: codeId } = request.params;
+        const code = await app.store.schoolIt.endEnrollmentCode(id, codeId, how, app.config.now());
+        await app.store.accounts.appendAudit(
+          {
+            actor_user_id: request.principal?.user_id ?? null,
+            actor: request.principal?.email ?? 'anonymous',
+            action: how === 'expire' ? 'enrollment_code_expired' : 'enrollment_code_revoked',
+            target: id,
+            details: { code_id: codeId },
+            ip: request.ip,
+          },
+          app.config.now(),
+        );
+        return code;
+      },
+    );
+  }
   return Promise.resolve();
 };

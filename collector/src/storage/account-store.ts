@@ -87,6 +87,23 @@ export interface NewAuditEntry {
   ip?: string | null;
 }
 
+/** What {@link AccountStore.listAudit} returns: a page, newest first, narrowed by the filters given. */
+export interface AuditListOptions {
+  limit: number;
+  /** An entry id: only entries older than it (the next page). */
+  before?: string;
+  /** Only this action, e.g. `school_updated`. */
+  action?: string;
+  /** Only entries by this actor (an email, `cli`), case ignored. */
+  actor?: string;
+  /** Only entries about this target (a school's or a user's id, an email). */
+  target?: string;
+  /** Only entries at or after this instant (RFC 3339). */
+  since?: string;
+  /** Only entries before this instant (RFC 3339). */
+  until?: string;
+}
+
 /** Input of {@link AccountStore.createUser}. */
 export interface NewUser {
   email: string;
@@ -160,8 +177,8 @@ export interface AccountStore {
   revokeUserTokens(userId: string, at: Date, kind?: UserTokenKind): Promise<number>;
 
   appendAudit(entry: NewAuditEntry, now: Date): Promise<AuditEntry>;
-  /** Newest first; `before` (an entry id) pages further back. */
-  listAudit(options: { limit: number; before?: string }): Promise<AuditEntry[]>;
+  /** Newest first; `before` (an entry id) pages further back; the filters narrow it. */
+  listAudit(options: AuditListOptions): Promise<AuditEntry[]>;
 }
 
 /** The {@link AccountStore} over the collector's Kysely database. */
@@ -364,9 +381,16 @@ export class KyselyAccountStore implements AccountStore {
     return row;
   }
 
-  async listAudit(options: { limit: number; before?: string }): Promise<AuditEntry[]> {
+  async listAudit(options: AuditListOptions): Promise<AuditEntry[]> {
     let query = this.#db.selectFrom('audit_log').selectAll();
     if (options.before !== undefined) query = query.where('id', '<', options.before);
+    if (options.action !== undefined) query = query.where('action', '=', options.action);
+    // Actors are stored as the lower-cased email (or `cli`), so a lower-cased filter matches.
+    if (options.actor !== undefined) query = query.where('actor', '=', options.actor.trim().toLowerCase());
+    if (options.target !== undefined) query = query.where('target', '=', options.target);
+    // Timestamps are fixed-width UTC text, so text order is time order.
+    if (options.since !== undefined) query = query.where('at', '>=', new Date(options.since).toISOString());
+    if (options.until !== undefined) query = query.where('at', '<', new Date(options.until).toISOString());
     return query.orderBy('id', 'desc').limit(options.limit).execute();
   }
 }

@@ -35,6 +35,8 @@ import {
 } from '../security/secrets.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { KyselySupportStore, type SupportTables } from './support-store.js';
+import { KyselySchoolItStore, type SchoolItTables } from './school-it-store.js';
+import { KyselySchoolRegisterStore, toSchoolRow, type RegisterTables } from './school-register-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
@@ -72,6 +74,10 @@ interface EnrollmentCodeRow {
   agent_id: string | null;
   /** The role the code fixes, or null when the agent chooses. */
   role: AgentRole | null;
+  /** When it was issued; null for codes issued before migration 0007. */
+  created_at: string | null;
+  /** When school IT staff withdrew it; a revoked code never enrolls. */
+  revoked_at: string | null;
 }
 
 interface AgentFingerprintRow {
@@ -265,6 +271,10 @@ export class KyselyStore implements Store {
   readonly accounts: KyselyAccountStore;
   /** Pupil-support records (migration 0009-support). */
   readonly support: KyselySupportStore;
+  /** The school register's edits (migration 0007-school-register). */
+  readonly register: KyselySchoolRegisterStore;
+  /** School IT's enrollment codes and agent names (migration 0007-school-register). */
+  readonly schoolIt: KyselySchoolItStore;
 
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
@@ -283,6 +293,8 @@ export class KyselyStore implements Store {
     // The account tables live in their own module; the same connection serves them.
     this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
     this.support = new KyselySupportStore(db as unknown as Kysely<SupportTables>, dialect);
+    this.register = new KyselySchoolRegisterStore(db as unknown as Kysely<RegisterTables>);
+    this.schoolIt = new KyselySchoolItStore(db as unknown as Kysely<SchoolItTables>);
   }
 
   /**
@@ -320,12 +332,19 @@ export class KyselyStore implements Store {
   }
 
   async createSchool(school: NewSchool, now: Date = new Date()): Promise<SchoolRow> {
+    if (school.registration_number) await this.register.assertNumberFree(school.registration_number);
     const row: SchoolRow = {
       id: uuidv7(now.getTime()),
       name: school.name,
       municipality: school.municipality,
       pupils: school.pupils,
       created_at: now.toISOString(),
+      registration_number: school.registration_number ?? null,
+      address: school.address ?? null,
+      lat: school.lat ?? null,
+      lon: school.lon ?? null,
+      school_type: school.school_type ?? null,
+      retired_at: null,
     };
     await this.#db.insertInto('schools').values(row).execute();
     return row;
@@ -361,6 +380,8 @@ export class KyselyStore implements Store {
         used_at: null,
         agent_id: null,
         role: role ?? null,
+        created_at: now.toISOString(),
+        revoked_at: null,
       })
       .execute();
     return role === undefined ? { code, expires_at: expiresAt } : { code, expires_at: expiresAt, role };
@@ -372,7 +393,7 @@ export class KyselyStore implements Store {
     return this.#transaction(async (trx) => {
       const row = await trx
         .selectFrom('enrollment_codes')
-        .select(['school_id', 'expires_at', 'used_at', 'role'])
+        .select(['school_id', 'expires_at', 'used_at', 'role', 'revoked_at'])
         .where('code_hash', '=', codeHash)
         .executeTakeFirst();
       // One message for unknown, used and expired alike: telling them apart
@@ -382,7 +403,9 @@ export class KyselyStore implements Store {
           ErrorCodes.ENROLL_CODE_INVALID,
           'enrollment code is unknown, already used or expired',
         );
-      if (row === undefined || row.used_at !== null || row.expires_at <= at) throw invalid();
+      if (row === undefined || row.used_at !== null || row.revoked_at !== null || row.expires_at <= at) {
+        throw invalid();
+      }
       const role = agent.role ?? row.role ?? DEFAULT_AGENT_ROLE;
       if (row.role !== null && row.role !== role) {
         // Thrown before anything is written, so the code stays usable with the right role.
@@ -1378,10 +1401,7 @@ function toAgent(row: AgentRow): AgentRow {
   };
 }
 
-function toSchool(row: SchoolRow): SchoolRow {
-  // PostgreSQL may hand integers back as strings, SQLite as numbers.
-  return { ...row, pupils: Number(row.pupils) };
-}
+const toSchool = toSchoolRow;
 
 function toStoredResult(row: ResultRow): StoredResult {
   return {
