@@ -198,6 +198,12 @@ export async function assertAccessible(page: Page, label: string): Promise<AxeFi
   return findings;
 }
 
+/**
+ * Tallest screenshot, CSS px: the top of a long page (a table of 600
+ * schools) shows what it looks like; the rest would only weigh on the repository.
+ */
+export const SCREENSHOT_MAX_HEIGHT = 2400;
+
 /** The widths screenshots are taken at: a desktop and a small phone, in CSS px. */
 export const SCREENSHOT_WIDTHS = [1400, 400] as const;
 
@@ -229,7 +235,13 @@ export async function saveScreenshots(
     await page.setViewportSize({ width, height: 900 });
     await ready(page);
     const file = join(dir, `${name}-${width}.png`);
-    await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+    const height = await page.evaluate<number>('document.documentElement.scrollHeight');
+    await page.screenshot({
+      path: file,
+      fullPage: true,
+      animations: 'disabled',
+      clip: { x: 0, y: 0, width, height: Math.min(height, SCREENSHOT_MAX_HEIGHT) },
+    });
     files.push(file);
   }
   if (before) await page.setViewportSize(before);

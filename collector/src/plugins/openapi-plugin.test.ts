@@ -116,6 +116,7 @@ describe('OpenAPI document and /docs', () => {
       'DELETE /api/v1/support/schools/{id}/pupils/{pupil_id}',
       'GET /api/v1/agents/{id}',
       'GET /api/v1/audit',
+      'GET /api/v1/overview',
       'GET /api/v1/plan',
       'GET /api/v1/plan/schools/{id}',
       'GET /api/v1/schools/{id}',

@@ -11,6 +11,8 @@ import {
   launchBrowser,
   newContext,
   newPage,
+  saveScreenshots,
+  screenshotDir,
   BROWSER_TEST_TIMEOUT_MS,
   skipBrowser,
   signIn,
@@ -27,6 +29,7 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSE
   let collector: RunningCollector;
   let browser: Browser;
   let schoolId = '';
+  let shots: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-web-shell-'));
@@ -45,6 +48,7 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSE
       pupils: 21,
     });
     browser = await launchBrowser();
+    shots = await screenshotDir();
   });
 
   afterAll(async () => {
@@ -69,7 +73,7 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSE
 
     await page.getByRole('button', { name: 'English' }).click();
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('National overview');
-    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
     await page.reload();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).innerText()).toBe('National overview');
     await assertAccessible(page, 'overview (planner, en)');
@@ -154,6 +158,41 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSE
     await context.close();
   });
 
+  it('is usable by keyboard: a visible skip link first, sorting with Enter, a visible focus ring', async () => {
+    const context = await newContext(browser, { lang: 'en' });
+    const page = await newPage(context);
+    await page.goto(`${collector.url}/accessibility`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.keyboard.press('Tab');
+    const focused = (): Promise<{ text: string; outline: string; top: number }> =>
+      page.evaluate(`(() => {
+        const el = document.activeElement;
+        return { text: el.textContent.trim(), outline: getComputedStyle(el).outlineStyle, top: el.getBoundingClientRect().top };
+      })()`);
+    const skip = await focused();
+    expect(skip.text).toBe('Skip to content');
+    expect(skip.outline).toBe('solid');
+    expect(skip.top).toBeGreaterThanOrEqual(0);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    expect(await page.getByRole('heading', { level: 2 }).allInnerTexts()).toContain('Using the keyboard');
+    await assertAccessible(page, 'accessibility statement (en)');
+    await saveScreenshots(page, shots, 'accessibility-en');
+
+    await page.goto(`${collector.url}/`);
+    const schools = page.getByRole('table', { name: 'Schools', exact: true });
+    await expect.poll(() => schools.locator('tbody tr').count()).toBe(3);
+    await schools.getByRole('button', { name: 'Pupils' }).focus();
+    await page.keyboard.press('Enter');
+    const header = schools.locator('th', { has: page.getByRole('button', { name: 'Pupils' }) });
+    expect(await header.getAttribute('aria-sort')).toBe('ascending');
+    await page.keyboard.press(' ');
+    expect(await header.getAttribute('aria-sort')).toBe('descending');
+    expect((await focused()).outline).toBe('solid');
+    assertCleanPage(page);
+    await context.close();
+  });
+
   it('tells a visitor what is wrong when the password is wrong, without leaving the page', async () => {
     const context = await newContext(browser);
     const page = await newPage(context);
@@ -165,6 +204,7 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSE
     await expect.poll(() => page.getByRole('alert').innerText()).toBe('Nepareizs e-pasts vai parole.');
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await assertAccessible(page, 'sign-in with an error');
+    await saveScreenshots(page, shots, 'sign-in-lv');
     await context.close();
   });
 
@@ -188,6 +228,7 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSE
       const nav = page.getByRole('navigation');
       expect(await nav.getByRole('link', { name: heading }).getAttribute('aria-current')).toBe('page');
       await assertAccessible(page, `${role} placeholder`);
+      await saveScreenshots(page, shots, `${path.slice(1)}-placeholder-lv`);
       assertCleanPage(page);
       await context.close();
     },

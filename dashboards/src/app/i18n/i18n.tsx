@@ -137,6 +137,8 @@ export function LangProvider(props: { children: ComponentChildren; initial?: Lan
     } catch {
       // Private windows may refuse storage: the choice then lasts for this visit.
     }
+    // At once, not after the next render: screen readers pick the voice from it.
+    document.documentElement.lang = next;
     setLangState(next);
   }, []);
   useEffect(() => {

@@ -62,7 +62,7 @@ export function Layout(props: { pages: readonly PageDefinition[]; children: Comp
                 {t('sign_out')}
               </button>
             </>
-          ) : (
+          ) : pathname === '/sign-in' ? null : (
             <Link href={`/sign-in?next=${encodeURIComponent(pathname)}`}>{t('sign_in')}</Link>
           )}
         </div>

@@ -124,6 +124,8 @@ export function createMapView(options: {
         const id = event.features?.[0]?.properties?.id as unknown;
         if (typeof id === 'string') options.onSelect(id);
       });
+      // A resized box (a phone turned, a window narrowed) shows the whole country again.
+      map.on('resize', () => map.fitBounds([w, s, e, n], { padding: FIT_PADDING_PX, animate: false }));
       map.on('idle', () => options.onRendered?.(map.queryRenderedFeatures({ layers: ['schools'] }).length));
       map.on('mouseenter', 'schools', () => {
         map.getCanvas().style.cursor = 'pointer';
