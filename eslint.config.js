@@ -85,6 +85,7 @@ export default tseslint.config(
       'collector/src/scoring/**/*.ts',
       'collector/src/planning/**/*.ts',
       'collector/src/coverage/**/*.ts',
+      'collector/src/acceptance/**/*.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {
