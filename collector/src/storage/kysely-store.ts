@@ -32,6 +32,7 @@ import {
   normalizeEnrollmentCode,
   sha256Hex,
 } from '../security/secrets.js';
+import { KyselyAcceptanceStore, type AcceptanceTables } from './acceptance-store.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
@@ -261,6 +262,8 @@ export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   /** People's accounts, sessions, tokens and the audit log. */
   readonly accounts: KyselyAccountStore;
+  /** Vendor contracts, acceptance campaigns and reports. */
+  readonly acceptance: KyselyAcceptanceStore;
 
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
@@ -278,6 +281,7 @@ export class KyselyStore implements Store {
     this.#dataVersion = dataVersion;
     // The account tables live in their own module; the same connection serves them.
     this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
+    this.acceptance = new KyselyAcceptanceStore(db as unknown as Kysely<AcceptanceTables>);
   }
 
   /**

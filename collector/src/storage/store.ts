@@ -1,4 +1,5 @@
 import type { AgentConfig, AgentRole, ConfigAck, HardwareFingerprint, Result } from '@skolnet/shared';
+import type { AcceptanceStore } from './acceptance-store.js';
 import type { AccountStore } from './account-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
@@ -260,6 +261,8 @@ export interface Store {
   readonly dialect?: StoreDialect;
   /** People's accounts, sessions, tokens and the audit log (migration 0006-accounts). */
   readonly accounts: AccountStore;
+  /** Vendor contracts, acceptance campaigns and their signed reports (migration 0008-acceptance). */
+  readonly acceptance: AcceptanceStore;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */
