@@ -1,6 +1,6 @@
 /**
  * `@skolnet/shared/core`: the contract without TypeBox. Constants, errors,
- * ids, units, the SQLite driver, the types of every schema, and validators
+ * ids, units, the SQLite driver, lesson hours, the types of every schema, and validators
  * generated from the schemas at build time. The agent's long-running path
  * imports this instead of `@skolnet/shared`: loading TypeBox's modules and
  * compiling checks at run time cost it about 6 MB of steady memory in
@@ -14,6 +14,7 @@ export * from './constants.js';
 export * from './validation.js';
 export * from './precompiled.js';
 export * from './sqlite-driver.js';
+export * from './lesson-hours.js';
 export type { FieldValue, Fields, Tags, Measurement, Result, AssessReport } from './result.js';
 export type {
   AgentRole,

@@ -16,3 +16,4 @@ export * from './validate.js';
 export * from './csv.js';
 export { PRECOMPILED_SCHEMAS, renderChecks, type PrecompiledName } from './check-source.js';
 export * from './sqlite-driver.js';
+export * from './lesson-hours.js';

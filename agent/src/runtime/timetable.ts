@@ -1,4 +1,4 @@
-import type { Timetable } from '@skolnet/shared/core';
+import { isInLessonHours, type Timetable, type ZoneOffsetFn } from '@skolnet/shared/core';
 import { zoneOffset } from './zone-offset.js';
 
 /**
@@ -151,10 +151,16 @@ function windowsAround(at: number, tt: Timetable, before: number, after: number)
   return out;
 }
 
-/** True when `at` falls in lesson hours. */
+/** Offsets from the system's time zone database, so the shared helper never loads ICU here. */
+const tzifOffset: ZoneOffsetFn = (timeZone, ms) => zoneOffset(timeZone, ms);
+
+/**
+ * True when `at` falls in lesson hours: the one definition the collector
+ * scores with too (`isInLessonHours` of the shared package), fed this
+ * host's zone offsets.
+ */
 export function isLessonTime(at: Date, tt: Timetable): boolean {
-  const t = at.getTime();
-  return windowsAround(t, tt, 1, 1).some(([s, e]) => t >= s && t < e);
+  return isInLessonHours(at, tt, { zoneOffset: tzifOffset });
 }
 
 /**
