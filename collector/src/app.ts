@@ -33,6 +33,7 @@ import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
 import { sessionPlugin } from './routes/session-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
+import { contractsPlugin, type ContractsPluginOptions } from './routes/contracts-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
 import { createDataChanges, trackStoreChanges } from './services/data-changes.js';
 import { servicesPlugin } from './services/services-plugin.js';
@@ -76,6 +77,8 @@ export interface BuildAppOptions {
   dashboardAssets?: DashboardAssetLoader | false;
   /** How the InfluxDB export finds an agent's school, municipality and role; default the store. */
   agentLookup?: ExportPluginOptions['lookup'];
+  /** Vendor acceptance: where the report-signing key lives, how PDFs are printed. */
+  acceptance?: ContractsPluginOptions;
 }
 
 /**
@@ -257,6 +260,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(agentsPlugin);
   void app.register(coveragePlugin);
   void app.register(planPlugin);
+  void app.register(contractsPlugin, options.acceptance ?? {});
   void app.register(speedPlugin);
   void app.register(ndt7Plugin);
   void app.register(agentStreamPlugin);

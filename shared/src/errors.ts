@@ -83,6 +83,10 @@ export const ErrorCodes = {
   STORE_IN_USE: 'SKOLNET_STORE_IN_USE',
   /** A file given as a backup is not an intact skolnet database. */
   BACKUP_INVALID: 'SKOLNET_BACKUP_INVALID',
+  /** An acceptance report's PDF cannot be printed here: no Chromium (the HTML report still works). */
+  REPORT_PDF_UNAVAILABLE: 'SKOLNET_REPORT_PDF_UNAVAILABLE',
+  /** An acceptance report does not verify: no signature, another key, or a changed byte. */
+  REPORT_SIGNATURE_INVALID: 'SKOLNET_REPORT_SIGNATURE_INVALID',
 } as const;
 
 /** Union of all error codes. */

@@ -81,6 +81,18 @@ function validDate(text: string): boolean {
 
 type Raw = Readonly<Record<string, unknown>>;
 
+/** True when text holds a control character (C0 or DEL): never part of a name or reference. */
+function hasControl(text: string): boolean {
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A raw value as text for a message. */
+const shown = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : typeof v);
+
 /**
  * Checks a contract from a form or an import. Numbers may come as numbers
  * or as text (a CSV cell); a decimal comma is read as a point, as Latvian
@@ -102,7 +114,7 @@ export function validateContract(raw: Raw): ContractValidation {
       return null;
     }
     const s = String(v).trim();
-    if (s.length > max || /[\u0000-\u001f\u007f]/.test(s)) {
+    if (s.length > max || hasControl(s)) {
       error(
         field,
         'INVALID',
@@ -124,8 +136,8 @@ export function validateContract(raw: Raw): ContractValidation {
       error(
         field,
         'OUT_OF_RANGE',
-        `Laukam ${field} jābūt skaitlim no ${min} līdz ${max}, ir „${String(v)}”`,
-        `${field} must be a number from ${min} to ${max}, got "${String(v)}"`,
+        `Laukam ${field} jābūt skaitlim no ${min} līdz ${max}, ir „${shown(v)}”`,
+        `${field} must be a number from ${min} to ${max}, got "${shown(v)}"`,
       );
       return null;
     }
@@ -170,7 +182,12 @@ export function validateContract(raw: Raw): ContractValidation {
   else if (typeof roomsRaw === 'string') rooms = roomsRaw.split(/[;,]/).map((r) => r.trim());
   rooms = rooms.filter((r) => r !== '');
   if (rooms.some((r) => r.length > 100) || rooms.length > 500) {
-    error('rooms', 'INVALID', 'Telpas: līdz 500, katra līdz 100 rakstzīmēm', 'rooms: up to 500, each up to 100 characters');
+    error(
+      'rooms',
+      'INVALID',
+      'Telpas: līdz 500, katra līdz 100 rakstzīmēm',
+      'rooms: up to 500, each up to 100 characters',
+    );
   }
 
   for (const [dir, max, min, minField] of [
@@ -263,6 +280,8 @@ export interface RowProblems {
 /** Outcome of {@link contractsFromTable}: every contract, or, when any row has an error, nothing but the problems. */
 export interface ContractImport {
   contracts: ContractInput[];
+  /** The line of each of `contracts`, as {@link RowProblems.line} counts. */
+  lines: number[];
   /** Problems by row (warnings included); with any error `contracts` is empty. */
   rows: RowProblems[];
   /** A problem of the table itself (no header, unknown column), or null. */
@@ -279,8 +298,14 @@ export function contractsFromTable(table: readonly (readonly string[])[]): Contr
   const header = (table[0] ?? []).map((h) => h.trim().toLowerCase());
   const tableProblem = (lv: string, en: string): ContractImport => ({
     contracts: [],
+    lines: [],
     rows: [],
-    table: { code: 'SKOLNET_CONTRACT_TABLE_INVALID', severity: 'error', field: 'header', message: { lv, en } },
+    table: {
+      code: 'SKOLNET_CONTRACT_TABLE_INVALID',
+      severity: 'error',
+      field: 'header',
+      message: { lv, en },
+    },
   });
   if (header.length === 0 || header.every((h) => h === '')) {
     return tableProblem('Tabulā nav galvenes rindas', 'the table has no header row');
@@ -293,6 +318,7 @@ export function contractsFromTable(table: readonly (readonly string[])[]): Contr
     );
   }
   const contracts: ContractInput[] = [];
+  const lines: number[] = [];
   const rows: RowProblems[] = [];
   for (let i = 1; i < table.length; i += 1) {
     const cells = table[i]!;
@@ -303,10 +329,13 @@ export function contractsFromTable(table: readonly (readonly string[])[]): Contr
     });
     const v = validateContract(raw);
     if (v.problems.length > 0) rows.push({ line: i + 1, problems: v.problems });
-    if (v.contract) contracts.push(v.contract);
+    if (v.contract) {
+      contracts.push(v.contract);
+      lines.push(i + 1);
+    }
   }
   const failed = rows.some((r) => r.problems.some((p) => p.severity === 'error'));
-  return { contracts: failed ? [] : contracts, rows, table: null };
+  return { contracts: failed ? [] : contracts, lines: failed ? [] : lines, rows, table: null };
 }
 
 /**
