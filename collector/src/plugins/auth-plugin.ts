@@ -135,7 +135,8 @@ export const authPlugin = fp(
       if (target === 'contract' || target === 'campaign') {
         const contractId =
           target === 'contract' ? id : (await app.store.acceptance.getCampaign(id))?.contract_id;
-        const contract = contractId === undefined ? undefined : await app.store.acceptance.getContract(contractId);
+        const contract =
+          contractId === undefined ? undefined : await app.store.acceptance.getContract(contractId);
         if (contract === undefined) return undefined;
         const school = await app.store.getSchool(contract.school_id);
         return school && { ...school, vendors: [contract.vendor] };

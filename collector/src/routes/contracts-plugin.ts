@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { parseCsv } from '../acceptance/contract.js';
 import { REPORT_STYLE, type ReportLang } from '../acceptance/report-html.js';
+import type { AcceptanceThresholds } from '../acceptance/verdict.js';
 import { createChromiumPdfRenderer, type PdfRenderer } from '../runtime/report-pdf.js';
 import {
   REPORT_KEY_PATH,
@@ -32,6 +33,8 @@ export interface ContractsPluginOptions {
   keyDir?: string;
   /** Prints PDFs; default headless Chromium. */
   pdf?: PdfRenderer;
+  /** The verdict's thresholds; default the FCC-based ones of acceptance/verdict.ts (docs/acceptance.md). */
+  thresholds?: AcceptanceThresholds;
 }
 
 declare module 'fastify' {
@@ -93,6 +96,7 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
     reportKey,
     pdf: options.pdf ?? createChromiumPdfRenderer(),
     push,
+    ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }),
   });
   app.decorate('acceptance', acceptance);
 

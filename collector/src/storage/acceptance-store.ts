@@ -132,7 +132,9 @@ export interface AcceptanceStore {
   updateCampaign(
     id: string,
     expectedStatus: CampaignStatus,
-    patch: Partial<Pick<CampaignRow, 'status' | 'school_days' | 'extensions' | 'ends_at' | 'finished_at' | 'verdict'>>,
+    patch: Partial<
+      Pick<CampaignRow, 'status' | 'school_days' | 'extensions' | 'ends_at' | 'finished_at' | 'verdict'>
+    >,
   ): Promise<boolean>;
   getReport(campaignId: string, format: 'html' | 'pdf', lang: 'lv' | 'en'): Promise<ReportRow | undefined>;
   /** Stores a report unless one exists for the same campaign, format and language; returns the stored one. */
@@ -170,7 +172,9 @@ export class KyselyAcceptanceStore implements AcceptanceStore {
       const schoolIds = [...new Set(contracts.map((c) => c.input.school_id))];
       if (schoolIds.length > 0) {
         const known = new Set(
-          (await trx.selectFrom('schools').select('id').where('id', 'in', schoolIds).execute()).map((r) => r.id),
+          (await trx.selectFrom('schools').select('id').where('id', 'in', schoolIds).execute()).map(
+            (r) => r.id,
+          ),
         );
         const missing = schoolIds.filter((id) => !known.has(id));
         if (missing.length > 0) {
@@ -203,7 +207,10 @@ export class KyselyAcceptanceStore implements AcceptanceStore {
       }));
       // Well under both dialects' parameter limits per statement (23 columns × 100 rows).
       for (let i = 0; i < rows.length; i += 100) {
-        await trx.insertInto('contracts').values(rows.slice(i, i + 100)).execute();
+        await trx
+          .insertInto('contracts')
+          .values(rows.slice(i, i + 100))
+          .execute();
       }
       return rows.map(readContract);
     });
@@ -283,7 +290,9 @@ export class KyselyAcceptanceStore implements AcceptanceStore {
   async updateCampaign(
     id: string,
     expectedStatus: CampaignStatus,
-    patch: Partial<Pick<CampaignRow, 'status' | 'school_days' | 'extensions' | 'ends_at' | 'finished_at' | 'verdict'>>,
+    patch: Partial<
+      Pick<CampaignRow, 'status' | 'school_days' | 'extensions' | 'ends_at' | 'finished_at' | 'verdict'>
+    >,
   ): Promise<boolean> {
     const result = await this.#db
       .updateTable('campaigns')
@@ -294,7 +303,11 @@ export class KyselyAcceptanceStore implements AcceptanceStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async getReport(campaignId: string, format: 'html' | 'pdf', lang: 'lv' | 'en'): Promise<ReportRow | undefined> {
+  async getReport(
+    campaignId: string,
+    format: 'html' | 'pdf',
+    lang: 'lv' | 'en',
+  ): Promise<ReportRow | undefined> {
     return this.#db
       .selectFrom('acceptance_reports')
       .selectAll()
