@@ -45,6 +45,8 @@ const EXPECTED: Record<string, Expected> = {
   'GET /': open,
   'GET /app.js': open,
   'GET /sign-in': open,
+  'GET /*': open,
+  'GET /api/v1/session/methods': open,
   [`GET ${SpeedPaths.download}`]: open,
   [`POST ${SpeedPaths.upload}`]: open,
   [`GET ${Ndt7Paths.download}`]: open,

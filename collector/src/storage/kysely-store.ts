@@ -34,6 +34,7 @@ import {
 } from '../security/secrets.js';
 import { KyselyAcceptanceStore, type AcceptanceTables } from './acceptance-store.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
+import { KyselySchoolRegisterStore, toSchoolRow, type RegisterTables } from './school-register-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
@@ -262,6 +263,8 @@ export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   /** People's accounts, sessions, tokens and the audit log. */
   readonly accounts: KyselyAccountStore;
+  /** The school register's edits (migration 0007-school-register). */
+  readonly register: KyselySchoolRegisterStore;
   /** Vendor contracts, acceptance campaigns and reports. */
   readonly acceptance: KyselyAcceptanceStore;
 
@@ -281,6 +284,7 @@ export class KyselyStore implements Store {
     this.#dataVersion = dataVersion;
     // The account tables live in their own module; the same connection serves them.
     this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
+    this.register = new KyselySchoolRegisterStore(db as unknown as Kysely<RegisterTables>);
     this.acceptance = new KyselyAcceptanceStore(db as unknown as Kysely<AcceptanceTables>);
   }
 
@@ -319,12 +323,19 @@ export class KyselyStore implements Store {
   }
 
   async createSchool(school: NewSchool, now: Date = new Date()): Promise<SchoolRow> {
+    if (school.registration_number) await this.register.assertNumberFree(school.registration_number);
     const row: SchoolRow = {
       id: uuidv7(now.getTime()),
       name: school.name,
       municipality: school.municipality,
       pupils: school.pupils,
       created_at: now.toISOString(),
+      registration_number: school.registration_number ?? null,
+      address: school.address ?? null,
+      lat: school.lat ?? null,
+      lon: school.lon ?? null,
+      school_type: school.school_type ?? null,
+      retired_at: null,
     };
     await this.#db.insertInto('schools').values(row).execute();
     return row;
@@ -1367,10 +1378,7 @@ function toAgent(row: AgentRow): AgentRow {
   };
 }
 
-function toSchool(row: SchoolRow): SchoolRow {
-  // PostgreSQL may hand integers back as strings, SQLite as numbers.
-  return { ...row, pupils: Number(row.pupils) };
-}
+const toSchool = toSchoolRow;
 
 function toStoredResult(row: ResultRow): StoredResult {
   return {

@@ -1,6 +1,14 @@
-import type { AgentConfig, AgentRole, ConfigAck, HardwareFingerprint, Result } from '@skolnet/shared';
+import type {
+  AgentConfig,
+  AgentRole,
+  ConfigAck,
+  HardwareFingerprint,
+  Result,
+  SchoolType,
+} from '@skolnet/shared';
 import type { AcceptanceStore } from './acceptance-store.js';
 import type { AccountStore } from './account-store.js';
+import type { SchoolRegisterStore } from './school-register-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
 /** A school as stored. Timestamps are RFC 3339 UTC strings. */
@@ -12,6 +20,16 @@ export interface SchoolRow {
   /** Number of pupils; the scoring divides throughput by it. */
   pupils: number;
   created_at: string;
+  /** The national register of education institutions' number; null until the register gives it. */
+  registration_number: string | null;
+  address: string | null;
+  /** WGS84 latitude, degrees, inside Latvia (collector/src/schools/register-rules.ts). */
+  lat: number | null;
+  /** WGS84 longitude, degrees. */
+  lon: number | null;
+  school_type: SchoolType | null;
+  /** When the school was retired from the register; null while it is active. */
+  retired_at: string | null;
 }
 
 /** An enrolled agent. The secret itself is never stored, only its SHA-256. */
@@ -131,6 +149,11 @@ export interface NewSchool {
   name: string;
   municipality: string;
   pupils: number;
+  registration_number?: string | null;
+  address?: string | null;
+  lat?: number | null;
+  lon?: number | null;
+  school_type?: SchoolType | null;
 }
 
 /** A freshly issued enrollment code; the plain code exists only in this value. */
@@ -261,6 +284,8 @@ export interface Store {
   readonly dialect?: StoreDialect;
   /** People's accounts, sessions, tokens and the audit log (migration 0006-accounts). */
   readonly accounts: AccountStore;
+  /** The school register's edits: find by registration number, edit, retire (migration 0007). */
+  readonly register: SchoolRegisterStore;
   /** Vendor contracts, acceptance campaigns and their signed reports (migration 0008-acceptance). */
   readonly acceptance: AcceptanceStore;
   /** Creates a school with a new id. */

@@ -5,6 +5,7 @@ import { rollupsMigration } from './0003-rollups.js';
 import { agentIdentityMigration } from './0004-agent-identity.js';
 import { resultsHourIndexMigration } from './0005-results-hour-index.js';
 import { accountsMigration } from './0006-accounts.js';
+import { schoolRegisterMigration } from './0007-school-register.js';
 import { acceptanceMigration } from './0008-acceptance.js';
 
 /** The SQL dialects the store speaks. */
@@ -25,6 +26,7 @@ export function createMigrationProvider(dialect: StoreDialect): MigrationProvide
     '0004-agent-identity': agentIdentityMigration(dialect),
     '0005-results-hour-index': resultsHourIndexMigration,
     '0006-accounts': accountsMigration(dialect),
+    '0007-school-register': schoolRegisterMigration(dialect),
     '0008-acceptance': acceptanceMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
