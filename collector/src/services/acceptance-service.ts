@@ -98,8 +98,8 @@ export interface AcceptanceService {
     table: string[][],
     actor: string,
   ): Promise<{ imported: Contract[]; report: ContractImport }>;
-  /** The contracts a principal may see: a vendor its own, national roles every one. */
-  listContracts(principal: Principal): Promise<Contract[]>;
+  /** The contracts a principal may see (a vendor its own, national roles every one), each with its campaigns. */
+  listContracts(principal: Principal): Promise<ContractDetail[]>;
   contract(id: string): Promise<ContractDetail>;
   /** The vendor marks the contract complete: its campaign starts and the school's agents get its configuration. */
   complete(contractId: string, actor: string): Promise<Campaign>;
@@ -337,10 +337,12 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
     },
 
     async listContracts(principal) {
+      let contracts: Contract[];
       if (principal.role === 'vendor') {
-        return principal.vendor == null ? [] : db.listContracts({ vendor: principal.vendor });
-      }
-      return db.listContracts();
+        contracts = principal.vendor == null ? [] : await db.listContracts({ vendor: principal.vendor });
+      } else contracts = await db.listContracts();
+      const campaigns = await db.campaignsOf(contracts.map((c) => c.id));
+      return contracts.map((c) => ({ ...c, campaigns: campaigns.filter((k) => k.contract_id === c.id) }));
     },
 
     async contract(id) {

@@ -122,6 +122,8 @@ export interface AcceptanceStore {
   getCampaign(id: string): Promise<Campaign | undefined>;
   /** A contract's campaigns, oldest first. */
   listCampaigns(contractId: string): Promise<Campaign[]>;
+  /** The campaigns of several contracts, oldest first. */
+  campaignsOf(contractIds: readonly string[]): Promise<Campaign[]>;
   /** Campaigns still running, of every school. */
   runningCampaigns(): Promise<Campaign[]>;
   /**
@@ -275,6 +277,21 @@ export class KyselyAcceptanceStore implements AcceptanceStore {
       .orderBy('id')
       .execute();
     return rows.map(readCampaign);
+  }
+
+  async campaignsOf(contractIds: readonly string[]): Promise<Campaign[]> {
+    const out: Campaign[] = [];
+    // In chunks well under both dialects' parameter limits.
+    for (let i = 0; i < contractIds.length; i += 500) {
+      const rows = await this.#db
+        .selectFrom('campaigns')
+        .selectAll()
+        .where('contract_id', 'in', contractIds.slice(i, i + 500))
+        .orderBy('id')
+        .execute();
+      out.push(...rows.map(readCampaign));
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async runningCampaigns(): Promise<Campaign[]> {

@@ -5,6 +5,7 @@ import { overviewPages } from './overview/index.js';
 import type { PageDefinition } from './page.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
+import { vendorPages } from './vendor/index.js';
 
 /**
  * Where a person lands after signing in: the first page whose `homeFor`
@@ -25,6 +26,7 @@ export function homeOf(user: SessionUser): string {
 export const PAGES: readonly PageDefinition[] = [
   ...overviewPages,
   ...schoolPages,
+  ...vendorPages,
   ...comingSoonPages,
   ...accessibilityPages,
   ...signInPages(homeOf),
