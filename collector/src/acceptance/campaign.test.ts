@@ -4,6 +4,7 @@ import {
   campaignAgentConfig,
   campaignEnd,
   campaignMeasurements,
+  roomCoverage,
   schoolDaysBetween,
   type CampaignResult,
 } from './campaign.js';
@@ -110,5 +111,44 @@ describe('campaignMeasurements', () => {
     const m = campaignMeasurements([], from, to, TT, new Date('2026-03-02T10:00:00Z'));
     // 08:00-12:00 Riga: four lesson hours.
     expect(m.not_run).toEqual({ agent_offline_hours: 4 });
+  });
+});
+
+describe('roomCoverage', () => {
+  const from = new Date('2026-03-02T06:00:00Z');
+  const to = new Date('2026-03-06T15:00:00Z');
+  /** A survey sample in `room`: the school's SSID heard and connected at `rssi`. */
+  const sample = (room: string, rssi: number, at: string): CampaignResult[] => {
+    const tags = { room, room_use: 'teaching', ssid: 'Skola', bssid: '3c:41:0e:1a:2b:30' };
+    return [
+      {
+        agent_id: 'a1',
+        measurement: 'wifi_link',
+        fields: { result: 'connected', rssi_dbm: rssi, band_ghz: 5, channel: 36 },
+        tags,
+        at,
+      },
+      {
+        agent_id: 'a1',
+        measurement: 'wifi_network',
+        fields: { rssi_dbm: rssi, band_ghz: 5, channel: 36, security: 'wpa2', tkip: false, hidden: false },
+        tags,
+        at,
+      },
+    ];
+  };
+
+  it("gives each named room the survey's verdict, and not_surveyed where no sample was taken", () => {
+    const results = [
+      ...sample('Kab. 12', -55, '2026-03-03T10:00:00Z'),
+      ...sample('zāle', -80, '2026-03-03T10:05:00Z'),
+      // Before the campaign: an old survey does not count.
+      ...sample('Bibliotēka', -50, '2026-02-20T10:00:00Z'),
+    ];
+    expect(roomCoverage(results, from, to, ['Kab. 12', 'Zāle ', 'Bibliotēka'])).toEqual([
+      { room: 'Kab. 12', verdict: 'covered' },
+      { room: 'Zāle ', verdict: 'not_covered' },
+      { room: 'Bibliotēka', verdict: 'not_surveyed' },
+    ]);
   });
 });

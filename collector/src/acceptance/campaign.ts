@@ -6,12 +6,14 @@ import {
   type LessonTimetable,
   type Tags,
 } from '@skolnet/shared';
+import { COVERAGE_MEASUREMENTS, analyseCoverage } from '../coverage/coverage-analysis.js';
 import type { ContractInput } from './contract.js';
 import type {
   BottleneckSample,
   CampaignMeasurements,
   LatencySample,
   LimitingSegment,
+  RoomSample,
   SpeedSample,
 } from './verdict.js';
 
@@ -151,6 +153,7 @@ export function campaignMeasurements(
   to: Date,
   timetable: LessonTimetable,
   now: Date = to,
+  rooms: readonly string[] = [],
 ): CampaignMeasurements {
   const download: SpeedSample[] = [];
   const upload: SpeedSample[] = [];
@@ -206,5 +209,34 @@ export function campaignMeasurements(
   }
   if (offline > 0) notRun['agent_offline_hours'] = offline;
   if (withoutSpeed > 0) notRun['lesson_hours_without_speed_test'] = withoutSpeed;
-  return { download, upload, latency, bottleneck, not_run: notRun };
+  return {
+    download,
+    upload,
+    latency,
+    bottleneck,
+    not_run: notRun,
+    ...(rooms.length === 0 ? {} : { rooms: roomCoverage(results, from, to, rooms) }),
+  };
+}
+
+/**
+ * The rooms an internal-network contract names, as the Wi-Fi survey walked
+ * during the campaign found them (any hour: a survey walk is done when the
+ * rooms are free). Room names match without regard to case or surrounding
+ * spaces, as people type them on the survey.
+ */
+export function roomCoverage(
+  results: readonly CampaignResult[],
+  from: Date,
+  to: Date,
+  rooms: readonly string[],
+): RoomSample[] {
+  const wifi = results.filter((r) => {
+    const at = Date.parse(r.at);
+    return COVERAGE_MEASUREMENTS.includes(r.measurement) && at >= from.getTime() && at < to.getTime();
+  });
+  const found = new Map(
+    analyseCoverage(wifi).rooms.map((room) => [room.room.trim().toLowerCase(), room.verdict] as const),
+  );
+  return rooms.map((room) => ({ room, verdict: found.get(room.trim().toLowerCase()) ?? 'not_surveyed' }));
 }

@@ -1,3 +1,4 @@
+import { COVERED_DBM } from '../coverage/coverage-analysis.js';
 import type { AcceptanceThresholds, CriterionResult, Verdict } from './verdict.js';
 
 /**
@@ -82,6 +83,10 @@ const TEXT = {
     latency: 'Latentums',
     loss: 'Pakešu zudums',
     availability: 'Pieejamība mācību stundās',
+    wifi_rooms: 'Wi-Fi pārklājums līgumā nosauktajās telpās',
+    rooms_rule: (pct: number) => `≥ ${pct} % telpu pārklātas (≥ ${COVERED_DBM} dBm)`,
+    rooms_measured: (covered: number, surveyed: number, named: number) =>
+      `${covered} pārklātas no ${named} (apsekotas ${surveyed})`,
     max_min: 'maksimālais / garantētais minimālais',
     limit: 'robeža',
     completion: 'Izpildes datums',
@@ -159,6 +164,10 @@ const TEXT = {
     latency: 'Latency',
     loss: 'Packet loss',
     availability: 'Availability in school hours',
+    wifi_rooms: 'Wi-Fi coverage of the rooms the contract names',
+    rooms_rule: (pct: number) => `≥ ${pct} % of rooms covered (≥ ${COVERED_DBM} dBm)`,
+    rooms_measured: (covered: number, surveyed: number, named: number) =>
+      `${covered} covered of ${named} (${surveyed} surveyed)`,
     max_min: 'maximum / guaranteed minimum',
     limit: 'limit',
     completion: 'Completion date',
@@ -293,6 +302,9 @@ function criterionRows(c: CriterionResult, lang: ReportLang, th: AcceptanceThres
   } else if (c.criterion === 'latency') {
     rule = t.share_rule(c.required, t.latency_rule(c.bound ?? 0));
     measured = `${fmt(c.measured)} % (${c.passing}/${c.tests})`;
+  } else if (c.criterion === 'wifi_rooms') {
+    rule = t.rooms_rule(c.required);
+    measured = t.rooms_measured(c.passing, c.tests, c.min_tests);
   } else if (c.criterion === 'loss') {
     rule = t.loss_rule(c.required);
     measured = `${fmt(c.measured, 2)} %`;

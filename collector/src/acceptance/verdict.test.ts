@@ -199,4 +199,40 @@ describe('acceptanceVerdict', () => {
       expect(reachesShare(part - 1, whole, 80), `${part - 1}/${whole}`).toBe(false);
     }
   });
+
+  describe('rooms of an internal-network contract', () => {
+    const terms = { ...TERMS, kind: 'internal_network' as const };
+    const rooms = (...verdicts: ('covered' | 'half' | 'not_covered' | 'not_surveyed')[]) =>
+      verdicts.map((verdict, i) => ({ room: `Kab. ${i + 1}`, verdict }));
+    const rooms_ = (v: ReturnType<typeof acceptanceVerdict>) =>
+      v.criteria.find((c) => c.criterion === 'wifi_rooms');
+
+    it('passes when every named room is covered, and fails for one half-covered room', () => {
+      expect(
+        rooms_(acceptanceVerdict(terms, measurements({ rooms: rooms('covered', 'covered') }), THRESHOLDS)),
+      ).toMatchObject({ status: 'pass', passing: 2, tests: 2, measured: 100 });
+      const half = acceptanceVerdict(terms, measurements({ rooms: rooms('covered', 'half') }), THRESHOLDS);
+      expect(rooms_(half)!.status).toBe('fail');
+      expect(half.failed).toEqual(['wifi_rooms']);
+    });
+
+    it('is inconclusive while a named room is not surveyed, unless the others already fail', () => {
+      expect(
+        rooms_(
+          acceptanceVerdict(terms, measurements({ rooms: rooms('covered', 'not_surveyed') }), THRESHOLDS),
+        )!.status,
+      ).toBe('inconclusive');
+      expect(
+        rooms_(
+          acceptanceVerdict(terms, measurements({ rooms: rooms('not_covered', 'not_surveyed') }), THRESHOLDS),
+        )!.status,
+      ).toBe('fail');
+    });
+
+    it('is no criterion of a line contract', () => {
+      expect(
+        rooms_(acceptanceVerdict(TERMS, measurements({ rooms: rooms('not_covered') }), THRESHOLDS)),
+      ).toBeUndefined();
+    });
+  });
 });

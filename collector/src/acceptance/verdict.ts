@@ -59,6 +59,12 @@ export interface AcceptanceThresholds {
   exclude_school_limited: boolean;
   /** How far a bottleneck result may be from a speed test to explain it, in ms. */
   bottleneck_window_ms: number;
+  /**
+   * Internal-network contracts: share of the rooms the contract names that
+   * must be covered (the coverage analysis's `covered`, -67 dBm in the
+   * room's weakest 10 % of samples; docs/wifi.md), in percent.
+   */
+  wifi_rooms_share_pct: number;
 }
 
 /**
@@ -80,6 +86,8 @@ export const DEFAULT_ACCEPTANCE_THRESHOLDS: AcceptanceThresholds = {
   exclude_school_limited: true,
   // A bottleneck run within 30 min describes the same state of the school's network.
   bottleneck_window_ms: 30 * 60_000,
+  // Every room the contract names: the vendor promised those rooms, not a share of them.
+  wifi_rooms_share_pct: 100,
 };
 
 /** Where the bottleneck probe placed a limit (agent `bottleneck` probe, `limiting_segment`). */
@@ -110,12 +118,25 @@ export interface BottleneckSample {
   agent_id?: string;
 }
 
+/** One room of an internal-network contract, as the campaign's Wi-Fi survey found it. */
+export interface RoomSample {
+  room: string;
+  /** The coverage analysis's verdict, or `not_surveyed`. */
+  verdict: 'covered' | 'half' | 'not_covered' | 'none' | 'not_surveyed';
+}
+
 /** Everything a campaign measured, as plain data. */
 export interface CampaignMeasurements {
   download: readonly SpeedSample[];
   upload: readonly SpeedSample[];
   latency: readonly LatencySample[];
   bottleneck: readonly BottleneckSample[];
+  /**
+   * Internal-network contracts: the rooms the contract names with the
+   * coverage the campaign's survey found (`not_surveyed` when no sample
+   * was taken there); empty when the contract names none.
+   */
+  rooms?: readonly RoomSample[];
   /**
    * Tests that could not run, by reason (`agent_offline`, `school_closed`,
    * `budget`, `busy`, …): counted and reported, never a pass or a fail.
@@ -127,7 +148,7 @@ export interface CampaignMeasurements {
 export type CriterionStatus = 'pass' | 'fail' | 'inconclusive' | 'not_assessed';
 
 /** The criteria of a verdict. */
-export type CriterionName = 'download' | 'upload' | 'latency' | 'loss' | 'availability';
+export type CriterionName = 'download' | 'upload' | 'latency' | 'loss' | 'availability' | 'wifi_rooms';
 
 /** One criterion's figures. */
 export interface CriterionResult {
@@ -317,6 +338,31 @@ function latencyCriteria(
   return [latency, loss, availability];
 }
 
+function roomsCriterion(rooms: readonly RoomSample[], t: AcceptanceThresholds): CriterionResult {
+  const surveyed = rooms.filter((r) => r.verdict !== 'not_surveyed');
+  const covered = surveyed.filter((r) => r.verdict === 'covered').length;
+  const unsurveyed = rooms.length - surveyed.length;
+  // Pass once enough named rooms are covered; fail once no survey of the rooms
+  // left could get there; until then the survey walk must reach them.
+  const status: CriterionStatus = reachesShare(covered, rooms.length, t.wifi_rooms_share_pct)
+    ? 'pass'
+    : reachesShare(covered + unsurveyed, rooms.length, t.wifi_rooms_share_pct)
+      ? 'inconclusive'
+      : 'fail';
+  return {
+    criterion: 'wifi_rooms',
+    status,
+    tests: surveyed.length,
+    passing: covered,
+    measured: sharePct(covered, rooms.length),
+    required: t.wifi_rooms_share_pct,
+    bound: null,
+    school_limited: 0,
+    below_guaranteed_min: 0,
+    min_tests: rooms.length,
+  };
+}
+
 /**
  * The verdict over a campaign's measurements: `fail` when any criterion
  * with enough measurements fails; else `inconclusive` when any criterion
@@ -349,6 +395,8 @@ export function acceptanceVerdict(
     ),
     ...latencyCriteria(measurements.latency, terms, thresholds),
   ];
+  const rooms = measurements.rooms ?? [];
+  if (terms.kind === 'internal_network' && rooms.length > 0) criteria.push(roomsCriterion(rooms, thresholds));
   const failed = criteria.filter((c) => c.status === 'fail').map((c) => c.criterion);
   const status: VerdictStatus =
     failed.length > 0 ? 'fail' : criteria.some((c) => c.status === 'inconclusive') ? 'inconclusive' : 'pass';

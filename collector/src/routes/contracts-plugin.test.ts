@@ -349,6 +349,42 @@ describe('vendor contracts, campaigns and reports', () => {
     expect(html).toContain('Failed criteria: Download, Upload');
   });
 
+  it('judges an internal-network contract by the Wi-Fi of the rooms it names, surveyed during the campaign', async () => {
+    const contract = await createContract({ kind: 'internal_network', rooms: 'Kab. 12; Zāle' });
+    const campaign = (
+      await call(vendor, 'POST', `/api/v1/contracts/${contract.id}/complete`)
+    ).json<Campaign>();
+    const survey = (room: string, rssi: number, minute: number): Result[] => {
+      const tags = { room, room_use: 'teaching', ssid: 'Skola', bssid: '3c:41:0e:1a:2b:30' };
+      const at = new Date(MONDAY + 26 * HOUR + minute * 60_000).toISOString();
+      return [
+        makeResult(agentId, schoolId, {
+          measurement: 'wifi_link',
+          fields: { result: 'connected', rssi_dbm: rssi, band_ghz: 5, channel: 36 },
+          tags,
+          at,
+        }),
+        makeResult(agentId, schoolId, {
+          measurement: 'wifi_network',
+          fields: { rssi_dbm: rssi, band_ghz: 5, channel: 36, security: 'wpa2', tkip: false, hidden: false },
+          tags,
+          at,
+        }),
+      ];
+    };
+    await store.insertResults([...schoolWeek(45), ...survey('Kab. 12', -55, 0), ...survey('Zāle', -72, 5)]);
+    clock = Date.parse(campaign.ends_at) + 60_000;
+    const done = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}`)).json<CampaignProgress>();
+    expect(done.campaign.status).toBe('fail');
+    expect(done.verdict.failed).toEqual(['wifi_rooms']);
+    expect(done.verdict.criteria.find((c) => c.criterion === 'wifi_rooms')).toMatchObject({
+      passing: 1,
+      tests: 2,
+    });
+    const html = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/report?lang=en`)).body;
+    expect(html).toContain('Wi-Fi coverage of the rooms the contract names');
+  });
+
   it('extends an inconclusive campaign by two school days', async () => {
     const contract = await createContract();
     const campaign = (

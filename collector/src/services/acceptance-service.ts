@@ -34,13 +34,15 @@ import { SCORING_MEASUREMENTS, scoreSchool } from '../scoring/school-score.js';
 import type { ScoringConfig } from '../scoring/score-config.js';
 import type { Campaign, Contract, ReportRow } from '../storage/acceptance-store.js';
 import type { AgentConfigChange, Store } from '../storage/store.js';
+import { COVERAGE_MEASUREMENTS } from '../coverage/coverage-analysis.js';
 
-/** Measurements a campaign reads from the school's results. */
+/** Measurements a campaign reads from the school's results (Wi-Fi for internal-network contracts' rooms). */
 export const CAMPAIGN_MEASUREMENTS: readonly string[] = [
   'throughput',
   'latency',
   'bottleneck',
   'schedule_skip',
+  ...COVERAGE_MEASUREMENTS,
 ];
 
 /**
@@ -137,6 +139,10 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
   const requireCampaign = async (id: string): Promise<Campaign> =>
     (await db.getCampaign(id)) ?? Promise.reject(notFound(`campaign ${id}`));
 
+  // Room coverage is an internal-network contract's criterion only.
+  const roomsOf = (contract: Contract): string[] =>
+    contract.kind === 'internal_network' ? contract.rooms : [];
+
   const timetableOf = (config: AgentConfig | undefined | null): LessonTimetable =>
     config?.timetable ?? DEFAULT_CAMPAIGN_TIMETABLE;
 
@@ -183,7 +189,7 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
     const results = await resultsBetween(campaign.school_id, from, to, CAMPAIGN_MEASUREMENTS);
     return acceptanceVerdict(
       contractTerms(contract),
-      campaignMeasurements(results, from, to, timetable, until),
+      campaignMeasurements(results, from, to, timetable, until, roomsOf(contract)),
       thresholds,
     );
   }
@@ -195,13 +201,13 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
     const from = new Date(campaign.started_at);
     const to = new Date(campaign.ends_at);
     const results = await resultsBetween(campaign.school_id, from, to, CAMPAIGN_MEASUREMENTS);
-    const measured = campaignMeasurements(results, from, to, timetable, to);
+    const measured = campaignMeasurements(results, from, to, timetable, to, roomsOf(contract));
     const verdict = campaign.verdict ?? acceptanceVerdict(contractTerms(contract), measured, thresholds);
     const baseFrom = new Date(from.getTime() - BASELINE_DAYS * DAY_MS);
     const baseResults = await resultsBetween(campaign.school_id, baseFrom, from, CAMPAIGN_MEASUREMENTS);
     const baseline = acceptanceVerdict(
       contractTerms(contract),
-      campaignMeasurements(baseResults, baseFrom, from, timetable, from),
+      campaignMeasurements(baseResults, baseFrom, from, timetable, from, roomsOf(contract)),
       thresholds,
     );
     const scoreOf = async (start: Date, end: Date): Promise<number | null> => {

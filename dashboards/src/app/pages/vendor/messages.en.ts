@@ -49,6 +49,7 @@ export default {
   c_upload: 'Upload',
   c_latency: 'Latency',
   c_loss: 'Packet loss',
+  c_wifi_rooms: 'Wi-Fi in rooms',
   c_availability: 'Availability',
   share_value: '{share} % ({passing} of {tests})',
   required_share: '≥ {share} %',

@@ -47,6 +47,7 @@ export default {
   c_upload: 'Augšupielāde',
   c_latency: 'Latentums',
   c_loss: 'Pakešu zudums',
+  c_wifi_rooms: 'Wi-Fi telpās',
   c_availability: 'Pieejamība',
   share_value: '{share} % ({passing} no {tests})',
   required_share: '≥ {share} %',

@@ -8,7 +8,7 @@ export type Status = 'pass' | 'fail' | 'inconclusive' | 'not_assessed' | 'runnin
 
 /** One criterion of a verdict. */
 export interface Criterion {
-  criterion: 'download' | 'upload' | 'latency' | 'loss' | 'availability';
+  criterion: 'download' | 'upload' | 'latency' | 'loss' | 'availability' | 'wifi_rooms';
   status: Status;
   tests: number;
   passing: number;
