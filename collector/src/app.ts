@@ -36,6 +36,7 @@ import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
 import { sessionPlugin } from './routes/session-plugin.js';
 import { coveragePlugin } from './routes/coverage-plugin.js';
+import { contractsPlugin, type ContractsPluginOptions } from './routes/contracts-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
 import { supportPlugin } from './routes/support-plugin.js';
 import { createDataChanges, trackStoreChanges } from './services/data-changes.js';
@@ -84,6 +85,8 @@ export interface BuildAppOptions {
   dashboardAssets?: DashboardAssetLoader | false;
   /** How the InfluxDB export finds an agent's school, municipality and role; default the store. */
   agentLookup?: ExportPluginOptions['lookup'];
+  /** Vendor acceptance: where the report-signing key lives, how PDFs are printed. */
+  acceptance?: ContractsPluginOptions;
 }
 
 /**
@@ -281,6 +284,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(planPlugin);
   void app.register(supportPlugin);
   void app.register(overviewPlugin);
+  void app.register(contractsPlugin, options.acceptance ?? {});
   void app.register(speedPlugin);
   void app.register(ndt7Plugin);
   void app.register(agentStreamPlugin);

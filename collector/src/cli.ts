@@ -51,6 +51,7 @@ import {
   type AuthCliOptions,
 } from './commands/auth-options.js';
 import { createUserCommand } from './commands/user-command.js';
+import { createVerifyReportCommand } from './commands/verify-report-command.js';
 import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
 import { DEFAULT_SUPPORT_CONFIG, rotatePupilKey } from './services/support-service.js';
 import { isIsoDate } from './support/support-rules.js';
@@ -383,6 +384,7 @@ export function createCli(io: CliIo = defaultIo): Command {
   // Built on its own, so it takes the program's error handling (exit status,
   // the code on usage errors) explicitly, down to its nested commands.
   program.addCommand(inheritSettings(createUserCommand(io), program));
+  program.addCommand(inheritSettings(createVerifyReportCommand(io), program));
 
   /** The SQLite file behind `--database`/`--data`; PostgreSQL has its own tools. */
   const sqliteFile = (command: 'backup' | 'restore', opts: { data: string; database?: string }): string => {

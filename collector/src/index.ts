@@ -91,3 +91,12 @@ export {
 } from './planning/plan-data.js';
 export type { CollectorConfig, CollectorConfigOverrides } from './plugins/config-plugin.js';
 export type { SchoolDetail } from './routes/schools-plugin.js';
+export {
+  DEFAULT_ACCEPTANCE_THRESHOLDS,
+  acceptanceVerdict,
+  type AcceptanceThresholds,
+  type Verdict,
+} from './acceptance/verdict.js';
+export { verifyReport, parseSignature, splitEmbedded } from './acceptance/report-signature.js';
+export { createChromiumPdfRenderer, findChromium, type PdfRenderer } from './runtime/report-pdf.js';
+export { REPORT_KEY_FILE, REPORT_KEY_PATH } from './security/report-key.js';

@@ -127,6 +127,8 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       ...(options.quiet ? { logger: false } : options.logger === undefined ? {} : { logger: options.logger }),
       config: withSupportKeyDir(options.config, options.dataDir, options.database),
       ...(options.dashboardAssets === undefined ? {} : { dashboardAssets: options.dashboardAssets }),
+      // The report-signing key is kept in the data directory, created on first use (docs/acceptance.md).
+      acceptance: { keyDir: resolve(options.dataDir ?? './data') },
     });
     app.log.info({ database: redactDatabaseUrl(database), dialect: store.dialect }, 'store opened');
     // A SQLite collector writes its pid beside the database, so `restore`

@@ -87,6 +87,10 @@ export const ErrorCodes = {
   SUPPORT_RULES: 'SKOLNET_SUPPORT_RULES',
   /** Pupil-support records are off: the collector has no key directory for pupil data. */
   SUPPORT_UNAVAILABLE: 'SKOLNET_SUPPORT_UNAVAILABLE',
+  /** An acceptance report's PDF cannot be printed here: no Chromium (the HTML report still works). */
+  REPORT_PDF_UNAVAILABLE: 'SKOLNET_REPORT_PDF_UNAVAILABLE',
+  /** An acceptance report does not verify: no signature, another key, or a changed byte. */
+  REPORT_SIGNATURE_INVALID: 'SKOLNET_REPORT_SIGNATURE_INVALID',
 } as const;
 
 /** Union of all error codes. */

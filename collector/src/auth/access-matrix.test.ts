@@ -14,6 +14,7 @@ import { ROLES, ROLE_SCOPES, type Role, type Scope } from './roles.js';
 import { renderSecurityDoc } from './security-doc.js';
 
 const SCHOOL_ROUTES: Role[] = ['admin', 'planner', 'municipality_planner', 'school_it'];
+const CONTRACT_READERS: Role[] = ['admin', 'planner', 'vendor'];
 const SCHOOL_IT: Role[] = ['admin', 'school_it'];
 const PLANNERS: Role[] = ['admin', 'planner'];
 const EVERY_ROLE: Role[] = [...ROLES];
@@ -79,7 +80,7 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/schools/:id/retire': only(['admin']),
   'POST /api/v1/schools/:id/reinstate': only(['admin']),
   'POST /api/v1/schools/import': only(['admin']),
-  'GET /api/v1/schools/:id': only(SCHOOL_ROUTES, true),
+  'GET /api/v1/schools/:id': only([...SCHOOL_ROUTES, 'vendor'], true),
   'GET /api/v1/schools/:id/coverage': only(SCHOOL_ROUTES, true),
   'GET /api/v1/schools/:id/history': only(SCHOOL_ROUTES, true),
   'GET /api/v1/schools/:id/inventory': only(SCHOOL_ROUTES, true),
@@ -132,6 +133,18 @@ const EXPECTED: Record<string, Expected> = {
   'GET /api/v1/support/aggregates': only(['admin', 'planner', 'municipality_planner', 'ikvd']),
   'GET /api/v1/support/schools/:id/report': only(['support_coordinator', 'director', 'ikvd'], true),
   'GET /api/v1/support/report': only(['ikvd', 'planner']),
+  'GET /.well-known/skolnet-report-key': open,
+  'GET /api/v1/contracts': only(CONTRACT_READERS),
+  'POST /api/v1/contracts': only(PLANNERS),
+  'POST /api/v1/contracts/import': only(PLANNERS),
+  'GET /api/v1/contracts/:id': only(CONTRACT_READERS, true),
+  'POST /api/v1/contracts/:id/complete': only(['admin', 'vendor'], true),
+  'GET /api/v1/campaigns/:id': only(CONTRACT_READERS, true),
+  'POST /api/v1/campaigns/:id/retest': only(CONTRACT_READERS, true),
+  'GET /api/v1/campaigns/:id/report': only(CONTRACT_READERS, true),
+  'GET /api/v1/campaigns/:id/report.pdf': only(CONTRACT_READERS, true),
+  'GET /api/v1/campaigns/:id/report.sig': only(CONTRACT_READERS, true),
+  'GET /api/v1/campaigns/:id/measurements.csv': only(CONTRACT_READERS, true),
 };
 
 /** A caller of the matrix. */
@@ -149,7 +162,7 @@ describe('route × role matrix', () => {
   let store: KyselyStore;
   let cleanup: () => Promise<void>;
   const callers: Caller[] = [];
-  const ids = { school: '', agent: '', user: '' };
+  const ids = { school: '', agent: '', user: '', contract: '', campaign: '' };
 
   beforeAll(async () => {
     ({ store, cleanup } = await createTempStore());
@@ -164,6 +177,54 @@ describe('route × role matrix', () => {
     );
     ids.school = school.id;
     ids.agent = enrolled.agent_id;
+    // The in-scope vendor's contract, with a running campaign: the campaign's
+    // routes answer 409 (no report yet) to whoever passes access, and
+    // completing or re-testing changes nothing while it runs.
+    const now = new Date();
+    const [contract] = await store.acceptance.createContracts(
+      [
+        {
+          input: {
+            school_id: school.id,
+            vendor: 'SIA Tīkli',
+            kind: 'internet_line',
+            reference: null,
+            download_max_mbps: 50,
+            download_min_mbps: 10,
+            upload_max_mbps: 50,
+            upload_min_mbps: 10,
+            latency_limit_ms: null,
+            max_loss_pct: null,
+            availability_pct: null,
+            completion_date: '2026-09-01',
+            acceptance_window_days: 30,
+            campaign_school_days: 5,
+            rooms: [],
+          },
+          warnings: [],
+        },
+      ],
+      'matrix',
+      now,
+    );
+    const campaign = await store.acceptance.createCampaign(
+      {
+        contract_id: contract!.id,
+        school_id: school.id,
+        retest_of: null,
+        status: 'running',
+        school_days: 5,
+        extensions: 0,
+        started_at: now.toISOString(),
+        ends_at: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+        finished_at: null,
+        previous_config: null,
+        verdict: null,
+      },
+      now,
+    );
+    ids.contract = contract!.id;
+    ids.campaign = campaign.id;
     app = buildApp({
       store,
       logger: false,
@@ -187,7 +248,7 @@ describe('route × role matrix', () => {
         case 'school':
           return { school_id: inside ? school.id : other.id };
         case 'vendor':
-          return { vendor: 'SIA Tīkli' };
+          return { vendor: inside ? 'SIA Tīkli' : 'SIA Citi' };
       }
     };
     callers.push({ name: 'anonymous', headers: {}, kind: 'anonymous' });
@@ -200,7 +261,7 @@ describe('route × role matrix', () => {
       const account = await createTestAccount(store, role, scopeFor(role, true));
       if (role === 'planner') ids.user = account.user.id;
       callers.push({ name: role, role, headers: account.headers, kind: 'token' });
-      if (ROLE_SCOPES[role] === 'school' || ROLE_SCOPES[role] === 'municipality') {
+      if (ROLE_SCOPES[role] !== 'national') {
         const outside = await createTestAccount(store, role, scopeFor(role, false));
         callers.push({
           name: `${role} (other scope)`,
@@ -240,7 +301,7 @@ describe('route × role matrix', () => {
     if (caller.kind === 'agent') return expected.anonymous;
     if (expected.sessionOnly) return false;
     if (!expected.roles.includes(caller.role!)) return false;
-    return !(expected.scoped && (caller.outOfScope || ROLE_SCOPES[caller.role!] === 'vendor'));
+    return !(expected.scoped && caller.outOfScope);
   };
 
   it('answers every route for exactly the callers it should', async () => {
@@ -261,11 +322,15 @@ describe('route × role matrix', () => {
       }
       const id = route.url.includes('/agents/:id')
         ? ids.agent
-        : route.url.startsWith('/api/v1/users/')
-          ? ids.user
-          : route.url.startsWith('/api/v1/tokens/')
-            ? 'no-such-token'
-            : ids.school;
+        : route.url.startsWith('/api/v1/contracts/')
+          ? ids.contract
+          : route.url.startsWith('/api/v1/campaigns/')
+            ? ids.campaign
+            : route.url.startsWith('/api/v1/users/')
+              ? ids.user
+              : route.url.startsWith('/api/v1/tokens/')
+                ? 'no-such-token'
+                : ids.school;
       const url = route.url.replace(':id', id).replace(':code_id', '0123456789abcdef');
       for (const caller of callers) {
         const res = await app.inject({

@@ -49,7 +49,7 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   municipality_planner:
     'the schools of one municipality, their plan explanations and their support aggregates',
   school_it: "one school's IT staff: its details, agents, enrollment codes, Wi-Fi coverage",
-  vendor: "its own organisation's contracts (routes come with vendor acceptance)",
+  vendor: "its own organisation's contracts, their campaigns and reports, and the schools they name",
   support_coordinator:
     "one school's pupil-support records: pupils (with their names), plans, consultations, compensations, orders, laptops",
   director:
@@ -82,9 +82,10 @@ export interface Principal extends Scope {
 /**
  * What a route's target is, for scope checks: `school` reads the school id
  * from `params.id`, `agent` the agent id from `params.id` (checked against
- * the agent's school).
+ * the agent's school), `contract` a vendor contract's id and `campaign` an
+ * acceptance campaign's id (checked against the contract's school and vendor).
  */
-export type AccessTarget = 'school' | 'agent';
+export type AccessTarget = 'school' | 'agent' | 'contract' | 'campaign';
 
 /**
  * Who may call a route, declared beside it as `config: { access }`:
@@ -115,6 +116,11 @@ export interface AccessConfig {
 export interface TargetSchool {
   id: string;
   municipality: string;
+  /**
+   * Vendors whose scope covers the target: for a school, every vendor with
+   * a contract there; for a contract or campaign, the contract's vendor only.
+   */
+  vendors?: readonly string[];
 }
 
 /**
@@ -132,7 +138,7 @@ export function scopeCovers(principal: Principal, school: TargetSchool): boolean
     case 'school':
       return principal.school_id != null && principal.school_id === school.id;
     case 'vendor':
-      return false;
+      return principal.vendor != null && (school.vendors ?? []).includes(principal.vendor);
   }
 }
 

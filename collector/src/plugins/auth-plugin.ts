@@ -8,6 +8,7 @@ import {
   ROLE_SCOPES,
   scopeCovers,
   type AccessDeclaration,
+  type AccessTarget,
   type Principal,
   type TargetSchool,
 } from '../auth/roles.js';
@@ -126,13 +127,29 @@ export const authPlugin = fp(
     /** The school a scoped route is about, or undefined when there is none. */
     const targetSchool = async (
       request: FastifyRequest,
-      target: 'school' | 'agent',
+      target: AccessTarget,
+      principal: Principal,
     ): Promise<TargetSchool | undefined> => {
       const id = (request.params as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string') return undefined;
+      if (target === 'contract' || target === 'campaign') {
+        const contractId =
+          target === 'contract' ? id : (await app.store.acceptance.getCampaign(id))?.contract_id;
+        const contract =
+          contractId === undefined ? undefined : await app.store.acceptance.getContract(contractId);
+        if (contract === undefined) return undefined;
+        const school = await app.store.getSchool(contract.school_id);
+        return school && { ...school, vendors: [contract.vendor] };
+      }
       const schoolId = target === 'school' ? id : (await app.store.findAgent(id))?.school_id;
       if (schoolId === undefined) return undefined;
-      return app.store.getSchool(schoolId);
+      const school = await app.store.getSchool(schoolId);
+      // A vendor's scope over a school comes from its contracts there.
+      if (school === undefined || ROLE_SCOPES[principal.role] !== 'vendor' || principal.vendor == null) {
+        return school;
+      }
+      const covered = await app.store.acceptance.vendorHasSchool(principal.vendor, school.id);
+      return { ...school, vendors: covered ? [principal.vendor] : [] };
     };
 
     const checkFor = (access: AccessDeclaration): AccessHook =>
@@ -158,7 +175,7 @@ export const authPlugin = fp(
           throw new SkolnetError(ErrorCodes.AUTH_FORBIDDEN, `role ${principal.role} may not do this`);
         }
         if (access.target === undefined || ROLE_SCOPES[principal.role] === 'national') return;
-        const school = await targetSchool(request, access.target);
+        const school = await targetSchool(request, access.target, principal);
         // Unknown to a scoped role looks like outside its scope: no probing for ids.
         if (school === undefined || !scopeCovers(principal, school)) {
           throw new SkolnetError(

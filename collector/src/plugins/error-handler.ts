@@ -37,6 +37,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.STORE_FAILED]: 503,
   [ErrorCodes.NET_UNREACHABLE]: 503,
   [ErrorCodes.SUPPORT_UNAVAILABLE]: 503,
+  // The server lacks what the PDF needs; the HTML report is there.
+  [ErrorCodes.REPORT_PDF_UNAVAILABLE]: 503,
 };
 
 /** The HTTP status for an error code; 500 for codes that mean a fault of ours. */

@@ -136,7 +136,11 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
     '/api/v1/schools/:id',
     {
       config: {
-        access: { roles: ['admin', 'planner', 'municipality_planner', 'school_it'], target: 'school' },
+        // A vendor reads the schools its contracts name (auth/roles.ts, scopeCovers).
+        access: {
+          roles: ['admin', 'planner', 'municipality_planner', 'school_it', 'vendor'],
+          target: 'school',
+        },
       },
       schema: { params: SchoolParams, querystring: SchoolQuery },
     },

@@ -33,6 +33,7 @@ import {
   normalizeEnrollmentCode,
   sha256Hex,
 } from '../security/secrets.js';
+import { KyselyAcceptanceStore, type AcceptanceTables } from './acceptance-store.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { KyselySupportStore, type SupportTables } from './support-store.js';
 import { KyselySchoolItStore, type SchoolItTables } from './school-it-store.js';
@@ -275,6 +276,8 @@ export class KyselyStore implements Store {
   readonly register: KyselySchoolRegisterStore;
   /** School IT's enrollment codes and agent names (migration 0007-school-register). */
   readonly schoolIt: KyselySchoolItStore;
+  /** Vendor contracts, acceptance campaigns and reports. */
+  readonly acceptance: KyselyAcceptanceStore;
 
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
@@ -295,6 +298,7 @@ export class KyselyStore implements Store {
     this.support = new KyselySupportStore(db as unknown as Kysely<SupportTables>, dialect);
     this.register = new KyselySchoolRegisterStore(db as unknown as Kysely<RegisterTables>);
     this.schoolIt = new KyselySchoolItStore(db as unknown as Kysely<SchoolItTables>);
+    this.acceptance = new KyselyAcceptanceStore(db as unknown as Kysely<AcceptanceTables>);
   }
 
   /**

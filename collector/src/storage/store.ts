@@ -7,6 +7,7 @@ import type {
   SchoolType,
   Timetable,
 } from '@skolnet/shared';
+import type { AcceptanceStore } from './acceptance-store.js';
 import type { AccountStore } from './account-store.js';
 import type { SchoolItStore } from './school-it-store.js';
 import type { SchoolRegisterStore } from './school-register-store.js';
@@ -292,6 +293,8 @@ export interface Store {
   readonly register: SchoolRegisterStore;
   /** School IT's enrollment codes (list, expire, revoke) and agent names (migration 0007). */
   readonly schoolIt: SchoolItStore;
+  /** Vendor contracts, acceptance campaigns and their signed reports (migration 0008-acceptance). */
+  readonly acceptance: AcceptanceStore;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */

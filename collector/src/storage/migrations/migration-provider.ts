@@ -6,6 +6,7 @@ import { agentIdentityMigration } from './0004-agent-identity.js';
 import { resultsHourIndexMigration } from './0005-results-hour-index.js';
 import { accountsMigration } from './0006-accounts.js';
 import { schoolRegisterMigration } from './0007-school-register.js';
+import { acceptanceMigration } from './0008-acceptance.js';
 import { supportMigration } from './0009-support.js';
 
 /** The SQL dialects the store speaks. */
@@ -27,6 +28,7 @@ export function createMigrationProvider(dialect: StoreDialect): MigrationProvide
     '0005-results-hour-index': resultsHourIndexMigration,
     '0006-accounts': accountsMigration(dialect),
     '0007-school-register': schoolRegisterMigration(dialect),
+    '0008-acceptance': acceptanceMigration(dialect),
     '0009-support': supportMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };

@@ -8,6 +8,7 @@ import { planPages } from './plan/index.js';
 import { schoolItPages } from './school-it/index.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
+import { vendorPages } from './vendor/index.js';
 
 /**
  * Where a person lands after signing in: the first page whose `homeFor`
@@ -31,6 +32,7 @@ export const PAGES: readonly PageDefinition[] = [
   ...schoolPages,
   ...schoolItPages,
   ...adminPages,
+  ...vendorPages,
   ...comingSoonPages,
   ...accessibilityPages,
   ...signInPages(homeOf),

@@ -5,19 +5,10 @@ import en from './messages.en.js';
 import lv from './messages.lv.js';
 
 /**
- * Placeholders for the vendor and pupil-support pages. The engineers who
+ * Placeholders for the pupil-support pages (the vendor pages are in pages/vendor). The engineers who
  * build those pages replace this folder's line in the registry with theirs.
  */
 export const comingSoonPages: PageDefinition[] = [
-  {
-    id: 'vendor',
-    path: '/vendor',
-    access: ['vendor', 'admin'],
-    title: { lv: lv.vendor_title, en: en.vendor_title },
-    nav: true,
-    homeFor: ['vendor'],
-    component: () => h(ComingSoonPage, { area: 'vendor' }),
-  },
   {
     id: 'support',
     path: '/support',
