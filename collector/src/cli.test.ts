@@ -89,6 +89,23 @@ describe('skolnet-collector errors: the agent CLI convention', () => {
     expect(failed.err[0]).toContain('SKOLNET_STORE_FAILED');
   });
 
+  it.each([
+    ['completion-date: "2026-02-30"', /key "completion-date" expected a date YYYY-MM-DD, got "2026-02-30"/],
+    ['budget: lots', /key "budget" expected a number >= 0, got "lots"/],
+    ['budget-net: "yes"', /key "budget-net" expects true or false/],
+  ])('serve stops with exit 2 on the plan setting %s of its config, naming the key', async (line, names) => {
+    const file = join(dir, 'collector.yaml');
+    // The port is taken by nothing: it is never reached, the config stops serve first.
+    writeFileSync(file, `data: ${JSON.stringify(join(dir, 'data'))}\nport: 0\n${line}\n`);
+    const run = await cli(['serve', '--config', file]);
+    expect(run.code).toBe(2);
+    expect(run.err).toHaveLength(1);
+    expect(run.err[0]).toMatch(CLI_ERROR);
+    expect(run.err[0]).toContain('SKOLNET_CONFIG_INVALID');
+    expect(run.err[0]).toMatch(names);
+    expect(run.out).toEqual([]);
+  });
+
   it('prints help and version with exit 0', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);

@@ -10,16 +10,7 @@ import {
   isSkolnetError,
   type ErrorCode,
 } from '@skolnet/shared';
-import { applyTenderPrices, loadCostCatalog } from './planning/catalog.js';
 import {
-  DEFAULT_PLAN_ECONOMICS,
-  PLAN_OBJECTIVES,
-  parsePlanEconomics,
-  type PlanObjective,
-} from './planning/economics.js';
-import {
-  DEFAULT_BUDGET_EUR,
-  DEFAULT_BUDGET_SOURCE,
   parsePlanInstance,
   planToCsv,
   solveInstance,
@@ -37,11 +28,7 @@ import {
   planTotals,
   scenarioTable,
 } from './cli-plan-output.js';
-import {
-  createPlanService,
-  DEFAULT_BUFFER_MONTHS,
-  DEFAULT_COMPLETION_DATE,
-} from './services/plan-service.js';
+import { createPlanService } from './services/plan-service.js';
 import { createSchoolService } from './services/school-service.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
 import {
@@ -56,6 +43,7 @@ import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sin
 import { DEFAULT_SUPPORT_CONFIG, rotatePupilKey } from './services/support-service.js';
 import { isIsoDate } from './support/support-rules.js';
 import { addConfigFile } from './config-file.js';
+import { addPlanSettingOptions, planSettingsFrom, type PlanSettingOptions } from './plan-settings.js';
 import { SUPPORT_KEY_DIR, pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
 import { livePid } from './storage/pid-file.js';
 import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/database-url.js';
@@ -233,7 +221,7 @@ export function createCli(io: CliIo = defaultIo): Command {
     })
     .showSuggestionAfterError(true);
 
-  addAuthOptions(program.command('serve'))
+  addPlanSettingOptions(addAuthOptions(program.command('serve')))
     .description('run the collector')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port', parsePort, 8080)
@@ -301,9 +289,12 @@ export function createCli(io: CliIo = defaultIo): Command {
           supportGrades14From: string;
           supportRetentionDays: number;
         } & InfluxCliOptions &
-          AuthCliOptions,
+          AuthCliOptions &
+          PlanSettingOptions,
       ) => {
         const influx = influxFromOptions(opts);
+        // The same parser as `plan`'s, so the API's plan is the CLI's.
+        const plan = planSettingsFrom(opts);
         const auth = authFromOptions(opts);
         tuneForTransfers();
         const collector = await startCollector({
@@ -316,6 +307,7 @@ export function createCli(io: CliIo = defaultIo): Command {
             scoring: scoringFrom(opts.scoring),
             ...(influx === undefined ? {} : { influx }),
             auth,
+            plan,
             support: {
               retention_days: opts.supportRetentionDays,
               grades_1_4_from: opts.supportGrades14From,
@@ -466,12 +458,10 @@ export function createCli(io: CliIo = defaultIo): Command {
       },
     );
 
-  program
-    .command('plan')
+  addPlanSettingOptions(program.command('plan'))
     .description(
       'the upgrade plan within a budget, over the collector data or an instance file (docs/methodology.md)',
     )
-    .option('--budget <eur>', 'budget in EUR', parseNumber, DEFAULT_BUDGET_EUR)
     .addOption(
       new Option(
         '--format <format>',
@@ -491,75 +481,31 @@ export function createCli(io: CliIo = defaultIo): Command {
       'solve an instance file {"schools": [{"id", "options": [{"id", "cost_eur", "benefit"}]}]} instead',
     )
     .option('--scoring <file>', 'scoring config JSON')
-    .option('--catalog <file>', 'cost catalog JSON (default: collector/catalog/costs.v1.json)')
     .option('--min-score <score>', 'every school must reach this score where an option can', parseNumber)
     .option('--municipality-cap <eur>', 'most spent per municipality, EUR', parseNumber)
     .option('--installs-per-month <n>', 'installer capacity: in-school installations per month', parseNumber)
     .option('--months <n>', 'months to the deadline (with --installs-per-month)', parseNumber)
-    .addOption(
-      new Option('--objective <name>', 'what the optimiser maximises (docs/methodology.md)')
-        .choices([...PLAN_OBJECTIVES])
-        .default(DEFAULT_PLAN_ECONOMICS.objective),
-    )
-    .option('--budget-source <text>', "where the budget's figure comes from (the network strand's decision)")
-    .option('--budget-net', 'the budget excludes VAT (default: it includes VAT, and prices are taken gross)')
-    .option(
-      '--economics <file>',
-      'JSON overrides of the objective settings (discount_rate, horizon_years, floor, target, weights, …)',
-    )
-    .option('--discount-rate <rate>', 'social discount rate per year (default 0.05)', parseNumber)
-    .option('--horizon <years>', 'appraisal horizon in years (default 15)', parseNumber)
-    .option(
-      '--min-evidence-days <n>',
-      'school days of throughput results before a school is funded (default 3)',
-      parseNumber,
-    )
-    .option('--fund-subscriptions', 'let programme money buy faster subscriptions on the same line')
-    .option(
-      '--prices <file>',
-      'tender prices over the catalog: {"source": "…", "prices": {"access_point.unit_eur": 480, …}}',
-    )
-    .option('--completion-date <date>', 'the programme completion date, YYYY-MM-DD', DEFAULT_COMPLETION_DATE)
-    .option(
-      '--buffer-months <n>',
-      'months kept free before the completion date',
-      parseNumber,
-      DEFAULT_BUFFER_MONTHS,
-    )
-    .option('--fibre-per-month <n>', 'new fibre connections the operators can build per month', parseNumber)
     .option(
       '--scenarios',
       'write the scenario analysis (share of scenarios funding each school) instead of the plan',
     )
     .action(
-      async (opts: {
-        budget: number;
-        format?: 'json' | 'csv' | 'xlsx' | 'table';
-        out?: string;
-        lang: PlanLang;
-        data: string;
-        database?: string;
-        instance?: string;
-        scoring?: string;
-        catalog?: string;
-        minScore?: number;
-        municipalityCap?: number;
-        installsPerMonth?: number;
-        months?: number;
-        objective: PlanObjective;
-        budgetSource?: string;
-        budgetNet?: boolean;
-        economics?: string;
-        discountRate?: number;
-        horizon?: number;
-        minEvidenceDays?: number;
-        fundSubscriptions?: boolean;
-        prices?: string;
-        completionDate: string;
-        bufferMonths: number;
-        fibrePerMonth?: number;
-        scenarios?: boolean;
-      }) => {
+      async (
+        opts: {
+          format?: 'json' | 'csv' | 'xlsx' | 'table';
+          out?: string;
+          lang: PlanLang;
+          data: string;
+          database?: string;
+          instance?: string;
+          scoring?: string;
+          minScore?: number;
+          municipalityCap?: number;
+          installsPerMonth?: number;
+          months?: number;
+          scenarios?: boolean;
+        } & PlanSettingOptions,
+      ) => {
         const constraints: PlanConstraints = {
           ...(opts.minScore === undefined ? {} : { min_score: opts.minScore }),
           ...(opts.municipalityCap === undefined ? {} : { municipality_cap_eur: opts.municipalityCap }),
@@ -601,34 +547,8 @@ export function createCli(io: CliIo = defaultIo): Command {
             '--scenarios is written as --format json (or a table)',
           );
         }
-        if (
-          !/^\d{4}-\d{2}-\d{2}$/.test(opts.completionDate) ||
-          Number.isNaN(Date.parse(opts.completionDate))
-        ) {
-          throw new SkolnetError(
-            ErrorCodes.CLI_BAD_ARGUMENT,
-            `--completion-date ${opts.completionDate}: expected YYYY-MM-DD`,
-          );
-        }
         const scoring = scoringFrom(opts.scoring);
-        let catalog = loadCostCatalog(opts.catalog ?? undefined);
-        if (opts.prices !== undefined)
-          catalog = applyTenderPrices(catalog, readJson(opts.prices, 'tender prices'));
-        const fromFile: unknown = opts.economics === undefined ? {} : readJson(opts.economics, 'economics');
-        if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
-          throw new SkolnetError(
-            ErrorCodes.CONFIG_INVALID,
-            `economics ${opts.economics}: expected a JSON object`,
-          );
-        }
-        const economics = parsePlanEconomics({
-          ...(fromFile as Record<string, unknown>),
-          objective: opts.objective,
-          ...(opts.discountRate === undefined ? {} : { discount_rate: opts.discountRate }),
-          ...(opts.horizon === undefined ? {} : { horizon_years: opts.horizon }),
-          ...(opts.minEvidenceDays === undefined ? {} : { min_evidence_school_days: opts.minEvidenceDays }),
-          ...(opts.fundSubscriptions === true ? { fund_subscription_changes: true } : {}),
-        });
+        const settings = planSettingsFrom(opts);
         const store = await createStore(resolveDatabaseUrl(opts.database, opts.data));
         let output: string;
         let summary: string;
@@ -641,24 +561,10 @@ export function createCli(io: CliIo = defaultIo): Command {
           const schools = createSchoolService({ store, scoring: () => scoring, now: () => now });
           const service = createPlanService({
             schools,
-            catalog: () => catalog,
-            economics,
-            ...(opts.budgetSource === undefined && opts.budgetNet !== true
-              ? {}
-              : {
-                  budget: {
-                    ...(opts.budgetSource === undefined
-                      ? { source: DEFAULT_BUDGET_SOURCE }
-                      : { source: opts.budgetSource }),
-                    includes_vat: opts.budgetNet !== true,
-                    laptops_spend_eur: null,
-                  },
-                }),
-            delivery: {
-              completion_date: opts.completionDate,
-              buffer_months: opts.bufferMonths,
-              ...(opts.fibrePerMonth === undefined ? {} : { fibre_per_month: opts.fibrePerMonth }),
-            },
+            catalog: settings.catalog,
+            economics: settings.economics,
+            ...(settings.budget === undefined ? {} : { budget: settings.budget }),
+            delivery: settings.delivery,
             now: () => now,
           });
           const request = { budget_eur: opts.budget, constraints };

@@ -11,7 +11,7 @@
  * SNMP facts, pupil-support aggregates per school) marked `synthetic`.
  * Nothing here describes a real school.
  *
- * Usage: npm run demo:seed [-- --data DIR | --database URL] [--seed N] [--schools N] [--force]
+ * Usage: npm run demo:seed [-- --data DIR | --database URL] [--seed N] [--schools N] [--force] [--help]
  * (or SKOLNET_DATA=DIR, SKOLNET_DATABASE_URL=URL). Deterministic for a
  * given seed and day. `--schools N` writes an even spread of N of the 640
  * (a quicker demo; the tests use it).
@@ -22,6 +22,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   DATABASE_FILE,
   MUNICIPALITIES,
@@ -101,14 +102,45 @@ interface SeedOptions {
   force: boolean;
 }
 
-function args(): SeedOptions {
-  const argv = process.argv.slice(2);
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const whole = (flag: string, fallback: number, min: number, max: number): number => {
-    const text = value(flag);
+/** What `--help` prints. */
+const USAGE = `Usage: npm run demo:seed [-- OPTIONS]   (or: node scripts/dist/demo-seed.js [OPTIONS])
+
+Writes a SYNTHETIC national data set (about 640 demo schools, a week of
+results, planning inputs) for trying the score and the upgrade plan.
+
+Options:
+  --data DIR        SQLite data directory (default: $SKOLNET_DATA or ./data)
+  --database URL    a database URL instead (default: $SKOLNET_DATABASE_URL)
+  --seed N          random seed, 0-${2 ** 32 - 1} (default 8); same seed and day, same data
+  --schools N       write an even spread of N of the ${TARGET_SCHOOLS} schools (default all)
+  --force           add another set to a database that already holds demo schools
+  -h, --help        print this and exit
+`;
+
+/**
+ * The command line, strictly: an unknown option, a stray argument or an
+ * option without its value stops with `SKOLNET_CLI_BAD_ARGUMENT` (exit 2)
+ * before anything is written; undefined for `--help`.
+ */
+function args(argv: readonly string[] = process.argv.slice(2)): SeedOptions | undefined {
+  let parsed: ReturnType<typeof parseSeedArgs>;
+  try {
+    parsed = parseSeedArgs(argv);
+  } catch (err) {
+    // node:util's messages name the option ("Unknown option '--bogus'").
+    throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, `${(err as Error).message}; see --help`, {
+      cause: err,
+    });
+  }
+  const { values } = parsed;
+  if (values.help === true) return undefined;
+  const whole = (
+    flag: string,
+    text: string | undefined,
+    fallback: number,
+    min: number,
+    max: number,
+  ): number => {
     const n = Number(text ?? fallback);
     if (!Number.isInteger(n) || n < min || n > max) {
       throw new SkolnetError(
@@ -119,12 +151,28 @@ function args(): SeedOptions {
     return n;
   };
   return {
-    data: resolve(value('--data') ?? process.env['SKOLNET_DATA'] ?? 'data'),
-    database: value('--database') ?? process.env['SKOLNET_DATABASE_URL'],
-    seed: whole('--seed', 8, 0, 2 ** 32 - 1),
-    schools: whole('--schools', TARGET_SCHOOLS, 1, TARGET_SCHOOLS),
-    force: argv.includes('--force'),
+    data: resolve(values.data ?? process.env['SKOLNET_DATA'] ?? 'data'),
+    database: values.database ?? process.env['SKOLNET_DATABASE_URL'],
+    seed: whole('--seed', values.seed, 8, 0, 2 ** 32 - 1),
+    schools: whole('--schools', values.schools, TARGET_SCHOOLS, 1, TARGET_SCHOOLS),
+    force: values.force === true,
   };
+}
+
+function parseSeedArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      data: { type: 'string' },
+      database: { type: 'string' },
+      seed: { type: 'string' },
+      schools: { type: 'string' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }
 
 interface DemoSchool {
@@ -151,6 +199,10 @@ function fullLayout(): DemoSchool[] {
 
 async function main(): Promise<void> {
   const opts = args();
+  if (opts === undefined) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const rnd = prng(opts.seed);
   const between = (lo: number, hi: number): number => lo + (hi - lo) * rnd();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;

@@ -355,7 +355,10 @@ describe('delivery', () => {
       budget_eur: 100_000,
       delivery: { now: new Date('2026-12-05T00:00:00Z'), completion_date: '2026-06-30', buffer_months: 1 },
     });
-    expect(plan.summary.delivery).toMatch(/NOT APPLIED/);
+    // First words a planner reads: not checked, the date is past, and what to set.
+    expect(plan.summary.delivery).toMatch(/^NOT CHECKED: the completion date 2026-06-30 is past/);
+    expect(plan.summary.delivery).toContain('ready by 2026-05-30; today is 2026-12-05');
+    expect(plan.summary.delivery).toContain('completion-date');
     expect(plan.late_options).toEqual([]);
   });
 

@@ -285,6 +285,11 @@ function readyDate(now: Date, lead: number, frost: readonly number[], civil: boo
   return d;
 }
 
+/** "1 month", "2 months". */
+function months(n: number): string {
+  return `${n} month${n === 1 ? '' : 's'}`;
+}
+
 /** Builds the plan: options, optimiser, greedy ranking, explanations, every school's row and the summary. */
 export function buildPlan(input: PlanInput): Plan {
   const e = input.economics ?? DEFAULT_PLAN_ECONOMICS;
@@ -328,10 +333,11 @@ export function buildPlan(input: PlanInput): Plan {
     last.setUTCMonth(last.getUTCMonth() - d.buffer_months);
     const today = d.now.toISOString().slice(0, 10);
     if (last.getTime() <= d.now.getTime()) {
-      delivery = `NOT APPLIED: completion date ${d.completion_date} less ${d.buffer_months} month(s) of buffer is not after today (${today}); set the programme's current completion date`;
+      // Said first and plainly: a planner reading this must not take the plan as delivery-checked.
+      delivery = `NOT CHECKED: the completion date ${d.completion_date} is past (with ${months(d.buffer_months)} of buffer, works had to be ready by ${last.toISOString().slice(0, 10)}; today is ${today}), so no option was held back for its lead time. Set the programme's current completion date (completion-date in the collector's config, or --completion-date)`;
     } else {
       deadline = last;
-      delivery = `works must be ready by ${last.toISOString().slice(0, 10)} (completion ${d.completion_date} less ${d.buffer_months} month(s) of buffer; today ${today})`;
+      delivery = `works must be ready by ${last.toISOString().slice(0, 10)} (completion ${d.completion_date} less ${months(d.buffer_months)} of buffer; today ${today})`;
     }
   }
   const late: Plan['late_options'] = [];

@@ -6,6 +6,7 @@ import { DEFAULT_SUPPORT_CONFIG, type SupportConfig } from '../services/support-
 import { DEFAULT_EARLIEST_RESULT_AT, DEFAULT_MAX_CLOCK_SKEW_MS } from '../ingest/result-clock.js';
 import { DEFAULT_SCORING_CONFIG, type ScoringConfig } from '../scoring/score-config.js';
 import { DEFAULT_PLAN_CACHE_ENTRIES } from '../services/plan-service.js';
+import { DEFAULT_PLAN_SETTINGS, type PlanSettings } from '../plan-settings.js';
 import { DEFAULT_READ_MODEL_MAX_AGE_MS } from '../services/school-service.js';
 import { collectorVersion } from '../version.js';
 
@@ -100,6 +101,12 @@ export interface CollectorConfig {
   auth: AuthConfig;
   /** Pupil-support records (docs/pupil-support.md). */
   support: SupportSettings;
+  /**
+   * The plan's budget (with its source and VAT treatment), economics,
+   * catalog and delivery dates: `serve --budget …`, or the same keys in the
+   * config file, parsed as the CLI's `plan` parses them (plan-settings.ts).
+   */
+  plan: PlanSettings;
   /** Clock; tests replace it to move time. */
   now: () => Date;
 }
@@ -128,6 +135,7 @@ export interface CollectorConfigOverrides {
   readModel?: Partial<CollectorConfig['readModel']>;
   auth?: AuthConfigOverrides;
   support?: Partial<SupportSettings>;
+  plan?: PlanSettings;
   now?: () => Date;
 }
 
@@ -196,6 +204,7 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
     },
     auth: createAuthConfig(overrides.auth),
     support: { ...DEFAULT_SUPPORT_CONFIG, ...overrides.support },
+    plan: overrides.plan ?? DEFAULT_PLAN_SETTINGS,
     now: overrides.now ?? ((): Date => new Date()),
   };
 }

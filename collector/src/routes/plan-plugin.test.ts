@@ -10,6 +10,12 @@ import { findOpenpyxlPython, readXlsx } from '../../../test/support/openpyxl.js'
 import { PLAN_COLUMNS } from '../planning/plan.js';
 import { PLAN_COLUMN_INFO } from '../planning/plan-labels.js';
 import { acceptsGzip } from './plan-plugin.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { addConfigFile } from '../config-file.js';
+import { addPlanSettingOptions, planSettingsFrom, type PlanSettingOptions } from '../plan-settings.js';
+import { createTempDir } from '../testing/fixtures.js';
 
 const python = findOpenpyxlPython();
 const noOpenpyxl = missingComponent(
@@ -152,5 +158,56 @@ describe('plan routes', () => {
     expect(acceptsGzip('gzip;q=0')).toBe(false);
     expect(acceptsGzip('identity')).toBe(false);
     expect(acceptsGzip(undefined)).toBe(false);
+  });
+
+  it('plans with the budget, source, VAT treatment and completion date of the collector config', async () => {
+    // The config file as `serve --config` reads it, through the options and parser `plan` uses.
+    const { dir, remove } = await createTempDir();
+    try {
+      const file = join(dir, 'collector.yaml');
+      writeFileSync(
+        file,
+        [
+          'budget: 61000',
+          'budget-source: "network strand, decision of 2026-11-02"',
+          'budget-net: true',
+          'completion-date: "2027-08-31"',
+          'buffer-months: 1',
+        ].join('\n'),
+      );
+      const serve = addPlanSettingOptions(new Command('serve')).exitOverride();
+      addConfigFile([serve]);
+      serve.parse(['--config', file], { from: 'user' });
+      const settings = planSettingsFrom(serve.opts<PlanSettingOptions>());
+      const configured = buildApp({
+        store,
+        logger: false,
+        dashboardAssets: false,
+        config: { now: () => NOW, plan: settings },
+      });
+      try {
+        await configured.ready();
+        const res = await configured.inject({ url: '/api/v1/plan', headers: auth });
+        expect(res.statusCode).toBe(200);
+        const plan = res.json<{
+          budget_eur: number;
+          summary: {
+            budget: { budget_eur: number; source: string; includes_vat: boolean };
+            delivery: string;
+          };
+        }>();
+        expect(plan.budget_eur).toBe(61_000);
+        expect(plan.summary.budget).toMatchObject({
+          budget_eur: 61_000,
+          source: 'network strand, decision of 2026-11-02',
+          includes_vat: false,
+        });
+        expect(plan.summary.delivery).toMatch(/^works must be ready by 2027-07-31 \(completion 2027-08-31/);
+      } finally {
+        await configured.close();
+      }
+    } finally {
+      await remove();
+    }
   });
 });

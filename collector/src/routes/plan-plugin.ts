@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
-import { DEFAULT_BUDGET_EUR, planToCsv, type Plan } from '../planning/plan.js';
+import { planToCsv, type Plan } from '../planning/plan.js';
 import { PLAN_OBJECTIVES, type PlanObjective } from '../planning/economics.js';
 import type { PlanRequest } from '../services/plan-service.js';
 import { planWorkbook, XLSX_CONTENT_TYPE } from '../export/plan-workbook.js';
@@ -60,7 +60,8 @@ export function acceptsGzip(header: string | undefined): boolean {
  */
 export const planPlugin: FastifyPluginAsync = async (app) => {
   const planRequest = (q: PlanQuery): PlanRequest => ({
-    budget_eur: q.budget ?? DEFAULT_BUDGET_EUR,
+    // The configured budget (serve --budget), the programme total until one is.
+    budget_eur: q.budget ?? app.config.plan.budget_eur,
     ...(q.objective === undefined ? {} : { objective: q.objective }),
     constraints: {
       ...(q.min_score === undefined ? {} : { min_score: q.min_score }),

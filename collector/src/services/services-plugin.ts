@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin';
-import { loadCostCatalog } from '../planning/catalog.js';
 import { createCoverageService, type CoverageService } from './coverage-service.js';
 import type { DataChanges } from './data-changes.js';
 import { createOverviewService, type OverviewService } from './overview-service.js';
@@ -54,7 +53,10 @@ export const servicesPlugin = fp<ServicesPluginOptions>(
     app.addHook('preClose', () => schools.settled());
     const plan = createPlanService({
       schools,
-      catalog: () => loadCostCatalog(),
+      catalog: config.plan.catalog,
+      economics: config.plan.economics,
+      ...(config.plan.budget === undefined ? {} : { budget: config.plan.budget }),
+      delivery: config.plan.delivery,
       cache: config.readModel.cache,
       maxEntries: config.readModel.planCacheEntries,
       now: () => config.now(),
