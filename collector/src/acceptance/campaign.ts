@@ -15,7 +15,9 @@ import type {
   LimitingSegment,
   RoomSample,
   SpeedSample,
+  UplinkSample,
 } from './verdict.js';
+import { SNMP_NETWORK_MEASUREMENT } from '../planning/plan-data.js';
 
 /**
  * Acceptance campaigns as plain data (docs/acceptance.md): when one ends,
@@ -143,7 +145,8 @@ const SEGMENTS: readonly LimitingSegment[] = ['wifi', 'lan', 'internet', 'unknow
  * `to`, in lesson hours only (heavy tests outside them are the agent's
  * comparison runs, not the school's working hours): throughput tests
  * (each direction that reported a rate), latency runs towards the
- * collector, bottleneck runs; tests not possible by reason from the
+ * collector, bottleneck runs, the uplink's utilisation from good SNMP
+ * sweeps (`snmp_network`); tests not possible by reason from the
  * agents' `schedule_skip` results, and lesson hours up to `now` in which
  * no agent reported anything as `agent_offline_hours`.
  */
@@ -159,6 +162,7 @@ export function campaignMeasurements(
   const upload: SpeedSample[] = [];
   const latency: LatencySample[] = [];
   const bottleneck: BottleneckSample[] = [];
+  const uplink: UplinkSample[] = [];
   const notRun: Record<string, number> = {};
   const hoursSeen = new Set<number>();
   const hoursWithSpeed = new Set<number>();
@@ -192,6 +196,13 @@ export function campaignMeasurements(
       if (typeof segment === 'string' && (SEGMENTS as readonly string[]).includes(segment)) {
         bottleneck.push({ at: r.at, segment: segment as LimitingSegment, agent_id: r.agent_id });
       }
+    } else if (r.measurement === SNMP_NETWORK_MEASUREMENT) {
+      // The busier direction of each good sweep, as the planner reads the uplink (planning/plan-data.ts).
+      const inPct = num(r.fields['uplink_in_util_pct']);
+      const outPct = num(r.fields['uplink_out_util_pct']);
+      if (r.fields['result'] === 'ok' && (inPct !== undefined || outPct !== undefined)) {
+        uplink.push({ at: r.at, util_pct: Math.max(inPct ?? -Infinity, outPct ?? -Infinity) });
+      }
     } else if (r.measurement === 'schedule_skip') {
       const reason = typeof r.fields['reason'] === 'string' ? r.fields['reason'] : 'skipped';
       notRun[reason] = (notRun[reason] ?? 0) + 1;
@@ -215,6 +226,7 @@ export function campaignMeasurements(
     latency,
     bottleneck,
     not_run: notRun,
+    ...(uplink.length === 0 ? {} : { uplink }),
     ...(rooms.length === 0 ? {} : { rooms: roomCoverage(results, from, to, rooms) }),
   };
 }

@@ -87,6 +87,10 @@ const TEXT = {
     rooms_rule: (pct: number) => `≥ ${pct} % telpu pārklātas (≥ ${COVERED_DBM} dBm)`,
     rooms_measured: (covered: number, surveyed: number, named: number) =>
       `${covered} pārklātas no ${named} (apsekotas ${surveyed})`,
+    uplink_utilisation: 'Ārējā pieslēguma (uplink) noslodze mācību stundās (SNMP)',
+    uplink_rule: (pct: number) => `95. procentile ≤ ${fmt(pct)} %`,
+    uplink_measured: (p95: number | null, sweeps: number) =>
+      p95 === null ? 'nav neviena SNMP mērījuma' : `95. procentile ${fmt(p95)} % (${sweeps} SNMP mērījumi)`,
     max_min: 'maksimālais / garantētais minimālais',
     limit: 'robeža',
     completion: 'Izpildes datums',
@@ -103,6 +107,7 @@ const TEXT = {
       fail: 'neatbilst',
       inconclusive: 'nepietiek datu',
       not_assessed: 'nevērtē',
+      not_possible: 'nebija iespējams',
       running: 'notiek',
       cancelled: 'atcelta',
     } as Record<string, string>,
@@ -168,6 +173,10 @@ const TEXT = {
     rooms_rule: (pct: number) => `≥ ${pct} % of rooms covered (≥ ${COVERED_DBM} dBm)`,
     rooms_measured: (covered: number, surveyed: number, named: number) =>
       `${covered} covered of ${named} (${surveyed} surveyed)`,
+    uplink_utilisation: 'Uplink utilisation in lesson hours (SNMP)',
+    uplink_rule: (pct: number) => `p95 ≤ ${fmt(pct)} %`,
+    uplink_measured: (p95: number | null, sweeps: number) =>
+      p95 === null ? 'no SNMP sweep' : `p95 ${fmt(p95)} % (${sweeps} SNMP sweeps)`,
     max_min: 'maximum / guaranteed minimum',
     limit: 'limit',
     completion: 'Completion date',
@@ -184,6 +193,7 @@ const TEXT = {
       fail: 'fail',
       inconclusive: 'inconclusive',
       not_assessed: 'not assessed',
+      not_possible: 'not possible',
       running: 'running',
       cancelled: 'cancelled',
     } as Record<string, string>,
@@ -305,6 +315,9 @@ function criterionRows(c: CriterionResult, lang: ReportLang, th: AcceptanceThres
   } else if (c.criterion === 'wifi_rooms') {
     rule = t.rooms_rule(c.required);
     measured = t.rooms_measured(c.passing, c.tests, c.min_tests);
+  } else if (c.criterion === 'uplink_utilisation') {
+    rule = t.uplink_rule(c.required);
+    measured = t.uplink_measured(c.measured, c.tests);
   } else if (c.criterion === 'loss') {
     rule = t.loss_rule(c.required);
     measured = `${fmt(c.measured, 2)} %`;

@@ -235,4 +235,60 @@ describe('acceptanceVerdict', () => {
       ).toBeUndefined();
     });
   });
+
+  describe('uplink utilisation of an internal-network contract', () => {
+    const terms = { ...TERMS, kind: 'internal_network' as const };
+    /** `n` sweeps at `pct` % and then the `rest` values, a minute apart. */
+    const sweeps = (n: number, pct: number, ...rest: number[]) =>
+      [...Array.from({ length: n }, () => pct), ...rest].map((util_pct, i) => ({ at: at(i), util_pct }));
+    const uplink_ = (v: ReturnType<typeof acceptanceVerdict>) =>
+      v.criteria.find((c) => c.criterion === 'uplink_utilisation');
+
+    it('passes with the p95 exactly at the limit, and fails just above it', () => {
+      // 20 sweeps: the nearest-rank p95 is the 19th smallest, so one busier sweep is the top 5 %.
+      const at80 = acceptanceVerdict(terms, measurements({ uplink: sweeps(19, 80, 99) }), THRESHOLDS);
+      expect(uplink_(at80)).toMatchObject({
+        status: 'pass',
+        measured: 80,
+        required: 80,
+        tests: 20,
+        passing: 19,
+      });
+      expect(at80.status).toBe('pass');
+      const above = acceptanceVerdict(
+        terms,
+        measurements({ uplink: sweeps(18, 80, 80.01, 80.01) }),
+        THRESHOLDS,
+      );
+      expect(uplink_(above)).toMatchObject({ status: 'fail', measured: 80.01, passing: 18 });
+      expect(above.status).toBe('fail');
+      expect(above.failed).toEqual(['uplink_utilisation']);
+    });
+
+    it('uses the configured limit', () => {
+      const v = acceptanceVerdict(terms, measurements({ uplink: sweeps(20, 70) }), {
+        ...THRESHOLDS,
+        uplink_utilisation_p95_max_pct: 69.9,
+      });
+      expect(uplink_(v)).toMatchObject({ status: 'fail', required: 69.9, measured: 70 });
+    });
+
+    it('is not possible without any SNMP sweep, and neither passes nor fails the verdict', () => {
+      for (const uplink of [undefined, []]) {
+        const v = acceptanceVerdict(terms, measurements(uplink === undefined ? {} : { uplink }), THRESHOLDS);
+        expect(uplink_(v)).toMatchObject({ status: 'not_possible', tests: 0, measured: null });
+        expect(v.status).toBe('pass');
+        expect(v.failed).toEqual([]);
+      }
+      const failing = acceptanceVerdict(terms, measurements({ download: speeds(10, 7) }), THRESHOLDS);
+      expect(failing.status).toBe('fail');
+      expect(failing.failed).toEqual(['download']);
+    });
+
+    it('is no criterion of a line contract', () => {
+      expect(
+        uplink_(acceptanceVerdict(TERMS, measurements({ uplink: sweeps(20, 99) }), THRESHOLDS)),
+      ).toBeUndefined();
+    });
+  });
 });

@@ -12,6 +12,8 @@
  * criterion when at least 95 % of the measurements are at or below 100 ms.
  */
 
+import { percentile } from '@skolnet/shared';
+
 /** What a contract upgrades: the school's internet line, or its internal network and Wi-Fi. */
 export type ContractKind = 'internet_line' | 'internal_network';
 
@@ -65,6 +67,13 @@ export interface AcceptanceThresholds {
    * room's weakest 10 % of samples; docs/wifi.md), in percent.
    */
   wifi_rooms_share_pct: number;
+  /**
+   * Internal-network contracts: the highest p95 of the WAN uplink's
+   * utilisation over the campaign's lesson-hour SNMP sweeps (the busier
+   * direction of each sweep), in percent. skolnet's judgement, no cited
+   * standard: see docs/acceptance.md.
+   */
+  uplink_utilisation_p95_max_pct: number;
 }
 
 /**
@@ -88,6 +97,8 @@ export const DEFAULT_ACCEPTANCE_THRESHOLDS: AcceptanceThresholds = {
   bottleneck_window_ms: 30 * 60_000,
   // Every room the contract names: the vendor promised those rooms, not a share of them.
   wifi_rooms_share_pct: 100,
+  // skolnet's judgement (docs/acceptance.md): a fifth of the uplink left free at the busy hours.
+  uplink_utilisation_p95_max_pct: 80,
 };
 
 /** Where the bottleneck probe placed a limit (agent `bottleneck` probe, `limiting_segment`). */
@@ -125,6 +136,13 @@ export interface RoomSample {
   verdict: 'covered' | 'half' | 'not_covered' | 'none' | 'not_surveyed';
 }
 
+/** One SNMP sweep's reading of the WAN uplink (agent `snmp_network` result). */
+export interface UplinkSample {
+  at: string;
+  /** Utilisation of the busier direction (`max(uplink_in_util_pct, uplink_out_util_pct)`), in percent. */
+  util_pct: number;
+}
+
 /** Everything a campaign measured, as plain data. */
 export interface CampaignMeasurements {
   download: readonly SpeedSample[];
@@ -138,17 +156,28 @@ export interface CampaignMeasurements {
    */
   rooms?: readonly RoomSample[];
   /**
+   * Internal-network contracts: the uplink's utilisation from the SNMP
+   * sweeps of the campaign's lesson hours; empty or absent when no sweep
+   * reported one.
+   */
+  uplink?: readonly UplinkSample[];
+  /**
    * Tests that could not run, by reason (`agent_offline`, `school_closed`,
    * `budget`, `busy`, …): counted and reported, never a pass or a fail.
    */
   not_run: Readonly<Record<string, number>>;
 }
 
-/** What a criterion says. */
-export type CriterionStatus = 'pass' | 'fail' | 'inconclusive' | 'not_assessed';
+/**
+ * What a criterion says. `not_possible`: the measurement the criterion
+ * needs could not be made at all (no SNMP sweep of the uplink); reported,
+ * never a pass or a fail, and it leaves the verdict as the other criteria make it.
+ */
+export type CriterionStatus = 'pass' | 'fail' | 'inconclusive' | 'not_assessed' | 'not_possible';
 
 /** The criteria of a verdict. */
-export type CriterionName = 'download' | 'upload' | 'latency' | 'loss' | 'availability' | 'wifi_rooms';
+export type CriterionName =
+  'download' | 'upload' | 'latency' | 'loss' | 'availability' | 'wifi_rooms' | 'uplink_utilisation';
 
 /** One criterion's figures. */
 export interface CriterionResult {
@@ -158,7 +187,10 @@ export interface CriterionResult {
   tests: number;
   /** Of those, how many met the per-test bound (speed, latency, availability: a reply). */
   passing: number;
-  /** `passing / tests` in percent, or the mean loss for `loss`; null without tests. */
+  /**
+   * `passing / tests` in percent, the mean loss for `loss`, the p95
+   * utilisation for `uplink_utilisation`; null without tests.
+   */
   measured: number | null;
   /** What `measured` must reach (share in percent), or not exceed (`loss`, in percent). */
   required: number;
@@ -364,6 +396,29 @@ function roomsCriterion(rooms: readonly RoomSample[], t: AcceptanceThresholds): 
 }
 
 /**
+ * The uplink criterion: the p95 of the sweeps' utilisation (nearest rank,
+ * as the planner reads it) at or below the limit passes; no sweep at all
+ * is `not_possible`. `passing` counts the sweeps at or below the limit.
+ */
+function uplinkCriterion(samples: readonly UplinkSample[], t: AcceptanceThresholds): CriterionResult {
+  const values = samples.map((s) => s.util_pct).filter((v) => Number.isFinite(v));
+  const limit = t.uplink_utilisation_p95_max_pct;
+  const p95 = percentile(values, 95) ?? null;
+  return {
+    criterion: 'uplink_utilisation',
+    status: p95 === null ? 'not_possible' : p95 <= limit + EPSILON ? 'pass' : 'fail',
+    tests: values.length,
+    passing: values.filter((v) => v <= limit + EPSILON).length,
+    measured: p95,
+    required: limit,
+    bound: null,
+    school_limited: 0,
+    below_guaranteed_min: 0,
+    min_tests: 1,
+  };
+}
+
+/**
  * The verdict over a campaign's measurements: `fail` when any criterion
  * with enough measurements fails; else `inconclusive` when any criterion
  * has too few; else `pass`. Tests that could not run are reported beside
@@ -397,6 +452,8 @@ export function acceptanceVerdict(
   ];
   const rooms = measurements.rooms ?? [];
   if (terms.kind === 'internal_network' && rooms.length > 0) criteria.push(roomsCriterion(rooms, thresholds));
+  if (terms.kind === 'internal_network')
+    criteria.push(uplinkCriterion(measurements.uplink ?? [], thresholds));
   const failed = criteria.filter((c) => c.status === 'fail').map((c) => c.criterion);
   const status: VerdictStatus =
     failed.length > 0 ? 'fail' : criteria.some((c) => c.status === 'inconclusive') ? 'inconclusive' : 'pass';

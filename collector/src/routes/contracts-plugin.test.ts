@@ -332,7 +332,7 @@ describe('vendor contracts, campaigns and reports', () => {
     const csv = await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/measurements.csv`);
     const lines = csv.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'at,agent_id,measurement,target,result,download_mbps,upload_mbps,rtt_ms,loss_pct,limiting_segment,skip_reason',
+      'at,agent_id,measurement,target,result,download_mbps,upload_mbps,rtt_ms,loss_pct,limiting_segment,skip_reason,uplink_in_util_pct,uplink_out_util_pct',
     );
     expect(lines).toHaveLength(1 + 45 + 2700);
 
@@ -381,8 +381,67 @@ describe('vendor contracts, campaigns and reports', () => {
       passing: 1,
       tests: 2,
     });
+    // No SNMP sweep came: the uplink criterion was not possible, which fails nothing.
+    expect(done.verdict.criteria.find((c) => c.criterion === 'uplink_utilisation')).toMatchObject({
+      status: 'not_possible',
+      tests: 0,
+    });
     const html = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/report?lang=en`)).body;
     expect(html).toContain('Wi-Fi coverage of the rooms the contract names');
+    expect(html).toContain('<span class="not_possible">not possible</span>');
+  });
+
+  it("judges an internal-network contract by the uplink's p95 utilisation in lesson hours from stored SNMP sweeps", async () => {
+    const contract = await createContract({ kind: 'internal_network' });
+    const campaign = (
+      await call(vendor, 'POST', `/api/v1/contracts/${contract.id}/complete`)
+    ).json<Campaign>();
+    // One sweep per lesson hour (5 days x 9): inbound busier at 60 % in all but the last three,
+    // where outbound is busier at 95 %. Nearest-rank p95 of 45 is the 43rd smallest: 95 %
+    // when the busier direction counts, 60 % if only inbound did.
+    const sweep = (at: number, fields: Record<string, unknown>): Result =>
+      makeResult(agentId, schoolId, {
+        measurement: 'snmp_network',
+        fields: fields as Result['fields'],
+        tags: {},
+        at: new Date(at).toISOString(),
+      });
+    const sweeps: Result[] = [];
+    for (let i = 0; i < 45; i += 1) {
+      const at = MONDAY + Math.floor(i / 9) * 24 * HOUR + (i % 9) * HOUR + 40 * 60_000;
+      const busy = i >= 42;
+      sweeps.push(
+        sweep(at, {
+          result: 'ok',
+          uplink_in_util_pct: busy ? 20 : 60,
+          uplink_out_util_pct: busy ? 95 : 30,
+        }),
+      );
+    }
+    // Left out: a sweep at night (not a lesson hour) and one the agent skipped.
+    sweeps.push(sweep(MONDAY + 14 * HOUR, { result: 'ok', uplink_in_util_pct: 99, uplink_out_util_pct: 99 }));
+    sweeps.push(sweep(MONDAY + 10 * 60_000, { result: 'skipped', reason: 'no_snmp_hosts' }));
+    await store.insertResults([...schoolWeek(45), ...sweeps]);
+    clock = Date.parse(campaign.ends_at) + 60_000;
+    const done = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}`)).json<CampaignProgress>();
+    expect(done.campaign.status).toBe('fail');
+    expect(done.verdict.failed).toEqual(['uplink_utilisation']);
+    expect(done.verdict.criteria.find((c) => c.criterion === 'uplink_utilisation')).toMatchObject({
+      status: 'fail',
+      tests: 45,
+      passing: 42,
+      measured: 95,
+      required: 80,
+    });
+    const en = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/report?lang=en`)).body;
+    expect(en).toContain('Uplink utilisation in lesson hours (SNMP)');
+    expect(en).toContain('p95 95 % (45 SNMP sweeps)');
+    const lv = (await call(planner, 'GET', `/api/v1/campaigns/${campaign.id}/report`)).body;
+    expect(lv).toContain('95. procentile 95 % (45 SNMP mērījumi)');
+    const csv = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/measurements.csv`)).body;
+    const snmp = csv.split('\r\n').filter((l) => l.includes(',snmp_network,'));
+    expect(snmp).toHaveLength(47);
+    expect(snmp.filter((l) => l.endsWith(',20,95'))).toHaveLength(3);
   });
 
   it('extends an inconclusive campaign by two school days', async () => {

@@ -35,13 +35,18 @@ import type { ScoringConfig } from '../scoring/score-config.js';
 import type { Campaign, Contract, ReportRow } from '../storage/acceptance-store.js';
 import type { AgentConfigChange, Store } from '../storage/store.js';
 import { COVERAGE_MEASUREMENTS } from '../coverage/coverage-analysis.js';
+import { SNMP_NETWORK_MEASUREMENT } from '../planning/plan-data.js';
 
-/** Measurements a campaign reads from the school's results (Wi-Fi for internal-network contracts' rooms). */
+/**
+ * Measurements a campaign reads from the school's results (Wi-Fi for
+ * internal-network contracts' rooms, SNMP sweeps for their uplink).
+ */
 export const CAMPAIGN_MEASUREMENTS: readonly string[] = [
   'throughput',
   'latency',
   'bottleneck',
   'schedule_skip',
+  SNMP_NETWORK_MEASUREMENT,
   ...COVERAGE_MEASUREMENTS,
 ];
 
@@ -473,6 +478,8 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
           n('loss_pct'),
           s('limiting_segment'),
           s('reason'),
+          n('uplink_in_util_pct'),
+          n('uplink_out_util_pct'),
         ];
       });
       return toCsv(
@@ -488,6 +495,8 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
           'loss_pct',
           'limiting_segment',
           'skip_reason',
+          'uplink_in_util_pct',
+          'uplink_out_util_pct',
         ],
         rows,
       );

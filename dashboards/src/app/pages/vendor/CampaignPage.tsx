@@ -58,7 +58,15 @@ export function CampaignPage(props: PageProps) {
       ? '–'
       : c.criterion === 'loss'
         ? `${fmt.number(c.measured, 2)} %`
-        : t('share_value', { share: fmt.number(c.measured, 1), passing: c.passing, tests: c.tests });
+        : c.criterion === 'uplink_utilisation'
+          ? t('p95_value', { value: fmt.number(c.measured, 1), tests: c.tests })
+          : t('share_value', { share: fmt.number(c.measured, 1), passing: c.passing, tests: c.tests });
+  const requiredKey = (c: Criterion): 'required_loss' | 'required_p95' | 'required_share' =>
+    c.criterion === 'loss'
+      ? 'required_loss'
+      : c.criterion === 'uplink_utilisation'
+        ? 'required_p95'
+        : 'required_share';
   const finished = p !== undefined && p.campaign.status !== 'running';
 
   return (
@@ -111,7 +119,7 @@ export function CampaignPage(props: PageProps) {
                   <th scope="row">{t(`c_${c.criterion}`)}</th>
                   <td>{measured(c)}</td>
                   <td>
-                    {t(c.criterion === 'loss' ? 'required_loss' : 'required_share', {
+                    {t(requiredKey(c), {
                       share: fmt.number(c.required, 1),
                     })}
                   </td>

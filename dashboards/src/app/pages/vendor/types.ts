@@ -4,11 +4,13 @@
  */
 
 /** What a criterion or a campaign says. */
-export type Status = 'pass' | 'fail' | 'inconclusive' | 'not_assessed' | 'running' | 'cancelled';
+export type Status =
+  'pass' | 'fail' | 'inconclusive' | 'not_assessed' | 'not_possible' | 'running' | 'cancelled';
 
 /** One criterion of a verdict. */
 export interface Criterion {
-  criterion: 'download' | 'upload' | 'latency' | 'loss' | 'availability' | 'wifi_rooms';
+  criterion:
+    'download' | 'upload' | 'latency' | 'loss' | 'availability' | 'wifi_rooms' | 'uplink_utilisation';
   status: Status;
   tests: number;
   passing: number;
