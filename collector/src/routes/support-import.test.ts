@@ -186,4 +186,59 @@ describe('pupil-support import', () => {
     expect(broken.statusCode).toBe(400);
     expect(broken.json<{ message: string }>().message).toContain('not an XLSX');
   });
+
+  /** A workbook with the lv template header and the given cells set (address → value, number format). */
+  const workbookWith = async (cells: [string, ExcelJS.CellValue, string?][]): Promise<Buffer> => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Plāni');
+    sheet.addRow(IMPORT_COLUMNS.map((c) => c.lv));
+    for (const [address, value, numFmt] of cells) {
+      const cell = sheet.getCell(address);
+      cell.value = value;
+      if (numFmt) cell.numFmt = numFmt;
+    }
+    return Buffer.from(await book.xlsx.writeBuffer());
+  };
+
+  it('reads a date cell whose serial number is no date as a bad field, not a server error', async () => {
+    // Found by fuzzing: a number far beyond any date, formatted as a date, made `toISOString` throw.
+    const file = await workbookWith([
+      ['A2', '321234-56789'],
+      ['B2', 'Marta Ābele'],
+      ['G2', 1e20, 'yyyy-mm-dd'],
+    ]);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/support/schools/${schoolId}/import?dry_run=true`,
+      headers: { ...coordinator.headers, 'content-type': XLSX },
+      payload: file,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const row = res.json<ImportReport>().rows[0]!;
+    expect(row.outcome).toBe('refused');
+    expect(row.violations).toContainEqual(
+      expect.objectContaining({ code: 'SKOLNET_SUPPORT_IMPORT_FIELD', column: 'application_on' }),
+    );
+  });
+
+  it('refuses a workbook with a cell far beyond the template’s columns before reading its empty cells', async () => {
+    // Found by fuzzing: one cell at column XFD of a row made the reader visit
+    // 16,384 cells in every row; at row 5,000 that exhausted the heap.
+    const file = await workbookWith([
+      ['A2', '321234-56789'],
+      ['XFD2', 'x'],
+    ]);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/support/schools/${schoolId}/import?dry_run=true`,
+      headers: { ...coordinator.headers, 'content-type': XLSX },
+      payload: file,
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json<{ code: string; message: string }>()).toMatchObject({
+      code: 'SKOLNET_API_BAD_REQUEST',
+      message: expect.stringContaining('columns'),
+    });
+    expect(await store.support.listPupils(schoolId)).toEqual([]);
+  });
 });
