@@ -55,6 +55,14 @@ export const MAX_IMPORT_COLUMNS = 100;
 
 const EDITABLE: readonly PlanStatus[] = ['Projekts', 'Pārskatīšanā'];
 
+/** A spreadsheet's letters for a 1-based column number: 1 → A, 27 → AA. */
+function columnLetters(n: number): string {
+  let letters = '';
+  for (let x = n; x > 0; x = Math.floor((x - 1) / 26))
+    letters = String.fromCharCode(65 + ((x - 1) % 26)) + letters;
+  return letters;
+}
+
 /** JSON with sorted object keys, to compare what a row says with what is stored. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -210,6 +218,11 @@ export async function importPlans(
   };
   const mapped = mapHeader(header);
   const headerFault = mapped.missing.length > 0 || mapped.unknown.length > 0;
+  // Unknown columns are named by position, never by their text: a file
+  // saved without its header row has a pupil's code and name up there.
+  const unknownAt = header.flatMap((h, i) =>
+    mapped.keys[i] === undefined && h.trim() !== '' ? [`column ${columnLetters(i + 1)}`] : [],
+  );
   const seen = new Set<string>();
 
   for (const [i, cells] of data.entries()) {
@@ -226,7 +239,7 @@ export async function importPlans(
         violations: [
           {
             ...violation('SKOLNET_SUPPORT_IMPORT_HEADER'),
-            column: [...mapped.missing, ...mapped.unknown].join(', '),
+            column: [...mapped.missing, ...unknownAt].join(', '),
           },
         ],
       });
