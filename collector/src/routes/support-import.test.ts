@@ -166,7 +166,26 @@ describe('pupil-support import', () => {
     expect(report.rows).toHaveLength(1);
     expect(report.rows[0]!.outcome).toBe('refused');
     expect(report.rows[0]!.violations[0]!.code).toBe('SKOLNET_SUPPORT_IMPORT_HEADER');
-    expect(report.rows[0]!.violations[0]!.column).toContain('Vārds');
+    expect(report.rows[0]!.violations[0]!.column).toMatch(/^name, .*, column B, column C$/);
+  });
+
+  it('names unknown columns by position, so a file without its header row does not echo a pupil back', async () => {
+    // Found by fuzzing: the first pupil's row, read as the header, came back
+    // in every row's violation with the pupil's personal code and name.
+    const file = Buffer.from(`${good('161175-19997', 'Marta Ābele').join(',')}\n`);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/support/schools/${schoolId}/import?dry_run=true`,
+      headers: { ...coordinator.headers, 'content-type': 'text/csv' },
+      payload: Buffer.concat([file, file]),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('161175-19997');
+    expect(res.body).not.toContain('Marta');
+    expect(res.json<ImportReport>().rows[0]!.violations[0]).toMatchObject({
+      code: 'SKOLNET_SUPPORT_IMPORT_HEADER',
+      column: expect.stringContaining('column A'),
+    });
   });
 
   it('refuses a body that is neither CSV nor XLSX, and a workbook that is not one', async () => {
@@ -185,5 +204,60 @@ describe('pupil-support import', () => {
     });
     expect(broken.statusCode).toBe(400);
     expect(broken.json<{ message: string }>().message).toContain('not an XLSX');
+  });
+
+  /** A workbook with the lv template header and the given cells set (address → value, number format). */
+  const workbookWith = async (cells: [string, ExcelJS.CellValue, string?][]): Promise<Buffer> => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Plāni');
+    sheet.addRow(IMPORT_COLUMNS.map((c) => c.lv));
+    for (const [address, value, numFmt] of cells) {
+      const cell = sheet.getCell(address);
+      cell.value = value;
+      if (numFmt) cell.numFmt = numFmt;
+    }
+    return Buffer.from(await book.xlsx.writeBuffer());
+  };
+
+  it('reads a date cell whose serial number is no date as a bad field, not a server error', async () => {
+    // Found by fuzzing: a number far beyond any date, formatted as a date, made `toISOString` throw.
+    const file = await workbookWith([
+      ['A2', '321234-56789'],
+      ['B2', 'Marta Ābele'],
+      ['G2', 1e20, 'yyyy-mm-dd'],
+    ]);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/support/schools/${schoolId}/import?dry_run=true`,
+      headers: { ...coordinator.headers, 'content-type': XLSX },
+      payload: file,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const row = res.json<ImportReport>().rows[0]!;
+    expect(row.outcome).toBe('refused');
+    expect(row.violations).toContainEqual(
+      expect.objectContaining({ code: 'SKOLNET_SUPPORT_IMPORT_FIELD', column: 'application_on' }),
+    );
+  });
+
+  it('refuses a workbook with a cell far beyond the template’s columns before reading its empty cells', async () => {
+    // Found by fuzzing: one cell at column XFD of a row made the reader visit
+    // 16,384 cells in every row; at row 5,000 that exhausted the heap.
+    const file = await workbookWith([
+      ['A2', '321234-56789'],
+      ['XFD2', 'x'],
+    ]);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/support/schools/${schoolId}/import?dry_run=true`,
+      headers: { ...coordinator.headers, 'content-type': XLSX },
+      payload: file,
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json<{ code: string; message: string }>()).toMatchObject({
+      code: 'SKOLNET_API_BAD_REQUEST',
+      message: expect.stringContaining('columns'),
+    });
+    expect(await store.support.listPupils(schoolId)).toEqual([]);
   });
 });

@@ -45,7 +45,23 @@ export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 /** Rows of an import file at most; a larger one is refused whole rather than read in part. */
 export const MAX_IMPORT_ROWS = 5_000;
 
+/**
+ * Columns of an XLSX import at most: the template has 18, so this leaves
+ * room for a school's own notes. Without a bound, one cell at column XFD
+ * (16,384) made the reader visit every empty cell of every row, and a
+ * few-kilobyte workbook exhausted the collector's heap.
+ */
+export const MAX_IMPORT_COLUMNS = 100;
+
 const EDITABLE: readonly PlanStatus[] = ['Projekts', 'Pārskatīšanā'];
+
+/** A spreadsheet's letters for a 1-based column number: 1 → A, 27 → AA. */
+function columnLetters(n: number): string {
+  let letters = '';
+  for (let x = n; x > 0; x = Math.floor((x - 1) / 26))
+    letters = String.fromCharCode(65 + ((x - 1) % 26)) + letters;
+  return letters;
+}
 
 /** JSON with sorted object keys, to compare what a row says with what is stored. */
 function canonical(value: unknown): string {
@@ -62,7 +78,9 @@ function canonical(value: unknown): string {
 /** The text of a spreadsheet cell as a person typed it: days as YYYY-MM-DD, numbers as written. */
 function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  // A serial number beyond any calendar reads as an invalid Date: its text fails the date check.
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString().slice(0, 10);
   if (typeof value === 'object') {
     if ('text' in value && typeof value.text === 'string') return value.text;
     if ('richText' in value) return value.richText.map((r) => r.text).join('');
@@ -94,9 +112,27 @@ export async function readImportFile(bytes: Buffer, format: ImportFormat): Promi
   }
   const sheet = workbook.worksheets[0];
   if (!sheet) throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, 'the workbook has no worksheet');
+  // Size the sheet by the cells that hold values, and refuse it before
+  // visiting any empty cell when it is larger than an import can be.
+  let lastRow = 0;
+  let width = 0;
+  sheet.eachRow({ includeEmpty: false }, (row, r) => {
+    lastRow = r;
+    row.eachCell({ includeEmpty: false }, (_cell, c) => {
+      width = Math.max(width, c);
+    });
+  });
+  if (lastRow - 1 > MAX_IMPORT_ROWS) {
+    throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, `an import has at most ${MAX_IMPORT_ROWS} rows`);
+  }
+  if (width > MAX_IMPORT_COLUMNS) {
+    throw new SkolnetError(
+      ErrorCodes.API_BAD_REQUEST,
+      `an import has at most ${MAX_IMPORT_COLUMNS} columns (the template has ${IMPORT_COLUMNS.length})`,
+    );
+  }
   const rows: string[][] = [];
-  const width = sheet.columnCount;
-  for (let r = 1; r <= sheet.rowCount; r += 1) {
+  for (let r = 1; r <= lastRow; r += 1) {
     const row = sheet.getRow(r);
     const cells: string[] = [];
     for (let c = 1; c <= width; c += 1) cells.push(cellText(row.getCell(c).value));
@@ -182,6 +218,11 @@ export async function importPlans(
   };
   const mapped = mapHeader(header);
   const headerFault = mapped.missing.length > 0 || mapped.unknown.length > 0;
+  // Unknown columns are named by position, never by their text: a file
+  // saved without its header row has a pupil's code and name up there.
+  const unknownAt = header.flatMap((h, i) =>
+    mapped.keys[i] === undefined && h.trim() !== '' ? [`column ${columnLetters(i + 1)}`] : [],
+  );
   const seen = new Set<string>();
 
   for (const [i, cells] of data.entries()) {
@@ -198,7 +239,7 @@ export async function importPlans(
         violations: [
           {
             ...violation('SKOLNET_SUPPORT_IMPORT_HEADER'),
-            column: [...mapped.missing, ...mapped.unknown].join(', '),
+            column: [...mapped.missing, ...unknownAt].join(', '),
           },
         ],
       });

@@ -163,10 +163,22 @@ async function tryGet(session: SnmpSession, oids: readonly string[]): Promise<Ma
   }
 }
 
+/** Largest InterfaceIndex (RFC 2863 §6: 1..2147483647). */
+const MAX_IF_INDEX = 2_147_483_647;
+
+/**
+ * True when a row index is one InterfaceIndex. A broken agent can answer
+ * rows under a multi-part or zero index; such a row names no interface
+ * (its `if_index` would be NaN), so it is left out.
+ */
+function isInterfaceIndex(index: string): boolean {
+  return /^[1-9]\d{0,9}$/.test(index) && Number(index) <= MAX_IF_INDEX;
+}
+
 function interfacesFrom(walk: WalkResult): InterfaceInfo[] {
   const indexes = new Set<string>();
   for (const root of [IfTableColumns.ifDescr, IfTableColumns.ifType, IfXTableColumns.ifName]) {
-    for (const index of col(walk, root).keys()) indexes.add(index);
+    for (const index of col(walk, root).keys()) if (isInterfaceIndex(index)) indexes.add(index);
   }
   const out: InterfaceInfo[] = [];
   for (const ix of [...indexes].sort((a, b) => Number(a) - Number(b))) {

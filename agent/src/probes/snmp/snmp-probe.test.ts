@@ -225,6 +225,21 @@ describe('SnmpProbe with injected sessions', () => {
     expect(iface?.fields.if_type).toBeUndefined();
   });
 
+  it('leaves out interface rows whose index is not one InterfaceIndex (RFC 2863)', async () => {
+    // Found by fuzzing: a row under a multi-part index (`ifDescr.0.0.7`)
+    // became an interface with if_index NaN and the index as its name.
+    const mib = deviceMib({ in: 1n });
+    mib.set('1.3.6.1.2.1.2.2.1.2.0.0.7', text('bogus'));
+    mib.set('1.3.6.1.2.1.2.2.1.2.0', text('zero'));
+    const acc = new MemoryAccumulator();
+    await probeWith(() => fakeSession(mib), { sample_interval_s: 0 }).gather(
+      acc,
+      new AbortController().signal,
+    );
+    const ifaces = acc.measurements.filter((m) => m.measurement === 'snmp_interface');
+    expect(ifaces.map((m) => m.fields.if_index)).toEqual([1]);
+  });
+
   it('takes model, serial and version from the chassis or the vendor MIB, never from a radio or USB row', async () => {
     // ENTITY-MIB as a hAP ac lite (RouterOS 6.40.5) fills it: an empty
     // chassis row, then rows for the radios and the USB controller.
