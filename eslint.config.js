@@ -16,33 +16,13 @@ export default tseslint.config(
     ],
   },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, ignores: ['dashboards/public/**'] })),
+  ...tseslint.configs.recommendedTypeChecked,
   {
-    // The dashboard's browser code is plain JavaScript without a type project.
-    files: ['dashboards/public/**/*.js'],
-    languageOptions: {
-      sourceType: 'module',
-      globals: Object.fromEntries(
-        [
-          'window',
-          'document',
-          'fetch',
-          'setInterval',
-          'clearInterval',
-          'console',
-          'URL',
-          'Node',
-          'location',
-        ].map((g) => [g, 'readonly']),
-      ),
-    },
-  },
-  {
-    ignores: ['dashboards/public/**'],
     languageOptions: {
       parserOptions: {
-        // One program over sources and tests alike, so test files are type-checked too.
-        project: ['./tsconfig.test.json'],
+        // One program over sources and tests alike, so test files are type-checked too;
+        // the web application's browser code has its own (DOM, JSX).
+        project: ['./tsconfig.test.json', './dashboards/tsconfig.app.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -20,6 +20,7 @@ import {
 } from './plugins/config-plugin.js';
 import { handleError, handleNotFound } from './plugins/error-handler.js';
 import { openapiPlugin } from './plugins/openapi-plugin.js';
+import { securityHeadersPlugin } from './plugins/security-headers-plugin.js';
 import { createRequestValidatorFactory } from './plugins/request-validation.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
 import { accountsPlugin } from './routes/accounts-plugin.js';
@@ -29,6 +30,7 @@ import { dashboardPlugin, type DashboardAssetLoader } from './routes/dashboard-p
 import { enrollPlugin } from './routes/enroll-plugin.js';
 import { healthPlugin } from './routes/health-plugin.js';
 import { ndt7Plugin } from './routes/ndt7-plugin.js';
+import { overviewPlugin } from './routes/overview-plugin.js';
 import { planPlugin } from './routes/plan-plugin.js';
 import { schoolsPlugin } from './routes/schools-plugin.js';
 import { sessionPlugin } from './routes/session-plugin.js';
@@ -74,8 +76,9 @@ export interface BuildAppOptions {
   /** Settings that differ from the defaults. */
   config?: CollectorConfigOverrides;
   /**
-   * Where the web UI comes from: default the `@skolnet/dashboards`
-   * package, a function for tests, or false for no UI.
+   * Where the web application comes from: default the `@skolnet/dashboards`
+   * package's build, a function for tests, or false for none (the plain
+   * sign-in page is still served).
    */
   dashboardAssets?: DashboardAssetLoader | false;
   /** How the InfluxDB export finds an agent's school, municipality and role; default the store. */
@@ -137,6 +140,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(storagePlugin, { store });
   void app.register(servicesPlugin, { changes });
   void app.register(authPlugin);
+  // Before the routes, so every response carries the CSP and the other security headers.
+  void app.register(securityHeadersPlugin);
   // Before the routes: the OpenAPI document collects routes as they are added.
   void app.register(openapiPlugin);
   app.decorate('connectedAgents', createConnectedAgents());
@@ -273,13 +278,16 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(coveragePlugin);
   void app.register(planPlugin);
   void app.register(supportPlugin);
+  void app.register(overviewPlugin);
   void app.register(speedPlugin);
   void app.register(ndt7Plugin);
   void app.register(agentStreamPlugin);
-  if (options.dashboardAssets !== false) {
-    void app.register(dashboardPlugin, {
-      loadAssets: options.dashboardAssets ?? (() => loadDashboardAssets()),
-    });
-  }
+  // Without the application, the plugin still serves a plain sign-in page.
+  void app.register(
+    dashboardPlugin,
+    options.dashboardAssets === false
+      ? {}
+      : { loadAssets: options.dashboardAssets ?? (() => loadDashboardAssets()) },
+  );
   return app;
 }

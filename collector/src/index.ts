@@ -25,6 +25,14 @@ export {
   type OidcConfig,
 } from './auth/auth-config.js';
 export { ROLES, ROLE_SCOPES, type Role, type Scope } from './auth/roles.js';
+export {
+  MUNICIPALITIES,
+  MERGED_MUNICIPALITIES,
+  findMunicipality,
+  type Municipality,
+  type MunicipalityKind,
+} from './schools/municipalities.js';
+export { LATVIA_BOUNDS, SCHOOL_TYPES, checkRegisterFields, insideLatvia } from './schools/register-rules.js';
 export { credentialWriter } from './runtime/credential-output.js';
 export {
   createSqliteStore,

@@ -2,8 +2,9 @@
  * `npm run demo:seed`: a SYNTHETIC national data set for trying the score
  * and the upgrade plan before real measurements arrive.
  *
- * About 640 schools in Latvia's 43 municipalities (real municipality
- * names; school names are "Demo school N"), pupil counts shaped like
+ * About 640 schools in Latvia's 42 municipalities (real municipality
+ * names; school names are "Demo school N"), each at a point near its
+ * municipality's approximate centre with a register school type, pupil counts shaped like
  * Latvia's (many rural schools of 50-250 pupils, city schools of
  * 400-1200), a week of throughput and latency results with a spread of
  * line technologies, and planning inputs (inventory, Wi-Fi coverage,
@@ -23,8 +24,10 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   DATABASE_FILE,
+  MUNICIPALITIES,
   PLANNING_INPUTS_META_KEY,
   createStore,
+  findMunicipality,
   livePid,
   pidFileFor,
   redactDatabaseUrl,
@@ -39,9 +42,10 @@ import {
   isSkolnetError,
   uuidv7,
   type Result,
+  type SchoolType,
 } from '@skolnet/shared';
 
-/** Latvia's 7 state cities and 36 municipalities since the 2021 reform, with a rough share of schools. */
+/** Latvia's 7 state cities with a rough share of the 640 demo schools; the 35 novadi share the rest. */
 const CITIES: readonly [string, number][] = [
   ['Rīga', 105],
   ['Daugavpils', 18],
@@ -51,45 +55,30 @@ const CITIES: readonly [string, number][] = [
   ['Ventspils', 8],
   ['Rēzekne', 8],
 ];
-const COUNTIES: readonly string[] = [
-  'Aizkraukles novads',
-  'Alūksnes novads',
-  'Augšdaugavas novads',
-  'Ādažu novads',
-  'Balvu novads',
-  'Bauskas novads',
-  'Cēsu novads',
-  'Dienvidkurzemes novads',
-  'Dobeles novads',
-  'Gulbenes novads',
-  'Jelgavas novads',
-  'Jēkabpils novads',
-  'Krāslavas novads',
-  'Kuldīgas novads',
-  'Ķekavas novads',
-  'Limbažu novads',
-  'Līvānu novads',
-  'Ludzas novads',
-  'Madonas novads',
-  'Mārupes novads',
-  'Ogres novads',
-  'Olaines novads',
-  'Preiļu novads',
-  'Rēzeknes novads',
-  'Ropažu novads',
-  'Salaspils novads',
-  'Saldus novads',
-  'Saulkrastu novads',
-  'Siguldas novads',
-  'Smiltenes novads',
-  'Talsu novads',
-  'Tukuma novads',
-  'Valkas novads',
-  'Valmieras novads',
-  'Varakļānu novads',
-  'Ventspils novads',
+/** The 35 novadi since 1 July 2025, from the collector's municipality list. */
+const COUNTIES: readonly string[] = MUNICIPALITIES.filter((m) => m.kind === 'novads').map((m) => m.name);
+
+/**
+ * How far a demo school may lie from its municipality's approximate centre,
+ * degrees: about 2 km in a state city, about 3 km in a novads (a degree of
+ * latitude is 111 km; of longitude at 57 °N, about 60 km). Small, so the
+ * points stay inside their municipality around the centres the list gives;
+ * the centres themselves are approximate, so the demo map is too.
+ */
+const SPREAD_DEG = { city: { lat: 0.018, lon: 0.03 }, novads: { lat: 0.027, lon: 0.045 } } as const;
+
+/**
+ * Demo schools by register type, as a rough share: most are general
+ * education schools, a few special, vocational and pre-school ones.
+ */
+const TYPE_SHARES: readonly [SchoolType, number][] = [
+  ['general', 0.8],
+  ['special', 0.06],
+  ['vocational', 0.08],
+  ['preschool', 0.06],
 ];
-/** Schools per municipality: 640 minus the cities' 175, spread over 36 municipalities. */
+
+/** Schools per municipality: 640 minus the cities' 175, spread over the 35 novadi. */
 const TARGET_SCHOOLS = 640;
 
 /** Mulberry32: a small seeded PRNG, so the demo is reproducible. */
@@ -199,10 +188,19 @@ async function main(): Promise<void> {
         : rnd() < 0.75
           ? Math.round(between(50, 250))
           : Math.round(between(250, 600));
+      const centre = findMunicipality(demo.municipality)?.approx_centre;
+      if (!centre) throw new Error(`demo:seed: no centre for ${demo.municipality}`);
+      const spread = demo.city ? SPREAD_DEG.city : SPREAD_DEG.novads;
+      let roll = rnd();
+      const schoolType = TYPE_SHARES.find(([, share]) => (roll -= share) < 0)?.[0] ?? 'general';
       const school = await store.createSchool({
         name: `Demo school ${n + 1}`,
         municipality: demo.municipality,
         pupils,
+        // Rounded to 5 decimals (about 1 m), as a register writes coordinates.
+        lat: Number((centre.lat + between(-spread.lat, spread.lat)).toFixed(5)),
+        lon: Number((centre.lon + between(-spread.lon, spread.lon)).toFixed(5)),
+        school_type: schoolType,
       });
 
       const technology = demo.city

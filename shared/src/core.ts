@@ -43,4 +43,4 @@ export type {
   EnrollResponse,
   UploadReport,
 } from './protocol.js';
-export type { Band, SchoolSummary, CreateSchool } from './api.js';
+export type { Band, SchoolSummary, CreateSchool, SchoolType } from './api.js';

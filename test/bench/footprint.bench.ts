@@ -172,7 +172,7 @@ describe('footprint', () => {
       const token = await adminTokenFromCli(['--data', join(dir, 'c')]);
       const state = join(dir, 'agent');
       await enrollAgent(url, token, state, [], {
-        school: { name: 'Footprint school', municipality: 'Valmiera', pupils: 300 },
+        school: { name: 'Footprint school', municipality: 'Valmieras novads', pupils: 300 },
       });
 
       floor = new RunningProcess('node', ['-e', 'setInterval(() => {}, 1e6)']);

@@ -97,7 +97,7 @@ describeStores('collector', (getStore, backend) => {
     const adminToken = await createAdminToken(running);
     const { schoolId, code } = await createSchoolAndCode(url, adminToken, {
       name: 'Fjellheim skule',
-      municipality: 'Voss',
+      municipality: 'Valmieras novads',
       pupils: 240,
     });
 
@@ -184,7 +184,7 @@ describeStores('collector', (getStore, backend) => {
     const { schoolId, code, role } = await createSchoolAndCode(
       url,
       adminToken,
-      { name: 'Lia skole', municipality: 'Lia', pupils: 180 },
+      { name: 'Lia skole', municipality: 'Ludzas novads', pupils: 180 },
       { role: 'lab_pc' },
     );
     expect(role).toBe('lab_pc');

@@ -103,12 +103,12 @@ describe('agent identity: a real collector and real agent processes', () => {
     async () => {
       const school = await api<{ id: string }>('POST', '/api/v1/schools', {
         name: 'Nordvik skole',
-        municipality: 'Nordvik',
+        municipality: 'Rīga',
         pupils: 200,
       });
       const other = await api<{ id: string }>('POST', '/api/v1/schools', {
         name: 'Sørvik skole',
-        municipality: 'Sørvik',
+        municipality: 'Liepāja',
         pupils: 80,
       });
       const labId = await enroll(school.id, 'lab', 'lab_pc');

@@ -77,7 +77,7 @@ describe.skipIf(skip)('audit flow: collector and an enrolled agent as separate p
     await startCollector();
     token = await adminTokenFromCli(['--data', dataDir()]);
     const enrolled = await enrollAgent(url, token, stateDir(), [], {
-      school: { name: 'Siguldas pamatskola', municipality: 'Sigulda', pupils: 120 },
+      school: { name: 'Siguldas pamatskola', municipality: 'Siguldas novads', pupils: 120 },
     });
     const { schoolId, code } = enrolled;
     const agentId = /agent (\S+)/.exec(enrolled.stdout + enrolled.stderr)?.[1];

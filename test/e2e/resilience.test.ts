@@ -87,7 +87,7 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
   /** Enrolls a new agent of a new school into `stateDir`. */
   const enroll = async (stateDir: string): Promise<{ agentId: string; schoolId: string }> => {
     const { stdout, schoolId } = await enrollAgent(url, token, stateDir, [], {
-      school: { name: `Skola ${stateDir.slice(-4)}`, municipality: 'Cēsis', pupils: 200 },
+      school: { name: `Skola ${stateDir.slice(-4)}`, municipality: 'Cēsu novads', pupils: 200 },
     });
     return { agentId: /agent (\S+)/.exec(stdout)![1]!, schoolId };
   };

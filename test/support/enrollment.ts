@@ -78,7 +78,7 @@ export async function createSchoolAndCode(
   adminToken: string,
   school: NewSchool = {
     name: 'Cēsu pamatskola',
-    municipality: 'Cēsis',
+    municipality: 'Cēsu novads',
     pupils: 200,
   },
   codeBody: Record<string, unknown> = {},

@@ -26,7 +26,9 @@ describe('people sign in through the HTTP API', () => {
   const setup = async (auth: AuthConfigOverrides = {}): Promise<void> => {
     now = START;
     ({ store, cleanup } = await createTempStore());
-    schoolId = (await store.createSchool({ name: 'Cēsu pamatskola', municipality: 'Cēsis', pupils: 200 })).id;
+    schoolId = (
+      await store.createSchool({ name: 'Cēsu pamatskola', municipality: 'Cēsu novads', pupils: 200 })
+    ).id;
     app = build(auth);
     await app.ready();
     await app.accounts.createUser(
@@ -193,7 +195,7 @@ describe('people sign in through the HTTP API', () => {
         method: 'POST',
         url: '/api/v1/schools',
         headers: { host: 'localhost:80', cookie, ...headers },
-        payload: { name: 'Jauna skola', municipality: 'Cēsis', pupils: 10 },
+        payload: { name: 'Jauna skola', municipality: 'Cēsu novads', pupils: 10 },
       });
     const missing = await create({});
     expect(missing.statusCode).toBe(403);

@@ -40,15 +40,9 @@ describe('plan CSV export through the HTTP API', () => {
   });
 
   async function schoolInPlan(name: string, municipality: string): Promise<string> {
-    const token = (await createTestAccount(store)).token;
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/v1/schools',
-      headers: { authorization: `Bearer ${token}` },
-      payload: { name, municipality, pupils: 200 },
-    });
-    expect(res.statusCode).toBe(201);
-    const id = res.json<{ id: string }>().id;
+    // Straight into the store: the API refuses a municipality that is not Latvia's, but a
+    // row stored before the school register (migration 0007) may still hold anything.
+    const { id } = await store.createSchool({ name, municipality, pupils: 200 }, NOW);
     const code = await store.createEnrollmentCode(id, HOUR_MS);
     const agent = await store.redeemEnrollmentCode(code.code, { hostname: 'h', agent_version: '1' }, NOW);
     const at = new Date(NOW.getTime() - HOUR_MS).toISOString();

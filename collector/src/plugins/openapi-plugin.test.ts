@@ -172,15 +172,21 @@ describe('OpenAPI document and /docs', () => {
       method: 'POST',
       url: '/api/v1/schools',
       headers: { authorization: `Bearer ${token}` },
-      payload: { name: 'Vik skole', municipality: 'Vik', pupils: 120 },
+      payload: { name: 'Vik skole', municipality: 'Rīga', pupils: 120 },
     });
     expect(created.statusCode).toBe(201);
     expect(Object.keys(created.json<Record<string, unknown>>()).sort()).toEqual([
+      'address',
       'created_at',
       'id',
+      'lat',
+      'lon',
       'municipality',
       'name',
       'pupils',
+      'registration_number',
+      'retired_at',
+      'school_type',
     ]);
     const list = await app.inject('/api/v1/schools');
     expect(list.json()).toEqual([

@@ -25,7 +25,7 @@ describe('Wi-Fi coverage in the API', () => {
       method: 'POST',
       url: '/api/v1/schools',
       headers: { authorization: `Bearer ${token}` },
-      payload: { name: 'Vik skole', municipality: 'Vik', pupils: 100 },
+      payload: { name: 'Vik skole', municipality: 'Rīga', pupils: 100 },
     });
     schoolId = res.json<{ id: string }>().id;
     const code = await store.createEnrollmentCode(schoolId, 3_600_000, NOW);

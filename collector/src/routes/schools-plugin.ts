@@ -3,6 +3,7 @@ import {
   AGENT_ROLES,
   CreateSchool,
   ErrorCodes,
+  SchoolRegisterFields,
   SchoolSummary,
   SkolnetError,
   type AgentRole,
@@ -45,8 +46,16 @@ const SchoolCreated = {
     municipality: { type: 'string' },
     pupils: { type: 'integer', minimum: 0 },
     created_at: { type: 'string', format: 'date-time' },
+    ...SchoolRegisterFields,
   },
-  required: ['id', 'name', 'municipality', 'pupils', 'created_at'],
+  required: [
+    'id',
+    'name',
+    'municipality',
+    'pupils',
+    'created_at',
+    ...(Object.keys(SchoolRegisterFields) as (keyof typeof SchoolRegisterFields)[]),
+  ],
   additionalProperties: false,
 } as const;
 

@@ -10,10 +10,10 @@ import {
   setSessionCookie,
 } from '../auth/cookies.js';
 import { OIDC_FLOW_TTL_MS, OidcSignIn } from '../auth/oidc.js';
-import { SIGN_IN_CSP, isSignInError, signInPage, type SignInError } from '../auth/sign-in-page.js';
+import type { SignInError } from '../auth/sign-in-page.js';
 import { sameOrigin } from '../plugins/auth-plugin.js';
 
-/** Path of the sign-in page. */
+/** Path of the sign-in page (served by the dashboard plugin: the web application's, or a plain form without it). */
 export const SIGN_IN_PATH = '/sign-in';
 /** Path where the identity provider sends the browser back. */
 export const OIDC_CALLBACK_PATH = '/api/v1/session/oidc/callback';
@@ -59,7 +59,7 @@ function errorKind(err: unknown): SignInError {
 }
 
 /**
- * Signing in and out: the sign-in page, `POST /api/v1/session` (JSON for
+ * Signing in and out: `POST /api/v1/session` (JSON for
  * scripts and the web pages, or the page's form), `GET` and `DELETE` of
  * the current session, OpenID Connect sign-in when configured, and
  * password reset with a one-time code an administrator issued.
@@ -81,19 +81,6 @@ export const sessionPlugin: FastifyPluginAsync = async (app) => {
     const secure = cookiesAreSecure(request, auth);
     setSessionCookie(reply, started.secret, auth.sessionAbsoluteMs / 1000, secure);
   };
-
-  app.get<{ Querystring: { error?: string } }>(
-    SIGN_IN_PATH,
-    { config: { access: 'public' } },
-    async (request, reply) => {
-      const error = isSignInError(request.query.error) ? request.query.error : undefined;
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', SIGN_IN_CSP)
-        .header('cache-control', 'no-store')
-        .send(signInPage({ ...(error === undefined ? {} : { error }), oidc: oidc !== undefined }));
-    },
-  );
 
   app.post<{ Body: SignInBody }>(
     '/api/v1/session',

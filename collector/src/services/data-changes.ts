@@ -1,4 +1,5 @@
 import { PLANNING_INPUTS_META_KEY } from '../planning/plan-data.js';
+import type { SchoolRegisterPatch, SchoolRegisterStore } from '../storage/school-register-store.js';
 import type { Store } from '../storage/store.js';
 
 /**
@@ -57,6 +58,8 @@ export function createDataChanges(): DataChanges {
  * - `insertResults` that stored anything: its schools' results changed;
  * - `createSchool`: the list of schools changed;
  * - `setSchoolAgentConfig`: that school's timetable, its lesson hours, may have changed;
+ * - the register's edits (`register.updateSchool`, `retireSchool`,
+ *   `reinstateSchool`): the list of schools changed;
  * - `setMeta` of the planning inputs: every school's inputs may have changed;
  * - retention (`deleteResultsBefore`, `deleteRollupsBefore`) that deleted
  *   anything: old rows left, so everything is re-read.
@@ -84,6 +87,7 @@ export function trackStoreChanges<S extends Store>(store: S, changes: DataChange
       changes.notify({ schoolIds: [schoolId], timetables: true });
       return pushed;
     },
+    register: trackRegister(store.register, changes),
     async setMeta(key, value) {
       await store.setMeta(key, value);
       if (key === PLANNING_INPUTS_META_KEY) changes.notify({ all: true });
@@ -107,4 +111,21 @@ export function trackStoreChanges<S extends Store>(store: S, changes: DataChange
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/** The register's writes, each reported as a change to the list of schools once it succeeded. */
+function trackRegister(register: SchoolRegisterStore, changes: DataChanges): SchoolRegisterStore {
+  const notified =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const out = await write(...args);
+      changes.notify({ schoolList: true });
+      return out;
+    };
+  return {
+    findByRegistrationNumber: (number) => register.findByRegistrationNumber(number),
+    updateSchool: notified((id: string, patch: SchoolRegisterPatch) => register.updateSchool(id, patch)),
+    retireSchool: notified((id: string, now: Date) => register.retireSchool(id, now)),
+    reinstateSchool: notified((id: string) => register.reinstateSchool(id)),
+  };
 }

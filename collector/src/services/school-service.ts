@@ -21,6 +21,7 @@ import {
 } from '../scoring/school-score.js';
 import type { ScoringConfig } from '../scoring/score-config.js';
 import type { NewSchool, SchoolRow, Store, StoredResult } from '../storage/store.js';
+import { checkRegisterFields, type RegisterProblem } from '../schools/register-rules.js';
 import { loadSchoolCoverage } from './coverage-service.js';
 import type { DataChange, DataChanges } from './data-changes.js';
 import { supportAggregates } from './support-aggregates-service.js';
@@ -129,11 +130,28 @@ export interface SchoolService {
   detail(schoolId: string, latest: number, connectedAgents: number): Promise<SchoolDetail>;
   /** Every school as the planner takes it, by name. */
   planSchools(): Promise<readonly PlanSchool[]>;
-  /** Creates a school (the store reports the change to the read model). */
+  /**
+   * Creates a school (the store reports the change to the read model).
+   * Throws `SKOLNET_API_BAD_REQUEST` naming each broken register rule
+   * (municipality, coordinates, registration number); the municipality is
+   * stored in its official spelling.
+   */
   create(school: NewSchool): Promise<SchoolRow>;
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * A request's broken register rules as one error: `body/<field>: <text>
+ * (<code>)` per rule, so a client can branch on the code and a person
+ * reads what to fix.
+ */
+export function registerError(problems: readonly RegisterProblem[]): SkolnetError {
+  return new SkolnetError(
+    ErrorCodes.API_BAD_REQUEST,
+    problems.map((p) => `body/${p.field}: ${p.en} (${p.code})`).join('; '),
+  );
+}
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -198,8 +216,9 @@ async function readPlanningInputs(store: Store, now: Date): Promise<Map<string, 
   return withSupportRecords(document, await supportAggregates(store, now));
 }
 
+/** Every column counts: a register edit (a new address, a retirement) must reach the list. */
 const sameRow = (a: SchoolRow, b: SchoolRow): boolean =>
-  a.name === b.name && a.municipality === b.municipality && a.pupils === b.pupils;
+  (Object.keys(a) as (keyof SchoolRow)[]).every((key) => a[key] === b[key]);
 
 /**
  * The school service: a read model of every school's score, coverage
@@ -275,6 +294,12 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
         name: row.name,
         municipality: row.municipality,
         pupils: row.pupils,
+        registration_number: row.registration_number,
+        address: row.address,
+        lat: row.lat,
+        lon: row.lon,
+        school_type: row.school_type,
+        retired_at: row.retired_at,
         score: score.score,
         band: score.band,
       })),
@@ -407,7 +432,12 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
       };
     },
     create(school) {
-      return store.createSchool(school, options.now());
+      const { problems, municipality } = checkRegisterFields(school);
+      if (problems.length > 0) throw registerError(problems);
+      return store.createSchool(
+        { ...school, municipality: municipality ?? school.municipality },
+        options.now(),
+      );
     },
   };
 }

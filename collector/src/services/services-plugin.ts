@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { loadCostCatalog } from '../planning/catalog.js';
 import { createCoverageService, type CoverageService } from './coverage-service.js';
 import type { DataChanges } from './data-changes.js';
+import { createOverviewService, type OverviewService } from './overview-service.js';
 import { createPlanService, type PlanService } from './plan-service.js';
 import { createSchoolService, type SchoolService } from './school-service.js';
 
@@ -10,6 +11,8 @@ export interface CollectorServices {
   schools: SchoolService;
   plan: PlanService;
   coverage: CoverageService;
+  /** The national overview (schools, municipalities, planned EUR). */
+  overview: OverviewService;
   /** The data version and its change notices; writes through `app.store` report here. */
   changes: DataChanges;
 }
@@ -43,15 +46,17 @@ export const servicesPlugin = fp<ServicesPluginOptions>(
     });
     // A rebuild running behind the read model ends before the store closes (an onClose hook of the storage plugin).
     app.addHook('preClose', () => schools.settled());
+    const plan = createPlanService({
+      schools,
+      catalog: () => loadCostCatalog(),
+      cache: config.readModel.cache,
+      maxEntries: config.readModel.planCacheEntries,
+      now: () => config.now(),
+    });
     app.decorate('services', {
       schools,
-      plan: createPlanService({
-        schools,
-        catalog: () => loadCostCatalog(),
-        cache: config.readModel.cache,
-        maxEntries: config.readModel.planCacheEntries,
-        now: () => config.now(),
-      }),
+      plan,
+      overview: createOverviewService({ schools, plan }),
       coverage: createCoverageService({ store, now: () => config.now() }),
       changes: options.changes,
     });

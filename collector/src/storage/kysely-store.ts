@@ -35,6 +35,7 @@ import {
 } from '../security/secrets.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { KyselySupportStore, type SupportTables } from './support-store.js';
+import { KyselySchoolRegisterStore, toSchoolRow, type RegisterTables } from './school-register-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
@@ -265,6 +266,8 @@ export class KyselyStore implements Store {
   readonly accounts: KyselyAccountStore;
   /** Pupil-support records (migration 0009-support). */
   readonly support: KyselySupportStore;
+  /** The school register's edits (migration 0007-school-register). */
+  readonly register: KyselySchoolRegisterStore;
 
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
@@ -283,6 +286,7 @@ export class KyselyStore implements Store {
     // The account tables live in their own module; the same connection serves them.
     this.accounts = new KyselyAccountStore(db as unknown as Kysely<AccountTables>);
     this.support = new KyselySupportStore(db as unknown as Kysely<SupportTables>, dialect);
+    this.register = new KyselySchoolRegisterStore(db as unknown as Kysely<RegisterTables>);
   }
 
   /**
@@ -320,12 +324,19 @@ export class KyselyStore implements Store {
   }
 
   async createSchool(school: NewSchool, now: Date = new Date()): Promise<SchoolRow> {
+    if (school.registration_number) await this.register.assertNumberFree(school.registration_number);
     const row: SchoolRow = {
       id: uuidv7(now.getTime()),
       name: school.name,
       municipality: school.municipality,
       pupils: school.pupils,
       created_at: now.toISOString(),
+      registration_number: school.registration_number ?? null,
+      address: school.address ?? null,
+      lat: school.lat ?? null,
+      lon: school.lon ?? null,
+      school_type: school.school_type ?? null,
+      retired_at: null,
     };
     await this.#db.insertInto('schools').values(row).execute();
     return row;
@@ -1378,10 +1389,7 @@ function toAgent(row: AgentRow): AgentRow {
   };
 }
 
-function toSchool(row: SchoolRow): SchoolRow {
-  // PostgreSQL may hand integers back as strings, SQLite as numbers.
-  return { ...row, pupils: Number(row.pupils) };
-}
+const toSchool = toSchoolRow;
 
 function toStoredResult(row: ResultRow): StoredResult {
   return {

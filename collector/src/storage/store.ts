@@ -4,9 +4,11 @@ import type {
   ConfigAck,
   HardwareFingerprint,
   Result,
+  SchoolType,
   Timetable,
 } from '@skolnet/shared';
 import type { AccountStore } from './account-store.js';
+import type { SchoolRegisterStore } from './school-register-store.js';
 import type { KyselySupportStore } from './support-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
@@ -19,6 +21,16 @@ export interface SchoolRow {
   /** Number of pupils; the scoring divides throughput by it. */
   pupils: number;
   created_at: string;
+  /** The national register of education institutions' number; null until the register gives it. */
+  registration_number: string | null;
+  address: string | null;
+  /** WGS84 latitude, degrees, inside Latvia (collector/src/schools/register-rules.ts). */
+  lat: number | null;
+  /** WGS84 longitude, degrees. */
+  lon: number | null;
+  school_type: SchoolType | null;
+  /** When the school was retired from the register; null while it is active. */
+  retired_at: string | null;
 }
 
 /** An enrolled agent. The secret itself is never stored, only its SHA-256. */
@@ -138,6 +150,11 @@ export interface NewSchool {
   name: string;
   municipality: string;
   pupils: number;
+  registration_number?: string | null;
+  address?: string | null;
+  lat?: number | null;
+  lon?: number | null;
+  school_type?: SchoolType | null;
 }
 
 /** A freshly issued enrollment code; the plain code exists only in this value. */
@@ -270,6 +287,8 @@ export interface Store {
   readonly accounts: AccountStore;
   /** Pupil-support records (migration 0009-support). */
   readonly support: KyselySupportStore;
+  /** The school register's edits: find by registration number, edit, retire (migration 0007). */
+  readonly register: SchoolRegisterStore;
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */

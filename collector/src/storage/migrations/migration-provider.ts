@@ -6,6 +6,7 @@ import { agentIdentityMigration } from './0004-agent-identity.js';
 import { resultsHourIndexMigration } from './0005-results-hour-index.js';
 import { accountsMigration } from './0006-accounts.js';
 import { supportMigration } from './0009-support.js';
+import { schoolRegisterMigration } from './0007-school-register.js';
 
 /** The SQL dialects the store speaks. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -26,6 +27,7 @@ export function createMigrationProvider(dialect: StoreDialect): MigrationProvide
     '0005-results-hour-index': resultsHourIndexMigration,
     '0006-accounts': accountsMigration(dialect),
     '0009-support': supportMigration(dialect),
+    '0007-school-register': schoolRegisterMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
