@@ -6,6 +6,7 @@ import type { PageDefinition } from './page.js';
 import { planPages } from './plan/index.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
+import { supportPages } from './support/index.js';
 
 /**
  * Where a person lands after signing in: the first page whose `homeFor`
@@ -27,6 +28,7 @@ export const PAGES: readonly PageDefinition[] = [
   ...overviewPages,
   ...planPages,
   ...schoolPages,
+  ...supportPages,
   ...comingSoonPages,
   ...accessibilityPages,
   ...signInPages(homeOf),

@@ -18,13 +18,4 @@ export const comingSoonPages: PageDefinition[] = [
     homeFor: ['vendor'],
     component: () => h(ComingSoonPage, { area: 'vendor' }),
   },
-  {
-    id: 'support',
-    path: '/support',
-    access: ['support_coordinator', 'director', 'municipal_coordinator', 'ikvd', 'admin'],
-    title: { lv: lv.support_title, en: en.support_title },
-    nav: true,
-    homeFor: ['support_coordinator', 'director', 'municipal_coordinator', 'ikvd'],
-    component: () => h(ComingSoonPage, { area: 'support' }),
-  },
 ];
