@@ -10,7 +10,7 @@ export default {
   plans_caption: 'Pupils and plans',
   no_pupils: 'The school has no pupils recorded yet.',
   pupil: 'Pupil',
-  pupil_value: 'class {class}, {unit} {grade}',
+  pupil_value: '{class} ({unit} {grade})',
   unit_general: 'grade',
   unit_vocational: 'course',
   programme: 'Programme',

@@ -9,7 +9,7 @@ export default {
   plans_caption: 'Skolēni un plāni',
   no_pupils: 'Skolā vēl nav reģistrētu skolēnu.',
   pupil: 'Skolēns',
-  pupil_value: '{class} klase, {grade}. {unit}',
+  pupil_value: '{class} ({grade}. {unit})',
   unit_general: 'klase',
   unit_vocational: 'kurss',
   programme: 'Programma',
