@@ -63,6 +63,7 @@ function SchoolSupport(props: { schoolId: string | null }) {
   }
   const semesters = [...new Set((data.data?.plans ?? []).map((p) => p.semester))].sort().reverse();
 
+  // Status and flags first: on a phone the table scrolls sideways, and they are what the list is for.
   const columns: Column<Row>[] = [
     {
       key: 'pupil',
@@ -75,17 +76,6 @@ function SchoolSupport(props: { schoolId: string | null }) {
           unit: t(`unit_${r.pupil.programme}`),
         }),
       sortValue: (r) => r.pupil.class_label,
-    },
-    {
-      key: 'programme',
-      header: t('programme'),
-      cell: (r) => t(`programme_${r.pupil.programme}`),
-    },
-    {
-      key: 'semester',
-      header: t('semester'),
-      cell: (r) => r.plan?.semester ?? t('none'),
-      sortValue: (r) => r.plan?.semester,
     },
     {
       key: 'status',
@@ -113,6 +103,17 @@ function SchoolSupport(props: { schoolId: string | null }) {
         ) : (
           t('none')
         ),
+    },
+    {
+      key: 'semester',
+      header: t('semester'),
+      cell: (r) => r.plan?.semester ?? t('none'),
+      sortValue: (r) => r.plan?.semester,
+    },
+    {
+      key: 'programme',
+      header: t('programme'),
+      cell: (r) => t(`programme_${r.pupil.programme}`),
     },
   ];
 
