@@ -11,18 +11,9 @@ import { useSession } from '../../session.js';
 import { FlagList } from './FlagList.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
-import { approverOfRole, planHref, plansPath, type SupportPlan } from './types.js';
+import { approverOfRole, planHref, plansPath, returnStatusOf, type SupportPlan } from './types.js';
 
 const messages = { lv, en };
-
-/**
- * The status a returned plan goes back to, as the rules want it
- * (collector/src/support/support-rules.ts `changeStatus`): the draft on
- * its first submission, the revision once an earlier round was approved.
- */
-export function returnStatusOf(plan: SupportPlan): 'Projekts' | 'Pārskatīšanā' {
-  return plan.body.approvals.some((a) => a.round < plan.body.approval_round) ? 'Pārskatīšanā' : 'Projekts';
-}
 
 /**
  * The plans waiting for the signed-in approver: a director's of their

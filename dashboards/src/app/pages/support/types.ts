@@ -97,3 +97,12 @@ export function planHref(plan: Pick<SupportPlan, 'school_id' | 'id'>): string {
 export function plansPath(schoolId: string): string {
   return `/api/v1/support/schools/${encodeURIComponent(schoolId)}/plans`;
 }
+
+/**
+ * The status a returned plan goes back to, as the rules want it
+ * (collector/src/support/support-rules.ts `changeStatus`): the draft on
+ * its first submission, the revision once an earlier round was approved.
+ */
+export function returnStatusOf(plan: Pick<SupportPlan, 'body'>): 'Projekts' | 'Pārskatīšanā' {
+  return plan.body.approvals.some((a) => a.round < plan.body.approval_round) ? 'Pārskatīšanā' : 'Projekts';
+}
