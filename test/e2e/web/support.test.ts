@@ -205,6 +205,10 @@ describe.skipIf(skipBrowser)('pupil-support pages in headless Chromium', () => {
       coordinator.email,
     ]);
 
+    // Reloaded, the page shows the identity again only on a new request (a new audited read).
+    await page.reload();
+    await page.getByRole('button', { name: 'Rādīt vārdu un personas kodu' }).waitFor();
+    expect(await page.locator('dl.facts').innerText()).not.toContain(PUPILS[0]!.name);
     await page.getByRole('button', { name: 'English' }).click();
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Support plan');
     expect(await page.getByRole('table', { name: 'Approvals' }).innerText()).toContain('director');
