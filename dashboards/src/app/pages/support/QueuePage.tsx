@@ -66,6 +66,7 @@ export function QueuePage() {
   };
 
   const schoolName = (p: SupportPlan): string => queue.data?.names.get(p.school_id) ?? p.school_id;
+  // The buttons early: on a phone the table scrolls sideways.
   const columns: Column<SupportPlan>[] = [
     {
       key: 'school',
@@ -86,12 +87,6 @@ export function QueuePage() {
           })}
         </Link>
       ),
-    },
-    { key: 'semester', header: t('semester'), cell: (p) => p.semester },
-    {
-      key: 'flags',
-      header: t('flags'),
-      cell: (p) => <FlagList flags={p.flags} lang={lang} none={t('no_flags')} />,
     },
     {
       key: 'actions',
@@ -120,6 +115,12 @@ export function QueuePage() {
         );
       },
     },
+    {
+      key: 'flags',
+      header: t('flags'),
+      cell: (p) => <FlagList flags={p.flags} lang={lang} none={t('no_flags')} />,
+    },
+    { key: 'semester', header: t('semester'), cell: (p) => p.semester },
   ];
 
   return (
