@@ -201,6 +201,7 @@ function hostilePlan(): Plan {
     })),
     unscored: ['s9'],
     min_score_unreachable: [],
+    late_options: [],
     solver: { nodes: 1, core_schools: 0, exact_with_side_constraints: true },
     constraints: {},
   };

@@ -11,7 +11,7 @@ import type { AcceptanceStore } from './acceptance-store.js';
 import type { AccountStore } from './account-store.js';
 import type { SchoolItStore } from './school-it-store.js';
 import type { SchoolRegisterStore } from './school-register-store.js';
-import type { KyselySupportStore } from './support-store.js';
+import type { SupportStore } from './support-store.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 
 /** A school as stored. Timestamps are RFC 3339 UTC strings. */
@@ -288,7 +288,7 @@ export interface Store {
   /** People's accounts, sessions, tokens and the audit log (migration 0006-accounts). */
   readonly accounts: AccountStore;
   /** Pupil-support records (migration 0009-support). */
-  readonly support: KyselySupportStore;
+  readonly support: SupportStore;
   /** The school register's edits: find by registration number, edit, retire (migration 0007). */
   readonly register: SchoolRegisterStore;
   /** School IT's enrollment codes (list, expire, revoke) and agent names (migration 0007). */

@@ -102,6 +102,13 @@ const planRow = (p: PlanRecord): PlanRow => ({ ...p, body: JSON.stringify(p.body
 const spentOf = (body: PlanBody): number => body.compensations.reduce((sum, c) => sum + c.amount_cents, 0);
 
 /**
+ * What callers use of the support store: its public methods only, so a
+ * test built against the compiled store and one built against the source
+ * see the same type (a class with private fields is nominal).
+ */
+export type SupportStore = Pick<KyselySupportStore, keyof KyselySupportStore>;
+
+/**
  * Pupil-support records over the collector's database. Plans are written
  * whole, with a version check: a write made from an older read is refused
  * (`SKOLNET_API_CONFLICT`) rather than merged over someone else's.

@@ -208,29 +208,7 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSE
     await context.close();
   });
 
-  // The vendor's pages are no placeholder: test/e2e/web/vendor.test.ts.
-  it.each([['support_coordinator', { school: true }, '/support', 'Skolēnu atbalsts']] as const)(
-    'lands a %s on a page that says what will be there, not an error',
-    async (role, scope, path, heading) => {
-      const person = await createPerson(
-        collector,
-        role,
-        'school' in scope ? { school_id: schoolId } : { vendor: 'SIA Tīkli' },
-      );
-      const context = await newContext(browser);
-      const page = await newPage(context);
-      await signIn(page, collector.url, person);
-      expect(new URL(page.url()).pathname).toBe(path);
-      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe(heading);
-      expect(await page.locator('main').innerText()).toContain('Jūsu konts darbojas');
-      const nav = page.getByRole('navigation');
-      expect(await nav.getByRole('link', { name: heading }).getAttribute('aria-current')).toBe('page');
-      await assertAccessible(page, `${role} placeholder`);
-      await saveScreenshots(page, shots, `${path.slice(1)}-placeholder-lv`);
-      assertCleanPage(page);
-      await context.close();
-    },
-  );
+  // Vendors and pupil-support staff have their own pages now: test/e2e/web/vendor.test.ts and support.test.ts.
 
   it("takes school IT staff to their own school's page", async () => {
     const it = await createPerson(collector, 'school_it', { school_id: schoolId });

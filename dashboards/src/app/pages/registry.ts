@@ -1,13 +1,13 @@
 import type { SessionUser } from '../api/types.js';
 import { accessibilityPages } from './accessibility/index.js';
 import { adminPages } from './admin/index.js';
-import { comingSoonPages } from './coming-soon/index.js';
 import { overviewPages } from './overview/index.js';
 import type { PageDefinition } from './page.js';
 import { planPages } from './plan/index.js';
 import { schoolItPages } from './school-it/index.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
+import { supportPages } from './support/index.js';
 import { vendorPages } from './vendor/index.js';
 
 /**
@@ -33,7 +33,7 @@ export const PAGES: readonly PageDefinition[] = [
   ...schoolItPages,
   ...adminPages,
   ...vendorPages,
-  ...comingSoonPages,
+  ...supportPages,
   ...accessibilityPages,
   ...signInPages(homeOf),
 ];
