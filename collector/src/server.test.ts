@@ -28,7 +28,7 @@ describe('startCollector', () => {
     fetch(`${url}/api/v1/schools`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Local school', municipality: 'Here', pupils: 10 }),
+      body: JSON.stringify({ name: 'Local school', municipality: 'Rīga', pupils: 10 }),
     });
 
   it('creates the data directory, listens, and says whether a first admin is needed', async () => {
@@ -263,7 +263,7 @@ describe('skolnet-collector CLI', () => {
         fetch(`${running.url}/api/v1/schools`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
+          body: JSON.stringify({ name: 'S', municipality: 'Rīga', pupils: 1 }),
         });
       expect((await post(newToken!)).status).toBe(201);
       // The running server reads tokens per request: a revocation applies at once.
@@ -331,7 +331,7 @@ describe('skolnet-collector CLI', () => {
       const res = await fetch(`${running.url}/api/v1/schools`, {
         method: 'POST',
         headers: { authorization: `Bearer ${last!}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
+        body: JSON.stringify({ name: 'S', municipality: 'Rīga', pupils: 1 }),
       });
       expect(res.status).toBe(201);
     } finally {

@@ -141,7 +141,7 @@ describe.skipIf(postgresMissing() !== undefined)('KyselyStore on PostgreSQL', ()
         fetch(`${url}/api/v1/schools`, {
           method: 'POST',
           headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ name: 'S', municipality: 'M', pupils: 1 }),
+          body: JSON.stringify({ name: 'S', municipality: 'Rīga', pupils: 1 }),
         });
       expect((await post('not-a-user-token')).status).toBe(401);
       expect((await post(newToken!)).status).toBe(201);

@@ -42,14 +42,33 @@ describe('support aggregates in the plan', () => {
       await app.store.createSchool({ name: 'Cēsu skola', municipality: 'Cēsu novads', pupils: 40 }, NOW)
     ).id;
     const at = new Date(NOW.getTime() - 3_600_000).toISOString();
+    // Three school days of throughput in lesson hours: the plan's minimum evidence, so the school gets options, not a survey.
+    const days = [0, 1, 2].map((d) => new Date(NOW.getTime() - 3_600_000 - d * 86_400_000).toISOString());
     await app.store.insertResults([
-      makeResult('a1', schoolId, { measurement: 'throughput', fields: { download_mbps: 30 }, tags: {}, at }),
+      ...days.map((day) =>
+        makeResult('a1', schoolId, {
+          measurement: 'throughput',
+          fields: { download_mbps: 30 },
+          tags: {},
+          at: day,
+        }),
+      ),
       makeResult('a1', schoolId, { fields: { rtt_avg_ms: 160, loss_pct: 0.5 }, at }),
     ]);
     // The planning-inputs file's hand-typed figure: the fallback.
     await app.store.setMeta(
       PLANNING_INPUTS_META_KEY,
-      JSON.stringify({ version: 1, schools: [{ school_id: schoolId, support: { pupils_support_plan: 2 } }] }),
+      JSON.stringify({
+        version: 1,
+        schools: [
+          {
+            school_id: schoolId,
+            // No line (synthetic), so the plan offers new connections instead of a survey.
+            inventory: { line: { technology: 'none', fibre_distance_m: 600 } },
+            support: { pupils_support_plan: 2 },
+          },
+        ],
+      }),
     );
     planner = await createTestAccount(store, 'planner');
     coordinator = await createTestAccount(store, 'support_coordinator', { school_id: schoolId });

@@ -145,7 +145,8 @@ describe.skipIf(skipBrowser)('web shell in headless Chromium', { timeout: BROWSE
     await link.click();
     await page.waitForURL(`${collector.url}/accessibility`);
     expect(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed)).toBe(true);
-    expect(await page.title()).toContain('Accessibility statement');
+    // The title follows the page's render, a moment after the URL changes.
+    await expect.poll(() => page.title()).toContain('Accessibility statement');
 
     await page.goto(`${collector.url}/no/such/page`);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).innerText()).toBe('Page not found');
