@@ -134,6 +134,38 @@ export interface GreedyStep {
   funded: boolean;
 }
 
+/** Schools and pupils at a threshold before and after the plan (collector/src/planning/plan.ts). */
+export interface PlanThreshold {
+  schools_before: number;
+  schools_after: number;
+  pupils_before: number;
+  pupils_after: number;
+  vulnerable_reached: number;
+  supported_reached: number;
+  /** Programme EUR per pupil newly at the threshold; null when nobody crosses it. */
+  programme_eur_per_pupil: number | null;
+  lifetime_eur_per_pupil: number | null;
+}
+
+/** What planners and auditors read first: who pays over the lifetime, floor and target. */
+export interface PlanSummary {
+  objective: string;
+  discount_rate: number;
+  horizon_years: number;
+  budget: { budget_eur: number; source: string; includes_vat: boolean; laptops_spend_eur: number | null };
+  programme_cost_eur: number;
+  surveys_cost_eur: number;
+  owner_cost_pv_eur: number;
+  residual_value_pv_eur: number;
+  lifetime_cost_eur: number;
+  floor: PlanThreshold;
+  target: PlanThreshold;
+  lacking_evidence: { min_school_days: number; schools: string[] };
+  line_unknown: string[];
+  owner_actions: number;
+  delivery: string;
+}
+
 /** `GET /api/v1/plan` as the plan explorer reads it (docs/methodology.md, "The optimiser"). */
 export interface PlanResult {
   synthetic: boolean;
@@ -151,6 +183,7 @@ export interface PlanResult {
   greedy: GreedyStep[];
   unscored: string[];
   min_score_unreachable: string[];
+  summary: PlanSummary;
 }
 
 /** The `{ code, message }` body of every collector error. */

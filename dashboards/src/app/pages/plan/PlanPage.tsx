@@ -242,14 +242,88 @@ export function PlanPage() {
               <dd>{fmt.number(p.selected.length)}</dd>
               <dt>{t('benefit_label')}</dt>
               <dd>
-                {points1(p.total_benefit)} {t('benefit_unit')}
+                {points1(p.total_benefit)}{' '}
+                {p.summary.objective === 'score_delta' ? t('benefit_unit') : t('benefit_unit_lifetime')}
               </dd>
               <dt>{t('status_label')}</dt>
               <dd>
                 {p.optimal ? t('status_optimal') : t('status_best_found', { gap: fmt.percent(p.gap, 1) })}
               </dd>
             </dl>
-            {p.unscored.length > 0 && <p class="hint">{t('unscored', { count: p.unscored.length })}</p>}
+            <p class="hint">
+              {t('budget_source', {
+                source: p.summary.budget.source,
+                vat: p.summary.budget.includes_vat ? t('vat_gross') : t('vat_net'),
+              })}
+            </p>
+            {p.summary.lacking_evidence.schools.length + p.summary.line_unknown.length > 0 && (
+              <p class="hint">
+                {t('surveys', {
+                  count: new Set([...p.summary.lacking_evidence.schools, ...p.summary.line_unknown]).size,
+                  days: p.summary.lacking_evidence.min_school_days,
+                })}
+              </p>
+            )}
+          </section>
+
+          <section aria-labelledby="plan-lifetime-heading">
+            <h2 id="plan-lifetime-heading">{t('lifetime_heading')}</h2>
+            <p>
+              {t('lifetime_intro', {
+                years: p.summary.horizon_years,
+                rate: fmt.percent(p.summary.discount_rate, 1),
+              })}
+            </p>
+            <dl class="facts">
+              <dt>{t('programme_money')}</dt>
+              <dd>
+                {fmt.eur(p.summary.programme_cost_eur)} (
+                {t('of_which_surveys', { eur: fmt.eur(p.summary.surveys_cost_eur) })})
+              </dd>
+              <dt>{t('owners_money')}</dt>
+              <dd>{fmt.eur(p.summary.owner_cost_pv_eur)}</dd>
+              <dt>{t('residual_value')}</dt>
+              <dd>{fmt.eur(p.summary.residual_value_pv_eur)}</dd>
+              <dt>{t('lifetime_cost')}</dt>
+              <dd>{fmt.eur(p.summary.lifetime_cost_eur)}</dd>
+            </dl>
+            <table>
+              <caption>{t('thresholds_caption')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('col_threshold')}</th>
+                  <th scope="col" class="num">
+                    {t('col_schools_change')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('col_pupils_change')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('col_eur_per_pupil')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {(['floor', 'target'] as const).map((k) => {
+                  const c = p.summary[k];
+                  return (
+                    <tr key={k}>
+                      <th scope="row">{t(k === 'floor' ? 'threshold_floor' : 'threshold_target')}</th>
+                      <td class="num">
+                        {fmt.number(c.schools_before)} → {fmt.number(c.schools_after)}
+                      </td>
+                      <td class="num">
+                        {fmt.number(c.pupils_before)} → {fmt.number(c.pupils_after)}
+                      </td>
+                      <td class="num">
+                        {c.programme_eur_per_pupil === null ? '–' : fmt.eur(c.programme_eur_per_pupil)}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <p class="hint">{p.summary.delivery}</p>
           </section>
 
           <section aria-labelledby="plan-cutoff-heading">

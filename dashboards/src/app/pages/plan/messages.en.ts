@@ -24,6 +24,8 @@ export default {
   schools_label: 'Schools funded',
   benefit_label: 'Benefit',
   benefit_unit: 'pupil score points',
+  benefit_unit_lifetime:
+    'discounted pupil-years at the floor and target (floor weighted first; docs/methodology.md)',
   status_label: 'Solution',
   status_optimal: 'optimal (proven)',
   status_best_found: 'best found, {gap} short of the upper bound',
@@ -56,8 +58,27 @@ export default {
   export_xlsx: 'Excel (XLSX)',
   export_csv: 'CSV',
   export_json: 'JSON',
-  unscored: {
-    one: '{count} school has no score yet and is not in the plan.',
-    other: '{count} schools have no score yet and are not in the plan.',
+  budget_source: 'Source of the budget: {source}; {vat}.',
+  vat_gross: 'VAT included',
+  vat_net: 'VAT not included',
+  surveys: {
+    one: '{count} school gets a survey first: its line is unknown or it has fewer than {days} school days measured.',
+    other:
+      '{count} schools get a survey first: their line is unknown or they have fewer than {days} school days measured.',
   },
+  lifetime_heading: 'Lifetime cost and who pays',
+  lifetime_intro:
+    'Over {years} years, running costs and renewals at their present value (discount rate {rate}).',
+  programme_money: 'Programme money',
+  of_which_surveys: 'of which surveys {eur}',
+  owners_money: "School owners' costs (present value)",
+  residual_value: 'Less residual value at the end',
+  lifetime_cost: 'Lifetime cost',
+  thresholds_caption: 'Schools and pupils reaching the floor and the target, before → after the plan',
+  col_threshold: 'Threshold',
+  col_schools_change: 'Schools',
+  col_pupils_change: 'Pupils',
+  col_eur_per_pupil: 'Programme EUR per pupil reaching it',
+  threshold_floor: 'Floor (20 Mbit/s, available in lessons)',
+  threshold_target: 'Target (per-pupil rate, Wi-Fi in teaching rooms)',
 } satisfies CatalogOf<typeof lv>;
