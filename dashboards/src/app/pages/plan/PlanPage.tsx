@@ -287,42 +287,44 @@ export function PlanPage() {
               <dt>{t('lifetime_cost')}</dt>
               <dd>{fmt.eur(p.summary.lifetime_cost_eur)}</dd>
             </dl>
-            <table>
-              <caption>{t('thresholds_caption')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('col_threshold')}</th>
-                  <th scope="col" class="num">
-                    {t('col_schools_change')}
-                  </th>
-                  <th scope="col" class="num">
-                    {t('col_pupils_change')}
-                  </th>
-                  <th scope="col" class="num">
-                    {t('col_eur_per_pupil')}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {(['floor', 'target'] as const).map((k) => {
-                  const c = p.summary[k];
-                  return (
-                    <tr key={k}>
-                      <th scope="row">{t(k === 'floor' ? 'threshold_floor' : 'threshold_target')}</th>
-                      <td class="num">
-                        {fmt.number(c.schools_before)} → {fmt.number(c.schools_after)}
-                      </td>
-                      <td class="num">
-                        {fmt.number(c.pupils_before)} → {fmt.number(c.pupils_after)}
-                      </td>
-                      <td class="num">
-                        {c.programme_eur_per_pupil === null ? '–' : fmt.eur(c.programme_eur_per_pupil)}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <div class="table-wrap">
+              <table>
+                <caption>{t('thresholds_caption')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('col_threshold')}</th>
+                    <th scope="col" class="num">
+                      {t('col_schools_change')}
+                    </th>
+                    <th scope="col" class="num">
+                      {t('col_pupils_change')}
+                    </th>
+                    <th scope="col" class="num">
+                      {t('col_eur_per_pupil')}
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {(['floor', 'target'] as const).map((k) => {
+                    const c = p.summary[k];
+                    return (
+                      <tr key={k}>
+                        <th scope="row">{t(k === 'floor' ? 'threshold_floor' : 'threshold_target')}</th>
+                        <td class="num">
+                          {fmt.number(c.schools_before)} → {fmt.number(c.schools_after)}
+                        </td>
+                        <td class="num">
+                          {fmt.number(c.pupils_before)} → {fmt.number(c.pupils_after)}
+                        </td>
+                        <td class="num">
+                          {c.programme_eur_per_pupil === null ? '–' : fmt.eur(c.programme_eur_per_pupil)}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
             <p class="hint">{p.summary.delivery}</p>
           </section>
 
