@@ -59,7 +59,7 @@ describe.skipIf(skip)('resilience: the collector on a full disk', () => {
 
     const stateDir = join(dir, 'agent');
     const enrolled = await enrollAgent(url, token, stateDir, [], {
-      school: { name: 'Valmieras skola', municipality: 'Valmiera', pupils: 300 },
+      school: { name: 'Valmieras skola', municipality: 'Valmieras novads', pupils: 300 },
     });
     search.secret('enrollment code', enrolled.code).agentSecret(stateDir);
     const agentId = /agent (\S+)/.exec(enrolled.stdout)![1]!;
