@@ -553,9 +553,10 @@ export function createCli(io: CliIo = defaultIo): Command {
         let output: string;
         let summary: string;
         let plan: Plan | undefined;
+        // One clock reading for the plan and the workbook's date, injectable in tests.
+        const now = (io.now ?? (() => new Date()))();
         try {
           // As `serve` does: results dated after now plus the skew do not count.
-          const now = (io.now ?? (() => new Date()))();
           store.setReadHorizon(() => new Date(now.getTime() + DEFAULT_MAX_CLOCK_SKEW_MS));
           // The services the running collector uses, so the CLI's plan is the API's.
           const schools = createSchoolService({ store, scoring: () => scoring, now: () => now });
@@ -585,7 +586,7 @@ export function createCli(io: CliIo = defaultIo): Command {
         }
         if (plan === undefined) emit(output);
         else if (format === 'csv') emit(planToCsv(plan));
-        else if (format === 'xlsx') emit(await planWorkbook(plan, { lang: opts.lang, now: new Date() }));
+        else if (format === 'xlsx') emit(await planWorkbook(plan, { lang: opts.lang, now }));
         else if (format === 'table') emit(`${[...planReport(plan), '', ...planTable(plan)].join('\n')}\n`);
         else emit(`${JSON.stringify(plan, null, 2)}\n`);
         summarise(summary);
