@@ -39,6 +39,7 @@ import { KyselySupportStore, type SupportTables } from './support-store.js';
 import { KyselySchoolItStore, type SchoolItTables } from './school-it-store.js';
 import { KyselySchoolRegisterStore, toSchoolRow, type RegisterTables } from './school-register-store.js';
 import { parseDatabaseUrl, redactSecrets } from './database-url.js';
+import type { CollectorDatabase, ResultRow, RollupDirtyRow } from './kysely/rows.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
@@ -66,76 +67,6 @@ import type {
   Store,
   StoredResult,
 } from './store.js';
-
-interface EnrollmentCodeRow {
-  code_hash: string;
-  school_id: string;
-  expires_at: string;
-  used_at: string | null;
-  agent_id: string | null;
-  /** The role the code fixes, or null when the agent chooses. */
-  role: AgentRole | null;
-  /** When it was issued; null for codes issued before migration 0007. */
-  created_at: string | null;
-  /** When school IT staff withdrew it; a revoked code never enrolls. */
-  revoked_at: string | null;
-}
-
-interface AgentFingerprintRow {
-  agent_id: string;
-  /** Both hashes joined, `-` for a missing one: one row per machine per agent. */
-  fingerprint: string;
-  machine_id_hash: string | null;
-  smbios_uuid_hash: string | null;
-  first_seen_at: string;
-  last_seen_at: string;
-}
-
-interface StoredConfigRow {
-  config: string;
-  updated_at: string;
-}
-
-interface ResultRow {
-  id: string;
-  agent_id: string;
-  school_id: string;
-  measurement: string;
-  /** JSON text of the result's fields. */
-  fields: string;
-  /** JSON text of the result's tags. */
-  tags: string;
-  at: string;
-  received_at: string;
-}
-
-interface MetaRow {
-  key: string;
-  value: string;
-}
-
-/** An hour whose rollups wait to be recomputed (migration 0002-rollups). */
-interface RollupDirtyRow {
-  school_id: string;
-  measurement: string;
-  hour: string;
-  /** Changes on every mark, so a recomputation clears only the mark it read. */
-  token: string;
-}
-
-/** The collector's tables as Kysely sees them. */
-export interface CollectorDatabase {
-  schools: SchoolRow;
-  enrollment_codes: EnrollmentCodeRow;
-  agents: AgentRow;
-  results: ResultRow;
-  meta: MetaRow;
-  rollups_hourly: HourlyRollup;
-  rollups_dirty: RollupDirtyRow;
-  agent_fingerprints: AgentFingerprintRow;
-  school_agent_configs: StoredConfigRow & { school_id: string };
-  agent_config_overrides: StoredConfigRow & { agent_id: string };
-}
 
 /**
  * Meta key of the raw retention horizon: the start of the oldest hour whose
