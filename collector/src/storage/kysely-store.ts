@@ -1,22 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
-import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import {
-  CompiledQuery,
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  type SqliteDatabase,
-  type SqliteStatement,
-  type Transaction,
-} from 'kysely';
-import pg from 'pg';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import {
   DEFAULT_AGENT_ROLE,
   ErrorCodes,
   SkolnetError,
-  openSqlite,
   uuidv7,
   type AgentConfig,
   type AgentRole,
@@ -38,13 +26,14 @@ import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { KyselySupportStore, type SupportTables } from './support-store.js';
 import { KyselySchoolItStore, type SchoolItTables } from './school-it-store.js';
 import { KyselySchoolRegisterStore, toSchoolRow, type RegisterTables } from './school-register-store.js';
-import { parseDatabaseUrl, redactSecrets } from './database-url.js';
+import { parseDatabaseUrl } from './database-url.js';
 import type { CollectorDatabase, ResultRow, RollupDirtyRow } from './kysely/rows.js';
-import { ensurePrivateDir, preparePrivateDatabaseFile } from './file-modes.js';
+import { openPostgresDatabase, type PostgresOptions } from './kysely/postgres-connection.js';
+import { openSqliteDatabase } from './kysely/sqlite-connection.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
-import { createMigrationProvider, type StoreDialect } from './migrations/migration-provider.js';
+import type { StoreDialect } from './migrations/migration-provider.js';
 import { hourOf, nextHour, summariseHour } from './rollups.js';
-import { BusyAwareSqliteDialect, retryWhileBusy, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-busy.js';
+import { retryWhileBusy } from './sqlite-busy.js';
 import type {
   AgentAuthentication,
   AgentConfigChange,
@@ -106,64 +95,10 @@ const LATEST_SCAN_ROWS_PER_MEASUREMENT = 200;
 const MAX_SCORING_ROWS = 50_000;
 
 /**
- * PostgreSQL connections per collector. Requests are short and the event
- * loop is single-threaded, so a few connections keep it busy; ten leaves
- * room under the server's default `max_connections` (100) for several
- * collectors, the `admin-token` and `plan` commands and an operator's psql.
- */
-export const DEFAULT_POOL_SIZE = 10;
-
-/**
- * Longest a PostgreSQL statement may run, in ms, before the server cancels
- * it: a runaway query must not hold a pooled connection (and a lock) for
- * ever. The heaviest statements (a week of results for scoring, a
- * 100-row insert) take well under a second on a healthy server.
- */
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
-
-/** How long opening a PostgreSQL connection may take, in ms. */
-const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
-
-/** PostgreSQL closes a pooled connection idle this long, in ms. */
-const POSTGRES_IDLE_TIMEOUT_MS = 30_000;
-
-/** SQLSTATEs of a refused login: invalid_password, invalid_authorization_specification (pg_hba.conf). */
-const POSTGRES_AUTH_FAILED = new Set(['28P01', '28000']);
-
-/** SQLSTATE invalid_catalog_name: the database does not exist. */
-const POSTGRES_NO_DATABASE = '3D000';
-
-/** Node's error codes for a server that cannot be reached. */
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-]);
-
-/**
  * Upper bound of a read without one: above every `Date#toISOString` text
  * of a four-digit year, which the result schema's date-time format allows.
  */
 const NO_UPPER_BOUND = '9999-12-31T23:59:59.999Z';
-
-/** Options of {@link createStore}; they apply to PostgreSQL only. */
-export interface StoreOptions {
-  /** Most pooled connections; default {@link DEFAULT_POOL_SIZE}. */
-  poolSize?: number;
-  /** Server-side statement timeout in ms; default {@link DEFAULT_STATEMENT_TIMEOUT_MS}. */
-  statementTimeoutMs?: number;
-}
-
-/**
- * Prepared statements kept per SQLite connection. Kysely prepares every
- * query afresh; ingest repeats the same few INSERTs thousands of times a
- * second, and preparing a 100-row INSERT costs about as much as running
- * it. 256 covers every distinct query the collector makes with room over.
- */
-const SQLITE_STATEMENT_CACHE_SIZE = 256;
 
 /** The columns of `results` in the order {@link KyselyStore} binds them when inserting. */
 const RESULT_COLUMNS = [
@@ -176,19 +111,6 @@ const RESULT_COLUMNS = [
   'at',
   'received_at',
 ] as const satisfies readonly (keyof ResultRow)[];
-
-/** Runs every pending migration; throws `SKOLNET_STORE_FAILED` naming the one that failed. */
-export async function migrateToLatest(
-  db: Kysely<CollectorDatabase>,
-  dialect: StoreDialect = 'sqlite',
-): Promise<void> {
-  const migrator = new Migrator({ db, provider: createMigrationProvider(dialect) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new SkolnetError(ErrorCodes.STORE_FAILED, `database migration ${failed} failed`, { cause: error });
-  }
-}
 
 /**
  * The {@link Store} over Kysely. Only the query builder is used here, so
@@ -1172,23 +1094,6 @@ async function insertResultsUnnest(
   return Number(outcome.numAffectedRows ?? 0n);
 }
 
-/** A {@link SqliteDatabase} whose statements are prepared once and reused. */
-function withStatementCache(db: SqliteDatabase): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
-  return {
-    close: () => db.close(),
-    prepare(sql) {
-      let statement = cache.get(sql);
-      if (statement === undefined) {
-        statement = db.prepare(sql);
-        if (cache.size >= SQLITE_STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-        cache.set(sql, statement);
-      }
-      return statement;
-    },
-  };
-}
-
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -1356,53 +1261,12 @@ function toStoredResult(row: ResultRow): StoredResult {
  * returns a {@link KyselyStore}. `:memory:` gives a throwaway database.
  */
 export async function createSqliteStore(path: string): Promise<KyselyStore> {
-  let sqlite: ReturnType<typeof openSqlite>;
-  try {
-    if (path !== ':memory:') {
-      // A folder made here is private; an existing one (perhaps shared, such
-      // as /var/lib) is left as it is. The file and its -wal/-shm are made
-      // owner-only in any case: they hold every result and credential hash.
-      ensurePrivateDir(dirname(path), false);
-      preparePrivateDatabaseFile(path);
-    }
-    sqlite = openSqlite(path);
-  } catch (err) {
-    throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
-  }
-  try {
-    // First, so the pragmas below wait for a lock another process holds.
-    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    // WAL lets readers (dashboards) proceed while a batch is being written,
-    // and lets a second process (the admin-token command) open the file.
-    await retryWhileBusy(() => Promise.resolve(sqlite.pragma('journal_mode = WAL')));
-    // An ack tells the agent to delete its copy, so a commit must be on
-    // disk before it: FULL syncs the WAL at every commit (NORMAL, the
-    // WAL default, may lose the last commits to a power cut). Group commit
-    // (ingest/ingest-queue.ts) pays one sync for many agents' batches.
-    sqlite.pragma('synchronous = FULL');
-    // SQLite leaves foreign keys off unless asked, per connection.
-    sqlite.pragma('foreign_keys = ON');
-  } catch (err) {
-    sqlite.close();
-    throw new SkolnetError(ErrorCodes.STORE_FAILED, `cannot open database ${path}`, { cause: err });
-  }
-  const db = new Kysely<CollectorDatabase>({
-    // Transactions take the write lock first and wait for other processes
-    // without holding the event loop (sqlite-busy.ts).
-    dialect: new BusyAwareSqliteDialect(
-      { database: withStatementCache(sqlite) },
-      {},
-      () => sqlite.inTransaction,
-    ),
-  });
-  try {
-    await migrateToLatest(db, 'sqlite');
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
-  return new KyselyStore(db, 'sqlite', () => sqlite.pragma('data_version', { simple: true }) as number);
+  const { db, dataVersion } = await openSqliteDatabase(path);
+  return new KyselyStore(db, 'sqlite', dataVersion);
 }
+
+/** Options of {@link createStore}; they apply to PostgreSQL only. */
+export type StoreOptions = PostgresOptions;
 
 /**
  * Opens the database a URL names (`sqlite:PATH` or `postgres://…`, see
@@ -1413,74 +1277,5 @@ export async function createSqliteStore(path: string): Promise<KyselyStore> {
 export async function createStore(url: string, options: StoreOptions = {}): Promise<KyselyStore> {
   const location = parseDatabaseUrl(url);
   if (location.dialect === 'sqlite') return createSqliteStore(location.path);
-  return createPostgresStore(location.url, location.display, options);
-}
-
-async function createPostgresStore(
-  url: string,
-  display: string,
-  options: StoreOptions,
-): Promise<KyselyStore> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolSize ?? DEFAULT_POOL_SIZE,
-    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
-    idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,
-    application_name: 'skolnet-collector',
-  });
-  // An idle pooled connection that the server drops (restart, failover)
-  // is reported here; without a listener it would crash the process. The
-  // pool discards it and the next query opens a fresh one.
-  pool.on('error', () => undefined);
-  // As pg decides it: the URL's user, else PGUSER, else the OS account.
-  const user = decodeURIComponent(new URL(url).username) || process.env.PGUSER || userInfo().username;
-  try {
-    // Fail at start with a clear message rather than at the first request.
-    await pool.query('select 1');
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw postgresOpenError(err, display, user);
-  }
-  const db = new Kysely<CollectorDatabase>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrateToLatest(db, 'postgres');
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
-  return new KyselyStore(db, 'postgres');
-}
-
-function postgresOpenError(err: unknown, display: string, user: string): SkolnetError {
-  const code = (err as { code?: unknown } | null)?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  if (typeof code === 'string' && POSTGRES_AUTH_FAILED.has(code)) {
-    return new SkolnetError(
-      ErrorCodes.STORE_FAILED,
-      `PostgreSQL at ${display} refused the login of user "${user}" (wrong password, or not allowed by pg_hba.conf)`,
-      { cause: err },
-    );
-  }
-  if (code === POSTGRES_NO_DATABASE) {
-    return new SkolnetError(
-      ErrorCodes.STORE_FAILED,
-      `PostgreSQL at ${display}: the database does not exist`,
-      {
-        cause: err,
-      },
-    );
-  }
-  if ((typeof code === 'string' && UNREACHABLE_CODES.has(code)) || /timeout/i.test(message)) {
-    return new SkolnetError(
-      ErrorCodes.STORE_FAILED,
-      `cannot reach PostgreSQL at ${display} (${typeof code === 'string' ? code : redactSecrets(message)})`,
-      { cause: err, retryable: true },
-    );
-  }
-  return new SkolnetError(
-    ErrorCodes.STORE_FAILED,
-    `cannot open PostgreSQL at ${display}: ${redactSecrets(message)}`,
-    { cause: err },
-  );
+  return new KyselyStore(await openPostgresDatabase(location.url, location.display, options), 'postgres');
 }
