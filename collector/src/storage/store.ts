@@ -74,7 +74,7 @@ export interface AgentRow {
   config_acked_at: string | null;
 }
 
-/** Outcome of {@link Store.authenticateAgent}. */
+/** Outcome of {@link AgentStore.authenticateAgent}. */
 export type AgentAuthentication =
   | {
       ok: true;
@@ -127,7 +127,7 @@ export interface AgentSummary {
   };
 }
 
-/** Outcome of {@link Store.recordFingerprint}. */
+/** Outcome of {@link AgentStore.recordFingerprint}. */
 export interface FingerprintRecord {
   /** True when this agent had never said hello with this fingerprint. */
   new_fingerprint: boolean;
@@ -147,7 +147,7 @@ export interface StoredResult extends Result {
   received_at: string;
 }
 
-/** Input of {@link Store.createSchool}. */
+/** Input of {@link SchoolStore.createSchool}. */
 export interface NewSchool {
   name: string;
   municipality: string;
@@ -168,7 +168,7 @@ export interface IssuedEnrollmentCode {
   role?: AgentRole;
 }
 
-/** What {@link Store.redeemEnrollmentCode} records about the redeeming agent. */
+/** What {@link EnrollmentStore.redeemEnrollmentCode} records about the redeeming agent. */
 export interface NewAgent {
   hostname: string;
   agent_version: string;
@@ -185,7 +185,7 @@ export interface EnrolledAgent {
   role: AgentRole;
 }
 
-/** Outcome of {@link Store.insertResults}. */
+/** Outcome of {@link ResultStore.insertResults}. */
 export interface InsertOutcome {
   /** Results stored by this call. */
   inserted: number;
@@ -193,7 +193,7 @@ export interface InsertOutcome {
   duplicates: number;
 }
 
-/** Options of {@link Store.latestResults}. */
+/** Options of {@link ResultStore.latestResults}. */
 export interface LatestResultsOptions {
   /**
    * When true, at most one result (the newest) per measurement and `target`
@@ -206,7 +206,7 @@ export interface LatestResultsOptions {
   until?: Date;
 }
 
-/** Filter of {@link Store.countResults}; omitted keys match everything. */
+/** Filter of {@link ResultStore.countResults}; omitted keys match everything. */
 export interface ResultFilter {
   schoolId?: string;
   agentId?: string;
@@ -237,7 +237,7 @@ export interface HourlyRollup {
   p95: number;
 }
 
-/** Query of {@link Store.hourlyRollups}. */
+/** Query of {@link RollupStore.hourlyRollups}. */
 export interface RollupQuery {
   schoolId: string;
   /** Hours starting at or after the hour that contains `since`. */
@@ -248,7 +248,7 @@ export interface RollupQuery {
   until?: Date;
 }
 
-/** Options of {@link Store.refreshRollups}; omitted keys match every dirty hour. */
+/** Options of {@link RollupStore.refreshRollups}; omitted keys match every dirty hour. */
 export interface RefreshRollupsOptions {
   /** Most hours recomputed by this call. */
   limit?: number;
@@ -267,7 +267,7 @@ export interface RefreshRollupsOptions {
   markedBefore?: Date;
 }
 
-/** Outcome of {@link Store.deleteResultsBefore} and {@link Store.deleteRollupsBefore}. */
+/** Outcome of {@link RetentionStore.deleteResultsBefore} and {@link RetentionStore.deleteRollupsBefore}. */
 export interface DeleteOutcome {
   /** Rows deleted by this call. */
   deleted: number;
@@ -275,32 +275,18 @@ export interface DeleteOutcome {
   more: boolean;
 }
 
-/**
- * Everything the collector keeps. One interface, implemented once over a
- * query builder so SQLite and PostgreSQL behave the same
- * (see `test/conformance/`). Methods throw {@link SkolnetError} with
- * `SKOLNET_API_NOT_FOUND` or `SKOLNET_ENROLL_CODE_INVALID` for the caller's
- * mistakes; database failures surface as they are thrown by the driver.
- */
-export interface Store {
-  /** The database behind the store, where it has one (test doubles may leave it out). */
-  readonly dialect?: StoreDialect;
-  /** People's accounts, sessions, tokens and the audit log (migration 0006-accounts). */
-  readonly accounts: AccountStore;
-  /** Pupil-support records (migration 0009-support). */
-  readonly support: SupportStore;
-  /** The school register's edits: find by registration number, edit, retire (migration 0007). */
-  readonly register: SchoolRegisterStore;
-  /** School IT's enrollment codes (list, expire, revoke) and agent names (migration 0007). */
-  readonly schoolIt: SchoolItStore;
-  /** Vendor contracts, acceptance campaigns and their signed reports (migration 0008-acceptance). */
-  readonly acceptance: AcceptanceStore;
+/** The schools: create, list, read. The register's edits are `Store.register`. */
+export interface SchoolStore {
   /** Creates a school with a new id. */
   createSchool(school: NewSchool, now?: Date): Promise<SchoolRow>;
   /** All schools, by name. */
   listSchools(): Promise<SchoolRow[]>;
   /** One school, or undefined. */
   getSchool(id: string): Promise<SchoolRow | undefined>;
+}
+
+/** Enrollment: one-time codes for a school, redeemed by an agent for its identity. */
+export interface EnrollmentStore {
   /**
    * Issues a one-time enrollment code for a school, valid for `ttlMs`.
    * Throws `SKOLNET_API_NOT_FOUND` for an unknown school.
@@ -319,6 +305,10 @@ export interface Store {
    * the code fixes another role than the agent's.
    */
   redeemEnrollmentCode(code: string, agent: NewAgent, now?: Date): Promise<EnrolledAgent>;
+}
+
+/** Enrolled agents and their identity: authentication, secret rotation, revocation, moves and clone flags. */
+export interface AgentStore {
   /** One agent, or undefined. */
   findAgent(id: string): Promise<AgentRow | undefined>;
   /** Records that the agent was active at `at`, and its version when it tells one. */
@@ -359,6 +349,10 @@ export interface Store {
   beginSecretRotation(id: string, now?: Date, keepPendingForMs?: number): Promise<string | undefined>;
   /** Records a hello's hardware fingerprint and returns the agent's clone flags. */
   recordFingerprint(id: string, fingerprint: HardwareFingerprint, now?: Date): Promise<FingerprintRecord>;
+}
+
+/** The configuration the collector pushes to agents: a school's, an agent's override, and what the agents acknowledged. */
+export interface AgentConfigStore {
   /**
    * Sets the configuration of every agent of a school (merged under each
    * agent's override). Returns the agents whose configuration changed, with
@@ -375,27 +369,16 @@ export interface Store {
   setAgentConfigOverride(agentId: string, config: AgentConfig, now?: Date): Promise<AgentConfigChange[]>;
   /** Records what an agent said about a pushed configuration. */
   recordConfigAck(agentId: string, ack: ConfigAck, now?: Date): Promise<void>;
+}
+
+/** Results: idempotent ingest and the reads of dashboards and scoring, bounded by the read horizon. */
+export interface ResultStore {
   /**
    * Stores results in one transaction, idempotent on `id`: a result whose
    * id is already stored is counted as a duplicate and changes nothing.
    * The caller has validated the results and their ownership.
    */
   insertResults(results: readonly Result[], receivedAt?: Date): Promise<InsertOutcome>;
-  /**
-   * Sets the default upper time bound of every read of results and
-   * rollups ({@link latestResults}, {@link resultsForScoring},
-   * {@link hourlyRollups}) that gives none: the app sets it to its clock
-   * plus the allowed clock skew, so a result dated in the future never
-   * counts as the latest or enters a score. Undefined: no bound.
-   */
-  setReadHorizon?(horizon: (() => Date) | undefined): void;
-  /**
-   * A number that changes when another process has committed to the
-   * database since this store last asked (SQLite's `data_version`), so
-   * read models can tell a foreign write without reading everything;
-   * undefined where the database cannot tell.
-   */
-  externalChangeVersion?(): Promise<number | undefined>;
   /** A school's newest results, newest first. */
   latestResults(schoolId: string, options: LatestResultsOptions): Promise<StoredResult[]>;
   /**
@@ -409,6 +392,12 @@ export interface Store {
     measurements?: readonly string[],
     until?: Date,
   ): Promise<StoredResult[]>;
+  /** Number of stored results matching `filter`. */
+  countResults(filter?: ResultFilter): Promise<number>;
+}
+
+/** Hourly rollups of results, kept up to date from the hours ingest marks. */
+export interface RollupStore {
   /**
    * Hourly rollups of a school, oldest hour first. Hours still waiting for
    * their rollup (see {@link refreshRollups}) are brought up to date
@@ -419,13 +408,17 @@ export interface Store {
    * Recomputes the rollups of hours whose raw results changed since, oldest
    * first, each hour in its own transaction (so ingest is never held up
    * for long) from its raw rows. An hour older than the raw retention
-   * horizon (see {@link deleteResultsBefore}) that already has rollups is
+   * horizon (see {@link RetentionStore.deleteResultsBefore}) that already has rollups is
    * not recomputed: its raw rows are gone, so a late result cannot make it
    * more complete, only less. Returns the number of hours processed.
    */
   refreshRollups(options?: RefreshRollupsOptions): Promise<number>;
   /** Number of hours waiting for their rollup. */
   pendingRollupHours(): Promise<number>;
+}
+
+/** Retention: deleting raw results and rollups older than their horizons, in bounded steps. */
+export interface RetentionStore {
   /**
    * Raw retention: deletes up to `limit` results of the oldest hours measured
    * before `cutoff`, rounded down to a whole hour, and records that hour
@@ -435,12 +428,63 @@ export interface Store {
   deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome>;
   /** Rollup retention: deletes up to `limit` hourly rollups of hours starting before `cutoff`. */
   deleteRollupsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome>;
-  /** Number of stored results matching `filter`. */
-  countResults(filter?: ResultFilter): Promise<number>;
+}
+
+/** Collector-wide settings. */
+export interface MetaStore {
   /** A collector-wide setting, or undefined. */
   getMeta(key: string): Promise<string | undefined>;
   /** Sets a collector-wide setting. */
   setMeta(key: string, value: string): Promise<void>;
+}
+
+/**
+ * Everything the collector keeps: the parts above and the feature stores
+ * together. One interface, implemented once over a query builder so SQLite
+ * and PostgreSQL behave the same (see `test/conformance/`). A caller that
+ * needs one part takes that part's interface ({@link SchoolStore},
+ * {@link ResultStore}, …), so it says what it touches and a test can hand
+ * it only that. Methods throw {@link SkolnetError} with
+ * `SKOLNET_API_NOT_FOUND` or `SKOLNET_ENROLL_CODE_INVALID` for the caller's
+ * mistakes; database failures surface as they are thrown by the driver.
+ */
+export interface Store
+  extends
+    SchoolStore,
+    EnrollmentStore,
+    AgentStore,
+    AgentConfigStore,
+    ResultStore,
+    RollupStore,
+    RetentionStore,
+    MetaStore {
+  /** The database behind the store, where it has one (test doubles may leave it out). */
+  readonly dialect?: StoreDialect;
+  /** People's accounts, sessions, tokens and the audit log (migration 0006-accounts). */
+  readonly accounts: AccountStore;
+  /** Pupil-support records (migration 0009-support). */
+  readonly support: SupportStore;
+  /** The school register's edits: find by registration number, edit, retire (migration 0007). */
+  readonly register: SchoolRegisterStore;
+  /** School IT's enrollment codes (list, expire, revoke) and agent names (migration 0007). */
+  readonly schoolIt: SchoolItStore;
+  /** Vendor contracts, acceptance campaigns and their signed reports (migration 0008-acceptance). */
+  readonly acceptance: AcceptanceStore;
+  /**
+   * Sets the default upper time bound of every read of results and
+   * rollups ({@link ResultStore.latestResults}, {@link ResultStore.resultsForScoring},
+   * {@link RollupStore.hourlyRollups}) that gives none: the app sets it to its clock
+   * plus the allowed clock skew, so a result dated in the future never
+   * counts as the latest or enters a score. Undefined: no bound.
+   */
+  setReadHorizon?(horizon: (() => Date) | undefined): void;
+  /**
+   * A number that changes when another process has committed to the
+   * database since this store last asked (SQLite's `data_version`), so
+   * read models can tell a foreign write without reading everything;
+   * undefined where the database cannot tell.
+   */
+  externalChangeVersion?(): Promise<number | undefined>;
   /** Closes the database; the store is unusable afterwards. */
   close(): Promise<void>;
 }
