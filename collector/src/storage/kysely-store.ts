@@ -25,15 +25,17 @@ import { KyselyAcceptanceStore, type AcceptanceTables } from './acceptance-store
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { KyselySupportStore, type SupportTables } from './support-store.js';
 import { KyselySchoolItStore, type SchoolItTables } from './school-it-store.js';
-import { KyselySchoolRegisterStore, toSchoolRow, type RegisterTables } from './school-register-store.js';
+import { KyselySchoolRegisterStore, type RegisterTables } from './school-register-store.js';
 import { parseDatabaseUrl } from './database-url.js';
 import type { CollectorDatabase, ResultRow, RollupDirtyRow } from './kysely/rows.js';
+import { compareText, INSERT_CHUNK_ROWS, KyselyContext } from './kysely/context.js';
+import { KyselyMeta } from './kysely/meta.js';
+import { KyselySchools } from './kysely/schools.js';
 import { openPostgresDatabase, type PostgresOptions } from './kysely/postgres-connection.js';
 import { openSqliteDatabase } from './kysely/sqlite-connection.js';
 import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 import { hourOf, nextHour, summariseHour } from './rollups.js';
-import { retryWhileBusy } from './sqlite-busy.js';
 import type {
   AgentAuthentication,
   AgentConfigChange,
@@ -74,12 +76,6 @@ const REFRESH_HOURS_PER_TRANSACTION = 200;
 
 /** Rows per statement when deleting by key: well under both dialects' parameter limits. */
 const DELETE_CHUNK_ROWS = 500;
-
-/**
- * Rows per INSERT statement: 100 rows × 8 columns stays far below
- * SQLite's bound-parameter limit (32,766 since 3.32) and PostgreSQL's (65,535).
- */
-const INSERT_CHUNK_ROWS = 100;
 
 /**
  * Rows read per measurement to find the newest result of each target. A
@@ -135,8 +131,10 @@ export class KyselyStore implements Store {
   /** The result INSERT compiled once per row count, for this store's dialect. */
   readonly #insertSql = new Map<number, string>();
 
-  /** Latest `at` a read returns when the caller gives no `until` (see {@link setReadHorizon}). */
-  #readHorizon: (() => Date) | undefined;
+  /** The connection, transactions and read horizon every part shares. */
+  readonly #context: KyselyContext;
+  readonly #schools: KyselySchools;
+  readonly #meta: KyselyMeta;
 
   /** SQLite's `data_version` of this store's connection; undefined on PostgreSQL. */
   readonly #dataVersion: (() => number) | undefined;
@@ -152,6 +150,9 @@ export class KyselyStore implements Store {
     this.register = new KyselySchoolRegisterStore(db as unknown as Kysely<RegisterTables>);
     this.schoolIt = new KyselySchoolItStore(db as unknown as Kysely<SchoolItTables>);
     this.acceptance = new KyselyAcceptanceStore(db as unknown as Kysely<AcceptanceTables>);
+    this.#context = new KyselyContext(db, dialect);
+    this.#schools = new KyselySchools(this.#context, this.register);
+    this.#meta = new KyselyMeta(this.#context);
   }
 
   /**
@@ -167,54 +168,28 @@ export class KyselyStore implements Store {
     return Promise.resolve(this.#dataVersion?.());
   }
 
-  /**
-   * Runs `fn` in a transaction. On SQLite a transaction that found the
-   * database locked by another process (or its snapshot stale) is rolled
-   * back and run again from the start (sqlite-busy.ts); PostgreSQL waits
-   * for its row locks itself.
-   */
   #transaction<T>(fn: (trx: Transaction<CollectorDatabase>) => Promise<T>): Promise<T> {
-    const run = (): Promise<T> => this.#db.transaction().execute(fn);
-    return this.dialect === 'sqlite' ? retryWhileBusy(run) : run();
+    return this.#context.transaction(fn);
   }
 
   setReadHorizon(horizon: (() => Date) | undefined): void {
-    this.#readHorizon = horizon;
+    this.#context.setReadHorizon(horizon);
   }
 
-  /** The upper bound of a read: the caller's, else the horizon's, else none. */
   #until(explicit: Date | undefined): string | undefined {
-    const until = explicit ?? this.#readHorizon?.();
-    return until?.toISOString();
+    return this.#context.until(explicit);
   }
 
-  async createSchool(school: NewSchool, now: Date = new Date()): Promise<SchoolRow> {
-    if (school.registration_number) await this.register.assertNumberFree(school.registration_number);
-    const row: SchoolRow = {
-      id: uuidv7(now.getTime()),
-      name: school.name,
-      municipality: school.municipality,
-      pupils: school.pupils,
-      created_at: now.toISOString(),
-      registration_number: school.registration_number ?? null,
-      address: school.address ?? null,
-      lat: school.lat ?? null,
-      lon: school.lon ?? null,
-      school_type: school.school_type ?? null,
-      retired_at: null,
-    };
-    await this.#db.insertInto('schools').values(row).execute();
-    return row;
+  createSchool(school: NewSchool, now?: Date): Promise<SchoolRow> {
+    return this.#schools.createSchool(school, now);
   }
 
-  async listSchools(): Promise<SchoolRow[]> {
-    const rows = await this.#db.selectFrom('schools').selectAll().orderBy('name').orderBy('id').execute();
-    return rows.map(toSchool);
+  listSchools(): Promise<SchoolRow[]> {
+    return this.#schools.listSchools();
   }
 
-  async getSchool(id: string): Promise<SchoolRow | undefined> {
-    const row = await this.#db.selectFrom('schools').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : toSchool(row);
+  getSchool(id: string): Promise<SchoolRow | undefined> {
+    return this.#schools.getSchool(id);
   }
 
   async createEnrollmentCode(
@@ -1016,17 +991,12 @@ export class KyselyStore implements Store {
     return Number(row.n);
   }
 
-  async getMeta(key: string): Promise<string | undefined> {
-    const row = await this.#db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
-    return row?.value;
+  getMeta(key: string): Promise<string | undefined> {
+    return this.#meta.getMeta(key);
   }
 
-  async setMeta(key: string, value: string): Promise<void> {
-    await this.#db
-      .insertInto('meta')
-      .values({ key, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
+  setMeta(key: string, value: string): Promise<void> {
+    return this.#meta.setMeta(key, value);
   }
 
   async close(): Promise<void> {
@@ -1092,10 +1062,6 @@ async function insertResultsUnnest(
   );
   // Only the rows actually inserted count, as for the VALUES form.
   return Number(outcome.numAffectedRows ?? 0n);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -1240,8 +1206,6 @@ function toAgent(row: AgentRow): AgentRow {
     config_applied_version: row.config_applied_version === null ? null : Number(row.config_applied_version),
   };
 }
-
-const toSchool = toSchoolRow;
 
 function toStoredResult(row: ResultRow): StoredResult {
   return {
