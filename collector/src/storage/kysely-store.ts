@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import {
-  DEFAULT_AGENT_ROLE,
   ErrorCodes,
   SkolnetError,
-  uuidv7,
   type AgentConfig,
   type AgentRole,
   type ConfigAck,
@@ -13,14 +11,6 @@ import {
   type Result,
   type Timetable,
 } from '@skolnet/shared';
-import { canonicalConfigJson, effectiveAgentConfig } from '../agents/effective-agent-config.js';
-import {
-  generateEnrollmentCode,
-  generateSecret,
-  matchesHash,
-  normalizeEnrollmentCode,
-  sha256Hex,
-} from '../security/secrets.js';
 import { KyselyAcceptanceStore, type AcceptanceTables } from './acceptance-store.js';
 import { KyselyAccountStore, type AccountTables } from './account-store.js';
 import { KyselySupportStore, type SupportTables } from './support-store.js';
@@ -29,6 +19,9 @@ import { KyselySchoolRegisterStore, type RegisterTables } from './school-registe
 import { parseDatabaseUrl } from './database-url.js';
 import type { CollectorDatabase, ResultRow, RollupDirtyRow } from './kysely/rows.js';
 import { compareText, INSERT_CHUNK_ROWS, KyselyContext } from './kysely/context.js';
+import { KyselyAgentConfigs } from './kysely/agent-configs.js';
+import { KyselyAgents } from './kysely/agents.js';
+import { KyselyEnrollment } from './kysely/enrollment.js';
 import { KyselyMeta } from './kysely/meta.js';
 import { KyselySchools } from './kysely/schools.js';
 import { openPostgresDatabase, type PostgresOptions } from './kysely/postgres-connection.js';
@@ -39,7 +32,6 @@ import { hourOf, nextHour, summariseHour } from './rollups.js';
 import type {
   AgentAuthentication,
   AgentConfigChange,
-  AgentFlag,
   AgentRow,
   AgentSummary,
   DeleteOutcome,
@@ -135,6 +127,9 @@ export class KyselyStore implements Store {
   readonly #context: KyselyContext;
   readonly #schools: KyselySchools;
   readonly #meta: KyselyMeta;
+  readonly #enrollment: KyselyEnrollment;
+  readonly #agents: KyselyAgents;
+  readonly #agentConfigs: KyselyAgentConfigs;
 
   /** SQLite's `data_version` of this store's connection; undefined on PostgreSQL. */
   readonly #dataVersion: (() => number) | undefined;
@@ -153,6 +148,9 @@ export class KyselyStore implements Store {
     this.#context = new KyselyContext(db, dialect);
     this.#schools = new KyselySchools(this.#context, this.register);
     this.#meta = new KyselyMeta(this.#context);
+    this.#enrollment = new KyselyEnrollment(this.#context, this.#schools);
+    this.#agents = new KyselyAgents(this.#context, this.#schools);
+    this.#agentConfigs = new KyselyAgentConfigs(this.#context, this.#agents);
   }
 
   /**
@@ -192,465 +190,77 @@ export class KyselyStore implements Store {
     return this.#schools.getSchool(id);
   }
 
-  async createEnrollmentCode(
+  createEnrollmentCode(
     schoolId: string,
     ttlMs: number,
-    now: Date = new Date(),
+    now?: Date,
     role?: AgentRole,
   ): Promise<IssuedEnrollmentCode> {
-    if (!(await this.getSchool(schoolId))) {
-      throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
-    }
-    const code = generateEnrollmentCode();
-    const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
-    await this.#db
-      .insertInto('enrollment_codes')
-      .values({
-        code_hash: sha256Hex(normalizeEnrollmentCode(code)),
-        school_id: schoolId,
-        expires_at: expiresAt,
-        used_at: null,
-        agent_id: null,
-        role: role ?? null,
-        created_at: now.toISOString(),
-        revoked_at: null,
-      })
-      .execute();
-    return role === undefined ? { code, expires_at: expiresAt } : { code, expires_at: expiresAt, role };
+    return this.#enrollment.createEnrollmentCode(schoolId, ttlMs, now, role);
   }
 
-  async redeemEnrollmentCode(code: string, agent: NewAgent, now: Date = new Date()): Promise<EnrolledAgent> {
-    const codeHash = sha256Hex(normalizeEnrollmentCode(code));
-    const at = now.toISOString();
-    return this.#transaction(async (trx) => {
-      const row = await trx
-        .selectFrom('enrollment_codes')
-        .select(['school_id', 'expires_at', 'used_at', 'role', 'revoked_at'])
-        .where('code_hash', '=', codeHash)
-        .executeTakeFirst();
-      // One message for unknown, used and expired alike: telling them apart
-      // would help someone probing for codes, and the remedy is the same.
-      const invalid = (): SkolnetError =>
-        new SkolnetError(
-          ErrorCodes.ENROLL_CODE_INVALID,
-          'enrollment code is unknown, already used or expired',
-        );
-      if (row === undefined || row.used_at !== null || row.revoked_at !== null || row.expires_at <= at) {
-        throw invalid();
-      }
-      const role = agent.role ?? row.role ?? DEFAULT_AGENT_ROLE;
-      if (row.role !== null && row.role !== role) {
-        // Thrown before anything is written, so the code stays usable with the right role.
-        throw new SkolnetError(
-          ErrorCodes.ENROLL_ROLE_MISMATCH,
-          `this enrollment code is for role ${row.role}, not ${role}; enroll with --role ${row.role}`,
-        );
-      }
-
-      // Before the agent exists, so a school configuration set meanwhile
-      // either reaches it below or waits for it (see setSchoolAgentConfig).
-      await lockSchool(trx, this.dialect, row.school_id, 'share');
-      const secret = generateSecret();
-      const agentRow: AgentRow = {
-        id: uuidv7(now.getTime()),
-        school_id: row.school_id,
-        secret_hash: sha256Hex(secret),
-        hostname: agent.hostname,
-        agent_version: agent.agent_version,
-        enrolled_at: at,
-        last_seen_at: null,
-        role,
-        revoked_at: null,
-        pending_secret_hash: null,
-        pending_secret_at: null,
-        secret_rotated_at: null,
-        rotation_requested_at: null,
-        previous_school_id: null,
-        moved_at: null,
-        config_json: null,
-        config_version: 0,
-        config_applied_version: null,
-        config_error: null,
-        config_acked_at: null,
-      };
-      await trx.insertInto('agents').values(agentRow).execute();
-      // A school configuration set before this agent enrolled applies to it too.
-      await recomputeAgentConfigs(trx, this.dialect, [agentRow.id]);
-      // The `used_at is null` guard makes the claim atomic even where two
-      // transactions read the unused code concurrently (PostgreSQL): only
-      // one update matches, the other rolls back with its agent.
-      const claimed = await trx
-        .updateTable('enrollment_codes')
-        .set({ used_at: at, agent_id: agentRow.id })
-        .where('code_hash', '=', codeHash)
-        .where('used_at', 'is', null)
-        .executeTakeFirst();
-      if (claimed.numUpdatedRows !== 1n) throw invalid();
-      return { agent_id: agentRow.id, school_id: agentRow.school_id, secret, role };
-    });
+  redeemEnrollmentCode(code: string, agent: NewAgent, now?: Date): Promise<EnrolledAgent> {
+    return this.#enrollment.redeemEnrollmentCode(code, agent, now);
   }
 
-  async findAgent(id: string): Promise<AgentRow | undefined> {
-    const row = await this.#db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : toAgent(row);
+  findAgent(id: string): Promise<AgentRow | undefined> {
+    return this.#agents.findAgent(id);
   }
 
-  async authenticateAgent(id: string, secret: string, now: Date = new Date()): Promise<AgentAuthentication> {
-    const agent = await this.findAgent(id);
-    if (agent === undefined) return { ok: false, reason: 'unknown' };
-    const pending = agent.pending_secret_hash;
-    const byPending = pending !== null && matchesHash(secret, pending);
-    if (!byPending && !matchesHash(secret, agent.secret_hash)) return { ok: false, reason: 'unknown' };
-    if (agent.revoked_at !== null) return { ok: false, reason: 'revoked' };
-    if (!byPending) return { ok: true, agent, rotated: false };
-    // The agent holds the new secret, so it has stored it: the old one goes.
-    // The guard on the pending hash keeps a concurrent newer rotation intact.
-    const at = now.toISOString();
-    await this.#db
-      .updateTable('agents')
-      .set({
-        secret_hash: pending,
-        pending_secret_hash: null,
-        secret_rotated_at: at,
-        rotation_requested_at: null,
-      })
-      .where('id', '=', id)
-      .where('pending_secret_hash', '=', pending)
-      .execute();
-    return {
-      ok: true,
-      agent: {
-        ...agent,
-        secret_hash: pending,
-        pending_secret_hash: null,
-        pending_secret_at: null,
-        secret_rotated_at: at,
-        rotation_requested_at: null,
-      },
-      rotated: true,
-    };
+  touchAgent(id: string, at?: Date, agentVersion?: string): Promise<void> {
+    return this.#agents.touchAgent(id, at, agentVersion);
   }
 
-  async listAgents(schoolId: string): Promise<AgentSummary[]> {
-    const rows = await this.#db
-      .selectFrom('agents')
-      .selectAll()
-      .where('school_id', '=', schoolId)
-      .orderBy('enrolled_at')
-      .orderBy('id')
-      .execute();
-    return this.#summarize(rows.map(toAgent));
+  authenticateAgent(id: string, secret: string, now?: Date): Promise<AgentAuthentication> {
+    return this.#agents.authenticateAgent(id, secret, now);
   }
 
-  async describeAgent(id: string): Promise<AgentSummary | undefined> {
-    const agent = await this.findAgent(id);
-    return agent === undefined ? undefined : (await this.#summarize([agent]))[0];
+  listAgents(schoolId: string): Promise<AgentSummary[]> {
+    return this.#agents.listAgents(schoolId);
   }
 
-  async #summarize(agents: AgentRow[]): Promise<AgentSummary[]> {
-    const flags = await this.#cloneFlags(agents.map((a) => a.id));
-    return agents.map((a) => {
-      const f = flags.get(a.id) ?? { flags: [], shares_hardware_with: [], fingerprints_seen: 0 };
-      return {
-        id: a.id,
-        school_id: a.school_id,
-        role: a.role,
-        hostname: a.hostname,
-        agent_version: a.agent_version,
-        enrolled_at: a.enrolled_at,
-        last_seen_at: a.last_seen_at,
-        revoked_at: a.revoked_at,
-        previous_school_id: a.previous_school_id,
-        moved_at: a.moved_at,
-        secret_rotated_at: a.secret_rotated_at,
-        rotation_pending: a.rotation_requested_at !== null,
-        ...f,
-        config: {
-          version: a.config_version,
-          applied_version: a.config_applied_version,
-          pending: a.config_version > 0 && (a.config_applied_version ?? 0) < a.config_version,
-          error: a.config_error,
-          acked_at: a.config_acked_at,
-        },
-      };
-    });
+  describeAgent(id: string): Promise<AgentSummary | undefined> {
+    return this.#agents.describeAgent(id);
   }
 
-  /**
-   * Clone flags of some agents, from every fingerprint stored: another
-   * agent with one of their hardware hashes (`hardware_shared`), or two
-   * different non-missing values of one kind of hash for the agent itself
-   * (`credentials_shared`). A hash that appears only later (SMBIOS readable
-   * once the agent runs as root) is not a second machine.
-   */
-  async #cloneFlags(
-    agentIds: readonly string[],
-  ): Promise<Map<string, Pick<AgentSummary, 'flags' | 'shares_hardware_with' | 'fingerprints_seen'>>> {
-    const out = new Map<string, Pick<AgentSummary, 'flags' | 'shares_hardware_with' | 'fingerprints_seen'>>();
-    if (agentIds.length === 0) return out;
-    const own = await this.#db
-      .selectFrom('agent_fingerprints')
-      .selectAll()
-      .where('agent_id', 'in', [...agentIds])
-      .execute();
-    const machineIds = [...new Set(own.map((r) => r.machine_id_hash).filter((h): h is string => h !== null))];
-    const smbiosIds = [...new Set(own.map((r) => r.smbios_uuid_hash).filter((h): h is string => h !== null))];
-    const sharing =
-      machineIds.length + smbiosIds.length === 0
-        ? []
-        : await this.#db
-            .selectFrom('agent_fingerprints')
-            .select(['agent_id', 'machine_id_hash', 'smbios_uuid_hash'])
-            .where((eb) =>
-              eb.or([
-                ...(machineIds.length > 0 ? [eb('machine_id_hash', 'in', machineIds)] : []),
-                ...(smbiosIds.length > 0 ? [eb('smbios_uuid_hash', 'in', smbiosIds)] : []),
-              ]),
-            )
-            .execute();
-    for (const id of agentIds) {
-      const mine = own.filter((r) => r.agent_id === id);
-      const myMachine = new Set(mine.map((r) => r.machine_id_hash).filter((h) => h !== null));
-      const mySmbios = new Set(mine.map((r) => r.smbios_uuid_hash).filter((h) => h !== null));
-      const others = new Set<string>();
-      for (const r of sharing) {
-        if (r.agent_id === id) continue;
-        const m = r.machine_id_hash !== null && myMachine.has(r.machine_id_hash);
-        const b = r.smbios_uuid_hash !== null && mySmbios.has(r.smbios_uuid_hash);
-        if (m || b) others.add(r.agent_id);
-      }
-      const flags: AgentFlag[] = [];
-      if (others.size > 0) flags.push('hardware_shared');
-      if (myMachine.size > 1 || mySmbios.size > 1) flags.push('credentials_shared');
-      out.set(id, { flags, shares_hardware_with: [...others].sort(), fingerprints_seen: mine.length });
-    }
-    return out;
+  revokeAgent(id: string, now?: Date): Promise<AgentRow> {
+    return this.#agents.revokeAgent(id, now);
   }
 
-  async recordFingerprint(
-    id: string,
-    fingerprint: HardwareFingerprint,
-    now: Date = new Date(),
-  ): Promise<FingerprintRecord> {
-    const machine = fingerprint.machine_id_sha256 ?? null;
-    const smbios = fingerprint.smbios_uuid_sha256 ?? null;
-    let isNew = false;
-    if (machine !== null || smbios !== null) {
-      const key = `${machine ?? '-'}/${smbios ?? '-'}`;
-      const at = now.toISOString();
-      isNew = await this.#transaction(async (trx) => {
-        // Insert first: of several hellos bringing one new fingerprint at
-        // once (PostgreSQL), exactly one inserts; the others wait for it on
-        // the key and then only refresh the time seen.
-        const inserted = await trx
-          .insertInto('agent_fingerprints')
-          .values({
-            agent_id: id,
-            fingerprint: key,
-            machine_id_hash: machine,
-            smbios_uuid_hash: smbios,
-            first_seen_at: at,
-            last_seen_at: at,
-          })
-          .onConflict((oc) => oc.columns(['agent_id', 'fingerprint']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return true;
-        // A late hello must not move the time seen backwards.
-        await trx
-          .updateTable('agent_fingerprints')
-          .set({ last_seen_at: at })
-          .where('agent_id', '=', id)
-          .where('fingerprint', '=', key)
-          .where('last_seen_at', '<', at)
-          .execute();
-        return false;
-      });
-    }
-    const flags = (await this.#cloneFlags([id])).get(id)!;
-    return { new_fingerprint: isNew, flags: flags.flags, shares_hardware_with: flags.shares_hardware_with };
-  }
-
-  async #requireAgent(id: string): Promise<AgentRow> {
-    const agent = await this.findAgent(id);
-    if (agent === undefined) throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `agent ${id} does not exist`);
-    return agent;
-  }
-
-  async revokeAgent(id: string, now: Date = new Date()): Promise<AgentRow> {
-    const agent = await this.#requireAgent(id);
-    if (agent.revoked_at !== null) return agent;
-    const at = now.toISOString();
-    // The pending secret goes too: nothing of the old identity may authenticate.
-    await this.#db
-      .updateTable('agents')
-      .set({
-        revoked_at: at,
-        pending_secret_hash: null,
-        pending_secret_at: null,
-        rotation_requested_at: null,
-      })
-      .where('id', '=', id)
-      .execute();
-    return {
-      ...agent,
-      revoked_at: at,
-      pending_secret_hash: null,
-      pending_secret_at: null,
-      rotation_requested_at: null,
-    };
-  }
-
-  async moveAgent(
+  moveAgent(
     id: string,
     schoolId: string,
-    now: Date = new Date(),
+    now?: Date,
   ): Promise<{ agent: AgentRow; config?: AgentConfigChange }> {
-    const agent = await this.#requireAgent(id);
-    if (!(await this.getSchool(schoolId))) {
-      throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
-    }
-    if (agent.school_id === schoolId) {
-      throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, `agent ${id} already belongs to school ${schoolId}`);
-    }
-    const at = now.toISOString();
-    const changes = await this.#transaction(async (trx) => {
-      await lockSchool(trx, this.dialect, schoolId, 'share');
-      await trx
-        .updateTable('agents')
-        .set({ school_id: schoolId, previous_school_id: agent.school_id, moved_at: at })
-        .where('id', '=', id)
-        .execute();
-      return recomputeAgentConfigs(trx, this.dialect, [id]);
-    });
-    const moved = await this.#requireAgent(id);
-    return changes[0] === undefined ? { agent: moved } : { agent: moved, config: changes[0] };
+    return this.#agents.moveAgent(id, schoolId, now);
   }
 
-  async requestSecretRotation(id: string, now: Date = new Date()): Promise<AgentRow> {
-    const agent = await this.#requireAgent(id);
-    if (agent.revoked_at !== null) {
-      throw new SkolnetError(ErrorCodes.AUTH_REVOKED, `agent ${id} is revoked; it has no secret to rotate`);
-    }
-    const at = now.toISOString();
-    await this.#db.updateTable('agents').set({ rotation_requested_at: at }).where('id', '=', id).execute();
-    return { ...agent, rotation_requested_at: at };
+  requestSecretRotation(id: string, now?: Date): Promise<AgentRow> {
+    return this.#agents.requestSecretRotation(id, now);
   }
 
-  async beginSecretRotation(
-    id: string,
-    now: Date = new Date(),
-    keepPendingForMs?: number,
-  ): Promise<string | undefined> {
-    const agent = await this.#requireAgent(id);
-    if (agent.revoked_at !== null) {
-      throw new SkolnetError(ErrorCodes.AUTH_REVOKED, `agent ${id} is revoked; it has no secret to rotate`);
-    }
-    if (
-      keepPendingForMs !== undefined &&
-      agent.pending_secret_at !== null &&
-      now.getTime() - Date.parse(agent.pending_secret_at) < keepPendingForMs
-    ) {
-      return undefined;
-    }
-    const secret = generateSecret();
-    // Revoked meanwhile: no new secret for a revoked identity.
-    const started = await this.#db
-      .updateTable('agents')
-      .set({ pending_secret_hash: sha256Hex(secret), pending_secret_at: now.toISOString() })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (started.numUpdatedRows !== 1n) {
-      throw new SkolnetError(ErrorCodes.AUTH_REVOKED, `agent ${id} is revoked; it has no secret to rotate`);
-    }
-    return secret;
+  beginSecretRotation(id: string, now?: Date, keepPendingForMs?: number): Promise<string | undefined> {
+    return this.#agents.beginSecretRotation(id, now, keepPendingForMs);
   }
 
-  async setSchoolAgentConfig(
-    schoolId: string,
-    config: AgentConfig,
-    now: Date = new Date(),
-  ): Promise<AgentConfigChange[]> {
-    const text = JSON.stringify(config);
-    const at = now.toISOString();
-    return this.#transaction(async (trx) => {
-      // Exclusive on the school: an agent enrolling into it or moving to it
-      // (which share-lock it) either commits first and is among the agents
-      // below, or waits and then reads this configuration.
-      await lockSchool(trx, this.dialect, schoolId, 'update');
-      await trx
-        .insertInto('school_agent_configs')
-        .values({ school_id: schoolId, config: text, updated_at: at })
-        .onConflict((oc) => oc.column('school_id').doUpdateSet({ config: text, updated_at: at }))
-        .execute();
-      const agents = await trx.selectFrom('agents').select('id').where('school_id', '=', schoolId).execute();
-      return recomputeAgentConfigs(
-        trx,
-        this.dialect,
-        agents.map((a) => a.id),
-      );
-    });
+  recordFingerprint(id: string, fingerprint: HardwareFingerprint, now?: Date): Promise<FingerprintRecord> {
+    return this.#agents.recordFingerprint(id, fingerprint, now);
   }
 
-  async schoolTimetables(): Promise<Map<string, Timetable>> {
-    const rows = await this.#db.selectFrom('school_agent_configs').select(['school_id', 'config']).execute();
-    const out = new Map<string, Timetable>();
-    for (const row of rows) {
-      const timetable = parseConfig(row.config)?.timetable;
-      if (timetable !== undefined) out.set(row.school_id, timetable);
-    }
-    return out;
+  setSchoolAgentConfig(schoolId: string, config: AgentConfig, now?: Date): Promise<AgentConfigChange[]> {
+    return this.#agentConfigs.setSchoolAgentConfig(schoolId, config, now);
   }
 
-  async setAgentConfigOverride(
-    agentId: string,
-    config: AgentConfig,
-    now: Date = new Date(),
-  ): Promise<AgentConfigChange[]> {
-    await this.#requireAgent(agentId);
-    const text = JSON.stringify(config);
-    const at = now.toISOString();
-    return this.#transaction(async (trx) => {
-      await trx
-        .insertInto('agent_config_overrides')
-        .values({ agent_id: agentId, config: text, updated_at: at })
-        .onConflict((oc) => oc.column('agent_id').doUpdateSet({ config: text, updated_at: at }))
-        .execute();
-      return recomputeAgentConfigs(trx, this.dialect, [agentId]);
-    });
+  schoolTimetables(): Promise<Map<string, Timetable>> {
+    return this.#agentConfigs.schoolTimetables();
   }
 
-  async recordConfigAck(agentId: string, ack: ConfigAck, now: Date = new Date()): Promise<void> {
-    const at = now.toISOString();
-    if (ack.applied) {
-      // An ack of an older version arriving late must not lower what is recorded.
-      await this.#db
-        .updateTable('agents')
-        .set({ config_applied_version: ack.version, config_error: null, config_acked_at: at })
-        .where('id', '=', agentId)
-        .where((eb) =>
-          eb.or([eb('config_applied_version', 'is', null), eb('config_applied_version', '<=', ack.version)]),
-        )
-        .execute();
-      return;
-    }
-    await this.#db
-      .updateTable('agents')
-      .set({ config_error: `version ${ack.version}: ${ack.error ?? 'not applied'}`, config_acked_at: at })
-      .where('id', '=', agentId)
-      .execute();
+  setAgentConfigOverride(agentId: string, config: AgentConfig, now?: Date): Promise<AgentConfigChange[]> {
+    return this.#agentConfigs.setAgentConfigOverride(agentId, config, now);
   }
 
-  async touchAgent(id: string, at: Date = new Date(), agentVersion?: string): Promise<void> {
-    await this.#db
-      .updateTable('agents')
-      .set(
-        agentVersion === undefined
-          ? { last_seen_at: at.toISOString() }
-          : { last_seen_at: at.toISOString(), agent_version: agentVersion },
-      )
-      .where('id', '=', id)
-      .execute();
+  recordConfigAck(agentId: string, ack: ConfigAck, now?: Date): Promise<void> {
+    return this.#agentConfigs.recordConfigAck(agentId, ack, now);
   }
 
   async insertResults(results: readonly Result[], receivedAt: Date = new Date()): Promise<InsertOutcome> {
@@ -1118,92 +728,6 @@ function toRollup(row: HourlyRollup): HourlyRollup {
     mean: Number(row.mean),
     p50: Number(row.p50),
     p95: Number(row.p95),
-  };
-}
-
-/**
- * Recomputes the effective configuration of some agents from their
- * school's and their own override, and bumps the version of each whose
- * configuration changed. Returns those, for pushing.
- */
-async function recomputeAgentConfigs(
-  trx: Transaction<CollectorDatabase>,
-  dialect: StoreDialect,
-  agentIds: readonly string[],
-): Promise<AgentConfigChange[]> {
-  const changes: AgentConfigChange[] = [];
-  // Agents in id order, each locked on PostgreSQL before its version is
-  // read: two changes reaching one agent at once (a school's configuration
-  // and the agent's override) then take turns, and the second one reads
-  // both the version and the configuration the first committed. Without
-  // the lock both would write the same next version, and the later commit
-  // would drop the other's change.
-  for (const id of [...agentIds].sort(compareText)) {
-    const agent = await trx
-      .selectFrom('agents')
-      .select(['school_id', 'config_json', 'config_version'])
-      .where('id', '=', id)
-      .$if(dialect === 'postgres', (q) => q.forUpdate())
-      .executeTakeFirst();
-    if (agent === undefined) continue;
-    const school = await trx
-      .selectFrom('school_agent_configs')
-      .select('config')
-      .where('school_id', '=', agent.school_id)
-      .executeTakeFirst();
-    const override = await trx
-      .selectFrom('agent_config_overrides')
-      .select('config')
-      .where('agent_id', '=', id)
-      .executeTakeFirst();
-    const effective = effectiveAgentConfig(parseConfig(school?.config), parseConfig(override?.config));
-    if (effective === undefined) continue;
-    const text = canonicalConfigJson(effective);
-    if (text === agent.config_json) continue;
-    const version = Number(agent.config_version) + 1;
-    await trx
-      .updateTable('agents')
-      .set({ config_json: text, config_version: version })
-      .where('id', '=', id)
-      .execute();
-    changes.push({ agent_id: id, version, config: effective });
-  }
-  return changes;
-}
-
-/**
- * Locks a school's row on PostgreSQL for the rest of the transaction:
- * `update` to change what applies to its agents, `share` to add an agent
- * to it. SQLite runs one write transaction at a time and needs nothing.
- * Throws `SKOLNET_API_NOT_FOUND` when the school does not exist.
- */
-async function lockSchool(
-  trx: Transaction<CollectorDatabase>,
-  dialect: StoreDialect,
-  schoolId: string,
-  mode: 'update' | 'share',
-): Promise<void> {
-  const row = await trx
-    .selectFrom('schools')
-    .select('id')
-    .where('id', '=', schoolId)
-    .$if(dialect === 'postgres', (q) => (mode === 'update' ? q.forUpdate() : q.forShare()))
-    .executeTakeFirst();
-  if (row === undefined) {
-    throw new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${schoolId} does not exist`);
-  }
-}
-
-function parseConfig(text: string | undefined): AgentConfig | undefined {
-  return text === undefined ? undefined : (JSON.parse(text) as AgentConfig);
-}
-
-function toAgent(row: AgentRow): AgentRow {
-  // PostgreSQL may hand integers back as strings, SQLite as numbers.
-  return {
-    ...row,
-    config_version: Number(row.config_version),
-    config_applied_version: row.config_applied_version === null ? null : Number(row.config_applied_version),
   };
 }
 
