@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import {
   ErrorCodes,
@@ -17,18 +15,18 @@ import { KyselySupportStore, type SupportTables } from './support-store.js';
 import { KyselySchoolItStore, type SchoolItTables } from './school-it-store.js';
 import { KyselySchoolRegisterStore, type RegisterTables } from './school-register-store.js';
 import { parseDatabaseUrl } from './database-url.js';
-import type { CollectorDatabase, ResultRow, RollupDirtyRow } from './kysely/rows.js';
+import type { CollectorDatabase, ResultRow } from './kysely/rows.js';
 import { compareText, INSERT_CHUNK_ROWS, KyselyContext } from './kysely/context.js';
 import { KyselyAgentConfigs } from './kysely/agent-configs.js';
 import { KyselyAgents } from './kysely/agents.js';
 import { KyselyEnrollment } from './kysely/enrollment.js';
 import { KyselyMeta } from './kysely/meta.js';
+import { markDirtyHours, KyselyRollups } from './kysely/rollups.js';
+import { KyselyRetention } from './kysely/retention.js';
 import { KyselySchools } from './kysely/schools.js';
 import { openPostgresDatabase, type PostgresOptions } from './kysely/postgres-connection.js';
 import { openSqliteDatabase } from './kysely/sqlite-connection.js';
-import { RESULT_HOUR_SQL } from './migrations/0005-results-hour-index.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
-import { hourOf, nextHour, summariseHour } from './rollups.js';
 import type {
   AgentAuthentication,
   AgentConfigChange,
@@ -50,24 +48,6 @@ import type {
   Store,
   StoredResult,
 } from './store.js';
-
-/**
- * Meta key of the raw retention horizon: the start of the oldest hour whose
- * raw results are still kept; older hours live on as rollups only.
- */
-export const RAW_HORIZON_META_KEY = 'raw_results.deleted_before';
-
-/**
- * Raw rows a rollup refresh reads per transaction (a busy hour of a school
- * holds a few hundred), so a backlog commits in few transactions and none
- * holds ingest up for more than a few milliseconds.
- */
-const REFRESH_ROWS_PER_TRANSACTION = 5_000;
-/** Hours a rollup refresh recomputes per transaction at most, for the same reason. */
-const REFRESH_HOURS_PER_TRANSACTION = 200;
-
-/** Rows per statement when deleting by key: well under both dialects' parameter limits. */
-const DELETE_CHUNK_ROWS = 500;
 
 /**
  * Rows read per measurement to find the newest result of each target. A
@@ -130,6 +110,8 @@ export class KyselyStore implements Store {
   readonly #enrollment: KyselyEnrollment;
   readonly #agents: KyselyAgents;
   readonly #agentConfigs: KyselyAgentConfigs;
+  readonly #rollups: KyselyRollups;
+  readonly #retention: KyselyRetention;
 
   /** SQLite's `data_version` of this store's connection; undefined on PostgreSQL. */
   readonly #dataVersion: (() => number) | undefined;
@@ -151,6 +133,8 @@ export class KyselyStore implements Store {
     this.#enrollment = new KyselyEnrollment(this.#context, this.#schools);
     this.#agents = new KyselyAgents(this.#context, this.#schools);
     this.#agentConfigs = new KyselyAgentConfigs(this.#context, this.#agents);
+    this.#rollups = new KyselyRollups(this.#context);
+    this.#retention = new KyselyRetention(this.#context);
   }
 
   /**
@@ -365,230 +349,24 @@ export class KyselyStore implements Store {
     return rows.reverse().map(toStoredResult);
   }
 
-  async hourlyRollups(query: RollupQuery): Promise<HourlyRollup[]> {
-    if (query.measurements !== undefined && query.measurements.length === 0) return [];
-    const until = this.#until(query.until);
-    // Hours up to the one holding the bound; a later hour is neither
-    // recomputed nor returned, so a result dated in the future (stored
-    // before ingest refused them) never reaches a score.
-    const lastHour = until === undefined ? undefined : hourOf(until);
-    await this.refreshRollups({
-      schoolId: query.schoolId,
-      since: query.since,
-      ...(lastHour === undefined ? {} : { before: new Date(nextHour(lastHour)) }),
-    });
-    let q = this.#db
-      .selectFrom('rollups_hourly')
-      .selectAll()
-      .where('school_id', '=', query.schoolId)
-      .where('hour', '>=', hourOf(query.since));
-    if (lastHour !== undefined) q = q.where('hour', '<=', lastHour);
-    if (query.measurements !== undefined) q = q.where('measurement', 'in', [...query.measurements]);
-    const rows = await q
-      .orderBy('hour')
-      .orderBy('measurement')
-      .orderBy('target')
-      .orderBy('outcome')
-      .orderBy('field')
-      .execute();
-    return rows.map(toRollup);
+  hourlyRollups(query: RollupQuery): Promise<HourlyRollup[]> {
+    return this.#rollups.hourlyRollups(query);
   }
 
-  async refreshRollups(options: RefreshRollupsOptions = {}): Promise<number> {
-    let q = this.#db.selectFrom('rollups_dirty').selectAll();
-    if (options.schoolId !== undefined) q = q.where('school_id', '=', options.schoolId);
-    if (options.since !== undefined) q = q.where('hour', '>=', hourOf(options.since));
-    if (options.before !== undefined) q = q.where('hour', '<', options.before.toISOString());
-    // A mark's token starts with the time it was last set (dirtyMarkToken).
-    if (options.markedBefore !== undefined) q = q.where('token', '<', options.markedBefore.toISOString());
-    q = q.orderBy('hour').orderBy('school_id').orderBy('measurement');
-    if (options.limit !== undefined) q = q.limit(options.limit);
-    const dirty = await q.execute();
-    if (dirty.length === 0) return 0;
-    // Several hours per transaction, up to a bounded number of raw rows:
-    // one commit per hour would make a backlog wait on the disk, one huge
-    // transaction would hold ingest up.
-    let next = 0;
-    while (next < dirty.length) {
-      // Between transactions the event loop runs: better-sqlite3 works
-      // synchronously, and without this a backlog of hours would hold the
-      // collector's only thread (every agent's batches and acks) for as
-      // long as the whole refresh takes.
-      if (next > 0) await yieldToEventLoop();
-      next = await this.#transaction(async (trx) => {
-        let i = next;
-        let rowsRead = 0;
-        while (
-          i < dirty.length &&
-          rowsRead < REFRESH_ROWS_PER_TRANSACTION &&
-          i - next < REFRESH_HOURS_PER_TRANSACTION
-        ) {
-          const mark = dirty[i] as RollupDirtyRow;
-          i += 1;
-          // The mark as it is now, locked on PostgreSQL. Gone: another
-          // refresh (a second collector, a read beside the background job)
-          // has committed this hour already, and recomputing it here would
-          // insert its rollups twice. An ingest re-marking the hour meanwhile
-          // waits for this transaction, so its new mark outlives the delete
-          // below, which clears only the token read here.
-          const locked = await trx
-            .selectFrom('rollups_dirty')
-            .select('token')
-            .where('school_id', '=', mark.school_id)
-            .where('measurement', '=', mark.measurement)
-            .where('hour', '=', mark.hour)
-            .$if(this.dialect === 'postgres', (q) => q.forUpdate())
-            .executeTakeFirst();
-          if (locked === undefined) continue;
-          const raw = await trx
-            .selectFrom('results')
-            .select(['fields', 'tags'])
-            .where('school_id', '=', mark.school_id)
-            .where('measurement', '=', mark.measurement)
-            .where('at', '>=', mark.hour)
-            .where('at', '<', nextHour(mark.hour))
-            .execute();
-          rowsRead += raw.length;
-          // The horizon is read after the raw rows: retention deletes rows
-          // and advances it in one transaction, so rows read before its
-          // commit are complete, and a horizon read after it is current.
-          const horizon =
-            (
-              await trx
-                .selectFrom('meta')
-                .select('value')
-                .where('key', '=', RAW_HORIZON_META_KEY)
-                .executeTakeFirst()
-            )?.value ?? '';
-          const sealed =
-            mark.hour < horizon &&
-            (await trx
-              .selectFrom('rollups_hourly')
-              .select('field')
-              .where('school_id', '=', mark.school_id)
-              .where('measurement', '=', mark.measurement)
-              .where('hour', '=', mark.hour)
-              .limit(1)
-              .executeTakeFirst()) !== undefined;
-          if (!sealed) {
-            const rollups = summariseHour(
-              raw.map((r) => ({
-                fields: JSON.parse(r.fields) as StoredResult['fields'],
-                tags: JSON.parse(r.tags) as StoredResult['tags'],
-              })),
-            );
-            await trx
-              .deleteFrom('rollups_hourly')
-              .where('school_id', '=', mark.school_id)
-              .where('measurement', '=', mark.measurement)
-              .where('hour', '=', mark.hour)
-              .execute();
-            const rows: HourlyRollup[] = rollups.map((r) => ({
-              school_id: mark.school_id,
-              measurement: mark.measurement,
-              hour: mark.hour,
-              ...r,
-            }));
-            for (let j = 0; j < rows.length; j += INSERT_CHUNK_ROWS) {
-              await trx
-                .insertInto('rollups_hourly')
-                .values(rows.slice(j, j + INSERT_CHUNK_ROWS))
-                .execute();
-            }
-          }
-          await trx
-            .deleteFrom('rollups_dirty')
-            .where('school_id', '=', mark.school_id)
-            .where('measurement', '=', mark.measurement)
-            .where('hour', '=', mark.hour)
-            .where('token', '=', locked.token)
-            .execute();
-        }
-        return i;
-      });
-    }
-    return dirty.length;
+  refreshRollups(options?: RefreshRollupsOptions): Promise<number> {
+    return this.#rollups.refreshRollups(options);
   }
 
-  async pendingRollupHours(): Promise<number> {
-    const row = await this.#db
-      .selectFrom('rollups_dirty')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+  pendingRollupHours(): Promise<number> {
+    return this.#rollups.pendingRollupHours();
   }
 
-  async deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
-    const horizon = hourOf(cutoff);
-    return this.#transaction(async (trx) => {
-      // By hour (the results_hour index; `horizon` is a whole hour, so this
-      // is `at < horizon`), oldest hours first.
-      const old = await trx
-        .selectFrom('results')
-        .select(['id', 'school_id', 'measurement', 'at'])
-        .where(RESULT_HOUR_SQL, '<', horizon.slice(0, 13))
-        .orderBy(RESULT_HOUR_SQL)
-        .limit(limit)
-        .execute();
-      const dirty = new Set(
-        (
-          await trx
-            .selectFrom('rollups_dirty')
-            .select(['school_id', 'measurement', 'hour'])
-            .where('hour', '<', horizon)
-            .execute()
-        ).map((d) => JSON.stringify([d.school_id, d.measurement, d.hour])),
-      );
-      const ids = old
-        .filter((r) => !dirty.has(JSON.stringify([r.school_id, r.measurement, hourOf(r.at)])))
-        .map((r) => r.id);
-      for (let i = 0; i < ids.length; i += DELETE_CHUNK_ROWS) {
-        await trx
-          .deleteFrom('results')
-          .where('id', 'in', ids.slice(i, i + DELETE_CHUNK_ROWS))
-          .execute();
-      }
-      const previous = await trx
-        .selectFrom('meta')
-        .select('value')
-        .where('key', '=', RAW_HORIZON_META_KEY)
-        .executeTakeFirst();
-      if (previous === undefined || previous.value < horizon) {
-        await trx
-          .insertInto('meta')
-          .values({ key: RAW_HORIZON_META_KEY, value: horizon })
-          .onConflict((oc) => oc.column('key').doUpdateSet({ value: horizon }))
-          .execute();
-      }
-      // Rows kept because their hour is dirty wait for the next run; "more"
-      // means a further call can delete something now.
-      return { deleted: ids.length, more: old.length === limit && ids.length > 0 };
-    });
+  deleteResultsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
+    return this.#retention.deleteResultsBefore(cutoff, limit);
   }
 
-  async deleteRollupsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
-    const before = hourOf(cutoff);
-    return this.#transaction(async (trx) => {
-      const old = await trx
-        .selectFrom('rollups_hourly')
-        .select(['school_id', 'measurement', 'hour', 'target', 'outcome', 'field'])
-        .where('hour', '<', before)
-        .orderBy('hour')
-        .limit(limit)
-        .execute();
-      for (const key of old) {
-        await trx
-          .deleteFrom('rollups_hourly')
-          .where('school_id', '=', key.school_id)
-          .where('measurement', '=', key.measurement)
-          .where('hour', '=', key.hour)
-          .where('target', '=', key.target)
-          .where('outcome', '=', key.outcome)
-          .where('field', '=', key.field)
-          .execute();
-      }
-      return { deleted: old.length, more: old.length === limit };
-    });
+  deleteRollupsBefore(cutoff: Date, limit: number): Promise<DeleteOutcome> {
+    return this.#retention.deleteRollupsBefore(cutoff, limit);
   }
 
   async countResults(filter: ResultFilter = {}): Promise<number> {
@@ -672,63 +450,6 @@ async function insertResultsUnnest(
   );
   // Only the rows actually inserted count, as for the VALUES form.
   return Number(outcome.numAffectedRows ?? 0n);
-}
-
-/**
- * The token of a dirty-hour mark made at `ms` (wall clock): unique per
- * mark, so a recomputation clears only the mark it read, and starting with
- * the time as `Date#toISOString` text, so tokens compare by when they were
- * made (`RefreshRollupsOptions.markedBefore`). Tokens written before this
- * form (UUIDs, starting with a hex digit below "2") sort as long ago.
- */
-function dirtyMarkToken(ms: number): string {
-  return `${new Date(ms).toISOString()} ${randomUUID()}`;
-}
-
-async function markDirtyHours(
-  trx: Transaction<CollectorDatabase>,
-  rows: readonly ResultRow[],
-): Promise<void> {
-  const token = dirtyMarkToken(Date.now());
-  const hours = new Map<string, RollupDirtyRow>();
-  for (const r of rows) {
-    // `at` is already `Date#toISOString` text: its first 13 characters name the hour.
-    const hour = `${r.at.slice(0, 13)}:00:00.000Z`;
-    const key = `${r.school_id} ${r.measurement} ${hour}`;
-    if (!hours.has(key)) hours.set(key, { school_id: r.school_id, measurement: r.measurement, hour, token });
-  }
-  // One lock order for every batch, as for the results: two batches marking
-  // the same hours wait for each other on PostgreSQL instead of deadlocking.
-  const marks = [...hours.values()].sort(
-    (a, b) =>
-      compareText(a.school_id, b.school_id) ||
-      compareText(a.measurement, b.measurement) ||
-      compareText(a.hour, b.hour),
-  );
-  for (let i = 0; i < marks.length; i += INSERT_CHUNK_ROWS) {
-    await trx
-      .insertInto('rollups_dirty')
-      .values(marks.slice(i, i + INSERT_CHUNK_ROWS))
-      .onConflict((oc) =>
-        oc
-          .columns(['school_id', 'measurement', 'hour'])
-          .doUpdateSet((eb) => ({ token: eb.ref('excluded.token') })),
-      )
-      .execute();
-  }
-}
-
-function toRollup(row: HourlyRollup): HourlyRollup {
-  // PostgreSQL may hand numbers back as strings, SQLite as numbers.
-  return {
-    ...row,
-    count: Number(row.count),
-    min: Number(row.min),
-    max: Number(row.max),
-    mean: Number(row.mean),
-    p50: Number(row.p50),
-    p95: Number(row.p95),
-  };
 }
 
 function toStoredResult(row: ResultRow): StoredResult {
