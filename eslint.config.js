@@ -124,6 +124,29 @@ export default tseslint.config(
     },
   },
   {
+    // The Kysely store's parts (collector/src/storage/kysely/) are its
+    // implementation: everything outside storage/ goes through KyselyStore,
+    // its factories (kysely-store.ts) and the interfaces of store.ts, so the
+    // parts can move or split without touching a caller. The base rule, so
+    // the domain's typescript-eslint rule above still applies.
+    files: ['collector/src/**/*.ts', 'test/**/*.ts'],
+    ignores: ['collector/src/storage/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/storage/kysely/*'],
+              message:
+                "The Kysely store's parts are internal to storage/: import KyselyStore or its factories from storage/kysely-store.js, and the types from storage/store.js.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

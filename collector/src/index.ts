@@ -34,8 +34,14 @@ export {
 } from './schools/municipalities.js';
 export { LATVIA_BOUNDS, SCHOOL_TYPES, checkRegisterFields, insideLatvia } from './schools/register-rules.js';
 export { credentialWriter } from './runtime/credential-output.js';
-export { createSqliteStore, createStore, KyselyStore, type StoreOptions } from './storage/kysely-store.js';
-export { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from './storage/kysely/postgres-connection.js';
+export {
+  createSqliteStore,
+  createStore,
+  KyselyStore,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  type StoreOptions,
+} from './storage/kysely-store.js';
 export { parseDatabaseUrl, redactDatabaseUrl, sqliteDatabaseUrl } from './storage/database-url.js';
 export { livePid } from './storage/pid-file.js';
 export type {
