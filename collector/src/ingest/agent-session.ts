@@ -24,7 +24,7 @@ import {
 } from '@skolnet/shared';
 import { submitCommitted, type ResultSink } from '../export/influx-sink.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { AgentRow, Store } from '../storage/store.js';
+import type { AgentConfigStore, AgentRow, AgentStore } from '../storage/store.js';
 import type { AgentNotice, ConnectedAgents } from './connected-agents.js';
 import type { IngestQueue } from './ingest-queue.js';
 import { checkOutboxReport } from './outbox-report.js';
@@ -56,7 +56,7 @@ export const CloseCodes = {
 
 /** Everything a session needs; passed in so tests and other transports can supply their own. */
 export interface AgentSessionDeps {
-  store: Store;
+  store: AgentStore & AgentConfigStore;
   /** Group commit into `store` and the collector-wide budget of messages in hand, shared by all sessions. */
   ingest: IngestQueue;
   connectedAgents: ConnectedAgents;

@@ -1,5 +1,5 @@
 import { ErrorCodes, SkolnetError, type Result } from '@skolnet/shared';
-import type { InsertOutcome, Store } from '../storage/store.js';
+import type { InsertOutcome, ResultStore } from '../storage/store.js';
 
 /**
  * Most results committed in one group transaction. 4,000 is eight full
@@ -53,7 +53,7 @@ export interface IngestOutcome {
 export interface IngestQueue {
   /**
    * Stores validated, ownership-checked results, idempotent on `id`
-   * (see {@link Store.insertResults}). Resolves after the commit.
+   * (see {@link ResultStore.insertResults}). Resolves after the commit.
    */
   insert(results: readonly Result[]): Promise<IngestOutcome>;
   /** Resolves once nothing is waiting or being stored. */
@@ -68,7 +68,7 @@ export interface IngestQueue {
 
 /** Options of {@link createIngestQueue}. */
 export interface IngestQueueOptions {
-  store: Pick<Store, 'insertResults'>;
+  store: Pick<ResultStore, 'insertResults'>;
   /** Clock for `received_at`. */
   now: () => Date;
   /** Most results per group transaction; default {@link DEFAULT_MAX_GROUP_RESULTS}. */

@@ -6,11 +6,11 @@ import {
   type CoverageOptions,
   type SchoolCoverage,
 } from '../coverage/coverage-analysis.js';
-import type { Store } from '../storage/store.js';
+import type { ResultStore, SchoolStore } from '../storage/store.js';
 
 /** A school's Wi-Fi coverage over the coverage window ending at `now` (docs/wifi.md). */
 export async function loadSchoolCoverage(
-  store: Store,
+  store: ResultStore,
   schoolId: string,
   now: Date,
   options: CoverageOptions = {},
@@ -22,7 +22,7 @@ export async function loadSchoolCoverage(
 
 /** Dependencies of {@link createCoverageService}. */
 export interface CoverageServiceOptions {
-  store: Store;
+  store: SchoolStore & ResultStore;
   /** Clock; the coverage window ends now. */
   now: () => Date;
 }

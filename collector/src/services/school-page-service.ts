@@ -1,6 +1,6 @@
 import type { Result } from '@skolnet/shared';
 import { LATENCY_MEASUREMENT, LATENCY_TARGET, THROUGHPUT_MEASUREMENT } from '../scoring/school-score.js';
-import type { HourlyRollup, Store } from '../storage/store.js';
+import type { HourlyRollup, ResultStore, RollupStore } from '../storage/store.js';
 
 /** One hour of a school's history; null where nothing was measured that hour. */
 export interface HistoryPoint {
@@ -66,7 +66,10 @@ function weightedMean(rows: readonly HourlyRollup[]): number | null {
 }
 
 /** Creates the school page service over the store. */
-export function createSchoolPageService(options: { store: Store; now: () => Date }): SchoolPageService {
+export function createSchoolPageService(options: {
+  store: ResultStore & RollupStore;
+  now: () => Date;
+}): SchoolPageService {
   const { store } = options;
   return {
     async history(schoolId, days) {

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { describeError } from '@skolnet/shared';
-import type { Store } from './store.js';
+import type { RetentionStore, RollupStore } from './store.js';
 
 /** Default raw retention, days: 400 keeps a school year and the 180-day Wi-Fi coverage window. */
 export const DEFAULT_RAW_RETENTION_DAYS = 400;
@@ -66,7 +66,10 @@ export interface Maintenance {
  * a time in small transactions with the event loop free between them, so
  * ingest interleaves; timers are unref'd and never keep the process alive.
  */
-export function startMaintenance(store: Store, options: MaintenanceOptions = {}): Maintenance {
+export function startMaintenance(
+  store: RollupStore & RetentionStore,
+  options: MaintenanceOptions = {},
+): Maintenance {
   const rawDays = options.rawRetentionDays ?? DEFAULT_RAW_RETENTION_DAYS;
   const rollupDays = options.rollupRetentionDays ?? DEFAULT_ROLLUP_RETENTION_DAYS;
   const now = options.now ?? (() => new Date());

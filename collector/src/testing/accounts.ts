@@ -21,7 +21,7 @@ let counter = 0;
  * `skolnet-collector user add` and `user token create` do.
  */
 export async function createTestAccount(
-  store: Store,
+  store: Pick<Store, 'accounts'>,
   role: Role = 'admin',
   scope: Scope = {},
 ): Promise<TestAccount> {
