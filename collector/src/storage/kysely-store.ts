@@ -25,9 +25,6 @@ import { KyselyRetention } from './kysely/retention.js';
 import { KyselySchools } from './kysely/schools.js';
 import { openPostgresDatabase, type PostgresOptions } from './kysely/postgres-connection.js';
 import { openSqliteDatabase } from './kysely/sqlite-connection.js';
-
-// The pool's defaults are part of the store's public face (the collector's entry exports them).
-export { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from './kysely/postgres-connection.js';
 import type { StoreDialect } from './migrations/migration-provider.js';
 import type {
   AgentAuthentication,
@@ -50,6 +47,9 @@ import type {
   Store,
   StoredResult,
 } from './store.js';
+
+// The pool's defaults are part of the store's public face (the collector's entry exports them).
+export { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from './kysely/postgres-connection.js';
 
 /**
  * The {@link Store} over Kysely. Only the query builder is used, so the
