@@ -133,8 +133,9 @@ export function PlanRecordsPage(props: PageProps) {
     plan.reload();
   };
 
+  // A new submission's outcome replaces the last one's: a stale "saved" beside a refusal would mislead.
   return (
-    <>
+    <div onSubmitCapture={() => setDone('')}>
       <h1>{t('records_title')}</h1>
       <p class="lead">{t('records_intro')}</p>
       <p>
@@ -192,7 +193,7 @@ export function PlanRecordsPage(props: PageProps) {
           <CompensationForm school={school} planId={planId} onDone={() => saved(t('compensation_saved'))} />
         </>
       )}
-    </>
+    </div>
   );
 }
 

@@ -143,8 +143,9 @@ export function SchoolRecordsPage(props: PageProps) {
     { key: 'condition', header: t('condition'), cell: (l) => l.condition || t('none') },
   ];
 
+  // A new submission's outcome replaces the last one's: a stale "saved" beside a refusal would mislead.
   return (
-    <>
+    <div onSubmitCapture={() => setDone('')}>
       <h1>{t('school_records_title')}</h1>
       <p class="lead">{t('school_records_intro')}</p>
       <p>
@@ -207,7 +208,7 @@ export function SchoolRecordsPage(props: PageProps) {
           )}
         </>
       )}
-    </>
+    </div>
   );
 }
 
