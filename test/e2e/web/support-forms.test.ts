@@ -68,6 +68,8 @@ const TEXT = {
     savePlan: 'Saglabāt plānu',
     measureWithoutRisk: 'Atbalsta pasākumam jābūt saistītam ar vismaz vienu plāna risku.',
     planHeading: 'Atbalsta plāns',
+    editPlan: 'Labot plānu',
+    editForm: 'Labot individuālā atbalsta plānu',
     submit: 'Nodot saskaņošanai',
     submitted: 'Plāna statuss: Saskaņošanā.',
     approve: 'Saskaņot',
@@ -141,6 +143,8 @@ const TEXT = {
     savePlan: 'Save the plan',
     measureWithoutRisk: 'A support measure must be linked to at least one of the plan’s risks.',
     planHeading: 'Support plan',
+    editPlan: 'Edit the plan',
+    editForm: 'Edit the individual support plan',
     submit: 'Send for approval',
     submitted: 'Plan status: In approval (Saskaņošanā).',
     approve: 'Approve',
@@ -302,8 +306,9 @@ describe.skipIf(skipBrowser)('pupil-support forms in headless Chromium', () => {
       expect(await valueOf(pupilForm, T.classLabel)).toBe(pupil.class_label);
       await assertAccessible(page, `pupil form refused (${lang})`);
       await shot(page, 'pupil');
+      // By keyboard this time: Enter in the field submits the form.
       await codeField.fill(pupil.code);
-      await pupilForm.getByRole('button', { name: T.pupilSubmit }).click();
+      await codeField.press('Enter');
       // Stored: the form forgets the name and code at once.
       await expect.poll(() => valueOf(pupilForm, T.name)).toBe('');
       expect(await valueOf(pupilForm, T.code)).toBe('');
@@ -336,6 +341,17 @@ describe.skipIf(skipBrowser)('pupil-support forms in headless Chromium', () => {
       // The address changes before the plan page renders.
       await expect.poll(() => page.getByRole('heading', { level: 1 }).innerText()).toBe(T.planHeading);
       const planUrl = page.url();
+
+      // The draft opens in the edit form with what was saved; a change is saved by keyboard.
+      await page.getByRole('link', { name: T.editPlan }).click();
+      const editForm = page.getByRole('form', { name: T.editForm });
+      await expect.poll(() => valueOf(editForm, T.applicationRef)).toBe('iesn. 12');
+      expect(await valueOf(editForm, T.measureDescription)).toBe('sabiedriskā transporta biļetes');
+      expect(await editForm.getByRole('checkbox', { name: T.riskOne }).isChecked()).toBe(true);
+      await editForm.getByLabel(T.applicationRef, { exact: true }).fill('iesn. 12/2');
+      await editForm.getByLabel(T.applicationRef, { exact: true }).press('Enter');
+      await page.waitForURL(planUrl);
+      await expect.poll(() => page.locator('dl.facts').innerText()).toContain('iesn. 12/2');
 
       // 3. Submitted for approval from the plan page.
       await page.getByRole('button', { name: T.submit }).click();
