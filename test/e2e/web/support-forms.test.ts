@@ -114,6 +114,8 @@ const TEXT = {
     laptopPupil: 'Izglītojamais',
     issuedOn: 'Izsniegts',
     laptopSaved: 'Dators reģistrēts.',
+    editLaptop: (serial: string) => `Labot datoru ${serial}`,
+    returnedOn: 'Atgriezts',
     amountTyped: '12,50',
     amountShown: /12,50\s€/,
   },
@@ -189,6 +191,8 @@ const TEXT = {
     laptopPupil: 'Pupil',
     issuedOn: 'Issued',
     laptopSaved: 'Laptop recorded.',
+    editLaptop: (serial: string) => `Edit laptop ${serial}`,
+    returnedOn: 'Returned',
     amountTyped: '12.50',
     amountShown: /€12\.50/,
   },
@@ -461,6 +465,20 @@ describe.skipIf(skipBrowser)('pupil-support forms in headless Chromium', () => {
       await laptop.getByLabel(T.issuedOn, { exact: true }).fill('2025-09-05');
       await laptop.getByRole('button', { name: T.laptopForm }).click();
       await expect.poll(() => tab.getByRole('status').first().innerText()).toBe(T.laptopSaved);
+      // Its return: Edit starts the form from the record, so the pupil and issue date stay as they were.
+      await tab.getByRole('button', { name: T.editLaptop(`PF-${lang}-0001`) }).click();
+      await expect.poll(() => valueOf(laptop, T.serial)).toBe(`PF-${lang}-0001`);
+      expect(await tab.evaluate('document.activeElement?.getAttribute("name")')).toBe('serial');
+      await laptop.getByLabel(T.returnedOn, { exact: true }).fill('2025-10-10');
+      await laptop.getByRole('button', { name: T.laptopForm }).click();
+      await expect.poll(() => tab.getByRole('status').first().innerText()).toBe(T.laptopSaved);
+      const [storedLaptop] = await collector.store.support.listLaptops(school.id);
+      expect(storedLaptop).toMatchObject({
+        issued_on: '2025-09-05',
+        returned_on: '2025-10-10',
+        model: 'Lenovo 100e',
+      });
+      expect(storedLaptop!.pupil_id).not.toBeNull();
       await assertAccessible(tab, `school records (${lang})`);
       await shot(tab, 'school-records');
       expect(await tab.locator('main').innerText()).not.toContain(pupil.name);

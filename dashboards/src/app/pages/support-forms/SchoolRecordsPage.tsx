@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
 import { useApi } from '../../api/use-api.js';
 import { DataTable, type Column } from '../../components/DataTable.js';
@@ -94,6 +94,7 @@ export function SchoolRecordsPage(props: PageProps) {
     return { attestations: a.attestations, orders: o.orders, laptops: l.laptops, pupils: p.pupils };
   }, [school]);
   const [done, setDone] = useState('');
+  const [editing, setEditing] = useState<Laptop | undefined>(undefined);
   const pupilLabel = usePupilLabel();
   const saved = (text: string) => {
     setDone(text);
@@ -141,6 +142,23 @@ export function SchoolRecordsPage(props: PageProps) {
       cell: (l) => (l.returned_on ? fmt.date(l.returned_on) : t('none')),
     },
     { key: 'condition', header: t('condition'), cell: (l) => l.condition || t('none') },
+    ...(coordinator
+      ? [
+          {
+            key: 'edit',
+            header: t('laptop_edit'),
+            cell: (l: Laptop) => (
+              <button
+                type="button"
+                aria-label={t('laptop_edit_label', { serial: l.serial })}
+                onClick={() => setEditing(l)}
+              >
+                {t('laptop_edit')}
+              </button>
+            ),
+          },
+        ]
+      : []),
   ];
 
   // A new submission's outcome replaces the last one's: a stale "saved" beside a refusal would mislead.
@@ -204,7 +222,17 @@ export function SchoolRecordsPage(props: PageProps) {
             </ScrollRegion>
           )}
           {coordinator && (
-            <LaptopForm school={school} pupils={d.pupils} onDone={() => saved(t('laptop_saved'))} />
+            <LaptopForm
+              // A new form per laptop chosen: its inputs start from that laptop's record.
+              key={editing?.id ?? 'new'}
+              school={school}
+              pupils={d.pupils}
+              editing={editing}
+              onDone={() => {
+                setEditing(undefined);
+                saved(t('laptop_saved'));
+              }}
+            />
           )}
         </>
       )}
@@ -470,15 +498,27 @@ function OrderForm(props: { school: string; pupils: readonly SupportPupil[]; onD
 }
 
 /** An issued laptop; the same serial again updates its record (returned, condition). */
-function LaptopForm(props: { school: string; pupils: readonly SupportPupil[]; onDone(): void }) {
+function LaptopForm(props: {
+  school: string;
+  pupils: readonly SupportPupil[];
+  /** A recorded laptop to change: the form starts from its values, so nothing unchanged is lost. */
+  editing?: Laptop | undefined;
+  onDone(): void;
+}) {
   const t = useMessages(messages);
   const pupilLabel = usePupilLabel();
-  const [serial, setSerial] = useState('');
-  const [model, setModel] = useState('');
-  const [pupil, setPupil] = useState('');
-  const [issued, setIssued] = useState('');
-  const [returned, setReturned] = useState('');
-  const [condition, setCondition] = useState('');
+  const e = props.editing;
+  const [serial, setSerial] = useState(e?.serial ?? '');
+  const [model, setModel] = useState(e?.model ?? '');
+  const [pupil, setPupil] = useState(e?.pupil_id ?? '');
+  const [issued, setIssued] = useState(e?.issued_on ?? '');
+  const [returned, setReturned] = useState(e?.returned_on ?? '');
+  const [condition, setCondition] = useState(e?.condition ?? '');
+  const box = useRef<HTMLDivElement>(null);
+  // Chosen with Edit far up the page: the keyboard lands in the form, on the first field.
+  useEffect(() => {
+    if (e !== undefined) box.current?.querySelector('input')?.focus();
+  }, [e?.id]);
   const submission = useSubmission();
   const submit = async () => {
     const ok = await submission.run(
@@ -510,62 +550,64 @@ function LaptopForm(props: { school: string; pupils: readonly SupportPupil[]; on
     props.onDone();
   };
   return (
-    <Form
-      label={t('laptop_add')}
-      submission={submission}
-      submitLabel={t('laptop_add')}
-      onSubmit={() => void submit()}
-    >
-      <h3>{t('laptop_add')}</h3>
-      <p class="hint">{t('laptop_hint')}</p>
-      <Input
-        label={t('serial')}
-        name="serial"
-        value={serial}
-        onInput={setSerial}
-        error={submission.fieldError('serial')}
-        required
-      />
-      <Input
-        label={t('model')}
-        name="model"
-        value={model}
-        onInput={setModel}
-        error={submission.fieldError('model')}
-        required
-      />
-      <Select
-        label={t('laptop_pupil')}
-        name="pupil_id"
-        value={pupil}
-        emptyLabel={t('laptop_no_pupil')}
-        options={props.pupils.map((p) => ({ value: p.id, label: pupilLabel(p) }))}
-        onChange={setPupil}
-        error={submission.fieldError('pupil_id')}
-      />
-      <Input
-        label={t('issued_on')}
-        name="issued_on"
-        type="date"
-        value={issued}
-        onInput={setIssued}
-        error={submission.fieldError('issued_on')}
-      />
-      <Input
-        label={t('returned_on')}
-        name="returned_on"
-        type="date"
-        value={returned}
-        onInput={setReturned}
-        error={submission.fieldError('returned_on')}
-      />
-      <Input
-        label={t('condition')}
-        name="condition"
-        value={condition}
-        onInput={setCondition}
-        error={submission.fieldError('condition')}
-      />
-    </Form>
+    <div ref={box}>
+      <Form
+        label={t('laptop_add')}
+        submission={submission}
+        submitLabel={t('laptop_add')}
+        onSubmit={() => void submit()}
+      >
+        <h3>{t('laptop_add')}</h3>
+        <p class="hint">{t('laptop_hint')}</p>
+        <Input
+          label={t('serial')}
+          name="serial"
+          value={serial}
+          onInput={setSerial}
+          error={submission.fieldError('serial')}
+          required
+        />
+        <Input
+          label={t('model')}
+          name="model"
+          value={model}
+          onInput={setModel}
+          error={submission.fieldError('model')}
+          required
+        />
+        <Select
+          label={t('laptop_pupil')}
+          name="pupil_id"
+          value={pupil}
+          emptyLabel={t('laptop_no_pupil')}
+          options={props.pupils.map((p) => ({ value: p.id, label: pupilLabel(p) }))}
+          onChange={setPupil}
+          error={submission.fieldError('pupil_id')}
+        />
+        <Input
+          label={t('issued_on')}
+          name="issued_on"
+          type="date"
+          value={issued}
+          onInput={setIssued}
+          error={submission.fieldError('issued_on')}
+        />
+        <Input
+          label={t('returned_on')}
+          name="returned_on"
+          type="date"
+          value={returned}
+          onInput={setReturned}
+          error={submission.fieldError('returned_on')}
+        />
+        <Input
+          label={t('condition')}
+          name="condition"
+          value={condition}
+          onInput={setCondition}
+          error={submission.fieldError('condition')}
+        />
+      </Form>
+    </div>
   );
 }

@@ -216,7 +216,10 @@ export default {
   laptops_heading: 'Issued laptops',
   laptops_none: 'No laptop yet.',
   laptop_add: 'Record a laptop',
-  laptop_hint: 'The same serial again updates the record (its return, for example).',
+  laptop_hint:
+    'Edit on a recorded laptop starts the form from its record; the same serial updates the record (its return, for example).',
+  laptop_edit: 'Edit',
+  laptop_edit_label: 'Edit laptop {serial}',
   laptop_saved: 'Laptop recorded.',
   serial: 'Serial number',
   model: 'Model',

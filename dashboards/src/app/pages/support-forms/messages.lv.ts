@@ -221,7 +221,10 @@ export default {
   laptops_heading: 'Izsniegtie datori',
   laptops_none: 'Datoru vēl nav.',
   laptop_add: 'Reģistrēt datoru',
-  laptop_hint: 'Tas pats sērijas numurs vēlreiz atjauno ierakstu (piemēram, atgriešanu).',
+  laptop_hint:
+    'Ar “Labot” pie datora forma sāk no tā ieraksta; tas pats sērijas numurs atjauno ierakstu (piemēram, atgriešanu).',
+  laptop_edit: 'Labot',
+  laptop_edit_label: 'Labot datoru {serial}',
   laptop_saved: 'Dators reģistrēts.',
   serial: 'Sērijas numurs',
   model: 'Modelis',
