@@ -11,6 +11,8 @@ export class ApiError extends Error {
     /** The collector's error code, e.g. `SKOLNET_AUTH_UNAUTHORIZED`. */
     readonly code: string,
     message: string,
+    /** The answer's parsed body, for refusals that carry more than a code (a rule refusal's `violations`). */
+    readonly body?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -52,7 +54,7 @@ async function request<T>(method: string, path: string, body?: unknown, file?: B
   }
   if (!response.ok) {
     const err = parsed as Partial<ApiErrorBody> | undefined;
-    throw new ApiError(response.status, err?.code ?? `HTTP_${response.status}`, err?.message ?? text);
+    throw new ApiError(response.status, err?.code ?? `HTTP_${response.status}`, err?.message ?? text, parsed);
   }
   return parsed as T;
 }

@@ -8,6 +8,7 @@ import { useLang, useMessages } from '../../i18n/i18n.js';
 import { Link } from '../../router.js';
 import { useSession } from '../../session.js';
 import type { PageProps } from '../page.js';
+import { PlanActions } from '../support-forms/PlanActions.js';
 import { FlagList } from './FlagList.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
@@ -145,6 +146,7 @@ export function PlanPage(props: PageProps) {
               <span class="muted">{t('identity_note')}</span>
             </p>
           )}
+          <PlanActions plan={p} onChanged={plan.reload} />
           <h2>{t('flags_heading')}</h2>
           <FlagList flags={p.flags} lang={lang} none={t('no_flags')} />
           <h2>{t('trail_heading')}</h2>

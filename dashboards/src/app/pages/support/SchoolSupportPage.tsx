@@ -10,6 +10,7 @@ import { Link } from '../../router.js';
 import { useSession } from '../../session.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
+import { NewPlanLink, SchoolFormLinks } from '../support-forms/links.js';
 import { FlagList } from './FlagList.js';
 import { QueuePage } from './QueuePage.js';
 import { planHref, plansPath, type SupportPlan, type SupportPupil } from './types.js';
@@ -101,7 +102,7 @@ function SchoolSupport(props: { schoolId: string | null }) {
             {t('open_plan')}
           </Link>
         ) : (
-          t('none')
+          (schoolId !== null && <NewPlanLink schoolId={schoolId} pupil={r.pupil} />) || t('none')
         ),
     },
     {
@@ -119,6 +120,7 @@ function SchoolSupport(props: { schoolId: string | null }) {
 
   return (
     <Shell>
+      <SchoolFormLinks schoolId={schoolId} />
       {data.error !== undefined && <ErrorNotice error={data.error} onRetry={data.reload} />}
       {data.data === undefined ? (
         data.error === undefined && <p>{common('loading')}</p>
