@@ -1,5 +1,3 @@
-import WebSocket from 'ws';
-import type { RawData } from 'ws';
 import type {
   Ack,
   Batch,
@@ -9,7 +7,6 @@ import type {
   ConfigPush,
   HardwareFingerprint,
   Hello,
-  Rejection,
   Result,
   SecretAck,
   SecretPush,
@@ -18,17 +15,20 @@ import type {
 import {
   AGENT_STREAM_PATH,
   ErrorCodes,
-  PROTOCOL_NAME,
   PROTOCOL_VERSION,
   ProtocolLimits,
   SkolnetError,
-  collectorMessageValidator,
   configPushValidator,
   describeError,
   formatIssues,
   uuidv7,
 } from '@skolnet/shared/core';
 import { collectorEndpoint } from './collector-endpoint.js';
+import type { StreamEvent, StreamOutbox, StreamState } from './stream-events.js';
+import { DEFAULT_PING_INTERVAL_MS, StreamSocket } from './stream-socket.js';
+
+export type { StreamEvent, StreamOutbox, StreamState } from './stream-events.js';
+export { DEFAULT_PING_INTERVAL_MS } from './stream-socket.js';
 
 /** First reconnect delay bound, in ms; full jitter draws from [0, bound). */
 export const DEFAULT_BACKOFF_INITIAL_MS = 1_000;
@@ -40,62 +40,12 @@ export const DEFAULT_BACKOFF_MAX_MS = 60_000;
  * welcomes and then drops every connection at once still gets backoff.
  */
 export const DEFAULT_HEALTHY_AFTER_MS = 30_000;
-/**
- * Interval of WebSocket pings, in ms. A connection through a school's NAT
- * can die silently; a missing pong by the next ping ends it. 30 s stays
- * under the 60 s idle timeout common on consumer routers.
- */
-export const DEFAULT_PING_INTERVAL_MS = 30_000;
 /** How long `stop` waits for the collector to answer the close frame, in ms. */
 const STOP_GRACE_MS = 2_000;
 /** Room reserved in a message for the batch envelope around the results, in bytes. */
 const BATCH_ENVELOPE_BYTES = 256;
 /** Close code of the collector for a revoked agent (collector `CloseCodes.revoked`). */
 export const REVOKED_CLOSE_CODE = 4403;
-
-/** Connection state of a {@link StreamClient}. */
-export type StreamState = 'connecting' | 'connected' | 'disconnected';
-
-/** What a {@link StreamClient} reports, for logs. Never carries the secret or result contents. */
-export type StreamEvent =
-  | { type: 'state'; state: 'connecting'; url: string; attempt: number }
-  | { type: 'state'; state: 'connected'; school_id: string; max_batch_results: number; outbox_depth: number }
-  | { type: 'state'; state: 'disconnected'; reason: string; retry_in_ms?: number }
-  | {
-      type: 'acked';
-      batch_id: string;
-      sent: number;
-      accepted: number;
-      rejected: number;
-      /** Results of the batch the ack did not mention; they stay queued and are sent again. */
-      unsettled: number;
-      outbox_depth: number;
-    }
-  | { type: 'config'; version: number; applied: boolean; error?: string }
-  | { type: 'invalid_message'; code: string; detail: string }
-  | { type: 'server_error'; code: string; message: string; batch_id?: string }
-  | { type: 'auth_rejected'; message: string }
-  /** The agent was revoked: the client has stopped for good. */
-  | { type: 'revoked'; message: string }
-  /** A secret rotation completed: the new secret is stored and the old one is void. */
-  | { type: 'secret_rotated' }
-  /** A new secret could not be stored; the old one stays valid and the rotation is retried later. */
-  | { type: 'secret_not_stored'; error: string }
-  | { type: 'dropped_oversized'; id: string; bytes: number };
-
-/** The part of the outbox the stream client uses. */
-export interface StreamOutbox {
-  peek(limit: number, maxBytes?: number): Result[];
-  settle(accepted: readonly string[], rejected: readonly Rejection[]): unknown;
-  depth(): number;
-  /**
-   * Depth and the `at` of the oldest waiting result, reported to the
-   * collector with each batch; without it the batch carries no report.
-   */
-  stats?(): { depth: number; oldest_at: string | null };
-  /** Subscribes to appends; returns the unsubscribe function. */
-  onAppend(listener: () => void): () => void;
-}
 
 /** Options of {@link StreamClient}. */
 export interface StreamClientOptions {
@@ -150,8 +100,6 @@ interface SessionOutcome {
   revoked: boolean;
 }
 
-type Wait<T> = { kind: 'message'; message: T } | { kind: 'closed' } | { kind: 'timeout' };
-
 /**
  * Streams the outbox to the collector over one WebSocket at a time:
  * `hello` → `welcome`, then batches of the oldest results, each settled in
@@ -166,7 +114,7 @@ export class StreamClient {
   readonly #stop = new AbortController();
   #state: StreamState = 'disconnected';
   #loop: Promise<void> | undefined;
-  #socket: WebSocket | undefined;
+  #socket: StreamSocket | undefined;
 
   constructor(options: StreamClientOptions) {
     this.#o = options;
@@ -193,12 +141,7 @@ export class StreamClient {
   /** Closes the connection cleanly and stops reconnecting. Resolves when everything has ended. */
   async stop(): Promise<void> {
     this.#stop.abort();
-    const ws = this.#socket;
-    if (ws && ws.readyState === WebSocket.OPEN) {
-      ws.close(1000, 'agent stopping');
-      // A collector that never answers the close frame must not hold up shutdown.
-      setTimeout(() => ws.terminate(), STOP_GRACE_MS).unref();
-    } else if (ws && ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    this.#socket?.shutdown(STOP_GRACE_MS);
     await this.#loop;
   }
 
@@ -256,89 +199,36 @@ export class StreamClient {
     const outcome: SessionOutcome = { reason: 'closed', healthy: false, authRejected: false, revoked: false };
     this.#emit({ type: 'state', state: 'connecting', url: this.#url.href, attempt });
     const welcomeTimeoutMs = this.#o.welcomeTimeoutMs ?? ProtocolLimits.helloTimeoutMs;
-    const ws = new WebSocket(this.#url, PROTOCOL_NAME, {
-      maxPayload: ProtocolLimits.maxMessageBytes,
-      handshakeTimeout: welcomeTimeoutMs,
-    });
-    this.#socket = ws;
-
-    // Incoming messages go to the one pending waiter when it wants them;
-    // config pushes and errors are handled here whatever the flow is doing.
-    let waiter:
-      { want: (m: CollectorMessage) => boolean; resolve: (m: CollectorMessage) => void } | undefined;
-    let closeReason: string | undefined;
-    const closed = new Promise<void>((resolve) => {
-      ws.once('close', (code: number, reason: Buffer) => {
+    // Incoming messages go to the one pending `next` when it wants them;
+    // config pushes and errors are handled aside whatever the flow is doing.
+    const socket: StreamSocket = new StreamSocket({
+      url: this.#url,
+      handshakeTimeoutMs: welcomeTimeoutMs,
+      onAside: (message) => this.#handleAside(socket, message, outcome),
+      onInvalid: (code, detail) => this.#emit({ type: 'invalid_message', code, detail }),
+      onUpgradeRejected: (status) => {
+        if (status === 401 || status === 403) {
+          outcome.authRejected = true;
+          this.#emit({ type: 'auth_rejected', message: `HTTP ${status} on upgrade` });
+        }
+      },
+      onClose: (code) => {
         if (code === REVOKED_CLOSE_CODE && !outcome.revoked) {
           outcome.revoked = true;
           this.#emit({ type: 'revoked', message: 'the collector closed the connection: agent revoked' });
         }
-        closeReason ??= `connection closed (${code}${reason.length > 0 ? ` ${reason.toString('utf8').slice(0, 120)}` : ''})`;
-        resolve();
-      });
+      },
     });
-    ws.on('error', (err: Error) => {
-      closeReason ??= describeError(err);
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      const status = res.statusCode ?? 0;
-      res.resume();
-      closeReason = `collector answered the upgrade with HTTP ${status}`;
-      if (status === 401 || status === 403) {
-        outcome.authRejected = true;
-        this.#emit({ type: 'auth_rejected', message: `HTTP ${status} on upgrade` });
-      }
-      ws.terminate();
-    });
-    let alive = true;
-    ws.on('pong', () => (alive = true));
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const message = this.#parse(data, isBinary);
-      if (!message) return;
-      if (waiter?.want(message)) {
-        const w = waiter;
-        waiter = undefined;
-        w.resolve(message);
-        return;
-      }
-      this.#handleAside(ws, message, outcome);
-    });
+    this.#socket = socket;
 
-    const wait = async <T extends CollectorMessage>(
-      want: (m: CollectorMessage) => m is T,
-      timeoutMs: number,
-    ): Promise<Wait<T>> => {
-      let timer: NodeJS.Timeout | undefined;
-      const got = new Promise<Wait<T>>((resolve) => {
-        waiter = { want, resolve: (m) => resolve({ kind: 'message', message: m as T }) };
-        timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
-      });
-      const result = await Promise.race([got, closed.then((): Wait<T> => ({ kind: 'closed' }))]);
-      clearTimeout(timer);
-      waiter = undefined;
-      return result;
-    };
-
-    let pinger: NodeJS.Timeout | undefined;
     try {
-      const opened = await Promise.race([
-        new Promise<boolean>((resolve) => ws.once('open', () => resolve(true))),
-        closed.then(() => false),
-      ]);
+      const opened = await socket.opened();
       if (!opened || this.#stop.signal.aborted) {
-        outcome.reason = closeReason ?? 'could not connect';
+        outcome.reason = socket.closeReason ?? 'could not connect';
         return outcome;
       }
 
-      pinger = setInterval(() => {
-        if (!alive) {
-          closeReason = 'no pong from the collector';
-          ws.terminate();
-          return;
-        }
-        alive = false;
-        ws.ping();
-      }, this.#o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+      socket.startHeartbeat(this.#o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
 
       const secret = typeof this.#o.secret === 'function' ? this.#o.secret() : this.#o.secret;
       const hello: Hello = {
@@ -354,21 +244,18 @@ export class StreamClient {
       const fingerprint = await this.#o.fingerprint?.().catch(() => undefined);
       if (fingerprint !== undefined) hello.fingerprint = fingerprint;
       // Reading the fingerprint awaited; the socket may have closed meanwhile.
-      if (!socketOpen(ws)) {
-        await closed;
-        outcome.reason = closeReason ?? 'closed before hello';
+      if (!socket.isOpen) {
+        await socket.closed;
+        outcome.reason = socket.closeReason ?? 'closed before hello';
         return outcome;
       }
-      ws.send(JSON.stringify(hello));
+      socket.send(hello);
 
-      const welcomed = await wait((m): m is Welcome => m.type === 'welcome', welcomeTimeoutMs);
+      const welcomed = await socket.next((m): m is Welcome => m.type === 'welcome', welcomeTimeoutMs);
       if (welcomed.kind !== 'message') {
-        if (welcomed.kind === 'timeout') {
-          closeReason = 'no welcome from the collector in time';
-          ws.terminate();
-        }
-        await closed;
-        outcome.reason = closeReason ?? 'closed before welcome';
+        if (welcomed.kind === 'timeout') socket.terminate('no welcome from the collector in time');
+        await socket.closed;
+        outcome.reason = socket.closeReason ?? 'closed before welcome';
         return outcome;
       }
       const welcome = welcomed.message;
@@ -377,7 +264,7 @@ export class StreamClient {
       } catch {
         // Keeping the agent's state current is best effort; streaming goes on.
       }
-      if (this.#o.rotateSecretOnConnect) ws.send(JSON.stringify({ type: 'secret_rotate' }));
+      if (this.#o.rotateSecretOnConnect) socket.send({ type: 'secret_rotate' });
       const welcomedAt = performance.now();
       const healthyAfter = this.#o.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS;
       const maxResults = Math.min(welcome.max_batch_results, ProtocolLimits.maxBatchResults);
@@ -390,26 +277,25 @@ export class StreamClient {
         outbox_depth: this.#o.outbox.depth(),
       });
 
-      const isOpen = (): boolean => ws.readyState === WebSocket.OPEN && !this.#stop.signal.aborted;
+      const isOpen = (): boolean => socket.isOpen && !this.#stop.signal.aborted;
       while (isOpen()) {
         const rows = this.#o.outbox.peek(maxResults, maxBytes - BATCH_ENVELOPE_BYTES);
         if (rows.length === 0) {
-          await this.#appendedOrClosed(closed);
+          await this.#appendedOrClosed(socket.closed);
           continue;
         }
         const batchId = uuidv7();
         const { text, sent } = this.#encodeBatch(batchId, rows, maxBytes);
         if (sent.length === 0) continue; // an oversized single result was dropped; try the next
-        ws.send(text);
-        const acked = await wait(
+        socket.send(text);
+        const acked = await socket.next(
           (m): m is Ack | Extract<CollectorMessage, { type: 'error' }> =>
             (m.type === 'ack' || m.type === 'error') && m.batch_id === batchId,
           this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs,
         );
         if (acked.kind === 'timeout') {
           // The rows stay in the outbox; the next connection sends them again.
-          closeReason = `no ack for batch ${batchId} in time`;
-          ws.terminate();
+          socket.terminate(`no ack for batch ${batchId} in time`);
           break;
         }
         if (acked.kind === 'closed') break;
@@ -423,8 +309,11 @@ export class StreamClient {
             message: acked.message.message.slice(0, 200),
             batch_id: batchId,
           });
-          closeReason = `the collector could not store batch ${batchId} (${acked.message.code.slice(0, 64)})`;
-          ws.close(1000, 'batch not stored');
+          socket.closeFor(
+            `the collector could not store batch ${batchId} (${acked.message.code.slice(0, 64)})`,
+            1000,
+            'batch not stored',
+          );
           break;
         }
         // Settle only what this batch carried: an ack cannot delete rows it was never sent.
@@ -444,29 +333,30 @@ export class StreamClient {
         });
         if (unsettled === sent.length) {
           // Resending at once would loop without end; let the backoff space it out.
-          closeReason = `ack for batch ${batchId} settled none of its results`;
-          ws.close(1002, 'ack settled nothing');
+          socket.closeFor(
+            `ack for batch ${batchId} settled none of its results`,
+            1002,
+            'ack settled nothing',
+          );
           break;
         }
         outcome.healthy = true;
       }
       if (performance.now() - welcomedAt >= healthyAfter) outcome.healthy = true;
-      if (ws.readyState !== WebSocket.CLOSED) {
-        if (this.#stop.signal.aborted && ws.readyState === WebSocket.OPEN) ws.close(1000, 'agent stopping');
-        await closed;
+      if (!socket.isClosed) {
+        if (this.#stop.signal.aborted) socket.close(1000, 'agent stopping');
+        await socket.closed;
       }
-      outcome.reason = closeReason ?? 'closed';
+      outcome.reason = socket.closeReason ?? 'closed';
       return outcome;
     } catch (err) {
       // Outbox failures (disk full) end this session; the loop retries with backoff.
-      closeReason = describeError(err);
-      ws.terminate();
-      await closed;
-      outcome.reason = closeReason;
+      socket.terminate(describeError(err));
+      await socket.closed;
+      outcome.reason = socket.closeReason ?? 'closed';
       return outcome;
     } finally {
-      clearInterval(pinger);
-      ws.removeAllListeners('message');
+      socket.dispose();
       this.#socket = undefined;
     }
   }
@@ -526,43 +416,14 @@ export class StreamClient {
     this.#stop.signal.removeEventListener('abort', onAbort);
   }
 
-  #parse(data: RawData, isBinary: boolean): CollectorMessage | undefined {
-    if (isBinary) {
-      this.#emit({ type: 'invalid_message', code: ErrorCodes.PROTOCOL_MALFORMED, detail: 'binary frame' });
-      return undefined;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(rawToString(data));
-    } catch {
-      this.#emit({ type: 'invalid_message', code: ErrorCodes.PROTOCOL_MALFORMED, detail: 'not JSON' });
-      return undefined;
-    }
-    const v = collectorMessageValidator.check(value, 3);
-    if (!v.ok) {
-      // Paths only: the content may be anything and does not belong in a log.
-      const type =
-        typeof (value as { type?: unknown } | null)?.type === 'string'
-          ? (value as { type: string }).type
-          : '?';
-      this.#emit({
-        type: 'invalid_message',
-        code: ErrorCodes.PROTOCOL_MALFORMED,
-        detail: `type ${JSON.stringify(type.slice(0, 32))} at ${v.issues.map((i) => i.path).join(', ')}`,
-      });
-      return undefined;
-    }
-    return v.value;
-  }
-
   /** Handles a message no waiter wanted: config pushes, errors, stray acks. */
-  #handleAside(ws: WebSocket, message: CollectorMessage, outcome: SessionOutcome): void {
+  #handleAside(socket: StreamSocket, message: CollectorMessage, outcome: SessionOutcome): void {
     switch (message.type) {
       case 'config':
-        void this.#applyConfig(ws, message);
+        void this.#applyConfig(socket, message);
         return;
       case 'secret':
-        void this.#storeSecret(ws, message);
+        void this.#storeSecret(socket, message);
         return;
       case 'secret_confirmed':
         this.#emit({ type: 'secret_rotated' });
@@ -571,13 +432,13 @@ export class StreamClient {
         if (message.code === ErrorCodes.AUTH_REVOKED) {
           outcome.revoked = true;
           this.#emit({ type: 'revoked', message: message.message.slice(0, 200) });
-          if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'agent revoked');
+          socket.close(1000, 'agent revoked');
           return;
         }
         if (message.code === ErrorCodes.AUTH_UNAUTHORIZED) {
           outcome.authRejected = true;
           this.#emit({ type: 'auth_rejected', message: message.message.slice(0, 200) });
-          if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'credentials rejected');
+          socket.close(1000, 'credentials rejected');
           return;
         }
         this.#emit({
@@ -602,7 +463,7 @@ export class StreamClient {
    * which from then on refuses the old one. A crash before the store keeps
    * the old secret working; a crash after it finds the new one on disk.
    */
-  async #storeSecret(ws: WebSocket, push: SecretPush): Promise<void> {
+  async #storeSecret(socket: StreamSocket, push: SecretPush): Promise<void> {
     try {
       await this.#o.onSecret?.(push.secret);
     } catch (err) {
@@ -611,10 +472,10 @@ export class StreamClient {
     }
     if (!this.#o.onSecret) return;
     const ack: SecretAck = { type: 'secret_ack', secret: push.secret };
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(ack));
+    socket.sendIfOpen(ack);
   }
 
-  async #applyConfig(ws: WebSocket, offer: ConfigOffer): Promise<void> {
+  async #applyConfig(socket: StreamSocket, offer: ConfigOffer): Promise<void> {
     const reply: ConfigAck = { type: 'config_ack', version: offer.version, applied: true };
     try {
       // Checked here against the allow-listed schema, so a push with a
@@ -637,23 +498,13 @@ export class StreamClient {
       applied: reply.applied,
       ...(reply.error ? { error: reply.error } : {}),
     });
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply));
+    socket.sendIfOpen(reply);
   }
 }
 
 /** Builds a {@link StreamClient}; call `start()` to connect. */
 export function createStreamClient(options: StreamClientOptions): StreamClient {
   return new StreamClient(options);
-}
-
-function socketOpen(ws: WebSocket): boolean {
-  return ws.readyState === WebSocket.OPEN;
-}
-
-function rawToString(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
 }
 
 /** Sleeps `ms`, ending early when `signal` aborts. */
