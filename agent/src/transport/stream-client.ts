@@ -6,7 +6,6 @@ import type {
   ConfigOffer,
   ConfigPush,
   HardwareFingerprint,
-  Hello,
   Result,
   SecretAck,
   SecretPush,
@@ -15,7 +14,6 @@ import type {
 import {
   AGENT_STREAM_PATH,
   ErrorCodes,
-  PROTOCOL_VERSION,
   ProtocolLimits,
   SkolnetError,
   configPushValidator,
@@ -25,6 +23,7 @@ import {
 } from '@skolnet/shared/core';
 import { collectorEndpoint } from './collector-endpoint.js';
 import type { StreamEvent, StreamOutbox, StreamState } from './stream-events.js';
+import { streamHandshake } from './stream-handshake.js';
 import { DEFAULT_PING_INTERVAL_MS, StreamSocket } from './stream-socket.js';
 
 export type { StreamEvent, StreamOutbox, StreamState } from './stream-events.js';
@@ -230,35 +229,12 @@ export class StreamClient {
 
       socket.startHeartbeat(this.#o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
 
-      const secret = typeof this.#o.secret === 'function' ? this.#o.secret() : this.#o.secret;
-      const hello: Hello = {
-        type: 'hello',
-        protocol: PROTOCOL_VERSION,
-        agent_id: this.#o.agentId,
-        secret,
-        agent_version: this.#o.agentVersion,
-        outbox_depth: this.#o.outbox.depth(),
-      };
-      const configVersion = this.#o.configVersion?.();
-      if (configVersion !== undefined) hello.config_version = configVersion;
-      const fingerprint = await this.#o.fingerprint?.().catch(() => undefined);
-      if (fingerprint !== undefined) hello.fingerprint = fingerprint;
-      // Reading the fingerprint awaited; the socket may have closed meanwhile.
-      if (!socket.isOpen) {
-        await socket.closed;
-        outcome.reason = socket.closeReason ?? 'closed before hello';
+      const handshake = await streamHandshake(socket, this.#o, welcomeTimeoutMs);
+      if (!handshake.ok) {
+        outcome.reason = handshake.reason;
         return outcome;
       }
-      socket.send(hello);
-
-      const welcomed = await socket.next((m): m is Welcome => m.type === 'welcome', welcomeTimeoutMs);
-      if (welcomed.kind !== 'message') {
-        if (welcomed.kind === 'timeout') socket.terminate('no welcome from the collector in time');
-        await socket.closed;
-        outcome.reason = socket.closeReason ?? 'closed before welcome';
-        return outcome;
-      }
-      const welcome = welcomed.message;
+      const welcome = handshake.welcome;
       try {
         this.#o.onWelcome?.(welcome);
       } catch {
