@@ -1,12 +1,9 @@
 import type {
-  Ack,
-  Batch,
   CollectorMessage,
   ConfigAck,
   ConfigOffer,
   ConfigPush,
   HardwareFingerprint,
-  Result,
   SecretAck,
   SecretPush,
   Welcome,
@@ -19,10 +16,10 @@ import {
   configPushValidator,
   describeError,
   formatIssues,
-  uuidv7,
 } from '@skolnet/shared/core';
 import { collectorEndpoint } from './collector-endpoint.js';
 import type { StreamEvent, StreamOutbox, StreamState } from './stream-events.js';
+import { batchLimits, pumpBatches } from './batch-pump.js';
 import { streamHandshake } from './stream-handshake.js';
 import { DEFAULT_PING_INTERVAL_MS, StreamSocket } from './stream-socket.js';
 
@@ -41,8 +38,6 @@ export const DEFAULT_BACKOFF_MAX_MS = 60_000;
 export const DEFAULT_HEALTHY_AFTER_MS = 30_000;
 /** How long `stop` waits for the collector to answer the close frame, in ms. */
 const STOP_GRACE_MS = 2_000;
-/** Room reserved in a message for the batch envelope around the results, in bytes. */
-const BATCH_ENVELOPE_BYTES = 256;
 /** Close code of the collector for a revoked agent (collector `CloseCodes.revoked`). */
 export const REVOKED_CLOSE_CODE = 4403;
 
@@ -243,81 +238,23 @@ export class StreamClient {
       if (this.#o.rotateSecretOnConnect) socket.send({ type: 'secret_rotate' });
       const welcomedAt = performance.now();
       const healthyAfter = this.#o.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS;
-      const maxResults = Math.min(welcome.max_batch_results, ProtocolLimits.maxBatchResults);
-      const maxBytes = Math.min(welcome.max_message_bytes, ProtocolLimits.maxMessageBytes);
+      const limits = batchLimits(welcome);
       this.#emit({
         type: 'state',
         state: 'connected',
         school_id: welcome.school_id,
-        max_batch_results: maxResults,
+        max_batch_results: limits.maxResults,
         outbox_depth: this.#o.outbox.depth(),
       });
 
-      const isOpen = (): boolean => socket.isOpen && !this.#stop.signal.aborted;
-      while (isOpen()) {
-        const rows = this.#o.outbox.peek(maxResults, maxBytes - BATCH_ENVELOPE_BYTES);
-        if (rows.length === 0) {
-          await this.#appendedOrClosed(socket.closed);
-          continue;
-        }
-        const batchId = uuidv7();
-        const { text, sent } = this.#encodeBatch(batchId, rows, maxBytes);
-        if (sent.length === 0) continue; // an oversized single result was dropped; try the next
-        socket.send(text);
-        const acked = await socket.next(
-          (m): m is Ack | Extract<CollectorMessage, { type: 'error' }> =>
-            (m.type === 'ack' || m.type === 'error') && m.batch_id === batchId,
-          this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs,
-        );
-        if (acked.kind === 'timeout') {
-          // The rows stay in the outbox; the next connection sends them again.
-          socket.terminate(`no ack for batch ${batchId} in time`);
-          break;
-        }
-        if (acked.kind === 'closed') break;
-        if (acked.message.type === 'error') {
-          // The collector could not store this batch (a full disk): it stays
-          // in the outbox. Waiting out the ack timeout would idle for 30 s;
-          // ending the session lets the backoff space out the next try.
-          this.#emit({
-            type: 'server_error',
-            code: acked.message.code.slice(0, 64),
-            message: acked.message.message.slice(0, 200),
-            batch_id: batchId,
-          });
-          socket.closeFor(
-            `the collector could not store batch ${batchId} (${acked.message.code.slice(0, 64)})`,
-            1000,
-            'batch not stored',
-          );
-          break;
-        }
-        // Settle only what this batch carried: an ack cannot delete rows it was never sent.
-        const inBatch = new Set(sent.map((r) => r.id));
-        const accepted = acked.message.accepted.filter((id) => inBatch.has(id));
-        const rejected = acked.message.rejected.filter((r) => inBatch.has(r.id));
-        this.#o.outbox.settle(accepted, rejected);
-        const unsettled = sent.length - new Set([...accepted, ...rejected.map((r) => r.id)]).size;
-        this.#emit({
-          type: 'acked',
-          batch_id: batchId,
-          sent: sent.length,
-          accepted: accepted.length,
-          rejected: rejected.length,
-          unsettled,
-          outbox_depth: this.#o.outbox.depth(),
-        });
-        if (unsettled === sent.length) {
-          // Resending at once would loop without end; let the backoff space it out.
-          socket.closeFor(
-            `ack for batch ${batchId} settled none of its results`,
-            1002,
-            'ack settled nothing',
-          );
-          break;
-        }
-        outcome.healthy = true;
-      }
+      await pumpBatches(socket, {
+        outbox: this.#o.outbox,
+        limits,
+        ackTimeoutMs: this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs,
+        signal: this.#stop.signal,
+        emit: (event) => this.#emit(event),
+        onSettled: () => (outcome.healthy = true),
+      });
       if (performance.now() - welcomedAt >= healthyAfter) outcome.healthy = true;
       if (!socket.isClosed) {
         if (this.#stop.signal.aborted) socket.close(1000, 'agent stopping');
@@ -335,61 +272,6 @@ export class StreamClient {
       socket.dispose();
       this.#socket = undefined;
     }
-  }
-
-  /** Serialises a batch that fits `maxBytes`, dropping a lone result that never can. */
-  #encodeBatch(batchId: string, rows: Result[], maxBytes: number): { text: string; sent: Result[] } {
-    let sent = rows;
-    for (;;) {
-      const batch: Batch = { type: 'batch', batch_id: batchId, results: sent };
-      const report = this.#outboxReport();
-      if (report) batch.outbox = report;
-      const text = JSON.stringify(batch);
-      const bytes = Buffer.byteLength(text);
-      if (bytes <= maxBytes) return { text, sent };
-      if (sent.length === 1) {
-        const only = sent[0]!;
-        // The collector would close the connection on it (1009) forever; drop it.
-        this.#o.outbox.settle(
-          [],
-          [
-            {
-              id: only.id,
-              code: ErrorCodes.PROTOCOL_TOO_LARGE,
-              message: `result is ${bytes} bytes serialised, over the collector's ${maxBytes}`,
-            },
-          ],
-        );
-        this.#emit({ type: 'dropped_oversized', id: only.id, bytes });
-        return { text: '', sent: [] };
-      }
-      sent = sent.slice(0, Math.ceil(sent.length / 2));
-    }
-  }
-
-  /** What the outbox holds, for the collector's lag metrics; undefined when it cannot say. */
-  #outboxReport(): Batch['outbox'] {
-    const stats = this.#o.outbox.stats?.();
-    if (!stats) return undefined;
-    // `at` is the agent's RFC 3339 string; normalised so the collector's date-time check accepts it.
-    const oldest = stats.oldest_at === null ? undefined : new Date(stats.oldest_at);
-    return oldest === undefined || Number.isNaN(oldest.getTime())
-      ? { depth: stats.depth }
-      : { depth: stats.depth, oldest_at: oldest.toISOString() };
-  }
-
-  /** Resolves on the next append to the outbox, on close or on stop. */
-  async #appendedOrClosed(closed: Promise<void>): Promise<void> {
-    let off: () => void = () => {};
-    let onAbort: () => void = () => {};
-    const appended = new Promise<void>((resolve) => {
-      off = this.#o.outbox.onAppend(resolve);
-      onAbort = resolve;
-      this.#stop.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    await Promise.race([appended, closed]);
-    off();
-    this.#stop.signal.removeEventListener('abort', onAbort);
   }
 
   /** Handles a message no waiter wanted: config pushes, errors, stray acks. */
