@@ -1,25 +1,9 @@
-import type {
-  CollectorMessage,
-  ConfigAck,
-  ConfigOffer,
-  ConfigPush,
-  HardwareFingerprint,
-  SecretAck,
-  SecretPush,
-  Welcome,
-} from '@skolnet/shared/core';
-import {
-  AGENT_STREAM_PATH,
-  ErrorCodes,
-  ProtocolLimits,
-  SkolnetError,
-  configPushValidator,
-  describeError,
-  formatIssues,
-} from '@skolnet/shared/core';
+import type { ConfigPush, HardwareFingerprint, Welcome } from '@skolnet/shared/core';
+import { AGENT_STREAM_PATH, ProtocolLimits, describeError } from '@skolnet/shared/core';
 import { collectorEndpoint } from './collector-endpoint.js';
 import type { StreamEvent, StreamOutbox, StreamState } from './stream-events.js';
 import { batchLimits, pumpBatches } from './batch-pump.js';
+import { handlePush, type PushHandlerOptions } from './push-handler.js';
 import { streamHandshake } from './stream-handshake.js';
 import { DEFAULT_PING_INTERVAL_MS, StreamSocket } from './stream-socket.js';
 
@@ -100,11 +84,17 @@ interface SessionOutcome {
  * the outbox by its `ack`. Unacked rows stay and are resent after a
  * reconnect (ingest is idempotent). Reconnects with capped exponential
  * backoff and full jitter until {@link stop}.
+ *
+ * This class holds the connection loop and backoff; each connection is a
+ * {@link StreamSocket} (frames, `next`, heartbeat), opened by
+ * {@link streamHandshake}, fed by {@link pumpBatches}, with what the
+ * collector sends on its own going to {@link handlePush}.
  */
 export class StreamClient {
   readonly #o: StreamClientOptions;
   readonly #url: URL;
   readonly #random: () => number;
+  readonly #push: PushHandlerOptions;
   readonly #stop = new AbortController();
   #state: StreamState = 'disconnected';
   #loop: Promise<void> | undefined;
@@ -114,6 +104,11 @@ export class StreamClient {
     this.#o = options;
     this.#url = collectorEndpoint(options.collectorUrl, AGENT_STREAM_PATH, { websocket: true });
     this.#random = options.random ?? Math.random;
+    this.#push = {
+      ...(options.onConfig ? { onConfig: options.onConfig } : {}),
+      ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+      emit: (event) => this.#emit(event),
+    };
   }
 
   /** The WebSocket URL this client connects to. */
@@ -198,7 +193,11 @@ export class StreamClient {
     const socket: StreamSocket = new StreamSocket({
       url: this.#url,
       handshakeTimeoutMs: welcomeTimeoutMs,
-      onAside: (message) => this.#handleAside(socket, message, outcome),
+      onAside: (message) => {
+        const verdict = handlePush(socket, message, this.#push);
+        if (verdict === 'revoked') outcome.revoked = true;
+        else if (verdict === 'auth_rejected') outcome.authRejected = true;
+      },
       onInvalid: (code, detail) => this.#emit({ type: 'invalid_message', code, detail }),
       onUpgradeRejected: (status) => {
         if (status === 401 || status === 403) {
@@ -272,91 +271,6 @@ export class StreamClient {
       socket.dispose();
       this.#socket = undefined;
     }
-  }
-
-  /** Handles a message no waiter wanted: config pushes, errors, stray acks. */
-  #handleAside(socket: StreamSocket, message: CollectorMessage, outcome: SessionOutcome): void {
-    switch (message.type) {
-      case 'config':
-        void this.#applyConfig(socket, message);
-        return;
-      case 'secret':
-        void this.#storeSecret(socket, message);
-        return;
-      case 'secret_confirmed':
-        this.#emit({ type: 'secret_rotated' });
-        return;
-      case 'error':
-        if (message.code === ErrorCodes.AUTH_REVOKED) {
-          outcome.revoked = true;
-          this.#emit({ type: 'revoked', message: message.message.slice(0, 200) });
-          socket.close(1000, 'agent revoked');
-          return;
-        }
-        if (message.code === ErrorCodes.AUTH_UNAUTHORIZED) {
-          outcome.authRejected = true;
-          this.#emit({ type: 'auth_rejected', message: message.message.slice(0, 200) });
-          socket.close(1000, 'credentials rejected');
-          return;
-        }
-        this.#emit({
-          type: 'server_error',
-          code: message.code.slice(0, 64),
-          message: message.message.slice(0, 200),
-          ...(message.batch_id ? { batch_id: message.batch_id } : {}),
-        });
-        return;
-      default:
-        this.#emit({
-          type: 'invalid_message',
-          code: ErrorCodes.PROTOCOL_UNEXPECTED,
-          detail: `unexpected ${message.type}${message.type === 'ack' ? ` for batch ${message.batch_id}` : ''}`,
-        });
-    }
-  }
-
-  /**
-   * Second half of a rotation on this side: store the new secret (the
-   * caller writes it atomically), and only then prove it to the collector,
-   * which from then on refuses the old one. A crash before the store keeps
-   * the old secret working; a crash after it finds the new one on disk.
-   */
-  async #storeSecret(socket: StreamSocket, push: SecretPush): Promise<void> {
-    try {
-      await this.#o.onSecret?.(push.secret);
-    } catch (err) {
-      this.#emit({ type: 'secret_not_stored', error: describeError(err).slice(0, 200) });
-      return;
-    }
-    if (!this.#o.onSecret) return;
-    const ack: SecretAck = { type: 'secret_ack', secret: push.secret };
-    socket.sendIfOpen(ack);
-  }
-
-  async #applyConfig(socket: StreamSocket, offer: ConfigOffer): Promise<void> {
-    const reply: ConfigAck = { type: 'config_ack', version: offer.version, applied: true };
-    try {
-      // Checked here against the allow-listed schema, so a push with a
-      // setting only the local configuration may hold (a program to run)
-      // is refused and the refusal, with the path, goes back to the collector.
-      const checked = configPushValidator.check(offer);
-      if (!checked.ok)
-        throw new SkolnetError(
-          ErrorCodes.CONFIG_INVALID,
-          `configuration version ${offer.version} refused: ${formatIssues(checked.issues)}`,
-        );
-      await this.#o.onConfig?.(checked.value);
-    } catch (err) {
-      reply.applied = false;
-      reply.error = describeError(err).slice(0, 1024);
-    }
-    this.#emit({
-      type: 'config',
-      version: offer.version,
-      applied: reply.applied,
-      ...(reply.error ? { error: reply.error } : {}),
-    });
-    socket.sendIfOpen(reply);
   }
 }
 
