@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -30,40 +30,28 @@ import {
 } from './cli-plan-output.js';
 import { createPlanService } from './services/plan-service.js';
 import { createSchoolService } from './services/school-service.js';
-import { DEFAULT_SCORING_CONFIG, parseScoringConfig, type ScoringConfig } from './scoring/score-config.js';
+import { leafCommands } from './commands/auth-options.js';
 import {
-  addAuthOptions,
-  authFromOptions,
-  leafCommands,
-  type AuthCliOptions,
-} from './commands/auth-options.js';
+  DATA_DIR_HELP,
+  databaseOption,
+  readJson,
+  scoringFrom,
+  sqliteFile,
+  type CliIo,
+} from './commands/common-options.js';
+import { createServeCommand } from './commands/serve-command.js';
 import { createUserCommand } from './commands/user-command.js';
 import { createVerifyReportCommand } from './commands/verify-report-command.js';
-import { checkInfluxOptions, type InfluxExportConfig } from './export/influx-sink.js';
-import { DEFAULT_SUPPORT_CONFIG, rotatePupilKey } from './services/support-service.js';
-import { isIsoDate } from './support/support-rules.js';
+import { rotatePupilKey } from './services/support-service.js';
 import { addConfigFile } from './config-file.js';
 import { addPlanSettingOptions, planSettingsFrom, type PlanSettingOptions } from './plan-settings.js';
-import { SUPPORT_KEY_DIR, pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
+import { SUPPORT_KEY_DIR, pidFileFor, resolveDatabaseUrl } from './server.js';
 import { livePid } from './storage/pid-file.js';
-import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/database-url.js';
+import { parseDatabaseUrl, redactSecrets } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
-import { DEFAULT_RAW_RETENTION_DAYS, DEFAULT_ROLLUP_RETENTION_DAYS } from './storage/maintenance.js';
-import { backupSqlite, postgresBackupError, restoreSqlite } from './storage/sqlite-backup.js';
+import { backupSqlite, restoreSqlite } from './storage/sqlite-backup.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from './ingest/result-clock.js';
-import { tuneForTransfers } from './runtime/transfer-memory.js';
 import { collectorVersion } from './version.js';
-
-/** Highest TCP port. */
-const MAX_PORT = 65_535;
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) {
-    throw new InvalidArgumentError(`expected a port number 0-${MAX_PORT}, got "${value}"`);
-  }
-  return port;
-}
 
 function parseNumber(value: string): number {
   const n = Number(value);
@@ -73,100 +61,14 @@ function parseNumber(value: string): number {
   return n;
 }
 
-function parseDays(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new InvalidArgumentError(`expected a whole number of days >= 1, got "${value}"`);
-  }
-  return n;
-}
-
-function readJson(path: string, what: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch (err) {
-    throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `${what} ${path} cannot be read as JSON`, {
-      cause: err,
-    });
-  }
-}
-
-/** The scoring config: defaults, or a JSON file's overrides validated against them. */
-function scoringFrom(path: string | undefined): ScoringConfig {
-  return path === undefined ? DEFAULT_SCORING_CONFIG : parseScoringConfig(readJson(path, 'scoring config'));
-}
-
-/** The `serve --influx-*` options as commander parses them. */
-export interface InfluxCliOptions {
-  influxUrl?: string;
-  influxOrg?: string;
-  influxBucket?: string;
-  influxToken?: string;
-}
-
-/**
- * The export settings from `serve --influx-*`: undefined when none is
- * given, all four or a SKOLNET_CLI_BAD_ARGUMENT naming the missing ones.
- */
-export function influxFromOptions(opts: InfluxCliOptions): InfluxExportConfig | undefined {
-  const given = {
-    url: opts.influxUrl,
-    org: opts.influxOrg,
-    bucket: opts.influxBucket,
-    token: opts.influxToken,
-  };
-  // A token alone (from the environment) does not turn the export on.
-  if (given.url === undefined && given.org === undefined && given.bucket === undefined) return undefined;
-  const missing = Object.entries(given)
-    .filter(([, v]) => v === undefined || v.trim() === '')
-    .map(([k]) => (k === 'token' ? '--influx-token (or SKOLNET_INFLUX_TOKEN)' : `--influx-${k}`));
-  if (missing.length > 0) {
-    throw new SkolnetError(
-      ErrorCodes.CLI_BAD_ARGUMENT,
-      `the InfluxDB export also needs ${missing.join(', ')}`,
-    );
-  }
-  const config = { url: given.url!, org: given.org!, bucket: given.bucket!, token: given.token! };
-  checkInfluxOptions(config);
-  return config;
-}
-
-/** A calendar day option, `YYYY-MM-DD`. */
-function parseSupportDate(value: string): string {
-  if (!isIsoDate(value)) throw new InvalidArgumentError('expected a calendar day YYYY-MM-DD');
-  return value;
-}
-
-/** Environment variable naming the database when `--database` is not given. */
-export const DATABASE_URL_ENV = 'SKOLNET_DATABASE_URL';
-
-/** The `--database` option every command that opens the store takes. */
-function databaseOption(): Option {
-  // No argument parser: commander would quote the rejected value (and its
-  // password) in its message; createStore checks the URL without echoing it.
-  return new Option(
-    '--database <url>',
-    'database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB (default: sqlite:<data dir>/collector.db)',
-  ).env(DATABASE_URL_ENV);
-}
-
-const DATA_DIR_HELP = 'data directory (holds the SQLite database unless --database says otherwise)';
-
-/** Where the CLI writes; tests pass their own. */
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** Whether stdout is a terminal (a person reading): `plan` then prints a table. Default false. */
-  stdoutIsTerminal?: boolean;
-  /** The clock (`plan` checks the completion date against it). Default the system clock. */
-  now?: () => Date;
-}
-
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   stdoutIsTerminal: process.stdout.isTTY === true,
 };
+
+export { DATABASE_URL_ENV, type CliIo } from './commands/common-options.js';
+export { influxFromOptions, type InfluxCliOptions } from './commands/serve-command.js';
 
 /** Exit status of a failure that is not the user's input. */
 export const EXIT_FAILURE = 1;
@@ -221,143 +123,7 @@ export function createCli(io: CliIo = defaultIo): Command {
     })
     .showSuggestionAfterError(true);
 
-  addPlanSettingOptions(addAuthOptions(program.command('serve')))
-    .description('run the collector')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'TCP port', parsePort, 8080)
-    .option('--data <dir>', DATA_DIR_HELP, './data')
-    .addOption(databaseOption())
-    .option('--scoring <file>', 'scoring config JSON overriding the default thresholds and weights')
-    .option(
-      '--raw-retention-days <days>',
-      'delete raw results older than this, once rolled up into hourly rollups',
-      parseDays,
-      DEFAULT_RAW_RETENTION_DAYS,
-    )
-    .option(
-      '--rollup-retention-days <days>',
-      'delete hourly rollups older than this',
-      parseDays,
-      DEFAULT_ROLLUP_RETENTION_DAYS,
-    )
-    .option(
-      '--support-keys <dir>',
-      'directory of the pupil-data keys, outside the database (default <data>/support-keys with SQLite; none with --database: pupil records off)',
-    )
-    .option(
-      '--support-grades-1-4-from <date>',
-      'first day (YYYY-MM-DD) grades 1-4 belong to the PuMPuRS target group',
-      parseSupportDate,
-      DEFAULT_SUPPORT_CONFIG.grades_1_4_from,
-    )
-    .option(
-      '--support-retention-days <days>',
-      "erase a pupil's support records this many days after their last plan's semester",
-      parseDays,
-      DEFAULT_SUPPORT_CONFIG.retention_days,
-    )
-    .addOption(
-      new Option('--log-level <level>', 'log level')
-        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-        .default('info')
-        .env('SKOLNET_LOG_LEVEL'),
-    )
-    .option(
-      '--influx-url <url>',
-      'also export stored results to InfluxDB at this URL (e.g. http://influx:8086)',
-    )
-    .option('--influx-org <org>', 'InfluxDB organization of the export')
-    .option('--influx-bucket <bucket>', 'InfluxDB bucket of the export')
-    .addOption(
-      new Option('--influx-token <token>', 'InfluxDB API token of the export (better: the environment)').env(
-        'SKOLNET_INFLUX_TOKEN',
-      ),
-    )
-    .action(
-      async (
-        opts: {
-          host: string;
-          port: number;
-          data: string;
-          database?: string;
-          config?: string;
-          logLevel: string;
-          scoring?: string;
-          rawRetentionDays: number;
-          rollupRetentionDays: number;
-          supportKeys?: string;
-          supportGrades14From: string;
-          supportRetentionDays: number;
-        } & InfluxCliOptions &
-          AuthCliOptions &
-          PlanSettingOptions,
-      ) => {
-        const influx = influxFromOptions(opts);
-        // The same parser as `plan`'s, so the API's plan is the CLI's.
-        const plan = planSettingsFrom(opts);
-        const auth = authFromOptions(opts);
-        tuneForTransfers();
-        const collector = await startCollector({
-          host: opts.host,
-          port: opts.port,
-          dataDir: opts.data,
-          ...(opts.database === undefined ? {} : { database: opts.database }),
-          logger: { level: opts.logLevel },
-          config: {
-            scoring: scoringFrom(opts.scoring),
-            ...(influx === undefined ? {} : { influx }),
-            auth,
-            plan,
-            support: {
-              retention_days: opts.supportRetentionDays,
-              grades_1_4_from: opts.supportGrades14From,
-              ...(opts.supportKeys === undefined ? {} : { keyDir: opts.supportKeys }),
-            },
-          },
-          retention: { rawDays: opts.rawRetentionDays, rollupDays: opts.rollupRetentionDays },
-        }).catch((err: unknown) => {
-          if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
-          throw new SkolnetError(
-            ErrorCodes.CLI_BAD_ARGUMENT,
-            `port ${opts.port} on ${opts.host} is in use; stop what uses it or choose another --port`,
-            { cause: err },
-          );
-        });
-        io.out(`skolnet collector listening on ${collector.url}`);
-        if (collector.needsFirstAdmin) {
-          // The same storage options as this start, the password left out.
-          const storage =
-            opts.config !== undefined
-              ? `--config ${opts.config}`
-              : opts.database !== undefined
-                ? `--database ${redactDatabaseUrl(opts.database)}`
-                : `--data ${opts.data}`;
-          io.out('');
-          io.out('No admin account yet. Create one, then sign in at ' + `${collector.url}/sign-in:`);
-          io.out(`  skolnet-collector user add --role admin --email you@example.lv ${storage}`);
-          io.out('');
-        }
-        let closing = false;
-        const shutdown = (signal: string): void => {
-          if (closing) return;
-          closing = true;
-          const started = performance.now();
-          collector.app.log.info({ signal }, 'shutting down');
-          collector.close().then(
-            () => {
-              collector.app.log.info({ duration_ms: Math.round(performance.now() - started) }, 'shut down');
-              process.exit(0);
-            },
-            (err: unknown) => {
-              io.err(`error while shutting down: ${describeError(err)}`);
-              process.exit(1);
-            },
-          );
-        };
-        process.once('SIGINT', () => shutdown('SIGINT'));
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-      },
-    );
+  program.addCommand(inheritSettings(createServeCommand(io), program));
 
   program
     .command('admin-token')
@@ -377,16 +143,6 @@ export function createCli(io: CliIo = defaultIo): Command {
   // the code on usage errors) explicitly, down to its nested commands.
   program.addCommand(inheritSettings(createUserCommand(io), program));
   program.addCommand(inheritSettings(createVerifyReportCommand(io), program));
-
-  /** The SQLite file behind `--database`/`--data`; PostgreSQL has its own tools. */
-  const sqliteFile = (command: 'backup' | 'restore', opts: { data: string; database?: string }): string => {
-    const location = parseDatabaseUrl(resolveDatabaseUrl(opts.database, opts.data));
-    if (location.dialect === 'postgres') throw postgresBackupError(command);
-    if (location.path === ':memory:') {
-      throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, `an in-memory database has nothing to ${command}`);
-    }
-    return location.path;
-  };
 
   program
     .command('backup')
