@@ -39,6 +39,7 @@ import {
   sqliteFile,
   type CliIo,
 } from './commands/common-options.js';
+import { createAdminTokenCommand } from './commands/admin-token-command.js';
 import { createServeCommand } from './commands/serve-command.js';
 import { createUserCommand } from './commands/user-command.js';
 import { createVerifyReportCommand } from './commands/verify-report-command.js';
@@ -125,19 +126,7 @@ export function createCli(io: CliIo = defaultIo): Command {
 
   program.addCommand(inheritSettings(createServeCommand(io), program));
 
-  program
-    .command('admin-token')
-    .description('retired: people have accounts now (see "user add" and "user token create")')
-    .option('--reset', 'no longer issues anything')
-    .option('--data <dir>', DATA_DIR_HELP, './data')
-    .addOption(databaseOption())
-    .action(() => {
-      throw new SkolnetError(
-        ErrorCodes.CLI_BAD_ARGUMENT,
-        'the admin token is retired: create an admin account with "skolnet-collector user add --role admin --email EMAIL" ' +
-          'and an API token for scripts with "skolnet-collector user token create --email EMAIL --name NAME"',
-      );
-    });
+  program.addCommand(inheritSettings(createAdminTokenCommand(), program));
 
   // Built on its own, so it takes the program's error handling (exit status,
   // the code on usage errors) explicitly, down to its nested commands.
