@@ -40,6 +40,7 @@ import {
   type CliIo,
 } from './commands/common-options.js';
 import { createAdminTokenCommand } from './commands/admin-token-command.js';
+import { createBackupCommand } from './commands/backup-command.js';
 import { createServeCommand } from './commands/serve-command.js';
 import { createUserCommand } from './commands/user-command.js';
 import { createVerifyReportCommand } from './commands/verify-report-command.js';
@@ -50,7 +51,7 @@ import { SUPPORT_KEY_DIR, pidFileFor, resolveDatabaseUrl } from './server.js';
 import { livePid } from './storage/pid-file.js';
 import { parseDatabaseUrl, redactSecrets } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
-import { backupSqlite, restoreSqlite } from './storage/sqlite-backup.js';
+import { restoreSqlite } from './storage/sqlite-backup.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from './ingest/result-clock.js';
 import { collectorVersion } from './version.js';
 
@@ -133,17 +134,7 @@ export function createCli(io: CliIo = defaultIo): Command {
   program.addCommand(inheritSettings(createUserCommand(io), program));
   program.addCommand(inheritSettings(createVerifyReportCommand(io), program));
 
-  program
-    .command('backup')
-    .description('copy the database to FILE while the collector keeps running (SQLite)')
-    .argument('<file>', 'backup file to write')
-    .option('--data <dir>', DATA_DIR_HELP, './data')
-    .addOption(databaseOption())
-    .option('--force', 'overwrite FILE when it exists')
-    .action(async (file: string, opts: { data: string; database?: string; force?: boolean }) => {
-      const outcome = await backupSqlite(sqliteFile('backup', opts), resolve(file), opts.force);
-      io.out(`backup written to ${outcome.path}: ${outcome.bytes} bytes, ${outcome.results} results`);
-    });
+  program.addCommand(inheritSettings(createBackupCommand(io), program));
 
   program
     .command('restore')
