@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   ErrorCodes,
@@ -36,11 +35,11 @@ import {
   databaseOption,
   readJson,
   scoringFrom,
-  sqliteFile,
   type CliIo,
 } from './commands/common-options.js';
 import { createAdminTokenCommand } from './commands/admin-token-command.js';
 import { createBackupCommand } from './commands/backup-command.js';
+import { createRestoreCommand } from './commands/restore-command.js';
 import { createServeCommand } from './commands/serve-command.js';
 import { createUserCommand } from './commands/user-command.js';
 import { createVerifyReportCommand } from './commands/verify-report-command.js';
@@ -51,7 +50,6 @@ import { SUPPORT_KEY_DIR, pidFileFor, resolveDatabaseUrl } from './server.js';
 import { livePid } from './storage/pid-file.js';
 import { parseDatabaseUrl, redactSecrets } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
-import { restoreSqlite } from './storage/sqlite-backup.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from './ingest/result-clock.js';
 import { collectorVersion } from './version.js';
 
@@ -136,20 +134,7 @@ export function createCli(io: CliIo = defaultIo): Command {
 
   program.addCommand(inheritSettings(createBackupCommand(io), program));
 
-  program
-    .command('restore')
-    .description('replace the database with a backup FILE; the collector must be stopped (SQLite)')
-    .argument('<file>', 'backup file written by "skolnet-collector backup"')
-    .option('--data <dir>', DATA_DIR_HELP, './data')
-    .addOption(databaseOption())
-    .action(async (file: string, opts: { data: string; database?: string }) => {
-      const target = sqliteFile('restore', opts);
-      await mkdir(dirname(target), { recursive: true });
-      // A running collector writes its pid beside its SQLite database.
-      const outcome = await restoreSqlite(resolve(file), target, { pidFile: pidFileFor(target) });
-      io.out(`restored ${outcome.results} results into ${outcome.path}`);
-      if (outcome.previous !== undefined) io.out(`the previous database is kept as ${outcome.previous}`);
-    });
+  program.addCommand(inheritSettings(createRestoreCommand(io), program));
 
   const support = program.command('support').description('pupil-support records (docs/pupil-support.md)');
   support
