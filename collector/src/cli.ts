@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   ErrorCodes,
   SkolnetError,
@@ -41,14 +40,13 @@ import { createAdminTokenCommand } from './commands/admin-token-command.js';
 import { createBackupCommand } from './commands/backup-command.js';
 import { createRestoreCommand } from './commands/restore-command.js';
 import { createServeCommand } from './commands/serve-command.js';
+import { createSupportCommand } from './commands/support-command.js';
 import { createUserCommand } from './commands/user-command.js';
 import { createVerifyReportCommand } from './commands/verify-report-command.js';
-import { rotatePupilKey } from './services/support-service.js';
 import { addConfigFile } from './config-file.js';
 import { addPlanSettingOptions, planSettingsFrom, type PlanSettingOptions } from './plan-settings.js';
-import { SUPPORT_KEY_DIR, pidFileFor, resolveDatabaseUrl } from './server.js';
-import { livePid } from './storage/pid-file.js';
-import { parseDatabaseUrl, redactSecrets } from './storage/database-url.js';
+import { resolveDatabaseUrl } from './server.js';
+import { redactSecrets } from './storage/database-url.js';
 import { createStore } from './storage/kysely-store.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from './ingest/result-clock.js';
 import { collectorVersion } from './version.js';
@@ -136,48 +134,7 @@ export function createCli(io: CliIo = defaultIo): Command {
 
   program.addCommand(inheritSettings(createRestoreCommand(io), program));
 
-  const support = program.command('support').description('pupil-support records (docs/pupil-support.md)');
-  support
-    .command('rotate-key')
-    .description(
-      'rotate the pupil-data pseudonym or encryption key and re-key every pupil in one transaction; stop the collector first',
-    )
-    .addArgument(new Argument('<kind>', 'which key').choices(['pseudonym', 'encryption']))
-    .option('--data <dir>', DATA_DIR_HELP, './data')
-    .addOption(databaseOption())
-    .option('--support-keys <dir>', 'directory of the pupil-data keys (default <data>/support-keys)')
-    .action(
-      async (
-        kind: 'pseudonym' | 'encryption',
-        opts: { data: string; database?: string; supportKeys?: string },
-      ) => {
-        const database = resolveDatabaseUrl(opts.database, opts.data);
-        const location = parseDatabaseUrl(database);
-        if (location.dialect === 'sqlite' && location.path !== ':memory:') {
-          const pid = await livePid(pidFileFor(location.path));
-          if (pid !== undefined) {
-            throw new SkolnetError(
-              ErrorCodes.STORE_IN_USE,
-              `a collector (process ${pid}) serves this database: stop it, rotate, start it again`,
-            );
-          }
-        }
-        if (opts.supportKeys === undefined && opts.database !== undefined) {
-          throw new SkolnetError(
-            ErrorCodes.CLI_BAD_ARGUMENT,
-            'with --database, name the key directory: --support-keys DIR',
-          );
-        }
-        const keyDir = opts.supportKeys ?? join(resolve(opts.data), SUPPORT_KEY_DIR);
-        const store = await createStore(database);
-        try {
-          const rotated = await rotatePupilKey(store, keyDir, kind, new Date());
-          io.out(`${kind} key rotated: ${rotated.pupils} pupils re-keyed, new key id ${rotated.key_id}`);
-        } finally {
-          await store.close();
-        }
-      },
-    );
+  program.addCommand(inheritSettings(createSupportCommand(io), program));
 
   addPlanSettingOptions(program.command('plan'))
     .description(
