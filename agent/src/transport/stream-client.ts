@@ -1,34 +1,14 @@
-import WebSocket from 'ws';
-import type { RawData } from 'ws';
-import type {
-  Ack,
-  Batch,
-  CollectorMessage,
-  ConfigAck,
-  ConfigOffer,
-  ConfigPush,
-  HardwareFingerprint,
-  Hello,
-  Rejection,
-  Result,
-  SecretAck,
-  SecretPush,
-  Welcome,
-} from '@skolnet/shared/core';
-import {
-  AGENT_STREAM_PATH,
-  ErrorCodes,
-  PROTOCOL_NAME,
-  PROTOCOL_VERSION,
-  ProtocolLimits,
-  SkolnetError,
-  collectorMessageValidator,
-  configPushValidator,
-  describeError,
-  formatIssues,
-  uuidv7,
-} from '@skolnet/shared/core';
+import type { ConfigPush, HardwareFingerprint, Welcome } from '@skolnet/shared/core';
+import { AGENT_STREAM_PATH, ProtocolLimits, describeError } from '@skolnet/shared/core';
 import { collectorEndpoint } from './collector-endpoint.js';
+import type { StreamEvent, StreamOutbox, StreamState } from './stream-events.js';
+import { batchLimits, pumpBatches } from './batch-pump.js';
+import { handlePush, type PushHandlerOptions } from './push-handler.js';
+import { streamHandshake } from './stream-handshake.js';
+import { DEFAULT_PING_INTERVAL_MS, StreamSocket } from './stream-socket.js';
+
+export type { StreamEvent, StreamOutbox, StreamState } from './stream-events.js';
+export { DEFAULT_PING_INTERVAL_MS } from './stream-socket.js';
 
 /** First reconnect delay bound, in ms; full jitter draws from [0, bound). */
 export const DEFAULT_BACKOFF_INITIAL_MS = 1_000;
@@ -40,62 +20,10 @@ export const DEFAULT_BACKOFF_MAX_MS = 60_000;
  * welcomes and then drops every connection at once still gets backoff.
  */
 export const DEFAULT_HEALTHY_AFTER_MS = 30_000;
-/**
- * Interval of WebSocket pings, in ms. A connection through a school's NAT
- * can die silently; a missing pong by the next ping ends it. 30 s stays
- * under the 60 s idle timeout common on consumer routers.
- */
-export const DEFAULT_PING_INTERVAL_MS = 30_000;
 /** How long `stop` waits for the collector to answer the close frame, in ms. */
 const STOP_GRACE_MS = 2_000;
-/** Room reserved in a message for the batch envelope around the results, in bytes. */
-const BATCH_ENVELOPE_BYTES = 256;
 /** Close code of the collector for a revoked agent (collector `CloseCodes.revoked`). */
 export const REVOKED_CLOSE_CODE = 4403;
-
-/** Connection state of a {@link StreamClient}. */
-export type StreamState = 'connecting' | 'connected' | 'disconnected';
-
-/** What a {@link StreamClient} reports, for logs. Never carries the secret or result contents. */
-export type StreamEvent =
-  | { type: 'state'; state: 'connecting'; url: string; attempt: number }
-  | { type: 'state'; state: 'connected'; school_id: string; max_batch_results: number; outbox_depth: number }
-  | { type: 'state'; state: 'disconnected'; reason: string; retry_in_ms?: number }
-  | {
-      type: 'acked';
-      batch_id: string;
-      sent: number;
-      accepted: number;
-      rejected: number;
-      /** Results of the batch the ack did not mention; they stay queued and are sent again. */
-      unsettled: number;
-      outbox_depth: number;
-    }
-  | { type: 'config'; version: number; applied: boolean; error?: string }
-  | { type: 'invalid_message'; code: string; detail: string }
-  | { type: 'server_error'; code: string; message: string; batch_id?: string }
-  | { type: 'auth_rejected'; message: string }
-  /** The agent was revoked: the client has stopped for good. */
-  | { type: 'revoked'; message: string }
-  /** A secret rotation completed: the new secret is stored and the old one is void. */
-  | { type: 'secret_rotated' }
-  /** A new secret could not be stored; the old one stays valid and the rotation is retried later. */
-  | { type: 'secret_not_stored'; error: string }
-  | { type: 'dropped_oversized'; id: string; bytes: number };
-
-/** The part of the outbox the stream client uses. */
-export interface StreamOutbox {
-  peek(limit: number, maxBytes?: number): Result[];
-  settle(accepted: readonly string[], rejected: readonly Rejection[]): unknown;
-  depth(): number;
-  /**
-   * Depth and the `at` of the oldest waiting result, reported to the
-   * collector with each batch; without it the batch carries no report.
-   */
-  stats?(): { depth: number; oldest_at: string | null };
-  /** Subscribes to appends; returns the unsubscribe function. */
-  onAppend(listener: () => void): () => void;
-}
 
 /** Options of {@link StreamClient}. */
 export interface StreamClientOptions {
@@ -150,28 +78,37 @@ interface SessionOutcome {
   revoked: boolean;
 }
 
-type Wait<T> = { kind: 'message'; message: T } | { kind: 'closed' } | { kind: 'timeout' };
-
 /**
  * Streams the outbox to the collector over one WebSocket at a time:
  * `hello` → `welcome`, then batches of the oldest results, each settled in
  * the outbox by its `ack`. Unacked rows stay and are resent after a
  * reconnect (ingest is idempotent). Reconnects with capped exponential
  * backoff and full jitter until {@link stop}.
+ *
+ * This class holds the connection loop and backoff; each connection is a
+ * {@link StreamSocket} (frames, `next`, heartbeat), opened by
+ * {@link streamHandshake}, fed by {@link pumpBatches}, with what the
+ * collector sends on its own going to {@link handlePush}.
  */
 export class StreamClient {
   readonly #o: StreamClientOptions;
   readonly #url: URL;
   readonly #random: () => number;
+  readonly #push: PushHandlerOptions;
   readonly #stop = new AbortController();
   #state: StreamState = 'disconnected';
   #loop: Promise<void> | undefined;
-  #socket: WebSocket | undefined;
+  #socket: StreamSocket | undefined;
 
   constructor(options: StreamClientOptions) {
     this.#o = options;
     this.#url = collectorEndpoint(options.collectorUrl, AGENT_STREAM_PATH, { websocket: true });
     this.#random = options.random ?? Math.random;
+    this.#push = {
+      ...(options.onConfig ? { onConfig: options.onConfig } : {}),
+      ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+      emit: (event) => this.#emit(event),
+    };
   }
 
   /** The WebSocket URL this client connects to. */
@@ -193,12 +130,7 @@ export class StreamClient {
   /** Closes the connection cleanly and stops reconnecting. Resolves when everything has ended. */
   async stop(): Promise<void> {
     this.#stop.abort();
-    const ws = this.#socket;
-    if (ws && ws.readyState === WebSocket.OPEN) {
-      ws.close(1000, 'agent stopping');
-      // A collector that never answers the close frame must not hold up shutdown.
-      setTimeout(() => ws.terminate(), STOP_GRACE_MS).unref();
-    } else if (ws && ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    this.#socket?.shutdown(STOP_GRACE_MS);
     await this.#loop;
   }
 
@@ -256,404 +188,95 @@ export class StreamClient {
     const outcome: SessionOutcome = { reason: 'closed', healthy: false, authRejected: false, revoked: false };
     this.#emit({ type: 'state', state: 'connecting', url: this.#url.href, attempt });
     const welcomeTimeoutMs = this.#o.welcomeTimeoutMs ?? ProtocolLimits.helloTimeoutMs;
-    const ws = new WebSocket(this.#url, PROTOCOL_NAME, {
-      maxPayload: ProtocolLimits.maxMessageBytes,
-      handshakeTimeout: welcomeTimeoutMs,
-    });
-    this.#socket = ws;
-
-    // Incoming messages go to the one pending waiter when it wants them;
-    // config pushes and errors are handled here whatever the flow is doing.
-    let waiter:
-      { want: (m: CollectorMessage) => boolean; resolve: (m: CollectorMessage) => void } | undefined;
-    let closeReason: string | undefined;
-    const closed = new Promise<void>((resolve) => {
-      ws.once('close', (code: number, reason: Buffer) => {
+    // Incoming messages go to the one pending `next` when it wants them;
+    // config pushes and errors are handled aside whatever the flow is doing.
+    const socket: StreamSocket = new StreamSocket({
+      url: this.#url,
+      handshakeTimeoutMs: welcomeTimeoutMs,
+      onAside: (message) => {
+        const verdict = handlePush(socket, message, this.#push);
+        if (verdict === 'revoked') outcome.revoked = true;
+        else if (verdict === 'auth_rejected') outcome.authRejected = true;
+      },
+      onInvalid: (code, detail) => this.#emit({ type: 'invalid_message', code, detail }),
+      onUpgradeRejected: (status) => {
+        if (status === 401 || status === 403) {
+          outcome.authRejected = true;
+          this.#emit({ type: 'auth_rejected', message: `HTTP ${status} on upgrade` });
+        }
+      },
+      onClose: (code) => {
         if (code === REVOKED_CLOSE_CODE && !outcome.revoked) {
           outcome.revoked = true;
           this.#emit({ type: 'revoked', message: 'the collector closed the connection: agent revoked' });
         }
-        closeReason ??= `connection closed (${code}${reason.length > 0 ? ` ${reason.toString('utf8').slice(0, 120)}` : ''})`;
-        resolve();
-      });
+      },
     });
-    ws.on('error', (err: Error) => {
-      closeReason ??= describeError(err);
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      const status = res.statusCode ?? 0;
-      res.resume();
-      closeReason = `collector answered the upgrade with HTTP ${status}`;
-      if (status === 401 || status === 403) {
-        outcome.authRejected = true;
-        this.#emit({ type: 'auth_rejected', message: `HTTP ${status} on upgrade` });
-      }
-      ws.terminate();
-    });
-    let alive = true;
-    ws.on('pong', () => (alive = true));
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const message = this.#parse(data, isBinary);
-      if (!message) return;
-      if (waiter?.want(message)) {
-        const w = waiter;
-        waiter = undefined;
-        w.resolve(message);
-        return;
-      }
-      this.#handleAside(ws, message, outcome);
-    });
+    this.#socket = socket;
 
-    const wait = async <T extends CollectorMessage>(
-      want: (m: CollectorMessage) => m is T,
-      timeoutMs: number,
-    ): Promise<Wait<T>> => {
-      let timer: NodeJS.Timeout | undefined;
-      const got = new Promise<Wait<T>>((resolve) => {
-        waiter = { want, resolve: (m) => resolve({ kind: 'message', message: m as T }) };
-        timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
-      });
-      const result = await Promise.race([got, closed.then((): Wait<T> => ({ kind: 'closed' }))]);
-      clearTimeout(timer);
-      waiter = undefined;
-      return result;
-    };
-
-    let pinger: NodeJS.Timeout | undefined;
     try {
-      const opened = await Promise.race([
-        new Promise<boolean>((resolve) => ws.once('open', () => resolve(true))),
-        closed.then(() => false),
-      ]);
+      const opened = await socket.opened();
       if (!opened || this.#stop.signal.aborted) {
-        outcome.reason = closeReason ?? 'could not connect';
+        outcome.reason = socket.closeReason ?? 'could not connect';
         return outcome;
       }
 
-      pinger = setInterval(() => {
-        if (!alive) {
-          closeReason = 'no pong from the collector';
-          ws.terminate();
-          return;
-        }
-        alive = false;
-        ws.ping();
-      }, this.#o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+      socket.startHeartbeat(this.#o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
 
-      const secret = typeof this.#o.secret === 'function' ? this.#o.secret() : this.#o.secret;
-      const hello: Hello = {
-        type: 'hello',
-        protocol: PROTOCOL_VERSION,
-        agent_id: this.#o.agentId,
-        secret,
-        agent_version: this.#o.agentVersion,
-        outbox_depth: this.#o.outbox.depth(),
-      };
-      const configVersion = this.#o.configVersion?.();
-      if (configVersion !== undefined) hello.config_version = configVersion;
-      const fingerprint = await this.#o.fingerprint?.().catch(() => undefined);
-      if (fingerprint !== undefined) hello.fingerprint = fingerprint;
-      // Reading the fingerprint awaited; the socket may have closed meanwhile.
-      if (!socketOpen(ws)) {
-        await closed;
-        outcome.reason = closeReason ?? 'closed before hello';
+      const handshake = await streamHandshake(socket, this.#o, welcomeTimeoutMs);
+      if (!handshake.ok) {
+        outcome.reason = handshake.reason;
         return outcome;
       }
-      ws.send(JSON.stringify(hello));
-
-      const welcomed = await wait((m): m is Welcome => m.type === 'welcome', welcomeTimeoutMs);
-      if (welcomed.kind !== 'message') {
-        if (welcomed.kind === 'timeout') {
-          closeReason = 'no welcome from the collector in time';
-          ws.terminate();
-        }
-        await closed;
-        outcome.reason = closeReason ?? 'closed before welcome';
-        return outcome;
-      }
-      const welcome = welcomed.message;
+      const welcome = handshake.welcome;
       try {
         this.#o.onWelcome?.(welcome);
       } catch {
         // Keeping the agent's state current is best effort; streaming goes on.
       }
-      if (this.#o.rotateSecretOnConnect) ws.send(JSON.stringify({ type: 'secret_rotate' }));
+      if (this.#o.rotateSecretOnConnect) socket.send({ type: 'secret_rotate' });
       const welcomedAt = performance.now();
       const healthyAfter = this.#o.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS;
-      const maxResults = Math.min(welcome.max_batch_results, ProtocolLimits.maxBatchResults);
-      const maxBytes = Math.min(welcome.max_message_bytes, ProtocolLimits.maxMessageBytes);
+      const limits = batchLimits(welcome);
       this.#emit({
         type: 'state',
         state: 'connected',
         school_id: welcome.school_id,
-        max_batch_results: maxResults,
+        max_batch_results: limits.maxResults,
         outbox_depth: this.#o.outbox.depth(),
       });
 
-      const isOpen = (): boolean => ws.readyState === WebSocket.OPEN && !this.#stop.signal.aborted;
-      while (isOpen()) {
-        const rows = this.#o.outbox.peek(maxResults, maxBytes - BATCH_ENVELOPE_BYTES);
-        if (rows.length === 0) {
-          await this.#appendedOrClosed(closed);
-          continue;
-        }
-        const batchId = uuidv7();
-        const { text, sent } = this.#encodeBatch(batchId, rows, maxBytes);
-        if (sent.length === 0) continue; // an oversized single result was dropped; try the next
-        ws.send(text);
-        const acked = await wait(
-          (m): m is Ack | Extract<CollectorMessage, { type: 'error' }> =>
-            (m.type === 'ack' || m.type === 'error') && m.batch_id === batchId,
-          this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs,
-        );
-        if (acked.kind === 'timeout') {
-          // The rows stay in the outbox; the next connection sends them again.
-          closeReason = `no ack for batch ${batchId} in time`;
-          ws.terminate();
-          break;
-        }
-        if (acked.kind === 'closed') break;
-        if (acked.message.type === 'error') {
-          // The collector could not store this batch (a full disk): it stays
-          // in the outbox. Waiting out the ack timeout would idle for 30 s;
-          // ending the session lets the backoff space out the next try.
-          this.#emit({
-            type: 'server_error',
-            code: acked.message.code.slice(0, 64),
-            message: acked.message.message.slice(0, 200),
-            batch_id: batchId,
-          });
-          closeReason = `the collector could not store batch ${batchId} (${acked.message.code.slice(0, 64)})`;
-          ws.close(1000, 'batch not stored');
-          break;
-        }
-        // Settle only what this batch carried: an ack cannot delete rows it was never sent.
-        const inBatch = new Set(sent.map((r) => r.id));
-        const accepted = acked.message.accepted.filter((id) => inBatch.has(id));
-        const rejected = acked.message.rejected.filter((r) => inBatch.has(r.id));
-        this.#o.outbox.settle(accepted, rejected);
-        const unsettled = sent.length - new Set([...accepted, ...rejected.map((r) => r.id)]).size;
-        this.#emit({
-          type: 'acked',
-          batch_id: batchId,
-          sent: sent.length,
-          accepted: accepted.length,
-          rejected: rejected.length,
-          unsettled,
-          outbox_depth: this.#o.outbox.depth(),
-        });
-        if (unsettled === sent.length) {
-          // Resending at once would loop without end; let the backoff space it out.
-          closeReason = `ack for batch ${batchId} settled none of its results`;
-          ws.close(1002, 'ack settled nothing');
-          break;
-        }
-        outcome.healthy = true;
-      }
+      await pumpBatches(socket, {
+        outbox: this.#o.outbox,
+        limits,
+        ackTimeoutMs: this.#o.ackTimeoutMs ?? ProtocolLimits.ackTimeoutMs,
+        signal: this.#stop.signal,
+        emit: (event) => this.#emit(event),
+        onSettled: () => (outcome.healthy = true),
+      });
       if (performance.now() - welcomedAt >= healthyAfter) outcome.healthy = true;
-      if (ws.readyState !== WebSocket.CLOSED) {
-        if (this.#stop.signal.aborted && ws.readyState === WebSocket.OPEN) ws.close(1000, 'agent stopping');
-        await closed;
+      if (!socket.isClosed) {
+        if (this.#stop.signal.aborted) socket.close(1000, 'agent stopping');
+        await socket.closed;
       }
-      outcome.reason = closeReason ?? 'closed';
+      outcome.reason = socket.closeReason ?? 'closed';
       return outcome;
     } catch (err) {
       // Outbox failures (disk full) end this session; the loop retries with backoff.
-      closeReason = describeError(err);
-      ws.terminate();
-      await closed;
-      outcome.reason = closeReason;
+      socket.terminate(describeError(err));
+      await socket.closed;
+      outcome.reason = socket.closeReason ?? 'closed';
       return outcome;
     } finally {
-      clearInterval(pinger);
-      ws.removeAllListeners('message');
+      socket.dispose();
       this.#socket = undefined;
     }
-  }
-
-  /** Serialises a batch that fits `maxBytes`, dropping a lone result that never can. */
-  #encodeBatch(batchId: string, rows: Result[], maxBytes: number): { text: string; sent: Result[] } {
-    let sent = rows;
-    for (;;) {
-      const batch: Batch = { type: 'batch', batch_id: batchId, results: sent };
-      const report = this.#outboxReport();
-      if (report) batch.outbox = report;
-      const text = JSON.stringify(batch);
-      const bytes = Buffer.byteLength(text);
-      if (bytes <= maxBytes) return { text, sent };
-      if (sent.length === 1) {
-        const only = sent[0]!;
-        // The collector would close the connection on it (1009) forever; drop it.
-        this.#o.outbox.settle(
-          [],
-          [
-            {
-              id: only.id,
-              code: ErrorCodes.PROTOCOL_TOO_LARGE,
-              message: `result is ${bytes} bytes serialised, over the collector's ${maxBytes}`,
-            },
-          ],
-        );
-        this.#emit({ type: 'dropped_oversized', id: only.id, bytes });
-        return { text: '', sent: [] };
-      }
-      sent = sent.slice(0, Math.ceil(sent.length / 2));
-    }
-  }
-
-  /** What the outbox holds, for the collector's lag metrics; undefined when it cannot say. */
-  #outboxReport(): Batch['outbox'] {
-    const stats = this.#o.outbox.stats?.();
-    if (!stats) return undefined;
-    // `at` is the agent's RFC 3339 string; normalised so the collector's date-time check accepts it.
-    const oldest = stats.oldest_at === null ? undefined : new Date(stats.oldest_at);
-    return oldest === undefined || Number.isNaN(oldest.getTime())
-      ? { depth: stats.depth }
-      : { depth: stats.depth, oldest_at: oldest.toISOString() };
-  }
-
-  /** Resolves on the next append to the outbox, on close or on stop. */
-  async #appendedOrClosed(closed: Promise<void>): Promise<void> {
-    let off: () => void = () => {};
-    let onAbort: () => void = () => {};
-    const appended = new Promise<void>((resolve) => {
-      off = this.#o.outbox.onAppend(resolve);
-      onAbort = resolve;
-      this.#stop.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    await Promise.race([appended, closed]);
-    off();
-    this.#stop.signal.removeEventListener('abort', onAbort);
-  }
-
-  #parse(data: RawData, isBinary: boolean): CollectorMessage | undefined {
-    if (isBinary) {
-      this.#emit({ type: 'invalid_message', code: ErrorCodes.PROTOCOL_MALFORMED, detail: 'binary frame' });
-      return undefined;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(rawToString(data));
-    } catch {
-      this.#emit({ type: 'invalid_message', code: ErrorCodes.PROTOCOL_MALFORMED, detail: 'not JSON' });
-      return undefined;
-    }
-    const v = collectorMessageValidator.check(value, 3);
-    if (!v.ok) {
-      // Paths only: the content may be anything and does not belong in a log.
-      const type =
-        typeof (value as { type?: unknown } | null)?.type === 'string'
-          ? (value as { type: string }).type
-          : '?';
-      this.#emit({
-        type: 'invalid_message',
-        code: ErrorCodes.PROTOCOL_MALFORMED,
-        detail: `type ${JSON.stringify(type.slice(0, 32))} at ${v.issues.map((i) => i.path).join(', ')}`,
-      });
-      return undefined;
-    }
-    return v.value;
-  }
-
-  /** Handles a message no waiter wanted: config pushes, errors, stray acks. */
-  #handleAside(ws: WebSocket, message: CollectorMessage, outcome: SessionOutcome): void {
-    switch (message.type) {
-      case 'config':
-        void this.#applyConfig(ws, message);
-        return;
-      case 'secret':
-        void this.#storeSecret(ws, message);
-        return;
-      case 'secret_confirmed':
-        this.#emit({ type: 'secret_rotated' });
-        return;
-      case 'error':
-        if (message.code === ErrorCodes.AUTH_REVOKED) {
-          outcome.revoked = true;
-          this.#emit({ type: 'revoked', message: message.message.slice(0, 200) });
-          if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'agent revoked');
-          return;
-        }
-        if (message.code === ErrorCodes.AUTH_UNAUTHORIZED) {
-          outcome.authRejected = true;
-          this.#emit({ type: 'auth_rejected', message: message.message.slice(0, 200) });
-          if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'credentials rejected');
-          return;
-        }
-        this.#emit({
-          type: 'server_error',
-          code: message.code.slice(0, 64),
-          message: message.message.slice(0, 200),
-          ...(message.batch_id ? { batch_id: message.batch_id } : {}),
-        });
-        return;
-      default:
-        this.#emit({
-          type: 'invalid_message',
-          code: ErrorCodes.PROTOCOL_UNEXPECTED,
-          detail: `unexpected ${message.type}${message.type === 'ack' ? ` for batch ${message.batch_id}` : ''}`,
-        });
-    }
-  }
-
-  /**
-   * Second half of a rotation on this side: store the new secret (the
-   * caller writes it atomically), and only then prove it to the collector,
-   * which from then on refuses the old one. A crash before the store keeps
-   * the old secret working; a crash after it finds the new one on disk.
-   */
-  async #storeSecret(ws: WebSocket, push: SecretPush): Promise<void> {
-    try {
-      await this.#o.onSecret?.(push.secret);
-    } catch (err) {
-      this.#emit({ type: 'secret_not_stored', error: describeError(err).slice(0, 200) });
-      return;
-    }
-    if (!this.#o.onSecret) return;
-    const ack: SecretAck = { type: 'secret_ack', secret: push.secret };
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(ack));
-  }
-
-  async #applyConfig(ws: WebSocket, offer: ConfigOffer): Promise<void> {
-    const reply: ConfigAck = { type: 'config_ack', version: offer.version, applied: true };
-    try {
-      // Checked here against the allow-listed schema, so a push with a
-      // setting only the local configuration may hold (a program to run)
-      // is refused and the refusal, with the path, goes back to the collector.
-      const checked = configPushValidator.check(offer);
-      if (!checked.ok)
-        throw new SkolnetError(
-          ErrorCodes.CONFIG_INVALID,
-          `configuration version ${offer.version} refused: ${formatIssues(checked.issues)}`,
-        );
-      await this.#o.onConfig?.(checked.value);
-    } catch (err) {
-      reply.applied = false;
-      reply.error = describeError(err).slice(0, 1024);
-    }
-    this.#emit({
-      type: 'config',
-      version: offer.version,
-      applied: reply.applied,
-      ...(reply.error ? { error: reply.error } : {}),
-    });
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply));
   }
 }
 
 /** Builds a {@link StreamClient}; call `start()` to connect. */
 export function createStreamClient(options: StreamClientOptions): StreamClient {
   return new StreamClient(options);
-}
-
-function socketOpen(ws: WebSocket): boolean {
-  return ws.readyState === WebSocket.OPEN;
-}
-
-function rawToString(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
 }
 
 /** Sleeps `ms`, ending early when `signal` aborts. */

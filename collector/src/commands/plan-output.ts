@@ -1,5 +1,5 @@
-import type { InstancePlan, Plan, ThresholdCounts } from './planning/plan.js';
-import type { ScenarioReport } from './planning/scenarios.js';
+import type { InstancePlan, Plan, ThresholdCounts } from '../planning/plan.js';
+import type { ScenarioReport } from '../planning/scenarios.js';
 
 /** What the one-line summary of a plan needs; both kinds of plan have it. */
 export interface PlanTotals {
