@@ -246,6 +246,16 @@ const RESULT_COLUMNS = [
   'received_at',
 ] as const satisfies readonly (keyof ResultRow)[];
 
+/**
+ * The agents enrolled with the `issued_laptop` role: their results are a
+ * pupil's home connection (docs/pupil-support.md), kept out of every
+ * school figure (rollups, scoring, the latest results) and read only by
+ * {@link KyselyStore.issuedLaptopResults} for the home-connectivity counts.
+ */
+function issuedLaptopAgents(db: Kysely<CollectorDatabase>) {
+  return db.selectFrom('agents').select('id').where('role', '=', 'issued_laptop');
+}
+
 /** Runs every pending migration; throws `SKOLNET_STORE_FAILED` naming the one that failed. */
 export async function migrateToLatest(
   db: Kysely<CollectorDatabase>,
@@ -871,6 +881,7 @@ export class KyselyStore implements Store {
         .selectAll()
         .where('school_id', '=', schoolId)
         .where('at', '<=', until)
+        .where('agent_id', 'not in', issuedLaptopAgents(this.#db))
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .limit(options.limit)
@@ -891,6 +902,7 @@ export class KyselyStore implements Store {
         .where('school_id', '=', schoolId)
         .where('measurement', '=', measurement)
         .where('at', '<=', until)
+        .where('agent_id', 'not in', issuedLaptopAgents(this.#db))
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .limit(LATEST_SCAN_ROWS_PER_MEASUREMENT)
@@ -915,13 +927,34 @@ export class KyselyStore implements Store {
     measurements?: readonly string[],
     until?: Date,
   ): Promise<StoredResult[]> {
+    return this.#resultsOf('school', schoolId, since, measurements, until);
+  }
+
+  async issuedLaptopResults(
+    schoolId: string,
+    since: Date,
+    measurements?: readonly string[],
+    until?: Date,
+  ): Promise<StoredResult[]> {
+    return this.#resultsOf('issued_laptop', schoolId, since, measurements, until);
+  }
+
+  /** A school's results from its own machines, or from the laptops issued to its pupils only. */
+  async #resultsOf(
+    source: 'school' | 'issued_laptop',
+    schoolId: string,
+    since: Date,
+    measurements?: readonly string[],
+    until?: Date,
+  ): Promise<StoredResult[]> {
     if (measurements !== undefined && measurements.length === 0) return [];
     let query = this.#db
       .selectFrom('results')
       .selectAll()
       .where('school_id', '=', schoolId)
       .where('at', '>=', since.toISOString())
-      .where('at', '<=', this.#until(until) ?? NO_UPPER_BOUND);
+      .where('at', '<=', this.#until(until) ?? NO_UPPER_BOUND)
+      .where('agent_id', source === 'school' ? 'not in' : 'in', issuedLaptopAgents(this.#db));
     if (measurements !== undefined) query = query.where('measurement', 'in', [...measurements]);
     const rows = await query.orderBy('at', 'desc').limit(MAX_SCORING_ROWS).execute();
     return rows.reverse().map(toStoredResult);
@@ -1009,6 +1042,8 @@ export class KyselyStore implements Store {
             .where('measurement', '=', mark.measurement)
             .where('at', '>=', mark.hour)
             .where('at', '<', nextHour(mark.hour))
+            // A pupil's laptop measures the home line, not the school's: never in the school's rollups.
+            .where('agent_id', 'not in', issuedLaptopAgents(trx))
             .execute();
           rowsRead += raw.length;
           // The horizon is read after the raw rows: retention deletes rows
