@@ -7,6 +7,7 @@ import { planPages } from './plan/index.js';
 import { schoolItPages } from './school-it/index.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
+import { supportNationalPages } from './support-national/index.js';
 import { supportPages } from './support/index.js';
 import { vendorPages } from './vendor/index.js';
 
@@ -34,6 +35,7 @@ export const PAGES: readonly PageDefinition[] = [
   ...adminPages,
   ...vendorPages,
   ...supportPages,
+  ...supportNationalPages,
   ...accessibilityPages,
   ...signInPages(homeOf),
 ];

@@ -146,6 +146,12 @@ function SchoolSupport(props: { schoolId: string | null }) {
                 download
               >
                 {t('report_link', { semester })}
+              </a>{' '}
+              <a
+                href={`/api/v1/support/schools/${encodeURIComponent(schoolId)}/report.pdf?semester=${encodeURIComponent(semester)}&lang=${lang}`}
+                download
+              >
+                {t('report_pdf_link', { semester })}
               </a>
             </li>
           ))}
