@@ -146,7 +146,8 @@ function SchoolSupport(props: { schoolId: string | null }) {
                 download
               >
                 {t('report_link', { semester })}
-              </a>{' '}
+              </a>
+              {' · '}
               <a
                 href={`/api/v1/support/schools/${encodeURIComponent(schoolId)}/report.pdf?semester=${encodeURIComponent(semester)}&lang=${lang}`}
                 download
