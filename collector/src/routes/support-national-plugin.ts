@@ -143,7 +143,20 @@ export const supportNationalPlugin: FastifyPluginAsync<SupportNationalPluginOpti
     const now = app.config.now();
     const report = await supportReport(app.store, semester, now, school?.id);
     const html = supportReportHtml(report, { lang, semester: semester.code, school: school?.name, now });
-    const file = await pdf(html);
+    let file: Buffer;
+    try {
+      file = await pdf(html);
+    } catch (err) {
+      // The printer's own message points at the acceptance report's HTML; this report has its XLSX.
+      if (err instanceof SkolnetError && err.code === ErrorCodes.REPORT_PDF_UNAVAILABLE) {
+        throw new SkolnetError(
+          ErrorCodes.REPORT_PDF_UNAVAILABLE,
+          `${err.message.split(';')[0]}; the report in XLSX works without it (format=xlsx)`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
     const name = `${lang === 'lv' ? 'atbalsta-parskats' : 'support-report'}-${school?.id ?? 'lv'}-${semester.code.replace('/', '-')}`;
     return reply
       .type('application/pdf')

@@ -299,6 +299,26 @@ describe('support approval queues, returns, national view and PDF report', () =>
     expect((await call(ikvd, 'GET', '/api/v1/support/national?semester=2025-1')).statusCode).toBe(400);
   });
 
+  it('says, without a browser to print with, that the PDF is unavailable and the XLSX is not', async () => {
+    const bare = buildApp({
+      store,
+      logger: false,
+      dashboardAssets: false,
+      config: { now: () => NOW },
+      acceptance: { pdf: createChromiumPdfRenderer(null) },
+    });
+    try {
+      const res = await bare.inject({ url: '/api/v1/support/report.pdf', headers: ikvd.headers });
+      expect(res.statusCode).toBe(503);
+      expect(res.json<{ code: string; message: string }>()).toMatchObject({
+        code: 'SKOLNET_REPORT_PDF_UNAVAILABLE',
+        message: expect.stringContaining('XLSX') as unknown,
+      });
+    } finally {
+      await bare.close();
+    }
+  });
+
   it.skipIf(noChromium ?? noPdftotext)(
     'prints the semester report to PDF per school and nationally, in lv and en, with the figures and no pupil',
     async () => {
