@@ -39,6 +39,7 @@ import { coveragePlugin } from './routes/coverage-plugin.js';
 import { contractsPlugin, type ContractsPluginOptions } from './routes/contracts-plugin.js';
 import { speedPlugin } from './routes/speed-plugin.js';
 import { supportPlugin } from './routes/support-plugin.js';
+import { supportNationalPlugin } from './routes/support-national-plugin.js';
 import { createDataChanges, trackStoreChanges } from './services/data-changes.js';
 import { servicesPlugin } from './services/services-plugin.js';
 import { guardBody, hasBody, refuseSlowBody } from './runtime/body-guard.js';
@@ -283,6 +284,11 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(coveragePlugin);
   void app.register(planPlugin);
   void app.register(supportPlugin);
+  // The support report's PDF is printed the way the acceptance report's is.
+  void app.register(
+    supportNationalPlugin,
+    options.acceptance?.pdf === undefined ? {} : { pdf: options.acceptance.pdf },
+  );
   void app.register(overviewPlugin);
   void app.register(contractsPlugin, options.acceptance ?? {});
   void app.register(speedPlugin);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { AGENT_STREAM_PATH, PROTOCOL_NAME, SpeedPaths } from '@skolnet/shared';
 import { Ndt7Paths } from '../routes/ndt7-plugin.js';
+import { createChromiumPdfRenderer } from '../runtime/report-pdf.js';
 import { buildApp } from '../app.js';
 import type { RouteAccess } from '../plugins/auth-plugin.js';
 import { DOCS_PATH } from '../plugins/openapi-plugin.js';
@@ -133,6 +134,12 @@ const EXPECTED: Record<string, Expected> = {
   'GET /api/v1/support/aggregates': only(['admin', 'planner', 'municipality_planner', 'ikvd']),
   'GET /api/v1/support/schools/:id/report': only(['support_coordinator', 'director', 'ikvd'], true),
   'GET /api/v1/support/report': only(['ikvd', 'planner']),
+  // National and municipal side: each approver's own queue, scoped by the account, not the address.
+  'GET /api/v1/support/queue': only(SUPPORT_APPROVERS),
+  'POST /api/v1/support/schools/:id/plans/:plan_id/return': only(SUPPORT_APPROVERS, true),
+  'GET /api/v1/support/national': only(['ikvd']),
+  'GET /api/v1/support/schools/:id/report.pdf': only(['support_coordinator', 'director', 'ikvd'], true),
+  'GET /api/v1/support/report.pdf': only(['ikvd', 'planner']),
   'GET /.well-known/skolnet-report-key': open,
   'GET /api/v1/contracts': only(CONTRACT_READERS),
   'POST /api/v1/contracts': only(PLANNERS),
@@ -237,6 +244,8 @@ describe('route × role matrix', () => {
         ),
       // Hundreds of requests from one address: the limits have their own test.
       config: { auth: { rateLimits: { signIn: 1e6, passwordReset: 1e6, enrollment: 1e6 } } },
+      // Access is decided before printing: without a browser, a PDF route answers 503 at once.
+      acceptance: { pdf: createChromiumPdfRenderer(null) },
     });
     await app.ready();
     const scopeFor = (role: Role, inside: boolean): Scope => {

@@ -29,7 +29,8 @@ import {
  * pseudonym is in the report's input, so none can be in the file.
  */
 
-const STATUS_TEXT: Record<PlanStatus, LangText> = {
+/** Labels shared by the workbook and the HTML/PDF report (support-report-html.ts). */
+export const STATUS_TEXT: Record<PlanStatus, LangText> = {
   Projekts: { lv: 'Projekts', en: 'Draft' },
   Saskaņošanā: { lv: 'Saskaņošanā', en: 'In approval' },
   Apstiprināts: { lv: 'Apstiprināts', en: 'Approved' },
@@ -39,14 +40,16 @@ const STATUS_TEXT: Record<PlanStatus, LangText> = {
   Neaktīvs: { lv: 'Neaktīvs', en: 'Inactive' },
 };
 
-const GROUP_TEXT: Record<RiskGroup, LangText> = {
+/** Labels shared by the workbook and the HTML/PDF report (support-report-html.ts). */
+export const GROUP_TEXT: Record<RiskGroup, LangText> = {
   learning_school: { lv: 'Mācību un skolas', en: 'Learning and school' },
   economic: { lv: 'Ekonomiskie', en: 'Economic' },
   family: { lv: 'Ģimenes', en: 'Family' },
   social_health: { lv: 'Sociālās vides un veselības', en: 'Social environment and health' },
 };
 
-const CONSULTATION_TEXT: Record<ConsultationType, LangText> = {
+/** Labels shared by the workbook and the HTML/PDF report (support-report-html.ts). */
+export const CONSULTATION_TEXT: Record<ConsultationType, LangText> = {
   pedagogue: { lv: 'Pedagogs', en: 'Pedagogue' },
   psychologist: { lv: 'Psihologs', en: 'Psychologist' },
   social_pedagogue: { lv: 'Sociālais pedagogs', en: 'Social pedagogue' },
@@ -57,7 +60,8 @@ const CONSULTATION_TEXT: Record<ConsultationType, LangText> = {
   occupational_therapist: { lv: 'Ergoterapeits', en: 'Occupational therapist' },
 };
 
-const COMPENSATION_TEXT: Record<CompensationType, LangText> = {
+/** Labels shared by the workbook and the HTML/PDF report (support-report-html.ts). */
+export const COMPENSATION_TEXT: Record<CompensationType, LangText> = {
   public_transport: { lv: 'Sabiedriskā transporta biļetes', en: 'Public transport tickets' },
   learning_materials: { lv: 'Individuālie mācību līdzekļi', en: 'Individual learning materials' },
   accommodation: { lv: 'Naktsmītne', en: 'Accommodation' },
@@ -66,7 +70,8 @@ const COMPENSATION_TEXT: Record<CompensationType, LangText> = {
   special_transport: { lv: 'Specializētais transports', en: 'Special transport' },
 };
 
-const TEXT = {
+/** The report's words in both languages, shared with the HTML/PDF report. */
+export const TEXT = {
   summary: { lv: 'Kopsavilkums', en: 'Summary' },
   status: { lv: 'Plāni pēc statusa', en: 'Plans by status' },
   groups: { lv: 'Plāni pēc riska grupas', en: 'Plans by risk group' },
@@ -98,9 +103,9 @@ const TEXT = {
 } as const satisfies Record<string, LangText>;
 
 /** Minutes in an hour: consultations are kept in minutes and reported in hours. */
-const MINUTES_PER_HOUR = 60;
+export const MINUTES_PER_HOUR = 60;
 /** Cents in a euro: compensations are kept in whole cents. */
-const CENTS_PER_EUR = 100;
+export const CENTS_PER_EUR = 100;
 
 const col = (text: LangText, kind: Kind, total: boolean): TableColumn => ({ ...text, kind, total });
 

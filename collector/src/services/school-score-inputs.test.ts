@@ -103,6 +103,63 @@ describe('school score inputs through the service', () => {
     });
   });
 
+  it('never counts an issued laptop’s results in the score, its rollups or the plan’s figures', async () => {
+    const before = await schools.detail(schoolId, 5, 0);
+    // A pupil's issued laptop of the same school measures at home in the same lesson hours:
+    // a fast line (900 Mbit/s) and a lossy one; neither is the school's connection.
+    const code = await store.createEnrollmentCode(schoolId, HOUR_MS, NOW);
+    const laptop = (
+      await store.redeemEnrollmentCode(
+        code.code,
+        { hostname: 'laptop', agent_version: '1', role: 'issued_laptop' },
+        NOW,
+      )
+    ).agent_id;
+    const home: Result[] = [];
+    for (let day = 0; day < 4; day += 1) {
+      const lesson = MONDAY_1000 + day * DAY_MS;
+      for (let i = 0; i < 3; i += 1) {
+        const at = new Date(lesson + i * 60_000).toISOString();
+        home.push(
+          makeResult(laptop, schoolId, {
+            at,
+            measurement: 'throughput',
+            tags: {},
+            fields: { result: 'success', download_mbps: 900 },
+          }),
+          makeResult(laptop, schoolId, {
+            at,
+            fields: {
+              result: 'success',
+              rtt_avg_ms: 300,
+              jitter_ms: 80,
+              loss_pct: 50,
+              sent: 500,
+              received: 250,
+            },
+          }),
+        );
+      }
+    }
+    await store.insertResults(home);
+    const since = new Date(NOW.getTime() - 7 * DAY_MS);
+    // The rollups the score reads hold the school's agent alone.
+    const rollups = await store.hourlyRollups({ schoolId, since, measurements: ['throughput'] });
+    expect(rollups.filter((r) => r.field === 'download_mbps').reduce((n, r) => n + r.count, 0)).toBe(8);
+    expect((await store.resultsForScoring(schoolId, since)).some((r) => r.agent_id === laptop)).toBe(false);
+    now = new Date(NOW.getTime() + 1);
+    await schools.list();
+    await schools.settled();
+    const after = await schools.detail(schoolId, 5, 0);
+    expect(after.components).toEqual(before.components);
+    expect(after.score).toBe(before.score);
+    const [planned] = await schools.planSchools();
+    expect(planned?.figures).toMatchObject({ download_mbps: 12, evidence_school_days: 4 });
+    // Home connectivity still sees the laptop.
+    expect((await store.issuedLaptopResults(schoolId, since)).every((r) => r.agent_id === laptop)).toBe(true);
+    expect((await store.issuedLaptopResults(schoolId, since)).length).toBe(home.length);
+  });
+
   it('drops results that leave the window as the injected clock moves on', async () => {
     expect((await schools.list())[0]?.band).not.toBe('insufficient_data');
     // A week and a half later, the results are outside the 7-day window.

@@ -92,7 +92,7 @@ describe('home connectivity of issued laptops', () => {
     });
     await laptop([30]);
     const [agent] = await store.listAgents(schoolId);
-    const results = await store.resultsForScoring(schoolId, new Date(NOW.getTime() - 30 * 86_400_000));
+    const results = await store.issuedLaptopResults(schoolId, new Date(NOW.getTime() - 30 * 86_400_000));
     const lookup = createStoreAgentLookup(store);
     const lines = await Promise.all(
       results.map(async (r) => resultToPoint(r, (await lookup(r.agent_id))!).point!.toLineProtocol()),

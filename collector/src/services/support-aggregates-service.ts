@@ -83,7 +83,7 @@ export async function homeConnectivity(
   let measured = 0;
   let connected = 0;
   if (agents.length === 0) return { measured, connected };
-  const results = await store.resultsForScoring(schoolId, since, DOWNLOAD_MEASUREMENTS, until);
+  const results = await store.issuedLaptopResults(schoolId, since, DOWNLOAD_MEASUREMENTS, until);
   for (const agentId of agents) {
     const rates = results
       .filter((r) => r.agent_id === agentId && r.fields.result === 'success')

@@ -20,6 +20,7 @@ import {
 import {
   approve,
   changeStatus,
+  returnFromApproval,
   checkCompensation,
   checkDeletion,
   checkDocumentOrder,
@@ -29,6 +30,7 @@ import {
   checkTargetGroup,
   isIsoDate,
   nextApprover,
+  returnStatus,
   parseSemester,
   type IsoDate,
   type PlanFacts,
@@ -100,6 +102,8 @@ export interface PlanView extends Omit<PlanRecord, 'body' | 'spent_cents'> {
   body: PlanRecord['body'];
   spent_eur: number;
   next_approver: string | null;
+  /** Where a return or withdrawal sends the plan while it is in approval, else null. */
+  returns_to: 'Projekts' | 'Pārskatīšanā' | null;
   flags: Violation[];
 }
 
@@ -185,6 +189,18 @@ export interface SupportService {
     reason?: string | null,
   ): Promise<PlanView>;
   approve(actor: SupportActor, schoolId: string, planId: string): Promise<PlanView>;
+  /**
+   * Sends a plan in approval back to the school with a reason, by the
+   * approver whose turn it is; it returns to its draft or revision and,
+   * resubmitted, passes every approval again.
+   */
+  returnPlan(actor: SupportActor, schoolId: string, planId: string, reason: string): Promise<PlanView>;
+  /**
+   * The plans waiting for the actor's approval: a director's of their own
+   * school, a municipal coordinator's of their municipality's municipal
+   * schools, IKVD's of every school.
+   */
+  approvalQueue(actor: SupportActor): Promise<PlanView[]>;
   deletePlan(actor: SupportActor, schoolId: string, planId: string): Promise<void>;
   addConsultation(
     actor: SupportActor,
@@ -354,6 +370,7 @@ export function createSupportService(options: SupportServiceOptions): SupportSer
       pupil: pupilView(pupil),
       spent_eur: spent_cents / 100,
       next_approver: nextApprover(stateOf(plan)) ?? null,
+      returns_to: returnStatus(stateOf(plan)) ?? null,
       flags,
     };
   };
@@ -598,6 +615,59 @@ export function createSupportService(options: SupportServiceOptions): SupportSer
       const saved = await save({ ...plan, status: outcome.value.status, body });
       await audit(actor, 'support_plan_approved', plan.id, { approver, round: added.round });
       return saved;
+    },
+
+    async returnPlan(actor, schoolId, planId, reason) {
+      const approver = approverOf(actor.principal.role);
+      if (!approver)
+        throw new SkolnetError(
+          ErrorCodes.AUTH_FORBIDDEN,
+          `role ${actor.principal.role} does not approve plans`,
+        );
+      const plan = await planIn(actor, schoolId, planId);
+      const at = now();
+      const outcome = returnFromApproval(stateOf(plan), approver, reason);
+      if (!outcome.ok) throw new SupportRuleError(outcome.violations);
+      const body = {
+        ...plan.body,
+        returns: [
+          ...(plan.body.returns ?? []),
+          {
+            approver,
+            round: plan.body.approval_round,
+            on: day(at),
+            reason: reason.trim(),
+            user_id: actor.principal.user_id,
+            user_email: actor.principal.email,
+            at: at.toISOString(),
+          },
+        ],
+      };
+      const saved = await save({ ...plan, status: outcome.value.status, body });
+      // The reason stays in the plan, which only its readers see; the audit log keeps who and when.
+      await audit(actor, 'support_plan_returned', plan.id, { approver, round: plan.body.approval_round });
+      return saved;
+    },
+
+    async approvalQueue(actor) {
+      const { principal } = actor;
+      const approver = approverOf(principal.role);
+      if (!approver) return [];
+      let schoolIds: string[] | undefined;
+      if (approver === 'director') {
+        schoolIds = principal.school_id == null ? [] : [principal.school_id];
+      } else if (approver === 'municipal_coordinator') {
+        schoolIds = (await store.listSchools())
+          .filter((s) => principal.municipality != null && s.municipality === principal.municipality)
+          .map((s) => s.id);
+      }
+      if (schoolIds?.length === 0) return [];
+      const waiting = (await support.listPlans(schoolIds)).filter(
+        (p) => p.status === 'Saskaņošanā' && nextApprover(stateOf(p)) === approver,
+      );
+      const out: PlanView[] = [];
+      for (const plan of waiting) out.push(await view(plan));
+      return out;
     },
 
     async deletePlan(actor, schoolId, planId) {

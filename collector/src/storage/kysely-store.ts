@@ -235,6 +235,15 @@ export class KyselyStore implements Store {
     return this.#results.resultsForScoring(schoolId, since, measurements, until);
   }
 
+  issuedLaptopResults(
+    schoolId: string,
+    since: Date,
+    measurements?: readonly string[],
+    until?: Date,
+  ): Promise<StoredResult[]> {
+    return this.#results.issuedLaptopResults(schoolId, since, measurements, until);
+  }
+
   countResults(filter?: ResultFilter): Promise<number> {
     return this.#results.countResults(filter);
   }

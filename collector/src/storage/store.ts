@@ -383,10 +383,23 @@ export interface ResultStore {
   latestResults(schoolId: string, options: LatestResultsOptions): Promise<StoredResult[]>;
   /**
    * A school's results measured at or after `since`, oldest first, for the
-   * scoring; `measurements` narrows them to the kinds the scoring uses.
-   * Only results measured at or before `until` (default the read horizon).
+   * scoring, from the school's own agents (never an issued laptop's);
+   * `measurements` narrows them to the kinds the scoring uses. Only results measured at or before `until` (default the read horizon).
    */
   resultsForScoring(
+    schoolId: string,
+    since: Date,
+    measurements?: readonly string[],
+    until?: Date,
+  ): Promise<StoredResult[]>;
+  /**
+   * The results of the laptops issued to a school's pupils (agents
+   * enrolled with the `issued_laptop` role), as {@link resultsForScoring}
+   * reads the school's own: a pupil's home line, read only for the
+   * home-connectivity counts. Every other read of results and rollups
+   * leaves them out, so they never reach a school's score or plan.
+   */
+  issuedLaptopResults(
     schoolId: string,
     since: Date,
     measurements?: readonly string[],

@@ -154,3 +154,29 @@ export function medianMbps(values: readonly number[]): number | undefined {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/**
+ * Suppresses counts tied by sums, for tables with subtotals (schools within
+ * municipalities within the country). `lines` lists, per sum, the indices
+ * of the cells it ties together: a total and its parts, whichever is
+ * which, since knowing all but one of them gives the last away. Cells below
+ * {@link MIN_PUBLISHED_COUNT} go; then, until nothing changes, a line with
+ * exactly one suppressed cell loses its smallest published cell too.
+ * Returns which cells are suppressed.
+ */
+export function suppressLinked(values: readonly number[], lines: readonly (readonly number[])[]): boolean[] {
+  const hidden = values.map(small);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const line of lines) {
+      if (line.length < 2 || line.filter((i) => hidden[i]).length !== 1) continue;
+      let pick: number | undefined;
+      for (const i of line) {
+        if (!hidden[i] && (pick === undefined || values[i]! < values[pick]!)) pick = i;
+      }
+      hidden[pick!] = true;
+      changed = true;
+    }
+  }
+  return hidden;
+}

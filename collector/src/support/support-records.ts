@@ -57,6 +57,18 @@ export interface ApprovalItem extends ApprovalRecord {
   at: string;
 }
 
+/** A return from approval: who sent the plan back, in which round, when and why. */
+export interface ReturnItem {
+  approver: Approver;
+  round: number;
+  on: IsoDate;
+  reason: string;
+  /** The returning account's id and email (staff, not pupil data). */
+  user_id: string;
+  user_email: string;
+  at: string;
+}
+
 /** A consultation and its form (KA veidlapa). */
 export interface ConsultationItem {
   id: string;
@@ -102,6 +114,8 @@ export interface PlanBody {
   approvals: ApprovalItem[];
   /** Why the plan was stopped, when it was. */
   stop_reason: string | null;
+  /** Returns from approval, oldest first; absent in plans never returned. */
+  returns?: ReturnItem[];
   risks: RiskItem[];
   measures: MeasureItem[];
   consultations: ConsultationItem[];

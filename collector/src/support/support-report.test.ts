@@ -1,7 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MIN_PUBLISHED_COUNT } from './support-aggregates.js';
 import type { LaptopRecord, PlanRecord } from './support-records.js';
-import { countSupportReport, publishSupportReport } from './support-report.js';
-import { parseSemester, type PlanStatus } from './support-rules.js';
+import {
+  countSupportReport,
+  publishNationalView,
+  publishSupportReport,
+  type SupportReportCounts,
+} from './support-report.js';
+import { PLAN_STATUSES, parseSemester, type PlanStatus } from './support-rules.js';
 
 // Synthetic records: only the fields the report counts are meaningful.
 const SEMESTER = parseSemester('2025/2026-1')!;
@@ -130,5 +137,105 @@ describe('semester report counts', () => {
     // Two laptops below 20 Mbit/s: the share would give them away.
     expect(published.home_connectivity_share).toBeNull();
     expect(published.home_laptops_measured).toBeNull();
+  });
+});
+
+describe('national view', () => {
+  /** A school's counts: `status` plans in Projekts and Apstiprināts, laptops, home connectivity. */
+  const counts = (
+    draft: number,
+    approved: number,
+    laptops = 0,
+    connected = 0,
+    notConnected = 0,
+  ): SupportReportCounts => {
+    const c = countSupportReport(SEMESTER, [], [], {
+      measured: connected + notConnected,
+      connected,
+    });
+    c.plans_by_status.Projekts = draft;
+    c.plans_by_status.Apstiprināts = approved;
+    c.plans_by_group.economic = approved;
+    c.consultations.psychologist = { count: draft, sum: draft * 45 };
+    c.laptops_issued = laptops;
+    return c;
+  };
+
+  it('publishes every school, municipality and the country, and their home connectivity only from five each way', () => {
+    const view = publishNationalView([
+      { school_id: 'a', name: 'A skola', municipality: 'Cēsu novads', counts: counts(6, 7, 12, 6, 6) },
+      { school_id: 'b', name: 'B skola', municipality: 'Cēsu novads', counts: counts(8, 9, 12, 6, 6) },
+      { school_id: 'e', name: 'E skola', municipality: 'Cēsu novads', counts: counts(5, 5, 8, 6, 2) },
+      { school_id: 'f', name: 'F skola', municipality: 'Cēsu novads', counts: counts(5, 5, 9, 6, 3) },
+      { school_id: 'c', name: 'C skola', municipality: 'Valmieras novads', counts: counts(10, 11, 9) },
+      { school_id: 'd', name: 'D skola', municipality: 'Valmieras novads', counts: counts(12, 13, 8) },
+    ]);
+    expect(view.national.plans_total).toBe(96);
+    expect(view.municipalities.map((m) => [m.municipality, m.line.plans_total])).toEqual([
+      ['Cēsu novads', 50],
+      ['Valmieras novads', 46],
+    ]);
+    const [a, b, e, f] = view.municipalities[0]!.schools;
+    expect(a!.line).toMatchObject({ home_connectivity_share: 0.5, home_laptops_measured: 12 });
+    expect(b!.line).toMatchObject({ home_connectivity_share: 0.5, home_laptops_measured: 12 });
+    // Two and three laptops below 20 Mbit/s: those shares would give them away.
+    expect(e!.line).toMatchObject({ home_connectivity_share: null, home_laptops_measured: null });
+    expect(f!.line).toMatchObject({ home_connectivity_share: null, home_laptops_measured: null });
+    expect(view.municipalities[0]!.line).toMatchObject({
+      home_connectivity_share: 24 / 41,
+      home_laptops_measured: 41,
+    });
+    // Valmiera's laptops were never measured: no share, and the country's would equal Cēsu's.
+    expect(view.municipalities[1]!.line.home_connectivity_share).toBeNull();
+    expect(a!.line.consultations.psychologist).toEqual({ count: 6, sum: 270 });
+  });
+
+  it('never leaves one suppressed count that a sum across, or down to a municipality or the country, gives away', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            municipality: fc.constantFrom('Cēsu novads', 'Valmieras novads', 'Rīga'),
+            draft: fc.nat(12),
+            approved: fc.nat(12),
+            laptops: fc.nat(12),
+          }),
+          { minLength: 1, maxLength: 9 },
+        ),
+        (schools) => {
+          const view = publishNationalView(
+            schools.map((s, i) => ({
+              school_id: `s${i}`,
+              name: `Skola ${i}`,
+              municipality: s.municipality,
+              counts: counts(s.draft, s.approved, s.laptops),
+            })),
+          );
+          type Line = (typeof view)['national'];
+          const columns: ((l: Line) => number | null)[] = [
+            ...PLAN_STATUSES.map((k) => (l: Line) => l.plans_by_status[k]),
+            (l) => l.plans_total,
+            (l) => l.plans_by_group.economic,
+            (l) => l.consultations.psychologist.count,
+            (l) => l.consultations.psychologist.sum,
+            (l) => l.laptops_issued,
+          ];
+          const lines: Line[][] = [
+            [view.national, ...view.municipalities.map((m) => m.line)],
+            ...view.municipalities.map((m) => [m.line, ...m.schools.map((s) => s.line)]),
+          ];
+          for (const f of columns) {
+            for (const line of lines) expect(line.map(f).filter((v) => v === null).length).not.toBe(1);
+          }
+          for (const line of lines.flat()) {
+            const across = [...PLAN_STATUSES.map((k) => line.plans_by_status[k]), line.plans_total];
+            expect(across.filter((v) => v === null).length).not.toBe(1);
+            for (const v of [...across, line.laptops_issued, line.plans_by_group.economic]) {
+              if (v !== null) expect(v).toBeGreaterThanOrEqual(MIN_PUBLISHED_COUNT);
+            }
+          }
+        },
+      ),
+    );
   });
 });

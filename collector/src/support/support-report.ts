@@ -1,5 +1,6 @@
 import {
   publishAggregates,
+  suppressLinked,
   suppressTable,
   MIN_PUBLISHED_COUNT,
   type Published,
@@ -186,5 +187,175 @@ export function publishSupportReport(counts: SupportReportCounts, suppress: bool
         ? counts.laptops_connected / counts.laptops_measured
         : null,
     home_laptops_measured: suppress ? aggregates.home_laptops_measured : counts.laptops_measured,
+  };
+}
+
+/** One school's raw figures for the national view, with where it is. */
+export interface SchoolReportCounts {
+  school_id: string;
+  /** The school's name from the register (schools are public; pupils are not). */
+  name: string;
+  municipality: string;
+  counts: SupportReportCounts;
+}
+
+/** The published figures of one line of the national view: a school, a municipality or the country. */
+export type NationalViewLine = Omit<PublishedSupportReport, 'suppressed'>;
+
+/** IKVD's national view of one semester: the country, each municipality and each school in it. */
+export interface NationalView {
+  min_published_count: number;
+  national: NationalViewLine;
+  municipalities: {
+    municipality: string;
+    line: NationalViewLine;
+    schools: { school_id: string; name: string; line: NationalViewLine }[];
+  }[];
+}
+
+/** Adds up several counts (a municipality's schools, the country's municipalities). */
+function addCounts(all: readonly SupportReportCounts[]): SupportReportCounts {
+  const out: SupportReportCounts = {
+    plans_by_status: zeros(PLAN_STATUSES),
+    plans_by_group: zeros(RISK_GROUPS),
+    consultations: zeroSums(CONSULTATION_TYPES),
+    compensations: zeroSums(COMPENSATION_TYPES),
+    laptops_issued: 0,
+    laptops_measured: 0,
+    laptops_connected: 0,
+  };
+  for (const c of all) {
+    for (const k of PLAN_STATUSES) out.plans_by_status[k] += c.plans_by_status[k];
+    for (const k of RISK_GROUPS) out.plans_by_group[k] += c.plans_by_group[k];
+    for (const k of CONSULTATION_TYPES) {
+      out.consultations[k].count += c.consultations[k].count;
+      out.consultations[k].sum += c.consultations[k].sum;
+    }
+    for (const k of COMPENSATION_TYPES) {
+      out.compensations[k].count += c.compensations[k].count;
+      out.compensations[k].sum += c.compensations[k].sum;
+    }
+    out.laptops_issued += c.laptops_issued;
+    out.laptops_measured += c.laptops_measured;
+    out.laptops_connected += c.laptops_connected;
+  }
+  return out;
+}
+
+/**
+ * The national view (docs/pupil-support.md, "IKVD's national view"):
+ * every school's semester figures, each municipality's and the
+ * country's, suppressed as the aggregates are ({@link suppressLinked}):
+ * counts below {@link MIN_PUBLISHED_COUNT} go, and a partner wherever one
+ * would follow from a sum: across a line's categories (the plans' total,
+ * the consultations' and compensations' totals), and down each column
+ * from the schools to their municipality and from the municipalities to
+ * the country. Risk groups have no total across (a plan may be in several).
+ * Home connectivity is the laptops reaching 20 Mbit/s and those that do
+ * not, tied to the laptops measured; its share is published only where
+ * both are. Hours and euros go with their count. Pure.
+ */
+export function publishNationalView(schools: readonly SchoolReportCounts[]): NationalView {
+  const municipalities = [...new Set(schools.map((s) => s.municipality))].sort((a, b) => a.localeCompare(b));
+  const groups = municipalities.map((m) => ({
+    municipality: m,
+    schools: schools.filter((s) => s.municipality === m).sort((a, b) => a.name.localeCompare(b.name)),
+  }));
+  const muniCounts = groups.map((g) => addCounts(g.schools.map((s) => s.counts)));
+  // Rows: the country, then each municipality followed by its schools.
+  const rows: SupportReportCounts[] = [addCounts(muniCounts)];
+  const muniRow: number[] = [];
+  const schoolRows: number[][] = [];
+  groups.forEach((g, m) => {
+    muniRow.push(rows.length);
+    rows.push(muniCounts[m]!);
+    schoolRows.push(g.schools.map((s) => rows.push(s.counts) - 1));
+  });
+  // Which rows each column's sums tie: a municipality with its schools, the country with its municipalities.
+  const columnSums: number[][] = [[0, ...muniRow], ...muniRow.map((r, m) => [r, ...schoolRows[m]!])];
+
+  /** Suppresses a family of columns (one value per row each), with a total column when `total` is set. */
+  const family = (columns: ((c: SupportReportCounts) => number)[], total: boolean): Published[][] => {
+    const width = columns.length + (total ? 1 : 0);
+    const values = rows.flatMap((c) => {
+      const cells = columns.map((f) => f(c));
+      return total ? [...cells, cells.reduce((a, b) => a + b, 0)] : cells;
+    });
+    const lines: number[][] = [];
+    if (total) rows.forEach((_, r) => lines.push(Array.from({ length: width }, (_, k) => r * width + k)));
+    for (let k = 0; k < width; k += 1)
+      for (const sum of columnSums) lines.push(sum.map((r) => r * width + k));
+    const hidden = suppressLinked(values, lines);
+    return rows.map((_, r) =>
+      Array.from({ length: width }, (_, k) => (hidden[r * width + k] ? null : values[r * width + k]!)),
+    );
+  };
+  const keyed = <K extends string>(keys: readonly K[], cells: Published[]) =>
+    Object.fromEntries(keys.map((k, i) => [k, cells[i]!])) as Record<K, Published>;
+
+  const status = family(
+    PLAN_STATUSES.map((k) => (c) => c.plans_by_status[k]),
+    true,
+  );
+  const risk = family(
+    RISK_GROUPS.map((k) => (c) => c.plans_by_group[k]),
+    false,
+  );
+  const consult = family(
+    CONSULTATION_TYPES.map((k) => (c) => c.consultations[k].count),
+    true,
+  );
+  const compens = family(
+    COMPENSATION_TYPES.map((k) => (c) => c.compensations[k].count),
+    true,
+  );
+  const laptops = family([(c) => c.laptops_issued], false);
+  const home = family([(c) => c.laptops_connected, (c) => c.laptops_measured - c.laptops_connected], true);
+
+  const withSums = <K extends string>(
+    keys: readonly K[],
+    cells: Published[],
+    sums: Record<K, CountAndSum>,
+  ): { cells: Record<K, PublishedCountAndSum>; total: PublishedCountAndSum } => ({
+    cells: Object.fromEntries(
+      keys.map((k, i) => [k, { count: cells[i]!, sum: cells[i] === null ? null : sums[k].sum }]),
+    ) as Record<K, PublishedCountAndSum>,
+    total: {
+      count: cells[keys.length]!,
+      sum: cells[keys.length] === null ? null : sumOf(keys.map((k) => sums[k].sum)),
+    },
+  });
+  const line = (r: number): NationalViewLine => {
+    const c = rows[r]!;
+    const s = status[r]!;
+    const cons = withSums(CONSULTATION_TYPES, consult[r]!, c.consultations);
+    const comp = withSums(COMPENSATION_TYPES, compens[r]!, c.compensations);
+    const [connected = null, notConnected = null, measured = null] = home[r]!;
+    const both = connected !== null && notConnected !== null && measured !== null;
+    return {
+      plans_by_status: keyed(PLAN_STATUSES, s),
+      plans_total: s[PLAN_STATUSES.length]!,
+      plans_by_group: keyed(RISK_GROUPS, risk[r]!),
+      consultations: cons.cells,
+      consultations_total: cons.total,
+      compensations: comp.cells,
+      compensations_total: comp.total,
+      laptops_issued: laptops[r]![0]!,
+      home_connectivity_share: both && measured > 0 ? connected / measured : null,
+      home_laptops_measured: both ? measured : null,
+    };
+  };
+  return {
+    min_published_count: MIN_PUBLISHED_COUNT,
+    national: line(0),
+    municipalities: groups.map((g, m) => ({
+      municipality: g.municipality,
+      line: line(muniRow[m]!),
+      schools: g.schools.map((s, i) => ({
+        school_id: s.school_id,
+        name: s.name,
+        line: line(schoolRows[m]![i]!),
+      })),
+    })),
   };
 }

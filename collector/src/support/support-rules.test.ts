@@ -7,6 +7,7 @@ import {
   approvalChain,
   approve,
   changeStatus,
+  returnFromApproval,
   checkCompensation,
   checkDeletion,
   checkDocumentOrder,
@@ -152,6 +153,35 @@ describe('statuses and the approval chain', () => {
     plan = ok(changeStatus(ok(changeStatus(plan, 'Pārskatīšanā')), 'Saskaņošanā'));
     expect(changeStatus(plan, 'Projekts').ok).toBe(false);
     expect(ok(changeStatus(plan, 'Pārskatīšanā')).status).toBe('Pārskatīšanā');
+  });
+
+  it('returns a plan never approved to its draft, however many approvals its earlier rounds had', () => {
+    // Round 1: the director approves, the municipal coordinator returns it.
+    let plan = ok(approve(ok(changeStatus(draft('municipality'), 'Saskaņošanā')), 'director', '2025-09-05'));
+    plan = ok(returnFromApproval(plan, 'municipal_coordinator', 'trūkst mērķu'));
+    expect(plan.status).toBe('Projekts');
+    // Round 2: still never approved, so a return goes to the draft again, not to a revision.
+    plan = ok(approve(ok(changeStatus(plan, 'Saskaņošanā')), 'director', '2025-09-08'));
+    expect(ok(changeStatus(plan, 'Projekts')).status).toBe('Projekts');
+    expect(changeStatus(plan, 'Pārskatīšanā').ok).toBe(false);
+    expect(ok(returnFromApproval(plan, 'municipal_coordinator', 'vēl trūkst')).status).toBe('Projekts');
+  });
+
+  it('lets only the approver whose turn it is return a plan, and only with a reason', () => {
+    const plan = ok(
+      approve(ok(changeStatus(draft('municipality'), 'Saskaņošanā')), 'director', '2025-09-05'),
+    );
+    const early = returnFromApproval(plan, 'ikvd', 'x');
+    expect(!early.ok && codes(early.violations)).toEqual(['SKOLNET_SUPPORT_APPROVAL_OUT_OF_TURN']);
+    const blank = returnFromApproval(plan, 'municipal_coordinator', '  ');
+    expect(!blank.ok && codes(blank.violations)).toEqual(['SKOLNET_SUPPORT_RETURN_WITHOUT_REASON']);
+    const notInApproval = returnFromApproval(draft('state'), 'director', 'x');
+    expect(!notInApproval.ok && codes(notInApproval.violations)).toEqual(['SKOLNET_SUPPORT_NOT_IN_APPROVAL']);
+    const returned = ok(returnFromApproval(plan, 'municipal_coordinator', 'x'));
+    // The next submission is a new round: the director's approval of this one no longer counts.
+    const again = ok(changeStatus(returned, 'Saskaņošanā'));
+    expect(again.approval_round).toBe(plan.approval_round + 1);
+    expect(nextApprover(again)).toBe('director');
   });
 });
 

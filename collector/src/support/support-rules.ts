@@ -120,6 +120,11 @@ export const SUPPORT_RULES = {
     lv: 'Plānu tagad saskaņo cits saskaņotājs.',
     en: 'Another approver is next in the plan’s approval chain.',
   },
+  SKOLNET_SUPPORT_RETURN_WITHOUT_REASON: {
+    area: 'approval',
+    lv: 'Atdodot plānu atpakaļ, jānorāda iemesls.',
+    en: 'A plan is sent back with a reason.',
+  },
   SKOLNET_SUPPORT_APPLICATION_MISSING: {
     area: 'order',
     lv: 'Nav vecāka (vai pilngadīga izglītojamā) iesnieguma.',
@@ -388,6 +393,30 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; violations: Viola
 const refused = <T>(...violations: Violation[]): Outcome<T> => ({ ok: false, violations });
 
 /**
+ * Whether an earlier round of the plan's approval was complete, so the
+ * plan had been approved before: a round with some approvals and a return
+ * does not count.
+ */
+function approvedBefore(plan: PlanState): boolean {
+  const chain = approvalChain(plan.founder).length;
+  const perRound = new Map<number, number>();
+  for (const a of plan.approvals) {
+    if (a.round < plan.approval_round) perRound.set(a.round, (perRound.get(a.round) ?? 0) + 1);
+  }
+  return [...perRound.values()].some((n) => n >= chain);
+}
+
+/**
+ * Where a plan in approval goes back to when it is returned or withdrawn:
+ * its draft if it was never approved, else its revision; undefined when the
+ * plan is not in approval. Pages offer the move this names, the rules judge it.
+ */
+export function returnStatus(plan: PlanState): 'Projekts' | 'Pārskatīšanā' | undefined {
+  if (plan.status !== 'Saskaņošanā') return undefined;
+  return approvedBefore(plan) ? 'Pārskatīšanā' : 'Projekts';
+}
+
+/**
  * A status change asked for by a person. Submitting for approval starts a
  * new approval round (so a revision passes every approval again); a
  * return from approval goes back to the draft, or to the revision when the
@@ -405,9 +434,8 @@ export function changeStatus(
     return refused(violation('SKOLNET_SUPPORT_STATUS_TRANSITION'));
   }
   if (plan.status === 'Saskaņošanā') {
-    // A return: the draft if this was the first approval, else the revision.
-    const wasApproved = plan.approvals.some((a) => a.round < plan.approval_round);
-    if (to !== (wasApproved ? 'Pārskatīšanā' : 'Projekts')) {
+    // A return: the draft if the plan was never approved, else the revision.
+    if (to !== returnStatus(plan)) {
       return refused(violation('SKOLNET_SUPPORT_STATUS_TRANSITION'));
     }
   }
@@ -430,6 +458,23 @@ export function approve(plan: PlanState, approver: Approver, on: IsoDate): Outco
   const complete = approvals.filter((a) => a.round === plan.approval_round).length;
   const status: PlanStatus = complete === approvalChain(plan.founder).length ? 'Apstiprināts' : 'Saskaņošanā';
   return { ok: true, value: { ...plan, status, approvals } };
+}
+
+/**
+ * A return by `approver`, whose turn it is, with a reason: the plan goes
+ * back to its draft (first submission) or to its revision (it had been
+ * approved before), as {@link changeStatus} returns it, and its next
+ * submission starts a new round, so it passes every approval again.
+ */
+export function returnFromApproval(
+  plan: PlanState,
+  approver: Approver,
+  reason: string | null | undefined,
+): Outcome<PlanState> {
+  if (plan.status !== 'Saskaņošanā') return refused(violation('SKOLNET_SUPPORT_NOT_IN_APPROVAL'));
+  if (nextApprover(plan) !== approver) return refused(violation('SKOLNET_SUPPORT_APPROVAL_OUT_OF_TURN'));
+  if ((reason ?? '').trim() === '') return refused(violation('SKOLNET_SUPPORT_RETURN_WITHOUT_REASON'));
+  return changeStatus(plan, approvedBefore(plan) ? 'Pārskatīšanā' : 'Projekts');
 }
 
 /* ------------------------------------------------------------------ */

@@ -9,6 +9,7 @@ import type {
   StoredResult,
 } from '../store.js';
 import { compareText, INSERT_CHUNK_ROWS, type KyselyContext } from './context.js';
+import { issuedLaptopAgents } from './issued-laptops.js';
 import { markDirtyHours } from './rollups.js';
 import type { CollectorDatabase, ResultRow } from './rows.js';
 
@@ -117,6 +118,7 @@ export class KyselyResults implements ResultStore {
         .selectAll()
         .where('school_id', '=', schoolId)
         .where('at', '<=', until)
+        .where('agent_id', 'not in', issuedLaptopAgents(this.#db))
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .limit(options.limit)
@@ -137,6 +139,7 @@ export class KyselyResults implements ResultStore {
         .where('school_id', '=', schoolId)
         .where('measurement', '=', measurement)
         .where('at', '<=', until)
+        .where('agent_id', 'not in', issuedLaptopAgents(this.#db))
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .limit(LATEST_SCAN_ROWS_PER_MEASUREMENT)
@@ -161,13 +164,34 @@ export class KyselyResults implements ResultStore {
     measurements?: readonly string[],
     until?: Date,
   ): Promise<StoredResult[]> {
+    return this.#resultsOf('school', schoolId, since, measurements, until);
+  }
+
+  async issuedLaptopResults(
+    schoolId: string,
+    since: Date,
+    measurements?: readonly string[],
+    until?: Date,
+  ): Promise<StoredResult[]> {
+    return this.#resultsOf('issued_laptop', schoolId, since, measurements, until);
+  }
+
+  /** A school's results from its own machines, or from the laptops issued to its pupils only. */
+  async #resultsOf(
+    source: 'school' | 'issued_laptop',
+    schoolId: string,
+    since: Date,
+    measurements?: readonly string[],
+    until?: Date,
+  ): Promise<StoredResult[]> {
     if (measurements !== undefined && measurements.length === 0) return [];
     let query = this.#db
       .selectFrom('results')
       .selectAll()
       .where('school_id', '=', schoolId)
       .where('at', '>=', since.toISOString())
-      .where('at', '<=', this.#until(until) ?? NO_UPPER_BOUND);
+      .where('at', '<=', this.#until(until) ?? NO_UPPER_BOUND)
+      .where('agent_id', source === 'school' ? 'not in' : 'in', issuedLaptopAgents(this.#db));
     if (measurements !== undefined) query = query.where('measurement', 'in', [...measurements]);
     const rows = await query.orderBy('at', 'desc').limit(MAX_SCORING_ROWS).execute();
     return rows.reverse().map(toStoredResult);

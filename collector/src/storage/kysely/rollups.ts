@@ -11,6 +11,7 @@ import type {
   StoredResult,
 } from '../store.js';
 import { compareText, INSERT_CHUNK_ROWS, type KyselyContext } from './context.js';
+import { issuedLaptopAgents } from './issued-laptops.js';
 import { RAW_HORIZON_META_KEY } from './retention.js';
 import type { CollectorDatabase, ResultRow, RollupDirtyRow } from './rows.js';
 
@@ -130,6 +131,8 @@ export class KyselyRollups implements RollupStore {
             .where('measurement', '=', mark.measurement)
             .where('at', '>=', mark.hour)
             .where('at', '<', nextHour(mark.hour))
+            // A pupil's laptop measures the home line, not the school's: never in the school's rollups.
+            .where('agent_id', 'not in', issuedLaptopAgents(trx))
             .execute();
           rowsRead += raw.length;
           // The horizon is read after the raw rows: retention deletes rows

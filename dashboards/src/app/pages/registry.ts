@@ -8,6 +8,7 @@ import { schoolItPages } from './school-it/index.js';
 import { schoolPages } from './school/index.js';
 import { signInPages } from './sign-in/index.js';
 import { supportFormPages } from './support-forms/index.js';
+import { supportNationalPages } from './support-national/index.js';
 import { supportPages } from './support/index.js';
 import { vendorPages } from './vendor/index.js';
 
@@ -36,6 +37,7 @@ export const PAGES: readonly PageDefinition[] = [
   ...vendorPages,
   ...supportPages,
   ...supportFormPages,
+  ...supportNationalPages,
   ...accessibilityPages,
   ...signInPages(homeOf),
 ];

@@ -3,7 +3,7 @@ import { api } from '../../api/client.js';
 import { useMessages } from '../../i18n/i18n.js';
 import { Link } from '../../router.js';
 import { useSession } from '../../session.js';
-import { approverOfRole, returnStatusOf, type PlanStatus, type SupportPlan } from '../support/types.js';
+import { approverOfRole, type PlanStatus, type SupportPlan } from '../support/types.js';
 import { REQUIRED, fieldFailure } from './failure.js';
 import { FailureSummary, Form, TextArea, useSubmission } from './form-kit.js';
 import en from './messages.en.js';
@@ -71,7 +71,8 @@ export function PlanActions(props: { plan: SupportPlan; onChanged(plan: SupportP
   const coordinator = staff && role === 'support_coordinator';
   const approver = approverOfRole(role);
   const mayApprove = p.status === 'Saskaņošanā' && approver !== undefined && p.next_approver === approver;
-  const mayReturn = staff && p.status === 'Saskaņošanā';
+  const returnsTo = p.returns_to;
+  const mayReturn = staff && p.status === 'Saskaņošanā' && returnsTo !== null;
   const moves = staff ? MOVES[p.status] : [];
   if (!staff && !mayApprove) return null;
 
@@ -112,7 +113,10 @@ export function PlanActions(props: { plan: SupportPlan; onChanged(plan: SupportP
           </button>
         )}
         {mayReturn && (
-          <button type="button" onClick={() => act(() => status(returnStatusOf(p)), t('done_returned'))}>
+          <button
+            type="button"
+            onClick={() => act(() => status(returnsTo ?? 'Projekts'), t('done_returned'))}
+          >
             {t('act_return')}
           </button>
         )}

@@ -12,7 +12,13 @@ import { PlanActions } from '../support-forms/PlanActions.js';
 import { FlagList } from './FlagList.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
-import { plansPath, type PlanApproval, type PupilIdentity, type SupportPlan } from './types.js';
+import {
+  plansPath,
+  type PlanApproval,
+  type PlanReturn,
+  type PupilIdentity,
+  type SupportPlan,
+} from './types.js';
 
 const messages = { lv, en };
 
@@ -63,6 +69,18 @@ export function PlanPage(props: PageProps) {
     },
     { key: 'on', header: t('trail_on'), cell: (a) => fmt.date(a.on) },
     { key: 'by', header: t('trail_by'), cell: (a) => a.user_email },
+  ];
+  const returnColumns: Column<PlanReturn>[] = [
+    { key: 'round', header: t('trail_round'), numeric: true, cell: (r) => fmt.number(r.round, 0) },
+    {
+      key: 'approver',
+      header: t('trail_approver'),
+      rowHeader: true,
+      cell: (r) => t(`approver_${r.approver}`),
+    },
+    { key: 'on', header: t('trail_on'), cell: (r) => fmt.date(r.on) },
+    { key: 'reason', header: t('returns_reason'), cell: (r) => r.reason },
+    { key: 'by', header: t('trail_by'), cell: (r) => r.user_email },
   ];
 
   const back = (
@@ -159,6 +177,17 @@ export function PlanPage(props: PageProps) {
               rows={p.body.approvals}
               rowKey={(a) => `${a.round}-${a.approver}`}
             />
+          )}
+          {(p.body.returns ?? []).length > 0 && (
+            <>
+              <h2>{t('returns_heading')}</h2>
+              <DataTable
+                caption={t('returns_caption')}
+                columns={returnColumns}
+                rows={p.body.returns ?? []}
+                rowKey={(r) => `${r.round}-${r.at}`}
+              />
+            </>
           )}
           <h2>{t('risks_heading')}</h2>
           <ul>

@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import type { TargetedEvent } from 'preact';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
 import { useApi } from '../../api/use-api.js';
 import { DataTable, type Column } from '../../components/DataTable.js';
@@ -11,16 +12,20 @@ import { useSession } from '../../session.js';
 import { FlagList } from './FlagList.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
-import { approverOfRole, planHref, plansPath, returnStatusOf, type SupportPlan } from './types.js';
+import { approverOfRole, planHref, plansPath, type SupportPlan } from './types.js';
 
 const messages = { lv, en };
 
+/** A plan of the queue, with its school's name. */
+type QueuedPlan = SupportPlan & { school_name: string };
+
 /**
- * The plans waiting for the signed-in approver: a director's of their
- * school, a municipal coordinator's of their municipality's schools (the
- * API leaves out state schools), IKVD's of every school. Approve calls
- * `POST …/plans/:plan_id/approvals`; a director may also return a plan
- * (`POST …/plans/:plan_id/status`), which the API allows the school's staff only.
+ * The plans waiting for the signed-in approver, as the collector keeps
+ * the queue (`GET /api/v1/support/queue`): a director's of their school,
+ * a municipal coordinator's of their municipality's municipal schools,
+ * IKVD's of every school. Approve calls `POST …/plans/:plan_id/approvals`;
+ * Return asks for a reason and calls `POST …/plans/:plan_id/return`,
+ * which sends the plan back to the school to pass every approval again.
  */
 export function QueuePage() {
   const t = useMessages(messages);
@@ -31,49 +36,47 @@ export function QueuePage() {
   const approver = approverOfRole(user?.role);
   const [said, setSaid] = useState('');
   const [failure, setFailure] = useState<unknown>(undefined);
+  const [returning, setReturning] = useState<QueuedPlan | undefined>(undefined);
 
   const queue = useApi(async () => {
-    if (user === undefined || approver === undefined) return { plans: [], names: new Map<string, string>() };
-    const schools = await api.schools();
-    const names = new Map(schools.map((s) => [s.id, s.name]));
-    const ids =
-      approver === 'director'
-        ? user.school_id === null
-          ? []
-          : [user.school_id]
-        : approver === 'municipal_coordinator'
-          ? schools.filter((s) => s.municipality === user.municipality).map((s) => s.id)
-          : schools.map((s) => s.id);
-    const lists = await Promise.all(ids.map((id) => api.get<{ plans: SupportPlan[] }>(plansPath(id))));
-    const plans = lists
-      .flatMap((l) => l.plans)
-      .filter((p) => p.status === 'Saskaņošanā' && p.next_approver === approver);
-    return { plans, names };
+    if (user === undefined || approver === undefined) return [];
+    return (await api.get<{ plans: QueuedPlan[] }>('/api/v1/support/queue')).plans;
   }, [user?.id, approver]);
 
-  const act = async (plan: SupportPlan, what: 'approve' | 'return'): Promise<void> => {
+  const pathOf = (plan: SupportPlan): string => `${plansPath(plan.school_id)}/${encodeURIComponent(plan.id)}`;
+  const approve = async (plan: QueuedPlan): Promise<void> => {
     setFailure(undefined);
     setSaid('');
-    const path = `${plansPath(plan.school_id)}/${encodeURIComponent(plan.id)}`;
     try {
-      if (what === 'approve') await api.send('POST', `${path}/approvals`);
-      else await api.send('POST', `${path}/status`, { status: returnStatusOf(plan) });
-      setSaid(t(what === 'approve' ? 'approved' : 'returned'));
+      await api.send('POST', `${pathOf(plan)}/approvals`);
+      setSaid(t('approved'));
+      queue.reload();
+    } catch (err) {
+      setFailure(err);
+    }
+  };
+  const sendBack = async (plan: QueuedPlan, reason: string): Promise<void> => {
+    setFailure(undefined);
+    setSaid('');
+    try {
+      await api.send('POST', `${pathOf(plan)}/return`, { reason });
+      setReturning(undefined);
+      setSaid(t('returned'));
       queue.reload();
     } catch (err) {
       setFailure(err);
     }
   };
 
-  const schoolName = (p: SupportPlan): string => queue.data?.names.get(p.school_id) ?? p.school_id;
+  const label = (p: QueuedPlan) => ({ school: p.school_name, class: p.pupil.class_label });
   // The buttons early: on a phone the table scrolls sideways.
-  const columns: Column<SupportPlan>[] = [
+  const columns: Column<QueuedPlan>[] = [
     {
       key: 'school',
       header: t('school'),
       rowHeader: true,
-      cell: (p) => schoolName(p),
-      sortValue: (p) => schoolName(p),
+      cell: (p) => p.school_name,
+      sortValue: (p) => p.school_name,
     },
     {
       key: 'pupil',
@@ -91,29 +94,21 @@ export function QueuePage() {
     {
       key: 'actions',
       header: t('actions'),
-      cell: (p) => {
-        const label = { school: schoolName(p), class: p.pupil.class_label };
-        return (
-          <span class="actions">
-            <button
-              type="button"
-              aria-label={t('approve_label', label)}
-              onClick={() => void act(p, 'approve')}
-            >
-              {t('approve')}
-            </button>{' '}
-            {approver === 'director' && (
-              <button
-                type="button"
-                aria-label={t('return_label', label)}
-                onClick={() => void act(p, 'return')}
-              >
-                {t('return')}
-              </button>
-            )}
-          </span>
-        );
-      },
+      cell: (p) => (
+        <span class="actions">
+          <button type="button" aria-label={t('approve_label', label(p))} onClick={() => void approve(p)}>
+            {t('approve')}
+          </button>{' '}
+          <button
+            type="button"
+            aria-label={t('return_label', label(p))}
+            aria-expanded={returning?.id === p.id}
+            onClick={() => setReturning(p)}
+          >
+            {t('return')}
+          </button>
+        </span>
+      ),
     },
     {
       key: 'flags',
@@ -132,16 +127,57 @@ export function QueuePage() {
       {queue.error !== undefined && <ErrorNotice error={queue.error} onRetry={queue.reload} />}
       {queue.data === undefined ? (
         queue.error === undefined && <p>{common('loading')}</p>
-      ) : queue.data.plans.length === 0 ? (
+      ) : queue.data.length === 0 ? (
         <p>{t('queue_empty')}</p>
       ) : (
-        <DataTable
-          caption={t('queue_caption')}
-          columns={columns}
-          rows={queue.data.plans}
-          rowKey={(p) => p.id}
+        <DataTable caption={t('queue_caption')} columns={columns} rows={queue.data} rowKey={(p) => p.id} />
+      )}
+      {returning !== undefined && (
+        <ReturnForm
+          key={returning.id}
+          heading={t('return_heading', label(returning))}
+          onSend={(reason) => void sendBack(returning, reason)}
+          onCancel={() => setReturning(undefined)}
         />
       )}
     </>
+  );
+}
+
+/** The reason for sending a plan back; the focus moves into it when it opens. */
+function ReturnForm(props: { heading: string; onSend: (reason: string) => void; onCancel: () => void }) {
+  const t = useMessages(messages);
+  const id = useId();
+  const [reason, setReason] = useState('');
+  const field = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => field.current?.focus(), []);
+  const submit = (e: TargetedEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (reason.trim() !== '') props.onSend(reason.trim());
+  };
+  return (
+    <form class="return-form" onSubmit={submit} aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>{props.heading}</h2>
+      <div class="field">
+        <label for={id}>{t('return_reason')}</label>
+        <textarea
+          id={id}
+          ref={field}
+          required
+          maxLength={2000}
+          rows={3}
+          aria-describedby={`${id}-hint`}
+          value={reason}
+          onInput={(e: TargetedEvent<HTMLTextAreaElement>) => setReason(e.currentTarget.value)}
+        />
+        <p id={`${id}-hint`} class="muted">
+          {t('return_hint')}
+        </p>
+      </div>
+      <button type="submit">{t('return_send')}</button>{' '}
+      <button type="button" onClick={props.onCancel}>
+        {t('return_cancel')}
+      </button>
+    </form>
   );
 }

@@ -149,6 +149,13 @@ function SchoolSupport(props: { schoolId: string | null }) {
               >
                 {t('report_link', { semester })}
               </a>
+              {' · '}
+              <a
+                href={`/api/v1/support/schools/${encodeURIComponent(schoolId)}/report.pdf?semester=${encodeURIComponent(semester)}&lang=${lang}`}
+                download
+              >
+                {t('report_pdf_link', { semester })}
+              </a>
             </li>
           ))}
         </ul>

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { planHref, returnStatusOf, type SupportPlan } from './types.js';
-
-// Synthetic plan bodies: only the fields the return rule reads.
-const body = (round: number, approvals: { round: number }[]): Pick<SupportPlan, 'body'> => ({
-  body: {
-    approval_round: round,
-    approvals: approvals.map((a) => ({
-      ...a,
-      approver: 'director',
-      on: '2025-09-03',
-      user_email: 'd@x',
-      at: '',
-    })),
-  } as unknown as SupportPlan['body'],
-});
+import { approverOfRole, planHref } from './types.js';
 
 describe('support page helpers', () => {
-  it('returns a first submission to the draft, and a revision to Pārskatīšanā', () => {
-    expect(returnStatusOf(body(1, []))).toBe('Projekts');
-    expect(returnStatusOf(body(1, [{ round: 1 }]))).toBe('Projekts');
-    // An earlier round was approved: this submission is a revision.
-    expect(returnStatusOf(body(2, [{ round: 1 }, { round: 1 }, { round: 1 }]))).toBe('Pārskatīšanā');
+  it('knows which roles approve (the collector decides where a returned plan goes)', () => {
+    expect(
+      ['director', 'municipal_coordinator', 'ikvd', 'support_coordinator', 'planner'].map(approverOfRole),
+    ).toEqual(['director', 'municipal_coordinator', 'ikvd', undefined, undefined]);
   });
 
   it("puts only ids in a plan's address", () => {

@@ -47,6 +47,16 @@ export interface PlanApproval {
   at: string;
 }
 
+/** A return from approval: who sent the plan back, in which round, and why. */
+export interface PlanReturn {
+  approver: Approver;
+  round: number;
+  on: string;
+  reason: string;
+  user_email: string;
+  at: string;
+}
+
 /** A plan with its flags and the approver it waits for. */
 export interface SupportPlan {
   id: string;
@@ -61,6 +71,8 @@ export interface SupportPlan {
   pupil: SupportPupil;
   spent_eur: number;
   next_approver: Approver | null;
+  /** Where a return or withdrawal sends the plan while it is in approval (the rules decide), else null. */
+  returns_to: 'Projekts' | 'Pārskatīšanā' | null;
   flags: Violation[];
   body: {
     application: { on: string; by: 'parent' | 'pupil'; document_ref: string } | null;
@@ -69,6 +81,8 @@ export interface SupportPlan {
     approval_round: number;
     approvals: PlanApproval[];
     stop_reason: string | null;
+    /** Returns from approval with their reasons, oldest first; absent when never returned. */
+    returns?: PlanReturn[];
     risks: { id: string; group: string; justification: string }[];
     measures: { id: string; description: string; risk_ids: string[] }[];
     consultations: { id: string }[];
@@ -96,13 +110,4 @@ export function planHref(plan: Pick<SupportPlan, 'school_id' | 'id'>): string {
 /** The school's plans route. */
 export function plansPath(schoolId: string): string {
   return `/api/v1/support/schools/${encodeURIComponent(schoolId)}/plans`;
-}
-
-/**
- * The status a returned plan goes back to, as the rules want it
- * (collector/src/support/support-rules.ts `changeStatus`): the draft on
- * its first submission, the revision once an earlier round was approved.
- */
-export function returnStatusOf(plan: Pick<SupportPlan, 'body'>): 'Projekts' | 'Pārskatīšanā' {
-  return plan.body.approvals.some((a) => a.round < plan.body.approval_round) ? 'Pārskatīšanā' : 'Projekts';
 }
