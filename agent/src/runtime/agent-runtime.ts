@@ -17,7 +17,13 @@ import type { Logger } from './logger.js';
 import { toResult } from './measurement-accumulator.js';
 import type { ProbeRun } from './probe-runner.js';
 import { createScheduler, type PlannedRun, type ScheduleSkip, type ScheduledProbe } from './scheduler.js';
-import { SchoolSchedule, formatSchoolTime, isHeavyProbe, skipMeasurement } from './school-schedule.js';
+import {
+  CAMPAIGN_PROBE,
+  SchoolSchedule,
+  formatSchoolTime,
+  isHeavyProbe,
+  skipMeasurement,
+} from './school-schedule.js';
 import { StatusFile, type AgentStatus, type ProbeStatus } from './status-file.js';
 
 /** What `skolnet-agent run` hands the runtime once its arguments are parsed. */
@@ -127,6 +133,15 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
     random: Math.random,
     now,
     optionsOf: (probe) => current.probes[probe]?.options ?? {},
+    // An acceptance campaign's lesson hour without a test is recorded as not possible, never left empty.
+    onCampaignHour: (closed) =>
+      onSkip({
+        probe: CAMPAIGN_PROBE,
+        reason: 'not_possible',
+        cause: closed.cause,
+        attempt: closed.tries,
+        at: new Date(closed.slot.start),
+      }),
   });
   let configVersion = stored?.version;
   /** Results lost because the outbox could not take them, by cause, not yet counted in its file. */
@@ -427,7 +442,11 @@ function describeSkip(skip: ScheduleSkip): string {
     case 'budget':
       return `monthly data budget (next test about ${Math.round((skip.estimateBytes ?? 0) / 1e6)} MB, ${Math.round((skip.remainingBytes ?? 0) / 1e6)} MB left)`;
     case 'outside_hours':
-      return 'the line stayed busy until lesson hours ended';
+      return 'the line stayed busy until lesson hours ended, or the slot passed while the host slept';
+    case 'not_possible':
+      return skip.cause === 'failed'
+        ? `no acceptance test was possible in the lesson hour from ${skip.at.toISOString()} (${skip.attempt} tries failed or were skipped)`
+        : `no acceptance test was possible in the lesson hour from ${skip.at.toISOString()} (the agent was off or asleep)`;
   }
 }
 

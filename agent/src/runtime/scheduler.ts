@@ -28,7 +28,10 @@ export interface ScheduledProbe {
 /** Why a planned run did not happen. */
 export interface ScheduleSkip {
   probe: string;
-  reason: 'busy' | 'budget' | 'outside_hours';
+  /** `not_possible`: a lesson hour of an acceptance campaign ended without a test (see `cause`). */
+  reason: 'busy' | 'budget' | 'outside_hours' | 'not_possible';
+  /** Why a campaign hour had no test (not_possible): every try `failed`, or none was `missed` (agent off or asleep). */
+  cause?: 'failed' | 'missed';
   /** Traffic seen, in Mbit/s (busy). */
   observedMbps?: number;
   /** The threshold it was compared with, in Mbit/s (busy). */
