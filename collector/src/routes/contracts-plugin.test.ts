@@ -271,7 +271,10 @@ describe('vendor contracts, campaigns and reports', () => {
     const pushed = JSON.parse((await store.findAgent(agentId))!.config_json!) as {
       probes: Record<string, { interval_s?: number; enabled?: boolean }>;
       data_budget_mb: number;
+      campaign: unknown;
     };
+    // The agents place a test in every lesson hour until the campaign's end.
+    expect(pushed.campaign).toEqual({ id: campaign.id, ends_at: campaign.ends_at });
     expect(pushed.probes.throughput).toEqual({ enabled: true, interval_s: 900 });
     expect(pushed.probes.latency).toEqual({ enabled: true, interval_s: 60 });
     expect(pushed.probes.dns).toEqual({ enabled: false });
@@ -457,6 +460,53 @@ describe('vendor contracts, campaigns and reports', () => {
     expect(progress.campaign.ends_at).toBe('2026-03-10T15:00:00.000Z');
     expect(progress.verdict.not_run.by_reason['agent_offline_hours']).toBe(4 * 9);
     expect((await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/report`)).statusCode).toBe(409);
+    // The agents are told the new end.
+    expect((await store.acceptance.schoolAgentConfig(schoolId))?.campaign).toEqual({
+      id: campaign.id,
+      ends_at: '2026-03-10T15:00:00.000Z',
+    });
+  });
+
+  it("keeps a change school IT made to the school's configuration during the campaign", async () => {
+    await store.setSchoolAgentConfig(schoolId, {
+      probes: { dns: { enabled: false }, latency: { options: { count: 5 } } },
+      data_budget_mb: 5000,
+    });
+    const contract = await createContract();
+    const campaign = (
+      await call(vendor, 'POST', `/api/v1/contracts/${contract.id}/complete`)
+    ).json<Campaign>();
+    // Midweek school IT edits the configuration its page shows (the campaign's): the busy threshold,
+    // DNS back on, a budget of its own; throughput and bottleneck are left as the campaign set them.
+    clock = MONDAY + 2 * 24 * HOUR;
+    const schoolIt = await createTestAccount(store, 'school_it', { school_id: schoolId });
+    const during = (await store.acceptance.schoolAgentConfig(schoolId))!;
+    const edited = {
+      ...during,
+      busy_threshold_mbps: 35,
+      data_budget_mb: 90_000,
+      probes: { ...during.probes, dns: { enabled: true } },
+    };
+    const put = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/schools/${schoolId}/agent-config`,
+      headers: schoolIt.headers,
+      payload: edited,
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    await store.insertResults(schoolWeek(45));
+    clock = Date.parse(campaign.ends_at) + 60_000;
+    const done = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}`)).json<CampaignProgress>();
+    expect(done.campaign.status).toBe('pass');
+    // What school IT set stays; what the campaign set and nobody touched goes back to before it.
+    expect(await store.acceptance.schoolAgentConfig(schoolId)).toEqual({
+      probes: { dns: { enabled: true }, latency: { options: { count: 5 } } },
+      data_budget_mb: 90_000,
+      busy_threshold_mbps: 35,
+    });
+    expect(JSON.parse((await store.findAgent(agentId))!.config_json!)).toEqual(
+      await store.acceptance.schoolAgentConfig(schoolId),
+    );
   });
 
   it('says clearly when no Chromium prints the PDF, while the HTML works', async () => {
