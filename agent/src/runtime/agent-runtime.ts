@@ -25,6 +25,7 @@ import {
   skipMeasurement,
 } from './school-schedule.js';
 import { StatusFile, type AgentStatus, type ProbeStatus } from './status-file.js';
+import type { CompressedClock } from './test-clock.js';
 
 /** What `skolnet-agent run` hands the runtime once its arguments are parsed. */
 export interface AgentRuntimeSetup {
@@ -49,6 +50,11 @@ export interface AgentRuntimeSetup {
   stateFlag: string | undefined;
   /** Starts listening for the stop request (SIGINT/SIGTERM or an injected signal). */
   waitForStop: () => { stopped: Promise<string>; dispose: () => void };
+  /**
+   * Tests only: `now` runs faster than real time; timers wait accordingly
+   * and heavy probes (their line check included) run with it at real speed.
+   */
+  compressedClock?: CompressedClock;
 }
 
 /**
@@ -63,16 +69,20 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
   const runner = setup.runner;
   const hostLabel = hostLabeller(credentials);
   const probeCtx: ProbeContext = { collectorUrl, runner, now, ...(hostLabel ? { hostLabel } : {}) };
+  const clock = setup.compressedClock;
+  // A compressed clock runs heavy tests at real speed: their transfers take real seconds.
+  const atRealSpeed = (name: string, probe: Probe): Probe =>
+    clock && isHeavyProbe(name)
+      ? { gather: (acc, signal) => clock.atRealSpeed(() => probe.gather(acc, signal)) }
+      : probe;
   const build = (eff: EffectiveConfig, tolerant: boolean): Map<string, Probe> => {
     const built = new Map<string, Probe>();
     for (const [name, conf] of Object.entries(eff.probes)) {
       const def = registry[name];
       if (!def) continue;
       try {
-        built.set(
-          name,
-          def.create(probeCtx, Object.keys(conf.options).length > 0 ? conf.options : undefined),
-        );
+        const probe = def.create(probeCtx, Object.keys(conf.options).length > 0 ? conf.options : undefined);
+        built.set(name, atRealSpeed(name, probe));
       } catch (err) {
         if (!tolerant) throw err;
         log.error(`probe ${name} cannot start: ${describeError(err)}`);
@@ -280,10 +290,20 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
     onRun,
     onSkip,
     onPlan,
-    policy: schedule,
+    policy: clock
+      ? {
+          firstDelay: (probe, intervalMs, at) => schedule.firstDelay(probe, intervalMs, at),
+          nextDelay: (probe, intervalMs, at) => schedule.nextDelay(probe, intervalMs, at),
+          gate: (probe, attempt, signal) =>
+            isHeavyProbe(probe)
+              ? clock.atRealSpeed(() => schedule.gate(probe, attempt, signal))
+              : schedule.gate(probe, attempt, signal),
+        }
+      : schedule,
     initialDelayMaxMs: initialDelayMs,
     now,
     logger: log,
+    ...(clock ? { timerScale: 1 / clock.rate } : {}),
   });
 
   const applyPush = (raw: ConfigPush): void => {
@@ -296,7 +316,8 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
     for (const [name, probeChange] of change.probes) {
       const def = registry[name];
       const after = next.probes[name];
-      if (probeChange.rebuild && def && after) rebuilt.set(name, def.create(probeCtx, after.options));
+      if (probeChange.rebuild && def && after)
+        rebuilt.set(name, atRealSpeed(name, def.create(probeCtx, after.options)));
     }
     state.writeConfig(push);
     for (const name of Object.keys(push.config.probes)) {

@@ -93,6 +93,14 @@ export interface SchedulerOptions {
   /** Uniform random numbers in [0, 1); injected for tests. */
   random?: RandomSource;
   now?: () => Date;
+  /**
+   * Real ms a timer waits per ms of `now` (tests whose clock runs faster
+   * than real time: a compressed clock's 1 / rate). With it, a timer that
+   * wakes before `now` reaches its due time (the clock was held at real
+   * speed meanwhile) waits again for the rest. Default: timers wait
+   * clock ms.
+   */
+  timerScale?: number;
   logger?: Logger;
 }
 
@@ -231,7 +239,8 @@ export class Scheduler {
     clearTimeout(entry.timer);
     // Node timers fire at once beyond 2^31-1 ms (24.8 days); a longer
     // delay wakes up then and plans the rest.
-    const wait = Math.min(Math.max(0, delayMs), MAX_TIMER_MS);
+    const scale = this.#options.timerScale;
+    const wait = Math.min(Math.max(0, delayMs) * (scale ?? 1), MAX_TIMER_MS);
     entry.due = new Date(this.#now().getTime() + Math.max(0, delayMs));
     if (kind !== undefined && this.#options.onPlan) {
       try {
@@ -242,7 +251,13 @@ export class Scheduler {
     }
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      if (wait < delayMs) {
+      if (scale !== undefined) {
+        const left = (entry.due?.getTime() ?? 0) - this.#now().getTime();
+        if (left > 0) {
+          this.#plan(entry, left);
+          return;
+        }
+      } else if (wait < delayMs) {
         this.#plan(entry, delayMs - wait);
         return;
       }

@@ -29,6 +29,18 @@ describe('campaignEnd', () => {
     );
   });
 
+  it('ends when the last lesson ends, whatever the minute the campaign started', () => {
+    // Friday 4 December 2026, 07:32:45.081 Riga; lessons 08:00-12:10: Friday and Monday.
+    const tt = { ...TT, end: '12:10' };
+    expect(campaignEnd(new Date('2026-12-04T05:32:45.081Z'), 2, tt).toISOString()).toBe(
+      '2026-12-07T10:10:00.000Z',
+    );
+    // Started in the last lesson minutes of a day, after the last quarter hour: that day counts.
+    expect(campaignEnd(new Date('2026-12-04T10:05:30.000Z'), 1, tt).toISOString()).toBe(
+      '2026-12-04T10:10:00.000Z',
+    );
+  });
+
   it('follows the zone offset across the change to summer time', () => {
     // Riga moves to UTC+3 on Sunday 29 March 2026: Friday 3 April ends at 17:00 local = 14:00 UTC.
     expect(campaignEnd(new Date('2026-03-27T06:00:00Z'), 6, TT).toISOString()).toBe(

@@ -62,14 +62,17 @@ const MAX_CALENDAR_DAYS = 120;
 
 /**
  * The end of the `schoolDays`-th school day from `start` (the day of
- * `start` counts when lessons are still ahead on it): the first instant
- * after that day's last lesson quarter-hour.
+ * `start` counts when lessons are still ahead on it): the end of that
+ * day's lessons, to the minute.
  */
 export function campaignEnd(start: Date, schoolDays: number, timetable: LessonTimetable): Date {
   const days = new Set<string>();
   let lastInLessons: number | undefined;
   const limit = start.getTime() + MAX_CALENDAR_DAYS * 86_400_000;
-  for (let t = start.getTime(); t < limit; t += CALENDAR_STEP_MS) {
+  // On the quarter hours, where lessons begin and end, whatever the minute the campaign started.
+  const first = Math.floor(start.getTime() / CALENDAR_STEP_MS) * CALENDAR_STEP_MS;
+  for (let t = first; t < limit; t += CALENDAR_STEP_MS) {
+    if (t < start.getTime() && lessonDay(start, timetable) === undefined) continue;
     const day = lessonDay(t, timetable);
     if (day === undefined) {
       if (days.size >= schoolDays && lastInLessons !== undefined) break;
@@ -81,7 +84,12 @@ export function campaignEnd(start: Date, schoolDays: number, timetable: LessonTi
     }
     lastInLessons = t;
   }
-  return new Date((lastInLessons ?? start.getTime()) + CALENDAR_STEP_MS);
+  if (lastInLessons === undefined) return new Date(start.getTime() + CALENDAR_STEP_MS);
+  // The last lesson's end to the minute (a timetable may end at 12:10).
+  const lastDay = lessonDay(lastInLessons, timetable);
+  let end = lastInLessons + 60_000;
+  while (end < lastInLessons + CALENDAR_STEP_MS && lessonDay(end, timetable) === lastDay) end += 60_000;
+  return new Date(end);
 }
 
 /** The school days of a campaign's calendar from `start` up to `until`, `YYYY-MM-DD` each. */
