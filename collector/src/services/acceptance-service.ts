@@ -498,6 +498,7 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
           s('reason'),
           n('uplink_in_util_pct'),
           n('uplink_out_util_pct'),
+          s('cause'),
         ];
       });
       return toCsv(
@@ -515,6 +516,7 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
           'skip_reason',
           'uplink_in_util_pct',
           'uplink_out_util_pct',
+          'skip_cause',
         ],
         rows,
       );
