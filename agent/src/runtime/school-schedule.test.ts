@@ -390,6 +390,22 @@ describe('SchoolSchedule in an acceptance campaign', () => {
     }
   });
 
+  it('says in the log why a campaign test goes where it goes', () => {
+    const now = new Date('2026-03-16T06:10:00Z');
+    const endsAt = Date.parse('2026-03-20T15:00:00Z');
+    const schedule = new SchoolSchedule({
+      settings: { ...settings, campaign: { id: 'c1', endsAt } },
+      budget: new DataBudget({ file: join(dir, 'budget.json'), now: () => now, timezone: 'Europe/Riga' }),
+      counters: counters(0),
+      random: createSeededRandom(1),
+      now: () => now,
+    });
+    const due = new Date(now.getTime() + schedule.nextDelay('throughput', 900_000, now));
+    expect(schedule.explainPlan('throughput', due, now)).toBe(
+      'acceptance campaign c1 until 2026-03-20 17:00 Europe/Riga (Fri): a test at a random time in every lesson hour (Mon-Fri 08:00-17:00 Europe/Riga)',
+    );
+  });
+
   it('tries a busy hour again within the hour and reports an hour it could not test as not possible', async () => {
     for (let seed = 1; seed <= 6; seed += 1) {
       const start = Date.parse('2026-03-16T05:00:00Z');

@@ -170,6 +170,13 @@ export class SchoolSchedule implements SchedulePolicy {
     if (!isHeavyProbe(probe)) return undefined;
     const tt = this.#settings.timetable;
     const hours = describeLessonHours(tt);
+    const campaign = this.#settings.campaign;
+    if (probe === CAMPAIGN_PROBE && campaign && due.getTime() < campaign.endsAt) {
+      return (
+        `acceptance campaign ${campaign.id} until ${formatSchoolTime(new Date(campaign.endsAt), tt.timezone)}: ` +
+        `a test at a random time in every lesson hour (${hours})`
+      );
+    }
     if (lessonShare(tt) >= 1) return `lessons all week (${hours}): a random gap around its interval`;
     const dueInside = isLessonTime(due, tt);
     if (dueInside && !isLessonTime(now, tt))
