@@ -203,7 +203,9 @@ describe.skipIf(skip)('acceptance campaign run by a real agent on a compressed c
     const { campaign, school, before } = await clock.atRealSpeed(() => startCampaign());
 
     // The agent's scheduler runs the campaign; the vendor watches its progress until it ends.
-    let progress: { campaign: { status: string }; verdict: { status: string; failed: string[] } } | undefined;
+    let progress:
+      | { campaign: { status: string; ends_at: string }; verdict: { status: string; failed: string[] } }
+      | undefined;
     await waitFor(
       async () => {
         const res = await app.inject({ url: `/api/v1/campaigns/${campaign.id}`, headers: vendor.headers });
@@ -216,9 +218,12 @@ describe.skipIf(skip)('acceptance campaign run by a real agent on a compressed c
     );
     expect(progress!.campaign.status, JSON.stringify(progress)).toBe('pass');
 
-    // Every lesson hour got its download and upload test; none ran at night or at the weekend.
+    // Every lesson hour got its download and upload test, or the agent recorded that none was possible
+    // (a timer this machine's load delayed past its hour: on this clock a 20 ms stall is 30 s); none ran at
+    // night or at the weekend. The verdict's minimum is a test in each of the campaign's lesson hours.
     const from = Date.parse(campaign.started_at);
-    const to = Date.parse(campaign.ends_at);
+    // Extended when an hour was lost that way.
+    const to = Date.parse(progress!.campaign.ends_at);
     const results = (await store.resultsForScoring(
       school.id,
       new Date(from),
@@ -227,12 +232,33 @@ describe.skipIf(skip)('acceptance campaign run by a real agent on a compressed c
     )) as StoredResult[];
     const throughput = results.filter((r) => r.measurement === 'throughput');
     const hours = new Set<number>();
+    const planned = log
+      .join('')
+      .split('\n')
+      .filter((l) => /probe throughput|not possible/.test(l))
+      .join('\n');
+    const end = Date.parse(campaign.ends_at);
     for (const r of throughput) {
-      expect(lessonDay(Date.parse(r.at), TIMETABLE), `throughput at ${r.at}`).toBeDefined();
+      // Until the campaign's first end (after it, until an extension's push arrives, the everyday schedule runs).
+      if (Date.parse(r.at) < end)
+        expect(lessonDay(Date.parse(r.at), TIMETABLE), `throughput at ${r.at}\n${planned}`).toBeDefined();
       if (typeof r.fields['download_mbps'] === 'number' && typeof r.fields['upload_mbps'] === 'number')
         hours.add(Math.floor(Date.parse(r.at) / HOUR));
     }
-    expect(hours.size).toBe(LESSON_HOURS);
+    expect(hours.size).toBeGreaterThanOrEqual(LESSON_HOURS);
+    const closed = new Set(
+      results
+        .filter((r) => r.measurement === 'schedule_skip' && r.fields['reason'] === 'not_possible')
+        .map((r) => Math.floor(Date.parse(r.at) / HOUR)),
+    );
+    for (let h = Math.ceil(from / HOUR); h * HOUR < to; h += 1) {
+      if (lessonDay(h * HOUR, TIMETABLE) === undefined) continue;
+      expect(
+        hours.has(h) || closed.has(h),
+        `lesson hour ${new Date(h * HOUR).toISOString()}\n${planned}`,
+      ).toBe(true);
+    }
+    if (to === end) expect(hours.size, planned).toBe(LESSON_HOURS);
     // The agent was measuring through the night and the weekend all the same (latency runs at any hour).
     const weekend = results.filter((r) => r.measurement === 'latency' && new Date(r.at).getUTCDay() === 6);
     expect(weekend.length).toBeGreaterThan(0);
