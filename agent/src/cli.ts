@@ -1,3 +1,4 @@
+import type { CompressedClock } from './runtime/test-clock.js';
 import { Command, CommanderError, Option } from 'commander';
 import { AGENT_ROLES, DEFAULT_AGENT_ROLE, ErrorCodes } from '@skolnet/shared/core';
 import { probeRegistry } from './probes/registry.js';
@@ -31,6 +32,8 @@ export interface CliDeps {
   env?: NodeJS.ProcessEnv;
   /** Stops `run` and `assess`; without it they stop on SIGINT/SIGTERM. */
   stopSignal?: AbortSignal;
+  /** Tests only: `run` on a clock faster than real time (test-clock.ts). */
+  compressedClock?: CompressedClock;
   /** The host `service install|uninstall|status` acts on. Default: this machine. */
   service?: ServiceDeps;
 }
@@ -58,6 +61,7 @@ export async function main(
     now: deps.now ?? (() => new Date()),
     env: deps.env ?? process.env,
     ...(deps.stopSignal ? { stopSignal: deps.stopSignal } : {}),
+    ...(deps.compressedClock ? { compressedClock: deps.compressedClock } : {}),
   };
   const probeList = Object.entries(registry)
     .map(

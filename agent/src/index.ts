@@ -48,7 +48,12 @@ export {
   type ResultOwner,
 } from './runtime/measurement-accumulator.js';
 export { createLogger, type Logger } from './runtime/logger.js';
-export { TEST_CLOCK_ENV, testClockFromEnv } from './runtime/test-clock.js';
+export {
+  TEST_CLOCK_ENV,
+  createCompressedClock,
+  testClockFromEnv,
+  type CompressedClock,
+} from './runtime/test-clock.js';
 export { AGENT_VERSION } from './runtime/agent-version.js';
 export { AGENT_NODE_OPTIONS } from './service/service-spec.js';
 export type { CommandIo } from './commands/command-context.js';

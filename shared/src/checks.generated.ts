@@ -104,6 +104,7 @@ export const checkConfigPush: (value: unknown) => boolean = (function () {
   const local_10 = /^[A-Za-z0-9.:%_-]*$/;
   const local_11 = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
   const local_12 = /^([01][0-9]|2[0-4]):[0-5][0-9]$/;
+  const local_13 = /^\d{4}-\d{2}-\d{2}T/;
   return function check(value) {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -125,7 +126,8 @@ export const checkConfigPush: (value: unknown) => boolean = (function () {
       (value['config']['timetable'] !== undefined ? ((typeof value['config']['timetable'] === 'object' && value['config']['timetable'] !== null && !Array.isArray(value['config']['timetable'])) && (typeof value['config']['timetable']['timezone'] === 'string') && value['config']['timetable']['timezone'].length <= 64 && value['config']['timetable']['timezone'].length >= 1 && Array.isArray(value['config']['timetable']['days']) && value['config']['timetable']['days'].length <= 7 && value['config']['timetable']['days'].length >= 1 && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value <= 7 && value >= 1))) { return false }; return true; })(value['config']['timetable']['days']) && (typeof value['config']['timetable']['start'] === 'string') && local_11.test(value['config']['timetable']['start']) && (typeof value['config']['timetable']['end'] === 'string') && local_12.test(value['config']['timetable']['end']) && (value['config']['timetable']['outside_share'] !== undefined ? (Number.isFinite(value['config']['timetable']['outside_share']) && value['config']['timetable']['outside_share'] <= 1 && value['config']['timetable']['outside_share'] >= 0) : true) && Object.getOwnPropertyNames(value['config']['timetable']).every(key => ['timezone', 'days', 'start', 'end', 'outside_share'].includes(key))) : true) &&
       (value['config']['data_budget_mb'] !== undefined ? (Number.isFinite(value['config']['data_budget_mb']) && value['config']['data_budget_mb'] <= 10000000 && value['config']['data_budget_mb'] >= 0) : true) &&
       (value['config']['busy_threshold_mbps'] !== undefined ? (Number.isFinite(value['config']['busy_threshold_mbps']) && value['config']['busy_threshold_mbps'] <= 100000 && value['config']['busy_threshold_mbps'] >= 0) : true) &&
-      Object.getOwnPropertyNames(value['config']).every(key => ['probes', 'timetable', 'data_budget_mb', 'busy_threshold_mbps'].includes(key)) &&
+      (value['config']['campaign'] !== undefined ? ((typeof value['config']['campaign'] === 'object' && value['config']['campaign'] !== null && !Array.isArray(value['config']['campaign'])) && (typeof value['config']['campaign']['id'] === 'string') && value['config']['campaign']['id'].length <= 64 && value['config']['campaign']['id'].length >= 1 && (typeof value['config']['campaign']['ends_at'] === 'string') && value['config']['campaign']['ends_at'].length <= 40 && value['config']['campaign']['ends_at'].length >= 20 && local_13.test(value['config']['campaign']['ends_at']) && Object.getOwnPropertyNames(value['config']['campaign']).length === 2) : true) &&
+      Object.getOwnPropertyNames(value['config']).every(key => ['probes', 'timetable', 'data_budget_mb', 'busy_threshold_mbps', 'campaign'].includes(key)) &&
       Object.getOwnPropertyNames(value).length === 3
     )
   }

@@ -28,6 +28,7 @@ export type {
   Ack,
   ProbeConfig,
   Timetable,
+  AcceptanceCampaign,
   AgentConfig,
   ConfigPush,
   ConfigOffer,

@@ -152,6 +152,19 @@ export const Timetable = Type.Object(
 /** The school's timetable. */
 export type Timetable = Static<typeof Timetable>;
 
+/** The acceptance campaign a school's agents take part in, as the collector pushes it. */
+export const AcceptanceCampaign = Type.Object(
+  {
+    /** The campaign's id, so its results and reports can be told apart. */
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    /** When the campaign's school days end, an ISO 8601 instant. */
+    ends_at: Type.String({ minLength: 20, maxLength: 40, pattern: '^\\d{4}-\\d{2}-\\d{2}T' }),
+  },
+  { additionalProperties: false },
+);
+/** The acceptance campaign a school's agents take part in. */
+export type AcceptanceCampaign = Static<typeof AcceptanceCampaign>;
+
 /**
  * Probe schedule, targets, options and limits pushed by the collector: an
  * allow-list ({@link PushedProbes}); settings that name programs, files or
@@ -167,6 +180,12 @@ export const AgentConfig = Type.Object(
     busy_threshold_mbps: Type.Optional(
       Type.Number({ minimum: 0, maximum: PushedConfigLimits.maxBusyThresholdMbps }),
     ),
+    /**
+     * A vendor-acceptance campaign in progress (docs/acceptance.md): until
+     * `ends_at` the agent places one throughput test at a random time in
+     * every lesson hour of the timetable, and none outside lesson hours.
+     */
+    campaign: Type.Optional(AcceptanceCampaign),
   },
   { additionalProperties: false },
 );

@@ -7,6 +7,7 @@ import {
   isSkolnetError,
 } from '@skolnet/shared/core';
 import type { CommandRunner, ProbeDefinition } from '../probes/probe.js';
+import type { CompressedClock } from '../runtime/test-clock.js';
 
 /** Where a command writes; injected so tests capture output. */
 export interface CommandIo {
@@ -30,6 +31,8 @@ export interface CommandContext {
    * command listens for SIGINT and SIGTERM itself.
    */
   stopSignal?: AbortSignal;
+  /** Tests only: a clock faster than real time for `run` (it replaces `now` there). */
+  compressedClock?: CompressedClock;
 }
 
 /** Exit status of a successful command. */

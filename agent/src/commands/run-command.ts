@@ -65,10 +65,14 @@ export function parseIntervals(entries: readonly string[], valid: readonly strin
  * ({@link runAgent}) until SIGINT/SIGTERM (or the injected stop signal).
  */
 export async function runRunCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
-  const testClock = testClockFromEnv(ctx.env);
+  const testClock = ctx.compressedClock ? () => ctx.compressedClock!.now() : testClockFromEnv(ctx.env);
   const now = testClock ?? ctx.now;
   const log = createLogger((text) => ctx.io.stderr(text), now);
-  if (testClock)
+  if (ctx.compressedClock)
+    log.warn(
+      `the clock runs ${ctx.compressedClock.rate} times faster (for tests only): it reads ${now().toISOString()}`,
+    );
+  else if (testClock)
     log.warn(`the clock is set by ${TEST_CLOCK_ENV} (for tests only): it reads ${now().toISOString()}`);
   const state = createAgentState({ ...(options.state ? { flag: options.state } : {}), env: ctx.env });
   let credentials;
@@ -117,6 +121,7 @@ export async function runRunCommand(options: RunOptions, ctx: CommandContext): P
     assessNow: options.assessNow === true,
     stateFlag: options.state,
     waitForStop: () => waitForStop(ctx.stopSignal),
+    ...(ctx.compressedClock ? { compressedClock: ctx.compressedClock } : {}),
   })) === 'revoked'
     ? // Revoked: a service manager should not restart it in a loop.
       EXIT_USAGE

@@ -87,6 +87,9 @@ export function validateConfigPush(
       checkProbeOptions(name, def, conf.options, `config.probes.${name}.options`);
   }
   checkScheduleSettings(push.config, 'config');
+  const campaign = push.config.campaign;
+  if (campaign !== undefined && Number.isNaN(Date.parse(campaign.ends_at)))
+    invalid(`config.campaign.ends_at: expected an ISO 8601 instant, got ${JSON.stringify(campaign.ends_at)}`);
   return push;
 }
 
@@ -171,6 +174,10 @@ export function effectiveConfig(
       timetable: { ...timetable, days: [...timetable.days] },
       busyThresholdMbps:
         pushed?.busy_threshold_mbps ?? file.busy_threshold_mbps ?? DEFAULT_BUSY_THRESHOLD_MBPS,
+      // Only the collector starts a campaign: it is never set locally.
+      ...(pushed?.campaign
+        ? { campaign: { id: pushed.campaign.id, endsAt: Date.parse(pushed.campaign.ends_at) } }
+        : {}),
     },
     dataBudgetMb: pushed?.data_budget_mb ?? file.data_budget_mb ?? DEFAULT_DATA_BUDGET_MB,
   };

@@ -17,8 +17,15 @@ import type { Logger } from './logger.js';
 import { toResult } from './measurement-accumulator.js';
 import type { ProbeRun } from './probe-runner.js';
 import { createScheduler, type PlannedRun, type ScheduleSkip, type ScheduledProbe } from './scheduler.js';
-import { SchoolSchedule, formatSchoolTime, isHeavyProbe, skipMeasurement } from './school-schedule.js';
+import {
+  CAMPAIGN_PROBE,
+  SchoolSchedule,
+  formatSchoolTime,
+  isHeavyProbe,
+  skipMeasurement,
+} from './school-schedule.js';
 import { StatusFile, type AgentStatus, type ProbeStatus } from './status-file.js';
+import type { CompressedClock } from './test-clock.js';
 
 /** What `skolnet-agent run` hands the runtime once its arguments are parsed. */
 export interface AgentRuntimeSetup {
@@ -43,6 +50,11 @@ export interface AgentRuntimeSetup {
   stateFlag: string | undefined;
   /** Starts listening for the stop request (SIGINT/SIGTERM or an injected signal). */
   waitForStop: () => { stopped: Promise<string>; dispose: () => void };
+  /**
+   * Tests only: `now` runs faster than real time; timers wait accordingly
+   * and heavy probes (their line check included) run with it at real speed.
+   */
+  compressedClock?: CompressedClock;
 }
 
 /**
@@ -57,16 +69,20 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
   const runner = setup.runner;
   const hostLabel = hostLabeller(credentials);
   const probeCtx: ProbeContext = { collectorUrl, runner, now, ...(hostLabel ? { hostLabel } : {}) };
+  const clock = setup.compressedClock;
+  // A compressed clock runs heavy tests at real speed: their transfers take real seconds.
+  const atRealSpeed = (name: string, probe: Probe): Probe =>
+    clock && isHeavyProbe(name)
+      ? { gather: (acc, signal) => clock.atRealSpeed(() => probe.gather(acc, signal)) }
+      : probe;
   const build = (eff: EffectiveConfig, tolerant: boolean): Map<string, Probe> => {
     const built = new Map<string, Probe>();
     for (const [name, conf] of Object.entries(eff.probes)) {
       const def = registry[name];
       if (!def) continue;
       try {
-        built.set(
-          name,
-          def.create(probeCtx, Object.keys(conf.options).length > 0 ? conf.options : undefined),
-        );
+        const probe = def.create(probeCtx, Object.keys(conf.options).length > 0 ? conf.options : undefined);
+        built.set(name, atRealSpeed(name, probe));
       } catch (err) {
         if (!tolerant) throw err;
         log.error(`probe ${name} cannot start: ${describeError(err)}`);
@@ -127,6 +143,15 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
     random: Math.random,
     now,
     optionsOf: (probe) => current.probes[probe]?.options ?? {},
+    // An acceptance campaign's lesson hour without a test is recorded as not possible, never left empty.
+    onCampaignHour: (closed) =>
+      onSkip({
+        probe: CAMPAIGN_PROBE,
+        reason: 'not_possible',
+        cause: closed.cause,
+        attempt: closed.tries,
+        at: new Date(closed.slot.start),
+      }),
   });
   let configVersion = stored?.version;
   /** Results lost because the outbox could not take them, by cause, not yet counted in its file. */
@@ -265,10 +290,20 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
     onRun,
     onSkip,
     onPlan,
-    policy: schedule,
+    policy: clock
+      ? {
+          firstDelay: (probe, intervalMs, at) => schedule.firstDelay(probe, intervalMs, at),
+          nextDelay: (probe, intervalMs, at) => schedule.nextDelay(probe, intervalMs, at),
+          gate: (probe, attempt, signal) =>
+            isHeavyProbe(probe)
+              ? clock.atRealSpeed(() => schedule.gate(probe, attempt, signal))
+              : schedule.gate(probe, attempt, signal),
+        }
+      : schedule,
     initialDelayMaxMs: initialDelayMs,
     now,
     logger: log,
+    ...(clock ? { timerScale: 1 / clock.rate } : {}),
   });
 
   const applyPush = (raw: ConfigPush): void => {
@@ -281,7 +316,8 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
     for (const [name, probeChange] of change.probes) {
       const def = registry[name];
       const after = next.probes[name];
-      if (probeChange.rebuild && def && after) rebuilt.set(name, def.create(probeCtx, after.options));
+      if (probeChange.rebuild && def && after)
+        rebuilt.set(name, atRealSpeed(name, def.create(probeCtx, after.options)));
     }
     state.writeConfig(push);
     for (const name of Object.keys(push.config.probes)) {
@@ -427,7 +463,11 @@ function describeSkip(skip: ScheduleSkip): string {
     case 'budget':
       return `monthly data budget (next test about ${Math.round((skip.estimateBytes ?? 0) / 1e6)} MB, ${Math.round((skip.remainingBytes ?? 0) / 1e6)} MB left)`;
     case 'outside_hours':
-      return 'the line stayed busy until lesson hours ended';
+      return 'the line stayed busy until lesson hours ended, or the slot passed while the host slept';
+    case 'not_possible':
+      return skip.cause === 'failed'
+        ? `no acceptance test was possible in the lesson hour from ${skip.at.toISOString()} (${skip.attempt} tries failed or were skipped)`
+        : `no acceptance test was possible in the lesson hour from ${skip.at.toISOString()} (the agent was off or asleep)`;
   }
 }
 

@@ -28,7 +28,10 @@ export interface ScheduledProbe {
 /** Why a planned run did not happen. */
 export interface ScheduleSkip {
   probe: string;
-  reason: 'busy' | 'budget' | 'outside_hours';
+  /** `not_possible`: a lesson hour of an acceptance campaign ended without a test (see `cause`). */
+  reason: 'busy' | 'budget' | 'outside_hours' | 'not_possible';
+  /** Why a campaign hour had no test (not_possible): every try `failed`, or none was `missed` (agent off or asleep). */
+  cause?: 'failed' | 'missed';
   /** Traffic seen, in Mbit/s (busy). */
   observedMbps?: number;
   /** The threshold it was compared with, in Mbit/s (busy). */
@@ -90,6 +93,14 @@ export interface SchedulerOptions {
   /** Uniform random numbers in [0, 1); injected for tests. */
   random?: RandomSource;
   now?: () => Date;
+  /**
+   * Real ms a timer waits per ms of `now` (tests whose clock runs faster
+   * than real time: a compressed clock's 1 / rate). With it, a timer that
+   * wakes before `now` reaches its due time (the clock was held at real
+   * speed meanwhile) waits again for the rest. Default: timers wait
+   * clock ms.
+   */
+  timerScale?: number;
   logger?: Logger;
 }
 
@@ -228,7 +239,8 @@ export class Scheduler {
     clearTimeout(entry.timer);
     // Node timers fire at once beyond 2^31-1 ms (24.8 days); a longer
     // delay wakes up then and plans the rest.
-    const wait = Math.min(Math.max(0, delayMs), MAX_TIMER_MS);
+    const scale = this.#options.timerScale;
+    const wait = Math.min(Math.max(0, delayMs) * (scale ?? 1), MAX_TIMER_MS);
     entry.due = new Date(this.#now().getTime() + Math.max(0, delayMs));
     if (kind !== undefined && this.#options.onPlan) {
       try {
@@ -239,7 +251,13 @@ export class Scheduler {
     }
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      if (wait < delayMs) {
+      if (scale !== undefined) {
+        const left = (entry.due?.getTime() ?? 0) - this.#now().getTime();
+        if (left > 0) {
+          this.#plan(entry, left);
+          return;
+        }
+      } else if (wait < delayMs) {
         this.#plan(entry, delayMs - wait);
         return;
       }

@@ -280,3 +280,146 @@ describe('Scheduler with a gate', () => {
     expect(scheduler.nextRuns().throughput).toBeUndefined();
   });
 });
+
+describe('SchoolSchedule in an acceptance campaign', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'skolnet-campaign-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /**
+   * A week of the agent's throughput probe under the campaign's schedule,
+   * as the scheduler drives it (first delay, gate, run, next delay), on a
+   * fake clock; the line is busy at a share of the checks.
+   */
+  async function campaignWeek(
+    seed: number,
+    start: number,
+    busyShare: number,
+  ): Promise<{ tests: number[]; skips: number[]; notPossible: number[]; endsAt: number }> {
+    let now = new Date(start);
+    const endsAt = start + 7 * 24 * HOUR;
+    const busy = createSeededRandom(seed ^ 0xb05);
+    let rx = 0;
+    const notPossible: number[] = [];
+    const schedule = new SchoolSchedule({
+      settings: { ...settings, campaign: { id: 'c1', endsAt } },
+      budget: new DataBudget({
+        file: join(dir, `budget-${seed}.json`),
+        now: () => now,
+        timezone: 'Europe/Riga',
+      }),
+      // 20 MB in the 2 s window is 80 Mbit/s: busy at the default 20 Mbit/s threshold.
+      counters: {
+        read: () => {
+          rx += busy() < busyShare ? 20e6 : 0;
+          return Promise.resolve({ iface: 'eth0', rxBytes: rx, txBytes: 0 });
+        },
+      },
+      random: createSeededRandom(seed),
+      now: () => now,
+      busyWindowMs: 2000,
+      monotonic: () => now.getTime(),
+      sleep: (ms) => {
+        now = new Date(now.getTime() + ms);
+        return Promise.resolve();
+      },
+      onCampaignHour: (closed) => notPossible.push(closed.slot.start),
+    });
+    const signal = new AbortController().signal;
+    const tests: number[] = [];
+    const skips: number[] = [];
+    let due = start + (schedule.firstDelay('throughput', 900_000, now) ?? 0);
+    let attempt = 0;
+    while (due < endsAt) {
+      now = new Date(due);
+      const decision = await schedule.gate('throughput', attempt, signal);
+      if (!decision.run) skips.push(now.getTime());
+      if (!decision.run && decision.skip.retryInMs !== undefined) {
+        attempt += 1;
+        due = now.getTime() + decision.skip.retryInMs;
+        continue;
+      }
+      attempt = 0;
+      if (decision.run) {
+        tests.push(now.getTime());
+        now = new Date(now.getTime() + 25_000);
+        schedule.observe(
+          run('throughput', [
+            {
+              measurement: 'throughput',
+              fields: { download_mbps: 48, upload_mbps: 47 },
+              tags: {},
+              at: now.toISOString(),
+            },
+          ]),
+        );
+      }
+      due = now.getTime() + schedule.nextDelay('throughput', 900_000, now);
+    }
+    return { tests, skips, notPossible, endsAt };
+  }
+
+  /** Riga's lesson hours (Mon-Fri 08:00-17:00) from `start` to `end` with a minute's room left in them. */
+  function lessonHours(start: number, end: number): number[] {
+    const hours: number[] = [];
+    for (let h = Math.ceil(start / HOUR) * HOUR; h < end; h += HOUR) {
+      if (isLessonTime(new Date(h), timetable) && h + HOUR - 60_000 > start) hours.push(h);
+    }
+    const first = Math.floor(start / HOUR) * HOUR;
+    if (first < start && isLessonTime(new Date(first), timetable) && first + HOUR - 60_000 > start)
+      hours.unshift(first);
+    return hours;
+  }
+
+  it('tests in every lesson hour and never at night or at weekends, over seeds and start times', async () => {
+    // Starts at any quarter hour of a fortnight in March 2026, across the DST change.
+    for (let seed = 1; seed <= 12; seed += 1) {
+      const start =
+        Date.parse('2026-03-16T00:00:00Z') + Math.floor(createSeededRandom(seed)() * 1344) * 900_000;
+      const week = await campaignWeek(seed, start, 0);
+      for (const t of week.tests) expect(isLessonTime(new Date(t), timetable)).toBe(true);
+      const tested = new Set(week.tests.map((t) => Math.floor(t / HOUR) * HOUR));
+      const missing = lessonHours(start, week.endsAt).filter((h) => !tested.has(h));
+      expect(
+        missing.map((h) => new Date(h).toISOString()),
+        `seed ${seed}`,
+      ).toEqual([]);
+      expect(week.notPossible).toEqual([]);
+    }
+  });
+
+  it('says in the log why a campaign test goes where it goes', () => {
+    const now = new Date('2026-03-16T06:10:00Z');
+    const endsAt = Date.parse('2026-03-20T15:00:00Z');
+    const schedule = new SchoolSchedule({
+      settings: { ...settings, campaign: { id: 'c1', endsAt } },
+      budget: new DataBudget({ file: join(dir, 'budget.json'), now: () => now, timezone: 'Europe/Riga' }),
+      counters: counters(0),
+      random: createSeededRandom(1),
+      now: () => now,
+    });
+    const due = new Date(now.getTime() + schedule.nextDelay('throughput', 900_000, now));
+    expect(schedule.explainPlan('throughput', due, now)).toBe(
+      'acceptance campaign c1 until 2026-03-20 17:00 Europe/Riga (Fri): a test at a random time in every lesson hour (Mon-Fri 08:00-17:00 Europe/Riga)',
+    );
+  });
+
+  it('tries a busy hour again within the hour and reports an hour it could not test as not possible', async () => {
+    for (let seed = 1; seed <= 6; seed += 1) {
+      const start = Date.parse('2026-03-16T05:00:00Z');
+      const week = await campaignWeek(seed, start, 0.5);
+      for (const t of week.tests) expect(isLessonTime(new Date(t), timetable)).toBe(true);
+      const tested = new Set(week.tests.map((t) => Math.floor(t / HOUR) * HOUR));
+      const reported = new Set(week.notPossible);
+      for (const h of lessonHours(start, week.endsAt)) {
+        expect(tested.has(h) || reported.has(h), new Date(h).toISOString()).toBe(true);
+      }
+      // Retried within the hour: hours whose first try was busy got their test all the same.
+      const retriedAndTested = [...tested].filter((h) => week.skips.some((s) => s >= h && s < h + HOUR));
+      expect(retriedAndTested.length).toBeGreaterThan(0);
+      expect(week.skips.every((s) => isLessonTime(new Date(s), timetable))).toBe(true);
+    }
+  });
+});

@@ -5,6 +5,12 @@ import type { CounterSource, UplinkReading } from './link-load.js';
 import { DEFAULT_BUSY_WINDOW_MS, loadVerdict, sampleTraffic, uplinkReading } from './link-load.js';
 import type { ProbeRun } from './probe-runner.js';
 import { exponentialGap, type RandomSource } from './random-gaps.js';
+import {
+  CAMPAIGN_TEST_ROOM_MS,
+  planCampaignTest,
+  type ClosedSlot,
+  type LessonHourSlot,
+} from './campaign-schedule.js';
 import type { GateDecision, SchedulePolicy, ScheduleSkip } from './scheduler.js';
 import { advanceWeighted, isLessonTime, lessonShare, outsideShare, zonedParts } from './timetable.js';
 
@@ -35,11 +41,25 @@ export const SCHEDULE_SKIP_MEASUREMENT = 'schedule_skip';
  */
 export const BUSY_RETRY_DELAYS_MS: readonly number[] = [10 * 60_000, 20 * 60_000, 40 * 60_000];
 
+/**
+ * The heavy probe an acceptance campaign places in every lesson hour: it
+ * measures download and upload in one run (docs/acceptance.md).
+ */
+export const CAMPAIGN_PROBE = 'throughput';
+
+/** An acceptance campaign the collector pushed: its id and when it ends, in ms since the epoch. */
+export interface CampaignSettings {
+  id: string;
+  endsAt: number;
+}
+
 /** The school-specific settings the schedule follows. */
 export interface ScheduleSettings {
   timetable: Timetable;
   /** Other traffic above this makes a heavy test wait, in Mbit/s. */
   busyThresholdMbps: number;
+  /** An acceptance campaign in progress, when the collector pushed one. */
+  campaign?: CampaignSettings;
 }
 
 /** Options of {@link SchoolSchedule}. */
@@ -65,6 +85,23 @@ export interface SchoolScheduleOptions {
    * {@link SchoolSchedule.endFirstAssessment}. Default false.
    */
   firstAssessment?: boolean;
+  /**
+   * Told of every lesson hour of an acceptance campaign in which no test
+   * was possible, so the agent records it (a `schedule_skip` result with
+   * reason `not_possible`) instead of leaving the hour silently empty.
+   */
+  onCampaignHour?: (closed: ClosedSlot & { outcome: 'not_possible' }) => void;
+}
+
+/** What the campaign's tests have done, kept per campaign id. */
+interface CampaignProgress {
+  id: string;
+  tested: Set<number>;
+  tries: Map<number, number>;
+  givenUp: Set<number>;
+  accountedUntil: number;
+  /** The lesson hour the planned test belongs to. */
+  slot: LessonHourSlot | undefined;
 }
 
 /**
@@ -79,6 +116,7 @@ export class SchoolSchedule implements SchedulePolicy {
   readonly #plannedInside = new Map<string, boolean>();
   #uplink: UplinkReading | undefined;
   #firstAssessment: boolean;
+  #campaign: CampaignProgress | undefined;
 
   constructor(options: SchoolScheduleOptions) {
     this.#o = options;
@@ -132,6 +170,13 @@ export class SchoolSchedule implements SchedulePolicy {
     if (!isHeavyProbe(probe)) return undefined;
     const tt = this.#settings.timetable;
     const hours = describeLessonHours(tt);
+    const campaign = this.#settings.campaign;
+    if (probe === CAMPAIGN_PROBE && campaign && due.getTime() < campaign.endsAt) {
+      return (
+        `acceptance campaign ${campaign.id} until ${formatSchoolTime(new Date(campaign.endsAt), tt.timezone)}: ` +
+        `a test at a random time in every lesson hour (${hours})`
+      );
+    }
     if (lessonShare(tt) >= 1) return `lessons all week (${hours}): a random gap around its interval`;
     const dueInside = isLessonTime(due, tt);
     if (dueInside && !isLessonTime(now, tt))
@@ -147,6 +192,16 @@ export class SchoolSchedule implements SchedulePolicy {
    * and over weeks runs still average one per interval.
    */
   nextDelay(probe: string, intervalMs: number, now: Date): number {
+    if (probe === CAMPAIGN_PROBE && this.#campaignActive(now)) {
+      const next = this.#planCampaign(now);
+      if (next) {
+        this.#plannedInside.set(probe, true);
+        return next.getTime() - now.getTime();
+      }
+      // No lesson hour left before the campaign ends: the everyday schedule from its end on.
+      const endsAt = new Date(this.#settings.campaign!.endsAt);
+      return endsAt.getTime() - now.getTime() + this.nextDelay(probe, intervalMs, endsAt);
+    }
     const gap = exponentialGap(intervalMs, this.#o.random);
     if (!isHeavyProbe(probe)) return gap;
     const tt = this.#settings.timetable;
@@ -165,11 +220,33 @@ export class SchoolSchedule implements SchedulePolicy {
     if (!isHeavyProbe(probe)) return { run: true };
     const now = this.#o.now();
     const base = { probe, attempt, at: now };
+    const campaign = probe === CAMPAIGN_PROBE && this.#campaignActive(now) ? this.#campaign : undefined;
+    const t = now.getTime();
+    if (campaign?.slot && !(t >= campaign.slot.start && t < campaign.slot.end - CAMPAIGN_TEST_ROOM_MS / 2)) {
+      // The timer came after its hour (the host slept): that hour is closed by the next plan.
+      campaign.slot = undefined;
+      return { run: false, skip: { ...base, reason: 'outside_hours' } };
+    }
+    if (campaign) {
+      const decision = await this.#gateChecks(probe, attempt, signal, base);
+      if (decision.run) return decision;
+      return { run: false, skip: this.#campaignRetry(campaign, decision.skip, now) };
+    }
     if (attempt > 0 && this.#plannedInside.get(probe) && !isLessonTime(now, this.#settings.timetable)) {
       // A slot the line kept busy until lessons ended: an evening figure
       // would stand in for a lesson-time one, so the slot is given up.
       return { run: false, skip: { ...base, reason: 'outside_hours' } };
     }
+    return this.#gateChecks(probe, attempt, signal, base);
+  }
+
+  /** The budget, then the line's load. */
+  async #gateChecks(
+    probe: string,
+    attempt: number,
+    signal: AbortSignal,
+    base: { probe: string; attempt: number; at: Date },
+  ): Promise<GateDecision> {
     const budget = this.#o.budget.check(probe);
     if (!budget.ok) {
       return {
@@ -207,7 +284,9 @@ export class SchoolSchedule implements SchedulePolicy {
 
   /**
    * Learns from a finished run: the bytes a heavy run moved go to the
-   * budget; an `snmp_network` result gives the uplink's load.
+   * budget; an `snmp_network` result gives the uplink's load; a campaign
+   * test that measured both directions gives its lesson hour its test,
+   * any other outcome counts as a try of the hour.
    * @throws SkolnetError `SKOLNET_STATE_FAILED` when the budget cannot be saved
    */
   observe(run: ProbeRun): void {
@@ -215,9 +294,70 @@ export class SchoolSchedule implements SchedulePolicy {
       const reading = uplinkReading(m);
       if (reading) this.#uplink = reading;
     }
+    const campaign = this.#campaign;
+    if (run.probe === CAMPAIGN_PROBE && campaign?.slot) {
+      const measured = run.measurements.some(
+        (m) => typeof m.fields['download_mbps'] === 'number' && typeof m.fields['upload_mbps'] === 'number',
+      );
+      const start = campaign.slot.start;
+      if (measured) campaign.tested.add(start);
+      else campaign.tries.set(start, (campaign.tries.get(start) ?? 0) + 1);
+      campaign.slot = undefined;
+    }
     if (!isHeavyProbe(run.probe)) return;
     const bytes = bytesMoved(run.probe, run.measurements, this.#o.optionsOf?.(run.probe));
     if (bytes !== undefined && bytes > 0) this.#o.budget.record(run.probe, bytes);
+  }
+
+  /** True while the pushed campaign has not ended; a new campaign id starts its counts afresh. */
+  #campaignActive(now: Date): boolean {
+    const c = this.#settings.campaign;
+    if (!c || now.getTime() >= c.endsAt) return false;
+    if (this.#campaign?.id !== c.id) {
+      this.#campaign = {
+        id: c.id,
+        tested: new Set(),
+        tries: new Map(),
+        givenUp: new Set(),
+        accountedUntil: now.getTime(),
+        slot: undefined,
+      };
+    }
+    return true;
+  }
+
+  /** The campaign test's next time (the pure plan of campaign-schedule.ts), reporting hours that are over. */
+  #planCampaign(now: Date): Date | undefined {
+    const c = this.#campaign!;
+    const plan = planCampaignTest({
+      now,
+      endsAt: new Date(this.#settings.campaign!.endsAt),
+      timetable: this.#settings.timetable,
+      state: c,
+      random: this.#o.random,
+    });
+    c.accountedUntil = plan.accountedUntil;
+    for (const closed of plan.closed) {
+      if (closed.outcome === 'not_possible') this.#o.onCampaignHour?.(closed);
+    }
+    c.slot = plan.next?.slot;
+    return plan.next?.due;
+  }
+
+  /**
+   * A campaign test that may not run now counts as a try of its hour and
+   * is tried again within the hour while room is left (a spent budget
+   * gives the hour up: it will not come back within it).
+   */
+  #campaignRetry(c: CampaignProgress, skip: ScheduleSkip, now: Date): ScheduleSkip {
+    const slot = c.slot!;
+    c.tries.set(slot.start, (c.tries.get(slot.start) ?? 0) + 1);
+    if (skip.reason === 'budget') c.givenUp.add(slot.start);
+    const { retryInMs: _ignored, ...rest } = skip;
+    const next = this.#planCampaign(now);
+    if (next && c.slot?.start === slot.start) return { ...rest, retryInMs: next.getTime() - now.getTime() };
+    // The hour is over for the campaign (and counted): the scheduler asks for the next one.
+    return rest;
   }
 }
 
@@ -251,6 +391,7 @@ export function skipMeasurement(skip: ScheduleSkip): Measurement {
   if (skip.estimateBytes !== undefined) fields.estimate_bytes = skip.estimateBytes;
   if (skip.remainingBytes !== undefined) fields.budget_remaining_bytes = skip.remainingBytes;
   if (skip.retryInMs !== undefined) fields.retry_in_s = Math.round(skip.retryInMs / 1000);
+  if (skip.cause !== undefined) fields.cause = skip.cause;
   const tags: Tags = { probe: skip.probe, reason: skip.reason };
   return { measurement: SCHEDULE_SKIP_MEASUREMENT, fields, tags, at: skip.at.toISOString() };
 }

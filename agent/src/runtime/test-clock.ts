@@ -33,3 +33,57 @@ export function testClockFromEnv(env: NodeJS.ProcessEnv): (() => Date) | undefin
   const origin = performance.now();
   return () => new Date(start + (performance.now() - origin));
 }
+
+/**
+ * A clock that runs faster than real time, for tests that compress school
+ * days, nights and weekends into minutes and still let the agent's own
+ * scheduler place every run (test/lab/acceptance-agent.test.ts). Never
+ * used by `skolnet-agent` itself.
+ */
+export interface CompressedClock {
+  now(): Date;
+  /** Clock ms per real ms while no work holds it at real speed. */
+  readonly rate: number;
+  /**
+   * Runs `work` with the clock at real speed, then fast again: a transfer
+   * or a 2 s look at the line takes the time it takes, so a test that
+   * takes seconds does not take hours of the compressed day.
+   */
+  atRealSpeed<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * A {@link CompressedClock} starting at `startMs` (ms since the epoch) and
+ * running `rate` times faster than `realNow` (monotonic ms; default
+ * `performance.now`) except inside {@link CompressedClock.atRealSpeed}.
+ */
+export function createCompressedClock(
+  startMs: number,
+  rate: number,
+  realNow: () => number = () => performance.now(),
+): CompressedClock {
+  if (!(Number.isFinite(rate) && rate >= 1))
+    throw new RangeError(`clock rate must be at least 1, got ${rate}`);
+  let anchorClock = startMs;
+  let anchorReal = realNow();
+  let held = 0;
+  const read = (): number => anchorClock + (realNow() - anchorReal) * (held > 0 ? 1 : rate);
+  const reanchor = (): void => {
+    anchorClock = read();
+    anchorReal = realNow();
+  };
+  return {
+    rate,
+    now: () => new Date(read()),
+    async atRealSpeed<T>(work: () => Promise<T>): Promise<T> {
+      reanchor();
+      held += 1;
+      try {
+        return await work();
+      } finally {
+        reanchor();
+        held -= 1;
+      }
+    },
+  };
+}

@@ -4,6 +4,7 @@ import {
   campaignAgentConfig,
   campaignEnd,
   campaignMeasurements,
+  configAfterCampaign,
   roomCoverage,
   schoolDaysBetween,
   type CampaignResult,
@@ -25,6 +26,18 @@ describe('campaignEnd', () => {
     // Saturday: the next school week.
     expect(campaignEnd(new Date('2026-03-07T10:00:00Z'), 1, TT).toISOString()).toBe(
       '2026-03-09T15:00:00.000Z',
+    );
+  });
+
+  it('ends when the last lesson ends, whatever the minute the campaign started', () => {
+    // Friday 4 December 2026, 07:32:45.081 Riga; lessons 08:00-12:10: Friday and Monday.
+    const tt = { ...TT, end: '12:10' };
+    expect(campaignEnd(new Date('2026-12-04T05:32:45.081Z'), 2, tt).toISOString()).toBe(
+      '2026-12-07T10:10:00.000Z',
+    );
+    // Started in the last lesson minutes of a day, after the last quarter hour: that day counts.
+    expect(campaignEnd(new Date('2026-12-04T10:05:30.000Z'), 1, tt).toISOString()).toBe(
+      '2026-12-04T10:10:00.000Z',
     );
   });
 
@@ -107,6 +120,21 @@ describe('campaignMeasurements', () => {
     expect(m.not_run).toEqual({ test_error: 1, busy: 1, lesson_hours_without_speed_test: 1 });
   });
 
+  it("counts an hour the agent's campaign schedule closed as not possible, not as missing", () => {
+    const results = [
+      r('2026-03-02T06:30:00Z', 'throughput', { result: 'success', download_mbps: 45, upload_mbps: 44 }),
+      // 09:00-10:00 Riga: every try was busy; the agent closed the hour.
+      r('2026-03-02T07:10:00Z', 'schedule_skip', { reason: 'busy' }),
+      r('2026-03-02T07:00:00Z', 'schedule_skip', { reason: 'not_possible', cause: 'failed', attempt: 4 }),
+      // 10:00-11:00: the host slept through it; the agent said so when it woke.
+      r('2026-03-02T08:00:00Z', 'schedule_skip', { reason: 'not_possible', cause: 'missed', attempt: 0 }),
+      // 11:00-12:00: latency only, no try: a test is missing.
+      r('2026-03-02T09:30:00Z', 'latency', { result: 'success', rtt_p50_ms: 12 }, { target: 'collector' }),
+    ];
+    const m = campaignMeasurements(results, from, to, TT, new Date('2026-03-02T10:00:00Z'));
+    expect(m.not_run).toEqual({ busy: 1, not_possible: 2, lesson_hours_without_speed_test: 1 });
+  });
+
   it('counts lesson hours without any result as the agents being offline, up to now', () => {
     const m = campaignMeasurements([], from, to, TT, new Date('2026-03-02T10:00:00Z'));
     // 08:00-12:00 Riga: four lesson hours.
@@ -150,5 +178,58 @@ describe('roomCoverage', () => {
       { room: 'Zāle ', verdict: 'not_covered' },
       { room: 'Bibliotēka', verdict: 'not_surveyed' },
     ]);
+  });
+});
+
+describe('configAfterCampaign', () => {
+  const previous = {
+    probes: { throughput: { interval_s: 3600, options: { streams: 4 } }, dns: { enabled: false } },
+    data_budget_mb: 5000,
+  };
+  const pushed = campaignAgentConfig(
+    previous,
+    { download_max_mbps: 50, upload_max_mbps: 50, campaign_school_days: 5 },
+    TT,
+    { id: 'c1', ends_at: '2026-03-06T15:00:00.000Z' },
+  );
+
+  it('puts back what the campaign changed when nobody touched it', () => {
+    expect(configAfterCampaign(previous, pushed, pushed)).toEqual(previous);
+    // No configuration before: the agents' defaults.
+    const fromNothing = campaignAgentConfig(
+      undefined,
+      { download_max_mbps: 50, upload_max_mbps: 50, campaign_school_days: 5 },
+      TT,
+      { id: 'c1', ends_at: '2026-03-06T15:00:00.000Z' },
+    );
+    expect(configAfterCampaign(undefined, fromNothing, fromNothing)).toEqual({ probes: {} });
+  });
+
+  it('keeps every setting changed during the campaign, the ones the campaign set included', () => {
+    const current = {
+      ...pushed,
+      data_budget_mb: 90_000,
+      busy_threshold_mbps: 35,
+      probes: {
+        ...pushed.probes,
+        throughput: { ...pushed.probes.throughput, interval_s: 1800, options: { streams: 8 } },
+        latency: { enabled: false },
+      },
+    };
+    expect(configAfterCampaign(previous, pushed, current)).toEqual({
+      probes: {
+        // interval and options set during the campaign stay; `enabled`, still the campaign's, goes back (none before).
+        throughput: { interval_s: 1800, options: { streams: 8 } },
+        latency: { enabled: false },
+        dns: { enabled: false },
+      },
+      data_budget_mb: 90_000,
+      busy_threshold_mbps: 35,
+    });
+  });
+
+  it("leaves another campaign's marker alone", () => {
+    const current = { ...pushed, campaign: { id: 'c2', ends_at: '2026-03-20T15:00:00.000Z' } };
+    expect(configAfterCampaign(previous, pushed, current).campaign).toEqual(current.campaign);
   });
 });

@@ -1,6 +1,7 @@
 import {
   PushedConfigLimits,
   lessonDay,
+  type AcceptanceCampaign,
   type AgentConfig,
   type Fields,
   type LessonTimetable,
@@ -34,11 +35,11 @@ export const DEFAULT_CAMPAIGN_TIMETABLE: LessonTimetable = {
 };
 
 /**
- * Mean gap between throughput tests in a campaign, in s: the shortest a
- * push may set (shared PushedConfigLimits.minHeavyIntervalS, 900 s, four
- * an hour). With exponential gaps around it, the chance that a whole
- * lesson hour passes without a test is e^-4, under 2 %; the verdict
- * counts the hours without one as tests not run.
+ * Interval of throughput tests pushed with a campaign, in s: the shortest
+ * a push may set (shared PushedConfigLimits.minHeavyIntervalS, 900 s).
+ * While the campaign lasts the agent's campaign schedule places a test in
+ * every lesson hour instead (agent campaign-schedule.ts); the interval
+ * serves between the campaign's end and the restore that follows it.
  */
 export const CAMPAIGN_THROUGHPUT_INTERVAL_S = PushedConfigLimits.minHeavyIntervalS;
 /** Latency every minute during a campaign, in s: the shortest a push may set, and what the issue asks. */
@@ -61,14 +62,17 @@ const MAX_CALENDAR_DAYS = 120;
 
 /**
  * The end of the `schoolDays`-th school day from `start` (the day of
- * `start` counts when lessons are still ahead on it): the first instant
- * after that day's last lesson quarter-hour.
+ * `start` counts when lessons are still ahead on it): the end of that
+ * day's lessons, to the minute.
  */
 export function campaignEnd(start: Date, schoolDays: number, timetable: LessonTimetable): Date {
   const days = new Set<string>();
   let lastInLessons: number | undefined;
   const limit = start.getTime() + MAX_CALENDAR_DAYS * 86_400_000;
-  for (let t = start.getTime(); t < limit; t += CALENDAR_STEP_MS) {
+  // On the quarter hours, where lessons begin and end, whatever the minute the campaign started.
+  const first = Math.floor(start.getTime() / CALENDAR_STEP_MS) * CALENDAR_STEP_MS;
+  for (let t = first; t < limit; t += CALENDAR_STEP_MS) {
+    if (t < start.getTime() && lessonDay(start, timetable) === undefined) continue;
     const day = lessonDay(t, timetable);
     if (day === undefined) {
       if (days.size >= schoolDays && lastInLessons !== undefined) break;
@@ -80,7 +84,12 @@ export function campaignEnd(start: Date, schoolDays: number, timetable: LessonTi
     }
     lastInLessons = t;
   }
-  return new Date((lastInLessons ?? start.getTime()) + CALENDAR_STEP_MS);
+  if (lastInLessons === undefined) return new Date(start.getTime() + CALENDAR_STEP_MS);
+  // The last lesson's end to the minute (a timetable may end at 12:10).
+  const lastDay = lessonDay(lastInLessons, timetable);
+  let end = lastInLessons + 60_000;
+  while (end < lastInLessons + CALENDAR_STEP_MS && lessonDay(end, timetable) === lastDay) end += 60_000;
+  return new Date(end);
 }
 
 /** The school days of a campaign's calendar from `start` up to `until`, `YYYY-MM-DD` each. */
@@ -105,13 +114,14 @@ export function campaignAgentConfig(
   previous: AgentConfig | undefined,
   contract: Pick<ContractInput, 'download_max_mbps' | 'upload_max_mbps' | 'campaign_school_days'>,
   timetable: LessonTimetable,
+  campaign?: AcceptanceCampaign,
 ): AgentConfig {
   const probes = { ...(previous?.probes ?? {}) };
   probes.throughput = { ...probes.throughput, enabled: true, interval_s: CAMPAIGN_THROUGHPUT_INTERVAL_S };
   probes.latency = { ...probes.latency, enabled: true, interval_s: CAMPAIGN_LATENCY_INTERVAL_S };
   probes.bottleneck = { ...probes.bottleneck, enabled: true, interval_s: CAMPAIGN_BOTTLENECK_INTERVAL_S };
   const lessonHours = (timetableMinutesOf(timetable.end) - timetableMinutesOf(timetable.start)) / 60;
-  // Tests spill over the lesson hours by the timetable's outside share; count every hour of the day.
+  // Four tests per lesson hour × 1.5: a generous bound for one test an hour, its retries and the hourly bottleneck run.
   const testsPerDay = Math.max(lessonHours, 1) * (3600 / CAMPAIGN_THROUGHPUT_INTERVAL_S) * 1.5;
   const mbPerTest = ((contract.download_max_mbps + contract.upload_max_mbps) * CAMPAIGN_TEST_TRANSFER_S) / 8;
   const campaignMb = Math.ceil(testsPerDay * contract.campaign_school_days * mbPerTest);
@@ -119,7 +129,66 @@ export function campaignAgentConfig(
     (previous?.data_budget_mb ?? AGENT_DEFAULT_DATA_BUDGET_MB) + campaignMb,
     PushedConfigLimits.maxDataBudgetMb,
   );
-  return { ...previous, probes, data_budget_mb: budget };
+  return { ...previous, probes, data_budget_mb: budget, ...(campaign ? { campaign } : {}) };
+}
+
+/** The probes and their settings a campaign changes (see {@link campaignAgentConfig}). */
+const CAMPAIGN_PROBES = ['throughput', 'latency', 'bottleneck'] as const;
+const CAMPAIGN_PROBE_FIELDS = ['enabled', 'interval_s'] as const;
+
+/**
+ * The school's configuration once a campaign ends: `current` (what the
+ * school has now, changes made during the campaign by an administrator
+ * or school IT included) with only the settings the campaign changed
+ * (the data budget, the three probes' `enabled` and `interval_s`, the
+ * campaign itself) put back to `previous`, and only those that still
+ * hold the value the campaign set (`pushed`); a setting changed since is
+ * someone's decision and stays. Undefined `previous` means the agents'
+ * defaults: the setting is removed.
+ */
+export function configAfterCampaign(
+  previous: AgentConfig | undefined,
+  pushed: AgentConfig,
+  current: AgentConfig,
+): AgentConfig {
+  const out: AgentConfig = { ...current, probes: { ...current.probes } };
+  if (sameJson(current.data_budget_mb, pushed.data_budget_mb)) {
+    if (previous?.data_budget_mb === undefined) delete out.data_budget_mb;
+    else out.data_budget_mb = previous.data_budget_mb;
+  }
+  // The campaign's own marker goes when it is still this campaign's (by id: an extension moves its end).
+  if (current.campaign !== undefined && current.campaign.id === pushed.campaign?.id) {
+    if (previous?.campaign === undefined) delete out.campaign;
+    else out.campaign = previous.campaign;
+  }
+  type Probes = Record<string, Record<string, unknown> | undefined>;
+  const probesOf = (c: AgentConfig | undefined): Probes => c?.probes ?? {};
+  const outProbes = out.probes as Probes;
+  for (const name of CAMPAIGN_PROBES) {
+    const now = probesOf(current)[name];
+    if (now === undefined) continue;
+    const next: Record<string, unknown> = { ...now };
+    for (const field of CAMPAIGN_PROBE_FIELDS) {
+      if (!sameJson(now[field], probesOf(pushed)[name]?.[field])) continue;
+      const before = probesOf(previous)[name]?.[field];
+      if (before === undefined) delete next[field];
+      else next[field] = before;
+    }
+    if (Object.keys(next).length === 0) delete outProbes[name];
+    else outProbes[name] = next;
+  }
+  return out;
+}
+
+/** Equal as JSON values (the stored configuration is JSON; key order of objects aside). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 function timetableMinutesOf(hhmm: string): number {
@@ -166,6 +235,7 @@ export function campaignMeasurements(
   const notRun: Record<string, number> = {};
   const hoursSeen = new Set<number>();
   const hoursWithSpeed = new Set<number>();
+  const hoursNotPossible = new Set<number>();
   for (const r of results) {
     const at = Date.parse(r.at);
     if (!(at >= from.getTime() && at < to.getTime())) continue;
@@ -206,6 +276,8 @@ export function campaignMeasurements(
     } else if (r.measurement === 'schedule_skip') {
       const reason = typeof r.fields['reason'] === 'string' ? r.fields['reason'] : 'skipped';
       notRun[reason] = (notRun[reason] ?? 0) + 1;
+      // The agent's campaign schedule closed this lesson hour without a test it could make.
+      if (reason === 'not_possible') hoursNotPossible.add(hour);
     }
   }
   // Every lesson hour of the campaign so far without a word from any agent: the agents were offline.
@@ -216,7 +288,7 @@ export function campaignMeasurements(
     // An hour counts when its middle is in lessons.
     if (lessonDay(h * 3_600_000 + 1_800_000, timetable) === undefined) continue;
     if (!hoursSeen.has(h)) offline += 1;
-    else if (!hoursWithSpeed.has(h)) withoutSpeed += 1;
+    else if (!hoursWithSpeed.has(h) && !hoursNotPossible.has(h)) withoutSpeed += 1;
   }
   if (offline > 0) notRun['agent_offline_hours'] = offline;
   if (withoutSpeed > 0) notRun['lesson_hours_without_speed_test'] = withoutSpeed;

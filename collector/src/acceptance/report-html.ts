@@ -140,6 +140,7 @@ const TEXT = {
     reasons: {
       agent_offline_hours: 'mācību stundas bez neviena aģenta ziņas',
       lesson_hours_without_speed_test: 'mācību stundas bez ātruma testa',
+      not_possible: 'mācību stundas, kurās tests nebija iespējams',
       busy: 'līnija aizņemta',
       budget: 'datu apjoma limits',
       outside_hours: 'ārpus mācību laika',
@@ -226,6 +227,7 @@ const TEXT = {
     reasons: {
       agent_offline_hours: 'lesson hours without a word from any agent',
       lesson_hours_without_speed_test: 'lesson hours without a speed test',
+      not_possible: 'lesson hours in which no test was possible',
       busy: 'line busy',
       budget: 'data budget',
       outside_hours: 'outside lesson hours',

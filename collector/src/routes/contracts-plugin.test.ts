@@ -271,7 +271,10 @@ describe('vendor contracts, campaigns and reports', () => {
     const pushed = JSON.parse((await store.findAgent(agentId))!.config_json!) as {
       probes: Record<string, { interval_s?: number; enabled?: boolean }>;
       data_budget_mb: number;
+      campaign: unknown;
     };
+    // The agents place a test in every lesson hour until the campaign's end.
+    expect(pushed.campaign).toEqual({ id: campaign.id, ends_at: campaign.ends_at });
     expect(pushed.probes.throughput).toEqual({ enabled: true, interval_s: 900 });
     expect(pushed.probes.latency).toEqual({ enabled: true, interval_s: 60 });
     expect(pushed.probes.dns).toEqual({ enabled: false });
@@ -332,7 +335,7 @@ describe('vendor contracts, campaigns and reports', () => {
     const csv = await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/measurements.csv`);
     const lines = csv.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'at,agent_id,measurement,target,result,download_mbps,upload_mbps,rtt_ms,loss_pct,limiting_segment,skip_reason,uplink_in_util_pct,uplink_out_util_pct',
+      'at,agent_id,measurement,target,result,download_mbps,upload_mbps,rtt_ms,loss_pct,limiting_segment,skip_reason,uplink_in_util_pct,uplink_out_util_pct,skip_cause',
     );
     expect(lines).toHaveLength(1 + 45 + 2700);
 
@@ -441,7 +444,7 @@ describe('vendor contracts, campaigns and reports', () => {
     const csv = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/measurements.csv`)).body;
     const snmp = csv.split('\r\n').filter((l) => l.includes(',snmp_network,'));
     expect(snmp).toHaveLength(47);
-    expect(snmp.filter((l) => l.endsWith(',20,95'))).toHaveLength(3);
+    expect(snmp.filter((l) => l.endsWith(',20,95,'))).toHaveLength(3);
   });
 
   it('extends an inconclusive campaign by two school days', async () => {
@@ -450,13 +453,73 @@ describe('vendor contracts, campaigns and reports', () => {
       await call(vendor, 'POST', `/api/v1/contracts/${contract.id}/complete`)
     ).json<Campaign>();
     await store.insertResults(schoolWeek(45, 1));
+    // Tuesday 09:00-10:00 Riga: the agent's campaign schedule closed the hour after every try failed.
+    await store.insertResults([
+      makeResult(agentId, schoolId, {
+        measurement: 'schedule_skip',
+        fields: { result: 'skipped', reason: 'not_possible', cause: 'failed', attempt: 5 },
+        tags: { probe: 'throughput', reason: 'not_possible' },
+        at: new Date(MONDAY + 25 * HOUR).toISOString(),
+      }),
+    ]);
     clock = Date.parse(campaign.ends_at) + 60_000;
     const progress = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}`)).json<CampaignProgress>();
     expect(progress.campaign).toMatchObject({ status: 'running', extensions: 1, school_days: 7 });
+    // Not possible, so neither an offline hour nor a missing test.
+    expect(progress.verdict.not_run.by_reason['not_possible']).toBe(1);
+    const csv = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/measurements.csv`)).body;
+    expect(csv).toContain(',schedule_skip,,skipped,,,,,,not_possible,,,failed\r\n');
     // Friday's end + 2 school days: Tuesday 10 March, 17:00 Riga.
     expect(progress.campaign.ends_at).toBe('2026-03-10T15:00:00.000Z');
-    expect(progress.verdict.not_run.by_reason['agent_offline_hours']).toBe(4 * 9);
+    expect(progress.verdict.not_run.by_reason['agent_offline_hours']).toBe(4 * 9 - 1);
     expect((await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/report`)).statusCode).toBe(409);
+    // The agents are told the new end.
+    expect((await store.acceptance.schoolAgentConfig(schoolId))?.campaign).toEqual({
+      id: campaign.id,
+      ends_at: '2026-03-10T15:00:00.000Z',
+    });
+  });
+
+  it("keeps a change school IT made to the school's configuration during the campaign", async () => {
+    await store.setSchoolAgentConfig(schoolId, {
+      probes: { dns: { enabled: false }, latency: { options: { count: 5 } } },
+      data_budget_mb: 5000,
+    });
+    const contract = await createContract();
+    const campaign = (
+      await call(vendor, 'POST', `/api/v1/contracts/${contract.id}/complete`)
+    ).json<Campaign>();
+    // Midweek school IT edits the configuration its page shows (the campaign's): the busy threshold,
+    // DNS back on, a budget of its own; throughput and bottleneck are left as the campaign set them.
+    clock = MONDAY + 2 * 24 * HOUR;
+    const schoolIt = await createTestAccount(store, 'school_it', { school_id: schoolId });
+    const during = (await store.acceptance.schoolAgentConfig(schoolId))!;
+    const edited = {
+      ...during,
+      busy_threshold_mbps: 35,
+      data_budget_mb: 90_000,
+      probes: { ...during.probes, dns: { enabled: true } },
+    };
+    const put = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/schools/${schoolId}/agent-config`,
+      headers: schoolIt.headers,
+      payload: edited,
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    await store.insertResults(schoolWeek(45));
+    clock = Date.parse(campaign.ends_at) + 60_000;
+    const done = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}`)).json<CampaignProgress>();
+    expect(done.campaign.status).toBe('pass');
+    // What school IT set stays; what the campaign set and nobody touched goes back to before it.
+    expect(await store.acceptance.schoolAgentConfig(schoolId)).toEqual({
+      probes: { dns: { enabled: true }, latency: { options: { count: 5 } } },
+      data_budget_mb: 90_000,
+      busy_threshold_mbps: 35,
+    });
+    expect(JSON.parse((await store.findAgent(agentId))!.config_json!)).toEqual(
+      await store.acceptance.schoolAgentConfig(schoolId),
+    );
   });
 
   it('says clearly when no Chromium prints the PDF, while the HTML works', async () => {

@@ -3,6 +3,7 @@ import {
   DEFAULT_CAMPAIGN_TIMETABLE,
   campaignAgentConfig,
   campaignEnd,
+  configAfterCampaign,
   campaignMeasurements,
   schoolDaysBetween,
   type CampaignResult,
@@ -181,10 +182,19 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
       },
       at,
     );
-    const config = campaignAgentConfig(previous, contract, timetable);
-    options.push(await store.setSchoolAgentConfig(contract.school_id, config, at));
+    options.push(await store.setSchoolAgentConfig(contract.school_id, pushedConfig(campaign, contract), at));
     await db.setContractStatus(contract.id, 'completed', at);
     return campaign;
+  }
+
+  /** The configuration a campaign pushes: the school's before it, changed by {@link campaignAgentConfig}. */
+  function pushedConfig(campaign: Campaign, contract: Contract): AgentConfig {
+    return campaignAgentConfig(
+      campaign.previous_config ?? undefined,
+      contract,
+      timetableOf(campaign.previous_config),
+      { id: campaign.id, ends_at: campaign.ends_at },
+    );
   }
 
   async function verdictOf(campaign: Campaign, contract: Contract, until: Date): Promise<Verdict> {
@@ -295,7 +305,14 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
         school_days: campaign.school_days + EXTENSION_SCHOOL_DAYS,
         ends_at: endsAt.toISOString(),
       });
-      return ok ? db.getCampaign(campaign.id) : undefined;
+      if (!ok) return undefined;
+      // The agents keep placing a test in every lesson hour until the new end.
+      const current = await db.schoolAgentConfig(campaign.school_id);
+      if (current?.campaign?.id === campaign.id) {
+        const config = { ...current, campaign: { id: campaign.id, ends_at: endsAt.toISOString() } };
+        options.push(await store.setSchoolAgentConfig(campaign.school_id, config, at));
+      }
+      return db.getCampaign(campaign.id);
     }
     const ok = await db.updateCampaign(campaign.id, 'running', {
       status: verdict.status,
@@ -303,10 +320,11 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
       verdict: JSON.stringify(verdict),
     });
     if (!ok) return undefined;
-    // The school's own configuration comes back; none before means the agents' defaults.
-    options.push(
-      await store.setSchoolAgentConfig(campaign.school_id, campaign.previous_config ?? { probes: {} }, at),
-    );
+    // What the campaign changed comes back, unless someone changed it since; none before means the agents' defaults.
+    const pushed = pushedConfig(campaign, contract);
+    const current = (await db.schoolAgentConfig(campaign.school_id)) ?? pushed;
+    const restored = configAfterCampaign(campaign.previous_config ?? undefined, pushed, current);
+    options.push(await store.setSchoolAgentConfig(campaign.school_id, restored, at));
     await db.setContractStatus(contract.id, verdict.status === 'pass' ? 'accepted' : 'rejected', at);
     const finished = (await db.getCampaign(campaign.id))!;
     await issueHtml(finished, contract);
@@ -480,6 +498,7 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
           s('reason'),
           n('uplink_in_util_pct'),
           n('uplink_out_util_pct'),
+          s('cause'),
         ];
       });
       return toCsv(
@@ -497,6 +516,7 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
           'skip_reason',
           'uplink_in_util_pct',
           'uplink_out_util_pct',
+          'skip_cause',
         ],
         rows,
       );

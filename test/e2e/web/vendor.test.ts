@@ -134,6 +134,16 @@ describe.skipIf(skipBrowser)('vendor acceptance pages in headless Chromium', () 
     await signIn(page, collector.url, vendor);
     await page.goto(`${collector.url}/vendor/campaigns/${finishedId}`);
     await expect.poll(() => page.locator('dl.facts').innerText()).toContain('inconclusive');
+    // The tests not run, by reason, as the verdict counts them: a campaign without results had its agents offline.
+    const offline = await page.evaluate(async (id) => {
+      const r = await fetch(`/api/v1/campaigns/${id}`);
+      return ((await r.json()) as { verdict: { not_run: { by_reason: Record<string, number> } } }).verdict
+        .not_run.by_reason['agent_offline_hours'];
+    }, finishedId);
+    expect(offline).toBeGreaterThan(0);
+    expect(await page.locator('ul.not-run').innerText()).toContain(
+      `lesson hours without a word from any agent: ${offline}`,
+    );
     const lvHref = await page.getByRole('link', { name: 'Report in Latvian (HTML)' }).getAttribute('href');
     const report = await page.evaluate(async (href) => {
       const r = await fetch(href!);
@@ -156,6 +166,10 @@ describe.skipIf(skipBrowser)('vendor acceptance pages in headless Chromium', () 
     await page.getByRole('button', { name: 'Request a re-test' }).click();
     await page.waitForURL((url) => url.pathname !== `/vendor/campaigns/${finishedId}`);
     await expect.poll(() => page.locator('main').innerText()).toContain('This campaign is a re-test.');
+    // It links back to the campaign it re-tests.
+    expect(await page.getByRole('link', { name: 'the original campaign' }).getAttribute('href')).toBe(
+      `/vendor/campaigns/${finishedId}`,
+    );
     assertCleanPage(page);
     await context.close();
   });

@@ -13,6 +13,18 @@ import type { Campaign, Criterion, Progress } from './types.js';
 
 const messages = { lv, en };
 
+/** Why tests were not run, as the verdict counts them (docs/acceptance.md, "Tests not possible"). */
+const REASONS = [
+  'agent_offline_hours',
+  'not_possible',
+  'lesson_hours_without_speed_test',
+  'busy',
+  'budget',
+  'outside_hours',
+  'test_error',
+  'latency_error',
+] as const;
+
 /** How often a running campaign's progress is asked again, in ms: tests come a few times an hour. */
 const POLL_MS = 60_000;
 
@@ -102,7 +114,14 @@ export function CampaignPage(props: PageProps) {
             <dt>{t(finished ? 'final' : 'interim')}</dt>
             <dd>{t(`run_${p.verdict.status}`)}</dd>
           </dl>
-          {p.campaign.retest_of !== null && <p>{t('retest_of')}</p>}
+          {p.campaign.retest_of !== null && (
+            <p>
+              {t('retest_of')}{' '}
+              <Link href={`/vendor/campaigns/${encodeURIComponent(p.campaign.retest_of)}`}>
+                {t('retest_of_link')}
+              </Link>
+            </p>
+          )}
           <table>
             <caption>{t('criteria_caption')}</caption>
             <thead>
@@ -130,6 +149,15 @@ export function CampaignPage(props: PageProps) {
           </table>
           {p.verdict.school_limited && <p class="notice">{t('school_limited')}</p>}
           <p>{t('not_run', { count: p.verdict.not_run.total })}</p>
+          {p.verdict.not_run.total > 0 && (
+            <ul class="not-run">
+              {REASONS.filter((r) => (p.verdict.not_run.by_reason[r] ?? 0) > 0).map((r) => (
+                <li key={r}>
+                  {t(`reason_${r}`)}: {fmt.number(p.verdict.not_run.by_reason[r] ?? 0, 0)}
+                </li>
+              ))}
+            </ul>
+          )}
           <h2>{t('report')}</h2>
           {finished ? (
             <>
