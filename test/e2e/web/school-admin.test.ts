@@ -193,6 +193,13 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
     await download.getByText('Data as a table').click();
     expect(await download.locator('tbody tr').count()).toBeGreaterThan(5);
     await poll(() => page.locator('#components').innerText()).toContain('Download');
+    // Each component says what it is measured against and on whose authority (docs/methodology.md, "Sources").
+    const thresholds = page.getByRole('table', { name: /thresholds/ });
+    const downloadRow = thresholds.getByRole('row', { name: /^Download/ });
+    expect(await downloadRow.innerText()).toMatch(/each pupil \(Mbit\/s per pupil\): .*0\.1 → 40 pts/);
+    const fcc = downloadRow.getByRole('link', { name: /FCC 14-99/ });
+    expect(await fcc.getAttribute('href')).toMatch(/^https:\/\/docs\.fcc\.gov\//);
+    expect(await thresholds.getByRole('row', { name: /^Latency/ }).innerText()).toContain('ITU-T G.114');
     await poll(() => page.locator('#inventory').innerText()).toContain('lab-router');
     await poll(() => page.locator('#agents').innerText()).toContain('sig-srv-01');
     expect(await page.locator('main').innerText()).toContain('General education');
@@ -239,6 +246,14 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
     await signIn(page, collector.url, planner);
     await page.goto(`${collector.url}/schools/${ids.a}`);
     await poll(() => page.locator('#plan').innerText()).toContain('Kāpēc');
+    // Thresholds with their units and the sources, in Latvian.
+    const thresholds = page.getByRole('table', { name: /sliekšņi/ });
+    const downloadRow = thresholds.getByRole('row', { name: /^Lejupielāde/ });
+    expect(await downloadRow.innerText()).toMatch(/katram skolēnam \(Mbit\/s uz skolēnu\): .*0,1 → 40 p\./);
+    expect(await downloadRow.getByRole('link', { name: /FCC 14-99/ }).count()).toBe(1);
+    expect(await thresholds.getByRole('row', { name: /^Iekšējais tīkls/ }).innerText()).toContain(
+      'skolnet vērtējums',
+    );
     // A planner does not see the agents.
     expect(await page.locator('#agents').count()).toBe(0);
     await assertAccessible(page, 'school page (planner, lv)');

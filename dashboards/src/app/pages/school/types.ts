@@ -15,9 +15,31 @@ export interface SchoolDetailView extends Omit<SchoolListItem, 'confidence'> {
   components: Record<string, ScoreComponentView | null>;
   confidence: { level: string; school_days?: number; lesson_hours?: number } & Record<string, unknown>;
   caps_applied: string[];
+  /** Each component's thresholds and sources (collector/src/scoring/score-explanation.ts). */
+  explanation?: ScoreExplanationView;
   synthetic?: boolean;
   connected_agents: number;
   flagged_agents: number;
+}
+
+/** A curve of a component: at `value` (in `unit`) it scores `points`, straight lines between. */
+export interface ThresholdCurveView {
+  id: string;
+  unit: 'mbps_per_pupil' | 'mbps' | 'share' | 'ms' | 'pct' | 'count';
+  points: { value: number; points: number }[];
+}
+
+/** A source the method cites (docs/methodology.md, "Sources"). */
+export interface ScoreSourceView {
+  id: string;
+  citation: string;
+  url?: string;
+}
+
+/** `explanation` of `GET /api/v1/schools/:id`. */
+export interface ScoreExplanationView {
+  method: string;
+  components: Record<string, { thresholds: ThresholdCurveView[]; sources: ScoreSourceView[] } | undefined>;
 }
 
 /** `GET /api/v1/schools/:id/history`. */
