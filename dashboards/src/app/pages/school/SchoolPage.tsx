@@ -8,6 +8,7 @@ import { useCommon } from '../../i18n/common.js';
 import { useLang, useMessages, type Translate } from '../../i18n/i18n.js';
 import { Link } from '../../router.js';
 import { useSession } from '../../session.js';
+import { usePlanText } from '../plan/plan-text.js';
 import type { PageProps } from '../page.js';
 import { LineChart } from './Chart.js';
 import en from './messages.en.js';
@@ -59,7 +60,7 @@ function measured(c: ScoreComponentView, fmt: ReturnType<typeof useLang>['fmt'],
   return Object.entries(c)
     .filter(([k, v]) => !skip.has(k) && typeof v === 'number')
     .map(([k, v]) => {
-      const unit = /_mbps$/.test(k) ? ' Mbit/s' : /_ms$/.test(k) ? ' ms' : /_pct$/.test(k) ? ' %' : '';
+      const unit = /_mbps$/.test(k) ? ' Mbit/s' : /_ms$/.test(k) ? ' ms' : /(^|_)pct$/.test(k) ? ' %' : '';
       const base = k.replace(/_(mbps|ms|pct)$/, '');
       const name = FIGURE_NAMES[base];
       return `${name ? t(name) : base.replaceAll('_', ' ')}: ${fmt.number(v as number, 2)}${unit}`;
@@ -458,11 +459,14 @@ function PlanOptions(props: { id: string; t: T }) {
     [props.id],
   );
   const p = plan.data;
+  // The plan's words come as codes; the plan area's catalogs say them in the page's language.
+  const text = usePlanText();
   const columns: Column<PlanExplanationView['options'][number]>[] = [
     {
       key: 'option',
       header: t('option'),
-      cell: (o) => (o.id === p?.option_id ? `${o.label} (${t('chosen')})` : o.label),
+      cell: (o) =>
+        o.id === p?.option_id ? `${text.label(o.label_parts)} (${t('chosen')})` : text.label(o.label_parts),
       rowHeader: true,
     },
     { key: 'cost', header: t('cost'), cell: (o) => fmt.eur(o.cost_eur), numeric: true },
@@ -481,11 +485,15 @@ function PlanOptions(props: { id: string; t: T }) {
         <>
           <dl class="facts">
             <dt>{t('why')}</dt>
-            <dd>{p.why}</dd>
+            <dd>{text.message(p.why_message, p.options)}</dd>
             <dt>{t('buys')}</dt>
-            <dd>{p.buys}</dd>
-            <dt>{t('next_euro')}</dt>
-            <dd>{p.next_euro}</dd>
+            <dd>{text.message(p.buys_message, p.options, p.buys_label_parts)}</dd>
+            {p.next_euro_message && (
+              <>
+                <dt>{t('next_euro')}</dt>
+                <dd>{text.message(p.next_euro_message, p.options)}</dd>
+              </>
+            )}
           </dl>
           <DataTable caption={t('plan_caption')} columns={columns} rows={p.options} rowKey={(o) => o.id} />
         </>

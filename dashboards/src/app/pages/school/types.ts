@@ -1,4 +1,4 @@
-import type { SchoolListItem } from '../../api/types.js';
+import type { PlanMessage, SchoolListItem } from '../../api/types.js';
 
 /** A score component as `GET /api/v1/schools/:id` gives it: the score, weight, samples and its figures. */
 export type ScoreComponentView = { score: number; weight: number; samples: number } & Record<
@@ -95,15 +95,20 @@ export interface AgentView {
   flags: string[];
 }
 
-/** `GET /api/v1/plan/schools/:id`. */
+/** `GET /api/v1/plan/schools/:id`; the English `why`, `buys`, `next_euro` and `label` are for API readers. */
 export interface PlanExplanationView {
   option_id: string | null;
   why: string;
   buys: string;
   next_euro: string;
+  why_message: PlanMessage;
+  buys_message: PlanMessage;
+  next_euro_message: PlanMessage | null;
+  buys_label_parts?: PlanMessage[];
   options: {
     id: string;
     label: string;
+    label_parts: PlanMessage[];
     cost_eur: number;
     score_before: number;
     score_after: number;
