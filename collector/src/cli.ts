@@ -44,6 +44,7 @@ import { DEFAULT_SUPPORT_CONFIG, rotatePupilKey } from './services/support-servi
 import { isIsoDate } from './support/support-rules.js';
 import { addConfigFile } from './config-file.js';
 import { addPlanSettingOptions, planSettingsFrom, type PlanSettingOptions } from './plan-settings.js';
+import { addMapOptions, type MapCliOptions } from './map-settings.js';
 import { SUPPORT_KEY_DIR, pidFileFor, resolveDatabaseUrl, startCollector } from './server.js';
 import { livePid } from './storage/pid-file.js';
 import { parseDatabaseUrl, redactDatabaseUrl, redactSecrets } from './storage/database-url.js';
@@ -221,7 +222,7 @@ export function createCli(io: CliIo = defaultIo): Command {
     })
     .showSuggestionAfterError(true);
 
-  addPlanSettingOptions(addAuthOptions(program.command('serve')))
+  addMapOptions(addPlanSettingOptions(addAuthOptions(program.command('serve'))))
     .description('run the collector')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port', parsePort, 8080)
@@ -290,7 +291,8 @@ export function createCli(io: CliIo = defaultIo): Command {
           supportRetentionDays: number;
         } & InfluxCliOptions &
           AuthCliOptions &
-          PlanSettingOptions,
+          PlanSettingOptions &
+          MapCliOptions,
       ) => {
         const influx = influxFromOptions(opts);
         // The same parser as `plan`'s, so the API's plan is the CLI's.
@@ -308,6 +310,7 @@ export function createCli(io: CliIo = defaultIo): Command {
             ...(influx === undefined ? {} : { influx }),
             auth,
             plan,
+            ...(opts.mapTileUrl === undefined ? {} : { map: { tileUrl: opts.mapTileUrl } }),
             support: {
               retention_days: opts.supportRetentionDays,
               grades_1_4_from: opts.supportGrades14From,
