@@ -21,6 +21,7 @@ import {
 import { handleError, handleNotFound } from './plugins/error-handler.js';
 import { openapiPlugin } from './plugins/openapi-plugin.js';
 import { securityHeadersPlugin } from './plugins/security-headers-plugin.js';
+import { mapTileOrigin } from './map-settings.js';
 import { createRequestValidatorFactory } from './plugins/request-validation.js';
 import { storagePlugin } from './plugins/storage-plugin.js';
 import { accountsPlugin } from './routes/accounts-plugin.js';
@@ -146,7 +147,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   void app.register(servicesPlugin, { changes });
   void app.register(authPlugin);
   // Before the routes, so every response carries the CSP and the other security headers.
-  void app.register(securityHeadersPlugin);
+  // The base map's origin is admitted only when one is configured (map-settings.ts).
+  void app.register(securityHeadersPlugin, {
+    mapOrigins: config.map.tileUrl === undefined ? [] : [mapTileOrigin(config.map.tileUrl)],
+  });
   // Before the routes: the OpenAPI document collects routes as they are added.
   void app.register(openapiPlugin);
   app.decorate('connectedAgents', createConnectedAgents());

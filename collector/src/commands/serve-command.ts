@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ErrorCodes, SkolnetError, describeError } from '@skolnet/shared';
 import { checkInfluxOptions, type InfluxExportConfig } from '../export/influx-sink.js';
+import { addMapOptions, type MapCliOptions } from '../map-settings.js';
 import { addPlanSettingOptions, planSettingsFrom, type PlanSettingOptions } from '../plan-settings.js';
 import { tuneForTransfers } from '../runtime/transfer-memory.js';
 import { startCollector } from '../server.js';
@@ -73,7 +74,7 @@ function parseSupportDate(value: string): string {
 
 /** The `serve` command: runs the collector until SIGINT or SIGTERM. */
 export function createServeCommand(io: CliIo): Command {
-  return addPlanSettingOptions(addAuthOptions(new Command('serve')))
+  return addMapOptions(addPlanSettingOptions(addAuthOptions(new Command('serve'))))
     .description('run the collector')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port', parsePort, 8080)
@@ -142,7 +143,8 @@ export function createServeCommand(io: CliIo): Command {
           supportRetentionDays: number;
         } & InfluxCliOptions &
           AuthCliOptions &
-          PlanSettingOptions,
+          PlanSettingOptions &
+          MapCliOptions,
       ) => {
         const influx = influxFromOptions(opts);
         // The same parser as `plan`'s, so the API's plan is the CLI's.
@@ -160,6 +162,7 @@ export function createServeCommand(io: CliIo): Command {
             ...(influx === undefined ? {} : { influx }),
             auth,
             plan,
+            ...(opts.mapTileUrl === undefined ? {} : { map: { tileUrl: opts.mapTileUrl } }),
             support: {
               retention_days: opts.supportRetentionDays,
               grades_1_4_from: opts.supportGrades14From,

@@ -37,6 +37,7 @@ function selection(
     pupils: 100,
     kind: 'fibre',
     label: 'fibre to the school, 1 Gbit/s',
+    label_parts: [{ code: 'new_fibre', params: { distance_m: 500, down_mbps: 1000, up_mbps: 1000 } }],
     capex_eur: 9_000,
     opex_eur_per_year: 200,
     lifetime_years: 15,
@@ -123,6 +124,7 @@ function summaryOf(rows: readonly PlanRow[]): PlanSummary {
     by_municipality: [],
     by_size: [],
     delivery: 'not applied',
+    delivery_message: { code: 'delivery_not_checked', params: {} },
   };
 }
 
@@ -197,6 +199,9 @@ function hostilePlan(): Plan {
       why: 'because',
       buys: 'a line',
       next_euro: 'nothing more',
+      why_message: { code: 'no_improvement', params: {} },
+      buys_message: { code: 'buys_nothing', params: {} },
+      next_euro_message: null,
       options: [],
     })),
     unscored: ['s9'],

@@ -1,6 +1,7 @@
 import { scoreFigures, type InternalNetworkFacts, type ScoreFigures } from '../scoring/school-score.js';
 import type { ScoringConfig } from '../scoring/score-config.js';
 import type { CostCatalog, LineTier } from './catalog.js';
+import { planMessage, type PlanMessage } from './plan-messages.js';
 import {
   DEFAULT_PLAN_ECONOMICS,
   lifetimeCost,
@@ -90,8 +91,10 @@ export type OptionKind =
 export interface UpgradeOption {
   id: string;
   kind: OptionKind;
-  /** What is done, for people. */
+  /** What is done, for people (English). */
   label: string;
+  /** The same as codes with parameters, one per change, for pages in any language (plan-messages.ts). */
+  label_parts: PlanMessage[];
   capex_eur: number;
   /** Change of the yearly running cost, EUR (negative when cheaper). */
   opex_eur_per_year: number;
@@ -156,6 +159,8 @@ interface Change {
   kind: OptionKind;
   id: string;
   label: string[];
+  /** `label` as codes, one for each of its texts. */
+  messages: PlanMessage[];
   parts: CostPart[];
   lead: number;
   installs: number;
@@ -178,9 +183,19 @@ function configFixes(school: PlanSchool, catalog: CostCatalog): Change | undefin
   const n = school.inventory?.internal;
   if (!n) return undefined;
   const label: string[] = [];
-  if (n.ssid_24ghz_only === true) label.push('offer the SSIDs on 5 GHz too');
-  if (n.overlapping_channels === true) label.push('non-overlapping channel plan');
-  if ((n.duplex_mismatches ?? 0) > 0) label.push(`fix ${n.duplex_mismatches} duplex mismatch(es)`);
+  const messages: PlanMessage[] = [];
+  if (n.ssid_24ghz_only === true) {
+    label.push('offer the SSIDs on 5 GHz too');
+    messages.push(planMessage('config_ssid_5ghz'));
+  }
+  if (n.overlapping_channels === true) {
+    label.push('non-overlapping channel plan');
+    messages.push(planMessage('config_channel_plan'));
+  }
+  if ((n.duplex_mismatches ?? 0) > 0) {
+    label.push(`fix ${n.duplex_mismatches} duplex mismatch(es)`);
+    messages.push(planMessage('config_duplex', { count: n.duplex_mismatches ?? 0 }));
+  }
   if (label.length === 0) return undefined;
   // Labour at the catalog's rate: the programme pays `config_fix.labour_eur`, the owner's staff time is the rest.
   const labour = catalog.labour.hourly_eur * catalog.labour.config_fix_hours;
@@ -189,6 +204,7 @@ function configFixes(school: PlanSchool, catalog: CostCatalog): Change | undefin
     kind: 'config_fix',
     id: 'config',
     label,
+    messages,
     parts: [
       ...(programme > 0
         ? [part('configuration work', programme, catalog.config_fix.lifetime_years, 'programme')]
@@ -267,6 +283,14 @@ function tierChange(school: PlanSchool, catalog: CostCatalog, tier: LineTier): C
       `subscription ${tier.id} on the same line (${tier.down_mbps}/${tier.up_mbps} Mbit/s nominal)` +
         (copper ? ', reach operator to confirm' : ''),
     ],
+    messages: [
+      planMessage('line_tier', {
+        tier: tier.id,
+        down_mbps: tier.down_mbps,
+        up_mbps: tier.up_mbps,
+        operator_to_confirm: copper,
+      }),
+    ],
     parts: [part(`activation of ${tier.id}`, tier.install_eur, 5, 'owner', tier.yearly_eur - oldYearly)],
     lead: catalog.lead_times.line_tier_months,
     installs: 0,
@@ -310,6 +334,11 @@ function newLineChange(school: PlanSchool, catalog: CostCatalog, tier: LineTier)
       isFibre
         ? `new fibre connection (${distance} m) with ${tier.down_mbps}/${tier.up_mbps} Mbit/s, router/firewall and rack`
         : `new ${tier.id} line (${tier.down_mbps}/${tier.up_mbps} Mbit/s nominal), reach operator to confirm`,
+    ],
+    messages: [
+      isFibre
+        ? planMessage('new_fibre', { distance_m: distance, down_mbps: tier.down_mbps, up_mbps: tier.up_mbps })
+        : planMessage('new_line', { tier: tier.id, down_mbps: tier.down_mbps, up_mbps: tier.up_mbps }),
     ],
     parts,
     lead: isFibre ? catalog.lead_times.fibre_months : catalog.lead_times.line_tier_months,
@@ -360,6 +389,9 @@ function apChange(school: PlanSchool, catalog: CostCatalog): Change | undefined 
       `${newAps} new access point(s) for ${uncovered} uncovered room(s)` +
         (replace > 0 ? `, ${replace} 2.4-GHz-only AP(s) replaced` : ''),
     ],
+    messages: [
+      planMessage('access_points', { new_aps: newAps, uncovered_rooms: uncovered, replaced_aps: replace }),
+    ],
     // Hardware and licence have lives of their own; replacements reuse the existing cable run.
     parts: [
       part(
@@ -394,6 +426,7 @@ function switchChange(school: PlanSchool, catalog: CostCatalog, lanLimited: bool
     kind: 'switches',
     id: 'switches',
     label: [`${count} switch(es) replaced by gigabit PoE+ switches`],
+    messages: [planMessage('switches', { count })],
     parts: [
       part(`${count} switch(es)`, count * (sw.unit_eur + sw.install_eur), sw.lifetime_years, 'programme'),
     ],
@@ -424,6 +457,7 @@ function outageChanges(school: PlanSchool, catalog: CostCatalog, floorAvailabili
       label: [
         `report the outages (${(100 * a).toFixed(1)}% available in lessons) to the operator for repair under its service level`,
       ],
+      messages: [planMessage('outage_repair', { available_share: a })],
       parts: [],
       lead: catalog.lead_times.outage_months,
       installs: 0,
@@ -437,6 +471,7 @@ function outageChanges(school: PlanSchool, catalog: CostCatalog, floorAvailabili
       kind: 'failover',
       id: 'failover',
       label: [`second line ${tier.id} with automatic failover (dual-WAN router)`],
+      messages: [planMessage('failover', { tier: tier.id })],
       parts: [
         part(`activation of ${tier.id}`, tier.install_eur, 5, 'programme', tier.yearly_eur),
         part('dual-WAN router/firewall', edge.router_firewall_eur, edge.router_lifetime_years, 'programme'),
@@ -453,6 +488,7 @@ function outageChanges(school: PlanSchool, catalog: CostCatalog, floorAvailabili
       kind: 'ups',
       id: 'ups',
       label: ['UPS for router, switch and line terminal'],
+      messages: [planMessage('ups')],
       parts: [part('UPS', edge.ups_eur, edge.ups_lifetime_years, 'programme')],
       lead: catalog.lead_times.outage_months,
       installs: 0,
@@ -471,6 +507,7 @@ function combine(id: string, kind: OptionKind, parts: readonly Change[]): Change
     kind,
     id,
     label: parts.flatMap((p) => p.label),
+    messages: parts.flatMap((p) => p.messages),
     parts: parts.flatMap((p) => p.parts),
     lead: Math.max(...parts.map((p) => p.lead)),
     installs: Math.min(
@@ -656,6 +693,7 @@ function optionsFor(
       id: change.id,
       kind: change.kind,
       label: change.label.join('; '),
+      label_parts: change.messages,
       capex_eur: programmeCapex + ownerCapex,
       opex_eur_per_year: change.parts.reduce((s, p) => s + p.opex_eur_per_year, 0),
       lifetime_years: change.parts.length > 0 ? Math.min(...change.parts.map((p) => p.lifetime_years)) : 0,

@@ -3,6 +3,7 @@ import type { ScoringConfig } from '../scoring/score-config.js';
 import type { CostCatalog } from './catalog.js';
 import { DEFAULT_PLAN_ECONOMICS, type PlanEconomics, type PlanObjective } from './economics.js';
 import { solveMckp, type McSchool, type McSolution } from './mckp.js';
+import { planMessage, type PlanMessage } from './plan-messages.js';
 import {
   baseline,
   generateOptions,
@@ -34,6 +35,13 @@ export interface PlanBudget {
   budget_eur: number;
   /** Where the figure comes from (a decision, a programme document). */
   source: string;
+  /**
+   * Present when `source` is skolnet's own {@link DEFAULT_BUDGET_SOURCE}
+   * (no budget source configured), with the programme total it names: a
+   * page says it in its language; a configured source is the operator's
+   * own text and is shown as given.
+   */
+  default_source?: { programme_total_eur: number };
   /** Whether the budget includes VAT (then programme prices are taken with VAT). */
   includes_vat: boolean;
   /** Laptop spend beside the network strand, EUR; null while no laptop register exists. */
@@ -96,6 +104,8 @@ export interface PlanSelection {
   pupils: number;
   kind: string;
   label: string;
+  /** `label` as codes with parameters (plan-messages.ts). */
+  label_parts: PlanMessage[];
   capex_eur: number;
   opex_eur_per_year: number;
   lifetime_years: number;
@@ -149,6 +159,19 @@ export interface PlanRow {
   provisional_option: string;
   provisional_cost_eur: number | string;
   why: string;
+  /**
+   * `why` as a code with parameters (plan-messages.ts): the explanation's
+   * for a funded or unfunded school, else `survey_line_unknown`
+   * {survey_funded}, `survey_evidence` {days, min_days, survey_funded},
+   * `at_target`, `owner_remedy`, `no_data` or `no_fundable_option`. Not a
+   * column of the CSV or XLSX, which keep `why`.
+   */
+  why_message?: PlanMessage;
+  /** `owner_action` as a code (`owner_action` {capex_eur, opex_eur_per_year}) and its label parts; absent without one. */
+  owner_action_message?: PlanMessage;
+  owner_action_parts?: PlanMessage[];
+  /** `provisional_option` as label parts (empty when there is none). */
+  provisional_parts?: PlanMessage[];
 }
 
 /** Threshold counts before and after the plan. */
@@ -206,6 +229,8 @@ export interface PlanSummary {
   by_size: GroupResult[];
   /** Delivery check: what was applied or why not. */
   delivery: string;
+  /** `delivery` as a code with parameters (plan-messages.ts). */
+  delivery_message: PlanMessage;
 }
 
 /** One step of the greedy ranking by benefit per euro. */
@@ -231,6 +256,13 @@ export interface SchoolExplanation {
   why: string;
   buys: string;
   next_euro: string;
+  /** `why`, `buys` and `next_euro` as codes with parameters (plan-messages.ts); options are named by id. */
+  why_message: PlanMessage;
+  buys_message: PlanMessage;
+  /** Null when there is nothing to say (a school the optimiser did not weigh). */
+  next_euro_message: PlanMessage | null;
+  /** Label parts of what `buys_message` names when it is not one of `options` (a survey's provisional option, the owner's action). */
+  buys_label_parts?: PlanMessage[];
   options: UpgradeOption[];
 }
 
@@ -304,6 +336,9 @@ export function buildPlan(input: PlanInput): Plan {
   const budget: PlanBudget = {
     budget_eur: input.budget_eur,
     source: input.budget?.source ?? DEFAULT_BUDGET_SOURCE,
+    ...((input.budget?.source ?? DEFAULT_BUDGET_SOURCE) === DEFAULT_BUDGET_SOURCE
+      ? { default_source: { programme_total_eur: DEFAULT_BUDGET_EUR } }
+      : {}),
     includes_vat: input.budget?.includes_vat ?? true,
     laptops_spend_eur: input.budget?.laptops_spend_eur ?? null,
   };
@@ -321,6 +356,7 @@ export function buildPlan(input: PlanInput): Plan {
   // Delivery: applied only while the completion date less its buffer is still ahead.
   let deadline: Date | undefined;
   let delivery = 'not checked (no completion date given)';
+  let deliveryMessage = planMessage('delivery_not_checked');
   const d = input.delivery;
   if (d) {
     const end = new Date(`${d.completion_date}T00:00:00Z`);
@@ -332,12 +368,20 @@ export function buildPlan(input: PlanInput): Plan {
     const last = new Date(end);
     last.setUTCMonth(last.getUTCMonth() - d.buffer_months);
     const today = d.now.toISOString().slice(0, 10);
+    const dates = {
+      completion_date: d.completion_date,
+      buffer_months: d.buffer_months,
+      ready_by: last.toISOString().slice(0, 10),
+      today,
+    };
     if (last.getTime() <= d.now.getTime()) {
       // Said first and plainly: a planner reading this must not take the plan as delivery-checked.
       delivery = `NOT CHECKED: the completion date ${d.completion_date} is past (with ${months(d.buffer_months)} of buffer, works had to be ready by ${last.toISOString().slice(0, 10)}; today is ${today}), so no option was held back for its lead time. Set the programme's current completion date (completion-date in the collector's config, or --completion-date)`;
+      deliveryMessage = planMessage('delivery_past', dates);
     } else {
       deadline = last;
       delivery = `works must be ready by ${last.toISOString().slice(0, 10)} (completion ${d.completion_date} less ${months(d.buffer_months)} of buffer; today ${today})`;
+      deliveryMessage = planMessage('delivery_ready_by', dates);
     }
   }
   const late: Plan['late_options'] = [];
@@ -530,6 +574,7 @@ export function buildPlan(input: PlanInput): Plan {
       pupils: school.pupils,
       kind: o.kind,
       label: o.label,
+      label_parts: o.label_parts,
       capex_eur: o.capex_eur,
       opex_eur_per_year: o.opex_eur_per_year,
       lifetime_years: o.lifetime_years,
@@ -603,7 +648,7 @@ export function buildPlan(input: PlanInput): Plan {
     },
     constraints: c,
     schools: rows,
-    summary: summarise(rows, input.schools, e, budget, delivery),
+    summary: { ...summarise(rows, input.schools, e, budget, delivery), delivery_message: deliveryMessage },
     late_options: late,
   };
 
@@ -621,29 +666,42 @@ export function buildPlan(input: PlanInput): Plan {
     const scoreBefore = first?.score_before ?? x.base.score_before ?? undefined;
     let status: PlanStatus;
     let why: string;
+    let whyMessage: PlanMessage;
     if (!x.evidenceOk) {
       status = 'survey';
       why = x.lineUnknown
         ? `line technology unknown: survey needed before any line option${survey > 0 ? '' : ' (budget exhausted before this survey)'}`
         : `${x.evidenceDays} school day(s) of throughput results, below the plan's minimum of ${e.min_evidence_school_days}: measure first${survey > 0 ? '' : ' (budget exhausted before this survey)'}`;
+      whyMessage = x.lineUnknown
+        ? planMessage('survey_line_unknown', { survey_funded: survey > 0 })
+        : planMessage('survey_evidence', {
+            days: x.evidenceDays,
+            min_days: e.min_evidence_school_days,
+            survey_funded: survey > 0,
+          });
     } else if (o) {
       status = 'funded';
       why = explanation?.why ?? '';
+      whyMessage = explanation?.why_message ?? planMessage('no_improvement');
     } else if (targetBefore) {
       status = 'at_target';
       why = 'already at the target';
+      whyMessage = planMessage('at_target');
     } else if (x.options.length === 0 && x.ownerAction) {
       status = 'owner_action';
       why = "the remedy is the owner's (a subscription or a repair claim), not programme money";
+      whyMessage = planMessage('owner_remedy');
     } else if (x.options.length === 0) {
       status = 'no_option';
       why =
         x.all.length === 0
           ? 'no data and no inventory to build an option on'
           : 'no fundable option (late or none improves it)';
+      whyMessage = planMessage(x.all.length === 0 ? 'no_data' : 'no_fundable_option');
     } else {
       status = 'not_funded';
       why = explanation?.why ?? '';
+      whyMessage = explanation?.why_message ?? planMessage('no_improvement');
     }
     const score = (v: number | undefined): number | string => (v === undefined ? '' : v);
     return {
@@ -679,6 +737,17 @@ export function buildPlan(input: PlanInput): Plan {
       provisional_option: x.provisional?.label ?? '',
       provisional_cost_eur: x.provisional?.cost_eur ?? '',
       why,
+      why_message: whyMessage,
+      ...(x.ownerAction
+        ? {
+            owner_action_message: planMessage('owner_action', {
+              capex_eur: x.ownerAction.capex_eur,
+              opex_eur_per_year: x.ownerAction.opex_eur_per_year,
+            }),
+          }
+        : {}),
+      owner_action_parts: x.ownerAction?.label_parts ?? [],
+      provisional_parts: x.provisional?.label_parts ?? [],
     };
   }
 }
@@ -689,7 +758,7 @@ function summarise(
   e: PlanEconomics,
   budget: PlanBudget,
   delivery: string,
-): PlanSummary {
+): Omit<PlanSummary, 'delivery_message'> {
   const byId = new Map(schools.map((s) => [s.id, s]));
   const programme = rows.reduce((s, r) => s + r.programme_cost_eur + r.survey_cost_eur, 0);
   const lifetime = rows.reduce((s, r) => s + r.lifetime_cost_eur, 0);
@@ -811,6 +880,8 @@ function explain(
   const cut = `the plan's cut-off of ${lambda.toFixed(4)} benefit per EUR`;
   let why: string;
   let buys: string;
+  let whyMessage: PlanMessage;
+  let buysMessage: PlanMessage;
   if (o) {
     const ratio = o.cost_eur > 0 ? o.benefit / o.cost_eur : Infinity;
     why =
@@ -820,6 +891,14 @@ function explain(
           (ratio >= lambda
             ? '; the optimiser found no other combination within the budget and constraints with more total benefit.'
             : '; below the cut-off, it uses money the better steps left over, which the optimiser found worth more here than anywhere else.');
+    whyMessage =
+      o.cost_eur === 0
+        ? planMessage('free', { option_id: o.id })
+        : planMessage(ratio >= lambda ? 'funded_above_cutoff' : 'funded_below_cutoff', {
+            option_id: o.id,
+            benefit_per_eur: o.benefit / o.cost_eur,
+            cutoff: lambda,
+          });
     const yn = (v: boolean): string => (v ? 'yes' : 'no');
     buys =
       `floor ${yn(o.floor_before)} → ${yn(o.floor_after)}, target ${yn(o.target_before)} → ${yn(o.target_after)}, ` +
@@ -827,12 +906,40 @@ function explain(
       `for ${fmtEur(o.cost_eur)} of programme money; lifetime cost ${fmtEur(o.lifetime.lifetime_cost_eur)} ` +
       `(owners: ${fmtEur(o.lifetime.owner_capex_eur)} once, ${o.opex_eur_per_year >= 0 ? '+' : ''}${fmtEur(o.opex_eur_per_year)}/year, ` +
       `renewals ${fmtEur(o.lifetime.renewals_pv_eur)}; residual value ${fmtEur(o.lifetime.residual_value_pv_eur)}), ready in ${o.lead_months} month(s).`;
+    buysMessage = planMessage('buys', {
+      option_id: o.id,
+      floor_before: o.floor_before,
+      floor_after: o.floor_after,
+      target_before: o.target_before,
+      target_after: o.target_after,
+      score_before: o.score_before,
+      score_after: o.score_after,
+      pupils: school.pupils,
+      benefit: o.benefit,
+      cost_eur: o.cost_eur,
+      lifetime_cost_eur: o.lifetime.lifetime_cost_eur,
+      owner_capex_eur: o.lifetime.owner_capex_eur,
+      opex_eur_per_year: o.opex_eur_per_year,
+      renewals_pv_eur: o.lifetime.renewals_pv_eur,
+      residual_value_pv_eur: o.lifetime.residual_value_pv_eur,
+      lead_months: o.lead_months,
+    });
   } else {
     const best = incs[0];
     why = best
       ? `its best first step (${options[best.to]?.label ?? '?'}) returns ${perEur(best.benefit, best.cost)}, below ${cut}: other schools gain more per euro.`
       : 'no option raises its score.';
+    const bestOption = best ? options[best.to] : undefined;
+    whyMessage =
+      best && bestOption
+        ? planMessage('not_funded', {
+            option_id: bestOption.id,
+            cutoff: lambda,
+            ...(best.cost > 0 ? { benefit_per_eur: best.benefit / best.cost } : {}),
+          })
+        : planMessage('no_improvement');
     buys = 'nothing in this plan.';
+    buysMessage = planMessage('buys_nothing');
   }
   const next = incs.find((inc) => inc.from === chosen);
   const nextOpt = next ? options[next.to] : undefined;
@@ -840,6 +947,17 @@ function explain(
     next && nextOpt
       ? `${fmtEur(next.cost)} more would buy ${nextOpt.label} (score ${nextOpt.score_after}, +${next.benefit.toFixed(1)} benefit: ${perEur(next.benefit, next.cost)}); across the plan the next euro buys ${lambda.toFixed(4)} benefit.`
       : `nothing more for this school; across the plan the next euro buys ${lambda.toFixed(4)} benefit.`;
+  const nextEuroMessage =
+    next && nextOpt
+      ? planMessage('next_option', {
+          option_id: nextOpt.id,
+          cost_eur: next.cost,
+          score_after: nextOpt.score_after,
+          benefit: next.benefit,
+          benefit_per_eur: next.cost > 0 ? next.benefit / next.cost : 0,
+          cutoff: lambda,
+        })
+      : planMessage('next_nothing', { cutoff: lambda });
   return {
     school_id: school.id,
     school_name: school.name,
@@ -847,6 +965,9 @@ function explain(
     why,
     buys,
     next_euro: nextEuro,
+    why_message: whyMessage,
+    buys_message: buysMessage,
+    next_euro_message: nextEuroMessage,
     options,
   };
 }

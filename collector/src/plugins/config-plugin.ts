@@ -107,6 +107,11 @@ export interface CollectorConfig {
    * config file, parsed as the CLI's `plan` parses them (plan-settings.ts).
    */
   plan: PlanSettings;
+  /** The web pages' maps (map-settings.ts; `serve --map-tile-url`). */
+  map: {
+    /** Raster tile URL template drawn under the maps; none: the Latvia outline only. */
+    tileUrl?: string;
+  };
   /** Clock; tests replace it to move time. */
   now: () => Date;
 }
@@ -136,6 +141,7 @@ export interface CollectorConfigOverrides {
   auth?: AuthConfigOverrides;
   support?: Partial<SupportSettings>;
   plan?: PlanSettings;
+  map?: CollectorConfig['map'];
   now?: () => Date;
 }
 
@@ -205,6 +211,7 @@ export function createCollectorConfig(overrides: CollectorConfigOverrides = {}):
     auth: createAuthConfig(overrides.auth),
     support: { ...DEFAULT_SUPPORT_CONFIG, ...overrides.support },
     plan: overrides.plan ?? DEFAULT_PLAN_SETTINGS,
+    map: { ...overrides.map },
     now: overrides.now ?? ((): Date => new Date()),
   };
 }

@@ -224,4 +224,16 @@ describe('OpenAPI document and /docs', () => {
     // The UI is still served beside the docs.
     expect((await app.inject('/')).body).toBe('<h1>ui</h1>');
   });
+
+  it("lets Swagger UI set inline styles under /docs and nowhere else; scripts stay the collector's own everywhere", async () => {
+    const docs = String((await app.inject(`${DOCS_PATH}/`)).headers['content-security-policy']);
+    expect(docs).toMatch(/style-src 'self' 'unsafe-inline'(;|$)/);
+    expect(docs).toContain("script-src 'self';");
+    expect(docs).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+    for (const url of ['/api/v1/schools', '/healthz', '/docs-not']) {
+      const csp = String((await app.inject(url)).headers['content-security-policy']);
+      expect(csp, url).toMatch(/style-src 'self'(;|$)/);
+      expect(csp, url).not.toContain('unsafe-inline');
+    }
+  });
 });

@@ -35,6 +35,21 @@ function tagOf(url: string): string {
 }
 
 /**
+ * The Content-Security-Policy of the pages under {@link DOCS_PATH}: the
+ * collector's own (security-headers-plugin.ts) with `'unsafe-inline'`
+ * added to `style-src` and nothing else, because Swagger UI sets style
+ * attributes while it renders. Every other directive, `script-src 'self'`
+ * first, stays as strict as on every other page.
+ */
+export function docsPolicy(header: string): string {
+  return header.replace(/(^|;)\s*style-src ([^;]*)/, (_all, start: string, sources: string) =>
+    sources.includes("'unsafe-inline'")
+      ? `${start}style-src ${sources}`
+      : `${start}style-src ${sources.trim()} 'unsafe-inline'`,
+  );
+}
+
+/**
  * The OpenAPI 3 document of the REST API at `/docs/json` and a browsable
  * Swagger UI at {@link DOCS_PATH}, served from the installed package (no
  * CDN, works offline). Routes are picked up as they are registered, so
@@ -121,6 +136,11 @@ export const openapiPlugin = fp(
       // The default validator badge calls validator.swagger.io; the docs must work offline.
       validatorUrl: false,
       uiConfig: { docExpansion: 'list', deepLinking: true },
+      // Swagger UI applies inline styles as it renders (the collector's strict
+      // policy refuses them, test/e2e/web/api-docs.test.ts); under /docs only,
+      // styles may be inline. Scripts stay 'self': no inline script, no eval
+      // (docs/threat-model.md, "The API documentation's policy").
+      transformStaticCSP: docsPolicy,
     });
   },
   { name: 'skolnet-openapi', fastify: '5.x', dependencies: ['skolnet-config', 'skolnet-auth'] },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { describeError } from '@skolnet/shared';
 import { SIGN_IN_CSP, isSignInError, signInPage } from '../auth/sign-in-page.js';
+import { MAP_TILE_META } from '../map-settings.js';
 import { SIGN_IN_PATH } from './session-plugin.js';
 
 /** One file of the web application, as `@skolnet/dashboards` hands it over. */
@@ -22,6 +23,27 @@ export interface DashboardPluginOptions {
 
 /** Paths that are never pages of the application, so an unknown one is a 404, not the application. */
 const NOT_APP_PATH = /^\/(api|metrics|healthz|docs)(\/|$)|^\/assets\/|\.[a-z0-9]+$/i;
+
+/** `&`, `<`, `>`, `"` and `'` as HTML character references, for an attribute value. */
+function escapeAttribute(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The application's document with the base map's tile URL in a `<meta>`
+ * element the maps read (map-settings.ts); unchanged without one. Data in
+ * the markup, not a script, so the CSP stays as strict.
+ */
+function withMapTiles(document: DashboardAsset, tileUrl: string | undefined): DashboardAsset {
+  if (tileUrl === undefined) return document;
+  const meta = `<meta name="${MAP_TILE_META}" content="${escapeAttribute(tileUrl)}">`;
+  const html = document.body.toString('utf8');
+  // Into the head; a document without one (HTML allows it) takes it right after <html …>.
+  const head = html.search(/<\/head>/i);
+  const open = /<html[^>]*>/i.exec(html);
+  const at = head >= 0 ? head : open ? open.index + open[0].length : 0;
+  return { ...document, body: Buffer.from(html.slice(0, at) + meta + html.slice(at)) };
+}
 
 /** A year in seconds: the longest `max-age` caches honour (RFC 9111 recommends no more). */
 const IMMUTABLE_MAX_AGE_S = 31_536_000;
@@ -66,7 +88,8 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     () => Promise.resolve({ password: true, oidc: app.config.auth.oidc !== undefined }),
   );
 
-  const document = assets?.get('/');
+  const built = assets?.get('/');
+  const document = built && withMapTiles(built, app.config.map.tileUrl);
   // Revalidate each time: the document names the current build's files.
   const sendDocument = (reply: FastifyReply, cacheControl = 'no-cache'): FastifyReply =>
     reply.type(document!.contentType).header('cache-control', cacheControl).send(document!.body);

@@ -4,6 +4,9 @@ import { buildApp } from '../app.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTestAccount } from '../testing/accounts.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
+import { DEFAULT_SCORING_CONFIG } from '../scoring/score-config.js';
+import { SCORE_SOURCES } from '../scoring/score-explanation.js';
+import type { SchoolDetail } from '../services/school-service.js';
 import type { SchoolHistory, SchoolInventory } from './schools-plugin.js';
 
 const NOW = new Date('2026-09-10T12:00:00.000Z');
@@ -132,5 +135,31 @@ describe('school page API: history and inventory', () => {
         fields: expect.objectContaining({ feeds_access_point: true }),
       }),
     ]);
+  });
+  it("gives each score component its thresholds with units and its sources in the school's detail", async () => {
+    await store.insertResults([
+      makeResult('a1', schoolId, {
+        measurement: 'throughput',
+        tags: {},
+        fields: { download_mbps: 40, upload_mbps: 10 },
+        at: hour(2),
+      }),
+    ]);
+    const res = await app.inject({ url: `/api/v1/schools/${schoolId}`, headers: planner });
+    expect(res.statusCode).toBe(200);
+    const detail = res.json<SchoolDetail>();
+    expect(detail.components.download).not.toBeNull();
+    expect(detail.explanation.method).toBe(DEFAULT_SCORING_CONFIG.version);
+    const download = detail.explanation.components.download;
+    expect(download.thresholds[0]).toEqual({
+      id: 'per_pupil',
+      unit: 'mbps_per_pupil',
+      points: DEFAULT_SCORING_CONFIG.components.download.points.map(([value, points]) => ({ value, points })),
+    });
+    expect(download.sources).toContainEqual(SCORE_SOURCES['fcc-14-99']);
+    // Components without data are explained too: the page can say what a school would be measured against.
+    expect(detail.components.wifi).toBeNull();
+    expect(detail.explanation.components.wifi.thresholds[0]?.unit).toBe('share');
+    expect(detail.explanation.components.latency.sources.map((s) => s.id)).toContain('itu-t-g114');
   });
 });

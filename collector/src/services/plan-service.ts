@@ -11,6 +11,7 @@ import {
   type PlanConstraints,
   type SchoolExplanation,
 } from '../planning/plan.js';
+import { planMessage } from '../planning/plan-messages.js';
 import { runScenarios, type ScenarioReport } from '../planning/scenarios.js';
 import { rankingSensitivity, type SensitivityReport } from '../scoring/sensitivity.js';
 import type { SchoolService, SchoolSnapshot } from './school-service.js';
@@ -207,6 +208,14 @@ export function createPlanService(options: PlanServiceOptions): PlanService {
               ? `a survey for ${row.survey_cost_eur} EUR; provisional option: ${row.provisional_option || 'none yet'}`
               : row.owner_action || 'nothing in this plan.',
           next_euro: '',
+          why_message: row.why_message ?? planMessage('no_improvement'),
+          buys_message:
+            row.survey_cost_eur > 0
+              ? planMessage('survey', { cost_eur: row.survey_cost_eur })
+              : (row.owner_action_message ?? planMessage('buys_nothing')),
+          next_euro_message: null,
+          buys_label_parts:
+            row.survey_cost_eur > 0 ? (row.provisional_parts ?? []) : (row.owner_action_parts ?? []),
           options: [],
         };
       }

@@ -20,6 +20,7 @@ import {
   type SchoolScore,
 } from '../scoring/school-score.js';
 import type { ScoringConfig } from '../scoring/score-config.js';
+import { explainScoring, type ScoreExplanation } from '../scoring/score-explanation.js';
 import type { NewSchool, SchoolRow, Store, StoredResult } from '../storage/store.js';
 import { checkRegisterFields, type RegisterProblem } from '../schools/register-rules.js';
 import { loadSchoolCoverage } from './coverage-service.js';
@@ -67,6 +68,8 @@ export interface SchoolDetail extends SchoolSummary {
   confidence: SchoolScore['confidence'];
   /** Hard caps that lowered the score. */
   caps_applied: SchoolScore['caps_applied'];
+  /** Each component's thresholds (with units) and sources, under the scoring config in force. */
+  explanation: ScoreExplanation;
   /** True for generated demo data. */
   synthetic?: boolean;
   /** Agents of this school connected right now. */
@@ -427,6 +430,7 @@ export function createSchoolService(options: SchoolServiceOptions): SchoolServic
         components: score.components,
         confidence: score.confidence,
         caps_applied: score.caps_applied,
+        explanation: explainScoring(options.scoring()),
         ...(input?.synthetic ? { synthetic: true } : {}),
         connected_agents: connectedAgents,
         flagged_agents: (await store.listAgents(row.id)).filter((a) => a.flags.length > 0).length,

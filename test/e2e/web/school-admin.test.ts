@@ -20,6 +20,9 @@ import {
 } from '../../support/browser.js';
 
 const HOUR_MS = 3_600_000;
+/** Words of the plan API's English sentences (why, delivery, option labels) that a Latvian page must not show. */
+const ENGLISH_PLAN_WORDS =
+  /\b(the|benefit per EUR|survey|nothing in this plan|not checked|works must be ready|new fibre connection|access points?|switch(es)?|subscription|programme total)\b/i;
 /** Waits for a page to show something: two shared cores make Chromium and the collector slow. */
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000 });
 
@@ -193,6 +196,13 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
     await download.getByText('Data as a table').click();
     expect(await download.locator('tbody tr').count()).toBeGreaterThan(5);
     await poll(() => page.locator('#components').innerText()).toContain('Download');
+    // Each component says what it is measured against and on whose authority (docs/methodology.md, "Sources").
+    const thresholds = page.getByRole('table', { name: /thresholds/ });
+    const downloadRow = thresholds.getByRole('row', { name: /^Download/ });
+    expect(await downloadRow.innerText()).toMatch(/each pupil \(Mbit\/s per pupil\): .*0\.1 → 40 pts/);
+    const fcc = downloadRow.getByRole('link', { name: /FCC 14-99/ });
+    expect(await fcc.getAttribute('href')).toMatch(/^https:\/\/docs\.fcc\.gov\//);
+    expect(await thresholds.getByRole('row', { name: /^Latency/ }).innerText()).toContain('ITU-T G.114');
     await poll(() => page.locator('#inventory').innerText()).toContain('lab-router');
     await poll(() => page.locator('#agents').innerText()).toContain('sig-srv-01');
     expect(await page.locator('main').innerText()).toContain('General education');
@@ -239,10 +249,33 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
     await signIn(page, collector.url, planner);
     await page.goto(`${collector.url}/schools/${ids.a}`);
     await poll(() => page.locator('#plan').innerText()).toContain('Kāpēc');
+    // Thresholds with their units and the sources, in Latvian.
+    const thresholds = page.getByRole('table', { name: /sliekšņi/ });
+    const downloadRow = thresholds.getByRole('row', { name: /^Lejupielāde/ });
+    expect(await downloadRow.innerText()).toMatch(/katram skolēnam \(Mbit\/s uz skolēnu\): .*0,1 → 40 p\./);
+    expect(await downloadRow.getByRole('link', { name: /FCC 14-99/ }).count()).toBe(1);
+    expect(await thresholds.getByRole('row', { name: /^Iekšējais tīkls/ }).innerText()).toContain(
+      'skolnet vērtējums',
+    );
+    // The plan's reasons are said in Latvian, not in the API's English.
+    const planText = await page.locator('#plan').innerText();
+    expect(planText).not.toMatch(ENGLISH_PLAN_WORDS);
     // A planner does not see the agents.
     expect(await page.locator('#agents').count()).toBe(0);
     await assertAccessible(page, 'school page (planner, lv)');
     await saveScreenshots(page, shots, 'school-planner');
+
+    // The plan explorer in Latvian: the delivery check (whichever of its three states), the budget's
+    // source and the options in Latvian.
+    await page.getByRole('navigation').getByRole('link', { name: 'Plāna pētnieks' }).click();
+    await page.waitForURL((url) => url.pathname === '/plan');
+    const lifetime = page.locator('section[aria-labelledby="plan-lifetime-heading"]');
+    await poll(() => lifetime.locator('p.hint').last().innerText()).toMatch(
+      /^(Piegādes termiņi nav pārbaudīti|NAV PĀRBAUDĪTS: pabeigšanas datums|Darbiem jābūt gataviem)/,
+    );
+    const main = await page.locator('main').innerText();
+    expect(main).not.toMatch(ENGLISH_PLAN_WORDS);
+    expect(main).toContain('Budžeta avots: programmas kopsumma');
     assertCleanPage(page);
     await context.close();
   }, 180_000);

@@ -105,6 +105,15 @@ export interface Overview {
   municipalities: OverviewMunicipality[];
 }
 
+/**
+ * The plan's words as a code with plain parameters (collector/src/planning/plan-messages.ts):
+ * pages render them from their own catalogs, never the API's English text.
+ */
+export interface PlanMessage {
+  code: string;
+  params: Readonly<Record<string, string | number | boolean>>;
+}
+
 /** One funded option of the plan (collector/src/planning/plan.ts). */
 export interface PlanSelection {
   school_id: string;
@@ -115,7 +124,9 @@ export interface PlanSelection {
   municipality: string;
   pupils: number;
   kind: string;
+  /** English; pages show {@link PlanSelection.label_parts}. */
   label: string;
+  label_parts: PlanMessage[];
   score_before: number;
   score_after: number;
 }
@@ -152,7 +163,14 @@ export interface PlanSummary {
   objective: string;
   discount_rate: number;
   horizon_years: number;
-  budget: { budget_eur: number; source: string; includes_vat: boolean; laptops_spend_eur: number | null };
+  /** `default_source`: no source configured, `source` is the collector's English default. */
+  budget: {
+    budget_eur: number;
+    source: string;
+    default_source?: { programme_total_eur: number };
+    includes_vat: boolean;
+    laptops_spend_eur: number | null;
+  };
   programme_cost_eur: number;
   surveys_cost_eur: number;
   owner_cost_pv_eur: number;
@@ -163,7 +181,9 @@ export interface PlanSummary {
   lacking_evidence: { min_school_days: number; schools: string[] };
   line_unknown: string[];
   owner_actions: number;
+  /** English; pages show {@link PlanSummary.delivery_message}. */
   delivery: string;
+  delivery_message: PlanMessage;
 }
 
 /** `GET /api/v1/plan` as the plan explorer reads it (docs/methodology.md, "The optimiser"). */

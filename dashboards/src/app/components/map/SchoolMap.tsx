@@ -26,6 +26,17 @@ type Mode = 'loading' | 'webgl' | 'svg';
  * The tables beside the map carry the same schools for keyboard and
  * screen-reader users; the caption says so.
  */
+/**
+ * The base map's tile URL template the collector put in the document
+ * (`<meta name="skolnet-map-tile-url">`, `serve --map-tile-url`), or
+ * undefined: then the map draws the Latvia outline alone and asks no other
+ * site for anything.
+ */
+export function configuredTileUrl(): string | undefined {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="skolnet-map-tile-url"]');
+  return meta?.content ? meta.content : undefined;
+}
+
 export function SchoolMap(props: {
   points: readonly MapPoint[];
   caption: string;
@@ -74,6 +85,7 @@ export function SchoolMap(props: {
             'NavigationControl.ZoomIn': t('map_zoom_in'),
             'NavigationControl.ZoomOut': t('map_zoom_out'),
           },
+          tileUrl: configuredTileUrl(),
           onSelect: (id) => navigate(hrefOf(id)),
           onRendered: setRendered,
         });

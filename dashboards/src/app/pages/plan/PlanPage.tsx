@@ -20,6 +20,7 @@ import {
   summarizeGreedy,
   type MunicipalitySpend,
 } from './plan-model.js';
+import { usePlanText } from './plan-text.js';
 
 const messages = { lv, en };
 
@@ -36,6 +37,7 @@ const schoolPath = (id: string): string => `/schools/${encodeURIComponent(id)}`;
  */
 export function PlanPage() {
   const t = useMessages(messages);
+  const text = usePlanText();
   const { lang, fmt } = useLang();
   const [query, setQuery] = useQuery();
   const apiQuery = planQuery(query).toString();
@@ -130,7 +132,12 @@ export function PlanPage() {
       cell: (s) => s.municipality,
       sortValue: (s) => s.municipality,
     },
-    { key: 'option', header: t('col_option'), cell: (s) => s.label, sortValue: (s) => s.label },
+    {
+      key: 'option',
+      header: t('col_option'),
+      cell: (s) => text.label(s.label_parts),
+      sortValue: (s) => text.label(s.label_parts),
+    },
     {
       key: 'score',
       header: t('col_score'),
@@ -252,7 +259,11 @@ export function PlanPage() {
             </dl>
             <p class="hint">
               {t('budget_source', {
-                source: p.summary.budget.source,
+                source: p.summary.budget.default_source
+                  ? t('budget_source_default', {
+                      eur: fmt.eur(p.summary.budget.default_source.programme_total_eur),
+                    })
+                  : p.summary.budget.source,
                 vat: p.summary.budget.includes_vat ? t('vat_gross') : t('vat_net'),
               })}
             </p>
@@ -325,7 +336,7 @@ export function PlanPage() {
                 </tbody>
               </table>
             </div>
-            <p class="hint">{p.summary.delivery}</p>
+            <p class="hint">{text.message(p.summary.delivery_message)}</p>
           </section>
 
           <section aria-labelledby="plan-cutoff-heading">

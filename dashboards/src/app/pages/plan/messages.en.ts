@@ -58,6 +58,8 @@ export default {
   export_xlsx: 'Excel (XLSX)',
   export_csv: 'CSV',
   export_json: 'JSON',
+  budget_source_default:
+    'programme total {eur} (network and pupils’ laptops together): not yet the network strand’s budget; configure budget and budget-source',
   budget_source: 'Source of the budget: {source}; {vat}.',
   vat_gross: 'VAT included',
   vat_net: 'VAT not included',
@@ -81,4 +83,52 @@ export default {
   col_eur_per_pupil: 'Programme EUR per pupil reaching it',
   threshold_floor: 'Floor (20 Mbit/s, available in lessons)',
   threshold_target: 'Target (per-pupil rate, Wi-Fi in teaching rooms)',
+  yes: 'yes',
+  no: 'no',
+  m_unknown: '(this explanation is not available in this language yet)',
+  m_config_ssid_5ghz: 'offer the SSIDs on 5 GHz too',
+  m_config_channel_plan: 'non-overlapping channel plan',
+  m_config_duplex: 'fix duplex mismatches ({count})',
+  m_line_tier: 'subscription {tier} on the same line ({down}/{up} Mbit/s nominal)',
+  m_operator_confirm: ', reach operator to confirm',
+  m_new_fibre: 'new fibre connection ({distance} m) with {down}/{up} Mbit/s, router/firewall and rack',
+  m_new_line: 'new {tier} line ({down}/{up} Mbit/s nominal), reach operator to confirm',
+  m_access_points: 'new access points ({aps}) for uncovered rooms ({rooms})',
+  m_access_points_replaced: ', 2.4-GHz-only access points replaced ({replaced})',
+  m_switches: 'switches replaced by gigabit PoE+ switches ({count})',
+  m_outage_repair:
+    'report the outages ({available} available in lessons) to the operator for repair under its service level',
+  m_failover: 'second line {tier} with automatic failover (dual-WAN router)',
+  m_ups: 'UPS for router, switch and line terminal',
+  m_free: '{option}: costs nothing and raises the score, so every plan takes it.',
+  m_funded_above_cutoff:
+    '{option}: {ratio} benefit per EUR against the plan’s cut-off of {cutoff}; the optimiser found no other combination within the budget and constraints with more total benefit.',
+  m_funded_below_cutoff:
+    '{option}: {ratio} benefit per EUR, below the plan’s cut-off of {cutoff}; it uses money the better steps left over, which the optimiser found worth more here than anywhere else.',
+  m_not_funded:
+    'its best first step ({option}) returns {ratio} benefit per EUR, below the plan’s cut-off of {cutoff}: other schools gain more per euro.',
+  m_free_step: 'free',
+  m_no_improvement: 'no option raises its score.',
+  m_survey_line_unknown: 'line technology unknown: survey needed before any line option',
+  m_survey_evidence:
+    'throughput results on {days} school days, below the plan’s minimum of {min}: measure first',
+  m_budget_exhausted: ' (budget exhausted before this survey)',
+  m_at_target: 'already at the target',
+  m_owner_remedy: 'the remedy is the owner’s (a subscription or a repair claim), not programme money',
+  m_no_data: 'no data and no inventory to build an option on',
+  m_no_fundable_option: 'no fundable option (late or none improves it)',
+  m_buys:
+    'floor {floor}, target {target}, score {score} for {pupils} pupils (benefit {benefit}) for {cost} of programme money; lifetime cost {lifetime} (owners: {owner_capex} once, {opex} a year, renewals {renewals}; residual value {residual}), ready in {months} months.',
+  m_buys_nothing: 'nothing in this plan.',
+  m_survey: 'a survey for {cost}; provisional option: {option}',
+  m_none_yet: 'none yet',
+  m_owner_action: '{option} ({capex} once, {opex} a year)',
+  m_next_option:
+    '{cost} more would buy {option} (score {score}, +{benefit} benefit: {ratio} per EUR); across the plan the next euro buys {cutoff} benefit.',
+  m_next_nothing: 'nothing more for this school; across the plan the next euro buys {cutoff} benefit.',
+  m_delivery_not_checked: 'Delivery not checked (no completion date given).',
+  m_delivery_past:
+    'NOT CHECKED: the completion date {completion} is past (with {buffer} months of buffer, works had to be ready by {ready_by}; today is {today}), so no option was held back for its lead time. Set the programme’s current completion date (completion-date in the collector’s config, or --completion-date).',
+  m_delivery_ready_by:
+    'Works must be ready by {ready_by} (completion {completion} less {buffer} months of buffer; today {today}).',
 } satisfies CatalogOf<typeof lv>;

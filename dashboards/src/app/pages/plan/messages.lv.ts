@@ -58,6 +58,8 @@ export default {
   export_xlsx: 'Excel (XLSX)',
   export_csv: 'CSV',
   export_json: 'JSON',
+  budget_source_default:
+    'programmas kopsumma {eur} (tīkls un skolēnu klēpjdatori kopā): vēl nav tīkla daļas budžeta; konfigurējiet budžetu un tā avotu (budget, budget-source)',
   budget_source: 'Budžeta avots: {source}; {vat}.',
   vat_gross: 'ar PVN',
   vat_net: 'bez PVN',
@@ -81,4 +83,54 @@ export default {
   col_eur_per_pupil: 'Programmas EUR uz skolēnu, kas to sasniedz',
   threshold_floor: 'Minimums (20 Mbit/s, pieejams stundās)',
   threshold_target: 'Mērķis (ātrums uz skolēnu, Wi-Fi mācību telpās)',
+  yes: 'jā',
+  no: 'nē',
+  m_unknown: '(paskaidrojums šajā valodā vēl nav pieejams)',
+  m_config_ssid_5ghz: 'piedāvāt SSID arī 5 GHz joslā',
+  m_config_channel_plan: 'kanālu plāns bez pārklāšanās',
+  m_config_duplex: 'novērst dupleksa neatbilstības ({count})',
+  m_line_tier: 'abonements {tier} tajā pašā līnijā ({down}/{up} Mbit/s nomināli)',
+  m_operator_confirm: ', sasniedzamību jāapstiprina operatoram',
+  m_new_fibre:
+    'jauns optiskais pieslēgums ({distance} m) ar {down}/{up} Mbit/s, maršrutētājs/ugunsmūris un statne',
+  m_new_line: 'jauna {tier} līnija ({down}/{up} Mbit/s nomināli), sasniedzamību jāapstiprina operatoram',
+  m_access_points: 'jauni piekļuves punkti ({aps}) nepārklātajām telpām ({rooms})',
+  m_access_points_replaced: ', nomainīti tikai 2,4 GHz piekļuves punkti ({replaced})',
+  m_switches: 'komutatori nomainīti pret gigabitu PoE+ komutatoriem ({count})',
+  m_outage_repair:
+    'ziņot operatoram par pārtraukumiem (mācību stundās pieejams {available}) labošanai saskaņā ar pakalpojuma līmeni',
+  m_failover: 'otra līnija {tier} ar automātisku pārslēgšanos (divu WAN maršrutētājs)',
+  m_ups: 'UPS maršrutētājam, komutatoram un līnijas terminālim',
+  m_free: '{option}: nemaksā neko un uzlabo vērtējumu, tāpēc to ietver katrs plāns.',
+  m_funded_above_cutoff:
+    '{option}: {ratio} ieguvuma uz euro pret plāna robežu {cutoff}; optimizētājs budžeta un ierobežojumu robežās neatrada citu kombināciju ar lielāku kopējo ieguvumu.',
+  m_funded_below_cutoff:
+    '{option}: {ratio} ieguvuma uz euro, zem plāna robežas {cutoff}; tas izmanto naudu, ko labākie soļi atstāja pāri, un optimizētājs to atzina par vērtīgāku šeit nekā jebkur citur.',
+  m_not_funded:
+    'tās labākais pirmais solis ({option}) dod {ratio} ieguvuma uz euro, mazāk nekā plāna robeža {cutoff}: citas skolas par katru euro iegūst vairāk.',
+  m_free_step: 'bez maksas',
+  m_no_improvement: 'neviens variants neuzlabo tās vērtējumu.',
+  m_survey_line_unknown:
+    'pieslēguma tehnoloģija nav zināma: pirms jebkura līnijas varianta vajadzīga apsekošana',
+  m_survey_evidence:
+    'caurlaidspējas mērījumi ir no {days} mācību dienām, mazāk nekā plāna minimums {min}: vispirms jāmēra',
+  m_budget_exhausted: ' (budžets beidzās pirms šīs apsekošanas)',
+  m_at_target: 'jau sasniedz mērķi',
+  m_owner_remedy: 'risinājums ir īpašnieka (abonements vai remonta prasība), nevis programmas nauda',
+  m_no_data: 'nav ne datu, ne inventāra, uz ko balstīt variantu',
+  m_no_fundable_option: 'nav finansējama varianta (novēlots vai neviens to neuzlabo)',
+  m_buys:
+    'minimums {floor}, mērķis {target}, vērtējums {score} {pupils} skolēniem (ieguvums {benefit}) par {cost} programmas naudas; izmaksas mūža laikā {lifetime} (īpašniekiem: {owner_capex} vienreiz, {opex} gadā, atjaunošana {renewals}; atlikusī vērtība {residual}), gatavs {months} mēnešos.',
+  m_buys_nothing: 'šajā plānā neko.',
+  m_survey: 'apsekošana par {cost}; provizoriskais variants: {option}',
+  m_none_yet: 'vēl nav',
+  m_owner_action: '{option} ({capex} vienreiz, {opex} gadā)',
+  m_next_option:
+    'vēl {cost} nopirktu {option} (vērtējums {score}, ieguvums +{benefit}: {ratio} uz euro); visā plānā nākamais euro nopērk {cutoff} ieguvuma.',
+  m_next_nothing: 'šai skolai vairs neko; visā plānā nākamais euro nopērk {cutoff} ieguvuma.',
+  m_delivery_not_checked: 'Piegādes termiņi nav pārbaudīti (nav norādīts pabeigšanas datums).',
+  m_delivery_past:
+    'NAV PĀRBAUDĪTS: pabeigšanas datums {completion} ir pagājis (ar {buffer} mēnešu rezervi darbiem bija jābūt gataviem līdz {ready_by}; šodien ir {today}), tāpēc neviens variants netika atlikts tā izpildes laika dēļ. Norādiet programmas pašreizējo pabeigšanas datumu (completion-date kolektora konfigurācijā vai --completion-date).',
+  m_delivery_ready_by:
+    'Darbiem jābūt gataviem līdz {ready_by} (pabeigšana {completion}, atskaitot {buffer} mēnešu rezervi; šodien {today}).',
 } satisfies Catalog;

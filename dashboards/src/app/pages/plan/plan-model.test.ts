@@ -12,6 +12,7 @@ const selection = (over: Partial<PlanSelection>): PlanSelection => ({
   pupils: 100,
   kind: 'fibre',
   label: 'fibre',
+  label_parts: [{ code: 'new_fibre', params: { distance_m: 500, down_mbps: 300, up_mbps: 300 } }],
   score_before: 40,
   score_after: 80,
   ...over,

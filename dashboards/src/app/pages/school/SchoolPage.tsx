@@ -8,6 +8,7 @@ import { useCommon } from '../../i18n/common.js';
 import { useLang, useMessages, type Translate } from '../../i18n/i18n.js';
 import { Link } from '../../router.js';
 import { useSession } from '../../session.js';
+import { usePlanText } from '../plan/plan-text.js';
 import type { PageProps } from '../page.js';
 import { LineChart } from './Chart.js';
 import en from './messages.en.js';
@@ -21,6 +22,8 @@ import type {
   PlanExplanationView,
   SchoolDetailView,
   ScoreComponentView,
+  ScoreSourceView,
+  ThresholdCurveView,
 } from './types.js';
 
 const messages = { lv, en };
@@ -45,15 +48,19 @@ const FIGURE_NAMES: Readonly<Record<string, keyof typeof lv>> = {
   p95: 'f_p95',
   share: 'f_share',
   coverage_share: 'f_coverage_share',
+  probe_max_loss: 'f_probe_max_loss',
+  pct: 'f_loss',
+  pings: 'f_pings',
 };
 
 /** The figures of a component worth showing, with their units (snake_case suffixes name them). */
 function measured(c: ScoreComponentView, fmt: ReturnType<typeof useLang>['fmt'], t: T): string {
-  const skip = new Set(['score', 'weight', 'samples', 'capped']);
+  // `median_pct` is loss's deprecated second name for `pct` (kept in the API for old readers).
+  const skip = new Set(['score', 'weight', 'samples', 'capped', 'median_pct']);
   return Object.entries(c)
     .filter(([k, v]) => !skip.has(k) && typeof v === 'number')
     .map(([k, v]) => {
-      const unit = /_mbps$/.test(k) ? ' Mbit/s' : /_ms$/.test(k) ? ' ms' : /_pct$/.test(k) ? ' %' : '';
+      const unit = /_mbps$/.test(k) ? ' Mbit/s' : /_ms$/.test(k) ? ' ms' : /(^|_)pct$/.test(k) ? ' %' : '';
       const base = k.replace(/_(mbps|ms|pct)$/, '');
       const name = FIGURE_NAMES[base];
       return `${name ? t(name) : base.replaceAll('_', ' ')}: ${fmt.number(v as number, 2)}${unit}`;
@@ -198,10 +205,101 @@ function Components(props: { s: SchoolDetailView; t: T }) {
   return (
     <Section id="components" title={t('components_title')}>
       <DataTable caption={t('components_caption')} columns={columns} rows={rows} rowKey={(r) => r.key} />
-      {s.caps_applied.length > 0 && <p>{t('caps', { caps: s.caps_applied.join(', ') })}</p>}
-      <p class="hint">{t('method_note')}</p>
+      {s.caps_applied.length > 0 && (
+        <p>{t('caps', { caps: s.caps_applied.map((c) => capName(c, t)).join(', ') })}</p>
+      )}
+      {s.explanation && <Thresholds explanation={s.explanation} t={t} />}
+      <p class="hint">{t('method_note', { method: s.explanation?.method ?? '' })}</p>
     </Section>
   );
+}
+
+/** A cap's name from the catalog; a cap this page does not know yet shows its code. */
+function capName(code: string, t: T): string {
+  const key = `cap_${code}`;
+  return key in lv ? t(key as keyof typeof lv) : code;
+}
+
+/** Catalog keys of the curves' names, by the API's curve id. */
+const CURVE_NAMES: Readonly<Record<string, keyof typeof lv>> = {
+  per_pupil: 'curve_per_pupil',
+  school: 'curve_school',
+  class: 'curve_class',
+  share: 'curve_share',
+  p95: 'curve_p95',
+  median: 'curve_median',
+  lost_sent: 'curve_lost_sent',
+  rooms_covered: 'curve_rooms_covered',
+  gigabit_switch_share: 'curve_gigabit_switch_share',
+  poe_switch_share: 'curve_poe_switch_share',
+  uplink_utilisation_p95_pct: 'curve_uplink_utilisation_p95_pct',
+  duplex_mismatches: 'curve_duplex_mismatches',
+  ap_24ghz_only_share: 'curve_ap_24ghz_only_share',
+  radio_config_faults: 'curve_radio_config_faults',
+};
+
+/** One curve in words: "each pupil (Mbit/s per pupil): 0 → 0 pts; 0.1 → 40 pts; 1 → 100 pts". */
+function curveText(c: ThresholdCurveView, fmt: ReturnType<typeof useLang>['fmt'], t: T): string {
+  const key = CURVE_NAMES[c.id];
+  const name = key ? t(key) : c.id;
+  // Shares and percentages carry their sign on each value; rates and times say their unit once.
+  const value = (v: number): string =>
+    c.unit === 'share'
+      ? fmt.percent(v, 1)
+      : c.unit === 'pct'
+        ? `${fmt.number(v, 2)} %`
+        : fmt.number(v, c.unit === 'count' ? 0 : 3);
+  const label =
+    c.unit === 'share' || c.unit === 'pct' || c.unit === 'count' ? name : `${name} (${t(`unit_${c.unit}`)})`;
+  const points = c.points.map((p) =>
+    t('threshold_point', { value: value(p.value), points: fmt.number(p.points) }),
+  );
+  return `${label}: ${points.join('; ')}`;
+}
+
+function SourceItem(props: { source: ScoreSourceView; t: T }) {
+  const { source, t } = props;
+  // The method's own judgement is said in the page's language; published sources keep their titles.
+  const text = source.id === 'judgement' ? t('source_judgement') : source.citation;
+  return source.url ? <a href={source.url}>{text}</a> : <>{text}</>;
+}
+
+/** Every component's thresholds and sources, with or without data at this school. */
+function Thresholds(props: { explanation: NonNullable<SchoolDetailView['explanation']>; t: T }) {
+  const { explanation, t } = props;
+  const { fmt } = useLang();
+  const rows = COMPONENTS.flatMap((key) => {
+    const e = explanation.components[key];
+    return e ? [{ key, e }] : [];
+  });
+  const columns: Column<(typeof rows)[number]>[] = [
+    { key: 'component', header: t('component'), cell: (r) => t(`c_${r.key}`), rowHeader: true },
+    {
+      key: 'thresholds',
+      header: t('thresholds'),
+      cell: (r) => (
+        <ul class="plain-list">
+          {r.e.thresholds.map((c) => (
+            <li key={c.id}>{curveText(c, fmt, t)}</li>
+          ))}
+        </ul>
+      ),
+    },
+    {
+      key: 'sources',
+      header: t('sources'),
+      cell: (r) => (
+        <ul class="plain-list">
+          {r.e.sources.map((src) => (
+            <li key={src.id}>
+              <SourceItem source={src} t={t} />
+            </li>
+          ))}
+        </ul>
+      ),
+    },
+  ];
+  return <DataTable caption={t('thresholds_caption')} columns={columns} rows={rows} rowKey={(r) => r.key} />;
 }
 
 function History(props: { id: string; t: T }) {
@@ -361,11 +459,14 @@ function PlanOptions(props: { id: string; t: T }) {
     [props.id],
   );
   const p = plan.data;
+  // The plan's words come as codes; the plan area's catalogs say them in the page's language.
+  const text = usePlanText();
   const columns: Column<PlanExplanationView['options'][number]>[] = [
     {
       key: 'option',
       header: t('option'),
-      cell: (o) => (o.id === p?.option_id ? `${o.label} (${t('chosen')})` : o.label),
+      cell: (o) =>
+        o.id === p?.option_id ? `${text.label(o.label_parts)} (${t('chosen')})` : text.label(o.label_parts),
       rowHeader: true,
     },
     { key: 'cost', header: t('cost'), cell: (o) => fmt.eur(o.cost_eur), numeric: true },
@@ -384,11 +485,15 @@ function PlanOptions(props: { id: string; t: T }) {
         <>
           <dl class="facts">
             <dt>{t('why')}</dt>
-            <dd>{p.why}</dd>
+            <dd>{text.message(p.why_message, p.options)}</dd>
             <dt>{t('buys')}</dt>
-            <dd>{p.buys}</dd>
-            <dt>{t('next_euro')}</dt>
-            <dd>{p.next_euro}</dd>
+            <dd>{text.message(p.buys_message, p.options, p.buys_label_parts)}</dd>
+            {p.next_euro_message && (
+              <>
+                <dt>{t('next_euro')}</dt>
+                <dd>{text.message(p.next_euro_message, p.options)}</dd>
+              </>
+            )}
           </dl>
           <DataTable caption={t('plan_caption')} columns={columns} rows={p.options} rowKey={(o) => o.id} />
         </>

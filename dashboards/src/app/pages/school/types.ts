@@ -1,4 +1,4 @@
-import type { SchoolListItem } from '../../api/types.js';
+import type { PlanMessage, SchoolListItem } from '../../api/types.js';
 
 /** A score component as `GET /api/v1/schools/:id` gives it: the score, weight, samples and its figures. */
 export type ScoreComponentView = { score: number; weight: number; samples: number } & Record<
@@ -15,9 +15,31 @@ export interface SchoolDetailView extends Omit<SchoolListItem, 'confidence'> {
   components: Record<string, ScoreComponentView | null>;
   confidence: { level: string; school_days?: number; lesson_hours?: number } & Record<string, unknown>;
   caps_applied: string[];
+  /** Each component's thresholds and sources (collector/src/scoring/score-explanation.ts). */
+  explanation?: ScoreExplanationView;
   synthetic?: boolean;
   connected_agents: number;
   flagged_agents: number;
+}
+
+/** A curve of a component: at `value` (in `unit`) it scores `points`, straight lines between. */
+export interface ThresholdCurveView {
+  id: string;
+  unit: 'mbps_per_pupil' | 'mbps' | 'share' | 'ms' | 'pct' | 'count';
+  points: { value: number; points: number }[];
+}
+
+/** A source the method cites (docs/methodology.md, "Sources"). */
+export interface ScoreSourceView {
+  id: string;
+  citation: string;
+  url?: string;
+}
+
+/** `explanation` of `GET /api/v1/schools/:id`. */
+export interface ScoreExplanationView {
+  method: string;
+  components: Record<string, { thresholds: ThresholdCurveView[]; sources: ScoreSourceView[] } | undefined>;
 }
 
 /** `GET /api/v1/schools/:id/history`. */
@@ -73,15 +95,20 @@ export interface AgentView {
   flags: string[];
 }
 
-/** `GET /api/v1/plan/schools/:id`. */
+/** `GET /api/v1/plan/schools/:id`; the English `why`, `buys`, `next_euro` and `label` are for API readers. */
 export interface PlanExplanationView {
   option_id: string | null;
   why: string;
   buys: string;
   next_euro: string;
+  why_message: PlanMessage;
+  buys_message: PlanMessage;
+  next_euro_message: PlanMessage | null;
+  buys_label_parts?: PlanMessage[];
   options: {
     id: string;
     label: string;
+    label_parts: PlanMessage[];
     cost_eur: number;
     score_before: number;
     score_after: number;
