@@ -14,7 +14,14 @@ import { SqliteOutbox } from '@skolnet/agent';
 import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import { enrollAgent } from '../support/enrollment.js';
 import { commandWorks, missingComponent, runningUnderCi } from '../support/real-component.js';
-import { RunningProcess, agentBin, collectorBin, runToEnd, producedCount } from '../support/processes.js';
+import {
+  LOOPBACK_PROBES,
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  runToEnd,
+  producedCount,
+} from '../support/processes.js';
 import { adminTokenFromCli } from '../support/collector.js';
 
 const skip = missingComponent(
@@ -22,20 +29,6 @@ const skip = missingComponent(
   commandWorks('ping', ['-c', '1', '-W', '1', '127.0.0.1']),
   'apt-get install iputils-ping',
 );
-
-/** Probe options that keep every packet on loopback: latency to the collector only, one run per agent start. */
-const LOOPBACK_PROBES = [
-  '--only',
-  'latency',
-  '--set',
-  'latency.gateway=off',
-  '--set',
-  'latency.count=2',
-  '--interval',
-  'latency=1h',
-  '--initial-delay',
-  '0s',
-];
 
 /** `n` valid latency results of one agent, oldest first, as a backlog from a long outage would hold. */
 function backlog(agentId: string, schoolId: string, n: number): Result[] {

@@ -13,7 +13,14 @@ import { SqliteOutbox } from '@skolnet/agent';
 import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import { adminTokenFromCli } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
-import { RunningProcess, agentBin, collectorBin, producedCount, runToEnd } from '../support/processes.js';
+import {
+  LOOPBACK_PROBES,
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  producedCount,
+  runToEnd,
+} from '../support/processes.js';
 import { commandWorks, missingComponent } from '../support/real-component.js';
 import { SecretSearch } from '../support/secret-search.js';
 import { mountTmpfs, tmpfsMissing, type Tmpfs } from '../support/tmpfs.js';
@@ -94,22 +101,7 @@ describe.skipIf(skip)('resilience: the collector on a full disk', () => {
 
     expect((await get('/readyz')).status).toBe(200);
     disk.fill();
-    agent = new RunningProcess('agent', [
-      agentBin,
-      'run',
-      '--state',
-      stateDir,
-      '--only',
-      'latency',
-      '--set',
-      'latency.gateway=off',
-      '--set',
-      'latency.count=2',
-      '--interval',
-      'latency=1h',
-      '--initial-delay',
-      '0s',
-    ]);
+    agent = new RunningProcess('agent', [agentBin, 'run', '--state', stateDir, ...LOOPBACK_PROBES]);
 
     // The real cause, in one line.
     const cause = await collector.waitFor(/store cannot write/, 90_000);

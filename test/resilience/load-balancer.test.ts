@@ -17,7 +17,13 @@ import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
 import { adminTokenFromCli } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { postgresMissing, startPostgres, type PostgresCluster } from '../support/postgres.js';
-import { RunningProcess, agentBin, collectorBin, producedCount } from '../support/processes.js';
+import {
+  LOOPBACK_PROBES,
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  producedCount,
+} from '../support/processes.js';
 import { commandWorks, findCommand, missingComponent } from '../support/real-component.js';
 import { SecretSearch } from '../support/secret-search.js';
 import { freePort } from '../support/victoria-metrics.js';
@@ -36,20 +42,6 @@ const skip =
 /** Agents streaming at once, and the backlog each holds when it starts. */
 const AGENTS = 4;
 const BACKLOG = 10_000;
-
-/** Probe options that keep every packet on loopback: one latency run per agent start. */
-const LOOPBACK_PROBES = [
-  '--only',
-  'latency',
-  '--set',
-  'latency.gateway=off',
-  '--set',
-  'latency.count=2',
-  '--interval',
-  'latency=1h',
-  '--initial-delay',
-  '0s',
-];
 
 describe.skipIf(skip)('resilience: two collectors behind HAProxy on one PostgreSQL', () => {
   let dir: string;
