@@ -87,6 +87,10 @@ export const ErrorCodes = {
   SUPPORT_RULES: 'SKOLNET_SUPPORT_RULES',
   /** Pupil-support records are off: the collector has no key directory for pupil data. */
   SUPPORT_UNAVAILABLE: 'SKOLNET_SUPPORT_UNAVAILABLE',
+  /** An uploaded XLSX would unpack to more than an import may hold (a zip bomb): too many parts, too many bytes, or too high a compression ratio. */
+  IMPORT_XLSX_TOO_LARGE: 'SKOLNET_IMPORT_XLSX_TOO_LARGE',
+  /** An uploaded XLSX is not a zip an import reads: damaged, split, encrypted, overlapping parts, or sizes that do not match. */
+  IMPORT_XLSX_MALFORMED: 'SKOLNET_IMPORT_XLSX_MALFORMED',
   /** An acceptance report's PDF cannot be printed here: no Chromium (the HTML report still works). */
   REPORT_PDF_UNAVAILABLE: 'SKOLNET_REPORT_PDF_UNAVAILABLE',
   /** An acceptance report does not verify: no signature, another key, or a changed byte. */

@@ -19,6 +19,23 @@ export type ZoneOffsetFn = (timeZone: string, ms: number) => number | undefined;
 /** The parts of a {@link Timetable} that define lesson hours; a whole `Timetable` fits. */
 export type LessonTimetable = Pick<Timetable, 'timezone' | 'days' | 'start' | 'end'>;
 
+/**
+ * The lesson hours of a school that has no timetable of its own: Monday to
+ * Friday, 08:00-16:00, Europe/Riga. One default for both sides, so the agent
+ * places its heavy tests in the hours the collector's score counts as
+ * lessons: the agent follows it until a timetable is pushed, and the
+ * scoring config's `school_hours` and `time_zone` default to it. The hours
+ * are judgement for Latvian general education (lessons roughly 08:00-16:00,
+ * Monday to Friday; docs/methodology.md). Frozen: callers copy `days`.
+ */
+export const DEFAULT_LESSON_HOURS: Readonly<LessonTimetable> = Object.freeze({
+  timezone: 'Europe/Riga',
+  // Frozen too; typed mutable so a copy spreads into a Timetable.
+  days: Object.freeze([1, 2, 3, 4, 5]) as number[],
+  start: '08:00',
+  end: '16:00',
+});
+
 /** Options of the lesson-hour helpers. */
 export interface LessonHoursOptions {
   /** Where zone offsets come from; default {@link intlZoneOffset}. */

@@ -95,7 +95,7 @@ describe('skolnet-agent status against a running agent', () => {
     expect(text.stdout).toMatch(/connection: +connected since/);
     expect(text.stdout).toMatch(/outbox: +\d+ results waiting/);
     expect(text.stdout).toMatch(/budget: +0 MB of 10\.00 GB used in \d{4}-\d{2}/);
-    expect(text.stdout).toMatch(/timetable: +Mon,Tue,Wed,Thu,Fri 08:00-17:00 Europe\/Riga/);
+    expect(text.stdout).toMatch(/timetable: +Mon,Tue,Wed,Thu,Fri 08:00-16:00 Europe\/Riga/);
     expect(text.stdout).toMatch(/latency +every 5 min +last \S+ (ok|failed)/);
     expect(text.stdout).not.toContain(secret);
 

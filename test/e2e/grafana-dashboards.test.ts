@@ -122,15 +122,7 @@ describe.skipIf(skip)('Grafana dashboards against VictoriaMetrics holding the ex
       quiet: true,
       dashboardAssets: false,
       config: {
-        influx: {
-          url: vm.url,
-          org: 'skolnet',
-          bucket: 'results',
-          token: 'test-token',
-          flushIntervalMs: 50,
-          retryInitialMs: 100,
-          retryMaxMs: 500,
-        },
+        influx: vm.influxExport(),
       },
     });
     const store = collector.store;

@@ -70,16 +70,7 @@ describe.skipIf(skip)('InfluxDB export, checked against VictoriaMetrics', () => 
       logger: { level: 'debug', stream: { write: (line) => logLines.push(line) } },
       dashboardAssets: false,
       config: {
-        influx: {
-          url: vm.url,
-          org: 'skolnet',
-          bucket: 'results',
-          token: 'test-token',
-          flushIntervalMs: 50,
-          retryInitialMs: 100,
-          retryMaxMs: 500,
-          timeoutMs: 5_000,
-        },
+        influx: vm.influxExport({ timeoutMs: 5_000 }),
       },
     });
     const school = await collector.store.createSchool({ name: 'Vik skule', municipality, pupils: 120 });

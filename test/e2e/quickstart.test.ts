@@ -43,7 +43,7 @@ describe('npm start reaches a numeric score at any hour', () => {
     dir = undefined;
   });
 
-  // Saturday night is outside the default timetable (Mon-Fri 08:00-17:00
+  // Saturday night is outside the default timetable (Mon-Fri 08:00-16:00
   // Riga); Monday 10:00 is inside it. Neither may keep the first heavy
   // test waiting: someone is looking at the dashboard for a score.
   it.each([

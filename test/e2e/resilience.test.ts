@@ -11,10 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox } from '@skolnet/agent';
-import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
+import { openSqlite, type Result } from '@skolnet/shared';
 import { enrollAgent } from '../support/enrollment.js';
 import { commandWorks, missingComponent, runningUnderCi } from '../support/real-component.js';
-import { RunningProcess, agentBin, collectorBin, runToEnd, producedCount } from '../support/processes.js';
+import {
+  LOOPBACK_PROBES,
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  runToEnd,
+  producedCount,
+} from '../support/processes.js';
+import { latencyBacklog } from '../support/results.js';
 import { adminTokenFromCli } from '../support/collector.js';
 
 const skip = missingComponent(
@@ -22,34 +30,6 @@ const skip = missingComponent(
   commandWorks('ping', ['-c', '1', '-W', '1', '127.0.0.1']),
   'apt-get install iputils-ping',
 );
-
-/** Probe options that keep every packet on loopback: latency to the collector only, one run per agent start. */
-const LOOPBACK_PROBES = [
-  '--only',
-  'latency',
-  '--set',
-  'latency.gateway=off',
-  '--set',
-  'latency.count=2',
-  '--interval',
-  'latency=1h',
-  '--initial-delay',
-  '0s',
-];
-
-/** `n` valid latency results of one agent, oldest first, as a backlog from a long outage would hold. */
-function backlog(agentId: string, schoolId: string, n: number): Result[] {
-  const start = Date.now() - n * 60_000;
-  return Array.from({ length: n }, (_, i) => ({
-    id: uuidv7(start + i * 60_000),
-    agent_id: agentId,
-    school_id: schoolId,
-    measurement: 'latency',
-    fields: { rtt_avg_ms: 10 + (i % 7), loss_pct: 0, sent: 10, received: 10, result: 'success' },
-    tags: { target: 'collector' },
-    at: new Date(start + i * 60_000).toISOString(),
-  }));
-}
 
 describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disks', () => {
   let dir: string;
@@ -143,7 +123,7 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
     const stateDir = join(dir, 'killed');
     const { agentId, schoolId } = await enroll(stateDir);
     // A backlog of many protocol-maximum batches, so the agent is mid-delivery when killed.
-    const queued = backlog(agentId, schoolId, 5_000);
+    const queued = latencyBacklog(agentId, schoolId, 5_000);
     prefill(stateDir, queued);
 
     const first = startAgent(stateDir);
@@ -178,7 +158,7 @@ describe.skipIf(skip)('resilience: the agent under crashes, outages and bad disk
     const { agentId, schoolId } = await enroll(stateDir);
     const cap = 60;
     // "Long" by volume: a backlog beyond the cap, as weeks offline would leave.
-    const queued = backlog(agentId, schoolId, 100);
+    const queued = latencyBacklog(agentId, schoolId, 100);
     prefill(stateDir, queued);
 
     await collector!.stop('SIGTERM');

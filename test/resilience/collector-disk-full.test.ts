@@ -10,10 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox } from '@skolnet/agent';
-import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
+import { openSqlite } from '@skolnet/shared';
 import { adminTokenFromCli } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
-import { RunningProcess, agentBin, collectorBin, producedCount, runToEnd } from '../support/processes.js';
+import {
+  LOOPBACK_PROBES,
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  producedCount,
+  runToEnd,
+} from '../support/processes.js';
+import { latencyBacklog } from '../support/results.js';
 import { commandWorks, missingComponent } from '../support/real-component.js';
 import { SecretSearch } from '../support/secret-search.js';
 import { mountTmpfs, tmpfsMissing, type Tmpfs } from '../support/tmpfs.js';
@@ -63,7 +71,7 @@ describe.skipIf(skip)('resilience: the collector on a full disk', () => {
     });
     search.secret('enrollment code', enrolled.code).agentSecret(stateDir);
     const agentId = /agent (\S+)/.exec(enrolled.stdout)![1]!;
-    const queued = backlog(agentId, enrolled.schoolId, BACKLOG);
+    const queued = latencyBacklog(agentId, enrolled.schoolId, BACKLOG);
     const outbox = new SqliteOutbox(join(stateDir, 'outbox.sqlite'));
     expect(outbox.append(queued).appended).toBe(BACKLOG);
     outbox.close();
@@ -94,22 +102,7 @@ describe.skipIf(skip)('resilience: the collector on a full disk', () => {
 
     expect((await get('/readyz')).status).toBe(200);
     disk.fill();
-    agent = new RunningProcess('agent', [
-      agentBin,
-      'run',
-      '--state',
-      stateDir,
-      '--only',
-      'latency',
-      '--set',
-      'latency.gateway=off',
-      '--set',
-      'latency.count=2',
-      '--interval',
-      'latency=1h',
-      '--initial-delay',
-      '0s',
-    ]);
+    agent = new RunningProcess('agent', [agentBin, 'run', '--state', stateDir, ...LOOPBACK_PROBES]);
 
     // The real cause, in one line.
     const cause = await collector.waitFor(/store cannot write/, 90_000);
@@ -180,18 +173,4 @@ describe.skipIf(skip)('resilience: the collector on a full disk', () => {
 function failures(metrics: { text: string }): number {
   const m = /^skolnet_store_write_failures_total\{cause="disk_full"\} (\d+)$/m.exec(metrics.text);
   return m === null ? 0 : Number(m[1]);
-}
-
-/** `n` valid latency results of one agent, oldest first, as a backlog from an outage would hold. */
-function backlog(agentId: string, schoolId: string, n: number): Result[] {
-  const start = Date.now() - n * 60_000;
-  return Array.from({ length: n }, (_, i) => ({
-    id: uuidv7(start + i * 60_000),
-    agent_id: agentId,
-    school_id: schoolId,
-    measurement: 'latency',
-    fields: { rtt_avg_ms: 10 + (i % 7), loss_pct: 0, sent: 10, received: 10, result: 'success' },
-    tags: { target: 'collector' },
-    at: new Date(start + i * 60_000).toISOString(),
-  }));
 }

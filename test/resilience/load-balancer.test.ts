@@ -13,11 +13,18 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox } from '@skolnet/agent';
-import { openSqlite, uuidv7, type Result } from '@skolnet/shared';
+import { openSqlite, type Result } from '@skolnet/shared';
 import { adminTokenFromCli } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
 import { postgresMissing, startPostgres, type PostgresCluster } from '../support/postgres.js';
-import { RunningProcess, agentBin, collectorBin, producedCount } from '../support/processes.js';
+import {
+  LOOPBACK_PROBES,
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  producedCount,
+} from '../support/processes.js';
+import { latencyBacklog } from '../support/results.js';
 import { commandWorks, findCommand, missingComponent } from '../support/real-component.js';
 import { SecretSearch } from '../support/secret-search.js';
 import { freePort } from '../support/victoria-metrics.js';
@@ -36,20 +43,6 @@ const skip =
 /** Agents streaming at once, and the backlog each holds when it starts. */
 const AGENTS = 4;
 const BACKLOG = 10_000;
-
-/** Probe options that keep every packet on loopback: one latency run per agent start. */
-const LOOPBACK_PROBES = [
-  '--only',
-  'latency',
-  '--set',
-  'latency.gateway=off',
-  '--set',
-  'latency.count=2',
-  '--interval',
-  'latency=1h',
-  '--initial-delay',
-  '0s',
-];
 
 describe.skipIf(skip)('resilience: two collectors behind HAProxy on one PostgreSQL', () => {
   let dir: string;
@@ -180,7 +173,7 @@ describe.skipIf(skip)('resilience: two collectors behind HAProxy on one PostgreS
       });
       search.secret('enrollment code', enrolled.code).agentSecret(stateDir);
       const agentId = /agent (\S+)/.exec(enrolled.stdout)![1]!;
-      const queued = backlog(agentId, enrolled.schoolId, BACKLOG, i);
+      const queued = latencyBacklog(agentId, enrolled.schoolId, BACKLOG, { offsetMs: i * 1_000 });
       const outbox = new SqliteOutbox(join(stateDir, 'outbox.sqlite'));
       expect(outbox.append(queued).appended).toBe(BACKLOG);
       outbox.close();
@@ -272,17 +265,3 @@ describe.skipIf(skip)('resilience: two collectors behind HAProxy on one PostgreS
     });
   });
 });
-
-/** `n` valid latency results of one agent, oldest first, as a backlog from an outage would hold. */
-function backlog(agentId: string, schoolId: string, n: number, salt: number): Result[] {
-  const start = Date.now() - n * 60_000 - salt * 1_000;
-  return Array.from({ length: n }, (_, i) => ({
-    id: uuidv7(start + i * 60_000),
-    agent_id: agentId,
-    school_id: schoolId,
-    measurement: 'latency',
-    fields: { rtt_avg_ms: 10 + (i % 7), loss_pct: 0, sent: 10, received: 10, result: 'success' },
-    tags: { target: 'collector' },
-    at: new Date(start + i * 60_000).toISOString(),
-  }));
-}

@@ -16,7 +16,13 @@ import { AGENT_STREAM_PATH, PROTOCOL_NAME, SpeedPaths } from '@skolnet/shared';
 import { CloseCodes } from '../../collector/src/ingest/agent-session.js';
 import { adminTokenFromCli } from '../support/collector.js';
 import { enrollAgent } from '../support/enrollment.js';
-import { RunningProcess, agentBin, collectorBin, producedCount } from '../support/processes.js';
+import {
+  LOOPBACK_PROBES,
+  RunningProcess,
+  agentBin,
+  collectorBin,
+  producedCount,
+} from '../support/processes.js';
 import { commandWorks, missingComponent } from '../support/real-component.js';
 import { SecretSearch } from '../support/secret-search.js';
 import { report } from './report.js';
@@ -117,22 +123,7 @@ describe.skipIf(skip)('resilience: slow and idle connections', () => {
     search.output('busy answer', await refused.text());
 
     // A real agent, meanwhile: its latency result is stored and acknowledged.
-    agent = new RunningProcess('agent', [
-      agentBin,
-      'run',
-      '--state',
-      join(dir, 'agent'),
-      '--only',
-      'latency',
-      '--set',
-      'latency.gateway=off',
-      '--set',
-      'latency.count=2',
-      '--interval',
-      'latency=1h',
-      '--initial-delay',
-      '0s',
-    ]);
+    agent = new RunningProcess('agent', [agentBin, 'run', '--state', join(dir, 'agent'), ...LOOPBACK_PROBES]);
     await agent.waitFor(/batch acked: \d+ sent, \d+ accepted/, 60_000);
     expect(producedCount(agent)).toBeGreaterThan(0);
     const health = await fetch(`${url}/healthz`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventually } from './poll.js';
+import { eventually, until } from './poll.js';
 
 describe('eventually', () => {
   it('returns once the check holds, with its value', async () => {
@@ -32,5 +32,19 @@ describe('eventually', () => {
         { timeoutMs: 20 },
       ),
     ).rejects.toThrow('still not there');
+  });
+});
+
+describe('until', () => {
+  it('returns once the condition is true', async () => {
+    let calls = 0;
+    await until(() => ++calls >= 3, 'three calls');
+    expect(calls).toBe(3);
+  });
+
+  it('names the condition that never held', async () => {
+    await expect(
+      until(async () => Promise.resolve(false), 'the door opens', { timeoutMs: 50 }),
+    ).rejects.toThrow(/the door opens: not within 50 ms/);
   });
 });

@@ -30,3 +30,20 @@ export async function eventually<T>(
     pause = Math.min(LONGEST_PAUSE_MS, pause * 2);
   }
 }
+
+/**
+ * Polls `check` until it returns true, as {@link eventually} does; after
+ * `timeoutMs` fails with `what`, the condition that never held.
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  { timeoutMs = EVENTUALLY_TIMEOUT_MS }: { timeoutMs?: number } = {},
+): Promise<void> {
+  await eventually(
+    async () => {
+      if (!(await check())) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    },
+    { timeoutMs },
+  );
+}

@@ -10,6 +10,25 @@ export const agentBin = `${repoRoot}agent/bin/skolnet-agent.js`;
 /** The built collector CLI. */
 export const collectorBin = `${repoRoot}collector/bin/skolnet-collector.js`;
 
+/**
+ * `skolnet-agent run` options that keep every packet on loopback: latency
+ * to the collector only (no gateway), two pings, one run per agent start.
+ * The last four words (`--interval latency=1h --initial-delay 0s`) are the
+ * "once per start" part.
+ */
+export const LOOPBACK_PROBES: readonly string[] = [
+  '--only',
+  'latency',
+  '--set',
+  'latency.gateway=off',
+  '--set',
+  'latency.count=2',
+  '--interval',
+  'latency=1h',
+  '--initial-delay',
+  '0s',
+];
+
 /** A spawned program whose output lines a test can wait for. */
 export class RunningProcess {
   readonly child: ChildProcess;

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InfluxExportConfig } from '../../collector/src/export/influx-sink.js';
 import { commandWorks, findCommand } from './real-component.js';
 
 /** Where Debian's `victoria-metrics` package puts the single-node binary. */
@@ -62,6 +63,24 @@ export class VictoriaMetrics {
   /** Base URL, e.g. `http://127.0.0.1:8428`. */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * The collector's InfluxDB export aimed at this node: short flush and
+   * retry intervals, so a test sees its results within a second, and a
+   * token VictoriaMetrics ignores. `extra` overrides any of it.
+   */
+  influxExport(extra: Partial<InfluxExportConfig> = {}): InfluxExportConfig {
+    return {
+      url: this.url,
+      org: 'skolnet',
+      bucket: 'results',
+      token: 'test-token',
+      flushIntervalMs: 50,
+      retryInitialMs: 100,
+      retryMaxMs: 500,
+      ...extra,
+    };
   }
 
   get running(): boolean {

@@ -2,7 +2,7 @@ import type { FieldValue, Measurement } from '@skolnet/shared/core';
 
 /**
  * Units by field-name suffix, following the naming rule "snake_case with a
- * unit suffix" (ARCHITECTURE.md). Longest suffixes first so `_mbps` wins
+ * unit suffix" (docs/architecture.md, Naming). Longest suffixes first so `_mbps` wins
  * over `_s`.
  */
 const UNIT_SUFFIXES: readonly (readonly [string, string])[] = [

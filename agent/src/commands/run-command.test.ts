@@ -289,7 +289,7 @@ describe('skolnet-agent run: the first assessment after enrollment', () => {
     const again = await runUntil([], (log) => /probe throughput next runs at/.test(log));
     expect(again).not.toMatch(/runs now/);
     expect(again).toMatch(
-      /probe throughput next runs at .+: (outside lesson hours now; heavy tests wait for lessons \(Mon-Fri 08:00-17:00 Europe\/Riga\)|one of the 10 % of heavy tests run outside lesson hours)/,
+      /probe throughput next runs at .+: (outside lesson hours now; heavy tests wait for lessons \(Mon-Fri 08:00-16:00 Europe\/Riga\)|one of the 10 % of heavy tests run outside lesson hours)/,
     );
     expect(server.results.some((r) => r.measurement === 'throughput')).toBe(false);
 

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { ErrorCodes, SkolnetError, timetableValidator, formatIssues } from '@skolnet/shared/core';
 import { checkScheduleSettings, type ScheduleFileSettings } from './pushed-config.js';
+import { DEFAULT_TIMETABLE } from '../runtime/timetable.js';
 import { resolveOptions, type OptionSpecs } from '../probes/options.js';
 import type { ProbeDefinition } from '../probes/probe.js';
 import { resolveSnmpOptions } from '../probes/snmp/snmp-options.js';
@@ -41,13 +42,7 @@ export const agentConfigKeys = {
   },
   timetable: {
     type: 'object',
-    default: {
-      timezone: 'Europe/Riga',
-      days: [1, 2, 3, 4, 5],
-      start: '08:00',
-      end: '17:00',
-      outside_share: 0.1,
-    },
+    default: DEFAULT_TIMETABLE,
     description:
       "The school's lesson hours: timezone (IANA name), days (ISO weekdays, 1 = Monday), start and end (HH:MM), outside_share (0-1) of heavy tests placed outside them.",
   },

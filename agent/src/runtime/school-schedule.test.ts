@@ -109,7 +109,7 @@ describe('SchoolSchedule', () => {
     const due = new Date(saturdayNight.getTime() + delay);
     expect(schedule.explainPlan('throughput', due, saturdayNight)).toMatch(
       isLessonTime(due, timetable)
-        ? /^outside lesson hours now; heavy tests wait for lessons \(Mon-Fri 08:00-17:00 Europe\/Riga\)$/
+        ? /^outside lesson hours now; heavy tests wait for lessons \(Mon-Fri 08:00-16:00 Europe\/Riga\)$/
         : /^one of the 10 % of heavy tests run outside lesson hours/,
     );
     expect(schedule.explainPlan('latency', due, saturdayNight)).toBeUndefined();

@@ -363,7 +363,7 @@ export class SchoolSchedule implements SchedulePolicy {
 
 const WEEKDAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
-/** `Mon-Fri 08:00-17:00 Europe/Riga`: a timetable's lesson hours in a few words. */
+/** `Mon-Fri 08:00-16:00 Europe/Riga`: a timetable's lesson hours in a few words. */
 export function describeLessonHours(tt: Timetable): string {
   const days = [...tt.days].sort((a, b) => a - b);
   const consecutive = days.every((d, i) => i === 0 || d === (days[i - 1] ?? 0) + 1);

@@ -13,7 +13,8 @@ import {
   zonedParts,
 } from './timetable.js';
 
-const tt: Timetable = { ...DEFAULT_TIMETABLE, days: [...DEFAULT_TIMETABLE.days] };
+// Lessons to 17:00 (a school with afternoon lessons), not the default's 16:00: the instants below are for it.
+const tt: Timetable = { ...DEFAULT_TIMETABLE, days: [...DEFAULT_TIMETABLE.days], end: '17:00' };
 const at = (iso: string): Date => new Date(iso);
 
 describe('timetable in Europe/Riga across the DST changes', () => {

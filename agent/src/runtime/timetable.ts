@@ -1,4 +1,9 @@
-import { isInLessonHours, type Timetable, type ZoneOffsetFn } from '@skolnet/shared/core';
+import {
+  DEFAULT_LESSON_HOURS,
+  isInLessonHours,
+  type Timetable,
+  type ZoneOffsetFn,
+} from '@skolnet/shared/core';
 import { zoneOffset } from './zone-offset.js';
 
 /**
@@ -10,14 +15,12 @@ import { zoneOffset } from './zone-offset.js';
 export const DEFAULT_OUTSIDE_SHARE = 0.1;
 
 /**
- * The timetable an agent follows until its school's own arrives: lessons
- * 08:00-17:00 Monday to Friday in Latvia, where the audit runs.
+ * The timetable an agent follows until its school's own arrives: the
+ * lesson hours the collector's score also assumes without one
+ * (`DEFAULT_LESSON_HOURS` of `@skolnet/shared`), with the default outside share.
  */
 export const DEFAULT_TIMETABLE: Readonly<Required<Timetable>> = Object.freeze({
-  timezone: 'Europe/Riga',
-  days: [1, 2, 3, 4, 5],
-  start: '08:00',
-  end: '17:00',
+  ...DEFAULT_LESSON_HOURS,
   outside_share: DEFAULT_OUTSIDE_SHARE,
 });
 

@@ -85,7 +85,7 @@ Promise.all(
 /**
  * Runs `systeminformation` functions in a short-lived child process and
  * returns what each gave. systeminformation uses synchronous child
- * processes on some hosts (ARCHITECTURE.md, The agent), which would freeze
+ * processes on some hosts (docs/architecture.md, The agent), which would freeze
  * the event loop, and with it heartbeats and transfers, for seconds; in a
  * child only the child waits.
  *

@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.CONFIG_INVALID]: 400,
   [ErrorCodes.CLI_BAD_ARGUMENT]: 400,
   [ErrorCodes.PROTOCOL_MALFORMED]: 400,
+  [ErrorCodes.IMPORT_XLSX_MALFORMED]: 400,
   [ErrorCodes.PROTOCOL_VERSION]: 400,
   [ErrorCodes.INGEST_RESULT_INVALID]: 400,
   [ErrorCodes.AUTH_UNAUTHORIZED]: 401,
@@ -29,6 +30,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.ENROLL_ROLE_MISMATCH]: 409,
   [ErrorCodes.API_CONFLICT]: 409,
   [ErrorCodes.PROTOCOL_TOO_LARGE]: 413,
+  [ErrorCodes.IMPORT_XLSX_TOO_LARGE]: 413,
   // Well-formed, but against the pupil-support rules (RFC 9110 §15.5.21).
   [ErrorCodes.SUPPORT_RULES]: 422,
   [ErrorCodes.AUTH_LOCKED]: 429,

@@ -1,4 +1,3 @@
-import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, SpeedPaths } from '@skolnet/shared';
@@ -6,85 +5,8 @@ import { buildApp } from '../app.js';
 import type { CollectorConfigOverrides } from '../plugins/config-plugin.js';
 import { createTempStore } from '../testing/fixtures.js';
 import { createLogLimiter } from './log-limiter.js';
-
-/** A raw TCP client: what it received, and whether the server closed it. */
-interface RawClient {
-  socket: Socket;
-  received(): string;
-  /** Resolves with everything received once the server closes the connection. */
-  closed: Promise<string>;
-  /** Stops the trickle (if any) and drops the connection. */
-  stop(): void;
-}
-
-/**
- * Opens a TCP connection, sends `head` at once, then one byte of body every
- * `intervalMs` (none when `intervalMs` is undefined) until closed.
- */
-async function rawClient(
-  port: number,
-  head: string,
-  intervalMs: number | undefined,
-  localAddress = '127.0.0.1',
-): Promise<RawClient> {
-  const socket = connect({ host: '127.0.0.1', port, localAddress });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  let text = '';
-  socket.setEncoding('latin1');
-  socket.on('data', (chunk: string) => (text += chunk));
-  socket.on('error', () => undefined);
-  const timer =
-    intervalMs === undefined
-      ? undefined
-      : setInterval(() => {
-          if (socket.writable) socket.write('x');
-        }, intervalMs);
-  const closed = new Promise<string>((resolve) =>
-    socket.once('close', () => {
-      clearInterval(timer);
-      resolve(text);
-    }),
-  );
-  socket.write(head);
-  return {
-    socket,
-    received: () => text,
-    closed,
-    stop: () => {
-      clearInterval(timer);
-      socket.destroy();
-    },
-  };
-}
-
-const postHead = (path: string, length: number, type = 'application/octet-stream'): string =>
-  `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${type}\r\ncontent-length: ${length}\r\n\r\n`;
-
-/** Rejects after `ms`: a bound on a wait, never a timing assertion. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]);
-}
-
-async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  limitMs: number,
-  what: string,
-): Promise<void> {
-  const until = performance.now() + limitMs;
-  while (!(await check())) {
-    if (performance.now() > until) throw new Error(`${what}: not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../../../test/support/poll.js';
+import { getHead, openRawClient, postHead, within, type RawClient } from '../../../test/support/raw-http.js';
 
 describe('slow senders against a listening collector', () => {
   let app: FastifyInstance | undefined;
@@ -105,10 +27,22 @@ describe('slow senders against a listening collector', () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     return (app.server.address() as { port: number }).port;
   }
-  async function open(...args: Parameters<typeof rawClient>): Promise<RawClient> {
-    const client = await rawClient(...args);
+  async function open(...args: Parameters<typeof openRawClient>): Promise<RawClient> {
+    const client = await openRawClient(...args);
     clients.push(client);
     return client;
+  }
+  /**
+   * Takes a download slot and stops reading once the answer has begun: the
+   * kernel's buffers fill and the server can write no more.
+   */
+  async function stalledDownload(port: number): Promise<RawClient> {
+    const reader = await open(port, getHead(`${SpeedPaths.download}?bytes=1000000000`), undefined);
+    await until(() => reader.received().startsWith('HTTP/1.1 200 '), 'download started', {
+      timeoutMs: 10_000,
+    });
+    reader.socket.pause();
+    return reader;
   }
   const metric = async (pattern: RegExp): Promise<boolean> =>
     pattern.test((await app!.inject('/metrics')).body);
@@ -147,7 +81,7 @@ describe('slow senders against a listening collector', () => {
       postHead('/api/v1/enroll', body.length, 'application/json') + body,
       undefined,
     );
-    await waitUntil(() => client.received().includes('\r\n\r\n{'), 10_000, 'answer');
+    await until(() => client.received().includes('\r\n\r\n{'), 'answer', { timeoutMs: 10_000 });
     expect(client.received()).toMatch(/^HTTP\/1\.1 401 /);
   });
 
@@ -193,20 +127,20 @@ describe('slow senders against a listening collector', () => {
     await open(port, postHead(SpeedPaths.upload, 1_000_000), undefined);
     // A third from the same address is refused once the two hold their slots…
     let refusal = '';
-    await waitUntil(
+    await until(
       async () => {
         const res = await fetch(`http://127.0.0.1:${port}${SpeedPaths.download}?bytes=10`);
         refusal = await res.text();
         return res.status === 503;
       },
-      10_000,
       'per-address refusal',
+      { timeoutMs: 10_000 },
     );
     expect(JSON.parse(refusal)).toMatchObject({ code: ErrorCodes.API_BUSY });
     expect(await metric(/^skolnet_speed_busy_total\{limit="client"\} [1-9]/m)).toBe(true);
     // …while another address still gets one (127.0.0.2 is loopback too).
     const other = await open(port, postHead(SpeedPaths.upload, 5) + 'hello', undefined, '127.0.0.2');
-    await waitUntil(() => other.received().includes('"bytes":5'), 10_000, 'other address served');
+    await until(() => other.received().includes('"bytes":5'), 'other address served', { timeoutMs: 10_000 });
     expect(other.received()).toMatch(/^HTTP\/1\.1 200 /);
   });
 
@@ -218,22 +152,15 @@ describe('slow senders against a listening collector', () => {
         uploadRateWindowMs: 300,
       },
     });
-    // Takes the one slot, reads the first bytes, then stops reading: the
-    // kernel's buffers fill and the server can write no more.
-    const reader = await open(
-      port,
-      `GET ${SpeedPaths.download}?bytes=1000000000 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
-      undefined,
-    );
-    await waitUntil(() => reader.received().startsWith('HTTP/1.1 200 '), 10_000, 'download started');
-    reader.socket.pause();
+    // Takes the one slot, reads the first bytes, then stops reading.
+    await stalledDownload(port);
     // Before: the stalled reader held the slot for as long as it kept the
     // connection. The server closes its end; the paused client notices only
     // when it reads again, so the count says when.
-    await waitUntil(
+    await until(
       () => metric(/^skolnet_http_slow_bodies_total\{kind="speed_download",violation="slow"\} 1$/m),
-      30_000,
       'stalled reader cut off',
+      { timeoutMs: 30_000 },
     );
     // The slot is free again.
     const res = await fetch(`http://127.0.0.1:${port}${SpeedPaths.download}?bytes=1000`);
@@ -254,17 +181,11 @@ describe('slow senders against a listening collector', () => {
         maxDownloadMs: 500,
       },
     });
-    const reader = await open(
-      port,
-      `GET ${SpeedPaths.download}?bytes=1000000000 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
-      undefined,
-    );
-    await waitUntil(() => reader.received().startsWith('HTTP/1.1 200 '), 10_000, 'download started');
-    reader.socket.pause();
-    await waitUntil(
+    await stalledDownload(port);
+    await until(
       () => metric(/^skolnet_http_slow_bodies_total\{kind="speed_download",violation="deadline"\} 1$/m),
-      30_000,
       'download past its deadline cut off',
+      { timeoutMs: 30_000 },
     );
     expect((await fetch(`http://127.0.0.1:${port}${SpeedPaths.download}?bytes=10`)).status).toBe(200);
   });
@@ -273,22 +194,17 @@ describe('slow senders against a listening collector', () => {
     // No floor on reading here: the holder must keep its slot for the whole test.
     const port = await start({ speed: { maxConcurrentTransfers: 1, minDownloadBytesPerSecond: 0 } });
     // Holds the one slot: a large download the client does not read.
-    const holder = await open(
-      port,
-      `GET ${SpeedPaths.download}?bytes=1000000000 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
-      undefined,
-    );
-    holder.socket.pause();
+    await stalledDownload(port);
     let refused = 0;
-    await waitUntil(
+    await until(
       async () => {
         const res = await fetch(`http://127.0.0.1:${port}${SpeedPaths.download}?bytes=10`);
         await res.arrayBuffer();
         if (res.status === 503) refused += 1;
         return refused >= 20;
       },
-      20_000,
       '20 refusals',
+      { timeoutMs: 20_000 },
     );
     const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown });
     expect(logged.filter((l) => l.level >= 50)).toEqual([]);

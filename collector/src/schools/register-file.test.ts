@@ -1,7 +1,7 @@
-import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@skolnet/shared';
+import { buildZip } from '../../../test/support/zip.js';
 import {
   MAX_REGISTER_ROWS,
   MAX_XLSX_UNPACKED_BYTES,
@@ -133,7 +133,7 @@ describe('reading a register file', () => {
   it('refuses a zip bomb by its directory, before inflating anything', async () => {
     // 80 MiB of zeros deflate to about 80 KiB: a real, small bomb.
     const size = 80 * 1024 * 1024;
-    const bomb = zipOf('xl/worksheets/sheet1.xml', deflateRawSync(Buffer.alloc(size)), size);
+    const bomb = buildZip([{ name: 'xl/worksheets/sheet1.xml', content: Buffer.alloc(size) }]);
     expect(bomb.length).toBeLessThan(200_000);
     expect(zipUnpackedBytes(bomb)).toBe(size);
     expect(size).toBeGreaterThan(MAX_XLSX_UNPACKED_BYTES);
@@ -148,31 +148,3 @@ describe('reading a register file', () => {
     expect((await rejection(cut)).message).toContain(RegisterFileCodes.FORMAT);
   });
 });
-
-/** A one-entry zip (APPNOTE 4.3): local header, the deflated data, central directory, end record. */
-function zipOf(name: string, deflated: Buffer, size: number): Uint8Array {
-  const nameBytes = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(deflated.length, 18);
-  local.writeUInt32LE(size, 22);
-  local.writeUInt16LE(nameBytes.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(deflated.length, 20);
-  central.writeUInt32LE(size, 24);
-  central.writeUInt16LE(nameBytes.length, 28);
-  const centralOffset = local.length + nameBytes.length + deflated.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + nameBytes.length, 12);
-  end.writeUInt32LE(centralOffset, 16);
-  return new Uint8Array(Buffer.concat([local, nameBytes, deflated, central, nameBytes, end]));
-}

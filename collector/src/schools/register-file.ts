@@ -7,6 +7,7 @@
  */
 import ExcelJS from 'exceljs';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { assertSafeXlsx } from '../security/xlsx-guard.js';
 
 /** Stable codes of a file that cannot be read at all. */
 export const RegisterFileCodes = {
@@ -223,6 +224,7 @@ async function readXlsx(bytes: Uint8Array): Promise<RegisterFile> {
       `the XLSX unpacks to more than ${MAX_XLSX_UNPACKED_BYTES / 1024 / 1024} MiB; a register export is far smaller`,
     );
   }
+  await assertSafeXlsx(bytes);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as never);

@@ -9,7 +9,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LessonTimetable } from '@skolnet/shared';
-import { hourOf, summariseHour } from '../storage/rollups.js';
 import {
   classUploadMbps,
   extractFigures,
@@ -18,41 +17,18 @@ import {
   scoreSchool,
   uploadPoints,
   uploadTargetMbps,
-  type ScoreFigures,
   type ScoringResult,
-  type ScoringRollup,
 } from './school-score.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig } from './score-config.js';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-/** Monday 9 March 2026, 08:00 in Riga (EET, UTC+2): the first lesson hour of a school week. */
-const MONDAY_0800 = Date.parse('2026-03-09T06:00:00Z');
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-/** Figures of a school that is perfect in everything but download and upload. */
-function perfectBut(downloadMbps: number, uploadMbps = 1000): ScoreFigures {
-  return {
-    download_mbps: downloadMbps,
-    download_samples: 15,
-    upload_mbps: uploadMbps,
-    upload_samples: 15,
-    availability_share: 1,
-    availability_samples: 500,
-    rtt_median_ms: 5,
-    rtt_p95_ms: 10,
-    rtt_samples: 500,
-    jitter_ms: 1,
-    jitter_samples: 500,
-    loss_pct: 0,
-    loss_samples: 500,
-    wifi_coverage_share: 1,
-    internal: { switches_total: 2, switches_100m: 0, duplex_mismatches: 0 },
-    school_days: 5,
-    lesson_hours: 40,
-    evidence_school_days: 5,
-  };
-}
+import {
+  DAY_MS,
+  HOUR_MS,
+  MONDAY_0800,
+  iso,
+  perfectBut,
+  rollUp,
+  throughputRun,
+} from '../testing/scoring-fixtures.js';
 
 /** A successful latency probe run to the collector with the given round trip and jitter. */
 function probe(at: number, rttMs: number, jitterMs: number): ScoringResult {
@@ -69,28 +45,6 @@ function probe(at: number, rttMs: number, jitterMs: number): ScoringResult {
     },
     at: iso(at),
   };
-}
-
-function throughput(at: number, downloadMbps: number): ScoringResult {
-  return {
-    measurement: 'throughput',
-    tags: {},
-    fields: { result: 'success', download_mbps: downloadMbps, upload_mbps: downloadMbps / 4 },
-    at: iso(at),
-  };
-}
-
-/** The store's hourly rollups of `results` (summariseHour per measurement and hour). */
-function rollUp(results: readonly ScoringResult[]): ScoringRollup[] {
-  const buckets = new Map<string, ScoringResult[]>();
-  for (const r of results) {
-    const key = `${r.measurement} ${hourOf(r.at as string)}`;
-    buckets.set(key, [...(buckets.get(key) ?? []), r]);
-  }
-  return [...buckets].flatMap(([key, rs]) => {
-    const [measurement, hour] = key.split(' ') as [string, string];
-    return summariseHour(rs).map((r) => ({ ...r, measurement, hour }));
-  });
 }
 
 describe('latency and jitter measured in lesson hours', () => {
@@ -126,7 +80,7 @@ describe('latency and jitter measured in lesson hours', () => {
   });
 
   it('falls back to any hour only without lesson-hour probes, and says so', () => {
-    const s = scoreSchool({ pupils: 30, results: [...nights, throughput(MONDAY_0800 + 2 * HOUR_MS, 50)] });
+    const s = scoreSchool({ pupils: 30, results: [...nights, throughputRun(MONDAY_0800 + 2 * HOUR_MS, 50)] });
     expect(s.components.latency).toMatchObject({ p95_ms: 250, hours: 'any' });
     expect(s.components.jitter).toMatchObject({ median_ms: 40, hours: 'any' });
     expect(s.confidence.outside_lessons).toEqual(['loss', 'latency', 'jitter']);
@@ -252,8 +206,8 @@ describe("lesson hours from the school's own timetable", () => {
   };
   // 12 Mbit/s at 10:00 Riga (day lessons), 60 Mbit/s at 18:00 (evening lessons), Monday-Wednesday.
   const results = [0, 1, 2].flatMap((d) => [
-    throughput(MONDAY_0800 + d * DAY_MS + 2 * HOUR_MS, 12),
-    throughput(MONDAY_0800 + d * DAY_MS + 10 * HOUR_MS, 60),
+    throughputRun(MONDAY_0800 + d * DAY_MS + 2 * HOUR_MS, 12),
+    throughputRun(MONDAY_0800 + d * DAY_MS + 10 * HOUR_MS, 60),
   ]);
 
   it('the same results give each school what its line does in its own lessons', () => {
@@ -278,9 +232,11 @@ describe("lesson hours from the school's own timetable", () => {
     const late: LessonTimetable = { ...evening, start: '17:30' };
     // 17:40 Riga is in lessons, 17:10 is not; the rollup hour 17:00-18:00 has its middle at 17:30: in.
     const at = (min: number): number => MONDAY_0800 + 9 * HOUR_MS + min * 60_000;
-    expect(extractFigures([throughput(at(40), 60)], DEFAULT_SCORING_CONFIG, late).capacity_hours).toBe(
+    expect(extractFigures([throughputRun(at(40), 60)], DEFAULT_SCORING_CONFIG, late).capacity_hours).toBe(
       'lesson',
     );
-    expect(extractFigures([throughput(at(10), 60)], DEFAULT_SCORING_CONFIG, late).capacity_hours).toBe('any');
+    expect(extractFigures([throughputRun(at(10), 60)], DEFAULT_SCORING_CONFIG, late).capacity_hours).toBe(
+      'any',
+    );
   });
 });

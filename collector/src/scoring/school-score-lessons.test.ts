@@ -7,7 +7,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hourOf, summariseHour } from '../storage/rollups.js';
 import {
   classVideoCap,
   downloadPoints,
@@ -16,41 +15,18 @@ import {
   extractFiguresFromRollups,
   scoreFigures,
   scoreSchool,
-  type ScoreFigures,
   type ScoringResult,
-  type ScoringRollup,
 } from './school-score.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig } from './score-config.js';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-/** Monday 9 March 2026, 08:00 in Riga (EET, UTC+2): the first lesson hour of a school week. */
-const MONDAY_0800 = Date.parse('2026-03-09T06:00:00Z');
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-/** Figures of a school that is perfect in everything but its download. */
-function perfectBut(downloadMbps: number): ScoreFigures {
-  return {
-    download_mbps: downloadMbps,
-    download_samples: 15,
-    upload_mbps: 1000,
-    upload_samples: 15,
-    availability_share: 1,
-    availability_samples: 500,
-    rtt_median_ms: 5,
-    rtt_p95_ms: 10,
-    rtt_samples: 500,
-    jitter_ms: 1,
-    jitter_samples: 500,
-    loss_pct: 0,
-    loss_samples: 500,
-    wifi_coverage_share: 1,
-    internal: { switches_total: 2, switches_100m: 0, duplex_mismatches: 0 },
-    school_days: 5,
-    lesson_hours: 40,
-    evidence_school_days: 5,
-  };
-}
+import {
+  DAY_MS,
+  HOUR_MS,
+  MONDAY_0800,
+  iso,
+  perfectBut,
+  rollUp,
+  throughputRun,
+} from '../testing/scoring-fixtures.js';
 
 /** A latency probe run to the collector: `sent` pings of which `received` came back. */
 function probe(at: number, sent: number, received: number): ScoringResult {
@@ -64,28 +40,6 @@ function probe(at: number, sent: number, received: number): ScoringResult {
         : { result: 'success', rtt_avg_ms: 20, jitter_ms: 2, loss_pct: lossPct, sent, received },
     at: iso(at),
   };
-}
-
-function throughput(at: number, downloadMbps: number): ScoringResult {
-  return {
-    measurement: 'throughput',
-    tags: {},
-    fields: { result: 'success', download_mbps: downloadMbps, upload_mbps: downloadMbps / 4 },
-    at: iso(at),
-  };
-}
-
-/** The store's hourly rollups of `results` (summariseHour per measurement and hour). */
-function rollUp(results: readonly ScoringResult[]): ScoringRollup[] {
-  const buckets = new Map<string, ScoringResult[]>();
-  for (const r of results) {
-    const key = `${r.measurement} ${hourOf(r.at as string)}`;
-    buckets.set(key, [...(buckets.get(key) ?? []), r]);
-  }
-  return [...buckets].flatMap(([key, rs]) => {
-    const [measurement, hour] = key.split(' ') as [string, string];
-    return summariseHour(rs).map((r) => ({ ...r, measurement, hour }));
-  });
 }
 
 describe('a tiny school on a line that cannot carry one class of video', () => {
@@ -254,9 +208,9 @@ describe('capacity measured in lesson hours', () => {
   it('capacity measured at night does not count when lesson-hour results exist', () => {
     const results = [
       // Three school days with 12 Mbit/s in lessons (Monday-Wednesday, 10:00 Riga).
-      ...[0, 1, 2].map((d) => throughput(MONDAY_0800 + d * DAY_MS + 2 * HOUR_MS, 12)),
+      ...[0, 1, 2].map((d) => throughputRun(MONDAY_0800 + d * DAY_MS + 2 * HOUR_MS, 12)),
       // Five nights at 900 Mbit/s (03:00 Riga), when nobody uses the line.
-      ...[0, 1, 2, 3, 4].map((d) => throughput(MONDAY_0800 + d * DAY_MS - 5 * HOUR_MS, 900)),
+      ...[0, 1, 2, 3, 4].map((d) => throughputRun(MONDAY_0800 + d * DAY_MS - 5 * HOUR_MS, 900)),
     ];
     const f = extractFigures(results);
     expect(f).toMatchObject({
@@ -277,7 +231,7 @@ describe('capacity measured in lesson hours', () => {
   });
 
   it('falls back to any hour only without lesson-hour runs, and says so in the component and confidence', () => {
-    const nights = [0, 1, 2, 3, 4].map((d) => throughput(MONDAY_0800 + d * DAY_MS - 5 * HOUR_MS, 900));
+    const nights = [0, 1, 2, 3, 4].map((d) => throughputRun(MONDAY_0800 + d * DAY_MS - 5 * HOUR_MS, 900));
     const s = scoreSchool({ pupils: 30, results: nights });
     expect(s.components.download).toMatchObject({ median_mbps: 900, hours: 'any' });
     expect(s.components.upload).toMatchObject({ hours: 'any' });
@@ -290,8 +244,8 @@ describe('capacity measured in lesson hours', () => {
 
   it('follows the Riga clock across the DST change: 05:30 UTC is a lesson in summer, not in winter', () => {
     // Friday 27 March 2026 (EET): 07:30 local. Monday 30 March (EEST): 08:30 local.
-    const winter = extractFigures([throughput(Date.parse('2026-03-27T05:30:00Z'), 50)]);
-    const summer = extractFigures([throughput(Date.parse('2026-03-30T05:30:00Z'), 50)]);
+    const winter = extractFigures([throughputRun(Date.parse('2026-03-27T05:30:00Z'), 50)]);
+    const summer = extractFigures([throughputRun(Date.parse('2026-03-30T05:30:00Z'), 50)]);
     expect(winter).toMatchObject({ capacity_hours: 'any', evidence_school_days: 0, lesson_hours: 0 });
     expect(summer).toMatchObject({ capacity_hours: 'lesson', evidence_school_days: 1, lesson_hours: 1 });
   });

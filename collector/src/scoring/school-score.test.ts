@@ -12,9 +12,9 @@ import {
   type ScoringResult,
   type ScoringRollup,
 } from './school-score.js';
-import { hourOf, summariseHour } from '../storage/rollups.js';
 import { DEFAULT_SCORING_CONFIG, parseScoringConfig } from './score-config.js';
 import { rankingSensitivity } from './sensitivity.js';
+import { rollUp } from '../testing/scoring-fixtures.js';
 
 const empty: ScoreFigures = {
   download_samples: 0,
@@ -236,19 +236,6 @@ describe('extractFigures and scoreSchool', () => {
     expect(s.components.availability).toBeNull();
   });
 });
-
-/** The store's hourly rollups of `results`, computed the same way (summariseHour per measurement and hour). */
-function rollUp(results: readonly ScoringResult[]): ScoringRollup[] {
-  const buckets = new Map<string, ScoringResult[]>();
-  for (const r of results) {
-    const key = `${r.measurement} ${hourOf(r.at as string)}`;
-    buckets.set(key, [...(buckets.get(key) ?? []), r]);
-  }
-  return [...buckets].flatMap(([key, rs]) => {
-    const [measurement, hour] = key.split(' ') as [string, string];
-    return summariseHour(rs).map((r) => ({ ...r, measurement, hour }));
-  });
-}
 
 describe('extractFiguresFromRollups', () => {
   const probe = (at: string, rtt: number, loss = 0): ScoringResult => ({

@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { DEFAULT_LESSON_HOURS, ErrorCodes, SkolnetError, timetableMinutes } from '@skolnet/shared';
 
 /**
  * The scoring method's every threshold and weight (docs/methodology.md).
@@ -137,9 +137,13 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
   version: 'skolnet-score-3',
   // One school week plus a weekend: smooths one bad day, shows an upgrade within a week.
   window_days: 7,
-  time_zone: 'Europe/Riga',
-  // Latvian general education: lessons Monday-Friday, roughly 08:00-16:00 (judgement).
-  school_hours: { days: [1, 2, 3, 4, 5], start_hour: 8, end_hour: 16 },
+  time_zone: DEFAULT_LESSON_HOURS.timezone,
+  // The agent's default too (DEFAULT_LESSON_HOURS of @skolnet/shared): Monday-Friday 08:00-16:00.
+  school_hours: {
+    days: [...DEFAULT_LESSON_HOURS.days],
+    start_hour: timetableMinutes(DEFAULT_LESSON_HOURS.start) / 60,
+    end_hour: timetableMinutes(DEFAULT_LESSON_HOURS.end) / 60,
+  },
   // One throughput result is enough for a first number (`npm start` promises a score within two
   // minutes); the confidence then says "low". A national ranking should raise school_days.
   minimum_data: { throughput_results: 1, school_days: 0, lesson_hours: 0 },

@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { assertSafeXlsx } from '../security/xlsx-guard.js';
 
 /** Most rows a contract workbook may hold: far past any programme's contracts, short of a runaway sheet. */
 export const MAX_CONTRACT_ROWS = 10_000;
@@ -23,6 +24,7 @@ function cellText(value: ExcelJS.CellValue): string {
  * @throws SkolnetError `SKOLNET_API_BAD_REQUEST` when the bytes are not a workbook or it is too long.
  */
 export async function readContractWorkbook(bytes: Buffer): Promise<string[][]> {
+  await assertSafeXlsx(bytes);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);

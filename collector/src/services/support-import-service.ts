@@ -12,6 +12,7 @@ import {
 } from '../support/support-import.js';
 import { violation, type PlanStatus, type Violation } from '../support/support-rules.js';
 import type { SupportActor, SupportConfig, SupportService } from './support-service.js';
+import { assertSafeXlsx } from '../security/xlsx-guard.js';
 
 /** Formats an import file can have. */
 export type ImportFormat = 'csv' | 'xlsx';
@@ -104,6 +105,7 @@ export async function readImportFile(bytes: Buffer, format: ImportFormat): Promi
       throw new SkolnetError(ErrorCodes.API_BAD_REQUEST, 'a CSV import must be UTF-8 text');
     return parseCsv(text);
   }
+  await assertSafeXlsx(bytes);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
