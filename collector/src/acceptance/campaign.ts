@@ -1,4 +1,5 @@
 import {
+  DEFAULT_LESSON_HOURS,
   PushedConfigLimits,
   lessonDay,
   type AcceptanceCampaign,
@@ -26,13 +27,11 @@ import { SNMP_NETWORK_MEASUREMENT } from '../planning/plan-data.js';
  * measurements picked from the school's results. Pure.
  */
 
-/** The timetable a school's agents follow unless the school's configuration sets one (the agent's default). */
-export const DEFAULT_CAMPAIGN_TIMETABLE: LessonTimetable = {
-  timezone: 'Europe/Riga',
-  days: [1, 2, 3, 4, 5],
-  start: '08:00',
-  end: '17:00',
-};
+/**
+ * The timetable a school's agents follow unless the school's configuration
+ * sets one: the one default of agent and score (shared DEFAULT_LESSON_HOURS).
+ */
+export const DEFAULT_CAMPAIGN_TIMETABLE: LessonTimetable = DEFAULT_LESSON_HOURS;
 
 /**
  * Interval of throughput tests pushed with a campaign, in s: the shortest

@@ -18,6 +18,8 @@ import { createTempStore, makeResult } from '../testing/fixtures.js';
 
 // Monday 2 March 2026, 08:00 in Riga (UTC+2): the first lesson of a school week.
 const MONDAY = Date.parse('2026-03-02T06:00:00.000Z');
+/** Lesson hours a day in the default timetable the test's school follows (shared DEFAULT_LESSON_HOURS, 08:00-16:00). */
+const LESSON_HOURS_PER_DAY = 8;
 const HOUR = 3_600_000;
 
 const CONTRACT = {
@@ -95,7 +97,7 @@ describe('vendor contracts, campaigns and reports', () => {
   const schoolWeek = (mbps: number, days = 5): Result[] => {
     const out: Result[] = [];
     for (let day = 0; day < days; day += 1) {
-      for (let hour = 0; hour < 9; hour += 1) {
+      for (let hour = 0; hour < LESSON_HOURS_PER_DAY; hour += 1) {
         const start = MONDAY + day * 24 * HOUR + hour * HOUR;
         out.push(
           makeResult(agentId, schoolId, {
@@ -266,8 +268,8 @@ describe('vendor contracts, campaigns and reports', () => {
     const started = await call(vendor, 'POST', `/api/v1/contracts/${contract.id}/complete`);
     expect(started.statusCode, started.body).toBe(201);
     const campaign = started.json<Campaign>();
-    // Five school days from Monday 08:00: Friday at 17:00 Riga time.
-    expect(campaign.ends_at).toBe('2026-03-06T15:00:00.000Z');
+    // Five school days from Monday 08:00: Friday at 16:00 Riga time.
+    expect(campaign.ends_at).toBe('2026-03-06T14:00:00.000Z');
     const pushed = JSON.parse((await store.findAgent(agentId))!.config_json!) as {
       probes: Record<string, { interval_s?: number; enabled?: boolean }>;
       data_budget_mb: number;
@@ -288,7 +290,7 @@ describe('vendor contracts, campaigns and reports', () => {
     const mid = (await call(planner, 'GET', `/api/v1/campaigns/${campaign.id}`)).json<CampaignProgress>();
     expect(mid.school_days_done).toBe(3);
     expect(mid.school_days_left).toBe(2);
-    expect(mid.tests.download).toBe(9 * 2 + 4);
+    expect(mid.tests.download).toBe(LESSON_HOURS_PER_DAY * 2 + 4);
     clock = Date.parse(campaign.ends_at) + 60_000;
     const done = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}`)).json<CampaignProgress>();
     return { contract, campaign: done.campaign, progress: done };
@@ -296,7 +298,7 @@ describe('vendor contracts, campaigns and reports', () => {
 
   it('runs a campaign to a pass, restores the configuration and issues a signed report', async () => {
     const { contract, campaign, progress } = await runCampaign(45);
-    expect(progress.tests).toEqual({ download: 45, upload: 45, latency: 2700 });
+    expect(progress.tests).toEqual({ download: 40, upload: 40, latency: 2400 });
     expect(campaign.status).toBe('pass');
     expect(progress.school_days_left).toBe(0);
     expect((await store.acceptance.getContract(contract.id))!.status).toBe('accepted');
@@ -337,7 +339,7 @@ describe('vendor contracts, campaigns and reports', () => {
     expect(lines[0]).toBe(
       'at,agent_id,measurement,target,result,download_mbps,upload_mbps,rtt_ms,loss_pct,limiting_segment,skip_reason,uplink_in_util_pct,uplink_out_util_pct,skip_cause',
     );
-    expect(lines).toHaveLength(1 + 45 + 2700);
+    expect(lines).toHaveLength(1 + 40 + 2400);
 
     const retest = await call(vendor, 'POST', `/api/v1/campaigns/${campaign.id}/retest`);
     expect(retest.statusCode, retest.body).toBe(201);
@@ -399,8 +401,8 @@ describe('vendor contracts, campaigns and reports', () => {
     const campaign = (
       await call(vendor, 'POST', `/api/v1/contracts/${contract.id}/complete`)
     ).json<Campaign>();
-    // One sweep per lesson hour (5 days x 9): inbound busier at 60 % in all but the last three,
-    // where outbound is busier at 95 %. Nearest-rank p95 of 45 is the 43rd smallest: 95 %
+    // One sweep per lesson hour (5 days x 8): inbound busier at 60 % in all but the last three,
+    // where outbound is busier at 95 %. Nearest-rank p95 of 40 is the 38th smallest: 95 %
     // when the busier direction counts, 60 % if only inbound did.
     const sweep = (at: number, fields: Record<string, unknown>): Result =>
       makeResult(agentId, schoolId, {
@@ -410,9 +412,10 @@ describe('vendor contracts, campaigns and reports', () => {
         at: new Date(at).toISOString(),
       });
     const sweeps: Result[] = [];
-    for (let i = 0; i < 45; i += 1) {
-      const at = MONDAY + Math.floor(i / 9) * 24 * HOUR + (i % 9) * HOUR + 40 * 60_000;
-      const busy = i >= 42;
+    for (let i = 0; i < 5 * LESSON_HOURS_PER_DAY; i += 1) {
+      const day = Math.floor(i / LESSON_HOURS_PER_DAY);
+      const at = MONDAY + day * 24 * HOUR + (i % LESSON_HOURS_PER_DAY) * HOUR + 40 * 60_000;
+      const busy = i >= 5 * LESSON_HOURS_PER_DAY - 3;
       sweeps.push(
         sweep(at, {
           result: 'ok',
@@ -431,16 +434,16 @@ describe('vendor contracts, campaigns and reports', () => {
     expect(done.verdict.failed).toEqual(['uplink_utilisation']);
     expect(done.verdict.criteria.find((c) => c.criterion === 'uplink_utilisation')).toMatchObject({
       status: 'fail',
-      tests: 45,
-      passing: 42,
+      tests: 40,
+      passing: 37,
       measured: 95,
       required: 80,
     });
     const en = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/report?lang=en`)).body;
     expect(en).toContain('Uplink utilisation in lesson hours (SNMP)');
-    expect(en).toContain('p95 95 % (45 SNMP sweeps)');
+    expect(en).toContain('p95 95 % (40 SNMP sweeps)');
     const lv = (await call(planner, 'GET', `/api/v1/campaigns/${campaign.id}/report`)).body;
-    expect(lv).toContain('95. procentile 95 % (45 SNMP mērījumi)');
+    expect(lv).toContain('95. procentile 95 % (40 SNMP mērījumi)');
     const csv = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/measurements.csv`)).body;
     const snmp = csv.split('\r\n').filter((l) => l.includes(',snmp_network,'));
     expect(snmp).toHaveLength(47);
@@ -469,14 +472,14 @@ describe('vendor contracts, campaigns and reports', () => {
     expect(progress.verdict.not_run.by_reason['not_possible']).toBe(1);
     const csv = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/measurements.csv`)).body;
     expect(csv).toContain(',schedule_skip,,skipped,,,,,,not_possible,,,failed\r\n');
-    // Friday's end + 2 school days: Tuesday 10 March, 17:00 Riga.
-    expect(progress.campaign.ends_at).toBe('2026-03-10T15:00:00.000Z');
-    expect(progress.verdict.not_run.by_reason['agent_offline_hours']).toBe(4 * 9 - 1);
+    // Friday's end + 2 school days: Tuesday 10 March, 16:00 Riga.
+    expect(progress.campaign.ends_at).toBe('2026-03-10T14:00:00.000Z');
+    expect(progress.verdict.not_run.by_reason['agent_offline_hours']).toBe(4 * LESSON_HOURS_PER_DAY - 1);
     expect((await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/report`)).statusCode).toBe(409);
     // The agents are told the new end.
     expect((await store.acceptance.schoolAgentConfig(schoolId))?.campaign).toEqual({
       id: campaign.id,
-      ends_at: '2026-03-10T15:00:00.000Z',
+      ends_at: '2026-03-10T14:00:00.000Z',
     });
   });
 
