@@ -446,7 +446,7 @@ describe('vendor contracts, campaigns and reports', () => {
     expect(lv).toContain('95. procentile 95 % (40 SNMP mērījumi)');
     const csv = (await call(vendor, 'GET', `/api/v1/campaigns/${campaign.id}/measurements.csv`)).body;
     const snmp = csv.split('\r\n').filter((l) => l.includes(',snmp_network,'));
-    expect(snmp).toHaveLength(47);
+    expect(snmp).toHaveLength(42);
     expect(snmp.filter((l) => l.endsWith(',20,95,'))).toHaveLength(3);
   });
 
