@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { createConfigCheck, invalid } from '../config-check.js';
 
 /**
  * The cost catalog (`collector/catalog/costs.v1.json`): unit prices in
@@ -103,124 +105,139 @@ export interface CostCatalog {
   };
 }
 
-function fail(key: string, expected: string, got: unknown): never {
-  throw new SkolnetError(
-    ErrorCodes.CONFIG_INVALID,
-    `cost catalog: ${key}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`,
-  );
-}
+const WHAT = 'cost catalog';
+const Eur = Type.Number({ minimum: 0 });
+const Years = Type.Number({ minimum: 1, maximum: 100 });
+const Share = Type.Number({ minimum: 0, maximum: 1 });
+const Text = Type.String({ minLength: 1 });
+/** Where a section's figures come from; the rule "one of the two, 5 characters or more" is checked after the schema. */
+const sourcing = { source: Type.Optional(Type.String()), assumption: Type.Optional(Type.String()) };
+const priced = { lifetime_years: Years, ...sourcing };
 
-function obj(value: unknown, key: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, 'an object', value);
-  return value as Record<string, unknown>;
-}
+/**
+ * The shape and ranges of a {@link CostCatalog}. A section may carry
+ * further keys (notes such as `measured_rate_assumption`): the catalog is
+ * a document people annotate, and the planner reads only the keys below.
+ */
+export const CostCatalogSchema = Type.Object({
+  version: Text,
+  currency: Type.Literal('EUR'),
+  valid_from: Type.String(),
+  policy: Type.Object({
+    opex_years_in_budget: Type.Number({ minimum: 0, maximum: 50 }),
+    measured_rate_share: Type.Number({ minimum: 0.1, maximum: 1 }),
+  }),
+  line_tiers: Type.Array(
+    Type.Object({
+      id: Text,
+      technology: Text,
+      down_mbps: Type.Number({ minimum: 0.001 }),
+      up_mbps: Type.Number({ minimum: 0.001 }),
+      install_eur: Eur,
+      yearly_eur: Eur,
+      ...sourcing,
+    }),
+    { minItems: 1 },
+  ),
+  fibre_connection: Type.Object({ base_eur: Eur, per_metre_eur: Eur, default_distance_m: Eur, ...priced }),
+  access_point: Type.Object({
+    unit_eur: Eur,
+    install_eur: Eur,
+    cabling_eur: Eur,
+    aps_per_uncovered_room: Type.Number({ minimum: 0.1, maximum: 10 }),
+    licence_eur: Eur,
+    licence_years: Years,
+    ...priced,
+  }),
+  switch: Type.Object({ unit_eur: Eur, install_eur: Eur, ...priced }),
+  config_fix: Type.Object({ labour_eur: Eur, ...priced }),
+  vat: Type.Object({ rate: Share, prices_include_vat: Type.Boolean(), ...sourcing }),
+  labour: Type.Object({ hourly_eur: Eur, config_fix_hours: Eur, ...sourcing }),
+  survey: Type.Object({ design_survey_eur: Eur, ...priced }),
+  edge: Type.Object({
+    router_firewall_eur: Eur,
+    router_lifetime_years: Years,
+    ups_eur: Eur,
+    ups_lifetime_years: Years,
+    rack_eur: Eur,
+    rack_lifetime_years: Years,
+    ...sourcing,
+  }),
+  delivery_costs: Type.Object({ project_management_share: Share, contingency_share: Share, ...sourcing }),
+  lead_times: Type.Object({
+    line_tier_months: Type.Number({ minimum: 0, maximum: 60 }),
+    fibre_months: Type.Number({ minimum: 0, maximum: 60 }),
+    fibre_frost_months: Type.Array(Type.Integer({ minimum: 1, maximum: 12, expected: 'a month 1-12' })),
+    in_school_months: Type.Number({ minimum: 0, maximum: 60 }),
+    survey_months: Type.Number({ minimum: 0, maximum: 60 }),
+    outage_months: Type.Number({ minimum: 0, maximum: 60 }),
+    ...sourcing,
+  }),
+  outage: Type.Object({
+    repair_availability_share: Share,
+    failover_tier: Text,
+    failover_availability_share: Share,
+    ups_downtime_removed_share: Share,
+    ...sourcing,
+  }),
+  effects: Type.Object({
+    fibre_rtt_p95_ms: Eur,
+    fibre_jitter_ms: Eur,
+    fibre_loss_pct: Eur,
+    fibre_availability_share: Share,
+    wifi_share_after_aps: Share,
+    ...sourcing,
+  }),
+});
 
-function num(o: Record<string, unknown>, k: string, key: string, min = 0, max = Infinity): number {
-  const v = o[k];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    fail(`${key}.${k}`, `a number from ${min} to ${max}`, v);
-  }
-  return v;
-}
+// The schema's type is the interface's: a key the interface gains and the schema lacks fails here.
+const _schemaMatchesInterface = (v: Static<typeof CostCatalogSchema>): CostCatalog => v;
 
-function str(o: Record<string, unknown>, k: string, key: string): string {
-  const v = o[k];
-  if (typeof v !== 'string' || v.length === 0) fail(`${key}.${k}`, 'a non-empty string', v);
-  return v;
-}
+const checkCatalog = createConfigCheck(CostCatalogSchema, WHAT);
 
 /** Every price must say where it comes from. */
-function sourced(o: Record<string, unknown>, key: string): void {
-  const s = o['source'] ?? o['assumption'];
-  if (typeof s !== 'string' || s.length < 5) fail(key, 'a "source" or "assumption" text', s);
+function sourced(o: { source?: string; assumption?: string }, key: string): void {
+  const s = o.source ?? o.assumption;
+  if (s === undefined || s.length < 5) throw invalid(WHAT, key, 'a "source" or "assumption" text', s);
 }
 
-/** Validates a parsed catalog; errors name the key. */
+/** Checks a parsed catalog against {@link CostCatalogSchema} and its rules; errors name the key. */
 export function parseCostCatalog(value: unknown): CostCatalog {
-  const root = obj(value, '(root)');
-  str(root, 'version', '(root)');
-  if (root['currency'] !== 'EUR') fail('currency', '"EUR"', root['currency']);
-  const policy = obj(root['policy'], 'policy');
-  num(policy, 'opex_years_in_budget', 'policy', 0, 50);
-  num(policy, 'measured_rate_share', 'policy', 0.1, 1);
-  if (!Array.isArray(root['line_tiers']) || root['line_tiers'].length === 0) {
-    fail('line_tiers', 'a non-empty list', root['line_tiers']);
+  const catalog = checkCatalog(value);
+  catalog.line_tiers.forEach((tier, i) => sourced(tier, `line_tiers[${i}]`));
+  for (const key of [
+    'fibre_connection',
+    'access_point',
+    'switch',
+    'config_fix',
+    'vat',
+    'labour',
+    'survey',
+    'edge',
+    'delivery_costs',
+    'lead_times',
+  ] as const) {
+    sourced(catalog[key], key);
   }
-  root['line_tiers'].forEach((t: unknown, i: number) => {
-    const key = `line_tiers[${i}]`;
-    const tier = obj(t, key);
-    str(tier, 'id', key);
-    str(tier, 'technology', key);
-    num(tier, 'down_mbps', key, 0.001);
-    num(tier, 'up_mbps', key, 0.001);
-    num(tier, 'install_eur', key);
-    num(tier, 'yearly_eur', key);
-    sourced(tier, key);
-  });
-  const fibre = obj(root['fibre_connection'], 'fibre_connection');
-  for (const k of ['base_eur', 'per_metre_eur', 'default_distance_m']) num(fibre, k, 'fibre_connection');
-  num(fibre, 'lifetime_years', 'fibre_connection', 1, 100);
-  sourced(fibre, 'fibre_connection');
-  const ap = obj(root['access_point'], 'access_point');
-  for (const k of ['unit_eur', 'install_eur', 'cabling_eur']) num(ap, k, 'access_point');
-  num(ap, 'aps_per_uncovered_room', 'access_point', 0.1, 10);
-  num(ap, 'lifetime_years', 'access_point', 1, 100);
-  sourced(ap, 'access_point');
-  const sw = obj(root['switch'], 'switch');
-  for (const k of ['unit_eur', 'install_eur']) num(sw, k, 'switch');
-  num(sw, 'lifetime_years', 'switch', 1, 100);
-  sourced(sw, 'switch');
-  const fix = obj(root['config_fix'], 'config_fix');
-  num(fix, 'labour_eur', 'config_fix');
-  num(fix, 'lifetime_years', 'config_fix', 1, 100);
-  sourced(fix, 'config_fix');
-  num(ap, 'licence_eur', 'access_point');
-  num(ap, 'licence_years', 'access_point', 1, 100);
-  const vat = obj(root['vat'], 'vat');
-  num(vat, 'rate', 'vat', 0, 1);
-  if (typeof vat['prices_include_vat'] !== 'boolean')
-    fail('vat.prices_include_vat', 'true or false', vat['prices_include_vat']);
-  sourced(vat, 'vat');
-  const labour = obj(root['labour'], 'labour');
-  for (const k of ['hourly_eur', 'config_fix_hours']) num(labour, k, 'labour');
-  sourced(labour, 'labour');
-  const survey = obj(root['survey'], 'survey');
-  num(survey, 'design_survey_eur', 'survey');
-  num(survey, 'lifetime_years', 'survey', 1, 100);
-  sourced(survey, 'survey');
-  const edge = obj(root['edge'], 'edge');
-  for (const k of ['router_firewall_eur', 'ups_eur', 'rack_eur']) num(edge, k, 'edge');
-  for (const k of ['router_lifetime_years', 'ups_lifetime_years', 'rack_lifetime_years'])
-    num(edge, k, 'edge', 1, 100);
-  sourced(edge, 'edge');
-  const dc = obj(root['delivery_costs'], 'delivery_costs');
-  num(dc, 'project_management_share', 'delivery_costs', 0, 1);
-  num(dc, 'contingency_share', 'delivery_costs', 0, 1);
-  sourced(dc, 'delivery_costs');
-  const lead = obj(root['lead_times'], 'lead_times');
-  for (const k of ['line_tier_months', 'fibre_months', 'in_school_months', 'survey_months', 'outage_months'])
-    num(lead, k, 'lead_times', 0, 60);
-  const frost = lead['fibre_frost_months'];
-  if (
-    !Array.isArray(frost) ||
-    frost.some((m) => !Number.isInteger(m) || (m as number) < 1 || (m as number) > 12)
-  )
-    fail('lead_times.fibre_frost_months', 'a list of months 1-12', frost);
-  sourced(lead, 'lead_times');
-  const outage = obj(root['outage'], 'outage');
-  for (const k of ['repair_availability_share', 'failover_availability_share', 'ups_downtime_removed_share'])
-    num(outage, k, 'outage', 0, 1);
-  const tierId = str(outage, 'failover_tier', 'outage');
-  if (!(root['line_tiers'] as { id?: unknown }[]).some((t) => t.id === tierId))
-    fail('outage.failover_tier', 'the id of a line tier', tierId);
-  sourced(outage, 'outage');
-  const effects = obj(root['effects'], 'effects');
-  for (const k of ['fibre_rtt_p95_ms', 'fibre_jitter_ms', 'fibre_loss_pct']) num(effects, k, 'effects');
-  num(effects, 'fibre_availability_share', 'effects', 0, 1);
-  num(effects, 'wifi_share_after_aps', 'effects', 0, 1);
-  sourced(effects, 'effects');
-  return root as unknown as CostCatalog;
+  if (!catalog.line_tiers.some((t) => t.id === catalog.outage.failover_tier)) {
+    throw invalid(WHAT, 'outage.failover_tier', 'the id of a line tier', catalog.outage.failover_tier);
+  }
+  sourced(catalog.outage, 'outage');
+  sourced(catalog.effects, 'effects');
+  return catalog;
 }
+
+/** A tender-prices file (`--prices FILE`). */
+export const TenderPrices = Type.Object(
+  {
+    source: Type.String({ minLength: 5, expected: 'text naming the tender (at least 5 characters)' }),
+    /** Catalog key (`access_point.unit_eur`, `line_tiers.<tier id>.yearly_eur`) → price, EUR. */
+    prices: Type.Record(Type.String(), Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+const checkTenderPrices = createConfigCheck(TenderPrices, `${WHAT}: tender prices`);
 
 /**
  * Lays tender prices over a catalog: `prices` maps a catalog key
@@ -231,15 +248,12 @@ export function parseCostCatalog(value: unknown): CostCatalog {
  * key; the catalog passed in is left as it was.
  */
 export function applyTenderPrices(catalog: CostCatalog, value: unknown): CostCatalog {
-  const doc = obj(value, 'tender prices');
-  const source = doc['source'];
-  if (typeof source !== 'string' || source.length < 5)
-    fail('tender prices: source', 'text naming the tender (at least 5 characters)', source);
-  const prices = obj(doc['prices'], 'tender prices: prices');
+  const { source, prices } = checkTenderPrices(value);
+  const fail = (key: string, expected: string): never => {
+    throw invalid(WHAT, `tender prices: prices.${key}`, expected, key);
+  };
   const out = structuredClone(catalog) as unknown as Record<string, unknown>;
   for (const [key, price] of Object.entries(prices)) {
-    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0)
-      fail(`tender prices: prices.${key}`, 'a number >= 0', price);
     const path = key.split('.');
     let node: unknown = out;
     for (let i = 0; i < path.length - 1; i += 1) {
@@ -247,13 +261,11 @@ export function applyTenderPrices(catalog: CostCatalog, value: unknown): CostCat
       node = Array.isArray(node)
         ? (node as { id?: unknown }[]).find((t) => t.id === k)
         : (node as Record<string, unknown> | undefined)?.[k];
-      if (typeof node !== 'object' || node === null)
-        fail(`tender prices: prices.${key}`, 'a key of the cost catalog', key);
+      if (typeof node !== 'object' || node === null) fail(key, 'a key of the cost catalog');
     }
     const leaf = path[path.length - 1] as string;
     const target = node as Record<string, unknown>;
-    if (typeof target[leaf] !== 'number')
-      fail(`tender prices: prices.${key}`, 'a priced key of the cost catalog', key);
+    if (typeof target[leaf] !== 'number') fail(key, 'a priced key of the cost catalog');
     target[leaf] = price;
     target['source'] = `tender: ${source}`;
   }

@@ -1,4 +1,5 @@
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { Type, type Static } from '@sinclair/typebox';
+import { createConfigCheck } from '../config-check.js';
 import type { ScoreFigures } from '../scoring/school-score.js';
 
 /**
@@ -95,63 +96,62 @@ export const DEFAULT_PLAN_ECONOMICS: PlanEconomics = {
   min_evidence_school_days: 3,
 };
 
-function bad(key: string, expected: string, got: unknown): never {
-  throw new SkolnetError(
-    ErrorCodes.CONFIG_INVALID,
-    `plan economics: ${key}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`,
-  );
-}
+const strict = { additionalProperties: false } as const;
+const Share = Type.Number({ minimum: 0, maximum: 1 });
 
-/** Overrides on the defaults, validated; errors name the key. */
+/**
+ * A file of overrides on {@link DEFAULT_PLAN_ECONOMICS} (`--economics FILE`):
+ * any of its keys; `floor` and `target` replace the default whole, so
+ * each gives all of its own keys.
+ */
+export const PlanEconomicsOverrides = Type.Partial(
+  Type.Object(
+    {
+      objective: Type.Union(PLAN_OBJECTIVES.map((o) => Type.Literal(o))),
+      discount_rate: Type.Number({ minimum: 0, maximum: 0.2 }),
+      horizon_years: Type.Number({ minimum: 1, maximum: 50 }),
+      floor: Type.Object(
+        { download_mbps: Type.Number({ minimum: 0, maximum: 10_000 }), availability_share: Share },
+        strict,
+      ),
+      target: Type.Object(
+        {
+          per_pupil_mbps: Type.Number({ minimum: 0, maximum: 100 }),
+          size_minimums: Type.Array(
+            Type.Object(
+              { max_pupils: Type.Number({ minimum: 0 }), min_mbps: Type.Number({ minimum: 0 }) },
+              strict,
+            ),
+          ),
+          wifi_share: Share,
+        },
+        strict,
+      ),
+      floor_weight: Type.Number({ minimum: 1, maximum: 1e6 }),
+      vulnerable_weight: Type.Number({ minimum: 0, maximum: 10 }),
+      support_plan_weight: Type.Number({ minimum: 0, maximum: 10 }),
+      fund_subscription_changes: Type.Boolean(),
+      programme_opex_years: Type.Number({ minimum: 0, maximum: 50 }),
+      owner_cost_weight: Type.Number({ minimum: 0, maximum: 10 }),
+      min_evidence_school_days: Type.Number({ minimum: 0, maximum: 365 }),
+    },
+    strict,
+  ),
+);
+
+// Every key of the overrides is a key of PlanEconomics with the same type.
+const _overridesFit = (o: Static<typeof PlanEconomicsOverrides>): Partial<PlanEconomics> => o;
+
+const checkOverrides = createConfigCheck(PlanEconomicsOverrides, 'plan economics');
+
+/** Overrides on the defaults, checked by {@link PlanEconomicsOverrides}; errors name the key. */
 export function parsePlanEconomics(value: unknown): PlanEconomics {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('(root)', 'an object', value);
-  const o = value as Record<string, unknown>;
-  const d = DEFAULT_PLAN_ECONOMICS;
-  const known = new Set(Object.keys(d));
-  for (const k of Object.keys(o)) if (!known.has(k)) bad(k, `one of ${[...known].join(', ')}`, k);
-  const num = (k: string, min: number, max: number, fallback: number): number => {
-    const v = o[k];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
-      bad(k, `a number from ${min} to ${max}`, v);
-    return v;
-  };
-  const objective = o['objective'] ?? d.objective;
-  if (!PLAN_OBJECTIVES.includes(objective as PlanObjective))
-    bad('objective', PLAN_OBJECTIVES.join(' or '), objective);
-  const fund = o['fund_subscription_changes'] ?? d.fund_subscription_changes;
-  if (typeof fund !== 'boolean') bad('fund_subscription_changes', 'true or false', fund);
-  const floor = (o['floor'] ?? d.floor) as Record<string, unknown>;
-  const target = (o['target'] ?? d.target) as Record<string, unknown>;
-  for (const [key, v, min, max] of [
-    ['floor.download_mbps', floor['download_mbps'], 0, 10_000],
-    ['floor.availability_share', floor['availability_share'], 0, 1],
-    ['target.per_pupil_mbps', target['per_pupil_mbps'], 0, 100],
-    ['target.wifi_share', target['wifi_share'], 0, 1],
-  ] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
-      bad(key, `a number from ${min} to ${max}`, v);
-  }
-  const minimums = target['size_minimums'];
-  if (!Array.isArray(minimums)) bad('target.size_minimums', 'a list', minimums);
-  (minimums as unknown[]).forEach((m, i) => {
-    const e = m as Record<string, unknown>;
-    if (typeof e?.['max_pupils'] !== 'number' || typeof e['min_mbps'] !== 'number')
-      bad(`target.size_minimums[${i}]`, '{"max_pupils": number, "min_mbps": number}', m);
-  });
+  const o = checkOverrides(value);
+  const e: PlanEconomics = { ...DEFAULT_PLAN_ECONOMICS, ...o };
   return {
-    objective: objective as PlanObjective,
-    discount_rate: num('discount_rate', 0, 0.2, d.discount_rate),
-    horizon_years: Math.round(num('horizon_years', 1, 50, d.horizon_years)),
-    floor: floor as PlanEconomics['floor'],
-    target: target as unknown as PlanEconomics['target'],
-    floor_weight: num('floor_weight', 1, 1e6, d.floor_weight),
-    vulnerable_weight: num('vulnerable_weight', 0, 10, d.vulnerable_weight),
-    support_plan_weight: num('support_plan_weight', 0, 10, d.support_plan_weight),
-    fund_subscription_changes: fund,
-    programme_opex_years: num('programme_opex_years', 0, 50, d.programme_opex_years),
-    owner_cost_weight: num('owner_cost_weight', 0, 10, d.owner_cost_weight),
-    min_evidence_school_days: Math.round(num('min_evidence_school_days', 0, 365, d.min_evidence_school_days)),
+    ...e,
+    horizon_years: Math.round(e.horizon_years),
+    min_evidence_school_days: Math.round(e.min_evidence_school_days),
   };
 }
 

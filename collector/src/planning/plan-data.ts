@@ -1,4 +1,6 @@
-import { ErrorCodes, SkolnetError, percentile, type Fields } from '@skolnet/shared';
+import { Type, type Static } from '@sinclair/typebox';
+import { percentile, type Fields } from '@skolnet/shared';
+import { createConfigCheck } from '../config-check.js';
 import type { SchoolCoverage } from '../coverage/coverage-analysis.js';
 import type { InternalNetworkFacts, ScoreFigures } from '../scoring/school-score.js';
 import type { SchoolRow } from '../storage/store.js';
@@ -35,30 +37,82 @@ export interface PlanningInputs {
   schools: SchoolPlanningInput[];
 }
 
-/** Validates a parsed planning-inputs document (shape only; numbers must be finite and >= 0). */
-export function parsePlanningInputs(value: unknown): PlanningInputs {
-  const doc = value as Partial<PlanningInputs>;
-  const fail = (key: string, expected: string): never => {
-    throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `planning inputs: ${key}: expected ${expected}`);
-  };
-  if (typeof value !== 'object' || value === null || doc.version !== 1) fail('version', '1');
-  if (!Array.isArray(doc.schools)) fail('schools', 'a list');
-  (doc.schools as unknown[]).forEach((s, i) => {
-    const school = s as Partial<SchoolPlanningInput>;
-    if (typeof school?.school_id !== 'string') fail(`schools[${i}].school_id`, 'a string');
-    const check = (o: unknown, key: string): void => {
-      if (o === undefined) return;
-      if (typeof o !== 'object' || o === null) fail(key, 'an object');
-      for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
-        if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0)) fail(`${key}.${k}`, 'a number >= 0');
-        if (typeof v === 'object' && v !== null) check(v, `${key}.${k}`);
-      }
-    };
-    check(school.inventory, `schools[${i}].inventory`);
-    check(school.support, `schools[${i}].support`);
-  });
-  return value as PlanningInputs;
-}
+const strict = { additionalProperties: false } as const;
+const Count = Type.Number({ minimum: 0 });
+
+/** SNMP facts of a school's internal network (`InternalNetworkFacts`). */
+const InternalFactsSchema = Type.Object(
+  {
+    switches_total: Type.Optional(Count),
+    switches_100m: Type.Optional(Count),
+    switches_without_poe: Type.Optional(Count),
+    uplink_utilisation_p95_pct: Type.Optional(Count),
+    duplex_mismatches: Type.Optional(Count),
+    aps_total: Type.Optional(Count),
+    aps_24ghz_only: Type.Optional(Count),
+    ssid_24ghz_only: Type.Optional(Type.Boolean()),
+    overlapping_channels: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+
+/**
+ * The planning-inputs document's shape: every key of each school's
+ * inventory and support aggregates, numbers finite and >= 0, shares 0-1.
+ */
+export const PlanningInputsSchema = Type.Object(
+  {
+    version: Type.Literal(1),
+    synthetic: Type.Optional(Type.Boolean()),
+    schools: Type.Array(
+      Type.Object(
+        {
+          school_id: Type.String(),
+          synthetic: Type.Optional(Type.Boolean()),
+          inventory: Type.Optional(
+            Type.Object(
+              {
+                line: Type.Optional(
+                  Type.Object(
+                    {
+                      technology: Type.String(),
+                      down_mbps: Type.Optional(Count),
+                      fibre_distance_m: Type.Optional(Count),
+                    },
+                    strict,
+                  ),
+                ),
+                limiting_segment: Type.Optional(Type.String()),
+                teaching_rooms: Type.Optional(Count),
+                uncovered_rooms: Type.Optional(Count),
+                wifi_coverage_share: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+                internal: Type.Optional(InternalFactsSchema),
+              },
+              strict,
+            ),
+          ),
+          support: Type.Optional(
+            Type.Object(
+              { pupils_vulnerable: Type.Optional(Count), pupils_support_plan: Type.Optional(Count) },
+              strict,
+            ),
+          ),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+// The schema's type is the interfaces': a key they gain and the schema lacks fails here.
+const _schemaMatchesInterface = (v: Static<typeof PlanningInputsSchema>): PlanningInputs => v;
+
+/** Checks a parsed planning-inputs document against {@link PlanningInputsSchema}; errors name the key. */
+export const parsePlanningInputs: (value: unknown) => PlanningInputs = createConfigCheck(
+  PlanningInputsSchema,
+  'planning inputs',
+);
 
 /** A stored planning-inputs document (JSON text) by school id. */
 export function planningInputsById(text: string | undefined): Map<string, SchoolPlanningInput> {

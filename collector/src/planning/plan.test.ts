@@ -167,4 +167,16 @@ describe('instance files', () => {
     const text = `{"schools":[{"id":"a","options":[${option}]}]}`;
     expect(() => parsePlanInstance(JSON.parse(text))).toThrow(key);
   });
+
+  it('refuses a misspelt key instead of ignoring it, and says what it got', () => {
+    // "instals" unnoticed would leave the option outside the installer capacity.
+    const misspelt = { schools: [{ id: 'a', options: [{ id: 'x', cost_eur: 1, benefit: 1, instals: 9 }] }] };
+    expect(() => parsePlanInstance(misspelt)).toThrow(
+      'instance: schools[0].options[0].instals: expected one of id, cost_eur, benefit, installs, got "instals"',
+    );
+    const negative = { schools: [{ id: 'a', options: [{ id: 'x', cost_eur: -1, benefit: 1 }] }] };
+    expect(() => parsePlanInstance(negative)).toThrow(
+      'instance: schools[0].options[0].cost_eur: expected a number >= 0, got -1',
+    );
+  });
 });

@@ -1,4 +1,6 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { ErrorCodes, SkolnetError, toCsv } from '@skolnet/shared';
+import { createConfigCheck } from '../config-check.js';
 import type { ScoringConfig } from '../scoring/score-config.js';
 import type { CostCatalog } from './catalog.js';
 import { DEFAULT_PLAN_ECONOMICS, type PlanEconomics, type PlanObjective } from './economics.js';
@@ -972,51 +974,50 @@ function explain(
   };
 }
 
-/** A documented instance: `{"schools": [{"id", "municipality"?, "options": [{"id", "cost_eur", "benefit", "installs"?}]}]}`. */
-export interface PlanInstance {
-  schools: {
-    id: string;
-    municipality?: string;
-    mandatory?: boolean;
-    options: { id: string; cost_eur: number; benefit: number; installs?: number }[];
-  }[];
-}
+const strict = { additionalProperties: false } as const;
 
-function bad(key: string, expected: string): never {
-  throw new SkolnetError(ErrorCodes.CONFIG_INVALID, `instance: ${key}: expected ${expected}`);
-}
+/**
+ * A documented instance (`plan --instance FILE`): `{"schools": [{"id",
+ * "municipality"?, "mandatory"?, "options": [{"id", "cost_eur", "benefit",
+ * "installs"?}]}]}`. No other keys: a misspelt `installs` would otherwise
+ * leave an option outside the installer capacity unnoticed.
+ */
+export const PlanInstance = Type.Object(
+  {
+    schools: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          municipality: Type.Optional(Type.String()),
+          mandatory: Type.Optional(Type.Boolean()),
+          options: Type.Array(
+            Type.Object(
+              {
+                id: Type.String(),
+                cost_eur: Type.Number({ minimum: 0 }),
+                // TypeBox refuses Infinity and NaN in a number: a benefit is finite.
+                benefit: Type.Number(),
+                // Installer capacity counts these: Infinity or a negative count would dodge the limit.
+                installs: Type.Optional(Type.Integer({ minimum: 0 })),
+              },
+              strict,
+            ),
+          ),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+/** A documented instance. */
+export type PlanInstance = Static<typeof PlanInstance>;
 
-/** Validates a parsed instance file; errors name the key. */
-export function parsePlanInstance(value: unknown): PlanInstance {
-  const root = value as { schools?: unknown };
-  if (typeof value !== 'object' || value === null || !Array.isArray(root.schools)) bad('schools', 'a list');
-  (root.schools as unknown[]).forEach((s, i) => {
-    const school = s as Record<string, unknown>;
-    if (typeof s !== 'object' || s === null) bad(`schools[${i}]`, 'an object');
-    if (typeof school['id'] !== 'string') bad(`schools[${i}].id`, 'a string');
-    if (school['municipality'] !== undefined && typeof school['municipality'] !== 'string')
-      bad(`schools[${i}].municipality`, 'a string');
-    if (!Array.isArray(school['options'])) bad(`schools[${i}].options`, 'a list');
-    (school['options'] as unknown[]).forEach((o, j) => {
-      const opt = o as Record<string, unknown>;
-      const key = `schools[${i}].options[${j}]`;
-      if (typeof o !== 'object' || o === null) bad(key, 'an object');
-      if (typeof opt['id'] !== 'string') bad(`${key}.id`, 'a string');
-      const cost = opt['cost_eur'];
-      if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0)
-        bad(`${key}.cost_eur`, 'a number >= 0');
-      const benefit = opt['benefit'];
-      if (typeof benefit !== 'number' || !Number.isFinite(benefit)) bad(`${key}.benefit`, 'a finite number');
-      // Installer capacity counts these: Infinity or a negative count would dodge the limit.
-      const installs = opt['installs'];
-      if (installs !== undefined && !(Number.isInteger(installs) && (installs as number) >= 0))
-        bad(`${key}.installs`, 'a whole number >= 0');
-    });
-    if (school['mandatory'] !== undefined && typeof school['mandatory'] !== 'boolean')
-      bad(`schools[${i}].mandatory`, 'true or false');
-  });
-  return value as PlanInstance;
-}
+/** Checks a parsed instance file against {@link PlanInstance}; errors name the key, what it takes and what it got. */
+export const parsePlanInstance: (value: unknown) => PlanInstance = createConfigCheck(
+  PlanInstance,
+  'instance',
+);
 
 /** The JSON answer for an instance: `selected`, `total_cost_eur`, `total_benefit`, `upper_bound`, and how it was found. */
 export interface InstancePlan {

@@ -1,102 +1,69 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { publicToken, publicUser, type Actor } from '../auth/account-service.js';
-import { ROLES, type Role } from '../auth/roles.js';
+import { ROLES } from '../auth/roles.js';
+import { MAX_ID_LENGTH, NullableString, StringEnum } from './schemas.js';
 
-const IdParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 320 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const;
-interface IdParams {
-  id: string;
-}
+/** A user's or a token's id in the path: up to an e-mail address's length (RFC 5321), characters. */
+const AccountIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 320 }) },
+  { additionalProperties: false },
+);
 
 const scopeProperties = {
-  school_id: { type: ['string', 'null'], maxLength: 64 },
-  municipality: { type: ['string', 'null'], maxLength: 200 },
-  vendor: { type: ['string', 'null'], maxLength: 200 },
-} as const;
+  school_id: Type.Optional(NullableString({ maxLength: MAX_ID_LENGTH })),
+  municipality: Type.Optional(NullableString({ maxLength: 200 })),
+  vendor: Type.Optional(NullableString({ maxLength: 200 })),
+};
 
-const NewUserBody = {
-  type: 'object',
-  properties: {
-    email: { type: 'string', minLength: 3, maxLength: 320 },
-    role: { type: 'string', enum: [...ROLES] },
-    display_name: { type: 'string', maxLength: 200 },
-    password: { type: 'string', maxLength: 1024 },
+const NewUserBody = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 320 }),
+    role: StringEnum(ROLES),
+    display_name: Type.Optional(Type.String({ maxLength: 200 })),
+    password: Type.Optional(Type.String({ maxLength: 1024 })),
     ...scopeProperties,
   },
-  required: ['email', 'role'],
-  additionalProperties: false,
-} as const;
-interface ScopeBody {
-  school_id?: string | null;
-  municipality?: string | null;
-  vendor?: string | null;
-}
-interface NewUserBody extends ScopeBody {
-  email: string;
-  role: Role;
-  display_name?: string;
-  password?: string;
-}
+  { additionalProperties: false },
+);
 
-const UserPatchBody = {
-  type: 'object',
-  properties: {
-    role: { type: 'string', enum: [...ROLES] },
-    disabled: { type: 'boolean' },
+const UserPatchBody = Type.Object(
+  {
+    role: Type.Optional(StringEnum(ROLES)),
+    disabled: Type.Optional(Type.Boolean()),
     ...scopeProperties,
   },
-  additionalProperties: false,
-} as const;
-interface UserPatchBody extends ScopeBody {
-  role?: Role;
-  disabled?: boolean;
-}
+  { additionalProperties: false },
+);
 
 /** Longest an API token may live when a lifetime is asked for, in days (about two years). */
 const MAX_TOKEN_TTL_DAYS = 730;
-const NewTokenBody = {
-  type: 'object',
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100 },
-    ttl_days: { type: 'integer', minimum: 1, maximum: MAX_TOKEN_TTL_DAYS },
+const NewTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    ttl_days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKEN_TTL_DAYS })),
   },
-  required: ['name'],
-  additionalProperties: false,
-} as const;
-interface NewTokenBody {
-  name: string;
-  ttl_days?: number;
-}
+  { additionalProperties: false },
+);
 
 /** Most audit entries one request returns. */
 const MAX_AUDIT_ENTRIES = 1_000;
-const AuditQuery = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: MAX_AUDIT_ENTRIES },
-    before: { type: 'string', maxLength: 64, description: 'an entry id: the page after it (`next_before`)' },
-    action: { type: 'string', maxLength: 64 },
-    actor: { type: 'string', maxLength: 320 },
-    target: { type: 'string', maxLength: 320 },
-    since: { type: 'string', format: 'date-time' },
-    until: { type: 'string', format: 'date-time' },
+const AuditQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AUDIT_ENTRIES })),
+    before: Type.Optional(
+      Type.String({ maxLength: 64, description: 'an entry id: the page after it (`next_before`)' }),
+    ),
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    actor: Type.Optional(Type.String({ maxLength: 320 })),
+    target: Type.Optional(Type.String({ maxLength: 320 })),
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
   },
-  additionalProperties: false,
-} as const;
-interface AuditQuery {
-  limit?: number;
-  before?: string;
-  action?: string;
-  actor?: string;
-  target?: string;
-  since?: string;
-  until?: string;
-}
+  { additionalProperties: false },
+);
 
 function actorOf(request: FastifyRequest): Actor {
   return { user_id: request.principal!.user_id, label: request.principal!.email, ip: request.ip };
@@ -107,12 +74,12 @@ function actorOf(request: FastifyRequest): Actor {
  * Role and scope changes, disabling, token creation and revocation are
  * audited by the account service.
  */
-export const accountsPlugin: FastifyPluginAsync = async (app) => {
+export const accountsPlugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/users', { config: { access: { roles: ['admin'] } } }, async () => ({
     users: (await app.accounts.store.listUsers()).map(publicUser),
   }));
 
-  app.post<{ Body: NewUserBody }>(
+  app.post(
     '/api/v1/users',
     { config: { access: { roles: ['admin'] } }, schema: { body: NewUserBody } },
     async (request, reply) => {
@@ -136,9 +103,9 @@ export const accountsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.patch<{ Params: IdParams; Body: UserPatchBody }>(
+  app.patch(
     '/api/v1/users/:id',
-    { config: { access: { roles: ['admin'] } }, schema: { params: IdParams, body: UserPatchBody } },
+    { config: { access: { roles: ['admin'] } }, schema: { params: AccountIdParams, body: UserPatchBody } },
     async (request) => {
       let user = await app.accounts.findUser(request.params.id);
       const { role, disabled, ...scope } = request.body;
@@ -162,9 +129,9 @@ export const accountsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Params: IdParams }>(
+  app.post(
     '/api/v1/users/:id/password-reset',
-    { config: { access: { roles: ['admin'] } }, schema: { params: IdParams } },
+    { config: { access: { roles: ['admin'] } }, schema: { params: AccountIdParams } },
     async (request, reply) => {
       const user = await app.accounts.findUser(request.params.id);
       return reply.code(201).send(await app.accounts.issuePasswordReset(user.id, actorOf(request)));
@@ -175,7 +142,7 @@ export const accountsPlugin: FastifyPluginAsync = async (app) => {
     tokens: (await app.accounts.store.listUserTokens(request.principal!.user_id, 'api')).map(publicToken),
   }));
 
-  app.post<{ Body: NewTokenBody }>(
+  app.post(
     '/api/v1/tokens',
     { config: { access: 'signed_in' }, schema: { body: NewTokenBody } },
     async (request, reply) => {
@@ -196,16 +163,16 @@ export const accountsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.delete<{ Params: IdParams }>(
+  app.delete(
     '/api/v1/tokens/:id',
-    { config: { access: 'signed_in' }, schema: { params: IdParams } },
+    { config: { access: 'signed_in' }, schema: { params: AccountIdParams } },
     async (request, reply) => {
       await app.accounts.revokeApiToken(request.params.id, actorOf(request), request.principal!.user_id);
       return reply.code(204).send();
     },
   );
 
-  app.get<{ Querystring: AuditQuery }>(
+  app.get(
     '/api/v1/audit',
     { config: { access: { roles: ['admin'] } }, schema: { querystring: AuditQuery } },
     async (request) => {

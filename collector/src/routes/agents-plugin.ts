@@ -1,28 +1,15 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { AgentConfig, ErrorCodes, SkolnetError } from '@skolnet/shared';
 import type { OutboxReport } from '../ingest/connected-agents.js';
 import type { AgentClockFlag } from '../ingest/result-clock.js';
 import type { AgentConfigChange, AgentSummary } from '../storage/store.js';
+import { IdParams, MAX_ID_LENGTH, Nullable } from './schemas.js';
 
-const IdParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const;
-interface IdParams {
-  id: string;
-}
-
-const MoveBody = {
-  type: 'object',
-  properties: { school_id: { type: 'string', minLength: 1, maxLength: 64 } },
-  required: ['school_id'],
-  additionalProperties: false,
-} as const;
-interface MoveBody {
-  school_id: string;
-}
+const MoveBody = Type.Object(
+  { school_id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) },
+  { additionalProperties: false },
+);
 
 /** An agent in the admin listing: the stored summary, whether it is connected now, and its clock. */
 export interface AgentListing extends AgentSummary {
@@ -41,19 +28,10 @@ export interface AgentListing extends AgentSummary {
   duplicate_hardware: boolean;
 }
 
-const RenameBody = {
-  type: 'object',
-  properties: {
-    display_name: {
-      anyOf: [{ type: 'string', minLength: 1, maxLength: 100, format: 'plain-text' }, { type: 'null' }],
-    },
-  },
-  required: ['display_name'],
-  additionalProperties: false,
-} as const;
-interface RenameBody {
-  display_name: string | null;
-}
+const RenameBody = Type.Object(
+  { display_name: Nullable(Type.String({ minLength: 1, maxLength: 100, format: 'plain-text' })) },
+  { additionalProperties: false },
+);
 
 /** Answer of the configuration routes: which agents got a new version, and how many were pushed live. */
 export interface ConfigSetResponse {
@@ -68,7 +46,7 @@ export interface ConfigSetResponse {
  * school and per agent. A change takes effect on a live connection at once
  * and otherwise at the agent's next hello.
  */
-export const agentsPlugin: FastifyPluginAsync = async (app) => {
+export const agentsPlugin: FastifyPluginAsyncTypebox = async (app) => {
   const listing = (a: AgentSummary, names: ReadonlyMap<string, string>): AgentListing => {
     const connected = app.connectedAgents.list().some((c) => c.agent_id === a.id);
     return {
@@ -109,7 +87,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
     }
   };
 
-  app.get<{ Params: IdParams }>(
+  app.get(
     '/api/v1/schools/:id/agents',
     { config: { access: { roles: ['admin', 'school_it'], target: 'school' } }, schema: { params: IdParams } },
     async (request) => {
@@ -121,13 +99,13 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get(
     '/api/v1/agents/:id',
     { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request) => one(request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: RenameBody }>(
+  app.patch(
     '/api/v1/agents/:id',
     {
       config: { access: { roles: ['admin', 'school_it'], target: 'agent' } },
@@ -150,7 +128,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Params: IdParams }>(
+  app.post(
     '/api/v1/agents/:id/revoke',
     { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request) => {
@@ -161,7 +139,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Params: IdParams; Body: MoveBody }>(
+  app.post(
     '/api/v1/agents/:id/move',
     { config: { access: { roles: ['admin'] } }, schema: { params: IdParams, body: MoveBody } },
     async (request) => {
@@ -186,7 +164,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Params: IdParams }>(
+  app.post(
     '/api/v1/agents/:id/rotate-secret',
     { config: { access: { roles: ['admin', 'school_it'], target: 'agent' } }, schema: { params: IdParams } },
     async (request, reply) => {
@@ -200,7 +178,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
 
   // Both configuration routes check the body against the one allow-listed
   // schema the agent applies (shared AgentConfig), without type coercion.
-  app.put<{ Params: IdParams; Body: AgentConfig }>(
+  app.put(
     '/api/v1/schools/:id/agent-config',
     {
       config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
@@ -213,7 +191,7 @@ export const agentsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.put<{ Params: IdParams; Body: AgentConfig }>(
+  app.put(
     '/api/v1/agents/:id/config',
     {
       config: { access: { roles: ['admin', 'school_it'], target: 'agent' } },

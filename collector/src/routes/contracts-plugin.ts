@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import { parseCsv } from '../acceptance/contract.js';
 import { REPORT_STYLE, type ReportLang } from '../acceptance/report-html.js';
@@ -17,6 +19,7 @@ import {
   type AcceptanceService,
 } from '../services/acceptance-service.js';
 import { readContractWorkbook } from '../services/contract-xlsx.js';
+import { IdParams, StringEnum } from './schemas.js';
 import type { AgentConfigChange } from '../storage/store.js';
 import type { ReportRow } from '../storage/acceptance-store.js';
 
@@ -44,27 +47,18 @@ declare module 'fastify' {
   }
 }
 
-const IdParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const;
-interface IdParams {
-  id: string;
-}
-const LangQuery = {
-  type: 'object',
-  properties: {
-    lang: { type: 'string', enum: ['lv', 'en'] },
-    format: { type: 'string', enum: ['html', 'pdf'] },
+const LangQuery = Type.Object(
+  {
+    lang: Type.Optional(StringEnum(['lv', 'en'] as const satisfies readonly ReportLang[])),
+    format: Type.Optional(StringEnum(['html', 'pdf'])),
   },
-  additionalProperties: false,
-} as const;
-interface LangQuery {
-  lang?: ReportLang;
-  format?: 'html' | 'pdf';
-}
+  { additionalProperties: false },
+);
+/**
+ * A contract as a planner enters it: an object of at most 40 keys here;
+ * the acceptance service checks it field by field and names every problem.
+ */
+const ContractBody = Type.Unsafe<Record<string, unknown>>({ type: 'object', maxProperties: 40 });
 
 const PLANNERS = ['admin', 'planner'] as const;
 const READERS = ['admin', 'planner', 'vendor'] as const;
@@ -79,7 +73,7 @@ const COMPLETERS = ['admin', 'vendor'] as const;
  * public key reports are signed with. A vendor sees only its own
  * contracts (scope `contract` and `campaign` in auth/roles.ts).
  */
-export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async (app, options) => {
+export const contractsPlugin: FastifyPluginAsyncTypebox<ContractsPluginOptions> = async (app, options) => {
   let key: ReportKey | undefined;
   const reportKey = (): ReportKey => {
     key ??= options.keyDir === undefined ? ephemeralReportKey() : loadOrCreateReportKey(options.keyDir);
@@ -140,11 +134,11 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
     contracts: await acceptance.listContracts(request.principal!),
   }));
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/api/v1/contracts',
     {
       config: { access: { roles: PLANNERS } },
-      schema: { body: { type: 'object', maxProperties: 40 } },
+      schema: { body: ContractBody },
     },
     async (request, reply) => {
       try {
@@ -156,7 +150,7 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
     },
   );
 
-  app.post<{ Body: string | Buffer }>(
+  app.post(
     '/api/v1/contracts/import',
     { config: { access: { roles: PLANNERS } }, bodyLimit: IMPORT_BODY_LIMIT },
     async (request, reply) => {
@@ -185,13 +179,13 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
     },
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get(
     '/api/v1/contracts/:id',
     { config: { access: { roles: READERS, target: 'contract' } }, schema: { params: IdParams } },
     async (request) => acceptance.contract(request.params.id),
   );
 
-  app.post<{ Params: IdParams }>(
+  app.post(
     '/api/v1/contracts/:id/complete',
     { config: { access: { roles: COMPLETERS, target: 'contract' } }, schema: { params: IdParams } },
     async (request, reply) => {
@@ -204,13 +198,13 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
     },
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get(
     '/api/v1/campaigns/:id',
     { config: { access: { roles: READERS, target: 'campaign' } }, schema: { params: IdParams } },
     async (request) => acceptance.progress(request.params.id),
   );
 
-  app.post<{ Params: IdParams }>(
+  app.post(
     '/api/v1/campaigns/:id/retest',
     { config: { access: { roles: READERS, target: 'campaign' } }, schema: { params: IdParams } },
     async (request, reply) =>
@@ -223,7 +217,7 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
   const filename = (row: ReportRow, ext: string): string =>
     `skolnet-acceptance-${row.campaign_id}-${row.lang}.${ext}`;
 
-  app.get<{ Params: IdParams; Querystring: LangQuery }>(
+  app.get(
     '/api/v1/campaigns/:id/report',
     {
       config: { access: { roles: READERS, target: 'campaign' } },
@@ -239,7 +233,7 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
     },
   );
 
-  app.get<{ Params: IdParams; Querystring: LangQuery }>(
+  app.get(
     '/api/v1/campaigns/:id/report.pdf',
     {
       config: { access: { roles: READERS, target: 'campaign' } },
@@ -254,7 +248,7 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
     },
   );
 
-  app.get<{ Params: IdParams; Querystring: LangQuery }>(
+  app.get(
     '/api/v1/campaigns/:id/report.sig',
     {
       config: { access: { roles: READERS, target: 'campaign' } },
@@ -272,7 +266,7 @@ export const contractsPlugin: FastifyPluginAsync<ContractsPluginOptions> = async
     },
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get(
     '/api/v1/campaigns/:id/measurements.csv',
     { config: { access: { roles: READERS, target: 'campaign' } }, schema: { params: IdParams } },
     async (request, reply) =>

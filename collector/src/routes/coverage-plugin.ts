@@ -1,29 +1,16 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { CoverageOptions } from '../coverage/coverage-analysis.js';
-
-const Params = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const;
-interface Params {
-  id: string;
-}
+import { IdParams } from './schemas.js';
 
 // Comma-separated lists; SSIDs are at most 32 bytes, so 2000 characters is dozens of them.
-const Query = {
-  type: 'object',
-  properties: {
-    school_ssids: { type: 'string', maxLength: 2000 },
-    non_teaching_rooms: { type: 'string', maxLength: 2000 },
+const CoverageQuery = Type.Object(
+  {
+    school_ssids: Type.Optional(Type.String({ maxLength: 2000 })),
+    non_teaching_rooms: Type.Optional(Type.String({ maxLength: 2000 })),
   },
-  additionalProperties: false,
-} as const;
-interface Query {
-  school_ssids?: string;
-  non_teaching_rooms?: string;
-}
+  { additionalProperties: false },
+);
 
 const list = (text: string | undefined): string[] =>
   (text ?? '')
@@ -38,14 +25,14 @@ const list = (text: string | undefined): string[] =>
  * names rooms that do not count towards coverage beside those surveyed as
  * `room_use=other`.
  */
-export const coveragePlugin: FastifyPluginAsync = async (app) => {
-  app.get<{ Params: Params; Querystring: Query }>(
+export const coveragePlugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/schools/:id/coverage',
     {
       config: {
         access: { roles: ['admin', 'planner', 'municipality_planner', 'school_it'], target: 'school' },
       },
-      schema: { params: Params, querystring: Query },
+      schema: { params: IdParams, querystring: CoverageQuery },
     },
     async (request) => {
       const options: CoverageOptions = {

@@ -95,11 +95,13 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     reply.type(document!.contentType).header('cache-control', cacheControl).send(document!.body);
 
   if (document === undefined) {
-    app.get<{ Querystring: { error?: string } }>(
+    app.get(
       SIGN_IN_PATH,
+      // No query schema: any query shows the page; only a known `?error` is shown, checked here.
       { config: { access: 'public' } },
       async (request, reply) => {
-        const error = isSignInError(request.query.error) ? request.query.error : undefined;
+        const asked = (request.query as { error?: unknown }).error;
+        const error = isSignInError(asked) ? asked : undefined;
         return reply
           .type('text/html; charset=utf-8')
           .header('content-security-policy', SIGN_IN_CSP)

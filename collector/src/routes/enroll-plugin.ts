@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EnrollRequest, EnrollResponse } from '@skolnet/shared';
 
 /**
@@ -6,8 +6,8 @@ import { EnrollRequest, EnrollResponse } from '@skolnet/shared';
  * and secret. No person's credential: the code is the credential, and the
  * enrollment rate limit bounds guessing.
  */
-export const enrollPlugin: FastifyPluginAsync = async (app) => {
-  app.post<{ Body: EnrollRequest }>(
+export const enrollPlugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
     '/api/v1/enroll',
     {
       config: { access: 'agent', limit: 'enrollment' },

@@ -1,33 +1,29 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorCodes } from '@skolnet/shared';
 import { STORE_PROBE_INTERVAL_MS, STORE_WRITE_CAUSES } from '../runtime/store-health.js';
+import { StringEnum } from './schemas.js';
 
-const HealthResponse = {
-  type: 'object',
-  properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' } },
-  required: ['status', 'version'],
-  additionalProperties: false,
-} as const;
+const HealthResponse = Type.Object(
+  { status: StringEnum(['ok']), version: Type.String() },
+  { additionalProperties: false },
+);
 
-const ReadyResponse = {
-  type: 'object',
-  properties: { status: { type: 'string', enum: ['ready'] }, version: { type: 'string' } },
-  required: ['status', 'version'],
-  additionalProperties: false,
-} as const;
+const ReadyResponse = Type.Object(
+  { status: StringEnum(['ready']), version: Type.String() },
+  { additionalProperties: false },
+);
 
-const NotReadyResponse = {
-  type: 'object',
-  properties: {
-    code: { type: 'string', enum: [ErrorCodes.STORE_FAILED] },
-    message: { type: 'string' },
-    cause: { type: 'string', enum: STORE_WRITE_CAUSES },
-    since: { type: 'string', format: 'date-time' },
-    failures: { type: 'integer', minimum: 0 },
+const NotReadyResponse = Type.Object(
+  {
+    code: StringEnum([ErrorCodes.STORE_FAILED]),
+    message: Type.String(),
+    cause: StringEnum(STORE_WRITE_CAUSES),
+    since: Type.String({ format: 'date-time' }),
+    failures: Type.Integer({ minimum: 0 }),
   },
-  required: ['code', 'message', 'cause', 'since', 'failures'],
-  additionalProperties: false,
-} as const;
+  { additionalProperties: false },
+);
 
 /**
  * `GET /healthz`: liveness (the process answers), for the `npm start`
@@ -37,11 +33,9 @@ const NotReadyResponse = {
  * write succeeds. A full disk is no reason to restart the process, so
  * liveness stays 200.
  */
-export const healthPlugin: FastifyPluginAsync = async (app) => {
-  app.get(
-    '/healthz',
-    { config: { access: 'public' }, schema: { response: { 200: HealthResponse } } },
-    (_request, reply) => reply.send({ status: 'ok', version: app.config.version }),
+export const healthPlugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', { config: { access: 'public' }, schema: { response: { 200: HealthResponse } } }, () =>
+    Promise.resolve({ status: 'ok' as const, version: app.config.version }),
   );
   app.get(
     '/readyz',

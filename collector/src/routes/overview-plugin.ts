@@ -1,15 +1,12 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
 import { DEFAULT_BUDGET_EUR } from '../planning/plan.js';
 
-const OverviewQuery = {
-  type: 'object',
-  properties: { budget: { type: 'number', minimum: 0, maximum: 1e12 } },
-  additionalProperties: false,
-} as const;
-interface OverviewQuery {
-  budget?: number;
-}
+const OverviewQuery = Type.Object(
+  { budget: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })) },
+  { additionalProperties: false },
+);
 
 /**
  * `GET /api/v1/overview`: the national overview the planners' start page
@@ -18,8 +15,8 @@ interface OverviewQuery {
  * pupils, median score, share of slow schools and what the plan at
  * `?budget` (default the programme budget) spends there.
  */
-export const overviewPlugin: FastifyPluginAsync = async (app) => {
-  app.get<{ Querystring: OverviewQuery }>(
+export const overviewPlugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/overview',
     {
       config: { access: { roles: ['admin', 'planner'] } },

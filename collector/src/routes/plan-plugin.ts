@@ -1,43 +1,29 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
 import { planToCsv, type Plan } from '../planning/plan.js';
-import { PLAN_OBJECTIVES, type PlanObjective } from '../planning/economics.js';
+import { PLAN_OBJECTIVES } from '../planning/economics.js';
 import type { PlanRequest } from '../services/plan-service.js';
 import { planWorkbook, XLSX_CONTENT_TYPE } from '../export/plan-workbook.js';
-import { PLAN_LANGS, type PlanLang } from '../planning/plan-labels.js';
+import { PLAN_LANGS } from '../planning/plan-labels.js';
+import { IdParams, StringEnum } from './schemas.js';
 
-const PlanQuery = {
-  type: 'object',
-  properties: {
-    budget: { type: 'number', minimum: 0, maximum: 1e12 },
-    min_score: { type: 'number', minimum: 0, maximum: 100 },
-    municipality_cap: { type: 'number', minimum: 0 },
-    installs_per_month: { type: 'number', minimum: 0 },
-    months: { type: 'number', minimum: 0 },
-    format: { type: 'string', enum: ['json', 'csv', 'xlsx'] },
-    lang: { type: 'string', enum: PLAN_LANGS },
-    objective: { type: 'string', enum: [...PLAN_OBJECTIVES] },
+const PlanQuery = Type.Object(
+  {
+    budget: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
+    min_score: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    municipality_cap: Type.Optional(Type.Number({ minimum: 0 })),
+    installs_per_month: Type.Optional(Type.Number({ minimum: 0 })),
+    months: Type.Optional(Type.Number({ minimum: 0 })),
+    format: Type.Optional(StringEnum(['json', 'csv', 'xlsx'])),
+    /** Language of the xlsx headers and sheet names (CSV and JSON keep their keys). */
+    lang: Type.Optional(StringEnum(PLAN_LANGS)),
+    objective: Type.Optional(StringEnum(PLAN_OBJECTIVES)),
   },
-  additionalProperties: false,
-} as const;
-interface PlanQuery {
-  objective?: PlanObjective;
-  budget?: number;
-  min_score?: number;
-  municipality_cap?: number;
-  installs_per_month?: number;
-  months?: number;
-  format?: 'json' | 'csv' | 'xlsx';
-  /** Language of the xlsx headers and sheet names (CSV and JSON keep their keys). */
-  lang?: PlanLang;
-}
-
-const SchoolParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const;
+  { additionalProperties: false },
+);
+/** The plan routes' query. */
+type PlanQuery = Static<typeof PlanQuery>;
 
 /** Whether an Accept-Encoding header (RFC 9110 §12.5.3) takes gzip: named, or `*`, without q=0. */
 export function acceptsGzip(header: string | undefined): boolean {
@@ -58,7 +44,7 @@ export function acceptsGzip(header: string | undefined): boolean {
  * aggregates); a municipality planner sees the explanation of a school of
  * their municipality.
  */
-export const planPlugin: FastifyPluginAsync = async (app) => {
+export const planPlugin: FastifyPluginAsyncTypebox = async (app) => {
   const planRequest = (q: PlanQuery): PlanRequest => ({
     // The configured budget (serve --budget), the programme total until one is.
     budget_eur: q.budget ?? app.config.plan.budget_eur,
@@ -79,7 +65,7 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
   };
   const plan = (q: PlanQuery): Promise<Plan> => app.services.plan.plan(planRequest(q)).catch(asBadRequest);
 
-  app.get<{ Querystring: PlanQuery }>(
+  app.get(
     '/api/v1/plan',
     { config: { access: { roles: ['admin', 'planner'] } }, schema: { querystring: PlanQuery } },
     async (request, reply) => {
@@ -106,17 +92,17 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: PlanQuery }>(
+  app.get(
     '/api/v1/plan/schools/:id',
     {
       config: { access: { roles: ['admin', 'planner', 'municipality_planner'], target: 'school' } },
-      schema: { params: SchoolParams, querystring: PlanQuery },
+      schema: { params: IdParams, querystring: PlanQuery },
     },
     async (request) =>
       app.services.plan.explain(request.params.id, planRequest(request.query)).catch(asBadRequest),
   );
 
-  app.get<{ Querystring: PlanQuery }>(
+  app.get(
     '/api/v1/plan/scenarios',
     { config: { access: { roles: ['admin', 'planner'] } }, schema: { querystring: PlanQuery } },
     async (request) => app.services.plan.scenarios(planRequest(request.query)).catch(asBadRequest),

@@ -1,53 +1,38 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorCodes, SchoolType, SkolnetError } from '@skolnet/shared';
 import type { Actor } from '../auth/account-service.js';
-import type { SchoolRegisterPatch } from '../storage/school-register-store.js';
-
-const SchoolParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const;
-interface SchoolParams {
-  id: string;
-}
-
-const nullable = <T extends object>(schema: T) => ({ anyOf: [schema, { type: 'null' }] });
+import { IdParams, Nullable } from './schemas.js';
 
 /** `PATCH /api/v1/schools/:id`: any of the register's fields; null clears an optional one. */
-const SchoolPatch = {
-  type: 'object',
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200, format: 'plain-text' },
-    municipality: { type: 'string', minLength: 1, maxLength: 100, format: 'plain-text' },
-    pupils: { type: 'integer', minimum: 0, maximum: 100_000 },
-    registration_number: nullable({ type: 'string', minLength: 1, maxLength: 32, format: 'plain-text' }),
-    address: nullable({ type: 'string', minLength: 1, maxLength: 300, format: 'plain-text' }),
-    lat: nullable({ type: 'number' }),
-    lon: nullable({ type: 'number' }),
-    school_type: nullable(SchoolType),
+const SchoolPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, format: 'plain-text' })),
+    municipality: Type.Optional(Type.String({ minLength: 1, maxLength: 100, format: 'plain-text' })),
+    pupils: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    registration_number: Type.Optional(
+      Nullable(Type.String({ minLength: 1, maxLength: 32, format: 'plain-text' })),
+    ),
+    address: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 300, format: 'plain-text' }))),
+    lat: Type.Optional(Nullable(Type.Number())),
+    lon: Type.Optional(Nullable(Type.Number())),
+    school_type: Type.Optional(Nullable(SchoolType)),
   },
-  additionalProperties: false,
-  minProperties: 1,
-} as const;
+  { additionalProperties: false, minProperties: 1 },
+);
 
-const ImportQuery = {
-  type: 'object',
-  properties: {
-    dry_run: { type: 'boolean', description: 'check and report every row; write nothing (default true)' },
-    file_name: {
-      type: 'string',
-      maxLength: 255,
-      description: 'the upload’s file name, for the report and the audit',
-    },
+const ImportQuery = Type.Object(
+  {
+    dry_run: Type.Optional(
+      Type.Boolean({ description: 'check and report every row; write nothing (default true)' }),
+    ),
+    file_name: Type.Optional(
+      Type.String({ maxLength: 255, description: 'the upload’s file name, for the report and the audit' }),
+    ),
   },
-  additionalProperties: false,
-} as const;
-interface ImportQuery {
-  dry_run?: boolean;
-  file_name?: string;
-}
+  { additionalProperties: false },
+);
 
 /**
  * Largest register file accepted, bytes. Latvia's full register export is
@@ -79,7 +64,7 @@ function actorOf(request: FastifyRequest): Actor {
  * with retired ones, edits, retirement and the bulk import of the national
  * register's export with a dry run. Each write is audited by the service.
  */
-export const schoolRegisterPlugin: FastifyPluginAsync = async (app) => {
+export const schoolRegisterPlugin: FastifyPluginAsyncTypebox = async (app) => {
   // Raw bytes for the import; only this plugin's routes see these parsers.
   app.addContentTypeParser(
     FILE_TYPES,
@@ -91,25 +76,25 @@ export const schoolRegisterPlugin: FastifyPluginAsync = async (app) => {
     schools: await app.store.listSchools(),
   }));
 
-  app.patch<{ Params: SchoolParams; Body: SchoolRegisterPatch }>(
+  app.patch(
     '/api/v1/schools/:id',
-    { config: { access: { roles: ['admin'] } }, schema: { params: SchoolParams, body: SchoolPatch } },
+    { config: { access: { roles: ['admin'] } }, schema: { params: IdParams, body: SchoolPatch } },
     async (request) => app.services.register.update(request.params.id, request.body, actorOf(request)),
   );
 
-  app.post<{ Params: SchoolParams }>(
+  app.post(
     '/api/v1/schools/:id/retire',
-    { config: { access: { roles: ['admin'] } }, schema: { params: SchoolParams } },
+    { config: { access: { roles: ['admin'] } }, schema: { params: IdParams } },
     async (request) => app.services.register.retire(request.params.id, actorOf(request)),
   );
 
-  app.post<{ Params: SchoolParams }>(
+  app.post(
     '/api/v1/schools/:id/reinstate',
-    { config: { access: { roles: ['admin'] } }, schema: { params: SchoolParams } },
+    { config: { access: { roles: ['admin'] } }, schema: { params: IdParams } },
     async (request) => app.services.register.reinstate(request.params.id, actorOf(request)),
   );
 
-  app.post<{ Querystring: ImportQuery; Body: Buffer }>(
+  app.post(
     '/api/v1/schools/import',
     {
       config: { access: { roles: ['admin'] } },

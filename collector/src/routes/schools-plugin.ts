@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import {
   AGENT_ROLES,
   CreateSchool,
@@ -6,61 +7,34 @@ import {
   SchoolRegisterFields,
   SchoolSummary,
   SkolnetError,
-  type AgentRole,
 } from '@skolnet/shared';
 import { MAX_HISTORY_DAYS } from '../services/school-page-service.js';
+import { IdParams, MAX_ID_LENGTH, StringEnum } from './schemas.js';
 
-// Small route-local schemas are written as plain JSON Schema; the shared
-// contract types come from @skolnet/shared.
-const SchoolParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-  required: ['id'],
-  additionalProperties: false,
-} as const;
-interface SchoolParams {
-  id: string;
-}
-
-const CodeParams = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', minLength: 1, maxLength: 64 },
+const CodeParams = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
     // The code's public id (a prefix of its hash), as the listing gives it.
-    code_id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+    code_id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
   },
-  required: ['id', 'code_id'],
-  additionalProperties: false,
-} as const;
-interface CodeParams {
-  id: string;
-  code_id: string;
-}
+  { additionalProperties: false },
+);
 
 /** Days of history a school page charts when `?days` is omitted: the scoring window's usual length. */
 const DEFAULT_HISTORY_DAYS = 30;
-const HistoryQuery = {
-  type: 'object',
-  properties: { days: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_DAYS } },
-  additionalProperties: false,
-} as const;
-interface HistoryQuery {
-  days?: number;
-}
+const HistoryQuery = Type.Object(
+  { days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_HISTORY_DAYS })) },
+  { additionalProperties: false },
+);
 
-const CreateEnrollmentCode = {
-  type: 'object',
-  properties: {
-    ttl_hours: { type: 'integer', minimum: 1 },
+const CreateEnrollmentCode = Type.Object(
+  {
+    ttl_hours: Type.Optional(Type.Integer({ minimum: 1 })),
     // When set, only an agent enrolling with this role can redeem the code.
-    role: { type: 'string', enum: [...AGENT_ROLES] },
+    role: Type.Optional(StringEnum(AGENT_ROLES)),
   },
-  additionalProperties: false,
-} as const;
-interface CreateEnrollmentCode {
-  ttl_hours?: number;
-  role?: AgentRole;
-}
+  { additionalProperties: false },
+);
 
 const SchoolList = { type: 'array', items: SchoolSummary } as const;
 
@@ -104,14 +78,10 @@ const IssuedCode = {
 
 /** Most results a school's page lists (one per measurement and target by default). */
 const MAX_LATEST_RESULTS = 500;
-const SchoolQuery = {
-  type: 'object',
-  properties: { latest: { type: 'integer', minimum: 1, maximum: MAX_LATEST_RESULTS } },
-  additionalProperties: false,
-} as const;
-interface SchoolQuery {
-  latest?: number;
-}
+const SchoolQuery = Type.Object(
+  { latest: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LATEST_RESULTS })) },
+  { additionalProperties: false },
+);
 /** Results on a school's page when `?latest` is omitted. */
 const DEFAULT_LATEST_RESULTS = 50;
 
@@ -122,7 +92,7 @@ export type { SchoolHistory, SchoolInventory } from '../services/school-page-ser
  * School routes: public reads (list with scores, one school in detail)
  * and admin writes (create a school, issue an enrollment code).
  */
-export const schoolsPlugin: FastifyPluginAsync = async (app) => {
+export const schoolsPlugin: FastifyPluginAsyncTypebox = async (app) => {
   const notFound = (id: string): SkolnetError =>
     new SkolnetError(ErrorCodes.API_NOT_FOUND, `school ${id} does not exist`);
 
@@ -132,7 +102,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
     async () => app.services.schools.list(),
   );
 
-  app.get<{ Params: SchoolParams; Querystring: SchoolQuery }>(
+  app.get(
     '/api/v1/schools/:id',
     {
       config: {
@@ -142,7 +112,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
           target: 'school',
         },
       },
-      schema: { params: SchoolParams, querystring: SchoolQuery },
+      schema: { params: IdParams, querystring: SchoolQuery },
     },
     async (request) =>
       app.services.schools.detail(
@@ -152,7 +122,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
       ),
   );
 
-  app.post<{ Body: CreateSchool }>(
+  app.post(
     '/api/v1/schools',
     {
       config: { access: { roles: ['admin'] } },
@@ -165,7 +135,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Params: SchoolParams; Body: CreateEnrollmentCode }>(
+  app.post(
     '/api/v1/schools/:id/enrollment-codes',
     {
       config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
@@ -174,7 +144,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
         request.body ??= {};
         return Promise.resolve();
       },
-      schema: { params: SchoolParams, body: CreateEnrollmentCode, response: { 201: IssuedCode } },
+      schema: { params: IdParams, body: CreateEnrollmentCode, response: { 201: IssuedCode } },
     },
     async (request, reply) => {
       const { defaultTtlHours, maxTtlHours } = app.config.enrollment;
@@ -201,29 +171,29 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
     access: { roles: ['admin', 'planner', 'municipality_planner', 'school_it'], target: 'school' },
   } as const;
 
-  app.get<{ Params: SchoolParams; Querystring: HistoryQuery }>(
+  app.get(
     '/api/v1/schools/:id/history',
-    { config: schoolPageAccess, schema: { params: SchoolParams, querystring: HistoryQuery } },
+    { config: schoolPageAccess, schema: { params: IdParams, querystring: HistoryQuery } },
     async (request) => {
       if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
       return app.services.schoolPage.history(request.params.id, request.query.days ?? DEFAULT_HISTORY_DAYS);
     },
   );
 
-  app.get<{ Params: SchoolParams }>(
+  app.get(
     '/api/v1/schools/:id/inventory',
-    { config: schoolPageAccess, schema: { params: SchoolParams } },
+    { config: schoolPageAccess, schema: { params: IdParams } },
     async (request) => {
       if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
       return app.services.schoolPage.inventory(request.params.id);
     },
   );
 
-  app.get<{ Params: SchoolParams }>(
+  app.get(
     '/api/v1/schools/:id/enrollment-codes',
     {
       config: { access: { roles: ['admin', 'school_it'], target: 'school' } },
-      schema: { params: SchoolParams },
+      schema: { params: IdParams },
     },
     async (request) => {
       if (!(await app.store.getSchool(request.params.id))) throw notFound(request.params.id);
@@ -232,7 +202,7 @@ export const schoolsPlugin: FastifyPluginAsync = async (app) => {
   );
 
   for (const how of ['expire', 'revoke'] as const) {
-    app.post<{ Params: CodeParams }>(
+    app.post(
       `/api/v1/schools/:id/enrollment-codes/:code_id/${how}`,
       {
         config: { access: { roles: ['admin', 'school_it'], target: 'school' } },

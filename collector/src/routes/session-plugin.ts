@@ -1,4 +1,6 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
 import { MAX_PASSWORD_CHARS, publicUser, type StartedSession } from '../auth/account-service.js';
 import {
@@ -18,35 +20,22 @@ export const SIGN_IN_PATH = '/sign-in';
 /** Path where the identity provider sends the browser back. */
 export const OIDC_CALLBACK_PATH = '/api/v1/session/oidc/callback';
 
-const SignInBody = {
-  type: 'object',
-  properties: {
-    email: { type: 'string', minLength: 1, maxLength: 320 },
-    password: { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_CHARS * 4 },
+const SignInBody = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_CHARS * 4 }),
   },
-  required: ['email', 'password'],
-  additionalProperties: false,
-} as const;
-interface SignInBody {
-  email: string;
-  password: string;
-}
+  { additionalProperties: false },
+);
 
-const ResetBody = {
-  type: 'object',
-  properties: {
-    email: { type: 'string', minLength: 1, maxLength: 320 },
-    code: { type: 'string', minLength: 1, maxLength: 200 },
-    password: { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_CHARS * 4 },
+const ResetBody = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 320 }),
+    code: Type.String({ minLength: 1, maxLength: 200 }),
+    password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_CHARS * 4 }),
   },
-  required: ['email', 'code', 'password'],
-  additionalProperties: false,
-} as const;
-interface ResetBody {
-  email: string;
-  code: string;
-  password: string;
-}
+  { additionalProperties: false },
+);
 
 const isForm = (request: FastifyRequest): boolean =>
   (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
@@ -64,7 +53,7 @@ function errorKind(err: unknown): SignInError {
  * the current session, OpenID Connect sign-in when configured, and
  * password reset with a one-time code an administrator issued.
  */
-export const sessionPlugin: FastifyPluginAsync = async (app) => {
+export const sessionPlugin: FastifyPluginAsyncTypebox = async (app) => {
   const auth = app.config.auth;
   const oidc = auth.oidc === undefined ? undefined : new OidcSignIn(auth.oidc, app.config.now);
 
@@ -82,7 +71,7 @@ export const sessionPlugin: FastifyPluginAsync = async (app) => {
     setSessionCookie(reply, started.secret, auth.sessionAbsoluteMs / 1000, secure);
   };
 
-  app.post<{ Body: SignInBody }>(
+  app.post(
     '/api/v1/session',
     {
       config: { access: 'public', limit: 'sign_in' },
@@ -140,7 +129,7 @@ export const sessionPlugin: FastifyPluginAsync = async (app) => {
     return reply.code(204).send();
   });
 
-  app.post<{ Body: ResetBody }>(
+  app.post(
     '/api/v1/password-reset',
     { config: { access: 'public', limit: 'password_reset' }, schema: { body: ResetBody } },
     async (request, reply) => {

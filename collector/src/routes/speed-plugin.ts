@@ -2,7 +2,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorCodes, SkolnetError, SpeedPaths, UploadReport } from '@skolnet/shared';
 import { httpStatusFor, type ErrorBody } from '../plugins/error-handler.js';
 import { guardDownload } from '../runtime/body-guard.js';
@@ -41,14 +43,6 @@ export function createRandomStream(pool: Buffer, total: number): Readable {
   });
 }
 
-interface DownloadQuery {
-  bytes?: number;
-}
-
-interface UploadQuery {
-  warmup_ms?: number;
-}
-
 /**
  * Step of the byte counts an upload reports in {@link UPLOAD_SERIES_HEADER},
  * in ms. The buckets sit on the collector's own wall-clock grid
@@ -78,7 +72,7 @@ const MAX_UPLOAD_WARMUP_MS = 60_000;
  * unauthenticated: `skolnet-agent assess` runs without enrollment. A cap
  * on concurrent transfers keeps the collector's own link usable.
  */
-export const speedPlugin: FastifyPluginAsync = async (app) => {
+export const speedPlugin: FastifyPluginAsyncTypebox = async (app) => {
   const { maxConcurrentTransfers, maxTransfersPerClient, maxTransferBytes, defaultDownloadBytes, poolBytes } =
     app.config.speed;
   const downloadLimits = {
@@ -156,17 +150,16 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
     done(null);
   });
 
-  app.get<{ Querystring: DownloadQuery }>(
+  app.get(
     SpeedPaths.download,
     {
       // Open as before: `skolnet-agent assess` measures without enrollment.
       config: { access: 'public' },
       schema: {
-        querystring: {
-          type: 'object',
-          properties: { bytes: { type: 'integer', minimum: 0, maximum: maxTransferBytes } },
-          additionalProperties: false,
-        },
+        querystring: Type.Object(
+          { bytes: Type.Optional(Type.Integer({ minimum: 0, maximum: maxTransferBytes })) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request, reply) => {
@@ -196,18 +189,17 @@ export const speedPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Querystring: UploadQuery }>(
+  app.post(
     SpeedPaths.upload,
     {
       // A floor rate and a deadline of their own (app.ts): an upload that
       // trickles is ended and frees its slot.
       config: { access: 'public', bodyGuard: 'upload' },
       schema: {
-        querystring: {
-          type: 'object',
-          properties: { warmup_ms: { type: 'integer', minimum: 0, maximum: MAX_UPLOAD_WARMUP_MS } },
-          additionalProperties: false,
-        },
+        querystring: Type.Object(
+          { warmup_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_UPLOAD_WARMUP_MS })) },
+          { additionalProperties: false },
+        ),
         response: { 200: UploadReport },
       },
     },

@@ -1,4 +1,6 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
 import type { Role } from '../auth/roles.js';
 import { supportReportHtml } from '../export/support-report-html.js';
@@ -8,6 +10,7 @@ import { supportNationalView } from '../services/support-national-service.js';
 import { supportReport } from '../services/support-report-service.js';
 import { SupportRuleError, createSupportService, type SupportActor } from '../services/support-service.js';
 import { parseSemester, semesterOf, type Semester } from '../support/support-rules.js';
+import { IdParams, MAX_ID_LENGTH, StringEnum } from './schemas.js';
 
 /** Options of {@link supportNationalPlugin}. */
 export interface SupportNationalPluginOptions {
@@ -24,36 +27,30 @@ const SCHOOL_REPORT_READERS: Role[] = ['support_coordinator', 'director', 'ikvd'
 /** Who receives the national semester report (suppressed aggregates only): IKVD and planners. */
 const NATIONAL_REPORT_READERS: Role[] = ['ikvd', 'planner'];
 
-const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
-const PLAN_PARAMS = {
-  type: 'object',
-  properties: { id: ID, plan_id: ID },
-  required: ['id', 'plan_id'],
-  additionalProperties: false,
-} as const;
-const SCHOOL_PARAMS = {
-  type: 'object',
-  properties: { id: ID },
-  required: ['id'],
-  additionalProperties: false,
-} as const;
-const SEMESTER_QUERY = {
-  type: 'object',
-  properties: { semester: { type: 'string', maxLength: 20 } },
-  additionalProperties: false,
-} as const;
-const REPORT_QUERY = {
-  type: 'object',
-  properties: {
-    semester: { type: 'string', maxLength: 20 },
-    lang: { type: 'string', enum: ['lv', 'en'] },
+/** A plan of a school: `:id` the school, `:plan_id` the plan. */
+const PlanParams = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
+    plan_id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
   },
-  additionalProperties: false,
-} as const;
-interface ReportQuery {
-  semester?: string;
-  lang?: 'lv' | 'en';
-}
+  { additionalProperties: false },
+);
+/** A semester's code, like 2025/2026-1; default the current one. */
+const SemesterQuery = Type.Object(
+  { semester: Type.Optional(Type.String({ maxLength: 20 })) },
+  { additionalProperties: false },
+);
+/** A report's semester and language. */
+const ReportQuery = Type.Object(
+  {
+    semester: Type.Optional(Type.String({ maxLength: 20 })),
+    lang: Type.Optional(StringEnum(['lv', 'en'] as const)),
+  },
+  { additionalProperties: false },
+);
+type ReportQuery = Static<typeof ReportQuery>;
+/** A return's reason. */
+const ReturnBody = Type.Object({ reason: Type.String({ maxLength: 2000 }) }, { additionalProperties: false });
 
 const actorOf = (request: FastifyRequest): SupportActor => ({
   principal: request.principal!,
@@ -69,7 +66,10 @@ const actorOf = (request: FastifyRequest): SupportActor => ({
  * report's HTML. No route here answers a pupil's name, personal code or
  * pseudonym.
  */
-export const supportNationalPlugin: FastifyPluginAsync<SupportNationalPluginOptions> = (app, options) => {
+export const supportNationalPlugin: FastifyPluginAsyncTypebox<SupportNationalPluginOptions> = (
+  app,
+  options,
+) => {
   const pdf = options.pdf ?? createChromiumPdfRenderer();
   // Approvals and returns read and write plans only, never a pupil's identity: no keys needed.
   const support = createSupportService({
@@ -109,27 +109,19 @@ export const supportNationalPlugin: FastifyPluginAsync<SupportNationalPluginOpti
     return { plans: plans.map((p) => ({ ...p, school_name: names.get(p.school_id) ?? p.school_id })) };
   });
 
-  app.post<{ Params: { id: string; plan_id: string }; Body: { reason: string } }>(
+  app.post(
     '/api/v1/support/schools/:id/plans/:plan_id/return',
     {
       config: { access: { roles: APPROVERS, target: 'school' } },
-      schema: {
-        params: PLAN_PARAMS,
-        body: {
-          type: 'object',
-          properties: { reason: { type: 'string', maxLength: 2000 } },
-          required: ['reason'],
-          additionalProperties: false,
-        },
-      },
+      schema: { params: PlanParams, body: ReturnBody },
     },
     async (request) =>
       support.returnPlan(actorOf(request), request.params.id, request.params.plan_id, request.body.reason),
   );
 
-  app.get<{ Querystring: { semester?: string } }>(
+  app.get(
     '/api/v1/support/national',
-    { config: { access: { roles: NATIONAL_VIEW } }, schema: { querystring: SEMESTER_QUERY } },
+    { config: { access: { roles: NATIONAL_VIEW } }, schema: { querystring: SemesterQuery } },
     async (request) => supportNationalView(app.store, semesterFrom(request.query.semester), app.config.now()),
   );
 
@@ -164,11 +156,11 @@ export const supportNationalPlugin: FastifyPluginAsync<SupportNationalPluginOpti
       .send(file);
   };
 
-  app.get<{ Params: { id: string }; Querystring: ReportQuery }>(
+  app.get(
     '/api/v1/support/schools/:id/report.pdf',
     {
       config: { access: { roles: SCHOOL_REPORT_READERS, target: 'school' } },
-      schema: { params: SCHOOL_PARAMS, querystring: REPORT_QUERY },
+      schema: { params: IdParams, querystring: ReportQuery },
     },
     async (request, reply) => {
       const semester = semesterFrom(request.query.semester);
@@ -178,11 +170,11 @@ export const supportNationalPlugin: FastifyPluginAsync<SupportNationalPluginOpti
     },
   );
 
-  app.get<{ Querystring: ReportQuery }>(
+  app.get(
     '/api/v1/support/report.pdf',
     {
       config: { access: { roles: NATIONAL_REPORT_READERS } },
-      schema: { querystring: REPORT_QUERY },
+      schema: { querystring: ReportQuery },
     },
     async (request, reply) => sendPdf(reply, request.query, semesterFrom(request.query.semester)),
   );

@@ -1,4 +1,6 @@
-import { DEFAULT_LESSON_HOURS, ErrorCodes, SkolnetError, timetableMinutes } from '@skolnet/shared';
+import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import { DEFAULT_LESSON_HOURS, timetableMinutes, type SkolnetError } from '@skolnet/shared';
+import { createConfigCheck, invalid } from '../config-check.js';
 
 /**
  * The scoring method's every threshold and weight (docs/methodology.md).
@@ -292,130 +294,181 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
   bands: { good: 80, moderate: 50 },
 };
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A curve: `[x, score]` pairs, at least one; x ascending is checked after the schema. */
+const PointsSchema = Type.Array(Type.Tuple([Type.Number(), Type.Number({ minimum: 0, maximum: 100 })]), {
+  minItems: 1,
+});
+/** Any count a threshold takes (results, school days, lesson hours, samples). */
+const Count = Type.Number({ minimum: 0 });
+const Weight = Type.Number({ minimum: 0, maximum: 100 });
+const Score = Type.Number({ minimum: 0, maximum: 100 });
+const strict = { additionalProperties: false } as const;
+const component = <P extends TProperties>(extra: P) =>
+  Type.Object({ weight: Weight, points: PointsSchema, source: Type.String(), ...extra }, strict);
+const Days = Type.Object({ school_days: Count, lesson_hours: Count }, strict);
 
-function configError(key: string, expected: string, got: unknown): SkolnetError {
-  return new SkolnetError(
-    ErrorCodes.CONFIG_INVALID,
-    `scoring config: ${key}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`,
-  );
-}
+/**
+ * The shape and ranges of a {@link ScoringConfig}, checked after a file's
+ * overrides are merged onto the defaults. What one key's range depends on
+ * another's (end_hour after start_hour, bands.good above bands.moderate,
+ * ascending curves, a valid time zone) {@link validateScoringConfig} checks
+ * after it.
+ */
+export const ScoringConfigSchema = Type.Object(
+  {
+    version: Type.String({ minLength: 1 }),
+    window_days: Type.Number({ minimum: 1, maximum: 366 }),
+    time_zone: Type.String({ expected: 'an IANA time zone such as Europe/Riga' }),
+    school_hours: Type.Object(
+      {
+        days: Type.Array(Type.Integer({ minimum: 1, maximum: 7, expected: 'an ISO weekday 1-7' })),
+        start_hour: Type.Number({ minimum: 0, maximum: 23 }),
+        end_hour: Type.Number({ minimum: 1, maximum: 24 }),
+      },
+      strict,
+    ),
+    minimum_data: Type.Object(
+      {
+        throughput_results: Type.Number({ minimum: 0, maximum: 10_000 }),
+        school_days: Type.Number({ minimum: 0, maximum: 10_000 }),
+        lesson_hours: Type.Number({ minimum: 0, maximum: 10_000 }),
+      },
+      strict,
+    ),
+    confidence: Type.Object({ high: Days, medium: Days }, strict),
+    components: Type.Object(
+      {
+        download: component({
+          school_minimum_mbps: Type.Number({ minimum: 0, maximum: 1e6 }),
+          below_minimum_cap: Score,
+          class_pupils: Type.Number({ minimum: 1, maximum: 1000 }),
+          class_video_mbps_per_pupil: Type.Number({ minimum: 0, maximum: 1000 }),
+        }),
+        upload: component({ class_upload_mbps_per_pupil: Type.Number({ minimum: 0, maximum: 1000 }) }),
+        availability: component({
+          min_samples: Count,
+          probe_max_loss_pct: Type.Number({ minimum: 0, maximum: 100 }),
+        }),
+        latency: component({}),
+        jitter: component({}),
+        loss: component({}),
+        wifi: component({}),
+        internal: Type.Object(
+          {
+            weight: Weight,
+            source: Type.String(),
+            checks: Type.Object(
+              {
+                gigabit_switch_share: PointsSchema,
+                poe_switch_share: PointsSchema,
+                uplink_utilisation_p95_pct: PointsSchema,
+                duplex_mismatches: PointsSchema,
+                ap_24ghz_only_share: PointsSchema,
+                radio_config_faults: PointsSchema,
+              },
+              strict,
+            ),
+          },
+          strict,
+        ),
+      },
+      strict,
+    ),
+    caps: Type.Object(
+      {
+        no_line: Type.Object(
+          {
+            cap: Score,
+            source: Type.String(),
+            below_mbps: Count,
+            availability_below: Type.Number({ minimum: 0, maximum: 1 }),
+          },
+          strict,
+        ),
+        no_wifi: Type.Object(
+          { cap: Score, source: Type.String(), share_below: Type.Number({ minimum: 0, maximum: 1 }) },
+          strict,
+        ),
+        class_video: Type.Object({ points: PointsSchema, source: Type.String() }, strict),
+      },
+      strict,
+    ),
+    bands: Type.Object({ good: Score, moderate: Score }, strict),
+  },
+  strict,
+);
+
+// The schema's type is the interface's: a key the interface gains and the
+// schema lacks fails here, and the defaults passing the schema (a test)
+// shows the schema has no key the interface lacks.
+const _schemaMatchesInterface = (v: Static<typeof ScoringConfigSchema>): ScoringConfig => v;
+
+const checkShape = createConfigCheck(ScoringConfigSchema, 'scoring config');
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `over` merged onto `base`: mappings key by key, anything else replaced whole. */
+function merge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
+  return out;
+}
+
 /**
- * Merges `override` (parsed JSON) onto `base`, validating every key
- * against the shape of `base`: unknown keys, wrong types and bad curves
- * throw `SKOLNET_CONFIG_INVALID` naming the key.
+ * Merges `override` (parsed JSON) onto `base` and checks the result with
+ * {@link ScoringConfigSchema} and {@link validateScoringConfig}: unknown
+ * keys, wrong types, values out of range and bad curves throw
+ * `SKOLNET_CONFIG_INVALID` naming the key, what it takes and what it got.
  */
 export function parseScoringConfig(
   override: unknown,
   base: ScoringConfig = DEFAULT_SCORING_CONFIG,
 ): ScoringConfig {
-  if (!isObject(override)) throw configError('(root)', 'an object', override);
-  const merged = mergeNode(base as unknown as Json, override, '') as unknown as ScoringConfig;
+  if (!isObject(override)) throw invalid('scoring config', '(root)', 'an object', override);
+  const merged = merge(base, override) as ScoringConfig;
   validateScoringConfig(merged);
   return merged;
 }
 
-function mergeNode(base: Json, over: unknown, path: string): Json {
-  const key = path === '' ? '(root)' : path;
-  if (isPoints(base)) {
-    if (!Array.isArray(over)) throw configError(key, 'a list of [x, score] pairs', over);
-    return over as Json;
-  }
-  if (Array.isArray(base)) {
-    if (!Array.isArray(over) || !over.every((v) => typeof v === 'number')) {
-      throw configError(key, 'a list of numbers', over);
-    }
-    return over;
-  }
-  if (isObject(base)) {
-    if (!isObject(over)) throw configError(key, 'an object', over);
-    const out: Record<string, Json> = { ...(base as Record<string, Json>) };
-    for (const [k, v] of Object.entries(over)) {
-      const child = path === '' ? k : `${path}.${k}`;
-      const b = (base as Record<string, Json>)[k];
-      if (b === undefined) throw configError(child, `one of ${Object.keys(base).join(', ')}`, k);
-      out[k] = mergeNode(b, v, child);
-    }
-    return out;
-  }
-  if (typeof base === 'number') {
-    if (typeof over !== 'number' || !Number.isFinite(over)) throw configError(key, 'a number', over);
-    return over;
-  }
-  if (typeof base === 'string') {
-    if (typeof over !== 'string') throw configError(key, 'a string', over);
-    return over;
-  }
-  throw configError(key, typeof base, over);
+function configError(key: string, expected: string, got: unknown): SkolnetError {
+  return invalid('scoring config', key, expected, got);
 }
 
-function isPoints(value: Json): boolean {
-  return Array.isArray(value) && value.length > 0 && value.every((p) => Array.isArray(p));
-}
-
-function checkPoints(points: Points, key: string): void {
-  if (points.length < 1) throw configError(key, 'at least one [x, score] pair', points);
-  let prev = -Infinity;
-  points.forEach((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw configError(`${key}[${i}]`, 'a pair [x, score] of finite numbers', p);
+/** Curves climb in x: each point's x above the one before. */
+function checkAscending(points: Points, key: string): void {
+  points.forEach(([x], i) => {
+    if (i > 0 && x <= points[i - 1]![0]) {
+      throw configError(`${key}[${i}]`, 'x strictly above the previous point', points[i]);
     }
-    const [x, y] = p;
-    if (x <= prev) throw configError(`${key}[${i}]`, 'x strictly above the previous point', p);
-    if (y < 0 || y > 100) throw configError(`${key}[${i}]`, 'a score from 0 to 100', p);
-    prev = x;
   });
 }
 
-function checkRange(value: number, key: string, min: number, max: number): void {
-  if (!(value >= min && value <= max)) throw configError(key, `a number from ${min} to ${max}`, value);
-}
-
-/** Throws `SKOLNET_CONFIG_INVALID` naming the first key that is out of range. */
+/**
+ * Throws `SKOLNET_CONFIG_INVALID` naming the first key that breaks
+ * {@link ScoringConfigSchema} or a rule between keys.
+ */
 export function validateScoringConfig(config: ScoringConfig): void {
-  checkRange(config.window_days, 'window_days', 1, 366);
+  checkShape(config);
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: config.time_zone });
   } catch {
     throw configError('time_zone', 'an IANA time zone such as Europe/Riga', config.time_zone);
   }
-  config.school_hours.days.forEach((d, i) => {
-    if (!Number.isInteger(d) || d < 1 || d > 7)
-      throw configError(`school_hours.days[${i}]`, 'an ISO weekday 1-7', d);
-  });
-  checkRange(config.school_hours.start_hour, 'school_hours.start_hour', 0, 23);
-  checkRange(config.school_hours.end_hour, 'school_hours.end_hour', config.school_hours.start_hour + 1, 24);
-  for (const [k, v] of Object.entries(config.minimum_data)) checkRange(v, `minimum_data.${k}`, 0, 10_000);
+  const { start_hour: start, end_hour: end } = config.school_hours;
+  if (!(end > start)) throw configError('school_hours.end_hour', `a number from ${start + 1} to 24`, end);
   let totalWeight = 0;
   for (const key of COMPONENT_KEYS) {
     const c = config.components[key];
-    checkRange(c.weight, `components.${key}.weight`, 0, 100);
     totalWeight += c.weight;
-    if ('points' in c) checkPoints(c.points, `components.${key}.points`);
+    if ('points' in c) checkAscending(c.points, `components.${key}.points`);
   }
   if (totalWeight <= 0) throw configError('components.*.weight', 'weights with a positive sum', totalWeight);
   for (const [k, v] of Object.entries(config.components.internal.checks)) {
-    checkPoints(v as Points, `components.internal.checks.${k}`);
+    checkAscending(v as Points, `components.internal.checks.${k}`);
   }
-  checkRange(config.components.download.below_minimum_cap, 'components.download.below_minimum_cap', 0, 100);
-  checkRange(
-    config.components.download.school_minimum_mbps,
-    'components.download.school_minimum_mbps',
-    0,
-    1e6,
-  );
-  checkRange(config.components.download.class_pupils, 'components.download.class_pupils', 1, 1000);
-  checkRange(
-    config.components.download.class_video_mbps_per_pupil,
-    'components.download.class_video_mbps_per_pupil',
-    0,
-    1000,
-  );
   // The school curve climbs from the floor to the class's video rate: it must lie above the floor.
   const classRate =
     config.components.download.class_pupils * config.components.download.class_video_mbps_per_pupil;
@@ -426,23 +479,9 @@ export function validateScoringConfig(config: ScoringConfig): void {
       config.components.download.class_video_mbps_per_pupil,
     );
   }
-  checkRange(
-    config.components.upload.class_upload_mbps_per_pupil,
-    'components.upload.class_upload_mbps_per_pupil',
-    0,
-    1000,
-  );
-  checkRange(
-    config.components.availability.probe_max_loss_pct,
-    'components.availability.probe_max_loss_pct',
-    0,
-    100,
-  );
-  checkPoints(config.caps.class_video.points, 'caps.class_video.points');
-  checkRange(config.caps.no_line.cap, 'caps.no_line.cap', 0, 100);
-  checkRange(config.caps.no_wifi.cap, 'caps.no_wifi.cap', 0, 100);
-  checkRange(config.bands.moderate, 'bands.moderate', 0, 100);
-  checkRange(config.bands.good, 'bands.good', config.bands.moderate, 100);
+  checkAscending(config.caps.class_video.points, 'caps.class_video.points');
+  const { good, moderate } = config.bands;
+  if (!(good >= moderate)) throw configError('bands.good', `a number from ${moderate} to 100`, good);
 }
 
 /** A copy of `config` with one component's weight multiplied by `factor` (for the sensitivity report). */
