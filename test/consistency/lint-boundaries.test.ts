@@ -20,8 +20,9 @@ beforeAll(async () => {
   const url = pathToFileURL(`${root}eslint.config.js`).href;
   const { default: config } = (await import(url)) as { default: Linter.Config[] };
   const boundaries = config.filter((block) => RULES.some((rule) => block.rules?.[rule] !== undefined));
-  // Three blocks: the agent off TypeBox, probes off each other, the domain pure.
-  expect(boundaries).toHaveLength(3);
+  // Four blocks: the agent off TypeBox, probes off each other, the domain
+  // pure, the Kysely store's parts internal to storage/.
+  expect(boundaries).toHaveLength(4);
   eslint = new ESLint({
     cwd: root,
     overrideConfigFile: true,
@@ -120,5 +121,37 @@ describe('domain modules stay pure', () => {
     expect(await violations('collector/src/scoring/x.test.ts', "import Fastify from 'fastify';\n")).toEqual(
       [],
     );
+  });
+});
+
+describe("the Kysely store's parts stay inside storage/", () => {
+  it('refuses storage/kysely/ from a service and from a test', async () => {
+    expect(
+      await violations(
+        'collector/src/services/x.ts',
+        "import { KyselyResults } from '../storage/kysely/results.js';\n",
+      ),
+    ).toEqual([expect.stringMatching(/internal to storage/)]);
+    expect(
+      await violations(
+        'test/conformance/x.test.ts',
+        "import { openSqlite } from '../../collector/src/storage/kysely/sqlite-connection.js';\n",
+      ),
+    ).toEqual([expect.stringMatching(/internal to storage/)]);
+  });
+
+  it('allows the store facade and its interfaces, and the parts among themselves', async () => {
+    expect(
+      await violations(
+        'collector/src/services/x.ts',
+        "import { createStore } from '../storage/kysely-store.js';\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await violations(
+        'collector/src/storage/kysely/x.ts',
+        "import { KyselyResults } from './results.js';\n",
+      ),
+    ).toEqual([]);
   });
 });
