@@ -1,4 +1,4 @@
-import { ErrorCodes, SkolnetError, toCsv } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, toCsv, type CsvDelimiter } from '@skolnet/shared';
 import type { ScoringConfig } from '../scoring/score-config.js';
 import type { CostCatalog } from './catalog.js';
 import { DEFAULT_PLAN_ECONOMICS, type PlanEconomics, type PlanObjective } from './economics.js';
@@ -1121,7 +1121,11 @@ export function planRows(plan: Plan): (string | number)[][] {
   return plan.schools.map((r) => PLAN_COLUMNS.map((c) => (typeof r[c] === 'boolean' ? String(r[c]) : r[c])));
 }
 
-/** Every school of a plan as CSV (RFC 4180), one row each; text that looks like a formula stays text. */
-export function planToCsv(plan: Plan): string {
-  return toCsv(PLAN_COLUMNS, planRows(plan));
+/**
+ * Every school of a plan as CSV (RFC 4180), one row each; text that looks
+ * like a formula stays text. `semicolon` is the dialect Excel with Latvian
+ * regional settings opens in columns (see `CsvDelimiter`).
+ */
+export function planToCsv(plan: Plan, delimiter: CsvDelimiter = 'comma'): string {
+  return toCsv(PLAN_COLUMNS, planRows(plan), delimiter);
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
+import { CSV_DELIMITERS, ErrorCodes, SkolnetError, isSkolnetError, type CsvDelimiter } from '@skolnet/shared';
 import { planToCsv, type Plan } from '../planning/plan.js';
 import { PLAN_OBJECTIVES, type PlanObjective } from '../planning/economics.js';
 import type { PlanRequest } from '../services/plan-service.js';
@@ -16,6 +16,7 @@ const PlanQuery = {
     months: { type: 'number', minimum: 0 },
     format: { type: 'string', enum: ['json', 'csv', 'xlsx'] },
     lang: { type: 'string', enum: PLAN_LANGS },
+    delimiter: { type: 'string', enum: CSV_DELIMITERS },
     objective: { type: 'string', enum: [...PLAN_OBJECTIVES] },
   },
   additionalProperties: false,
@@ -30,6 +31,8 @@ interface PlanQuery {
   format?: 'json' | 'csv' | 'xlsx';
   /** Language of the xlsx headers and sheet names (CSV and JSON keep their keys). */
   lang?: PlanLang;
+  /** CSV dialect: `comma` (default) or `semicolon` for Excel with Latvian regional settings. */
+  delimiter?: CsvDelimiter;
 }
 
 const SchoolParams = {
@@ -84,7 +87,9 @@ export const planPlugin: FastifyPluginAsync = async (app) => {
     { config: { access: { roles: ['admin', 'planner'] } }, schema: { querystring: PlanQuery } },
     async (request, reply) => {
       if (request.query.format === 'csv')
-        return reply.type('text/csv; charset=utf-8').send(planToCsv(await plan(request.query)));
+        return reply
+          .type('text/csv; charset=utf-8')
+          .send(planToCsv(await plan(request.query), request.query.delimiter));
       if (request.query.format === 'xlsx') {
         const now = app.config.now();
         const file = await planWorkbook(await plan(request.query), { lang: request.query.lang, now });
