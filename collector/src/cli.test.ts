@@ -237,6 +237,51 @@ describe('skolnet-collector plan output', () => {
     },
   );
 
+  it('writes the plan CSV with semicolons for Latvian Excel when asked, and refuses --delimiter elsewhere', async () => {
+    const out = join(dir, 'plan-lv.csv');
+    const run = await cli(
+      ['plan', '--data', dataDir, '--format', 'csv', '--delimiter', 'semicolon', '--out', out],
+      true,
+    );
+    expect(run.code).toBe(0);
+    const bytes = readFileSync(out);
+    // A UTF-8 BOM, so that Excel reads Latvian letters.
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    // Read back by Python's csv module splitting on ';' (a reader skolnet did not write).
+    const rows = JSON.parse(
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          'import csv,json,sys;text=sys.stdin.buffer.read().decode("utf-8-sig");' +
+            'print(json.dumps(list(csv.reader(text.splitlines(True),delimiter=";"))))',
+        ],
+        { input: bytes, encoding: 'utf8' },
+      ),
+    ) as string[][];
+    const plan = JSON.parse((await cli(['plan', '--data', dataDir, '--format', 'json'])).out.join('\n')) as {
+      schools: { school_id: string }[];
+    };
+    expect(rows[0]!.slice(0, 2)).toEqual(['school_id', 'school_name']);
+    expect(rows).toHaveLength(plan.schools.length + 1);
+    for (const row of rows) expect(row).toHaveLength(rows[0]!.length);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(plan.schools.map((s) => s.school_id));
+    // Decimal numbers with the decimal comma that Latvian Excel reads as numbers.
+    const decimals = rows
+      .slice(1)
+      .flat()
+      .filter((v) => /^-?\d+[.,]\d+$/.test(v));
+    expect(decimals.length).toBeGreaterThan(0);
+    for (const v of decimals) expect(v).toMatch(/^-?\d+,\d+$/);
+
+    const json = await cli(['plan', '--data', dataDir, '--format', 'json', '--delimiter', 'semicolon']);
+    expect(json.code).toBe(2);
+    expect(json.err.join('\n')).toMatch(/--delimiter needs --format csv/);
+    const tab = await cli(['plan', '--data', dataDir, '--format', 'csv', '--delimiter', 'tab']);
+    expect(tab.code).toBe(2);
+    expect(tab.err.join('\n')).toMatch(/delimiter/);
+  });
+
   it('summarises a plan written to a file, and an instance plan (not synthetic)', async () => {
     const out = join(dir, 'plan.csv');
     const toFile = await cli(['plan', '--data', dataDir, '--format', 'csv', '--out', out], true);

@@ -5,12 +5,20 @@ import { csvCell, toCsv } from './csv.js';
 
 const noPython = missingComponent('python3', commandWorks('python3'), 'Debian package python3');
 
-/** Parses CSV with Python's csv module: a reader skolnet did not write. */
-function readCsv(text: string): string[][] {
+/**
+ * Parses CSV with Python's csv module, a reader skolnet did not write,
+ * splitting on `delimiter`; `utf-8-sig` drops a byte order mark as Excel does.
+ */
+function readCsv(text: string, delimiter: ',' | ';' = ','): string[][] {
   const out = execFileSync(
     'python3',
-    ['-c', 'import csv,json,sys;print(json.dumps(list(csv.reader(sys.stdin.read().splitlines(True)))))'],
-    { input: text, encoding: 'utf8' },
+    [
+      '-c',
+      'import csv,json,sys;text=sys.stdin.buffer.read().decode("utf-8-sig");' +
+        'print(json.dumps(list(csv.reader(text.splitlines(True),delimiter=sys.argv[1]))))',
+      delimiter,
+    ],
+    { input: Buffer.from(text, 'utf8'), encoding: 'utf8' },
   );
   return JSON.parse(out) as string[][];
 }
@@ -33,6 +41,18 @@ describe('csvCell', () => {
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
     expect(csvCell('\r=1')).toBe('"\'\r=1"');
+  });
+
+  it('in the semicolon dialect quotes semicolons, not commas, and writes decimal commas', () => {
+    expect(csvCell('a;b', 'semicolon')).toBe('"a;b"');
+    expect(csvCell('a,b', 'semicolon')).toBe('a,b');
+    expect(csvCell(-12.5, 'semicolon')).toBe('-12,5');
+    expect(csvCell('=1+1', 'semicolon')).toBe("'=1+1");
+  });
+
+  it('starts the semicolon dialect with a UTF-8 BOM and keeps the comma one without', () => {
+    expect(toCsv(['a', 'b'], [[1.5, 'x']], 'semicolon')).toBe('\uFEFFa;b\r\n1,5;x\r\n');
+    expect(toCsv(['a', 'b'], [[1.5, 'x']])).toBe('a,b\r\n1.5,x\r\n');
   });
 
   it('ends every line with CRLF', () => {
@@ -65,6 +85,25 @@ describe.skipIf(noPython)('CSV read back by python3 csv', () => {
       expect(cell, name).not.toMatch(/^[=+\-@\t\r]/);
       expect(cell).toBe(/^[=+\-@\t\r]/.test(name) ? `'${name}` : name);
       expect(n).toBe(String(i));
+    });
+  });
+
+  it('reads the semicolon dialect back in columns, hostile cells as text, Latvian letters whole', () => {
+    const text = toCsv(
+      ['name', 'municipality', 'score'],
+      [...HOSTILE, 'Līvāni; Ogre'].map((name, i) => [name, 'Ķekavas novads', i + 0.5]),
+      'semicolon',
+    );
+    expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const rows = readCsv(text, ';');
+    expect(rows[0]).toEqual(['name', 'municipality', 'score']);
+    [...HOSTILE, 'Līvāni; Ogre'].forEach((name, i) => {
+      const [cell, municipality, score] = rows[i + 1]!;
+      expect(cell, name).not.toMatch(/^[=+\-@\t\r]/);
+      expect(cell).toBe(/^[=+\-@\t\r]/.test(name) ? `'${name}` : name);
+      expect(municipality).toBe('Ķekavas novads');
+      // Excel with Latvian regional settings reads a decimal comma as a number.
+      expect(score).toBe(`${i},5`);
     });
   });
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ErrorCodes, SkolnetError } from '@skolnet/shared';
+import { CSV_DELIMITERS, ErrorCodes, SkolnetError, type CsvDelimiter } from '@skolnet/shared';
 import { planWorkbook } from '../export/plan-workbook.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../ingest/result-clock.js';
 import { addPlanSettingOptions, planSettingsFrom, type PlanSettingOptions } from '../plan-settings.js';
@@ -57,6 +57,12 @@ export function createPlanCommand(io: CliIo): Command {
         .choices(PLAN_LANGS)
         .default(DEFAULT_PLAN_LANG),
     )
+    .addOption(
+      new Option(
+        '--delimiter <delimiter>',
+        'csv cell separator (default comma); semicolon, with a decimal comma and a UTF-8 BOM, opens in columns in Excel with Latvian regional settings',
+      ).choices(CSV_DELIMITERS),
+    )
     .option('--data <dir>', DATA_DIR_HELP, './data')
     .addOption(databaseOption())
     .option(
@@ -78,6 +84,7 @@ export function createPlanCommand(io: CliIo): Command {
           format?: 'json' | 'csv' | 'xlsx' | 'table';
           out?: string;
           lang: PlanLang;
+          delimiter?: CsvDelimiter;
           data: string;
           database?: string;
           instance?: string;
@@ -104,6 +111,10 @@ export function createPlanCommand(io: CliIo): Command {
         // Always, on stderr, whatever went to stdout or the file.
         const summarise = (summary: string): void =>
           io.err(opts.out === undefined ? summary : `${summary} → ${opts.out}`);
+        // Said, not ignored: someone asking for semicolons expects a CSV.
+        if (opts.delimiter !== undefined && format !== 'csv') {
+          throw new SkolnetError(ErrorCodes.CLI_BAD_ARGUMENT, '--delimiter needs --format csv');
+        }
         if (opts.instance !== undefined) {
           if (format !== 'json' && format !== 'table') {
             throw new SkolnetError(
@@ -168,7 +179,7 @@ export function createPlanCommand(io: CliIo): Command {
           await store.close();
         }
         if (plan === undefined) emit(output);
-        else if (format === 'csv') emit(planToCsv(plan));
+        else if (format === 'csv') emit(planToCsv(plan, opts.delimiter));
         else if (format === 'xlsx') emit(await planWorkbook(plan, { lang: opts.lang, now }));
         else if (format === 'table') emit(`${[...planReport(plan), '', ...planTable(plan)].join('\n')}\n`);
         else emit(`${JSON.stringify(plan, null, 2)}\n`);

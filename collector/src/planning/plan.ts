@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ErrorCodes, SkolnetError, toCsv } from '@skolnet/shared';
+import { ErrorCodes, SkolnetError, toCsv, type CsvDelimiter } from '@skolnet/shared';
 import { createConfigCheck } from '../config-check.js';
 import type { ScoringConfig } from '../scoring/score-config.js';
 import type { CostCatalog } from './catalog.js';
@@ -1122,7 +1122,11 @@ export function planRows(plan: Plan): (string | number)[][] {
   return plan.schools.map((r) => PLAN_COLUMNS.map((c) => (typeof r[c] === 'boolean' ? String(r[c]) : r[c])));
 }
 
-/** Every school of a plan as CSV (RFC 4180), one row each; text that looks like a formula stays text. */
-export function planToCsv(plan: Plan): string {
-  return toCsv(PLAN_COLUMNS, planRows(plan));
+/**
+ * Every school of a plan as CSV (RFC 4180), one row each; text that looks
+ * like a formula stays text. `semicolon` is the dialect Excel with Latvian
+ * regional settings opens in columns (see `CsvDelimiter`).
+ */
+export function planToCsv(plan: Plan, delimiter: CsvDelimiter = 'comma'): string {
+  return toCsv(PLAN_COLUMNS, planRows(plan), delimiter);
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
+import { CSV_DELIMITERS, ErrorCodes, SkolnetError, isSkolnetError } from '@skolnet/shared';
 import { planToCsv, type Plan } from '../planning/plan.js';
 import { PLAN_OBJECTIVES } from '../planning/economics.js';
 import type { PlanRequest } from '../services/plan-service.js';
@@ -19,6 +19,8 @@ const PlanQuery = Type.Object(
     /** Language of the xlsx headers and sheet names (CSV and JSON keep their keys). */
     lang: Type.Optional(StringEnum(PLAN_LANGS)),
     objective: Type.Optional(StringEnum(PLAN_OBJECTIVES)),
+    /** CSV dialect: `comma` (default) or `semicolon` for Excel with Latvian regional settings. */
+    delimiter: Type.Optional(StringEnum(CSV_DELIMITERS)),
   },
   { additionalProperties: false },
 );
@@ -70,7 +72,9 @@ export const planPlugin: FastifyPluginAsyncTypebox = async (app) => {
     { config: { access: { roles: ['admin', 'planner'] } }, schema: { querystring: PlanQuery } },
     async (request, reply) => {
       if (request.query.format === 'csv')
-        return reply.type('text/csv; charset=utf-8').send(planToCsv(await plan(request.query)));
+        return reply
+          .type('text/csv; charset=utf-8')
+          .send(planToCsv(await plan(request.query), request.query.delimiter));
       if (request.query.format === 'xlsx') {
         const now = app.config.now();
         const file = await planWorkbook(await plan(request.query), { lang: request.query.lang, now });

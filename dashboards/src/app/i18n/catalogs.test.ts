@@ -13,8 +13,22 @@ const enFiles = import.meta.glob<{ default: Catalog }>('../**/*.en.ts', { eager:
 const textsOf = (m: Message): string[] =>
   typeof m === 'string' ? [m] : [m.zero, m.one, m.other].filter((t): t is string => t !== undefined);
 
+/** Inline plurals of a text, `{name, plural, one {…} other {…}}`: the parameter and its forms. */
+const inlinePlurals = (text: string): { name: string; forms: string[] }[] =>
+  [...text.matchAll(/\{(\w+), plural,((?:\s*\w+\s*\{[^{}]*\})+)\s*\}/g)].map((m) => ({
+    name: m[1]!,
+    forms: [...m[2]!.matchAll(/(\w+)\s*\{/g)].map((f) => f[1]!),
+  }));
+
 const placeholders = (m: Message): string[] =>
-  [...new Set(textsOf(m).flatMap((s) => s.match(/\{\w+\}/g) ?? []))].sort();
+  [
+    ...new Set(
+      textsOf(m).flatMap((s) => [
+        ...(s.match(/\{\w+\}/g) ?? []),
+        ...inlinePlurals(s).map((p) => `{${p.name}}`),
+      ]),
+    ),
+  ].sort();
 
 describe('message catalogs', () => {
   const pairs = Object.keys(lvFiles).map((lvPath) => {
@@ -48,6 +62,9 @@ describe('message catalogs', () => {
     ] as const) {
       const forms = new Intl.PluralRules(LOCALES[lang]).resolvedOptions().pluralCategories;
       for (const [key, m] of Object.entries(catalog)) {
+        for (const plural of textsOf(m).flatMap(inlinePlurals)) {
+          for (const form of forms) expect(plural.forms, `${lang} ${key} {${plural.name}}`).toContain(form);
+        }
         if (typeof m === 'string') continue;
         for (const form of forms) expect(m[form as 'one'], `${lang} ${key} lacks "${form}"`).toBeDefined();
       }
@@ -69,6 +86,28 @@ describe('formatMessage', () => {
     [1001, '1001 skola'],
   ])('picks the Latvian plural form for %i', (count, text) => {
     expect(formatMessage('lv', schools, { count }).replace(/\s/g, ' ')).toBe(text.replace(/\s/g, ' '));
+  });
+
+  const inline =
+    '{schools, plural, zero {# skolu} one {# skola} other {# skolas}} un {rooms, plural, zero {# telpu} one {# telpa} other {# telpas}}';
+
+  it.each([
+    [0, 1, '0 skolu un 1 telpa'],
+    [21, 2, '21 skola un 2 telpas'],
+    [11, 31, '11 skolu un 31 telpa'],
+    [12345, 10, '12 345 skolas un 10 telpu'],
+  ])('pluralises any named number inline: %i schools, %i rooms', (schools, rooms, text) => {
+    expect(formatMessage('lv', inline, { schools, rooms }).replace(/\s/g, ' ')).toBe(text);
+  });
+
+  it('takes "other" when a language has no form for the category, and leaves a missing number visible', () => {
+    const en = '{aps, plural, one {# access point} other {# access points}} for {rooms} rooms';
+    expect(formatMessage('en', en, { aps: 1, rooms: 3 })).toBe('1 access point for 3 rooms');
+    expect(formatMessage('en', en, { aps: 0, rooms: 3 })).toBe('0 access points for 3 rooms');
+    expect(formatMessage('lv', '{aps, plural, one {# punkts} other {# punkti}}', { aps: 10 })).toBe(
+      '10 punkti',
+    );
+    expect(formatMessage('en', en, { rooms: 3 })).toBe('{aps} for 3 rooms');
   });
 
   it('falls back to "other" where English has no zero form', () => {

@@ -18,7 +18,14 @@ export interface PluralMessage {
   one: string;
   other: string;
 }
-/** A catalog entry: text with `{name}` placeholders, or plural forms of it. */
+/**
+ * A catalog entry: text with `{name}` placeholders, or plural forms of it
+ * chosen by `count`. Any other numeric parameter is pluralised inline, in
+ * the plural subset of ICU MessageFormat:
+ * `{aps, plural, zero {# punktu} one {# punkts} other {# punkti}}`, where
+ * `#` is the number in the language's format and a category the text has
+ * no form for takes `other`. Forms hold no braces.
+ */
 export type Message = string | PluralMessage;
 /** One page area's messages in one language. */
 export type Catalog = Readonly<Record<string, Message>>;
@@ -40,23 +47,38 @@ export const LANG_STORAGE_KEY = 'skolnet.lang';
 
 const isLang = (value: unknown): value is Lang => value === 'lv' || value === 'en';
 
+/** `{name, plural, form {text} ...}`: the parameter, then its forms. */
+const INLINE_PLURAL = /\{(\w+), plural,((?:\s*\w+\s*\{[^{}]*\})+)\s*\}/g;
+/** One form of an inline plural: its category and text. */
+const PLURAL_FORM = /(\w+)\s*\{([^{}]*)\}/g;
+
 /**
  * Fills a message for `lang`: picks the plural form for `params.count`
- * with `Intl.PluralRules` and replaces `{name}` placeholders. A
- * placeholder without a value stays visible, so a missing parameter shows
- * on the page instead of vanishing.
+ * with `Intl.PluralRules`, then each inline plural's form for its own
+ * parameter (see {@link Message}), and replaces `{name}` placeholders. A
+ * placeholder or plural without a value shows as `{name}`, so a missing
+ * parameter shows on the page instead of vanishing.
  */
 export function formatMessage(lang: Lang, message: Message, params: MessageParams = {}): string {
+  const rules = new Intl.PluralRules(LOCALES[lang]);
   let text: string;
   if (typeof message === 'string') {
     text = message;
   } else {
     const count = typeof params.count === 'number' ? params.count : Number(params.count);
-    const category = new Intl.PluralRules(LOCALES[lang]).select(count);
+    const category = rules.select(count);
     text =
       (category === 'zero' ? message.zero : category === 'one' ? message.one : undefined) ?? message.other;
   }
   const numbers = new Intl.NumberFormat(LOCALES[lang]);
+  text = text.replace(INLINE_PLURAL, (whole, name: string, body: string) => {
+    const value = params[name];
+    const n = typeof value === 'number' ? value : Number(value);
+    if (value === undefined || Number.isNaN(n)) return `{${name}}`;
+    const forms = new Map([...body.matchAll(PLURAL_FORM)].map((f) => [f[1]!, f[2]!]));
+    const form = forms.get(rules.select(n)) ?? forms.get('other');
+    return form === undefined ? whole : form.replaceAll('#', numbers.format(n));
+  });
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = params[name];
     if (value === undefined) return whole;

@@ -19,6 +19,7 @@ import {
   spendByMunicipality,
   summarizeGreedy,
   type MunicipalitySpend,
+  exportQuery,
 } from './plan-model.js';
 import { usePlanText } from './plan-text.js';
 
@@ -74,12 +75,8 @@ export function PlanPage() {
   };
 
   const points1 = (v: number): string => fmt.number(v, v < 10 ? 2 : 0);
-  const exportHref = (format: string, extra: Record<string, string> = {}): string => {
-    const q = new URLSearchParams(apiQuery);
-    q.set('format', format);
-    for (const [k, v] of Object.entries(extra)) q.set(k, v);
-    return `/api/v1/plan?${q.toString()}`;
-  };
+  const exportHref = (format: 'csv' | 'xlsx' | 'json'): string =>
+    `/api/v1/plan?${exportQuery(apiQuery, format, lang).toString()}`;
 
   const municipalityColumns: Column<MunicipalitySpend>[] = [
     {
@@ -361,7 +358,7 @@ export function PlanPage() {
             <h2 id="plan-exports-heading">{t('exports_heading')}</h2>
             <ul class="exports">
               <li>
-                <a href={exportHref('xlsx', { lang })} download class="button">
+                <a href={exportHref('xlsx')} download class="button">
                   {t('export_xlsx')}
                 </a>
               </li>

@@ -88,14 +88,17 @@ export default {
   m_unknown: '(this explanation is not available in this language yet)',
   m_config_ssid_5ghz: 'offer the SSIDs on 5 GHz too',
   m_config_channel_plan: 'non-overlapping channel plan',
-  m_config_duplex: 'fix duplex mismatches ({count})',
+  m_config_duplex: 'fix {count, plural, one {# duplex mismatch} other {# duplex mismatches}}',
   m_line_tier: 'subscription {tier} on the same line ({down}/{up} Mbit/s nominal)',
   m_operator_confirm: ', reach operator to confirm',
   m_new_fibre: 'new fibre connection ({distance} m) with {down}/{up} Mbit/s, router/firewall and rack',
   m_new_line: 'new {tier} line ({down}/{up} Mbit/s nominal), reach operator to confirm',
-  m_access_points: 'new access points ({aps}) for uncovered rooms ({rooms})',
-  m_access_points_replaced: ', 2.4-GHz-only access points replaced ({replaced})',
-  m_switches: 'switches replaced by gigabit PoE+ switches ({count})',
+  m_access_points:
+    '{aps, plural, one {# new access point} other {# new access points}} for {rooms, plural, one {# uncovered room} other {# uncovered rooms}}',
+  m_access_points_replaced:
+    ', {replaced, plural, one {# 2.4-GHz-only access point replaced} other {# 2.4-GHz-only access points replaced}}',
+  m_switches:
+    '{count, plural, one {# switch replaced by a gigabit PoE+ switch} other {# switches replaced by gigabit PoE+ switches}}',
   m_outage_repair:
     'report the outages ({available} available in lessons) to the operator for repair under its service level',
   m_failover: 'second line {tier} with automatic failover (dual-WAN router)',

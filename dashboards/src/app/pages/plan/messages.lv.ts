@@ -88,15 +88,19 @@ export default {
   m_unknown: '(paskaidrojums šajā valodā vēl nav pieejams)',
   m_config_ssid_5ghz: 'piedāvāt SSID arī 5 GHz joslā',
   m_config_channel_plan: 'kanālu plāns bez pārklāšanās',
-  m_config_duplex: 'novērst dupleksa neatbilstības ({count})',
+  m_config_duplex:
+    'novērst {count, plural, zero {# dupleksa neatbilstību} one {# dupleksa neatbilstību} other {# dupleksa neatbilstības}}',
   m_line_tier: 'abonements {tier} tajā pašā līnijā ({down}/{up} Mbit/s nomināli)',
   m_operator_confirm: ', sasniedzamību jāapstiprina operatoram',
   m_new_fibre:
     'jauns optiskais pieslēgums ({distance} m) ar {down}/{up} Mbit/s, maršrutētājs/ugunsmūris un statne',
   m_new_line: 'jauna {tier} līnija ({down}/{up} Mbit/s nomināli), sasniedzamību jāapstiprina operatoram',
-  m_access_points: 'jauni piekļuves punkti ({aps}) nepārklātajām telpām ({rooms})',
-  m_access_points_replaced: ', nomainīti tikai 2,4 GHz piekļuves punkti ({replaced})',
-  m_switches: 'komutatori nomainīti pret gigabitu PoE+ komutatoriem ({count})',
+  m_access_points:
+    '{aps, plural, zero {# jaunu piekļuves punktu} one {# jauns piekļuves punkts} other {# jauni piekļuves punkti}} {rooms, plural, zero {# nepārklātajām telpām} one {# nepārklātajai telpai} other {# nepārklātajām telpām}}',
+  m_access_points_replaced:
+    ', {replaced, plural, zero {nomainīti # tikai 2,4 GHz piekļuves punktu} one {nomainīts # tikai 2,4 GHz piekļuves punkts} other {nomainīti # tikai 2,4 GHz piekļuves punkti}}',
+  m_switches:
+    '{count, plural, zero {# komutatoru nomainīti pret gigabitu PoE+ komutatoriem} one {# komutators nomainīts pret gigabitu PoE+ komutatoru} other {# komutatori nomainīti pret gigabitu PoE+ komutatoriem}}',
   m_outage_repair:
     'ziņot operatoram par pārtraukumiem (mācību stundās pieejams {available}) labošanai saskaņā ar pakalpojuma līmeni',
   m_failover: 'otra līnija {tier} ar automātisku pārslēgšanos (divu WAN maršrutētājs)',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanResult, PlanSelection } from '../../api/types.js';
-import { planQuery, spendByMunicipality, summarizeGreedy } from './plan-model.js';
+import { exportQuery, planQuery, spendByMunicipality, summarizeGreedy } from './plan-model.js';
 
 const selection = (over: Partial<PlanSelection>): PlanSelection => ({
   school_id: 'a',
@@ -62,5 +62,30 @@ describe('summarizeGreedy', () => {
     expect(g).toMatchObject({ cost_eur: 300, benefit: 30, schools: 1 });
     expect(g.lastFunded?.rank).toBe(2);
     expect(g.firstUnfunded?.rank).toBe(3);
+  });
+});
+
+describe('exportQuery', () => {
+  const plan = new URLSearchParams({ budget: '500000', min_score: '40' });
+
+  it('asks for semicolons (Latvian Excel) on the Latvian page, commas on the English one', () => {
+    expect(Object.fromEntries(exportQuery(plan, 'csv', 'lv'))).toEqual({
+      budget: '500000',
+      min_score: '40',
+      format: 'csv',
+      delimiter: 'semicolon',
+    });
+    expect(exportQuery(plan, 'csv', 'en').has('delimiter')).toBe(false);
+    expect(exportQuery(plan.toString(), 'csv', 'en').get('budget')).toBe('500000');
+  });
+
+  it('gives the xlsx the page language and leaves JSON alone', () => {
+    expect(exportQuery(plan, 'xlsx', 'en').get('lang')).toBe('en');
+    expect(exportQuery(plan, 'xlsx', 'lv').has('delimiter')).toBe(false);
+    expect(Object.fromEntries(exportQuery(plan, 'json', 'lv'))).toEqual({
+      budget: '500000',
+      min_score: '40',
+      format: 'json',
+    });
   });
 });

@@ -78,3 +78,23 @@ export function summarizeGreedy(plan: PlanResult): GreedySummary {
     firstUnfunded: steps.find((s) => !s.funded),
   };
 }
+
+/**
+ * The query of a plan export link: the page's plan parameters, the format,
+ * and what the reader's spreadsheet needs. A Latvian reader's Excel splits
+ * CSV on `;` and reads a decimal comma (Latvian regional settings), so the
+ * Latvian page asks for `delimiter=semicolon` (which also starts the file
+ * with a UTF-8 BOM); the English page keeps RFC 4180 commas. The xlsx gets
+ * headers in the page's language.
+ */
+export function exportQuery(
+  planParams: URLSearchParams | string,
+  format: 'csv' | 'xlsx' | 'json',
+  lang: 'lv' | 'en',
+): URLSearchParams {
+  const q = new URLSearchParams(planParams);
+  q.set('format', format);
+  if (format === 'xlsx') q.set('lang', lang);
+  if (format === 'csv' && lang === 'lv') q.set('delimiter', 'semicolon');
+  return q;
+}

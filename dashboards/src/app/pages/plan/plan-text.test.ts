@@ -131,6 +131,46 @@ describe('plan texts in the page’s language', () => {
     expect(lvText.message(MESSAGES[20]!)).toContain('2027');
   });
 
+  it.each([
+    [
+      { new_aps: 6, uncovered_rooms: 5, replaced_aps: 2 },
+      '6 jauni piekļuves punkti 5 nepārklātajām telpām, nomainīti 2 tikai 2,4 GHz piekļuves punkti',
+      '6 new access points for 5 uncovered rooms, 2 2.4-GHz-only access points replaced',
+    ],
+    [
+      { new_aps: 1, uncovered_rooms: 1, replaced_aps: 21 },
+      '1 jauns piekļuves punkts 1 nepārklātajai telpai, nomainīts 21 tikai 2,4 GHz piekļuves punkts',
+      '1 new access point for 1 uncovered room, 21 2.4-GHz-only access points replaced',
+    ],
+    [
+      { new_aps: 11, uncovered_rooms: 10, replaced_aps: 0 },
+      '11 jaunu piekļuves punktu 10 nepārklātajām telpām',
+      '11 new access points for 10 uncovered rooms',
+    ],
+  ])(
+    'says counts in option labels with their plural forms, not in brackets: %j',
+    (params, lvText, enText) => {
+      const part = { code: 'access_points', params };
+      expect(render('lv').label([part])).toBe(lvText);
+      expect(render('en').label([part])).toBe(enText);
+    },
+  );
+
+  it.each([
+    [1, 'novērst 1 dupleksa neatbilstību', 'fix 1 duplex mismatch'],
+    [3, 'novērst 3 dupleksa neatbilstības', 'fix 3 duplex mismatches'],
+  ])('says %i duplex mismatches and switches with plural forms', (count, lvText, enText) => {
+    const duplex = { code: 'config_duplex', params: { count } };
+    expect(render('lv').label([duplex])).toBe(lvText);
+    expect(render('en').label([duplex])).toBe(enText);
+    const switches = render('lv').label([{ code: 'switches', params: { count } }]);
+    expect(switches).toBe(
+      count === 1
+        ? '1 komutators nomainīts pret gigabitu PoE+ komutatoru'
+        : `${count} komutatori nomainīti pret gigabitu PoE+ komutatoriem`,
+    );
+  });
+
   it('says the same in English, and a code it does not know yet without breaking the page', () => {
     const enText = render('en');
     expect(enText.label(OPTIONS[0]!.label_parts)).toBe(

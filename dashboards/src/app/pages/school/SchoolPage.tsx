@@ -11,6 +11,7 @@ import { useSession } from '../../session.js';
 import { usePlanText } from '../plan/plan-text.js';
 import type { PageProps } from '../page.js';
 import { LineChart } from './Chart.js';
+import { measured } from './figures.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
 import './school.css';
@@ -21,7 +22,6 @@ import type {
   InventoryView,
   PlanExplanationView,
   SchoolDetailView,
-  ScoreComponentView,
   ScoreSourceView,
   ThresholdCurveView,
 } from './types.js';
@@ -40,33 +40,6 @@ const COMPONENTS = [
   'wifi',
   'internal',
 ] as const;
-
-/** Names of a component's figures in the page's catalog, by the figure's name without its unit. */
-const FIGURE_NAMES: Readonly<Record<string, keyof typeof lv>> = {
-  median: 'f_median',
-  per_pupil: 'f_per_pupil',
-  p95: 'f_p95',
-  share: 'f_share',
-  coverage_share: 'f_coverage_share',
-  probe_max_loss: 'f_probe_max_loss',
-  pct: 'f_loss',
-  pings: 'f_pings',
-};
-
-/** The figures of a component worth showing, with their units (snake_case suffixes name them). */
-function measured(c: ScoreComponentView, fmt: ReturnType<typeof useLang>['fmt'], t: T): string {
-  // `median_pct` is loss's deprecated second name for `pct` (kept in the API for old readers).
-  const skip = new Set(['score', 'weight', 'samples', 'capped', 'median_pct']);
-  return Object.entries(c)
-    .filter(([k, v]) => !skip.has(k) && typeof v === 'number')
-    .map(([k, v]) => {
-      const unit = /_mbps$/.test(k) ? ' Mbit/s' : /_ms$/.test(k) ? ' ms' : /(^|_)pct$/.test(k) ? ' %' : '';
-      const base = k.replace(/_(mbps|ms|pct)$/, '');
-      const name = FIGURE_NAMES[base];
-      return `${name ? t(name) : base.replaceAll('_', ' ')}: ${fmt.number(v as number, 2)}${unit}`;
-    })
-    .join('; ');
-}
 
 function Section(props: { id: string; title: string; children: ComponentChildren }) {
   return (
