@@ -26,6 +26,12 @@ export const NAME_PATTERN = '^[a-z][a-z0-9_]{0,63}$';
 export const PROTOCOL_NAME = 'skolnet.v1';
 /** Protocol version carried in `hello`; bumps only on incompatible change. */
 export const PROTOCOL_VERSION = 1;
+/**
+ * Capabilities an agent announces in its hello (protocol.ts). `campaign`:
+ * its pushed configuration schema takes the `campaign` key; agents from
+ * before it refuse a whole push that has the key.
+ */
+export const AgentCapabilities = { campaign: 'campaign' } as const;
 /** Path of the agent stream on the collector. */
 export const AGENT_STREAM_PATH = '/api/v1/agent/stream';
 

@@ -41,6 +41,12 @@ export const Hello = Type.Object(
     outbox_depth: Type.Optional(Type.Integer({ minimum: 0 })),
     config_version: Type.Optional(Type.Integer({ minimum: 0 })),
     fingerprint: Type.Optional(HardwareFingerprint),
+    /**
+     * What this agent understands beyond protocol 1 as first released
+     * (`AgentCapabilities` in constants.ts); names the collector does not know are
+     * ignored. An agent that sends none gets no pushed key it may refuse.
+     */
+    capabilities: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 })),
   },
   { additionalProperties: false },
 );

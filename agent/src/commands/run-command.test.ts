@@ -12,7 +12,7 @@ import { dnsProbeDefinition } from '../probes/dns/dns-probe-definition.js';
 import type { ProbeDefinition } from '../probes/probe.js';
 import { readStatusFile } from '../runtime/status-file.js';
 import { AgentState } from '../state/agent-state.js';
-import { runStatusCommand, statusReport } from './status-command.js';
+import { formatStatus, runStatusCommand, statusReport } from './status-command.js';
 import { eventually } from '../../../test/support/poll.js';
 
 interface QuietOptions {
@@ -177,6 +177,25 @@ describe('skolnet-agent run with pushed configurations', () => {
     );
     expect(code).toBe(0);
     expect(out.join('')).toMatch(/config: +version 2/);
+    expect(out.join('')).not.toMatch(/campaign:/);
+
+    // A campaign in the pushed configuration: the status file and `status` show its id and end.
+    const campaign = { id: 'campaign-1', ends_at: '2099-04-03T14:00:00.000Z' };
+    server.push(6, { ...good, campaign });
+    await eventually(() => expect(server.acks.at(-1)).toMatchObject({ version: 6, applied: true }));
+    await eventually(() => expect(readStatusFile(state.statusFile)?.campaign).toEqual(campaign));
+    const withCampaign: string[] = [];
+    runStatusCommand(
+      { state: dir },
+      {
+        io: { stdout: (t) => void withCampaign.push(t), stderr: () => {} },
+        registry,
+        createRunner: () => ({ run: () => Promise.reject(new Error('unused')) }),
+        now: () => new Date(),
+        env: {},
+      },
+    );
+    expect(withCampaign.join('')).toMatch(/^campaign: +campaign-1 until 2099-04-03T14:00:00.000Z$/m);
 
     stop.abort();
     expect(await running).toBe(0);
@@ -393,6 +412,55 @@ describe('statusReport', () => {
       // No budget file: nothing counted this month.
       expect(report.budget).toMatchObject({ used_bytes: 0, remaining_bytes: 10 });
       expect(JSON.stringify(report)).not.toContain('xxxxxxxx');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the acceptance campaign the effective configuration has, with its id and end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skolnet-campaign-'));
+    try {
+      const written = new Date('2026-03-30T08:00:00Z');
+      const status = (campaign: { id: string; ends_at: string } | undefined) =>
+        statusReport(
+          {
+            collector_url: 'http://127.0.0.1:1',
+            agent_id: 'a',
+            school_id: 's',
+            secret: 'x'.repeat(32),
+            enrolled_at: written.toISOString(),
+          },
+          {
+            format: 1,
+            pid: process.pid,
+            agent_version: '0',
+            started_at: written.toISOString(),
+            written_at: written.toISOString(),
+            stopped_at: null,
+            agent_id: 'a',
+            school_id: 's',
+            collector_url: 'http://127.0.0.1:1',
+            connection: { state: 'connected', since: written.toISOString(), detail: null },
+            config_version: 4,
+            ...(campaign ? { campaign } : {}),
+            timetable: { timezone: 'Europe/Riga', days: [1], start: '08:00', end: '17:00' },
+            busy_threshold_mbps: 20,
+            budget: { month: '2026-03', used_bytes: 5, budget_bytes: 10, remaining_bytes: 5 },
+            outbox: { depth: 0, rejected_total: 0, dropped_total: 0, dropped_by_cause: {} },
+            probes: {},
+          },
+          null,
+          join(dir, 'budget.json'),
+          new Date(written.getTime() + 1000),
+        );
+      const campaign = { id: 'campaign-7', ends_at: '2026-04-03T14:00:00.000Z' };
+      const running = status(campaign);
+      expect(running.campaign).toEqual(campaign);
+      expect(formatStatus(running)).toMatch(/^campaign: +campaign-7 until 2026-04-03T14:00:00.000Z$/m);
+      // A status file without the key (an older agent's, or no campaign): no campaign line.
+      const none = status(undefined);
+      expect(none.campaign).toBeNull();
+      expect(formatStatus(none)).not.toMatch(/^campaign:/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -40,6 +40,8 @@ export interface StatusReport {
   connection: AgentStatus['connection'] | null;
   outbox: OutboxFigures | null;
   config_version: number | null;
+  /** The acceptance campaign of the agent's effective configuration, or null. */
+  campaign: { id: string; ends_at: string } | null;
   timetable: AgentStatus['timetable'] | null;
   budget: AgentStatus['budget'] | null;
   probes: AgentStatus['probes'];
@@ -121,6 +123,7 @@ export function statusReport(
     connection: reason === null ? (status?.connection ?? null) : null,
     outbox,
     config_version: status?.config_version ?? null,
+    campaign: status?.campaign ?? null,
     timetable: status?.timetable ?? null,
     budget,
     probes: status?.probes ?? {},
@@ -172,6 +175,7 @@ export function formatStatus(r: StatusReport): string {
       ? 'no configuration pushed yet (local settings)'
       : `version ${r.config_version}`,
   );
+  if (r.campaign) row('campaign', `${r.campaign.id} until ${r.campaign.ends_at}`);
   if (r.timetable) {
     const t = r.timetable;
     const days = t.days.map((d) => DAY_NAMES[d] ?? String(d)).join(',');

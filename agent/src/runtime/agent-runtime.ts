@@ -343,6 +343,9 @@ export async function runAgent(setup: AgentRuntimeSetup): Promise<'stopped' | 'r
     if (timetableChanged) scheduler.replan();
     status.update((s) => {
       s.config_version = push.version;
+      const campaign = statusCampaign(next);
+      if (campaign) s.campaign = campaign;
+      else delete s.campaign;
       s.timetable = next.schedule.timetable;
       s.busy_threshold_mbps = next.schedule.busyThresholdMbps;
       for (const [name, p] of Object.entries(s.probes)) {
@@ -471,6 +474,12 @@ function describeSkip(skip: ScheduleSkip): string {
   }
 }
 
+/** The campaign of an effective configuration as the status file shows it, or undefined. */
+function statusCampaign(eff: EffectiveConfig): AgentStatus['campaign'] {
+  const c = eff.schedule.campaign;
+  return c ? { id: c.id, ends_at: new Date(c.endsAt).toISOString() } : undefined;
+}
+
 /** The status a starting agent writes first. */
 function initialStatus(
   credentials: Credentials,
@@ -505,6 +514,7 @@ function initialStatus(
     collector_url: credentials.collector_url,
     connection: { state: 'connecting', since: now.toISOString(), detail: null },
     config_version: configVersion ?? null,
+    ...(statusCampaign(eff) ? { campaign: statusCampaign(eff) } : {}),
     timetable: eff.schedule.timetable,
     busy_threshold_mbps: eff.schedule.busyThresholdMbps,
     budget: budget.snapshot(),

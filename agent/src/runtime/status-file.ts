@@ -52,6 +52,12 @@ export interface AgentStatus {
   collector_url: string;
   connection: { state: 'connecting' | 'connected' | 'disconnected'; since: string; detail: string | null };
   config_version: number | null;
+  /**
+   * The acceptance campaign the effective configuration has (pushed by the
+   * collector), `ends_at` as an ISO 8601 instant; absent when none (and in
+   * status files of agents from before campaigns).
+   */
+  campaign?: { id: string; ends_at: string };
   timetable: Timetable;
   busy_threshold_mbps: number;
   budget: BudgetSnapshot;

@@ -76,6 +76,7 @@ describe('streamHandshake', () => {
         outbox_depth: 7,
         config_version: 3,
         fingerprint,
+        capabilities: ['campaign'],
       },
     ]);
     expect(aside.map((m) => m.type)).toEqual(['secret_confirmed']);

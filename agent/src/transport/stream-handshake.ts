@@ -1,5 +1,5 @@
 import type { HardwareFingerprint, Hello, Welcome } from '@skolnet/shared/core';
-import { PROTOCOL_VERSION } from '@skolnet/shared/core';
+import { AgentCapabilities, PROTOCOL_VERSION } from '@skolnet/shared/core';
 import type { StreamOutbox } from './stream-events.js';
 import type { StreamSocket } from './stream-socket.js';
 
@@ -39,6 +39,8 @@ export async function streamHandshake(
     secret,
     agent_version: source.agentVersion,
     outbox_depth: source.outbox.depth(),
+    // The collector pushes the campaign marker only to agents that say they take it.
+    capabilities: [AgentCapabilities.campaign],
   };
   const configVersion = source.configVersion?.();
   if (configVersion !== undefined) hello.config_version = configVersion;

@@ -4,6 +4,7 @@ import {
   Batch,
   ConfigAck,
   ErrorCodes,
+  AgentCapabilities,
   Hello,
   PROTOCOL_VERSION,
   ProtocolLimits,
@@ -153,6 +154,8 @@ const MAX_REJECTION_ID_CHARS = 128;
 export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): AgentSession {
   const { store, log, metrics } = deps;
   let agent: AgentRow | undefined;
+  /** Set from the hello: whether the agent's pushed schema takes the `campaign` key. */
+  let understandsCampaign = false;
   let malformed = 0;
   let unregister: (() => void) | undefined;
   let queue: Promise<void> = Promise.resolve();
@@ -323,7 +326,7 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
         closeWith(CloseCodes.reconnect, 'agent moved to another school; reconnect');
         return;
       case 'config':
-        send({ type: 'config', version: notice.version, config: notice.config });
+        sendConfig(notice.version, notice.config);
         return;
       case 'rotate_secret':
         await pushNewSecret(agent.id, 'administrator asked');
@@ -396,10 +399,12 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     const found = auth.agent;
     agent = found;
     if (auth.rotated) log.info({ agent_id: found.id }, 'secret rotation completed');
+    understandsCampaign = hello.capabilities?.includes(AgentCapabilities.campaign) ?? false;
     unregister = deps.connectedAgents.add({
       agent_id: found.id,
       school_id: found.school_id,
       connected_at: now.toISOString(),
+      campaign_unsupported: !understandsCampaign,
       notify: (notice) => enqueue(() => handleNotice(notice)),
     });
     const welcome: Welcome = {
@@ -428,13 +433,28 @@ export function startAgentSession(socket: WebSocket, deps: AgentSessionDeps): Ag
     if (hello.fingerprint !== undefined) await recordFingerprint(found, hello.fingerprint);
     // An agent that was offline when its configuration changed gets it now.
     if (found.config_json !== null && (hello.config_version ?? 0) < found.config_version) {
-      send({
-        type: 'config',
-        version: found.config_version,
-        config: JSON.parse(found.config_json) as ConfigPush['config'],
-      });
+      sendConfig(found.config_version, JSON.parse(found.config_json) as ConfigPush['config']);
     }
     if (found.rotation_requested_at !== null) await pushNewSecret(found.id, 'administrator asked');
+  }
+
+  /**
+   * Pushes a configuration, without the `campaign` key to an agent that did
+   * not announce it understands it: such an agent refuses the whole push
+   * and keeps its old configuration, so it still gets the campaign's data
+   * budget and probes, and the gap is logged for the campaign page.
+   */
+  function sendConfig(version: number, config: ConfigPush['config']): void {
+    if (config.campaign !== undefined && !understandsCampaign) {
+      const { campaign, ...rest } = config;
+      log.warn(
+        { agent_id: agent?.id, school_id: agent?.school_id, campaign_id: campaign.id },
+        'agent too old for campaign scheduling; pushed the campaign settings without the campaign marker',
+      );
+      send({ type: 'config', version, config: rest });
+      return;
+    }
+    send({ type: 'config', version, config });
   }
 
   async function recordFingerprint(owner: AgentRow, fingerprint: HardwareFingerprint): Promise<void> {

@@ -19,6 +19,12 @@ export interface AgentConnection {
   connected_at: string;
   /** Hands a notice to the session that owns the connection. */
   notify?: (notice: AgentNotice) => void;
+  /**
+   * The agent did not announce the `campaign` capability in its hello: it
+   * gets a campaign's settings without the marker, so it cannot schedule
+   * the campaign's tests ("agent too old for campaign scheduling").
+   */
+  campaign_unsupported?: boolean;
 }
 
 /** The last outbox an agent reported (hello or batch), as its school IT page shows it. */
@@ -65,7 +71,12 @@ export function createConnectedAgents(): ConnectedAgents {
       };
     },
     list: () =>
-      [...live].map(({ agent_id, school_id, connected_at }) => ({ agent_id, school_id, connected_at })),
+      [...live].map(({ agent_id, school_id, connected_at, campaign_unsupported }) => ({
+        agent_id,
+        school_id,
+        connected_at,
+        ...(campaign_unsupported === undefined ? {} : { campaign_unsupported }),
+      })),
     countForSchool: (schoolId) => [...live].filter((c) => c.school_id === schoolId).length,
     notify(agentId, notice) {
       let count = 0;

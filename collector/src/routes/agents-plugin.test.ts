@@ -185,6 +185,32 @@ describe('admin agent routes', () => {
     expect(await current.client.next()).toMatchObject({ type: 'error', code: ErrorCodes.PROTOCOL_MALFORMED });
   });
 
+  it('pushes the campaign marker only to agents that announce they understand it', async () => {
+    const campaign = { id: 'c-1', ends_at: '2026-03-13T16:00:00.000Z' };
+    await store.setSchoolAgentConfig(schoolId, { ...CONFIG, data_budget_mb: 5000, campaign });
+    // A hello exactly as the previous agent's stream handshake built it (constructed): no capabilities.
+    const old = await open({ outbox_depth: 0, config_version: 0 });
+    expect(old.first.type).toBe('welcome');
+    // The campaign's other settings still arrive; the key an older agent's schema refuses does not.
+    expect(await old.client.next()).toEqual({
+      type: 'config',
+      version: 1,
+      config: { ...CONFIG, data_budget_mb: 5000 },
+    });
+    const flagged = app.connectedAgents.list().find((c) => c.agent_id === agentId);
+    expect(flagged?.campaign_unsupported).toBe(true);
+    old.client.ws.close();
+    await old.client.closed;
+    const current = await open({ outbox_depth: 0, config_version: 0, capabilities: ['campaign'] });
+    expect(current.first.type).toBe('welcome');
+    expect(await current.client.next()).toEqual({
+      type: 'config',
+      version: 1,
+      config: { ...CONFIG, data_budget_mb: 5000, campaign },
+    });
+    expect(app.connectedAgents.list().find((c) => c.agent_id === agentId)?.campaign_unsupported).toBe(false);
+  });
+
   it('revokes: the open stream closes at once and the next hello is refused with the revoked code', async () => {
     const { client } = await open();
     const res = await app.inject({

@@ -184,6 +184,42 @@ describe('pupil-support routes', () => {
     expect(elsewhere.body).not.toContain(id);
   });
 
+  it('refuses a pupil outside the target group, and a bad personal code, as violations with lv and en text', async () => {
+    const add = (programme: string, grade: number, code = CODE) =>
+      call('coordinator', 'POST', '/pupils', {
+        name: NAME,
+        personal_code: code,
+        programme,
+        grade,
+        class_label: `${grade}.a`,
+      });
+    for (const [programme, grade, code] of [
+      ['general', 0, 'SKOLNET_SUPPORT_GRADE_OUT_OF_RANGE'],
+      ['general', 13, 'SKOLNET_SUPPORT_GRADE_OUT_OF_RANGE'],
+      ['vocational', 5, 'SKOLNET_SUPPORT_COURSE_OUT_OF_RANGE'],
+    ] as const) {
+      const refused = await add(programme, grade);
+      expect(refused.status).toBe(422);
+      expect(refused.body.violations.map((v) => v.code)).toEqual([code]);
+      expect(refused.body.violations[0]!.lv).not.toBe('');
+      expect(refused.body.violations[0]!.en).not.toBe('');
+    }
+    expect(await store.support.listPupils(schoolId)).toEqual([]);
+    // Grades 1-4 only from the configured start date (rule 5): the day before it, refused.
+    today = '2024-08-31';
+    const early = await add('general', 3);
+    expect(early.status).toBe(422);
+    expect(early.body.violations.map((v) => v.code)).toEqual(['SKOLNET_SUPPORT_GRADE_NOT_YET_IN_PROJECT']);
+    today = DEFAULT_SUPPORT_CONFIG.grades_1_4_from;
+    expect((await add('general', 3)).status).toBe(201);
+    expect((await add('vocational', 4, CODE_2)).status).toBe(201);
+    const bad = await add('general', 7, '161175-19996');
+    expect(bad.status).toBe(400);
+    expect(bad.body.violations.map((v) => v.code)).toEqual(['SKOLNET_SUPPORT_PERSONAL_CODE_INVALID']);
+    expect(bad.body.violations[0]!.lv).not.toBe('');
+    expect(JSON.stringify(bad.body)).not.toContain('161175');
+  });
+
   it('takes a municipal school’s plan through director, municipal coordinator and IKVD, and a revision through all again', async () => {
     const plan = await addPlan(await addPupil());
     expect((await call('ikvd', 'POST', '/plans', {})).status).toBe(403);

@@ -3,7 +3,7 @@ import { ROLE_SCOPES, type Role } from '../auth/roles.js';
 import { supportReportWorkbook } from '../export/support-report-workbook.js';
 import { supportReport } from '../services/support-report-service.js';
 import { ErrorCodes, SkolnetError } from '@skolnet/shared';
-import { handleError } from '../plugins/error-handler.js';
+import { handleError, httpStatusFor } from '../plugins/error-handler.js';
 import { supportAggregates } from '../services/support-aggregates-service.js';
 import {
   MAX_IMPORT_BYTES,
@@ -175,7 +175,9 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
         { code: error.code, violations: error.violations.map((v) => v.code) },
         'support rules refused',
       );
-      return reply.code(422).send({ code: error.code, message: error.message, violations: error.violations });
+      return reply
+        .code(httpStatusFor(error.code))
+        .send({ code: error.code, message: error.message, violations: error.violations });
     }
     return handleError(error, request, reply);
   });

@@ -41,16 +41,24 @@ import {
   type TargetGroupConfig,
   type Violation,
   violation,
+  semesterOf,
 } from '../support/support-rules.js';
 import type { DataChanges } from './data-changes.js';
 
 /** A refusal by the pupil-support rules: `SKOLNET_SUPPORT_RULES` with every violation. */
 export class SupportRuleError extends SkolnetError {
   readonly violations: Violation[];
-  constructor(violations: Violation[]) {
+  /**
+   * `badInput` makes it a `SKOLNET_API_BAD_REQUEST` (400) whose message
+   * starts with the field's name, as the web forms tie a 400 to their field;
+   * the violations still carry the stable code and lv/en text.
+   */
+  constructor(violations: Violation[], badInput?: { field: string; reason: string }) {
     super(
-      ErrorCodes.SUPPORT_RULES,
-      `refused by the pupil-support rules: ${violations.map((v) => v.code).join(', ')}`,
+      badInput ? ErrorCodes.API_BAD_REQUEST : ErrorCodes.SUPPORT_RULES,
+      badInput
+        ? `${badInput.field}: ${badInput.reason}`
+        : `refused by the pupil-support rules: ${violations.map((v) => v.code).join(', ')}`,
     );
     this.violations = violations;
   }
@@ -416,8 +424,16 @@ export function createSupportService(options: SupportServiceOptions): SupportSer
       const k = await keys();
       await school(schoolId);
       const code = checkPersonalCode(input.personal_code);
-      if (!code.ok) throw badRequest(`personal_code: ${code.reason}`);
+      // The reason never contains the code itself (personal-code.ts).
+      if (!code.ok) {
+        throw new SupportRuleError([violation('SKOLNET_SUPPORT_PERSONAL_CODE_INVALID')], {
+          field: 'personal_code',
+          reason: code.reason,
+        });
+      }
       if (input.name.trim() === '') throw badRequest('name: must not be empty');
+      // Rule 5 as of the day the pupil is added: the plan's semester is checked again when a plan is made.
+      refuseIf(checkTargetGroup(input.programme, input.grade, semesterOf(day(now())), config));
       const pseudonym = k.pseudonym(code.normalized);
       const existing = await support.findPupilByPseudonym(pseudonym);
       const at = now().toISOString();

@@ -94,9 +94,9 @@ export interface PlanState {
   approvals: readonly ApprovalRecord[];
 }
 
-/** What a rule is about: the documents' order, compensations, remote consultations, plan contents and target group are the project's rules; status, approval and import are skolnet's checks around them. */
+/** What a rule is about: the documents' order, compensations, remote consultations, plan contents and target group are the project's rules; status, approval, a pupil's identity and import are skolnet's checks around them. */
 export type RuleArea =
-  'status' | 'approval' | 'order' | 'compensation' | 'remote' | 'plan' | 'target_group' | 'import';
+  'status' | 'approval' | 'order' | 'compensation' | 'remote' | 'plan' | 'target_group' | 'pupil' | 'import';
 
 /** Every violation's code, with its Latvian and English text. */
 export const SUPPORT_RULES = {
@@ -229,6 +229,11 @@ export const SUPPORT_RULES = {
     area: 'target_group',
     lv: 'Profesionālajā izglītībā mērķa grupa ir 1.-4. kurss.',
     en: 'In vocational education the target group is courses 1-4.',
+  },
+  SKOLNET_SUPPORT_PERSONAL_CODE_INVALID: {
+    area: 'pupil',
+    lv: 'Personas kods nav derīgs (11 cipari, NNNNNN-NNNNN, ar pareizu kontrolciparu).',
+    en: 'The personal code is not valid (11 digits, NNNNNN-NNNNN, with a matching check digit).',
   },
   SKOLNET_SUPPORT_SEMESTER_INVALID: {
     area: 'plan',

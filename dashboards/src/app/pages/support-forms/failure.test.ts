@@ -41,6 +41,28 @@ describe('failureOf', () => {
     expect(failureOf(missing, ['platform']).fields).toEqual({ platform: 'SKOLNET_API_BAD_REQUEST' });
   });
 
+  it("keeps the violation a bad personal code's 400 carries beside its field", () => {
+    const personal = {
+      code: 'SKOLNET_SUPPORT_PERSONAL_CODE_INVALID',
+      area: 'pupil',
+      lv: 'Personas kods nav derīgs (11 cipari, NNNNNN-NNNNN, ar pareizu kontrolciparu).',
+      en: 'The personal code is not valid (11 digits, NNNNNN-NNNNN, with a matching check digit).',
+    };
+    const err = new ApiError(
+      400,
+      'SKOLNET_API_BAD_REQUEST',
+      'personal_code: the check digit does not match',
+      {
+        code: 'SKOLNET_API_BAD_REQUEST',
+        violations: [personal],
+      },
+    );
+    expect(failureOf(err, ['name', 'personal_code'])).toEqual({
+      fields: { personal_code: 'SKOLNET_API_BAD_REQUEST' },
+      violations: [personal],
+    });
+  });
+
   it('keeps the code of a refusal that names no field of the form, and never its message', () => {
     const other = new ApiError(400, 'SKOLNET_API_BAD_REQUEST', 'body/unknown must be string');
     expect(failureOf(other, ['name'])).toEqual({

@@ -41,7 +41,8 @@ function fieldNamed(message: string, fields: readonly string[]): string | undefi
 /**
  * Reads a refused write as a {@link FormFailure}: a 422 rule refusal's
  * violations, a 400 that names one of `fields` as that field's
- * `SKOLNET_API_BAD_REQUEST`, anything else as its code. The server's
+ * `SKOLNET_API_BAD_REQUEST` (with the violations it carries, as a bad
+ * personal code's), anything else as its code. The server's
  * English message is never shown as it is: the page speaks lv or en.
  */
 export function failureOf(err: unknown, fields: readonly string[]): FormFailure {
@@ -51,8 +52,10 @@ export function failureOf(err: unknown, fields: readonly string[]): FormFailure 
     return { fields: {}, violations: body.violations.filter(isViolation) };
   }
   if (err.status === 400) {
+    // A bad personal code is a 400 naming its field, with the rule's violation (lv and en) beside it.
+    const violations = Array.isArray(body?.violations) ? body.violations.filter(isViolation) : [];
     const field = fieldNamed(err.message, fields);
-    if (field !== undefined) return { fields: { [field]: err.code }, violations: [] };
+    if (field !== undefined) return { fields: { [field]: err.code }, violations };
   }
   return { fields: {}, violations: [], general: err.code };
 }
