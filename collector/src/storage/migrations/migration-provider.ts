@@ -8,6 +8,7 @@ import { accountsMigration } from './0006-accounts.js';
 import { schoolRegisterMigration } from './0007-school-register.js';
 import { acceptanceMigration } from './0008-acceptance.js';
 import { supportMigration } from './0009-support.js';
+import { laptopRollupsMigration } from './0010-laptop-rollups.js';
 
 /** The SQL dialects the store speaks. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -30,6 +31,7 @@ export function createMigrationProvider(dialect: StoreDialect): MigrationProvide
     '0007-school-register': schoolRegisterMigration(dialect),
     '0008-acceptance': acceptanceMigration(dialect),
     '0009-support': supportMigration(dialect),
+    '0010-laptop-rollups': laptopRollupsMigration,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
