@@ -151,9 +151,7 @@ export default tseslint.config(
     // through the type provider (collector/src/routes/schemas.ts): a
     // hand-written request type beside a schema is a second source that drifts.
     files: ['collector/src/routes/**/*.ts'],
-    // support-plugin.ts still declares its request types by hand: routes are
-    // being added there; it moves to TypeBox once they have landed.
-    ignores: ['**/*.test.ts', 'collector/src/routes/support-plugin.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

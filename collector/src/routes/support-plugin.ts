@@ -1,4 +1,6 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLE_SCOPES, type Role } from '../auth/roles.js';
 import { supportReportWorkbook } from '../export/support-report-workbook.js';
 import { supportReport } from '../services/support-report-service.js';
@@ -14,12 +16,7 @@ import {
   type TemplateLanguage,
 } from '../services/support-import-service.js';
 import { loadPupilKeys, settleRotation, type PupilKeys } from '../security/pupil-keys.js';
-import {
-  SupportRuleError,
-  createSupportService,
-  type SupportActor,
-  type SupportService,
-} from '../services/support-service.js';
+import { SupportRuleError, createSupportService, type SupportActor } from '../services/support-service.js';
 import {
   COMPENSATION_TYPES,
   CONSULTATION_TYPES,
@@ -27,9 +24,9 @@ import {
   RISK_GROUPS,
   parseSemester,
   semesterOf,
-  type PlanStatus,
   type Semester,
 } from '../support/support-rules.js';
+import { IdParams, MAX_ID_LENGTH, NullableString, StringEnum } from './schemas.js';
 
 /** How often retention runs: daily; retention is counted in days. */
 const RETENTION_INTERVAL_MS = 86_400_000;
@@ -55,70 +52,164 @@ const APPROVERS: Role[] = ['director', 'municipal_coordinator', 'ikvd'];
 
 const school = (roles: Role[]) => ({ access: { roles, target: 'school' as const } });
 
-const DATE = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
-const NULLABLE_DATE = { type: ['string', 'null'], pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
-const TEXT = { type: 'string', minLength: 1, maxLength: 500 } as const;
-const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
+/** A calendar day, YYYY-MM-DD. */
+const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+const DateString = Type.String({ pattern: DATE_PATTERN });
+const NullableDate = NullableString({ pattern: DATE_PATTERN });
+/** A reference or short text, characters. */
+const Text = Type.String({ minLength: 1, maxLength: 500 });
+const Id = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 
-const params = (...names: string[]) => ({
-  type: 'object',
-  properties: Object.fromEntries(['id', ...names].map((n) => [n, ID])),
-  required: ['id', ...names],
-  additionalProperties: false,
+/** An object of `properties` and nothing else. */
+const Closed = <T extends TProperties>(properties: T) =>
+  Type.Object(properties, { additionalProperties: false });
+/**
+ * A closed object whose properties are all optional, with `required: []` as
+ * these routes always declared it (TypeBox leaves an empty list out), so the
+ * OpenAPI document stays as it was.
+ */
+const AllOptional = <T extends TProperties>(properties: T) =>
+  Type.Object(properties, { additionalProperties: false, required: [] });
+
+/** A pupil of a school: `:id` the school. */
+const PupilParams = Closed({ id: Id, pupil_id: Id });
+/** A plan of a school. */
+const PlanParams = Closed({ id: Id, plan_id: Id });
+/** A consultation of a plan. */
+const ConsultationParams = Closed({ id: Id, plan_id: Id, consultation_id: Id });
+/** A laptop of a school. */
+const LaptopParams = Closed({ id: Id, laptop_id: Id });
+
+const ApplicationFields = Closed({
+  on: DateString,
+  by: StringEnum(['parent', 'pupil'] as const),
+  document_ref: Text,
 });
-
-const body = (properties: Record<string, unknown>, required: string[] = []) => ({
-  type: 'object',
-  properties,
-  required,
-  additionalProperties: false,
-});
-
-const APPLICATION = {
+/** The application a plan was opened on, or null. */
+const Application = Type.Unsafe<Static<typeof ApplicationFields> | null>({
   type: ['object', 'null'],
-  properties: { on: DATE, by: { type: 'string', enum: ['parent', 'pupil'] }, document_ref: TEXT },
-  required: ['on', 'by', 'document_ref'],
+  properties: ApplicationFields.properties,
+  required: ApplicationFields.required,
   additionalProperties: false,
-} as const;
-const RISKS = {
-  type: 'array',
-  maxItems: 50,
-  items: body(
-    {
-      id: ID,
-      group: { type: 'string', enum: [...RISK_GROUPS] },
-      justification: { type: 'string', maxLength: 2000 },
-    },
-    ['group', 'justification'],
-  ),
-} as const;
-const MEASURES = {
-  type: 'array',
-  maxItems: 50,
-  items: body(
-    {
-      id: ID,
-      description: { type: 'string', maxLength: 2000 },
-      risk_ids: { type: 'array', maxItems: 50, items: ID },
-    },
-    ['description', 'risk_ids'],
-  ),
-} as const;
-const PLAN_CONTENT = { application: APPLICATION, prepared_on: DATE, risks: RISKS, measures: MEASURES };
+});
+const Risks = Type.Array(
+  Closed({
+    id: Type.Optional(Id),
+    group: StringEnum(RISK_GROUPS),
+    justification: Type.String({ maxLength: 2000 }),
+  }),
+  { maxItems: 50 },
+);
+const Measures = Type.Array(
+  Closed({
+    id: Type.Optional(Id),
+    description: Type.String({ maxLength: 2000 }),
+    risk_ids: Type.Array(Id, { maxItems: 50 }),
+  }),
+  { maxItems: 50 },
+);
+const PLAN_CONTENT = {
+  application: Type.Optional(Application),
+  prepared_on: Type.Optional(DateString),
+  risks: Type.Optional(Risks),
+  measures: Type.Optional(Measures),
+};
+/** What a coordinator writes in a draft or revision. */
+const PlanContentBody = AllOptional(PLAN_CONTENT);
+/**
+ * A new plan. `required` is listed in the order the route always had:
+ * ajv names the first missing property, so the order is part of its message.
+ */
+const NewPlanBody = {
+  ...Closed({
+    ...PLAN_CONTENT,
+    prepared_on: DateString,
+    pupil_id: Id,
+    semester: Type.String({ maxLength: 20 }),
+  }),
+  required: ['pupil_id', 'semester', 'prepared_on'],
+};
 
-interface Ids {
-  id: string;
-  pupil_id?: string;
-  plan_id?: string;
-  consultation_id?: string;
-  laptop_id?: string;
-}
+const FounderBody = Closed({ founder: StringEnum(['municipality', 'state'] as const) });
+const NewPupilBody = Closed({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  personal_code: Type.String({ minLength: 11, maxLength: 14 }),
+  programme: StringEnum(['general', 'vocational'] as const),
+  grade: Type.Integer(),
+  class_label: Type.String({ maxLength: 20 }),
+});
+const StatusBody = Closed({
+  status: StringEnum(PLAN_STATUSES),
+  reason: Type.Optional(Type.String({ maxLength: 2000 })),
+});
+const AgreementBody = Closed({ agreement_on: DateString });
+const ConsultationBody = Closed({
+  type: StringEnum(CONSULTATION_TYPES),
+  date: DateString,
+  // A school day at most.
+  duration_min: Type.Integer({ minimum: 1, maximum: 600 }),
+  pedagogue: Type.String({ minLength: 1, maxLength: 200 }),
+  remote: Type.Boolean(),
+  form_ref: Type.Optional(NullableString({ maxLength: 200 })),
+  confirmed_on: Type.Optional(NullableDate),
+});
+const ConfirmationBody = Closed({ confirmed_on: DateString });
+const CompensationBody = Closed({
+  type: StringEnum(COMPENSATION_TYPES),
+  month: Type.String({ pattern: '^\\d{4}-\\d{2}$' }),
+  amount_eur: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }),
+  document_ref: Text,
+  attached_by: StringEnum(['coordinator', 'accountant'] as const),
+});
+const AttestationBody = Closed({
+  obtained_on: DateString,
+  valid_from: DateString,
+  valid_to: DateString,
+  document_ref: Text,
+});
+const OrderBody = Closed({
+  valid_from: DateString,
+  valid_to: DateString,
+  procedure_ref: Text,
+  pupil_ids: Type.Array(Id, { minItems: 1, maxItems: 2000 }),
+  pedagogues: Type.Array(Closed({ name: Type.String({ minLength: 1, maxLength: 200 }), subject: Text }), {
+    minItems: 1,
+    maxItems: 500,
+  }),
+  platform: Text,
+  confirmation_method: Text,
+  coordinator_informed: Type.Boolean(),
+});
+/** A laptop's fields that change as it is issued and returned. */
+const LAPTOP = {
+  pupil_id: Type.Optional(NullableString({ maxLength: MAX_ID_LENGTH })),
+  issued_on: Type.Optional(NullableDate),
+  returned_on: Type.Optional(NullableDate),
+  condition: Type.Optional(Type.String({ maxLength: 200 })),
+};
+const NewLaptopBody = Closed({
+  serial: Type.String({ minLength: 1, maxLength: 100 }),
+  model: Text,
+  ...LAPTOP,
+});
+const LaptopBody = AllOptional(LAPTOP);
+const TemplateQuery = AllOptional({
+  lang: Type.Optional(StringEnum(['lv', 'en'] as const satisfies readonly TemplateLanguage[])),
+  format: Type.Optional(StringEnum(['csv', 'xlsx'] as const satisfies readonly ImportFormat[])),
+});
+const ImportQuery = AllOptional({ dry_run: Type.Optional(Type.Boolean()) });
+/** A semester report's semester, format and language. */
+const ReportQuery = AllOptional({
+  semester: Type.Optional(Type.String({ maxLength: 20 })),
+  format: Type.Optional(StringEnum(['xlsx'] as const)),
+  lang: Type.Optional(StringEnum(['lv', 'en'] as const)),
+});
+type ReportQuery = Static<typeof ReportQuery>;
 
 const actorOf = (request: FastifyRequest): SupportActor => ({
   principal: request.principal!,
   ip: request.ip,
 });
-const ids = (request: FastifyRequest): Ids => request.params as Ids;
 
 /**
  * Pupil-support records (docs/pupil-support.md): pupils, plans and their
@@ -129,7 +220,7 @@ const ids = (request: FastifyRequest): Ids => request.params as Ids;
  * every such read is audited. A rule violation answers 422 with each
  * violation's code and text.
  */
-export const supportPlugin: FastifyPluginAsync = async (app) => {
+export const supportPlugin: FastifyPluginAsyncTypebox = async (app) => {
   let keys: PupilKeys | undefined;
   const keyDir = app.config.support.keyDir;
   if (keyDir !== undefined) {
@@ -184,66 +275,53 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
 
   const base = '/api/v1/support/schools/:id';
 
-  app.put<{ Body: { founder: 'municipality' | 'state' } }>(
+  app.put(
     `${base}/founder`,
     {
       config: school(['admin']),
       schema: {
-        params: params(),
-        body: body({ founder: { type: 'string', enum: ['municipality', 'state'] } }, ['founder']),
+        params: IdParams,
+        body: FounderBody,
       },
     },
     async (request) => {
-      await support.setFounder(ids(request).id, request.body.founder);
-      return { school_id: ids(request).id, founder: request.body.founder };
+      await support.setFounder(request.params.id, request.body.founder);
+      return { school_id: request.params.id, founder: request.body.founder };
     },
   );
 
   app.get(
     `${base}/pupils`,
-    { config: school(SCHOOL_STAFF), schema: { params: params() } },
+    { config: school(SCHOOL_STAFF), schema: { params: IdParams } },
     async (request) => ({
-      pupils: await support.listPupils(ids(request).id),
+      pupils: await support.listPupils(request.params.id),
     }),
   );
 
-  app.post<{
-    Body: {
-      name: string;
-      personal_code: string;
-      programme: 'general' | 'vocational';
-      grade: number;
-      class_label: string;
-    };
-  }>(
+  app.post(
     `${base}/pupils`,
     {
       config: school(COORDINATOR),
       schema: {
-        params: params(),
-        body: body(
-          {
-            name: { type: 'string', minLength: 1, maxLength: 200 },
-            personal_code: { type: 'string', minLength: 11, maxLength: 14 },
-            programme: { type: 'string', enum: ['general', 'vocational'] },
-            grade: { type: 'integer' },
-            class_label: { type: 'string', maxLength: 20 },
-          },
-          ['name', 'personal_code', 'programme', 'grade', 'class_label'],
-        ),
+        params: IdParams,
+        body: NewPupilBody,
       },
     },
     async (request, reply) => {
-      const { pupil, created } = await support.addPupil(ids(request).id, request.body);
+      const { pupil, created } = await support.addPupil(request.params.id, request.body);
       return reply.code(created ? 201 : 200).send(pupil);
     },
   );
 
   app.get(
     `${base}/pupils/:pupil_id/identity`,
-    { config: school(SCHOOL_STAFF), schema: { params: params('pupil_id') } },
+    { config: school(SCHOOL_STAFF), schema: { params: PupilParams } },
     async (request, reply) => {
-      const identity = await support.readIdentity(actorOf(request), ids(request).id, ids(request).pupil_id!);
+      const identity = await support.readIdentity(
+        actorOf(request),
+        request.params.id,
+        request.params.pupil_id,
+      );
       // Nothing on the way keeps a copy.
       return reply.header('cache-control', 'no-store').send(identity);
     },
@@ -251,27 +329,27 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
 
   app.get(
     `${base}/pupils/:pupil_id/export`,
-    { config: school(SCHOOL_STAFF), schema: { params: params('pupil_id') } },
+    { config: school(SCHOOL_STAFF), schema: { params: PupilParams } },
     async (request, reply) => {
-      const held = await support.exportPupil(actorOf(request), ids(request).id, ids(request).pupil_id!);
+      const held = await support.exportPupil(actorOf(request), request.params.id, request.params.pupil_id);
       return reply.header('cache-control', 'no-store').send(held);
     },
   );
 
   app.delete(
     `${base}/pupils/:pupil_id`,
-    { config: school(SCHOOL_STAFF), schema: { params: params('pupil_id') } },
+    { config: school(SCHOOL_STAFF), schema: { params: PupilParams } },
     async (request, reply) => {
-      await support.erasePupil(actorOf(request), ids(request).id, ids(request).pupil_id!);
+      await support.erasePupil(actorOf(request), request.params.id, request.params.pupil_id);
       return reply.code(204).send();
     },
   );
 
   app.get(
     `${base}/plans`,
-    { config: school(PLAN_READERS), schema: { params: params() } },
+    { config: school(PLAN_READERS), schema: { params: IdParams } },
     async (request) => ({
-      plans: await support.listPlans(actorOf(request), ids(request).id),
+      plans: await support.listPlans(actorOf(request), request.params.id),
     }),
   );
 
@@ -280,73 +358,50 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
     {
       config: school(COORDINATOR),
       schema: {
-        params: params(),
-        body: body({ ...PLAN_CONTENT, pupil_id: ID, semester: { type: 'string', maxLength: 20 } }, [
-          'pupil_id',
-          'semester',
-          'prepared_on',
-        ]),
+        params: IdParams,
+        body: NewPlanBody,
       },
     },
     async (request, reply) =>
-      reply
-        .code(201)
-        .send(
-          await support.createPlan(
-            actorOf(request),
-            ids(request).id,
-            request.body as Parameters<SupportService['createPlan']>[2],
-          ),
-        ),
+      reply.code(201).send(await support.createPlan(actorOf(request), request.params.id, request.body)),
   );
 
   app.get(
     `${base}/plans/:plan_id`,
-    { config: school(PLAN_READERS), schema: { params: params('plan_id') } },
-    async (request) => support.getPlan(actorOf(request), ids(request).id, ids(request).plan_id!),
+    { config: school(PLAN_READERS), schema: { params: PlanParams } },
+    async (request) => support.getPlan(actorOf(request), request.params.id, request.params.plan_id),
   );
 
   app.put(
     `${base}/plans/:plan_id`,
-    { config: school(COORDINATOR), schema: { params: params('plan_id'), body: body(PLAN_CONTENT) } },
+    { config: school(COORDINATOR), schema: { params: PlanParams, body: PlanContentBody } },
     async (request) =>
-      support.updatePlanContent(
-        actorOf(request),
-        ids(request).id,
-        ids(request).plan_id!,
-        request.body as Parameters<SupportService['updatePlanContent']>[3],
-      ),
+      support.updatePlanContent(actorOf(request), request.params.id, request.params.plan_id, request.body),
   );
 
   app.delete(
     `${base}/plans/:plan_id`,
-    { config: school(COORDINATOR), schema: { params: params('plan_id') } },
+    { config: school(COORDINATOR), schema: { params: PlanParams } },
     async (request, reply) => {
-      await support.deletePlan(actorOf(request), ids(request).id, ids(request).plan_id!);
+      await support.deletePlan(actorOf(request), request.params.id, request.params.plan_id);
       return reply.code(204).send();
     },
   );
 
-  app.post<{ Body: { status: PlanStatus; reason?: string } }>(
+  app.post(
     `${base}/plans/:plan_id/status`,
     {
       config: school(SCHOOL_STAFF),
       schema: {
-        params: params('plan_id'),
-        body: body(
-          {
-            status: { type: 'string', enum: [...PLAN_STATUSES] },
-            reason: { type: 'string', maxLength: 2000 },
-          },
-          ['status'],
-        ),
+        params: PlanParams,
+        body: StatusBody,
       },
     },
     async (request) =>
       support.changeStatus(
         actorOf(request),
-        ids(request).id,
-        ids(request).plan_id!,
+        request.params.id,
+        request.params.plan_id,
         request.body.status,
         request.body.reason,
       ),
@@ -354,114 +409,80 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
 
   app.post(
     `${base}/plans/:plan_id/approvals`,
-    { config: school(APPROVERS), schema: { params: params('plan_id') } },
-    async (request) => support.approve(actorOf(request), ids(request).id, ids(request).plan_id!),
+    { config: school(APPROVERS), schema: { params: PlanParams } },
+    async (request) => support.approve(actorOf(request), request.params.id, request.params.plan_id),
   );
 
-  app.put<{ Body: { agreement_on: string } }>(
+  app.put(
     `${base}/plans/:plan_id/agreement`,
     {
       config: school(COORDINATOR),
-      schema: { params: params('plan_id'), body: body({ agreement_on: DATE }, ['agreement_on']) },
+      schema: { params: PlanParams, body: AgreementBody },
     },
     async (request) =>
       support.setAgreement(
         actorOf(request),
-        ids(request).id,
-        ids(request).plan_id!,
+        request.params.id,
+        request.params.plan_id,
         request.body.agreement_on,
       ),
   );
 
-  app.post<{
-    Body: {
-      type: (typeof CONSULTATION_TYPES)[number];
-      date: string;
-      duration_min: number;
-      pedagogue: string;
-      remote: boolean;
-      form_ref?: string | null;
-      confirmed_on?: string | null;
-    };
-  }>(
+  app.post(
     `${base}/plans/:plan_id/consultations`,
     {
       config: school(COORDINATOR),
       schema: {
-        params: params('plan_id'),
-        body: body(
-          {
-            type: { type: 'string', enum: [...CONSULTATION_TYPES] },
-            date: DATE,
-            // A school day at most.
-            duration_min: { type: 'integer', minimum: 1, maximum: 600 },
-            pedagogue: { type: 'string', minLength: 1, maxLength: 200 },
-            remote: { type: 'boolean' },
-            form_ref: { type: ['string', 'null'], maxLength: 200 },
-            confirmed_on: NULLABLE_DATE,
-          },
-          ['type', 'date', 'duration_min', 'pedagogue', 'remote'],
-        ),
+        params: PlanParams,
+        body: ConsultationBody,
       },
     },
     async (request, reply) => {
       const b = request.body;
-      const plan = await support.addConsultation(actorOf(request), ids(request).id, ids(request).plan_id!, {
-        type: b.type,
-        date: b.date,
-        duration_min: b.duration_min,
-        pedagogue: b.pedagogue,
-        remote: b.remote,
-        form_ref: b.form_ref ?? null,
-        confirmed_on: b.confirmed_on ?? null,
-      });
+      const plan = await support.addConsultation(
+        actorOf(request),
+        request.params.id,
+        request.params.plan_id,
+        {
+          type: b.type,
+          date: b.date,
+          duration_min: b.duration_min,
+          pedagogue: b.pedagogue,
+          remote: b.remote,
+          form_ref: b.form_ref ?? null,
+          confirmed_on: b.confirmed_on ?? null,
+        },
+      );
       return reply.code(201).send(plan);
     },
   );
 
-  app.put<{ Body: { confirmed_on: string } }>(
+  app.put(
     `${base}/plans/:plan_id/consultations/:consultation_id/confirmation`,
     {
       config: school(COORDINATOR),
       schema: {
-        params: params('plan_id', 'consultation_id'),
-        body: body({ confirmed_on: DATE }, ['confirmed_on']),
+        params: ConsultationParams,
+        body: ConfirmationBody,
       },
     },
     async (request) =>
       support.confirmConsultation(
         actorOf(request),
-        ids(request).id,
-        ids(request).plan_id!,
-        ids(request).consultation_id!,
+        request.params.id,
+        request.params.plan_id,
+        request.params.consultation_id,
         request.body.confirmed_on,
       ),
   );
 
-  app.post<{
-    Body: {
-      type: (typeof COMPENSATION_TYPES)[number];
-      month: string;
-      amount_eur: number;
-      document_ref: string;
-      attached_by: 'coordinator' | 'accountant';
-    };
-  }>(
+  app.post(
     `${base}/plans/:plan_id/compensations`,
     {
       config: school(COORDINATOR),
       schema: {
-        params: params('plan_id'),
-        body: body(
-          {
-            type: { type: 'string', enum: [...COMPENSATION_TYPES] },
-            month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' },
-            amount_eur: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
-            document_ref: TEXT,
-            attached_by: { type: 'string', enum: ['coordinator', 'accountant'] },
-          },
-          ['type', 'month', 'amount_eur', 'document_ref', 'attached_by'],
-        ),
+        params: PlanParams,
+        body: CompensationBody,
       },
     },
     async (request, reply) => {
@@ -469,139 +490,80 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
       const cents = Math.round(amount_eur * 100);
       // 12.345 EUR is not a sum anyone paid: refuse rather than round money.
       const amount_cents = Math.abs(cents - amount_eur * 100) < 1e-6 ? cents : Number.NaN;
-      const plan = await support.addCompensation(actorOf(request), ids(request).id, ids(request).plan_id!, {
-        ...rest,
-        amount_cents,
-      });
+      const plan = await support.addCompensation(
+        actorOf(request),
+        request.params.id,
+        request.params.plan_id,
+        {
+          ...rest,
+          amount_cents,
+        },
+      );
       return reply.code(201).send(plan);
     },
   );
 
   app.get(
     `${base}/attestations`,
-    { config: school(SCHOOL_STAFF), schema: { params: params() } },
+    { config: school(SCHOOL_STAFF), schema: { params: IdParams } },
     async (request) => ({
-      attestations: await support.listAttestations(ids(request).id),
+      attestations: await support.listAttestations(request.params.id),
     }),
   );
 
-  app.post<{ Body: { obtained_on: string; valid_from: string; valid_to: string; document_ref: string } }>(
+  app.post(
     `${base}/attestations`,
     {
       config: school(COORDINATOR),
       schema: {
-        params: params(),
-        body: body({ obtained_on: DATE, valid_from: DATE, valid_to: DATE, document_ref: TEXT }, [
-          'obtained_on',
-          'valid_from',
-          'valid_to',
-          'document_ref',
-        ]),
+        params: IdParams,
+        body: AttestationBody,
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await support.addAttestation(ids(request).id, request.body)),
+      reply.code(201).send(await support.addAttestation(request.params.id, request.body)),
   );
 
   app.get(
     `${base}/orders`,
-    { config: school(SCHOOL_STAFF), schema: { params: params() } },
+    { config: school(SCHOOL_STAFF), schema: { params: IdParams } },
     async (request) => ({
-      orders: await support.listOrders(ids(request).id),
+      orders: await support.listOrders(request.params.id),
     }),
   );
 
-  app.post<{
-    Body: {
-      valid_from: string;
-      valid_to: string;
-      procedure_ref: string;
-      pupil_ids: string[];
-      pedagogues: { name: string; subject: string }[];
-      platform: string;
-      confirmation_method: string;
-      coordinator_informed: boolean;
-    };
-  }>(
+  app.post(
     `${base}/orders`,
     {
       config: school(SCHOOL_STAFF),
       schema: {
-        params: params(),
-        body: body(
-          {
-            valid_from: DATE,
-            valid_to: DATE,
-            procedure_ref: TEXT,
-            pupil_ids: { type: 'array', minItems: 1, maxItems: 2000, items: ID },
-            pedagogues: {
-              type: 'array',
-              minItems: 1,
-              maxItems: 500,
-              items: body({ name: { type: 'string', minLength: 1, maxLength: 200 }, subject: TEXT }, [
-                'name',
-                'subject',
-              ]),
-            },
-            platform: TEXT,
-            confirmation_method: TEXT,
-            coordinator_informed: { type: 'boolean' },
-          },
-          [
-            'valid_from',
-            'valid_to',
-            'procedure_ref',
-            'pupil_ids',
-            'pedagogues',
-            'platform',
-            'confirmation_method',
-            'coordinator_informed',
-          ],
-        ),
+        params: IdParams,
+        body: OrderBody,
       },
     },
-    async (request, reply) => reply.code(201).send(await support.addOrder(ids(request).id, request.body)),
+    async (request, reply) => reply.code(201).send(await support.addOrder(request.params.id, request.body)),
   );
 
   app.get(
     `${base}/laptops`,
-    { config: school(SCHOOL_STAFF), schema: { params: params() } },
+    { config: school(SCHOOL_STAFF), schema: { params: IdParams } },
     async (request) => ({
-      laptops: await support.listLaptops(ids(request).id),
+      laptops: await support.listLaptops(request.params.id),
     }),
   );
 
-  const LAPTOP = {
-    pupil_id: { type: ['string', 'null'], maxLength: 64 },
-    issued_on: NULLABLE_DATE,
-    returned_on: NULLABLE_DATE,
-    condition: { type: 'string', maxLength: 200 },
-  };
-
-  app.post<{
-    Body: {
-      serial: string;
-      model: string;
-      pupil_id?: string | null;
-      issued_on?: string | null;
-      returned_on?: string | null;
-      condition?: string;
-    };
-  }>(
+  app.post(
     `${base}/laptops`,
     {
       config: school(COORDINATOR),
       schema: {
-        params: params(),
-        body: body({ serial: { type: 'string', minLength: 1, maxLength: 100 }, model: TEXT, ...LAPTOP }, [
-          'serial',
-          'model',
-        ]),
+        params: IdParams,
+        body: NewLaptopBody,
       },
     },
     async (request, reply) => {
       const b = request.body;
-      const { laptop, created } = await support.addLaptop(ids(request).id, {
+      const { laptop, created } = await support.addLaptop(request.params.id, {
         serial: b.serial,
         model: b.model,
         pupil_id: b.pupil_id ?? null,
@@ -613,17 +575,10 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.put<{
-    Body: {
-      pupil_id?: string | null;
-      issued_on?: string | null;
-      returned_on?: string | null;
-      condition?: string;
-    };
-  }>(
+  app.put(
     `${base}/laptops/:laptop_id`,
-    { config: school(COORDINATOR), schema: { params: params('laptop_id'), body: body(LAPTOP) } },
-    async (request) => support.updateLaptop(ids(request).id, ids(request).laptop_id!, request.body),
+    { config: school(COORDINATOR), schema: { params: LaptopParams, body: LaptopBody } },
+    async (request) => support.updateLaptop(request.params.id, request.params.laptop_id, request.body),
   );
 
   const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -634,15 +589,12 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
     (_request, payload, done) => done(null, payload),
   );
 
-  app.get<{ Querystring: { lang?: TemplateLanguage; format?: ImportFormat } }>(
+  app.get(
     '/api/v1/support/import-template',
     {
       config: { access: { roles: COORDINATOR } },
       schema: {
-        querystring: body({
-          lang: { type: 'string', enum: ['lv', 'en'] },
-          format: { type: 'string', enum: ['csv', 'xlsx'] },
-        }),
+        querystring: TemplateQuery,
       },
     },
     async (request, reply) => {
@@ -657,12 +609,12 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Querystring: { dry_run?: boolean } }>(
+  app.post(
     `${base}/import`,
     {
       config: school(COORDINATOR),
       bodyLimit: MAX_IMPORT_BYTES,
-      schema: { params: params(), querystring: body({ dry_run: { type: 'boolean' } }) },
+      schema: { params: IdParams, querystring: ImportQuery },
     },
     async (request) => {
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -676,7 +628,7 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
       return importPlans(
         { store: app.store, support, keys: () => keys, config: app.config.support },
         actorOf(request),
-        ids(request).id,
+        request.params.id,
         rows,
         request.query.dry_run ?? false,
       );
@@ -700,12 +652,6 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  type ReportQuery = { semester?: string; format?: 'xlsx'; lang?: 'lv' | 'en' };
-  const REPORT_QUERY = body({
-    semester: { type: 'string', maxLength: 20 },
-    format: { type: 'string', enum: ['xlsx'] },
-    lang: { type: 'string', enum: ['lv', 'en'] },
-  });
   const semesterFrom = (query: ReportQuery): Semester => {
     if (query.semester === undefined) return semesterOf(app.config.now().toISOString().slice(0, 10));
     const semester = parseSemester(query.semester);
@@ -738,21 +684,21 @@ export const supportPlugin: FastifyPluginAsync = async (app) => {
       .send(file);
   };
 
-  app.get<{ Querystring: ReportQuery }>(
+  app.get(
     `${base}/report`,
-    { config: school(SCHOOL_REPORT_READERS), schema: { params: params(), querystring: REPORT_QUERY } },
+    { config: school(SCHOOL_REPORT_READERS), schema: { params: IdParams, querystring: ReportQuery } },
     async (request, reply) => {
       const semester = semesterFrom(request.query);
-      const row = await app.store.getSchool(ids(request).id);
+      const row = await app.store.getSchool(request.params.id);
       if (!row) throw new SkolnetError(ErrorCodes.API_NOT_FOUND, 'no such school');
       const report = await supportReport(app.store, semester, app.config.now(), row.id);
       return sendReport(reply, request.query, semester, report, { id: row.id, name: row.name });
     },
   );
 
-  app.get<{ Querystring: ReportQuery }>(
+  app.get(
     '/api/v1/support/report',
-    { config: { access: { roles: NATIONAL_REPORT_READERS } }, schema: { querystring: REPORT_QUERY } },
+    { config: { access: { roles: NATIONAL_REPORT_READERS } }, schema: { querystring: ReportQuery } },
     async (request, reply) => {
       const semester = semesterFrom(request.query);
       const report = await supportReport(app.store, semester, app.config.now());
