@@ -133,7 +133,7 @@ export default {
   actions_heading: 'Actions',
   act_submit: 'Send for approval',
   act_approve: 'Approve',
-  act_return: 'Return to the coordinator',
+  act_return: 'Withdraw from approval',
   act_start: 'Start implementation',
   act_revise: 'Revise',
   act_deactivate: 'Make inactive',
@@ -142,7 +142,7 @@ export default {
   act_records: 'Agreement, consultations and compensations',
   stop_reason: 'Reason for stopping',
   done_approved: 'Plan approved.',
-  done_returned: 'Plan returned to the coordinator.',
+  done_returned: 'Plan withdrawn from approval.',
   done_status: 'Plan status: {status}.',
   records_title: "Plan's records",
   records_intro:

@@ -136,7 +136,7 @@ export default {
   actions_heading: 'Darbības',
   act_submit: 'Nodot saskaņošanai',
   act_approve: 'Saskaņot',
-  act_return: 'Atgriezt koordinatoram',
+  act_return: 'Atsaukt no saskaņošanas',
   act_start: 'Sākt īstenošanu',
   act_revise: 'Pārskatīt',
   act_deactivate: 'Padarīt neaktīvu',
@@ -145,7 +145,7 @@ export default {
   act_records: 'Vienošanās, konsultācijas un kompensācijas',
   stop_reason: 'Apturēšanas iemesls',
   done_approved: 'Plāns saskaņots.',
-  done_returned: 'Plāns atgriezts koordinatoram.',
+  done_returned: 'Plāns atsaukts no saskaņošanas.',
   done_status: 'Plāna statuss: {status}.',
   // Plan records
   records_title: 'Plāna ieraksti',
