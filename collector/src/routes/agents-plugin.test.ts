@@ -14,6 +14,7 @@ import { CloseCodes } from '../ingest/agent-session.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import { createTempStore, makeResult } from '../testing/fixtures.js';
 import { connectStream as connect, type StreamTestClient as Client } from '../testing/stream-test-client.js';
+import type { CampaignProgress } from '../services/acceptance-service.js';
 import type { AgentListing } from './agents-plugin.js';
 
 const CONFIG: AgentConfig = { probes: { latency: { interval_s: 120, options: { count: 5 } } } };
@@ -209,6 +210,59 @@ describe('admin agent routes', () => {
       config: { ...CONFIG, data_budget_mb: 5000, campaign },
     });
     expect(app.connectedAgents.list().find((c) => c.agent_id === agentId)?.campaign_unsupported).toBe(false);
+  });
+
+  it("flags an agent too old for campaign scheduling in the campaign's progress and the school's agents", async () => {
+    const contract = await app.inject({
+      method: 'POST',
+      url: '/api/v1/contracts',
+      headers: admin(),
+      payload: {
+        school_id: schoolId,
+        vendor: 'SIA Tīkli',
+        kind: 'internet_line',
+        download_max_mbps: 50,
+        download_min_mbps: 10,
+        upload_max_mbps: 50,
+        upload_min_mbps: 10,
+        completion_date: '2026-03-01',
+        acceptance_window_days: 30,
+      },
+    });
+    expect(contract.statusCode, contract.body).toBe(201);
+    const started = await app.inject({
+      method: 'POST',
+      url: `/api/v1/contracts/${contract.json<{ id: string }>().id}/complete`,
+      headers: admin(),
+    });
+    expect(started.statusCode, started.body).toBe(201);
+    const progress = async (): Promise<CampaignProgress> => {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/campaigns/${started.json<{ id: string }>().id}`,
+        headers: admin(),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<CampaignProgress>();
+    };
+    // Nobody connected: nothing to upgrade.
+    expect((await progress()).agents_without_campaign).toEqual([]);
+    expect((await listAgents())[0]?.campaign_unsupported).toBe(false);
+
+    // A hello as the previous agent's stream handshake built it (constructed): no capabilities.
+    const old = await open({ outbox_depth: 0 });
+    expect(old.first.type).toBe('welcome');
+    expect((await progress()).agents_without_campaign).toEqual([agentId]);
+    expect((await listAgents())[0]).toMatchObject({ connected: true, campaign_unsupported: true });
+    old.client.ws.close();
+    await old.client.closed;
+
+    // After the upgrade the same agent announces the capability: the flag goes
+    // (once the collector has seen the old connection close).
+    const current = await open({ outbox_depth: 0, capabilities: ['campaign'] });
+    expect(current.first.type).toBe('welcome');
+    await expect.poll(async () => (await progress()).agents_without_campaign).toEqual([]);
+    expect((await listAgents())[0]).toMatchObject({ connected: true, campaign_unsupported: false });
   });
 
   it('revokes: the open stream closes at once and the next hello is refused with the revoked code', async () => {

@@ -26,6 +26,12 @@ export interface AgentListing extends AgentSummary {
   last_error: string | null;
   /** Flag `hardware_shared`: another agent reported the same machine (a cloned image). */
   duplicate_hardware: boolean;
+  /**
+   * A live connection of it did not announce the `campaign` capability:
+   * it cannot schedule an acceptance campaign's tests ("agent too old for
+   * campaign scheduling: upgrade it"). False when not connected.
+   */
+  campaign_unsupported: boolean;
 }
 
 const RenameBody = Type.Object(
@@ -48,7 +54,8 @@ export interface ConfigSetResponse {
  */
 export const agentsPlugin: FastifyPluginAsyncTypebox = async (app) => {
   const listing = (a: AgentSummary, names: ReadonlyMap<string, string>): AgentListing => {
-    const connected = app.connectedAgents.list().some((c) => c.agent_id === a.id);
+    const live = app.connectedAgents.list().filter((c) => c.agent_id === a.id);
+    const connected = live.length > 0;
     return {
       ...a,
       connected,
@@ -65,6 +72,7 @@ export const agentsPlugin: FastifyPluginAsyncTypebox = async (app) => {
       outbox: app.connectedAgents.outboxOf(a.id) ?? null,
       last_error: a.config.error,
       duplicate_hardware: a.flags.includes('hardware_shared'),
+      campaign_unsupported: live.some((c) => c.campaign_unsupported === true),
     };
   };
   /** One agent's listing, with its school's names read for it. */

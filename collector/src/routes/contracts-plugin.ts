@@ -90,6 +90,7 @@ export const contractsPlugin: FastifyPluginAsyncTypebox<ContractsPluginOptions> 
     reportKey,
     pdf: options.pdf ?? createChromiumPdfRenderer(),
     push,
+    liveAgents: () => app.connectedAgents.list(),
     ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }),
   });
   app.decorate('acceptance', acceptance);

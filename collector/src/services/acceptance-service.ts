@@ -75,6 +75,13 @@ export interface CampaignProgress {
   school_days_left: number;
   /** The verdict over the measurements so far (the final one once finished). */
   verdict: Verdict;
+  /**
+   * The school's agents connected now whose hello did not announce the
+   * `campaign` capability: they get the campaign's settings without its
+   * marker, so they cannot schedule its tests ("agent too old for campaign
+   * scheduling: upgrade it"). Sorted ids, each once; empty when none.
+   */
+  agents_without_campaign: string[];
 }
 
 /** A contract with its campaigns, as the routes answer it. */
@@ -94,6 +101,8 @@ export interface AcceptanceServiceOptions {
   pdf: PdfRenderer;
   /** Pushes changed agent configurations to connected agents. */
   push: (changes: AgentConfigChange[]) => void;
+  /** The live agent connections (ingest/connected-agents.ts); without it no agent is flagged. */
+  liveAgents?: () => { agent_id: string; school_id: string; campaign_unsupported?: boolean }[];
 }
 
 /** The acceptance use cases: contracts, campaigns, reports (docs/acceptance.md). */
@@ -424,6 +433,13 @@ export function createAcceptanceService(options: AcceptanceServiceOptions): Acce
         school_days_done: Math.min(done, campaign.school_days),
         school_days_left: campaign.status === 'running' ? Math.max(0, campaign.school_days - done) : 0,
         verdict,
+        agents_without_campaign: [
+          ...new Set(
+            (options.liveAgents?.() ?? [])
+              .filter((c) => c.school_id === campaign.school_id && c.campaign_unsupported === true)
+              .map((c) => c.agent_id),
+          ),
+        ].sort(),
       };
     },
 

@@ -1,10 +1,12 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '@skolnet/collector';
-import { uuidv7, type Result } from '@skolnet/shared';
+import WebSocket from 'ws';
+import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION, uuidv7, type Result } from '@skolnet/shared';
 import {
   assertAccessible,
   assertCleanPage,
@@ -48,7 +50,8 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
   let shots: string;
   let collector: RunningCollector;
   let browser: Browser;
-  const ids = { a: '', b: '', agent: '' };
+  const ids = { a: '', b: '', agent: '', secret: '' };
+  const sockets: WebSocket[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-web-school-'));
@@ -74,7 +77,7 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
       hostname: 'sig-srv-01',
       agent_version: '0.1.0',
     });
-    Object.assign(ids, { a: a.id, b: b.id, agent: agent.agent_id });
+    Object.assign(ids, { a: a.id, b: b.id, agent: agent.agent_id, secret: agent.secret });
     // Three days of hourly tests in school hours, so the charts have something to draw.
     const results: Result[] = [];
     const now = Date.now();
@@ -113,6 +116,7 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
   });
 
   afterAll(async () => {
+    for (const ws of sockets.splice(0)) ws.terminate();
     await browser?.close();
     await collector?.close();
     await rm(dir, { recursive: true, force: true });
@@ -209,6 +213,23 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
     await assertAccessible(page, 'school page (school IT, en)');
     await saveScreenshots(page, shots, 'school');
 
+    // The server connects with a hello as the previous agent's stream handshake built it
+    // (constructed): no capabilities, so it cannot schedule an acceptance campaign.
+    const ws = new WebSocket(`${collector.url.replace(/^http/, 'ws')}${AGENT_STREAM_PATH}`, PROTOCOL_NAME);
+    sockets.push(ws);
+    await once(ws, 'open');
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agent_id: ids.agent,
+        secret: ids.secret,
+        agent_version: '0.1.0',
+      }),
+    );
+    const [welcome] = (await once(ws, 'message')) as [Buffer];
+    expect((JSON.parse(welcome.toString()) as { type: string }).type).toBe('welcome');
+
     await page.getByRole('link', { name: 'School IT page' }).click();
     await poll(() => h1(page)).toBe('School IT: Siguldas Valsts ģimnāzija');
     await page.getByLabel('Role').selectOption('lab_pc');
@@ -226,6 +247,10 @@ describe.skipIf(skipBrowser)('school, school IT and admin pages in headless Chro
     await poll(() => page.getByRole('table', { name: /agents/ }).innerText()).toContain(
       'Server by the router',
     );
+    const server = page
+      .getByRole('table', { name: /agents/ })
+      .getByRole('row', { name: /Server by the router/ });
+    expect(await server.innerText()).toContain('agent too old for campaign scheduling: upgrade it');
     await assertAccessible(page, 'school IT page (en)');
     await saveScreenshots(page, shots, 'school-it');
 

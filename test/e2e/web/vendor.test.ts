@@ -1,8 +1,11 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { AGENT_STREAM_PATH, PROTOCOL_NAME, PROTOCOL_VERSION } from '@skolnet/shared';
 import type { RunningCollector } from '@skolnet/collector';
 import {
   assertAccessible,
@@ -42,6 +45,8 @@ describe.skipIf(skipBrowser)('vendor acceptance pages in headless Chromium', () 
   let collector: RunningCollector;
   let browser: Browser;
   let finishedId = '';
+  let cesisId = '';
+  const sockets: WebSocket[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skolnet-web-vendor-'));
@@ -52,6 +57,7 @@ describe.skipIf(skipBrowser)('vendor acceptance pages in headless Chromium', () 
       municipality: 'Cēsu novads',
       pupils: 300,
     });
+    cesisId = cesis.id;
     const riga = await store.createSchool({ name: 'Rīgas 1. vidusskola', municipality: 'Rīga', pupils: 900 });
     const valka = await store.createSchool({
       name: 'Valkas skola',
@@ -93,6 +99,7 @@ describe.skipIf(skipBrowser)('vendor acceptance pages in headless Chromium', () 
   });
 
   afterAll(async () => {
+    for (const ws of sockets.splice(0)) ws.terminate();
     await browser?.close();
     await collector?.close();
     await rm(dir, { recursive: true, force: true });
@@ -111,17 +118,46 @@ describe.skipIf(skipBrowser)('vendor acceptance pages in headless Chromium', () 
     expect(table).not.toContain('IZM-2026/99');
     await assertAccessible(page, 'vendor contracts (lv)');
 
+    // An agent of the school connects with a hello as the previous agent's stream handshake built it
+    // (constructed): no capabilities, so it cannot schedule the campaign.
+    const enrolled = await collector.store.redeemEnrollmentCode(
+      (await collector.store.createEnrollmentCode(cesisId, 3_600_000)).code,
+      { hostname: 'lab-pc-7', agent_version: '0.1.0' },
+    );
+    const ws = new WebSocket(`${collector.url.replace(/^http/, 'ws')}${AGENT_STREAM_PATH}`, PROTOCOL_NAME);
+    sockets.push(ws);
+    await once(ws, 'open');
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agent_id: enrolled.agent_id,
+        secret: enrolled.secret,
+        agent_version: '0.1.0',
+      }),
+    );
+    const [welcome] = (await once(ws, 'message')) as [Buffer];
+    expect((JSON.parse(welcome.toString()) as { type: string }).type).toBe('welcome');
+
     await page.getByRole('button', { name: /IZM-2026\/17/ }).click();
     await expect.poll(() => page.getByRole('status').innerText()).toBe('Pieņemšanas kampaņa sākta.');
     await page.getByRole('link', { name: 'Skatīt kampaņu (notiek)' }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/vendor/campaigns/'));
     await expect.poll(() => page.locator('dl.facts').innerText()).toContain('notiek');
     expect(await page.locator('main').innerText()).toContain('Parakstītais pārskats būs pieejams');
+    // The old agent is named with the upgrade it needs.
+    await expect
+      .poll(() => page.locator('main').innerText())
+      .toContain('Aģents par vecu kampaņas plānošanai: atjauniniet to.');
+    expect(await page.locator('main .notice li').allInnerTexts()).toEqual([enrolled.agent_id]);
     await assertAccessible(page, 'campaign progress (lv)');
 
     await page.getByRole('button', { name: 'English' }).click();
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Acceptance campaign');
     expect(await page.getByRole('table').innerText()).toContain('Download');
+    expect(await page.locator('main .notice').innerText()).toContain(
+      'Agent too old for campaign scheduling: upgrade it.',
+    );
     await assertAccessible(page, 'campaign progress (en)');
     assertCleanPage(page);
     await context.close();

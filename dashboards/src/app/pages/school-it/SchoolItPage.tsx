@@ -11,6 +11,7 @@ import { Link } from '../../router.js';
 import type { PageProps } from '../page.js';
 import type { AgentView, SchoolDetailView } from '../school/types.js';
 import '../school/school.css';
+import { campaignCell } from './agent-campaign.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
 
@@ -158,6 +159,7 @@ function Body(props: { id: string; t: T; act: (work: () => Promise<string | unde
     },
     { key: 'error', header: t('last_error'), cell: (a) => a.last_error ?? '—' },
     { key: 'dup', header: t('duplicate'), cell: (a) => (a.duplicate_hardware ? t('yes') : t('no')) },
+    { key: 'campaign', header: t('campaign'), cell: (a) => campaignCell(a, t) },
     {
       key: 'actions',
       header: t('actions'),

@@ -92,6 +92,8 @@ export interface AgentView {
   outbox: { depth: number; reported_at: string } | null;
   last_error: string | null;
   duplicate_hardware: boolean;
+  /** Connected without the `campaign` capability: too old to schedule an acceptance campaign's tests. */
+  campaign_unsupported: boolean;
   flags: string[];
 }
 

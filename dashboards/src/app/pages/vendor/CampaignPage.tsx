@@ -9,6 +9,7 @@ import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../page.js';
 import en from './messages.en.js';
 import lv from './messages.lv.js';
+import { tooOldAgents } from './campaign-agents.js';
 import type { Campaign, Criterion, Progress } from './types.js';
 
 const messages = { lv, en };
@@ -80,6 +81,7 @@ export function CampaignPage(props: PageProps) {
         ? 'required_p95'
         : 'required_share';
   const finished = p !== undefined && p.campaign.status !== 'running';
+  const tooOld = p === undefined ? null : tooOldAgents(p, t);
 
   return (
     <>
@@ -114,6 +116,18 @@ export function CampaignPage(props: PageProps) {
             <dt>{t(finished ? 'final' : 'interim')}</dt>
             <dd>{t(`run_${p.verdict.status}`)}</dd>
           </dl>
+          {tooOld !== null && (
+            <div class="notice">
+              <p>{tooOld.notice}</p>
+              <ul>
+                {tooOld.agents.map((a) => (
+                  <li key={a}>
+                    <code>{a}</code>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           {p.campaign.retest_of !== null && (
             <p>
               {t('retest_of')}{' '}

@@ -60,6 +60,11 @@ export default {
   required_loss: '≤ {share} %',
   school_limited: "Some failing tests were limited by the school's internal network, not the line.",
   not_run: 'Tests not run: {count}',
+  agents_too_old: {
+    one: 'Agent too old for campaign scheduling: upgrade it. {count} connected agent of the school gets the campaign without its schedule:',
+    other:
+      'Agents too old for campaign scheduling: upgrade them. {count} connected agents of the school get the campaign without its schedule:',
+  },
   report: 'Report',
   report_lv: 'Report in Latvian (HTML)',
   report_en: 'Report in English (HTML)',

@@ -58,6 +58,12 @@ export default {
   required_loss: '≤ {share} %',
   school_limited: 'Daļu neizdevušos testu ierobežoja skolas iekšējais tīkls, nevis pieslēgums.',
   not_run: 'Neveiktie testi: {count}',
+  agents_too_old: {
+    zero: 'Aģenti par vecu kampaņas plānošanai: atjauniniet tos. {count} skolas pieslēgto aģentu saņem kampaņu bez tās grafika:',
+    one: 'Aģents par vecu kampaņas plānošanai: atjauniniet to. {count} skolas pieslēgtais aģents saņem kampaņu bez tās grafika:',
+    other:
+      'Aģenti par vecu kampaņas plānošanai: atjauniniet tos. {count} skolas pieslēgtie aģenti saņem kampaņu bez tās grafika:',
+  },
   report: 'Pārskats',
   report_lv: 'Pārskats latviski (HTML)',
   report_en: 'Pārskats angliski (HTML)',

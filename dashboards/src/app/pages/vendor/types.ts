@@ -67,4 +67,6 @@ export interface Progress {
   school_days_done: number;
   school_days_left: number;
   verdict: Verdict;
+  /** The school's connected agents too old to schedule the campaign's tests (no `campaign` capability). */
+  agents_without_campaign: string[];
 }
