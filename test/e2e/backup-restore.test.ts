@@ -70,7 +70,11 @@ function makeBatch(agentId: string, schoolId: string, index: number): Result[] {
   });
 }
 
-describe('backup and restore', () => {
+// Each test runs the built CLI several times in a row (serve, admin-token,
+// backup, restore, and the collector again on the restored copy): on two
+// busy cores that takes longer than the suite's default 30 s per test. The
+// second test reads the first's restored copy.
+describe('backup and restore', { timeout: 120_000 }, () => {
   let dir: string;
   const schoolIds: string[] = [];
 
