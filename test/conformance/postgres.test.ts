@@ -159,7 +159,7 @@ describe.skipIf(postgresMissing() !== undefined)('KyselyStore on PostgreSQL', ()
       await serve.stop();
       await remove();
     }
-  });
+  }, 120_000); // four runs of the built CLI in a row: longer than 30 s on two busy cores
 
   it('stops with a clear message and exit 1 on a wrong password, never printing it', async () => {
     const wrong = new URL(cluster.url('postgres'));
