@@ -6,7 +6,7 @@ import { useCommon } from '../../i18n/common.js';
 import { useMessages } from '../../i18n/i18n.js';
 import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../page.js';
-import type { SupportPlan, SupportPupil } from '../support/types.js';
+import { RISK_GROUPS, type SupportPlan, type SupportPupil } from '../support/types.js';
 import { REQUIRED, fieldFailure } from './failure.js';
 import { Checkbox, Form, Input, Select, TextArea, useSubmission } from './form-kit.js';
 import en from './messages.en.js';
@@ -14,9 +14,6 @@ import lv from './messages.lv.js';
 import { planApi, planPageHref, schoolApi } from './paths.js';
 
 const messages = { lv, en };
-
-/** The risk groups of an IAP (collector/src/support/support-rules.ts `RISK_GROUPS`). */
-export const RISK_GROUPS = ['learning_school', 'economic', 'family', 'social_health'] as const;
 
 /** The fields the API names in a refusal of a plan's write. */
 const FIELDS = ['semester', 'prepared_on', 'application', 'risks', 'measures'] as const;

@@ -8,7 +8,7 @@ import { useLang, useMessages } from '../../i18n/i18n.js';
 import { Link } from '../../router.js';
 import type { PageProps } from '../page.js';
 import { FlagList } from '../support/FlagList.js';
-import type { SupportPlan } from '../support/types.js';
+import { COMPENSATION_TYPES, CONSULTATION_TYPES, type SupportPlan } from '../support/types.js';
 import { REQUIRED, fieldFailure } from './failure.js';
 import { Form, Input, ScrollRegion, Select, useSubmission } from './form-kit.js';
 import en from './messages.en.js';
@@ -16,28 +16,6 @@ import lv from './messages.lv.js';
 import { planApi, planPageHref, schoolRecordsHref } from './paths.js';
 
 const messages = { lv, en };
-
-/** Consultation types (collector/src/support/support-rules.ts `CONSULTATION_TYPES`). */
-export const CONSULTATION_TYPES = [
-  'pedagogue',
-  'psychologist',
-  'social_pedagogue',
-  'teacher_assistant',
-  'special_education_pedagogue',
-  'sign_language_interpreter',
-  'assistant',
-  'occupational_therapist',
-] as const;
-
-/** Compensation types (collector/src/support/support-rules.ts `COMPENSATION_TYPES`). */
-export const COMPENSATION_TYPES = [
-  'public_transport',
-  'learning_materials',
-  'accommodation',
-  'meals',
-  'personal_items',
-  'special_transport',
-] as const;
 
 /** A consultation as the plan's body holds it. */
 interface Consultation {

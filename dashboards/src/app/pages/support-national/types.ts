@@ -4,6 +4,8 @@
  * only, null where suppressed; no pupil in it.
  */
 
+import { COMPENSATION_TYPES, CONSULTATION_TYPES, PLAN_STATUSES, RISK_GROUPS } from '../support/types.js';
+
 /** A count as published: null when suppressed. */
 export type Published = number | null;
 
@@ -13,34 +15,7 @@ export interface CountAndSum {
   sum: Published;
 }
 
-export const PLAN_STATUSES = [
-  'Projekts',
-  'Saskaņošanā',
-  'Apstiprināts',
-  'Īstenošanā',
-  'Pārskatīšanā',
-  'Apturēts',
-  'Neaktīvs',
-] as const;
-export const RISK_GROUPS = ['learning_school', 'economic', 'family', 'social_health'] as const;
-export const CONSULTATION_TYPES = [
-  'pedagogue',
-  'psychologist',
-  'social_pedagogue',
-  'teacher_assistant',
-  'special_education_pedagogue',
-  'sign_language_interpreter',
-  'assistant',
-  'occupational_therapist',
-] as const;
-export const COMPENSATION_TYPES = [
-  'public_transport',
-  'learning_materials',
-  'accommodation',
-  'meals',
-  'personal_items',
-  'special_transport',
-] as const;
+export { COMPENSATION_TYPES, CONSULTATION_TYPES, PLAN_STATUSES, RISK_GROUPS };
 
 /** The figures of a school, a municipality or the country. */
 export interface NationalLine {

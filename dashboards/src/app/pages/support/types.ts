@@ -17,6 +17,31 @@ export const PLAN_STATUSES = [
 ] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
+/** Risk groups (collector/src/support/support-rules.ts `RISK_GROUPS`). */
+export const RISK_GROUPS = ['learning_school', 'economic', 'family', 'social_health'] as const;
+
+/** Consultation types (collector/src/support/support-rules.ts `CONSULTATION_TYPES`). */
+export const CONSULTATION_TYPES = [
+  'pedagogue',
+  'psychologist',
+  'social_pedagogue',
+  'teacher_assistant',
+  'special_education_pedagogue',
+  'sign_language_interpreter',
+  'assistant',
+  'occupational_therapist',
+] as const;
+
+/** Compensation types (collector/src/support/support-rules.ts `COMPENSATION_TYPES`). */
+export const COMPENSATION_TYPES = [
+  'public_transport',
+  'learning_materials',
+  'accommodation',
+  'meals',
+  'personal_items',
+  'special_transport',
+] as const;
+
 /** Who approves, in chain order. */
 export type Approver = 'director' | 'municipal_coordinator' | 'ikvd';
 
