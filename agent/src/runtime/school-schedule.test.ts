@@ -392,7 +392,8 @@ describe('SchoolSchedule in an acceptance campaign', () => {
 
   it('says in the log why a campaign test goes where it goes', () => {
     const now = new Date('2026-03-16T06:10:00Z');
-    const endsAt = Date.parse('2026-03-20T15:00:00Z');
+    // Friday 16:00 Riga: the end of the last lesson of the default timetable.
+    const endsAt = Date.parse('2026-03-20T14:00:00Z');
     const schedule = new SchoolSchedule({
       settings: { ...settings, campaign: { id: 'c1', endsAt } },
       budget: new DataBudget({ file: join(dir, 'budget.json'), now: () => now, timezone: 'Europe/Riga' }),
@@ -402,7 +403,7 @@ describe('SchoolSchedule in an acceptance campaign', () => {
     });
     const due = new Date(now.getTime() + schedule.nextDelay('throughput', 900_000, now));
     expect(schedule.explainPlan('throughput', due, now)).toBe(
-      'acceptance campaign c1 until 2026-03-20 17:00 Europe/Riga (Fri): a test at a random time in every lesson hour (Mon-Fri 08:00-17:00 Europe/Riga)',
+      'acceptance campaign c1 until 2026-03-20 16:00 Europe/Riga (Fri): a test at a random time in every lesson hour (Mon-Fri 08:00-16:00 Europe/Riga)',
     );
   });
 
