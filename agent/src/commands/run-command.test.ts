@@ -372,36 +372,44 @@ describe('skolnet-agent run with the dns probe and a collector addressed by IP',
 });
 
 describe('statusReport', () => {
+  /** When the synthetic status files below were written. */
+  const written = new Date('2026-03-30T08:00:00Z');
+  const credentials = {
+    collector_url: 'http://127.0.0.1:1',
+    agent_id: 'a',
+    school_id: 's',
+    secret: 'x'.repeat(32),
+    enrolled_at: written.toISOString(),
+  };
+  /** A status file a connected agent wrote at `written` (synthetic), with `over` on top. */
+  const statusFile = (
+    over: Partial<NonNullable<Parameters<typeof statusReport>[1]>> = {},
+  ): NonNullable<Parameters<typeof statusReport>[1]> => ({
+    format: 1,
+    pid: process.pid,
+    agent_version: '0',
+    started_at: written.toISOString(),
+    written_at: written.toISOString(),
+    stopped_at: null,
+    agent_id: 'a',
+    school_id: 's',
+    collector_url: 'http://127.0.0.1:1',
+    connection: { state: 'connected', since: written.toISOString(), detail: null },
+    config_version: null,
+    timetable: { timezone: 'Europe/Riga', days: [1], start: '08:00', end: '17:00' },
+    busy_threshold_mbps: 20,
+    budget: { month: '2026-03', used_bytes: 5, budget_bytes: 10, remaining_bytes: 5 },
+    outbox: { depth: 0, rejected_total: 0, dropped_total: 0, dropped_by_cause: {} },
+    probes: {},
+    ...over,
+  });
+
   it('says no agent runs when the status file is stale, with its age', () => {
     const dir = mkdtempSync(join(tmpdir(), 'skolnet-stale-'));
     try {
-      const written = new Date('2026-03-30T08:00:00Z');
       const report = statusReport(
-        {
-          collector_url: 'http://127.0.0.1:1',
-          agent_id: 'a',
-          school_id: 's',
-          secret: 'x'.repeat(32),
-          enrolled_at: written.toISOString(),
-        },
-        {
-          format: 1,
-          pid: process.pid,
-          agent_version: '0',
-          started_at: written.toISOString(),
-          written_at: written.toISOString(),
-          stopped_at: null,
-          agent_id: 'a',
-          school_id: 's',
-          collector_url: 'http://127.0.0.1:1',
-          connection: { state: 'connected', since: written.toISOString(), detail: null },
-          config_version: null,
-          timetable: { timezone: 'Europe/Riga', days: [1], start: '08:00', end: '17:00' },
-          busy_threshold_mbps: 20,
-          budget: { month: '2026-03', used_bytes: 5, budget_bytes: 10, remaining_bytes: 5 },
-          outbox: { depth: 0, rejected_total: 0, dropped_total: 0, dropped_by_cause: {} },
-          probes: {},
-        },
+        credentials,
+        statusFile(),
         null,
         join(dir, 'budget.json'),
         new Date(written.getTime() + 3 * 3_600_000),
@@ -420,35 +428,10 @@ describe('statusReport', () => {
   it('shows the acceptance campaign the effective configuration has, with its id and end', () => {
     const dir = mkdtempSync(join(tmpdir(), 'skolnet-campaign-'));
     try {
-      const written = new Date('2026-03-30T08:00:00Z');
       const status = (campaign: { id: string; ends_at: string } | undefined) =>
         statusReport(
-          {
-            collector_url: 'http://127.0.0.1:1',
-            agent_id: 'a',
-            school_id: 's',
-            secret: 'x'.repeat(32),
-            enrolled_at: written.toISOString(),
-          },
-          {
-            format: 1,
-            pid: process.pid,
-            agent_version: '0',
-            started_at: written.toISOString(),
-            written_at: written.toISOString(),
-            stopped_at: null,
-            agent_id: 'a',
-            school_id: 's',
-            collector_url: 'http://127.0.0.1:1',
-            connection: { state: 'connected', since: written.toISOString(), detail: null },
-            config_version: 4,
-            ...(campaign ? { campaign } : {}),
-            timetable: { timezone: 'Europe/Riga', days: [1], start: '08:00', end: '17:00' },
-            busy_threshold_mbps: 20,
-            budget: { month: '2026-03', used_bytes: 5, budget_bytes: 10, remaining_bytes: 5 },
-            outbox: { depth: 0, rejected_total: 0, dropped_total: 0, dropped_by_cause: {} },
-            probes: {},
-          },
+          credentials,
+          statusFile({ config_version: 4, ...(campaign ? { campaign } : {}) }),
           null,
           join(dir, 'budget.json'),
           new Date(written.getTime() + 1000),
