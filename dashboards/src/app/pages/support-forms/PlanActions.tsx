@@ -71,8 +71,8 @@ export function PlanActions(props: { plan: SupportPlan; onChanged(plan: SupportP
   const coordinator = staff && role === 'support_coordinator';
   const approver = approverOfRole(role);
   const mayApprove = p.status === 'Saskaņošanā' && approver !== undefined && p.next_approver === approver;
-  const returnsTo = p.returns_to;
-  const mayReturn = staff && p.status === 'Saskaņošanā' && returnsTo !== null;
+  // Where withdrawing sends the plan, as the rules decide; null outside approval.
+  const returnsTo = staff ? p.returns_to : null;
   const moves = staff ? MOVES[p.status] : [];
   if (!staff && !mayApprove) return null;
 
@@ -112,11 +112,8 @@ export function PlanActions(props: { plan: SupportPlan; onChanged(plan: SupportP
             {t('act_approve')}
           </button>
         )}
-        {mayReturn && (
-          <button
-            type="button"
-            onClick={() => act(() => status(returnsTo ?? 'Projekts'), t('done_returned'))}
-          >
+        {returnsTo !== null && (
+          <button type="button" onClick={() => act(() => status(returnsTo), t('done_returned'))}>
             {t('act_return')}
           </button>
         )}
